@@ -1,0 +1,416 @@
+"""The bundle: everything that comes from git, compiled into one JSON document.
+
+`site_builder` validates `statuspage.yaml` and the incident files and compiles them into a `Bundle`;
+CI writes it to the store, and the checker reads its check plan from there. These models are the
+contract between the two halves, so they live on the side that both may import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zoneinfo
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from checker.durations import parse_duration
+
+ComponentStatus = Literal[
+    "operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"
+]
+COMPONENT_STATUSES: tuple[ComponentStatus, ...] = (
+    "operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"
+)
+IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved", "postmortem"]
+MaintenanceStatus = Literal["scheduled", "in_progress", "verifying", "completed"]
+UpdateStatus = Literal[
+    "investigating", "identified", "monitoring", "update", "resolved", "postmortem",
+    "scheduled", "in_progress", "verifying", "completed",
+]
+INCIDENT_UPDATE_STATUSES = (
+    "investigating", "identified", "monitoring", "update", "resolved", "postmortem"
+)
+MAINTENANCE_UPDATE_STATUSES = ("scheduled", "in_progress", "verifying", "completed", "update")
+Impact = Literal["none", "minor", "major", "critical", "maintenance"]
+IMPACTS = ("none", "minor", "major", "critical")
+
+# How bad each component status is, for "worst of" decisions. Maintenance ranks below outages:
+# an outage during a maintenance window is still shown as an outage.
+SEVERITY: dict[str, int] = {
+    "operational": 0,
+    "under_maintenance": 1,
+    "degraded_performance": 2,
+    "partial_outage": 3,
+    "major_outage": 4,
+}
+_IMPACT_OF_STATUS: dict[str, Impact] = {
+    "operational": "none",
+    "under_maintenance": "none",
+    "degraded_performance": "minor",
+    "partial_outage": "major",
+    "major_outage": "critical",
+}
+_OPEN_INCIDENT_STATUSES = ("investigating", "identified", "monitoring")
+_MAINTENANCE_STAGE = {"scheduled": 0, "in_progress": 1, "verifying": 2, "completed": 3}
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+"""Seconds; written as a number of seconds or as `30s`, `5m`, `2h`, `1d`."""
+
+
+def worst_status(statuses: list[ComponentStatus]) -> ComponentStatus:
+    """The most severe of `statuses`; operational when there are none."""
+    return max(statuses, key=SEVERITY.__getitem__, default="operational")
+
+
+def stable_id(*parts: str) -> str:
+    """A 12-character lower-case base36 id derived from `parts`, as Statuspage ids look.
+
+    Derived rather than random so that the same incident keeps its id across builds and machines.
+    """
+    number = int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:8], "big")
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    for _ in range(12):
+        number, rest = divmod(number, 36)
+        out += digits[rest]
+    return out
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors: a misspelt key must never be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+
+class CheckBase(StrictModel):
+    timeout: Duration = 10.0
+    """Seconds before the probe gives up and records the component as down."""
+    degraded_after: Duration | None = None
+    """A response slower than this many seconds counts as degraded_performance."""
+    retries: int = Field(default=0, ge=0, le=5)
+    """Extra attempts within one run before a failure counts."""
+    failure_threshold: int | None = Field(default=None, ge=1)
+    """Consecutive down runs before the component shows major_outage; default from `checker`."""
+    success_threshold: int | None = Field(default=None, ge=1)
+    """Consecutive up runs before it shows operational again; default from `checker`."""
+
+
+_STATUS_RANGE = re.compile(r"^([1-5]\d\d)(?:-([1-5]\d\d))?$")
+
+
+class HttpCheck(CheckBase):
+    type: Literal["http"]
+    url: str
+    """The address to request; `${NAME}` references are resolved from the environment."""
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
+    """HTTP method."""
+    headers: dict[str, str] = {}
+    """Extra request headers (put tokens in `${NAME}` references, never in git)."""
+    body: str | None = None
+    """Request body, sent as is."""
+    expect_status: list[int | str] = ["200-299"]
+    """Accepted status codes: numbers or ranges such as `200-299`."""
+    body_contains: str | None = None
+    """The response body must contain this text."""
+    body_regex: str | None = None
+    """The response body must match this regular expression."""
+    json_equals: dict[str, Any] = Field(default={}, alias="json")
+    """Dotted JSON path -> expected value, e.g. `{status: ok, db.healthy: true}`."""
+    follow_redirects: bool = True
+    """Follow redirects (up to 10) and judge the final response."""
+    verify_tls: bool = True
+    """Reject invalid certificates."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @field_validator("url")
+    @classmethod
+    def _url_has_scheme(cls, value: str) -> str:
+        if not re.match(r"^(https?://|\$\{)", value):
+            raise ValueError(f"must start with http:// or https:// (got {value!r})")
+        return value
+
+    @field_validator("expect_status")
+    @classmethod
+    def _status_ranges(cls, value: list[int | str]) -> list[int | str]:
+        for item in value:
+            if not _STATUS_RANGE.match(str(item)):
+                raise ValueError(f"{item!r} is not a status code or a range such as 200-299")
+        return value
+
+    def accepts_status(self, code: int) -> bool:
+        for item in self.expect_status:
+            match = _STATUS_RANGE.match(str(item))
+            assert match  # checked at load time
+            low = int(match[1])
+            high = int(match[2] or low)
+            if low <= code <= high:
+                return True
+        return False
+
+
+class TcpCheck(CheckBase):
+    type: Literal["tcp"]
+    host: str
+    """Host name or address to connect to."""
+    port: int = Field(ge=1, le=65535)
+    """TCP port."""
+
+
+class DnsCheck(CheckBase):
+    type: Literal["dns"]
+    name: str
+    """The name to resolve."""
+    record_type: Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS"] = "A"
+    """The record type to ask for."""
+    expect: list[str] = []
+    """When set, at least one of these values must be in the answer."""
+
+
+class TlsCheck(CheckBase):
+    type: Literal["tls"]
+    host: str
+    """Host whose certificate is checked (also sent as SNI)."""
+    port: int = Field(default=443, ge=1, le=65535)
+    """TLS port."""
+    warn_days: int = Field(default=14, ge=0)
+    """Fewer days left than this shows degraded_performance."""
+    min_days: int = Field(default=3, ge=0)
+    """Fewer days left than this (or an invalid certificate) is down."""
+
+
+class HeartbeatCheck(CheckBase):
+    type: Literal["heartbeat"]
+    every: Duration
+    """How often the job reports in."""
+    grace: Duration = 0.0
+    """Extra time allowed before a missing report counts as down."""
+    token: str
+    """Secret the job sends; use a `${NAME}` reference."""
+
+
+Check = Annotated[
+    HttpCheck | TcpCheck | DnsCheck | TlsCheck | HeartbeatCheck, Field(discriminator="type")
+]
+CHECK_TYPES = ("http", "tcp", "dns", "tls", "heartbeat")
+
+
+# --- site, checker, components -----------------------------------------------------------------
+
+
+class SiteSettings(StrictModel):
+    name: str
+    """The company or product name shown on the page."""
+    url: str = "http://127.0.0.1:8000"
+    """Public address of the status page; used in feeds, shortlinks and emails."""
+    time_zone: str = "Etc/UTC"
+    """IANA time zone of the page (Statuspage's `page.time_zone`)."""
+    description: str = ""
+    """One sentence for search engines and link previews."""
+    language: str = "en"
+    """Language of the page, for `<html lang>`."""
+    logo: str | None = None
+    """Path of a logo image, relative to the site's root."""
+    accent_color: str = "#2563eb"
+    """Colour of links and highlights (a CSS hex colour)."""
+    custom_css: str | None = None
+    """Path of a stylesheet appended to the built-in one, relative to the site's root."""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"must be an http(s) address such as https://status.example.com (got {value!r})")
+        return value.rstrip("/")
+
+    @field_validator("accent_color")
+    @classmethod
+    def _hex_colour(cls, value: str) -> str:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+            raise ValueError(f"must be a colour such as #2563eb (got {value!r})")
+        return value
+
+    @property
+    def page_id(self) -> str:
+        return stable_id("page", self.url)
+
+
+class CheckerSettings(StrictModel):
+    interval: Duration = 60.0
+    """Seconds between runs (the schedule); samples older than twice this are *no data*."""
+    concurrency: int = Field(default=200, ge=1, le=5000)
+    """Probes in flight at once."""
+    failure_threshold: int = Field(default=2, ge=1)
+    """Consecutive down runs before a component shows major_outage."""
+    success_threshold: int = Field(default=1, ge=1)
+    """Consecutive up runs before it shows operational again."""
+    regions: list[str] = []
+    """AWS regions the checker runs in; empty means a single checker."""
+    retention_days: int = Field(default=30, ge=1)
+    """Days raw run objects are kept; rollups are kept forever."""
+
+
+_COMPONENT_ID = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+
+
+class Component(StrictModel):
+    id: str
+    """Lower-case letters, digits and dashes; used in incident files and URLs. Never change it."""
+    name: str
+    """Shown on the page."""
+    group: str | None = None
+    """Optional group name; groups are shown in the order they first appear."""
+    description: str | None = None
+    """One line shown under the name."""
+    check: Check | None = None
+    """How the checker measures it; without one, status comes from incidents alone."""
+
+    @field_validator("id")
+    @classmethod
+    def _slug_like(cls, value: str) -> str:
+        if not _COMPONENT_ID.match(value):
+            raise ValueError(
+                f"{value!r} may use only a-z, 0-9 and dashes, not starting or ending with a dash"
+            )
+        return value
+
+    @property
+    def statuspage_id(self) -> str:
+        return stable_id("component", self.id)
+
+
+# --- incidents and maintenance ----------------------------------------------------------------
+
+
+class IncidentUpdate(StrictModel):
+    at: datetime
+    """When the update was posted (UTC)."""
+    status: UpdateStatus
+    """The status word of its heading; `update` keeps the previous status."""
+    body: str
+    """The Markdown as written."""
+    html: str
+    """The Markdown rendered and sanitised: safe to put on the page as is."""
+
+
+class Incident(StrictModel):
+    slug: str
+    """`<YYYY-MM-DD>-<name>` from the file name; the permanent URL."""
+    kind: Literal["incident", "maintenance"]
+    """An unplanned incident, or scheduled maintenance."""
+    title: str
+    """The headline."""
+    impact: Impact
+    """As given in the file, or derived from the worst component status."""
+    components: dict[str, ComponentStatus]
+    """Component id -> its status while this is open (in progress, for maintenance)."""
+    scheduled_for: datetime | None = None
+    """Maintenance only: when the window starts."""
+    scheduled_until: datetime | None = None
+    """Maintenance only: when the window ends."""
+    updates: list[IncidentUpdate]
+    """Newest first."""
+    file: str
+    """Source file, relative to the site's root."""
+
+    @property
+    def id(self) -> str:
+        return stable_id("incident", self.slug)
+
+    @property
+    def created_at(self) -> datetime:
+        if self.updates:
+            return min(u.at for u in self.updates)
+        assert self.scheduled_for is not None  # an incident always has an update
+        return self.scheduled_for
+
+    @property
+    def updated_at(self) -> datetime:
+        return max((u.at for u in self.updates), default=self.created_at)
+
+    def status_at(self, when: datetime) -> IncidentStatus | MaintenanceStatus:
+        """The incident's status at `when`, from its updates (and, for maintenance, the clock)."""
+        said = [u for u in self.updates if u.at <= when and u.status != "update"]
+        latest = max(said, key=lambda u: u.at).status if said else None
+        if self.kind == "incident":
+            return latest or "investigating"  # type: ignore[return-value]
+        assert self.scheduled_for is not None and self.scheduled_until is not None
+        if when < self.scheduled_for:
+            clock: MaintenanceStatus = "scheduled"
+        elif when < self.scheduled_until:
+            clock = "in_progress"
+        else:
+            clock = "completed"
+        # Updates can only move maintenance forward (started early, verifying, completed early).
+        if latest in _MAINTENANCE_STAGE and _MAINTENANCE_STAGE[latest] > _MAINTENANCE_STAGE[clock]:
+            return latest  # type: ignore[return-value]
+        return clock
+
+    def is_active_at(self, when: datetime) -> bool:
+        """True while it affects component status: open incident, or maintenance in progress."""
+        if self.kind == "incident":
+            started = min(u.at for u in self.updates)
+            return started <= when and self.status_at(when) in _OPEN_INCIDENT_STATUSES
+        return self.status_at(when) in ("in_progress", "verifying")
+
+    def resolved_at(self) -> datetime | None:
+        """When it stopped affecting components (first resolved/completed), if it has."""
+        if self.kind == "maintenance":
+            assert self.scheduled_until is not None
+            ends = [u.at for u in self.updates if u.status == "completed"]
+            return min([*ends, self.scheduled_until])
+        ends = [u.at for u in self.updates if u.status in ("resolved", "postmortem")]
+        return min(ends, default=None)
+
+    def started_at(self) -> datetime:
+        if self.kind == "maintenance":
+            assert self.scheduled_for is not None
+            starts = [u.at for u in self.updates if u.status == "in_progress"]
+            return min([*starts, self.scheduled_for])
+        return self.created_at
+
+
+def derived_impact(statuses: list[ComponentStatus]) -> Impact:
+    """Statuspage's impact for an incident from the worst status it declares."""
+    return _IMPACT_OF_STATUS[worst_status(statuses)]
+
+
+class Bundle(StrictModel):
+    format: Literal[1] = 1
+    """Version of this document's shape."""
+    site: SiteSettings
+    checker: CheckerSettings
+    components: list[Component]
+    """In the order of `statuspage.yaml`."""
+    incidents: list[Incident]
+    """Incidents and maintenance, newest first by creation time."""
+
+    def component(self, component_id: str) -> Component:
+        return next(c for c in self.components if c.id == component_id)
+
+    def declared_statuses_at(self, when: datetime) -> dict[str, ComponentStatus]:
+        """Component id -> worst status declared by the incidents and maintenance active at `when`."""
+        declared: dict[str, list[ComponentStatus]] = {}
+        for incident in self.incidents:
+            if incident.is_active_at(when):
+                for component_id, status in incident.components.items():
+                    declared.setdefault(component_id, []).append(status)
+        return {cid: worst_status(statuses) for cid, statuses in declared.items()}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,59 @@
+"""Every exception statusgen raises on purpose, in one place.
+
+    StatusgenError                 base: a mistake or condition a person can act on (no traceback)
+    ├── ContentError               statuspage.yaml or an incident file is invalid; carries Problems
+    ├── StoreError                 the store could not be read or written
+    │   └── PreconditionFailed     a conditional write lost a race; re-read and try again
+    └── PublishError               the site could not be published; the live site is unchanged
+
+Both packages raise these; `site_builder` depends on `checker`, never the reverse, so they live here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the site's content, located precisely enough to fix without searching."""
+
+    file: str
+    """Path of the file, relative to the site's root, with forward slashes."""
+    line: int
+    """1-based line number; 0 when the problem concerns the whole file."""
+    key: str
+    """Key path inside the file, such as `components[2].check.url`; empty when none applies."""
+    message: str
+    """What is wrong, in plain words, with the fix when there is an obvious one."""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+    def as_dict(self) -> dict[str, str | int]:
+        return asdict(self)
+
+
+class StatusgenError(Exception):
+    """Base class: the CLI prints these without a traceback and exits with status 1."""
+
+
+class ContentError(StatusgenError):
+    """The site's content has problems; all of them are listed, not only the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class StoreError(StatusgenError):
+    """Reading or writing the store failed after retries."""
+
+
+class PreconditionFailed(StoreError):
+    """A conditional write found the object changed (or present) since it was read."""
+
+
+class PublishError(StatusgenError):
+    """Publishing the site failed; nothing was deleted and pages still reference live assets."""

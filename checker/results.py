@@ -1,0 +1,52 @@
+"""What one checker run measured: the immutable facts every derived number comes from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+SampleStatus = Literal["up", "degraded", "down"]
+
+
+class Sample(BaseModel):
+    """One probe of one component in one run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    component: str
+    """Component id."""
+    status: SampleStatus
+    """up; degraded (slower than `degraded_after`, or a certificate close to expiry); down."""
+    at: datetime
+    """When the probe started (UTC)."""
+    latency_ms: float | None = None
+    """Time to the answer; None when there was no answer."""
+    code: int | None = None
+    """HTTP status code, when the probe is HTTP and got a response."""
+    reason: str | None = None
+    """Why it is not up, in a few words: `expected 200, got 503`, `timeout after 5.0 s`."""
+
+
+class Run(BaseModel):
+    """One checker invocation in one region: stored once under `runs/` and never rewritten."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    """Unique id of the run (the invocation's request id, or a random one locally)."""
+    region: str
+    """Where it ran: the AWS region, or `local`."""
+    started_at: datetime
+    finished_at: datetime
+    offline: bool = False
+    """The checker's own connectivity probe failed: the samples say nothing about the components
+    and the run counts as *no data*, never as downtime."""
+    samples: list[Sample]
+
+    @property
+    def key(self) -> str:
+        """Store key: sorted by time, unique per run, so overlapping runs never overwrite."""
+        stamp = self.started_at.strftime("%Y/%m/%d/%H%M%S")
+        return f"runs/{stamp}-{self.region}-{self.id}.json"

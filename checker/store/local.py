@@ -1,0 +1,120 @@
+"""The embedded-default store: a folder on disk, safe for concurrent processes.
+
+Conditional writes are emulated with an exclusive lock per key (`fcntl.flock` on a lock file in
+`.locks/`): the check of the current version and the replacement happen under the lock, and the
+replacement itself is an atomic rename, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from checker.errors import PreconditionFailed, StoreError
+from checker.store.base import Store, StoredObject
+
+_LOCKS = ".locks"
+
+
+class LocalStore(Store):
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    def _path(self, key: str) -> Path:
+        parts = key.split("/")
+        if not key or any(p in ("", ".", "..") for p in parts) or parts[0] == _LOCKS:
+            raise StoreError(f"invalid store key {key!r}")
+        return self.root.joinpath(*parts)
+
+    def get(self, key: str) -> StoredObject | None:
+        try:
+            data = self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise StoreError(f"{self.location}/{key}: {error.strerror}") from error
+        return StoredObject(data=data, etag=_etag(data))
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+        content_type: str = "application/json",
+    ) -> str:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with self._locked(key):
+                if if_none_match and path.exists():
+                    raise PreconditionFailed(f"{self.location}/{key} already exists")
+                if if_match is not None:
+                    current = self.get(key)
+                    if current is None or current.etag != if_match:
+                        raise PreconditionFailed(f"{self.location}/{key} changed since it was read")
+                _atomic_write(path, data)
+        except OSError as error:
+            raise StoreError(f"{self.location}/{key}: {error.strerror}") from error
+        return _etag(data)
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        if not self.root.is_dir():
+            return iter(())
+        keys = []
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            base = Path(dirpath).relative_to(self.root).as_posix()
+            if base == ".":
+                dirnames[:] = [d for d in dirnames if d != _LOCKS]
+                base = ""
+            for name in filenames:
+                if name.startswith(".tmp-"):
+                    continue
+                key = f"{base}/{name}" if base else name
+                if key.startswith(prefix):
+                    keys.append(key)
+        return iter(sorted(keys))
+
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._path(key).unlink()
+
+    @contextlib.contextmanager
+    def _locked(self, key: str) -> Iterator[None]:
+        lock_dir = self.root / _LOCKS
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        lock_name = hashlib.sha256(key.encode()).hexdigest()[:32]
+        with (lock_dir / lock_name).open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _etag(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    handle, temp_name = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
