@@ -1,0 +1,68 @@
+"""`${NAME}` references: secrets stay out of git and out of the bundle, and are resolved only
+where they are used (the environment locally; in Lambda the environment, filled from SSM)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from checker.errors import StatusgenError
+
+# ${NAME} or ${NAME:-default}; `$${` escapes a literal `${`.
+REFERENCE = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class MissingVariable(StatusgenError):
+    """A `${NAME}` reference names a variable that is not set."""
+
+    def __init__(self, name: str, key: str) -> None:
+        self.name = name
+        self.key = key
+        super().__init__(f"{key}: environment variable {name} is not set")
+
+
+class KeepReferences(Mapping[str, str]):
+    """An environment under which every reference stays as written (default included): used when
+    compiling the bundle, which must carry references, never the secrets behind them."""
+
+    def __getitem__(self, name: str) -> str:
+        return "${" + name + "}"
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+
+def expand_text(text: str, env: Mapping[str, str], key: str = "") -> str:
+    """`text` with every reference replaced from `env`; MissingVariable names the first unset one."""
+
+    def replace(match: re.Match[str]) -> str:
+        escaped, name, default = match.groups()
+        if escaped:
+            return match[0][1:]
+        if isinstance(env, KeepReferences):
+            return match[0]
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        raise MissingVariable(name, key)
+
+    return REFERENCE.sub(replace, text) if "${" in text else text
+
+
+def expand_references(data: Any, env: Mapping[str, str], key: str = "") -> Any:
+    """A copy of JSON-like `data` with references in every string (not keys) resolved."""
+    if isinstance(data, str):
+        return expand_text(data, env, key)
+    if isinstance(data, dict):
+        return {k: expand_references(v, env, f"{key}.{k}" if key else str(k)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [expand_references(v, env, f"{key}[{i}]") for i, v in enumerate(data)]
+    return data

@@ -1,0 +1,268 @@
+"""`statusgen`: the one command line for both halves. Each command parses its options and calls one
+public function; user mistakes (StatusgenError) print a message and exit 1, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from checker.errors import ContentError, StatusgenError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+root_option = click.option(
+    "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+    show_default=True, help="The status-page repository (holds statuspage.yaml and incidents/).",
+)
+
+
+def _friendly_errors(command: F) -> F:
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except StatusgenError as error:
+            click.echo(f"error: {error}" if not isinstance(error, ContentError) else str(error), err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="statusgen")
+def main() -> None:
+    """A static status page that cannot go down with the thing it reports on."""
+
+
+# --- content ---------------------------------------------------------------------------------
+
+
+@main.command()
+@root_option
+@click.option("--format", "output_format", type=click.Choice(["text", "github", "json"]), default="text",
+              show_default=True, help="github prints GitHub Actions annotations; json a list of objects.")
+@click.option("--require-env", is_flag=True, help="Also fail when a ${NAME} reference is not set.")
+def validate(root: Path, output_format: str, require_env: bool) -> None:
+    """Check statuspage.yaml and every incident file; exit 1 when anything is wrong."""
+    import os
+
+    from site_builder.content import check_site
+
+    site, problems = check_site(root, os.environ if require_env else None)
+    if output_format == "json":
+        click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
+    elif output_format == "github":
+        for p in problems:
+            where = f"file={p.file},line={p.line}" if p.line else f"file={p.file}"
+            title = f",title={p.key}" if p.key else ""
+            click.echo(f"::error {where}{title}::{_escape_annotation(p.message)}")
+    else:
+        for p in problems:
+            click.echo(str(p), err=True)
+        if site is not None:
+            count = len(site.bundle.incidents)
+            click.echo(f"ok: {len(site.bundle.components)} components, {count} incidents and maintenance")
+        else:
+            click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found", err=True)
+    sys.exit(0 if site is not None else 1)
+
+
+def _escape_annotation(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+@main.command(name="compile")
+@root_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+@click.option("--to-store", is_flag=True, help="Also write it to the configured store as bundle.json.")
+@_friendly_errors
+def compile_command(root: Path, out: Path | None, to_store: bool) -> None:
+    """Compile the site's content into the bundle (JSON) that the checker reads."""
+    from site_builder.pipeline import compile_and_store
+
+    text = compile_and_store(root, to_store=to_store)
+    if out is None:
+        click.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@_friendly_errors
+def init(directory: Path) -> None:
+    """Create a new status-page repository in DIRECTORY."""
+    from site_builder.scaffold import init_site
+
+    for path in init_site(directory):
+        click.echo(f"created {path}")
+    click.echo(f"next: cd {directory} && statusgen validate && statusgen build && statusgen serve")
+
+
+# --- incidents and maintenance ---------------------------------------------------------------
+
+
+def _parse_components(values: tuple[str, ...]) -> dict[str, str]:
+    components = {}
+    for value in values:
+        component_id, _, status = value.partition("=")
+        if not status:
+            raise StatusgenError(f"--component {value}: write it as ID=STATUS, e.g. api=partial_outage")
+        components[component_id.strip()] = status.strip()
+    return components
+
+
+@main.group()
+def incident() -> None:
+    """Write incident files (then commit them in a pull request)."""
+
+
+@incident.command("new")
+@click.argument("title")
+@click.option("--component", "components", multiple=True, required=True, metavar="ID=STATUS",
+              help="Affected component and its status, e.g. api=partial_outage (repeatable).")
+@click.option("--status", default="investigating", show_default=True)
+@click.option("--message", default="We are investigating this issue.", show_default=True)
+@click.option("--impact", type=click.Choice(["none", "minor", "major", "critical"]),
+              help="Override the impact derived from the components.")
+@root_option
+@_friendly_errors
+def incident_new(title: str, components: tuple[str, ...], status: str, message: str,
+                 impact: str | None, root: Path) -> None:
+    """Open a new incident titled TITLE."""
+    from site_builder.authoring import new_incident
+
+    path = new_incident(root, title, _parse_components(components), status=status,
+                        message=message, now=_now(), impact=impact)
+    click.echo(f"created {path}")
+
+
+@incident.command("update")
+@click.argument("slug")
+@click.option("--status", required=True, help="investigating, identified, monitoring, update, resolved, postmortem")
+@click.option("--message", required=True)
+@root_option
+@_friendly_errors
+def incident_update(slug: str, status: str, message: str, root: Path) -> None:
+    """Add an update to the incident (or maintenance) SLUG."""
+    from site_builder.authoring import add_update
+
+    click.echo(f"updated {add_update(root, slug, status=status, message=message, now=_now())}")
+
+
+@incident.command("resolve")
+@click.argument("slug")
+@click.option("--message", default="This incident has been resolved.", show_default=True)
+@root_option
+@_friendly_errors
+def incident_resolve(slug: str, message: str, root: Path) -> None:
+    """Resolve the incident SLUG."""
+    from site_builder.authoring import add_update
+
+    click.echo(f"resolved {add_update(root, slug, status='resolved', message=message, now=_now())}")
+
+
+@main.group()
+def maintenance() -> None:
+    """Write maintenance files."""
+
+
+@maintenance.command("new")
+@click.argument("title")
+@click.option("--component", "components", multiple=True, required=True, metavar="ID",
+              help="Component under maintenance (repeatable).")
+@click.option("--start", required=True, help="e.g. '2026-11-25 02:00 UTC'")
+@click.option("--end", required=True, help="e.g. '2026-11-25 03:00 UTC'")
+@click.option("--message", default="We will be performing scheduled maintenance.", show_default=True)
+@root_option
+@_friendly_errors
+def maintenance_new(title: str, components: tuple[str, ...], start: str, end: str, message: str,
+                    root: Path) -> None:
+    """Schedule maintenance titled TITLE."""
+    from site_builder.authoring import new_maintenance
+
+    path = new_maintenance(root, title, list(components), start=start, end=end, message=message, now=_now())
+    click.echo(f"created {path}")
+
+
+# --- checking, building, serving -------------------------------------------------------------
+
+
+@main.command()
+@root_option
+@_friendly_errors
+def check(root: Path) -> None:
+    """Run every check once and record the results in the store."""
+    from site_builder.pipeline import check_once
+
+    report = check_once(root, now=_now())
+    for line in report.lines():
+        click.echo(line)
+
+
+@main.command()
+@root_option
+@click.option("--rebuild", is_flag=True, required=True, help="Recompute every derived file from runs/.")
+@_friendly_errors
+def rollup(root: Path, rebuild: bool) -> None:
+    """Recompute state, rollups and the summary from the stored runs."""
+    from site_builder.pipeline import rebuild_rollups
+
+    summary = rebuild_rollups(root, now=_now())
+    click.echo(f"rebuilt the summary of {len(summary.components)} components")
+
+
+@main.command()
+@root_option
+@click.option("--out", type=str, help="Publish here instead of the configured `publish:` target.")
+@click.option("--no-notify", is_flag=True, help="Do not notify subscribers after publishing.")
+@_friendly_errors
+def build(root: Path, out: str | None, no_notify: bool) -> None:
+    """Build the site and publish what changed."""
+    from site_builder.pipeline import build_and_publish
+
+    result = build_and_publish(root, out=out, now=_now(), notify=not no_notify)
+    click.echo(result.describe())
+
+
+@main.command()
+@root_option
+@click.option("--port", default=8000, show_default=True)
+@click.option("--watch", is_flag=True, help="Rebuild when statuspage.yaml, incidents/ or templates change.")
+@click.option("--dir", "site_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Serve this folder instead of the configured publish folder.")
+@_friendly_errors
+def serve(root: Path, port: int, watch: bool, site_dir: Path | None) -> None:
+    """Preview the built site on http://127.0.0.1:PORT."""
+    from site_builder.pipeline import serve_site
+
+    serve_site(root, port=port, watch=watch, site_dir=site_dir)
+
+
+@main.command()
+@root_option
+@click.option("--port", default=8000, show_default=True, help="Port of the preview server.")
+@click.option("--rounds", default=3, show_default=True, help="Checker runs before building.")
+@click.option("--no-serve", is_flag=True, help="Build and exit instead of serving.")
+@_friendly_errors
+def demo(root: Path, port: int, rounds: int, no_serve: bool) -> None:
+    """Check local demo endpoints, build the example page and serve it."""
+    from site_builder.demo import run_demo
+
+    run_demo(root, port=port, rounds=rounds, serve=not no_serve, echo=click.echo)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,309 @@
+"""Incident and maintenance files: `incidents/<YYYY-MM-DD>-<slug>.md`, parsed into typed models.
+
+A file is YAML front matter between `---` lines, then one `## <time> <status>` heading per update
+with Markdown under it. Parsing never raises on bad input: it returns every Problem it finds, each
+with the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationError, field_validator
+
+from checker.bundle import (
+    COMPONENT_STATUSES,
+    IMPACTS,
+    INCIDENT_UPDATE_STATUSES,
+    MAINTENANCE_UPDATE_STATUSES,
+    ComponentStatus,
+    Impact,
+    Incident,
+    IncidentUpdate,
+    StrictModel,
+    derived_impact,
+)
+from checker.errors import Problem
+from site_builder.markdown import render_markdown
+from site_builder.problems import problems_from_error, suggest
+from site_builder.yaml_source import LocatedYaml, load_yaml
+
+INCIDENTS_DIR = "incidents"
+FILE_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+_HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+MAX_FILE_BYTES = 1_000_000
+
+
+class FrontMatter(StrictModel):
+    """The keys an incident or maintenance file may set between its `---` lines."""
+
+    title: str
+    """The headline shown on the page and in feeds."""
+    type: Literal["incident", "maintenance"] = "incident"
+    """`maintenance` for planned work; incidents are the default."""
+    components: dict[str, str] | list[str] = {}
+    """Component id -> status while open; maintenance may list ids (all under_maintenance)."""
+    impact: Impact | None = None
+    """none, minor, major or critical; derived from the components when left out."""
+    scheduled_for: str | None = None
+    """Maintenance only: when the window starts (a time with a zone)."""
+    scheduled_until: str | None = None
+    """Maintenance only: when the window ends."""
+
+    @field_validator("title")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("title is empty; write a short headline")
+        return value.strip()
+
+
+def parse_time(text: str) -> datetime:
+    """A time with a zone: ISO 8601 (`2026-11-22T14:05Z`) or `2026-11-22 14:05 UTC` / `+01:00` /
+    `Europe/Paris`. Raises ValueError with the accepted forms when it cannot."""
+    text = text.strip()
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(\S*)", text)
+    if not match:
+        raise ValueError(
+            f"'{text}' is not a time; write it as 2026-11-22 14:05 UTC or 2026-11-22T14:05:00Z"
+        )
+    day, clock, zone = match.groups()
+    try:
+        naive = datetime.fromisoformat(f"{day}T{clock.zfill(5) if len(clock) == 4 else clock}")
+    except ValueError:
+        raise ValueError(f"'{text}' is not a valid date and time") from None
+    if not zone:
+        raise ValueError(f"'{text}' has no time zone; add one, e.g. '{day} {clock} UTC'")
+    return _with_zone(naive, zone, text).astimezone(UTC)
+
+
+def _with_zone(naive: datetime, zone: str, text: str) -> datetime:
+    if zone.upper() in ("Z", "UTC", "GMT"):
+        return naive.replace(tzinfo=UTC)
+    offset = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", zone)
+    if offset:
+        sign = 1 if offset[1] == "+" else -1
+        delta = timedelta(hours=int(offset[2]), minutes=int(offset[3]))
+        if delta >= timedelta(hours=24):
+            raise ValueError(f"'{text}' has an invalid offset '{zone}'")
+        return naive.replace(tzinfo=timezone(sign * delta))
+    try:
+        return naive.replace(tzinfo=zoneinfo.ZoneInfo(zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"'{text}': unknown time zone '{zone}' (use UTC, an offset such as +01:00, "
+            "or a name such as Europe/Paris)"
+        ) from None
+
+
+def slug_from_name(name: str) -> str | None:
+    """The slug of a valid incident file name, else None."""
+    match = FILE_NAME.match(name)
+    if not match:
+        return None
+    try:
+        datetime(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+    return name[: -len(".md")]
+
+
+def parse_incident_file(
+    path: Path, rel: str, component_ids: list[str] | None
+) -> tuple[Incident | None, list[Problem]]:
+    """Read and parse one file; `rel` is how problems name it (relative to the site's root).
+
+    `component_ids` are the valid ids; None when the config is broken and ids cannot be checked.
+    """
+    name = path.name
+    if not name.endswith(".md"):
+        return None, [Problem(rel, 0, "", "not a Markdown file: incident files are named YYYY-MM-DD-slug.md")]
+    slug = slug_from_name(name)
+    if slug is None:
+        hint = name.lower() if name.lower() != name and slug_from_name(name.lower()) else "2026-11-22-api-errors.md"
+        return None, [Problem(rel, 0, "", f"file name must be YYYY-MM-DD-slug.md in lower case, e.g. {hint}")]
+    raw = path.read_bytes()
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [Problem(rel, 0, "", f"file is larger than {MAX_FILE_BYTES // 1000} kB; split the incident or shorten it")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, [Problem(rel, line, "", "is not valid UTF-8; save the file as UTF-8")]
+    return parse_incident_text(text, slug, rel, component_ids)
+
+
+def parse_incident_text(
+    text: str, slug: str, rel: str, component_ids: list[str] | None
+) -> tuple[Incident | None, list[Problem]]:
+    """Parse the text of an incident file named `slug`; see the module docstring for the format."""
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, [Problem(rel, line, "", "contains a NUL byte; is this a text file?")]
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return None, [Problem(rel, 1, "", "missing front matter: the file must start with a line '---', "
+                                          "then title: and components:, then '---'")]
+    closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if closing is None:
+        return None, [Problem(rel, 1, "", "front matter is not closed: add a line '---' after it")]
+    located, problems = load_yaml("\n".join(lines[1:closing]), rel, first_line=2)
+    if located is None:
+        return None, problems
+    if not isinstance(located.data, dict):
+        problems.append(Problem(rel, 2, "", "front matter must be keys such as title: and components:"))
+        return None, problems
+    try:
+        front = FrontMatter.model_validate(located.data)
+    except ValidationError as error:
+        problems.extend(problems_from_error(error, FrontMatter, located, rel))
+        return None, problems
+
+    components = _components(front, located, rel, component_ids, problems)
+    window = _window(front, located, rel, problems)
+    allowed = MAINTENANCE_UPDATE_STATUSES if front.type == "maintenance" else INCIDENT_UPDATE_STATUSES
+    updates = _updates(lines, closing + 1, rel, allowed, problems)
+    if front.type == "incident" and not updates and not problems:
+        problems.append(Problem(rel, closing + 1, "", "an incident needs at least one update: "
+                                                     "add '## 2026-11-22 14:05 UTC investigating' and a line of text"))
+    if problems or components is None:
+        return None, problems
+    if front.type == "maintenance":
+        impact: Impact = front.impact or "maintenance"
+    else:
+        impact = front.impact or derived_impact(list(components.values()))
+    return Incident(
+        slug=slug,
+        kind=front.type,
+        title=front.title,
+        impact=impact,
+        components=components,
+        scheduled_for=window[0] if window else None,
+        scheduled_until=window[1] if window else None,
+        updates=sorted(updates, key=lambda u: u.at, reverse=True),
+        file=rel,
+    ), []
+
+
+def _components(
+    front: FrontMatter, located: LocatedYaml, rel: str, known: list[str] | None, problems: list[Problem]
+) -> dict[str, ComponentStatus] | None:
+    entries: dict[str, str]
+    if isinstance(front.components, list):
+        if front.type != "maintenance":
+            problems.append(Problem(rel, located.line_of(("components",)), "components",
+                                    "give each component its status, e.g. 'api: partial_outage'"))
+            return None
+        entries = dict.fromkeys(front.components, "under_maintenance")
+    else:
+        entries = front.components
+    ok = True
+    for index, (component_id, status) in enumerate(entries.items()):
+        key_path: tuple[str | int, ...] = (("components", index) if isinstance(front.components, list)
+                                           else ("components", component_id))
+        line = located.line_of(key_path)
+        if known is not None and component_id not in known:
+            problems.append(Problem(rel, line, f"components.{component_id}",
+                                    f"unknown component '{component_id}'{suggest(component_id, known)} "
+                                    f"(components: {', '.join(known)})"))
+            ok = False
+        if status not in COMPONENT_STATUSES:
+            problems.append(Problem(rel, line, f"components.{component_id}",
+                                    f"'{status}' is not a component status{suggest(str(status), COMPONENT_STATUSES)} "
+                                    f"(one of: {', '.join(COMPONENT_STATUSES)})"))
+            ok = False
+    if front.impact is not None and front.impact not in IMPACTS and front.type == "incident":
+        problems.append(Problem(rel, located.line_of(("impact",)), "impact",
+                                f"'{front.impact}' is for maintenance; an incident's impact is one of: {', '.join(IMPACTS)}"))
+        ok = False
+    return entries if ok else None  # type: ignore[return-value]
+
+
+def _window(
+    front: FrontMatter, located: LocatedYaml, rel: str, problems: list[Problem]
+) -> tuple[datetime, datetime] | None:
+    keys = ("scheduled_for", "scheduled_until")
+    if front.type == "incident":
+        for key in keys:
+            if getattr(front, key) is not None:
+                problems.append(Problem(rel, located.line_of((key,)), key,
+                                        f"{key} is only for maintenance; add 'type: maintenance'"))
+        return None
+    times: list[datetime] = []
+    for key in keys:
+        value = getattr(front, key)
+        if value is None:
+            problems.append(Problem(rel, located.line_of(()), key,
+                                    f"maintenance needs {key}, e.g. '{key}: 2026-11-25 02:00 UTC'"))
+            continue
+        try:
+            times.append(parse_time(value))
+        except ValueError as error:
+            problems.append(Problem(rel, located.line_of((key,)), key, str(error)))
+    if len(times) != 2:
+        return None
+    if times[1] <= times[0]:
+        problems.append(Problem(rel, located.line_of(("scheduled_until",)), "scheduled_until",
+                                "scheduled_until must be after scheduled_for"))
+        return None
+    return times[0], times[1]
+
+
+def _updates(
+    lines: list[str], start: int, rel: str, allowed: tuple[str, ...], problems: list[Problem]
+) -> list[IncidentUpdate]:
+    """One update per `## <time> <status>` heading from line index `start` on."""
+    sections: list[tuple[int, str, list[str]]] = []  # (line number, heading text, body lines)
+    in_fence = False
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        heading = None if in_fence else _HEADING.match(line)
+        if heading:
+            sections.append((index + 1, heading[1], []))
+        elif sections:
+            sections[-1][2].append(line)
+        elif line.strip():
+            problems.append(Problem(rel, index + 1, "", "text before the first update heading; "
+                                                       "start each update with '## 2026-11-22 14:05 UTC investigating'"))
+            break
+    updates = []
+    for line_number, heading, body_lines in sections:
+        words = heading.rsplit(None, 1)
+        if len(words) < 2:
+            problems.append(Problem(rel, line_number, "", f"update heading '## {heading}' needs a time and a status, "
+                                                         "e.g. '## 2026-11-22 14:05 UTC investigating'"))
+            continue
+        when_text, status = words[0], words[1].lower()
+        problem_count = len(problems)
+        if status not in allowed:
+            problems.append(Problem(rel, line_number, "", f"'{words[1]}' is not an update status here"
+                                                         f"{suggest(status, allowed)} (one of: {', '.join(allowed)})"))
+        try:
+            at = parse_time(when_text)
+        except ValueError as error:
+            problems.append(Problem(rel, line_number, "", str(error)))
+        body = "\n".join(body_lines).strip()
+        if not body:
+            problems.append(Problem(rel, line_number, "", "update has no text; write what happened under the heading"))
+        if len(problems) == problem_count:
+            updates.append(IncidentUpdate(at=at, status=status, body=body, html=render_markdown(body)))  # type: ignore[arg-type]
+    return updates
+
+
+def incident_files(root: Path) -> list[Path]:
+    """Every file under `root/incidents/` (recursively), hidden files left out, sorted."""
+    folder = root / INCIDENTS_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )

@@ -1,0 +1,219 @@
+"""The view model: what every output (pages, JSON API, feeds, badges) shows, decided once.
+
+Component status = the worst of what the checker measured, what open incidents declare, and
+`under_maintenance` during maintenance (DESIGN "Checks and status"); group status = worst child;
+the overall indicator follows Statuspage. Renderers read this and decide nothing of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from checker.bundle import (
+    SEVERITY,
+    Bundle,
+    Component,
+    ComponentStatus,
+    Incident,
+    stable_id,
+    worst_status,
+)
+from checker.summary import ComponentSummary, Summary
+
+Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
+
+# Statuspage's words for the overall indicator (status.json `status.description`).
+INDICATOR_DESCRIPTIONS: dict[Indicator, str] = {
+    "none": "All Systems Operational",
+    "minor": "Minor Service Outage",
+    "major": "Partial System Outage",
+    "critical": "Major System Outage",
+    "maintenance": "Service Under Maintenance",
+}
+STATUS_LABELS: dict[ComponentStatus, str] = {
+    "operational": "Operational",
+    "degraded_performance": "Degraded Performance",
+    "partial_outage": "Partial Outage",
+    "major_outage": "Major Outage",
+    "under_maintenance": "Under Maintenance",
+}
+_INDICATOR_OF_STATUS: dict[ComponentStatus, Indicator] = {
+    "operational": "none",
+    "under_maintenance": "maintenance",
+    "degraded_performance": "minor",
+    "partial_outage": "major",
+    "major_outage": "critical",
+}
+_INDICATOR_RANK: dict[Indicator, int] = {"none": 0, "maintenance": 1, "minor": 2, "major": 3, "critical": 4}
+RECENT_DAYS = 14
+UPCOMING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ComponentView:
+    component: Component
+    status: ComponentStatus
+    """Effective status: worst of measured, declared by open incidents, and maintenance."""
+    no_data: bool
+    """The component has a check but the checker has no recent sample for it: say so, and do not
+    pretend it is operational (the JSON API, which has no such value, says operational)."""
+    measured: ComponentSummary | None
+    """The checker's figures (uptime, bars, latency); None before the first run."""
+    group_id: str | None
+    position: int
+    """1-based position within its group (or among top-level entries), as Statuspage numbers them."""
+
+    @property
+    def id(self) -> str:
+        return self.component.id
+
+    @property
+    def statuspage_id(self) -> str:
+        return self.component.statuspage_id
+
+    @property
+    def label(self) -> str:
+        return "No Data" if self.no_data else STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class GroupView:
+    name: str
+    components: list[ComponentView]
+    position: int
+
+    @property
+    def statuspage_id(self) -> str:
+        return stable_id("group", self.name)
+
+    @property
+    def status(self) -> ComponentStatus:
+        return worst_status([c.status for c in self.components])
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class SiteView:
+    bundle: Bundle
+    summary: Summary | None
+    now: datetime
+    components: list[ComponentView]
+    """In configuration order."""
+    layout: list[GroupView | ComponentView]
+    """Top-level entries in display order: groups (first-seen order) and ungrouped components."""
+    indicator: Indicator
+    active_incidents: list[Incident] = field(default_factory=list)
+    """Unresolved incidents, newest first."""
+    active_maintenance: list[Incident] = field(default_factory=list)
+    """Maintenance in progress or verifying, soonest first."""
+    upcoming_maintenance: list[Incident] = field(default_factory=list)
+    """Scheduled maintenance that has not started, soonest first."""
+
+    @property
+    def description(self) -> str:
+        return INDICATOR_DESCRIPTIONS[self.indicator]
+
+    @property
+    def groups(self) -> list[GroupView]:
+        return [entry for entry in self.layout if isinstance(entry, GroupView)]
+
+    @property
+    def updated_at(self) -> datetime:
+        """When anything on the page last changed: the latest check or incident update."""
+        times = [u.at for i in self.bundle.incidents for u in i.updates if u.at <= self.now]
+        if self.summary is not None:
+            times.append(self.summary.generated_at)
+        return max(times, default=self.now)
+
+    def component(self, component_id: str) -> ComponentView:
+        return next(c for c in self.components if c.id == component_id)
+
+    def incidents(self, kind: Literal["incident", "maintenance"]) -> list[Incident]:
+        """Published incidents or maintenance (none dated in the future), newest first."""
+        return [i for i in self.bundle.incidents if i.kind == kind and _published(i, self.now)]
+
+    def recent_incidents(self, days: int = RECENT_DAYS) -> list[Incident]:
+        """Incidents and maintenance created in the last `days` days, newest first."""
+        since = self.now - timedelta(days=days)
+        return [i for i in self.bundle.incidents if _published(i, self.now) and i.created_at >= since]
+
+    def incidents_of(self, component_id: str) -> list[Incident]:
+        return [i for i in self.bundle.incidents if component_id in i.components and _published(i, self.now)]
+
+
+def _published(incident: Incident, now: datetime) -> bool:
+    """Maintenance is announced as soon as it is in the file; an incident once its first update is due."""
+    return incident.kind == "maintenance" or incident.created_at <= now
+
+
+def build_view(bundle: Bundle, summary: Summary | None, now: datetime) -> SiteView:
+    """Decide every status on the page at `now`."""
+    declared = bundle.declared_statuses_at(now)
+    stale_after = timedelta(seconds=2 * bundle.checker.interval + 30)
+    views: list[ComponentView] = []
+    group_names: list[str] = []
+    positions: dict[str | None, int] = {}
+    for component in bundle.components:
+        measured = summary.component(component.id) if summary else None
+        measured_status = None
+        if measured is not None and measured.status is not None and measured.last_checked_at is not None:
+            if now - measured.last_checked_at <= stale_after:
+                measured_status = measured.status
+        candidates = [s for s in (measured_status, declared.get(component.id)) if s is not None]
+        no_data = component.check is not None and measured_status is None and not candidates
+        if component.group and component.group not in group_names:
+            group_names.append(component.group)
+        group_key = component.group
+        positions[group_key] = positions.get(group_key, 0) + 1
+        views.append(ComponentView(
+            component=component,
+            status=worst_status(candidates),
+            no_data=no_data,
+            measured=measured,
+            group_id=stable_id("group", component.group) if component.group else None,
+            position=positions[group_key],
+        ))
+    layout: list[GroupView | ComponentView] = []
+    placed: set[str] = set()
+    top_position = 0
+    for view in views:
+        if view.component.group is None:
+            top_position += 1
+            layout.append(view)
+        elif view.component.group not in placed:
+            placed.add(view.component.group)
+            top_position += 1
+            members = [v for v in views if v.component.group == view.component.group]
+            layout.append(GroupView(name=view.component.group, components=members, position=top_position))
+
+    active = [i for i in bundle.incidents if i.kind == "incident" and i.is_active_at(now)]
+    in_progress = sorted((i for i in bundle.incidents if i.kind == "maintenance" and i.is_active_at(now)),
+                         key=lambda i: i.started_at())
+    upcoming = sorted((i for i in bundle.incidents
+                       if i.kind == "maintenance" and i.status_at(now) == "scheduled"
+                       and i.started_at() - now <= timedelta(days=UPCOMING_DAYS)),
+                      key=lambda i: i.started_at())
+    return SiteView(
+        bundle=bundle,
+        summary=summary,
+        now=now,
+        components=views,
+        layout=layout,
+        indicator=_indicator(views, active),
+        active_incidents=active,
+        active_maintenance=in_progress,
+        upcoming_maintenance=upcoming,
+    )
+
+
+def _indicator(components: list[ComponentView], active: list[Incident]) -> Indicator:
+    """Statuspage's overall indicator: the worse of the worst component and the worst open incident."""
+    worst = max((c.status for c in components), key=SEVERITY.__getitem__, default="operational")
+    candidates: list[Indicator] = [_INDICATOR_OF_STATUS[worst]]
+    candidates += [i.impact for i in active if i.impact != "maintenance"]  # type: ignore[misc]
+    return max(candidates, key=_INDICATOR_RANK.__getitem__)
