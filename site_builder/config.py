@@ -72,26 +72,33 @@ def load_config(
                     f"environment variable {missing.name} is not set")
         )
         return None, located, problems
+    problems.extend(_duplicate_ids(data, located))
     try:
         config = SiteConfig.model_validate(data)
     except ValidationError as error:
         problems.extend(problems_from_error(error, SiteConfig, located, CONFIG_FILE))
         return None, located, problems
-    problems.extend(_duplicate_ids(config, located))
     return (None if problems else config), located, problems
 
 
-def _duplicate_ids(config: SiteConfig, located: LocatedYaml) -> list[Problem]:
+def _duplicate_ids(data: dict[str, object], located: LocatedYaml) -> list[Problem]:
+    """Checked on the raw data, so a duplicate is reported alongside every other problem."""
+    components = data.get("components")
+    if not isinstance(components, list):
+        return []
     problems = []
     seen: dict[str, int] = {}
-    for index, component in enumerate(config.components):
-        if component.id in seen:
+    for index, component in enumerate(components):
+        component_id = component.get("id") if isinstance(component, dict) else None
+        if not isinstance(component_id, str):
+            continue
+        if component_id in seen:
             problems.append(
                 Problem(CONFIG_FILE, located.line_of(("components", index, "id")),
                         f"components[{index}].id",
-                        f"duplicate component id '{component.id}' (first used by components[{seen[component.id]}])")
+                        f"duplicate component id '{component_id}' (first used by components[{seen[component_id]}])")
             )
-        seen.setdefault(component.id, index)
+        seen.setdefault(component_id, index)
     return problems
 
 

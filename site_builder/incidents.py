@@ -284,8 +284,7 @@ def _updates(
         when_text, status = words[0], words[1].lower()
         problem_count = len(problems)
         if status not in allowed:
-            problems.append(Problem(rel, line_number, "", f"'{words[1]}' is not an update status here"
-                                                         f"{suggest(status, allowed)} (one of: {', '.join(allowed)})"))
+            problems.append(Problem(rel, line_number, "", _status_message(words[1], status, allowed)))
         try:
             at = parse_time(when_text)
         except ValueError as error:
@@ -296,6 +295,15 @@ def _updates(
         if len(problems) == problem_count:
             updates.append(IncidentUpdate(at=at, status=status, body=body, html=render_markdown(body)))  # type: ignore[arg-type]
     return updates
+
+
+def _status_message(written: str, status: str, allowed: tuple[str, ...]) -> str:
+    message = f"'{written}' is not an update status here{suggest(status, allowed)} (one of: {', '.join(allowed)})"
+    if status in MAINTENANCE_UPDATE_STATUSES:
+        message += "; it is a maintenance status: add 'type: maintenance' for planned work"
+    elif status in INCIDENT_UPDATE_STATUSES:
+        message += "; it is an incident status"
+    return message
 
 
 def incident_files(root: Path) -> list[Path]:

@@ -84,9 +84,9 @@ def _message(details: ErrorDetails, model: type[BaseModel], path: Path) -> tuple
     if kind == "union_tag_invalid":
         options = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
         tag = ctx.get("tag", value)
+        owner = f"{path[-1]} " if path and isinstance(path[-1], str) else ""
         return (
-            f"unknown {ctx.get('discriminator', 'type').strip(chr(39))} '{tag}'"
-            f"{suggest(str(tag), options)} (one of: {one_of(options)})",
+            f"unknown {owner}type '{tag}'{suggest(str(tag), options)} (one of: {one_of(options)})",
             (*path, "type"),
         )
     if kind == "union_tag_not_found":

@@ -1,0 +1,126 @@
+"""The jobs behind the CLI verbs, each one public function: check, rebuild rollups, compile, build
+and publish, serve. The CLI and the Lambda entry points only parse input and call these."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from checker.bundle import BUNDLE_KEY
+from checker.store import Store, dump_json, open_store
+from checker.summary import Summary, load_summary
+from site_builder.content import Site, compile_bundle, load_site
+
+
+def site_store(site: Site) -> Store:
+    return open_store(site.config.store, base=site.root)
+
+
+def check_once(root: Path, *, now: datetime) -> Any:
+    """One checker run over the site's components against its store; returns the run's report."""
+    from checker.run import run_checks
+
+    site = load_site(root)
+    return run_checks(site.bundle, site_store(site), now=now)
+
+
+def rebuild_rollups(root: Path, *, now: datetime) -> Summary:
+    """Recompute every derived file in the store from the raw runs."""
+    from checker.rollup import rebuild
+
+    site = load_site(root)
+    return rebuild(site.bundle, site_store(site), now=now)
+
+
+def compile_and_store(root: Path, *, to_store: bool) -> str:
+    """The bundle as JSON (references kept, secrets never resolved); optionally stored for the
+    checker at `bundle.json`."""
+    bundle = compile_bundle(root)
+    data = bundle.model_dump(mode="json", by_alias=True)
+    if to_store:
+        site = load_site(root)
+        site_store(site).put(BUNDLE_KEY, dump_json(data))
+    return bundle.model_dump_json(indent=2, by_alias=True)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    built: Any
+    published: Any
+    notified: Any | None
+
+    def describe(self) -> str:
+        lines = [str(self.built), str(self.published)]
+        if self.notified is not None:
+            lines.append(str(self.notified))
+        return "\n".join(lines)
+
+
+def build_and_publish(root: Path, *, out: str | None, now: datetime, notify: bool) -> BuildResult:
+    """Load and validate the site, build it into a staging folder, and publish what changed.
+
+    Validation happens before anything is written, and the build goes to a staging folder, so a
+    failed build publishes nothing.
+    """
+    site = load_site(root)
+    summary = load_summary(site_store(site))
+    return build_site_and_publish(site, summary, out=out, now=now, notify=notify)
+
+
+def build_site_and_publish(
+    site: Site, summary: Summary | None, *, out: str | None, now: datetime, notify: bool
+) -> BuildResult:
+    from site_builder.build import build_site
+    from site_builder.publish import publish
+
+    target = out or site.config.publish
+    staging = Path(tempfile.mkdtemp(prefix="statusgen-build-"))
+    try:
+        built = build_site(site.bundle, summary, staging, now=now, theme=site.root)
+        published = publish(staging, target, base=site.root,
+                            cloudfront_distribution=site.config.cloudfront_distribution)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    notified = None
+    if notify:
+        notified = notify_subscribers(site, now=now)
+    return BuildResult(built=built, published=published, notified=notified)
+
+
+def notify_subscribers(site: Site, *, now: datetime) -> Any:
+    """Send subscribers what is new since the last publish (no-op when none are configured)."""
+    try:
+        from site_builder.notify import notify_subscribers as send
+    except ImportError:
+        return None
+    return send(site.bundle, site_store(site), now=now)
+
+
+def publish_folder(site: Site, out: str | None) -> Path:
+    target = out or site.config.publish
+    if target.startswith("s3://"):
+        raise ValueError("serve needs a folder")
+    path = Path(target)
+    return path if path.is_absolute() else site.root / path
+
+
+def serve_site(root: Path, *, port: int, watch: bool, site_dir: Path | None) -> None:
+    """Serve the published folder on 127.0.0.1; with `watch`, rebuild on source changes."""
+    from datetime import UTC
+
+    from site_builder.serve import serve
+
+    site = load_site(root)
+    folder = site_dir or publish_folder(site, None)
+    rebuild = None
+    if watch:
+        def rebuild() -> None:
+            build_and_publish(root, out=str(folder), now=datetime.now(UTC), notify=False)
+
+        rebuild()
+    serve(folder, port=port, rebuild=rebuild,
+          watch_paths=[root / "statuspage.yaml", root / "incidents", root / "templates"] if watch else None)
