@@ -21,10 +21,10 @@ from checker.bundle import (
     MAINTENANCE_UPDATE_STATUSES,
 )
 from checker.errors import ContentError, Problem, StatusgenError
+from checker.secrets import KeepReferences
 from site_builder.config import load_config
 from site_builder.incidents import INCIDENTS_DIR, parse_incident_text, parse_time
 from site_builder.problems import suggest
-from checker.secrets import KeepReferences
 
 
 def slugify(title: str, max_length: int = 50) -> str:
@@ -91,7 +91,8 @@ def add_update(root: Path, slug: str, *, status: str, message: str, now: datetim
     """Insert a new update at the top of an existing incident or maintenance file."""
     path = _find(root, slug)
     text = path.read_text(encoding="utf-8")
-    allowed = MAINTENANCE_UPDATE_STATUSES if re.search(r"(?m)^type:\s*maintenance\s*$", text) else INCIDENT_UPDATE_STATUSES
+    is_maintenance = re.search(r"(?m)^type:\s*maintenance\s*$", text) is not None
+    allowed = MAINTENANCE_UPDATE_STATUSES if is_maintenance else INCIDENT_UPDATE_STATUSES
     _check_status(status, allowed)
     lines = text.splitlines(keepends=True)
     closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)

@@ -29,7 +29,7 @@ DEMO_ENDPOINTS: dict[str, tuple[int, float, bytes]] = {
 
 
 class _DemoHandler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:
         code, delay, body = DEMO_ENDPOINTS.get(self.path, (404, 0.0, b"not found"))
         time.sleep(delay)
         self.send_response(code)
@@ -38,7 +38,7 @@ class _DemoHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet: the demo prints its own summary."""
 
 

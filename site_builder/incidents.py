@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from checker.bundle import (
     COMPONENT_STATUSES,
@@ -46,7 +46,7 @@ class FrontMatter(StrictModel):
     """The headline shown on the page and in feeds."""
     type: Literal["incident", "maintenance"] = "incident"
     """`maintenance` for planned work; incidents are the default."""
-    components: dict[str, str] | list[str] = {}
+    components: dict[str, str] | list[str] = Field(default_factory=dict)
     """Component id -> status while open; maintenance may list ids (all under_maintenance)."""
     impact: Impact | None = None
     """none, minor, major or critical; derived from the components when left out."""
@@ -129,7 +129,8 @@ def parse_incident_file(
         return None, [Problem(rel, 0, "", f"file name must be YYYY-MM-DD-slug.md in lower case, e.g. {hint}")]
     raw = path.read_bytes()
     if len(raw) > MAX_FILE_BYTES:
-        return None, [Problem(rel, 0, "", f"file is larger than {MAX_FILE_BYTES // 1000} kB; split the incident or shorten it")]
+        too_big = f"file is larger than {MAX_FILE_BYTES // 1000} kB; split the incident or shorten it"
+        return None, [Problem(rel, 0, "", too_big)]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -220,7 +221,8 @@ def _components(
             ok = False
     if front.impact is not None and front.impact not in IMPACTS and front.type == "incident":
         problems.append(Problem(rel, located.line_of(("impact",)), "impact",
-                                f"'{front.impact}' is for maintenance; an incident's impact is one of: {', '.join(IMPACTS)}"))
+                                f"'{front.impact}' is for maintenance; an incident's impact is one of: "
+                                f"{', '.join(IMPACTS)}"))
         ok = False
     return entries if ok else None  # type: ignore[return-value]
 
@@ -265,14 +267,14 @@ def _updates(
         line = lines[index]
         if _FENCE.match(line):
             in_fence = not in_fence
-        heading = None if in_fence else _HEADING.match(line)
-        if heading:
-            sections.append((index + 1, heading[1], []))
+        heading_match = None if in_fence else _HEADING.match(line)
+        if heading_match:
+            sections.append((index + 1, heading_match[1], []))
         elif sections:
             sections[-1][2].append(line)
         elif line.strip():
-            problems.append(Problem(rel, index + 1, "", "text before the first update heading; "
-                                                       "start each update with '## 2026-11-22 14:05 UTC investigating'"))
+            problems.append(Problem(rel, index + 1, "", "text before the first update heading; start each "
+                                                       "update with '## 2026-11-22 14:05 UTC investigating'"))
             break
     updates = []
     for line_number, heading, body_lines in sections:
@@ -293,7 +295,8 @@ def _updates(
         if not body:
             problems.append(Problem(rel, line_number, "", "update has no text; write what happened under the heading"))
         if len(problems) == problem_count:
-            updates.append(IncidentUpdate(at=at, status=status, body=body, html=render_markdown(body)))  # type: ignore[arg-type]
+            updates.append(IncidentUpdate.model_validate(
+                {"at": at, "status": status, "body": body, "html": render_markdown(body)}))
     return updates
 
 

@@ -52,16 +52,13 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> Path:
     """pydantic's location with the union tags it inserts (`check.http.url`) left out."""
     path: list[str | int] = []
     for part in loc:
-        if isinstance(data, dict) and part in data:
+        present = part in data if isinstance(data, dict) else (
+            isinstance(data, list) and isinstance(part, int) and part < len(data))
+        if present:
             data = data[part]
             path.append(part)
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-            path.append(part)
-        elif isinstance(data, dict) or isinstance(data, list):
-            # A union tag, or a key that is missing: keep a missing key's name, skip tags.
-            if part == loc[-1] and isinstance(part, str) and not isinstance(data, list):
-                path.append(part)
+        elif isinstance(data, dict) and part == loc[-1] and isinstance(part, str):
+            path.append(part)  # a missing key: name it (union tags are skipped)
         # Below a scalar nothing more can be located.
     return tuple(path)
 

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from checker.bundle import (
-    SEVERITY,
     Bundle,
     Component,
     ComponentStatus,
@@ -161,9 +160,9 @@ def build_view(bundle: Bundle, summary: Summary | None, now: datetime) -> SiteVi
     for component in bundle.components:
         measured = summary.component(component.id) if summary else None
         measured_status = None
-        if measured is not None and measured.status is not None and measured.last_checked_at is not None:
-            if now - measured.last_checked_at <= stale_after:
-                measured_status = measured.status
+        if (measured is not None and measured.status is not None and measured.last_checked_at is not None
+                and now - measured.last_checked_at <= stale_after):
+            measured_status = measured.status
         candidates = [s for s in (measured_status, declared.get(component.id)) if s is not None]
         no_data = component.check is not None and measured_status is None and not candidates
         if component.group and component.group not in group_names:
@@ -213,7 +212,7 @@ def build_view(bundle: Bundle, summary: Summary | None, now: datetime) -> SiteVi
 
 def _indicator(components: list[ComponentView], active: list[Incident]) -> Indicator:
     """Statuspage's overall indicator: the worse of the worst component and the worst open incident."""
-    worst = max((c.status for c in components), key=SEVERITY.__getitem__, default="operational")
+    worst = worst_status([c.status for c in components])
     candidates: list[Indicator] = [_INDICATOR_OF_STATUS[worst]]
-    candidates += [i.impact for i in active if i.impact != "maintenance"]  # type: ignore[misc]
+    candidates += [i.impact for i in active if i.impact != "maintenance"]
     return max(candidates, key=_INDICATOR_RANK.__getitem__)

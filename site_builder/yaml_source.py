@@ -50,7 +50,7 @@ def load_yaml(text: str, file: str, *, first_line: int = 1) -> tuple[LocatedYaml
     offset = first_line - 1
     try:
         root = yaml.compose(text, Loader=_NoDatesLoader)
-        data = yaml.load(text, Loader=_NoDatesLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_NoDatesLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = (mark.line + 1 + offset) if mark else first_line
