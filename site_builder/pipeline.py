@@ -8,24 +8,39 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker.bundle import BUNDLE_KEY
 from checker.store import Store, dump_json, open_store
 from checker.summary import Summary, load_summary
 from site_builder.content import Site, compile_bundle, load_site
 
+if TYPE_CHECKING:
+    from checker.run import RunReport
+
 
 def site_store(site: Site) -> Store:
     return open_store(site.config.store, base=site.root)
 
 
-def check_once(root: Path, *, now: datetime) -> Any:
+def check_once(root: Path, *, now: datetime) -> RunReport:
     """One checker run over the site's components against its store; returns the run's report."""
     from checker.run import run_checks
 
     site = load_site(root)
     return run_checks(site.bundle, site_store(site), now=now)
+
+
+def report_lines(report: RunReport) -> list[str]:
+    """A run as an aligned table, one component a line, then the totals."""
+    rows = [("COMPONENT", "STATUS", "LATENCY", "REASON"), *report.rows()]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}  {d}".rstrip() for a, b, c, d in rows]
+    counts = report.counts
+    lines.append(f"{counts['up']} up, {counts['degraded']} degraded, {counts['down']} down "
+                 f"in {report.duration_seconds:.2f} s")
+    lines.extend(f"{t.component}: {t.old} -> {t.new}" for t in report.transitions)
+    return lines
 
 
 def rebuild_rollups(root: Path, *, now: datetime) -> Summary:
