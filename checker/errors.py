@@ -4,7 +4,13 @@
     ├── ContentError               statuspage.yaml or an incident file is invalid; carries Problems
     ├── StoreError                 the store could not be read or written
     │   └── PreconditionFailed     a conditional write lost a race; re-read and try again
-    └── PublishError               the site could not be published; the live site is unchanged
+    ├── HeartbeatRejected          a heartbeat came with an unknown component or a wrong token
+    ├── PublishError               the site could not be published; the live site is unchanged
+    ├── DeliveryError              a channel, mail server or webhook did not accept a message
+    ├── TokenError                 a subscribe/unsubscribe link is forged, damaged or expired
+    ├── RequestRejected            the subscribe endpoint refused a request (bad input, limit)
+    ├── PackageError               the Lambda zip could not be built (pip failed, too large)
+    └── GateFailed                 a deployment gate saw more failures than it allows
 
 Both packages raise these; `site_builder` depends on `checker`, never the reverse, so they live here.
 """
@@ -57,3 +63,31 @@ class PreconditionFailed(StoreError):
 
 class PublishError(StatusgenError):
     """Publishing the site failed; nothing was deleted and pages still reference live assets."""
+
+
+class DeliveryError(StatusgenError):
+    """A message was not accepted (channel, mail server, webhook); says which, never secrets."""
+
+
+class TokenError(StatusgenError):
+    """A signed link is not valid: forged, damaged, meant for another purpose, or expired."""
+
+
+class RequestRejected(StatusgenError):
+    """The subscribe endpoint refused a request; the message is shown to the visitor as is."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class HeartbeatRejected(StatusgenError):
+    """A heartbeat report was refused: unknown component or wrong token (the token is never shown)."""
+
+
+class PackageError(StatusgenError):
+    """The Lambda package could not be built: pip failed, or the result exceeds Lambda's limits."""
+
+
+class GateFailed(StatusgenError):
+    """A deployment gate saw its component fail more often than allowed; the message summarises."""

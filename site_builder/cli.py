@@ -263,5 +263,39 @@ def demo(root: Path, port: int, rounds: int, no_serve: bool) -> None:
     run_demo(root, port=port, rounds=rounds, serve=not no_serve, echo=click.echo)
 
 
+# --- deployment ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--arch", type=click.Choice(["arm64", "x86_64"]), default="arm64", show_default=True)
+@click.option("--python-version", default="3.12", show_default=True, help="Python of the Lambda runtime.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("dist/lambda.zip"),
+              show_default=True)
+@click.option("--without-boto3", is_flag=True, help="Rely on the runtime's boto3 (smaller zip).")
+@_friendly_errors
+def package(arch: str, python_version: str, out: Path, without_boto3: bool) -> None:
+    """Build the Lambda zip (no Docker needed): the project and its dependencies for Lambda."""
+    from site_builder.package import package_lambda
+
+    path = package_lambda(out, arch=arch, python_version=python_version, include_boto3=not without_boto3)
+    click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@main.command()
+@click.option("--component", "component_id", required=True, help="The component whose check to run.")
+@click.option("--for", "duration", default="5m", show_default=True, help="How long to keep checking.")
+@click.option("--every", default="10s", show_default=True, help="Time between probes.")
+@click.option("--max-failures", default=0, show_default=True, help="Failed probes tolerated.")
+@root_option
+@_friendly_errors
+def gate(component_id: str, duration: str, every: str, max_failures: int, root: Path) -> None:
+    """After a deploy: probe a component repeatedly; exit 1 when it fails (for CI/CD pipelines)."""
+    from site_builder.pipeline import gate_component
+
+    result = gate_component(root, component_id, duration=duration, every=every, max_failures=max_failures,
+                            on_probe=lambda probe: click.echo(probe.describe()))
+    click.echo(result.summary())
+
+
 if __name__ == "__main__":
     main()

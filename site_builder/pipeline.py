@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checker.bundle import BUNDLE_KEY
+from checker.durations import parse_duration
+from checker.errors import ContentError, StatusgenError
 from checker.store import Store, dump_json, open_store
 from checker.summary import Summary, load_summary
-from site_builder.content import Site, compile_bundle, load_site
+from site_builder.content import Site, check_site, compile_bundle, load_site
 
 if TYPE_CHECKING:
     from checker.run import RunReport
+    from site_builder.gate import GateProbe, GateResult
 
 
 def site_store(site: Site) -> Store:
@@ -53,13 +57,34 @@ def rebuild_rollups(root: Path, *, now: datetime) -> Summary:
 
 def compile_and_store(root: Path, *, to_store: bool) -> str:
     """The bundle as JSON (references kept, secrets never resolved); optionally stored for the
-    checker at `bundle.json`."""
+    checker at `bundle.json`, with the theme files a rebuild in Lambda needs."""
+    from site_builder.theme_store import store_theme
+
     bundle = compile_bundle(root)
-    data = bundle.model_dump(mode="json", by_alias=True)
     if to_store:
         site = load_site(root)
-        site_store(site).put(BUNDLE_KEY, dump_json(data))
+        store = site_store(site)
+        store_theme(root, bundle.site, store)
+        store.put(BUNDLE_KEY, dump_json(bundle.model_dump(mode="json", by_alias=True)))
     return bundle.model_dump_json(indent=2, by_alias=True)
+
+
+def gate_component(
+    root: Path, component_id: str, *, duration: str, every: str, max_failures: int,
+    on_probe: Callable[[GateProbe], None],
+) -> GateResult:
+    """Probe one component's check repeatedly; raises GateFailed when it fails too often."""
+    from site_builder.gate import run_gate
+
+    site, problems = check_site(root, None)  # references stay; the probe resolves them itself
+    if site is None:
+        raise ContentError(problems)
+    try:
+        seconds, interval = parse_duration(duration), parse_duration(every)
+    except ValueError as error:
+        raise StatusgenError(f"gate: {error}") from None
+    return run_gate(site.bundle, component_id, store=site_store(site), duration=seconds,
+                    every=interval, max_failures=max_failures, on_probe=on_probe)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from helpers import REPO_ROOT
+from helpers import REPO_ROOT, fixture
 
 
 def test_the_wheel_ships_templates_static_assets_and_scaffold(tmp_path: Path) -> None:
@@ -30,3 +30,27 @@ def test_the_wheel_ships_templates_static_assets_and_scaffold(tmp_path: Path) ->
     assert "checker/bundle.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "statusgen = site_builder.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_the_installed_wheel_builds_a_site_outside_the_checkout(tmp_path: Path) -> None:
+    """Install the wheel into a bare folder and build the fixture site from there, so nothing can
+    come from the source checkout."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO_ROOT)],
+                   check=True, capture_output=True)
+    wheel = next(tmp_path.glob("statusgen-*.whl"))
+    target = tmp_path / "installed"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from datetime import datetime, UTC; from pathlib import Path\n"
+        "import site_builder\n"
+        "assert site_builder.__file__.startswith(sys.argv[1]), site_builder.__file__\n"
+        "from site_builder.content import load_site; from site_builder.build import build_site\n"
+        "site = load_site(Path(sys.argv[2]))\n"
+        "build_site(site.bundle, None, Path(sys.argv[3]), now=datetime(2026, 11, 22, 16, tzinfo=UTC))\n"
+    )
+    out = tmp_path / "public"
+    subprocess.run([sys.executable, "-c", script, str(target), str(fixture("content", "site")), str(out)],
+                   check=True, cwd=tmp_path)
+    assert "Fixture" in (out / "index.html").read_text(encoding="utf-8")

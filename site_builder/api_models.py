@@ -1,0 +1,417 @@
+"""One typed model per published JSON shape: the Statuspage v2 API, our uptime extras, badges.
+
+Field order is the order of Statuspage's own responses (clients that compare bytes or print keys
+see the same thing), and every model forbids unknown keys, so the same classes serve as the strict
+decoder the tests read the output back with.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+from checker.bundle import ComponentStatus
+
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)$")
+_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+_ID = re.compile(r"^[0-9a-z]{12}$")
+
+
+def _timestamp(value: str) -> str:
+    if not _TIMESTAMP.match(value):
+        raise ValueError(f"{value!r} is not a Statuspage timestamp such as 2021-12-07T09:06:43.178Z")
+    return value
+
+
+def _date(value: str) -> str:
+    if not _DATE.match(value):
+        raise ValueError(f"{value!r} is not a date such as 2021-10-04")
+    return value
+
+
+def _statuspage_id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError(f"{value!r} is not a 12-character lower-case base36 id")
+    return value
+
+
+Timestamp = Annotated[str, AfterValidator(_timestamp)]
+"""ISO 8601 with milliseconds, in the page's time zone (`Z` for UTC), as Statuspage writes them."""
+Day = Annotated[str, AfterValidator(_date)]
+"""A calendar date, `YYYY-MM-DD`."""
+StatuspageId = Annotated[str, AfterValidator(_statuspage_id)]
+"""12 lower-case base36 characters, stable across builds (checker.bundle.stable_id)."""
+
+Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
+IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved", "postmortem"]
+MaintenanceStatus = Literal["scheduled", "in_progress", "verifying", "completed"]
+IncidentImpact = Literal["none", "minor", "major", "critical"]
+MaintenanceImpact = Literal["none", "minor", "major", "critical", "maintenance"]
+
+
+class ApiModel(BaseModel):
+    """Strict both ways: unknown keys are rejected, and values are not coerced when read back."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --- Statuspage v2 -------------------------------------------------------------------------------
+
+
+class Page(ApiModel):
+    """`page`: the head of every Statuspage v2 response."""
+
+    id: StatuspageId
+    """The page's id, derived from its public URL."""
+    name: str
+    """The site name from `statuspage.yaml`."""
+    url: str
+    """Public address of the status page."""
+    time_zone: str
+    """IANA zone of the page; every timestamp in the response is written in it."""
+    updated_at: Timestamp
+    """When anything on the page last changed (latest check or incident update)."""
+
+
+class Status(ApiModel):
+    """`status`: the overall indicator and its wording."""
+
+    indicator: Indicator
+    """none, minor, major, critical, or maintenance."""
+    description: str
+    """Statuspage's words for the indicator, e.g. "All Systems Operational"."""
+
+
+class _ComponentFields(ApiModel):
+    """The fields components and groups share, in Statuspage's order."""
+
+    id: StatuspageId
+    """Stable id of the component (or of the group, derived from its name)."""
+    name: str
+    """Shown name."""
+    status: ComponentStatus
+    """Effective status; a group has its worst child's."""
+    created_at: Timestamp
+    """Earliest time the site knows of this component."""
+    updated_at: Timestamp
+    """When its status last changed, as far as the site knows."""
+    position: int
+    """1-based order within its group, or among top-level entries."""
+    description: str | None
+    """The one-line description, or null."""
+    showcase: bool
+    """True when the page shows its uptime bars (it has a check)."""
+    start_date: Day | None
+    """Always null: the site does not record when a component was started."""
+    group_id: StatuspageId | None
+    """Id of the group it belongs to, or null."""
+    page_id: StatuspageId
+    """The page's id."""
+    group: bool
+    """True for a component group."""
+    only_show_if_degraded: bool
+    """Always false: every component is shown."""
+
+
+class Component(_ComponentFields):
+    """One component, as in `components.json`."""
+
+    group: Literal[False]
+    """Always false for a component."""
+
+
+class ComponentGroup(_ComponentFields):
+    """A component group: `group: true` and its children's ids."""
+
+    group: Literal[True]
+    """Always true for a group."""
+    components: list[StatuspageId]
+    """Ids of the group's components, in position order."""
+
+
+class AffectedComponent(ApiModel):
+    """One component an incident update touched, with its status before and after."""
+
+    code: StatuspageId
+    """The component's id."""
+    name: str
+    """`Group - Name` for a grouped component, else its name."""
+    old_status: ComponentStatus
+    """What this incident declared for it just before the update."""
+    new_status: ComponentStatus
+    """What this incident declares for it after the update."""
+
+
+class IncidentUpdate(ApiModel):
+    """One update of an incident or maintenance, newest first in `incident_updates`."""
+
+    id: StatuspageId
+    """Stable id derived from the incident's slug and the update's time."""
+    status: IncidentStatus | MaintenanceStatus
+    """The incident's status after this update (an `update` heading keeps the previous one)."""
+    body: str
+    """The update's text, without markup."""
+    incident_id: StatuspageId
+    """The incident's id."""
+    created_at: Timestamp
+    """When the update was posted."""
+    updated_at: Timestamp
+    """Same as created_at: updates are not edited after the fact."""
+    display_at: Timestamp
+    """Same as created_at."""
+    affected_components: list[AffectedComponent]
+    """Components of the incident with their status before and after this update."""
+    deliver_notifications: bool
+    """Always true: subscribers are told of every update."""
+    custom_tweet: None
+    """Always null."""
+    tweet_id: None
+    """Always null."""
+
+
+class Incident(ApiModel):
+    """An unplanned incident, as in `incidents.json`."""
+
+    id: StatuspageId
+    """Stable id derived from the file's slug."""
+    name: str
+    """The headline."""
+    status: IncidentStatus
+    """Status at build time."""
+    created_at: Timestamp
+    """Time of the first update."""
+    updated_at: Timestamp
+    """Time of the latest published update."""
+    monitoring_at: Timestamp | None
+    """Time of the first `monitoring` update, or null."""
+    resolved_at: Timestamp | None
+    """Time of the first `resolved` (or postmortem) update, or null while open."""
+    impact: IncidentImpact
+    """As given in the file, or derived from the worst component status it declares."""
+    shortlink: str
+    """The incident's page on this site."""
+    started_at: Timestamp
+    """When the incident started (its first update)."""
+    page_id: StatuspageId
+    """The page's id."""
+    incident_updates: list[IncidentUpdate]
+    """Published updates, newest first."""
+    components: list[Component]
+    """The components it affects, in page order, with their current status."""
+
+
+class ScheduledMaintenance(ApiModel):
+    """Planned maintenance, as in `scheduled-maintenances.json`."""
+
+    id: StatuspageId
+    """Stable id derived from the file's slug."""
+    name: str
+    """The headline."""
+    status: MaintenanceStatus
+    """scheduled → in_progress → (verifying) → completed, by the clock and the updates."""
+    created_at: Timestamp
+    """Time of the first update (or the window's start when it has none)."""
+    updated_at: Timestamp
+    """Time of the latest published update."""
+    monitoring_at: Timestamp | None
+    """Always null for maintenance."""
+    resolved_at: Timestamp | None
+    """When it completed (early completion or the end of the window), once that has passed."""
+    impact: MaintenanceImpact
+    """`maintenance` unless the file says otherwise."""
+    shortlink: str
+    """The maintenance page on this site."""
+    started_at: Timestamp
+    """Start of the window, or an earlier `in_progress` update."""
+    page_id: StatuspageId
+    """The page's id."""
+    incident_updates: list[IncidentUpdate]
+    """Published updates, newest first."""
+    components: list[Component]
+    """The components it affects, in page order, with their current status."""
+    scheduled_for: Timestamp
+    """Start of the window."""
+    scheduled_until: Timestamp
+    """End of the window."""
+
+
+class StatusResponse(ApiModel):
+    """`api/v2/status.json`."""
+
+    page: Page
+    status: Status
+
+
+class ComponentsResponse(ApiModel):
+    """`api/v2/components.json`: groups and components, by position."""
+
+    page: Page
+    components: list[ComponentGroup | Component]
+
+
+class IncidentsResponse(ApiModel):
+    """`api/v2/incidents.json` (the latest 50) and `incidents/unresolved.json`, newest first."""
+
+    page: Page
+    incidents: list[Incident]
+
+
+class IncidentResponse(ApiModel):
+    """`api/v2/incidents/<id>.json`: one incident or maintenance with its whole timeline."""
+
+    page: Page
+    incident: Incident | ScheduledMaintenance
+
+
+class ScheduledMaintenancesResponse(ApiModel):
+    """`api/v2/scheduled-maintenances.json` (latest 50), `/upcoming.json`, `/active.json`."""
+
+    page: Page
+    scheduled_maintenances: list[ScheduledMaintenance]
+
+
+class SummaryResponse(ApiModel):
+    """`api/v2/summary.json`: components, unresolved incidents, upcoming and active maintenance."""
+
+    page: Page
+    components: list[ComponentGroup | Component]
+    incidents: list[Incident]
+    scheduled_maintenances: list[ScheduledMaintenance]
+    status: Status
+
+
+# --- our extras (not part of Statuspage) ---------------------------------------------------------
+
+
+class UptimeWindow(ApiModel):
+    """Uptime over one window, with the parts it is computed from."""
+
+    uptime: float | None
+    """Ratio in [0, 1]; null when the window has no observation at all."""
+    observed_seconds: float
+    """Time covered by samples (maintenance left out)."""
+    downtime_seconds: float
+    """Weighted downtime (major outage 1.0, partial 0.3 by default)."""
+    no_data_seconds: float
+    """Time in the window without any sample, left out of the ratio."""
+
+
+class UptimeDay(ApiModel):
+    """One daily bar."""
+
+    date: Day
+    """The UTC day."""
+    uptime: float | None
+    """Ratio in [0, 1]; null with no data that day."""
+    no_data_seconds: float
+    """Seconds of that day without a sample."""
+    worst_status: ComponentStatus | None
+    """Worst status seen or declared that day; null with no data."""
+    outage_seconds: float
+    """Seconds in partial or major outage (unweighted)."""
+
+
+class Latency(ApiModel):
+    """Response-time percentiles over one window."""
+
+    p50_ms: float | None
+    """Median, in milliseconds; null without samples."""
+    p95_ms: float | None
+    """95th percentile, in milliseconds."""
+    p99_ms: float | None
+    """99th percentile, in milliseconds."""
+    samples: int
+    """Number of samples behind the figures."""
+
+
+class LatencyDay(ApiModel):
+    """Response time of one UTC day."""
+
+    date: Day
+    p50_ms: float | None
+    p95_ms: float | None
+
+
+class ErrorBudget(ApiModel):
+    """A component's objective (`slo` in `statuspage.yaml`) and how fast its budget is spent."""
+
+    target: float
+    """Objective in percent, e.g. 99.9."""
+    window_seconds: float
+    """The rolling window the objective is measured over."""
+    uptime: float | None
+    """Uptime over that window; null with no data."""
+    allowed_seconds: float
+    """Weighted downtime the objective allows over the observed part of the window."""
+    spent_seconds: float
+    """Weighted downtime so far in the window."""
+    remaining_seconds: float
+    """allowed − spent; negative when the objective is missed."""
+    remaining_ratio: float | None
+    """remaining / allowed (1 untouched, 0 spent, below 0 overspent); null with no data."""
+    burn_rates: dict[str, float | None]
+    """`1h`, `6h`, `3d` -> how many times faster than allowed the budget is being spent."""
+    fast_burn: bool
+    """1 h burn ≥ 14.4 and 6 h burn ≥ 6."""
+    slow_burn: bool
+    """3 d burn ≥ 1 and 6 h burn ≥ 1."""
+
+
+class ComponentUptime(ApiModel):
+    """What the checker measured for one component (`api/components/<id>.json`, `api/uptime.json`)."""
+
+    id: str
+    """The component's id from `statuspage.yaml` (also its URL slug)."""
+    statuspage_id: StatuspageId
+    """Its id in the Statuspage v2 files."""
+    name: str
+    """Shown name."""
+    status: ComponentStatus
+    """Effective status, as in `components.json`."""
+    no_data: bool
+    """True when it has a check but the checker has no recent sample."""
+    last_checked_at: Timestamp | None
+    """When the checker last measured it."""
+    uptime: dict[str, UptimeWindow]
+    """`24h`, `7d`, `30d`, `90d` -> uptime; empty before the first run."""
+    monthly: dict[str, UptimeWindow]
+    """`YYYY-MM` -> uptime for that calendar month."""
+    latency: dict[str, Latency]
+    """`24h`, `7d`, `30d`, `90d` -> response-time percentiles."""
+    days: list[UptimeDay]
+    """The 90 daily bars, oldest first."""
+    latency_daily: list[LatencyDay]
+    """Daily response time, oldest first."""
+    slo: ErrorBudget | None
+    """Error budget, for components that declare an objective; else null."""
+
+
+class ComponentUptimeResponse(ApiModel):
+    """`api/components/<id>.json`."""
+
+    page: Page
+    component: ComponentUptime
+
+
+class UptimeResponse(ApiModel):
+    """`api/uptime.json`: every component's measured figures."""
+
+    page: Page
+    generated_at: Timestamp | None
+    """When the checker last updated its summary; null when there is no data yet."""
+    components: list[ComponentUptime]
+
+
+class ShieldsEndpoint(ApiModel):
+    """A shields.io endpoint badge (`badges/<id>/<name>.json`)."""
+
+    schemaVersion: Literal[1]
+    """Always 1."""
+    label: str
+    """Left-hand text."""
+    message: str
+    """Right-hand text."""
+    color: str
+    """Colour of the right-hand side (a CSS hex colour)."""

@@ -1,0 +1,155 @@
+"""Incident history feeds: `history.rss`, `history.atom` and one Atom feed per component.
+
+Titles and item markup follow Statuspage's, so readers that already follow a Statuspage page show
+ours the same way. feedgen stamps feeds with the wall clock; every date here comes from the
+incidents instead, so the same content gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from feedgen.feed import FeedEntry, FeedGenerator
+
+from checker.bundle import Incident, IncidentUpdate
+from site_builder.markdown import plain_text
+from site_builder.outputs.api import incident_url, page_updated_at, published_updates
+from site_builder.view import SiteView
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+FEED_LIMIT = 50
+"""Incidents per feed, newest first; older ones stay on the history pages."""
+
+
+def render(view: SiteView) -> dict[str, bytes]:
+    """`history.rss`, `history.atom` and `components/<id>/feed.atom`."""
+    site = view.bundle.site
+    everything = _newest_first(view, view.bundle.incidents)
+    title = f"{site.name} Status - Incident History"
+    feeds = _Feeds(view)
+    files = {
+        "history.rss": feeds.feed(everything, title, "history.rss", rss=True).rss_str(pretty=True),
+        "history.atom": feeds.feed(everything, title, "history.atom", rss=False).atom_str(pretty=True),
+    }
+    for component in view.components:
+        path = component_feed_path(component.id)
+        items = _newest_first(view, view.incidents_of(component.id))
+        feed_title = f"{site.name} Status - {component.component.name} Incident History"
+        files[path] = feeds.feed(items, feed_title, path, rss=False).atom_str(pretty=True)
+    return files
+
+
+def component_feed_path(component_id: str) -> str:
+    """Where a component's Atom feed is published, relative to the site's root."""
+    return f"components/{component_id}/feed.atom"
+
+
+def _newest_first(view: SiteView, incidents: list[Incident]) -> list[Incident]:
+    published = [i for i in incidents if i.kind == "maintenance" or i.created_at <= view.now]
+    return sorted(published, key=lambda i: (_last_change(i, view.now), i.slug), reverse=True)[:FEED_LIMIT]
+
+
+def _last_change(incident: Incident, now: datetime) -> datetime:
+    updates = published_updates(incident, now)
+    return updates[0].at if updates else incident.created_at
+
+
+class _Feeds:
+    """Builds the feeds of one view; an incident's markup is made once and shared by every feed."""
+
+    def __init__(self, view: SiteView) -> None:
+        self.view = view
+        self.zone = ZoneInfo(view.bundle.site.time_zone)
+        self.updated_at = page_updated_at(view)
+        self.markup: dict[str, str] = {}
+
+    def feed(self, incidents: list[Incident], title: str, path: str, *, rss: bool) -> FeedGenerator:
+        view = self.view
+        site = view.bundle.site
+        host = urlsplit(site.url).netloc
+        updated = max((_last_change(i, view.now) for i in incidents), default=self.updated_at)
+        feed = FeedGenerator()
+        feed.id(f"tag:{host},2005:/{path}")
+        feed.title(title)
+        feed.description(title)
+        feed.author({"name": site.name})
+        # feedgen takes the RSS <link> from the last link given: the page, not the feed itself.
+        feed.link(href=f"{site.url}/{path}", rel="self")
+        feed.link(href=site.url, rel="alternate", type="text/html")
+        feed.language(site.language)
+        feed.generator("statusgen")
+        feed.updated(updated)
+        feed.lastBuildDate(updated)
+        feed.pubDate(updated)
+        for incident in incidents:
+            entry: FeedEntry = feed.add_entry(order="append")
+            url = incident_url(view, incident)
+            # feedgen keeps one identifier for both formats: RSS gets the permalink, Atom a tag URI.
+            if rss:
+                entry.guid(url, permalink=True)
+            else:
+                entry.id(f"tag:{host},2005:Incident/{incident.id}")
+            entry.title(incident.title)
+            entry.link(href=url, rel="alternate", type="text/html")
+            entry.published(_first_published(incident, view.now))
+            entry.updated(_last_change(incident, view.now))
+            entry.pubDate(_last_change(incident, view.now))
+            if incident.slug not in self.markup:
+                self.markup[incident.slug] = item_markup(incident, view.now, self.zone)
+            # feedgen writes content into RSS as content:encoded; Statuspage's RSS has description only.
+            if rss:
+                entry.description(self.markup[incident.slug])
+            else:
+                entry.content(self.markup[incident.slug], type="html")
+        return feed
+
+
+def _first_published(incident: Incident, now: datetime) -> datetime:
+    updates = published_updates(incident, now)
+    return updates[-1].at if updates else incident.created_at
+
+
+def item_markup(incident: Incident, now: datetime, zone: ZoneInfo) -> str:
+    """Statuspage's item body: the scheduled window for maintenance, then each update, newest first."""
+    parts = []
+    if incident.kind == "maintenance":
+        assert incident.scheduled_for is not None and incident.scheduled_until is not None
+        parts.append(
+            f"<p><strong>THIS IS A SCHEDULED EVENT {_when(incident.scheduled_for, zone, time_only=False)}"
+            f" - {_when(incident.scheduled_until, zone, time_only=_same_day(incident, zone))}</strong></p>"
+        )
+    for update in published_updates(incident, now):
+        parts.append(
+            f"<p><small>{_when(update.at, zone, time_only=False)}</small><br>"
+            f"<strong>{_label(update)}</strong> - {_body(update)}</p>"
+        )
+    return "".join(parts)
+
+
+def _same_day(maintenance: Incident, zone: ZoneInfo) -> bool:
+    assert maintenance.scheduled_for is not None and maintenance.scheduled_until is not None
+    return maintenance.scheduled_for.astimezone(zone).date() == maintenance.scheduled_until.astimezone(zone).date()
+
+
+def _label(update: IncidentUpdate) -> str:
+    return update.status.replace("_", " ").capitalize()
+
+
+def _body(update: IncidentUpdate) -> str:
+    # Text, not the rendered HTML: an update's paragraphs cannot nest inside the item's <p>.
+    # Paragraph breaks stay visible; the line breaks inside a paragraph are only source wrapping.
+    paragraphs = re.split(r"\n{2,}", plain_text(update.html))
+    return "<br><br>".join(html.escape(" ".join(p.split("\n"))) for p in paragraphs)
+
+
+def _when(when: datetime, zone: ZoneInfo, *, time_only: bool) -> str:
+    """`Nov <var data-var='date'>22</var>, <var data-var='time'>14:05</var> UTC`, as Statuspage writes."""
+    local = when.astimezone(zone)
+    clock = f"<var data-var='time'>{local:%H:%M}</var>"
+    if time_only:
+        return f"{clock} {local.tzname()}"
+    return f"{_MONTHS[local.month - 1]} <var data-var='date'>{local.day}</var>, {clock} {local.tzname()}"

@@ -1,0 +1,96 @@
+"""GitHub workflows: this project's CI and the ones `statusgen init` gives a status-page repository."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT_WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+SCAFFOLD = ROOT / "site_builder" / "scaffold" / "github" / "workflows"
+
+
+def load(path: Path) -> dict[Any, Any]:
+    data = yaml.safe_load(path.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    # YAML 1.1 reads the key `on` as True.
+    value = workflow.get("on", workflow.get(True))
+    assert isinstance(value, dict)
+    return value
+
+
+def run_steps(workflow: dict[Any, Any]) -> list[str]:
+    return [step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step]
+
+
+def test_every_workflow_matches_githubs_schema() -> None:
+    files = [*PROJECT_WORKFLOWS, *sorted(SCAFFOLD.glob("*.yml"))]
+    assert len(files) >= 3
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+         *map(str, files)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  build:\n    steps:\n      - run: true\n")  # no runs-on
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
+         str(broken)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+
+
+def test_project_ci_runs_the_same_script_as_a_person() -> None:
+    ci = load(ROOT / ".github" / "workflows" / "ci.yml")
+    assert "bash .ci/run" in run_steps(ci)
+    assert "cfn-lint infra/template.yaml" in run_steps(ci)
+
+
+def test_pull_requests_validate_with_annotations_and_upload_a_preview_without_aws() -> None:
+    workflow = load(SCAFFOLD / "pull-request.yml")
+    assert set(triggers(workflow)["pull_request"]["paths"]) >= {"incidents/**", "statuspage.yaml"}
+    assert "statusgen validate --format github" in run_steps(workflow)
+    steps = workflow["jobs"]["validate"]["steps"]
+    uploads = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert uploads and uploads[0]["with"]["path"] == "preview/"
+    assert workflow["permissions"] == {"contents": "read"}
+    assert not any("configure-aws-credentials" in s.get("uses", "") for s in steps)
+
+
+def test_publish_runs_on_merge_dispatch_and_schedule_one_at_a_time_with_oidc() -> None:
+    workflow = load(SCAFFOLD / "publish.yml")
+    on = triggers(workflow)
+    assert on["push"]["branches"] == ["main"]
+    assert on["repository_dispatch"]["types"] == ["check-completed"]
+    assert on["schedule"]
+    assert workflow["concurrency"] == {"group": "statusgen-publish", "cancel-in-progress": False}
+    assert workflow["permissions"]["id-token"] == "write"
+    steps = workflow["jobs"]["publish"]["steps"]
+    credentials = next(s for s in steps if "configure-aws-credentials" in s.get("uses", ""))
+    assert "role-to-assume" in credentials["with"]
+    assert "aws-access-key-id" not in credentials["with"]
+    commands = run_steps(workflow)
+    assert commands.index("statusgen compile --to-store --out bundle.json") < commands.index(
+        "statusgen build"
+    )
+
+
+def test_init_puts_the_workflows_where_github_finds_them(tmp_path: Path) -> None:
+    from site_builder.scaffold import init_site
+
+    init_site(tmp_path / "page")
+    installed = sorted(p.name for p in (tmp_path / "page" / ".github" / "workflows").iterdir())
+    assert installed == ["publish.yml", "pull-request.yml"]
