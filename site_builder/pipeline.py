@@ -3,8 +3,6 @@ and publish, serve. The CLI and the Lambda entry points only parse input and cal
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +19,10 @@ from site_builder.content import Site, check_site, compile_bundle, load_site
 if TYPE_CHECKING:
     from checker.run import RunReport
     from site_builder.gate import GateProbe, GateResult
+
+
+WORK_DIR = ".statusgen"
+"""Build state kept in the site's repository (staging folder and page cache); not committed."""
 
 
 def site_store(site: Site) -> Store:
@@ -117,14 +119,14 @@ def build_site_and_publish(
     from site_builder.build import build_site
     from site_builder.publish import publish
 
-    target = out or site.config.publish
-    staging = Path(tempfile.mkdtemp(prefix="statusgen-build-"))
-    try:
-        built = build_site(site.bundle, summary, staging, now=now, theme=site.root)
-        published = publish(staging, target, base=site.root,
-                            cloudfront_distribution=site.config.cloudfront_distribution)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    # The build goes to a staging folder kept between builds (with the cache of each page's
+    # inputs), so a rebuild renders only what changed; publishing then copies only what differs.
+    # A build that fails stops before publishing: the live site is untouched.
+    work = site.root / WORK_DIR
+    built = build_site(site.bundle, summary, work / "site", now=now, theme=site.root,
+                       cache=work / "build-cache.json")
+    published = publish(work / "site", out or site.config.publish, base=site.root,
+                        cloudfront_distribution=site.config.cloudfront_distribution)
     notified = None
     if notify:
         notified = notify_subscribers(site, now=now)

@@ -10,7 +10,7 @@ from pathlib import Path
 from checker.errors import StatusgenError
 
 # Packaged without the leading dot (package data skips hidden folders); restored on copy.
-_RENAMES = {"github": ".github"}
+_RENAMES = {"github": ".github", "gitignore": ".gitignore"}
 
 
 def init_site(target: Path) -> list[Path]:

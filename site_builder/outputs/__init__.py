@@ -1,0 +1,53 @@
+"""The output formats of a build, one module each, found through a registry.
+
+A data output (API, feeds, calendar, badges, metrics) exposes `render(view) -> {path: bytes}`.
+The pages come last because they link to the others: `pages.plan(view, context)` sees which
+files the data outputs produced (`context.available`) and returns deferred files with a cache key,
+so the build can skip rendering a page whose inputs did not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from site_builder.theme import Theme
+from site_builder.view import SiteView
+
+DataOutput = Callable[[SiteView], dict[str, bytes]]
+
+DATA_OUTPUTS: tuple[str, ...] = ("api", "feeds", "calendar", "badges", "metrics")
+"""Modules of this package rendered before the pages, in this order."""
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What the pages need to know beyond the view: the built assets and the other outputs."""
+
+    theme: Theme
+    assets: Mapping[str, str]
+    """Logical asset name -> its content-hash site path, e.g. `style.css` -> `assets/style.<hash>.css`."""
+    available: frozenset[str]
+    """Site paths written by the data outputs; pages link to a feed or badge only if it is here."""
+    digest: str
+    """Changes whenever templates, theme or assets change; part of every page's cache key."""
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """One file of the site, rendered only when needed."""
+
+    path: str
+    """Site-relative path, e.g. `incidents/2026-11-22-api-errors/index.html`."""
+    key: str | None
+    """Digest of every input of the file: an unchanged key means unchanged bytes. None: always render."""
+    render: Callable[[], bytes]
+
+
+def data_outputs() -> dict[str, DataOutput]:
+    """The registry: output name -> its `render(view)`, in the order they are built."""
+    # Imported here, not at the top: these modules import this package (for its types) first.
+    from site_builder.outputs import api, badges, calendar, feeds, metrics
+
+    modules = {"api": api, "feeds": feeds, "calendar": calendar, "badges": badges, "metrics": metrics}
+    return {name: modules[name].render for name in DATA_OUTPUTS}

@@ -1,0 +1,695 @@
+"""The HTML pages: index, incidents, history by month, components, uptime explanation, 404, plus
+robots.txt and sitemap.xml.
+
+Every value a template shows is decided here, from the view, and passed in as plain data; that
+data is also the page's cache key, so a page whose data did not change is not rendered again.
+Templates never see the clock: anything that depends on `now` is computed before rendering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from datetime import date, datetime, timedelta
+from itertools import groupby
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from markupsafe import Markup
+from pydantic import BaseModel
+
+from checker.bundle import ComponentStatus, Incident, IncidentUpdate
+from checker.summary import WINDOWS, ComponentSummary, DayBar, UptimeFigure
+from checker.uptime import format_uptime as shown_uptime
+from site_builder.markdown import render_markdown
+from site_builder.outputs import Deferred, RenderContext
+from site_builder.theme import Asset, Theme, builtin_templates
+from site_builder.view import RECENT_DAYS, STATUS_LABELS, ComponentView, GroupView, SiteView
+
+MONTH_PAGE_SIZE = 50
+"""Incidents per history page; a busier month continues on `history/<YYYY-MM>/<n>/`."""
+HISTORY_RECENT_MONTHS = 3
+"""Months shown in full on `history/`; the archive links every month."""
+HISTORY_MONTH_PREVIEW = 10
+"""Incidents per month listed on `history/` before "All n in <month>"."""
+COMPONENT_INCIDENTS = 20
+"""Incidents listed on a component's page; older ones are in the history."""
+BAR_DAYS = 90
+UPTIME_EXPLANATION = "uptime.md"
+"""The explanation of the uptime math in the templates folder: a symlink to docs/uptime.md, so
+the page and the docs are one text (the wheel carries a copy)."""
+
+UPDATE_LABELS = {
+    "investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
+    "update": "Update", "resolved": "Resolved", "postmortem": "Postmortem",
+    "scheduled": "Scheduled", "in_progress": "In progress", "verifying": "Verifying",
+    "completed": "Completed",
+}
+IMPACT_LABELS = {"none": "None", "minor": "Minor", "major": "Major", "critical": "Critical",
+                 "maintenance": "Maintenance"}
+_BANNER_ICONS = {"none": "operational", "minor": "degraded_performance", "major": "partial_outage",
+                 "critical": "major_outage", "maintenance": "under_maintenance"}
+_BAR_CLASSES: dict[ComponentStatus, str] = {
+    "operational": "o", "degraded_performance": "d", "partial_outage": "p", "major_outage": "m",
+    "under_maintenance": "u",
+}
+_WINDOW_LABELS = {"24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days",
+                  "90d": "Last 90 days"}
+
+
+def environment(theme: Theme, zone: str = "Etc/UTC") -> jinja2.Environment:
+    """Templates from the site's own `templates/` first, then statusgen's; times shown in `zone`."""
+    loader = jinja2.FileSystemLoader([*theme.template_dirs, builtin_templates()])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["when"] = Clock(zone).when
+    return env
+
+
+def template_digest(env: jinja2.Environment) -> str:
+    """Digest of every template's source, so editing a template re-renders the pages."""
+    h = hashlib.sha256()
+    for name in sorted(env.list_templates()):
+        assert env.loader is not None
+        source, _, _ = env.loader.get_source(env, name)
+        h.update(name.encode() + b"\0" + source.encode() + b"\0")
+    return h.hexdigest()
+
+
+# --- formatting --------------------------------------------------------------------------------
+
+
+def format_uptime(ratio: float | None) -> str | None:
+    """`99.98%`, or None for *no data*: the checker's formatting, so the page, the badges and the
+    API extras show the same figure (two decimals, never rounded up to 100.00%)."""
+    return None if ratio is None else shown_uptime(ratio)
+
+
+def format_duration(seconds: float) -> str:
+    """`2 d 3 h`, `1 h 5 min`, `4 min`: the two largest units, rounded down."""
+    minutes = int(seconds // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min" if mins else "under a minute"
+
+
+def format_ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f} ms"
+
+
+def format_share(seconds: float, total: float) -> str:
+    if seconds <= 0 or total <= 0:
+        return "none"
+    share = min(seconds / total, 1.0)
+    return f"{share:.1%}" if share >= 0.001 else "under 0.1%"
+
+
+class Clock:
+    """Formats times in the site's zone, as `<time>` elements carrying the exact UTC instant."""
+
+    def __init__(self, zone: str) -> None:
+        self.zone = ZoneInfo(zone)
+        # The same times appear on many pages (an incident's page, its month, its components).
+        self._shown: dict[datetime, Markup] = {}
+        self._local: dict[datetime, datetime] = {}
+
+    def local(self, when: datetime) -> datetime:
+        if when not in self._local:
+            self._local[when] = when.astimezone(self.zone)
+        return self._local[when]
+
+    def when(self, when: datetime | None) -> Markup:
+        if when is None:
+            return Markup("")
+        if when not in self._shown:
+            self._shown[when] = self._element(when)
+        return self._shown[when]
+
+    def _element(self, when: datetime) -> Markup:
+        local = self.local(when)
+        iso = when.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+        text = f"{local.day} {local:%b %Y}, {local:%H:%M} {local.tzname()}"
+        return Markup('<time datetime="{}">{}</time>').format(iso, text)
+
+    def zone_name(self, when: datetime) -> str:
+        name = self.local(when).tzname() or str(self.zone)
+        return name if name == str(self.zone) else f"{name} ({self.zone})"
+
+
+def month_key(when: datetime, clock: Clock) -> str:
+    return f"{clock.local(when):%Y-%m}"
+
+
+def month_label(key: str) -> str:
+    return datetime.strptime(key, "%Y-%m").strftime("%B %Y")
+
+
+# --- plain data for the templates -------------------------------------------------------------
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"cannot key {type(value).__name__}")
+
+
+def cache_key(digest: str, name: str, data: dict[str, Any]) -> str:
+    payload = json.dumps(data, sort_keys=True, default=_json_default, separators=(",", ":"))
+    return hashlib.sha256(f"{digest}\0{name}\0{payload}".encode()).hexdigest()
+
+
+def incident_href(incident: Incident) -> str:
+    return f"incidents/{incident.slug}/index.html"
+
+
+def _incident_start(incident: Incident) -> datetime:
+    return incident.scheduled_for if incident.scheduled_for is not None else incident.created_at
+
+
+def _resolved(incident: Incident, now: datetime) -> datetime | None:
+    """When the incident was resolved, if it was by `now` (a file may hold updates dated later)."""
+    end = incident.resolved_at()
+    return end if end is not None and end <= now else None
+
+
+def _update_data(update: IncidentUpdate) -> dict[str, Any]:
+    return {"label": UPDATE_LABELS[update.status], "at": update.at, "html": update.html}
+
+
+def _item(incident: Incident, now: datetime) -> dict[str, Any]:
+    """An incident as a line in a list."""
+    end = incident.scheduled_until if incident.kind == "maintenance" else _resolved(incident, now)
+    return {
+        "href": incident_href(incident),
+        "title": incident.title,
+        "kind": incident.kind,
+        "impact": "maintenance" if incident.kind == "maintenance" else incident.impact,
+        "impact_label": IMPACT_LABELS[incident.impact],
+        "status_label": UPDATE_LABELS[incident.status_at(now)],
+        "start": _incident_start(incident),
+        "end": end,
+    }
+
+
+class Pages:
+    """Renders the pages of one build."""
+
+    def __init__(self, view: SiteView, context: RenderContext, env: jinja2.Environment) -> None:
+        self.view = view
+        self.context = context
+        self.env = env
+        self.clock = Clock(view.bundle.site.time_zone)
+        self._rows: dict[str, dict[str, Any]] = {}
+        self._of_component: dict[str, list[Incident]] = {}
+        self._published: list[Incident] | None = None
+        self._shared = self._shared_frame()
+        # Every page shows the shared part; its digest goes into each key once, not re-serialised
+        # for each of thousands of pages.
+        self._shared_key = cache_key(context.digest, "frame", self._shared)
+
+    # -- shared page frame
+
+    def _shared_frame(self) -> dict[str, Any]:
+        """What every page shows the same: site, assets, feed links, time zone."""
+        site = self.view.bundle.site
+        has = self.context.available.__contains__
+        feeds = [
+            {"path": p, "type": t, "title": f"{site.name} {name}"}
+            for p, t, name in (("history.atom", "application/atom+xml", "status history (Atom)"),
+                               ("history.rss", "application/rss+xml", "status history (RSS)"))
+            if has(p)
+        ]
+        subscribe = [
+            {"path": p, "title": name}
+            for p, name in (("history.atom", "Atom feed"), ("history.rss", "RSS feed"),
+                            ("maintenance.ics", "Maintenance calendar (iCalendar)"))
+            if has(p)
+        ]
+        footer = [{"path": p, "title": name}
+                  for p, name in (("api/v2/summary.json", "Status API"),) if has(p)]
+        return {
+            "site": site,
+            "assets": dict(self.context.assets),
+            "logo": self.context.assets.get("logo"),
+            "feeds": feeds,
+            "subscribe": subscribe,
+            "footer_links": footer,
+            "status_api": "api/v2/status.json" if has("api/v2/status.json") else None,
+            "zone_name": self.clock.zone_name(self.view.now),
+        }
+
+    def _frame(self, path: str, title: str, description: str = "") -> dict[str, Any]:
+        """The page's own part of the frame: where it is and what it is called."""
+        site = self.view.bundle.site
+        return {
+            "root": "../" * path.count("/"),
+            "path": path,
+            "canonical": f"{site.url}/{path.removesuffix('index.html')}",
+            "page_title": title,
+            "page_description": description or site.description or f"Current status of {site.name}",
+        }
+
+    def _deferred(self, path: str, template: str, data: dict[str, Any]) -> Deferred:
+        key = cache_key(self._shared_key, template, data)
+
+        def render() -> bytes:
+            return self.env.get_template(template).render({**self._shared, **data}).encode()
+
+        return Deferred(path, key, render)
+
+    def incidents_of(self, component_id: str) -> list[Incident]:
+        if component_id not in self._of_component:
+            self._of_component[component_id] = self.view.incidents_of(component_id)
+        return self._of_component[component_id]
+
+    # -- the pages
+
+    def all(self) -> list[Deferred]:
+        items = [self.index(), self.uptime(), self.not_found(), self.robots(), self.sitemap()]
+        items += [self.incident(i) for i in self.published()]
+        items += self.history()
+        items += [self.component(c) for c in self.view.components]
+        return items
+
+    def published(self) -> list[Incident]:
+        """Incidents and maintenance on the site (none dated in the future), newest first."""
+        if self._published is None:
+            self._published = self.view.incidents("incident") + self.view.incidents("maintenance")
+            self._published.sort(key=lambda i: (i.created_at, i.slug), reverse=True)
+        return self._published
+
+    def index(self) -> Deferred:
+        view, now = self.view, self.view.now
+        site = view.bundle.site
+        data = self._frame("index.html", f"{site.name} Status")
+        recent = view.recent_incidents()
+        clock = self.clock
+        today = clock.local(now).date()
+        days: list[dict[str, Any]] = []
+        quiet: list[date] = []  # a run of days without incidents is shown as one line
+        for offset in range(RECENT_DAYS + 1):
+            day = today - timedelta(days=offset)
+            items = [_item(i, now) for i in recent
+                     if offset < RECENT_DAYS and clock.local(_incident_start(i)).date() == day]
+            if not items and offset < RECENT_DAYS:
+                quiet.append(day)
+                continue
+            if quiet:
+                days.append({"label": _day_range(quiet[-1], quiet[0]), "incidents": []})
+                quiet = []
+            if items:
+                days.append({"label": _day_label(day), "incidents": items})
+        layout: list[dict[str, Any]] = []
+        for entry in view.layout:
+            if isinstance(entry, GroupView):
+                layout.append({"name": entry.name, "status": entry.status, "label": entry.label,
+                               "rows": [self._row(c, 4) for c in entry.components]})
+            else:
+                layout.append(self._row(entry, 3))
+        data.update(
+            indicator=view.indicator,
+            indicator_text=view.description,
+            banner_icon=_BANNER_ICONS[view.indicator],
+            updated_at=view.updated_at,
+            active=[self._card(i) for i in view.active_incidents],
+            maintenance=[self._card(i) for i in view.active_maintenance],
+            upcoming=[_item(i, now) for i in view.upcoming_maintenance],
+            layout=layout,
+            no_data_yet=view.summary is None or not view.summary.components,
+            recent_days=days,
+        )
+        return self._deferred("index.html", "index.html", data)
+
+    def _card(self, incident: Incident) -> dict[str, Any]:
+        card = _item(incident, self.view.now)
+        latest = next((u for u in incident.updates if u.at <= self.view.now), None)
+        card["latest"] = _update_data(latest) if latest is not None else None
+        card["affected"] = [self.view.component(c).component.name for c in incident.components
+                            if any(v.id == c for v in self.view.components)]
+        return card
+
+    def _row(self, component: ComponentView, level: int) -> dict[str, Any]:
+        """A component as the index and its own page show it (computed once per build)."""
+        if component.id not in self._rows:
+            self._rows[component.id] = self._new_row(component)
+        return {**self._rows[component.id], "level": level}
+
+    def _new_row(self, component: ComponentView) -> dict[str, Any]:
+        measured = component.measured
+        uptime = measured.uptime.get("90d") if measured else None
+        spark, spark_label = _sparkline(measured)
+        return {
+            "id": component.id,
+            "name": component.component.name,
+            "description": component.component.description,
+            "href": f"components/{component.id}/index.html",
+            "code": "no_data" if component.no_data else component.status,
+            "label": component.label,
+            "bars": self._bars(component),
+            "bars_summary": self._bars_summary(component, uptime),
+            "uptime": format_uptime(uptime.uptime) if uptime else None,
+            "monitored": component.component.check is not None or measured is not None,
+            "spark": spark,
+            "spark_label": spark_label,
+        }
+
+    def _bars(self, component: ComponentView) -> list[dict[str, Any]]:
+        today = self.view.now.date()
+        by_date: dict[date, DayBar] = {}
+        if component.measured is not None:
+            by_date = {bar.date: bar for bar in component.measured.bars}
+        titles = self._incident_titles_by_day(component.id, today)
+        bars = []
+        for index in range(BAR_DAYS):
+            day = today - timedelta(days=BAR_DAYS - 1 - index)
+            bar = by_date.get(day)
+            label = f"{day.day} {day:%b %Y}"
+            if bar is None or bar.uptime is None:
+                cls, text = "n", f"{label}: no data"
+            else:
+                cls = _BAR_CLASSES[bar.worst_status or "operational"]
+                text = f"{label}: {format_uptime(bar.uptime)} uptime"
+                if bar.outage_seconds:
+                    text += f", {format_duration(bar.outage_seconds)} of outage"
+            names = titles.get(day, [])
+            if names:
+                text += f"; {len(names)} incident{'s' if len(names) > 1 else ''}: " + "; ".join(names)
+            bars.append({"x": index * 5, "cls": cls, "title": text})
+        return bars
+
+    def _incident_titles_by_day(self, component_id: str, today: date) -> dict[date, list[str]]:
+        """UTC day -> titles of this component's incidents that were open that day."""
+        first = today - timedelta(days=BAR_DAYS - 1)
+        days: dict[date, list[str]] = {}
+        for incident in self.incidents_of(component_id):
+            start = incident.started_at()
+            if start > self.view.now:
+                continue
+            end = min(incident.resolved_at() or self.view.now, self.view.now)
+            day = max(start.date(), first)
+            while day <= min(end.date(), today):
+                days.setdefault(day, []).append(incident.title)
+                day += timedelta(days=1)
+        return days
+
+    def _bars_summary(self, component: ComponentView, uptime: UptimeFigure | None) -> str:
+        name = component.component.name
+        if uptime is None or uptime.uptime is None:
+            return f"{name}: no uptime data for the last 90 days"
+        bad = sum(1 for b in component.measured.bars if b.outage_seconds) if component.measured else 0
+        return (f"{name}: {format_uptime(uptime.uptime)} uptime over 90 days; "
+                f"{bad} day{'s' if bad != 1 else ''} with outages")
+
+    def incident(self, incident: Incident) -> Deferred:
+        now = self.view.now
+        path = incident_href(incident)
+        status = incident.status_at(now)
+        data = self._frame(path, f"{incident.title} · {self.view.bundle.site.name} Status",
+                           _summary_line(incident))
+        affected = []
+        for component_id, declared in incident.components.items():
+            if any(v.id == component_id for v in self.view.components):
+                affected.append({"name": self.view.component(component_id).component.name,
+                                 "href": f"components/{component_id}/index.html",
+                                 "code": declared, "label": STATUS_LABELS[declared]})
+        start = incident.started_at()
+        end = _resolved(incident, now)
+        if incident.kind == "maintenance":
+            assert incident.scheduled_for is not None and incident.scheduled_until is not None
+            duration = format_duration((incident.scheduled_until - incident.scheduled_for).total_seconds())
+        elif end is not None:
+            duration = f"{format_duration((end - start).total_seconds())} (resolved)"
+        else:
+            duration = "Ongoing"
+        key = month_key(_incident_start(incident), self.clock)
+        data.update(
+            title=incident.title,
+            kind=incident.kind,
+            impact="maintenance" if incident.kind == "maintenance" else incident.impact,
+            impact_label=IMPACT_LABELS[incident.impact],
+            status_label=UPDATE_LABELS[status],
+            start=incident.scheduled_for,
+            end=incident.scheduled_until,
+            started=start,
+            resolved=end,
+            duration=duration,
+            affected=affected,
+            updates=[_update_data(u) for u in incident.updates if u.at <= now],
+            month=key,
+            month_label=month_label(key),
+        )
+        return self._deferred(path, "incident.html", data)
+
+    def _months(self) -> list[tuple[str, list[Incident]]]:
+        """(YYYY-MM, incidents newest first) for every month with incidents, newest first."""
+        ordered = sorted(self.published(), key=lambda i: (_incident_start(i), i.slug), reverse=True)
+        return [(key, list(group)) for key, group in
+                groupby(ordered, key=lambda i: month_key(_incident_start(i), self.clock))]
+
+    def history(self) -> list[Deferred]:
+        now = self.view.now
+        months = self._months()
+        pages: list[Deferred] = []
+        # Each page of each month, newest first, so "older" and "newer" links are neighbours.
+        sequence: list[tuple[str, int, int, list[Incident]]] = []
+        for key, incidents in months:
+            count = max(1, math.ceil(len(incidents) / MONTH_PAGE_SIZE))
+            for page in range(1, count + 1):
+                chunk = incidents[(page - 1) * MONTH_PAGE_SIZE: page * MONTH_PAGE_SIZE]
+                sequence.append((key, page, count, chunk))
+
+        def href(key: str, page: int) -> str:
+            return f"history/{key}/index.html" if page == 1 else f"history/{key}/{page}/index.html"
+
+        def link(position: int) -> dict[str, str] | None:
+            if not 0 <= position < len(sequence):
+                return None
+            key, page, count, _ = sequence[position]
+            label = month_label(key) + (f" (page {page})" if count > 1 else "")
+            return {"href": href(key, page), "label": label}
+
+        for position, (key, page, count, chunk) in enumerate(sequence):
+            path = href(key, page)
+            data = self._frame(path, f"{month_label(key)} · {self.view.bundle.site.name} Status")
+            data.update(label=month_label(key), page=page, pages=count,
+                        items=[_item(i, now) for i in chunk],
+                        newer=link(position - 1), older=link(position + 1))
+            pages.append(self._deferred(path, "month.html", data))
+
+        data = self._frame("history/index.html", f"Incident history · {self.view.bundle.site.name} Status")
+        recent = [{"key": key, "label": month_label(key), "count": len(incidents),
+                   "incidents": [_item(i, now) for i in incidents[:HISTORY_MONTH_PREVIEW]],
+                   "more": len(incidents) > HISTORY_MONTH_PREVIEW}
+                  for key, incidents in months[:HISTORY_RECENT_MONTHS]]
+        archive = [{"year": year, "months": [{"key": k, "label": month_label(k), "count": len(v)}
+                                             for k, v in group]}
+                   for year, group in groupby(months, key=lambda kv: kv[0][:4])]
+        data.update(recent=recent, archive=archive)
+        pages.append(self._deferred("history/index.html", "history.html", data))
+        return pages
+
+    def component(self, component: ComponentView) -> Deferred:
+        now = self.view.now
+        path = f"components/{component.id}/index.html"
+        name = component.component.name
+        data = self._frame(path, f"{name} · {self.view.bundle.site.name} Status",
+                           component.component.description or "")
+        measured = component.measured
+        row = self._row(component, 2)
+        windows, months, latency = [], [], []
+        chart = None
+        if measured is not None:
+            windows = [_figure_row(_WINDOW_LABELS[w], measured.uptime[w])
+                       for w in WINDOWS if w in measured.uptime]
+            months = [_figure_row(month_label(k), measured.monthly[k])
+                      for k in sorted(measured.monthly, reverse=True)[:12]]
+            latency = [{"label": _WINDOW_LABELS[w], "p50": format_ms(f.p50_ms),
+                        "p95": format_ms(f.p95_ms), "p99": format_ms(f.p99_ms)}
+                       for w, f in ((w, measured.latency.get(w)) for w in WINDOWS)
+                       if f is not None and f.samples]
+            chart = _latency_chart(measured)
+        incidents = self.incidents_of(component.id)
+        links = [{"path": p, "title": t} for p, t in (
+            (f"components/{component.id}/feed.atom", f"{name} incident feed (Atom)"),
+            (f"badges/{component.id}/status.svg", "Status badge (SVG)"),
+            (f"badges/{component.id}/uptime-30d.svg", "30-day uptime badge (SVG)"),
+            (f"badges/{component.id}/response-time.svg", "Response-time badge (SVG)"),
+        ) if p in self.context.available]
+        data.update(
+            row=row,
+            last_checked=measured.last_checked_at if measured else None,
+            last_reason=measured.last_reason if measured else None,
+            windows=windows,
+            months=months,
+            latency=latency,
+            chart=chart,
+            incidents=[_item(i, now) for i in incidents[:COMPONENT_INCIDENTS]],
+            more_incidents=len(incidents) > COMPONENT_INCIDENTS,
+            links=links,
+        )
+        return self._deferred(path, "component.html", data)
+
+    def uptime(self) -> Deferred:
+        data = self._frame("uptime/index.html",
+                           f"How uptime is measured · {self.view.bundle.site.name} Status")
+        checker = self.view.bundle.checker
+        weights = [{"code": status, "label": STATUS_LABELS[status],
+                    "share": f"{checker.downtime_weights.get(status, 0.0):.0%} of the time"}
+                   for status in ("major_outage", "partial_outage", "degraded_performance")]
+        title, explanation = self._uptime_explanation()
+        data.update(interval=_every(checker.interval), weights=weights,
+                    explanation_title=title, explanation=explanation)
+        return self._deferred("uptime/index.html", "uptime.html", data)
+
+    def _uptime_explanation(self) -> tuple[str, str]:
+        """The title and sanitised HTML of `uptime.md` (docs/uptime.md, shipped with the templates;
+        a site may override it like any template)."""
+        assert self.env.loader is not None
+        text, _, _ = self.env.loader.get_source(self.env, UPTIME_EXPLANATION)
+        title, _, body = text.partition("\n")
+        if not title.startswith("# "):
+            title, body = "How uptime is calculated", text
+        return title.removeprefix("# ").strip(), render_markdown(body)
+
+    def not_found(self) -> Deferred:
+        data = self._frame("404.html", f"Page not found · {self.view.bundle.site.name} Status")
+        # 404.html is served for any missing address, at any depth: link from the site's root.
+        base = self.view.bundle.site.url.split("://", 1)[1].partition("/")[2]
+        data["root"] = "/" + (base.strip("/") + "/" if base.strip("/") else "")
+        return self._deferred("404.html", "404.html", data)
+
+    def robots(self) -> Deferred:
+        return self._deferred("robots.txt", "robots.txt", {"site": self.view.bundle.site})
+
+    def sitemap(self) -> Deferred:
+        url = self.view.bundle.site.url
+        urls: list[dict[str, str | None]] = [{"loc": f"{url}/", "lastmod": None},
+                                             {"loc": f"{url}/history/", "lastmod": None},
+                                             {"loc": f"{url}/uptime/", "lastmod": None}]
+        urls += [{"loc": f"{url}/components/{c.id}/", "lastmod": None} for c in self.view.components]
+        urls += [{"loc": f"{url}/history/{key}/", "lastmod": None} for key, _ in self._months()]
+        urls += [{"loc": f"{url}/incidents/{i.slug}/",
+                  "lastmod": i.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+                 for i in self.published()]
+        return self._deferred("sitemap.xml", "sitemap.xml", {"urls": urls})
+
+
+def _every(seconds: float) -> str:
+    """`minute`, `5 minutes`, `30 seconds`: the check interval, to follow the word "Every"."""
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return unit if count == 1 else f"{count} {unit}s"
+    return f"{seconds:g} seconds"
+
+
+def _day_label(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _day_range(first: date, last: date) -> str:
+    if first == last:
+        return _day_label(first)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{last.day} {last:%b %Y}"
+    return f"{_day_label(first)} – {_day_label(last)}"
+
+
+def _summary_line(incident: Incident) -> str:
+    kind = "Scheduled maintenance" if incident.kind == "maintenance" else "Incident"
+    return f"{kind}: {incident.title}"
+
+
+def _figure_row(label: str, figure: UptimeFigure) -> dict[str, str]:
+    total = figure.observed_seconds + figure.no_data_seconds
+    return {"label": label, "uptime": format_uptime(figure.uptime) or "No data",
+            "no_data": format_share(figure.no_data_seconds, total)}
+
+
+def _path(values: list[float | None], width: float, height: float, top: float) -> str:
+    """An SVG path through `values` (None breaks the line), scaled so `top` is the upper edge."""
+    step = width / max(len(values) - 1, 1)
+    parts: list[str] = []
+    pen_down = False
+    for index, value in enumerate(values):
+        if value is None:
+            pen_down = False
+            continue
+        y = height - (value / top) * (height - 2) if top else height
+        parts.append(f"{'L' if pen_down else 'M'}{index * step:.1f} {y:.1f}")
+        pen_down = True
+    return "".join(parts)
+
+
+def _sparkline(measured: ComponentSummary | None) -> tuple[str | None, str]:
+    if measured is None:
+        return None, ""
+    values = [d.p50_ms for d in measured.latency_daily[-BAR_DAYS:]]
+    known = [v for v in values if v is not None]
+    if not known:
+        return None, ""
+    label = (f"Median response time per day over 90 days, from {min(known):,.0f} to "
+             f"{max(known):,.0f} ms; latest {known[-1]:,.0f} ms")
+    return _path(values, 178, 24, max(known)), label
+
+
+def _latency_chart(measured: ComponentSummary) -> dict[str, Any] | None:
+    days = measured.latency_daily[-BAR_DAYS:]
+    known = [v for d in days for v in (d.p50_ms, d.p95_ms) if v is not None]
+    if not known:
+        return None
+    top = max(known)
+    p50 = [d.p50_ms for d in days]
+    p95 = [d.p95_ms for d in days]
+    medians = [v for v in p50 if v is not None]
+    label = (f"Response time over 90 days: median from {min(medians):,.0f} to {max(medians):,.0f} ms"
+             if medians else "Response time over 90 days")
+    return {"width": 360, "height": 120, "p50": _path(p50, 360, 120, top),
+            "p95": _path(p95, 360, 120, top), "max": format_ms(top), "label": label}
+
+
+def plan(view: SiteView, context: RenderContext) -> list[Deferred]:
+    """Every page of the site, each with its cache key and a way to render it."""
+    return Pages(view, context, environment(context.theme, view.bundle.site.time_zone)).all()
+
+
+def render(view: SiteView, context: RenderContext) -> dict[str, bytes]:
+    """Every page of the site, rendered."""
+    return {item.path: item.render() for item in plan(view, context)}
+
+
+def static_assets(env: jinja2.Environment, theme: Theme) -> dict[str, Asset]:
+    """Logical name -> the file to write: the stylesheet (with the theme's accent colours and
+    custom CSS) and the script under content-hash names, the favicon and logo."""
+    assert env.loader is not None
+    css, _, _ = env.loader.get_source(env, "static/style.css")
+    accents = f":root{{--accent:{theme.accent_light};--accent-dark:{theme.accent_dark}}}\n"
+    stylesheet = (accents + css + ("\n" + theme.custom_css if theme.custom_css else "")).encode()
+    script = env.loader.get_source(env, "static/status.js")[0].encode()
+    favicon = env.loader.get_source(env, "static/favicon.svg")[0].encode()
+    assets = {
+        "style.css": Asset(f"assets/style.{_digest(stylesheet)}.css", stylesheet),
+        "status.js": Asset(f"assets/status.{_digest(script)}.js", script),
+        "favicon.svg": Asset("favicon.svg", favicon),
+    }
+    if theme.logo is not None:
+        assets["logo"] = theme.logo
+    return assets
+
+
+def _digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()[:10]

@@ -1,0 +1,241 @@
+"""Preview server: the built site over HTTP on loopback, rebuilt when its sources change.
+
+Static files are served as a CDN would (index.html for folders, 404.html for missing paths, the
+publish step's Content-Types). Other engineers' endpoints (POST /subscribe, …) plug in through
+`handlers`: a path prefix -> a function from Request to Response.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import watchfiles
+
+from site_builder.publish import content_type
+
+DEBOUNCE_MS = 300
+"""Changes closer together than this (an editor's save, a git checkout) trigger one rebuild."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """An HTTP request handed to a mounted handler (the same shape as the subscribe endpoint's)."""
+
+    method: str
+    path: str
+    query: str
+    """The raw query string, without `?`."""
+    body: bytes
+    headers: Mapping[str, str]
+    """Header names in lower case."""
+    source_ip: str
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Request], Response]
+
+
+class _RequestHandler(SimpleHTTPRequestHandler):
+    handlers: Mapping[str, Handler] = {}
+    max_body = 1_000_000
+
+    def __init__(self, *args: Any, directory: str, handlers: Mapping[str, Handler], **kwargs: Any) -> None:
+        self.handlers = handlers
+        super().__init__(*args, directory=directory, **kwargs)
+
+    def _mounted(self) -> Handler | None:
+        path = urlsplit(self.path).path
+        for prefix in sorted(self.handlers, key=len, reverse=True):
+            if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                return self.handlers[prefix]
+        return None
+
+    def _dispatch(self, handler: Handler) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > self.max_body:
+            self.send_error(413)
+            return
+        parts = urlsplit(self.path)
+        request = Request(
+            method=self.command, path=unquote(parts.path), query=parts.query,
+            body=self.rfile.read(length) if length else b"",
+            headers={k.lower(): v for k, v in self.headers.items()},
+            source_ip=self.client_address[0],
+        )
+        response = handler(request)
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def do_GET(self) -> None:
+        handler = self._mounted()
+        if handler is not None:
+            self._dispatch(handler)
+        else:
+            super().do_GET()
+
+    def do_HEAD(self) -> None:
+        handler = self._mounted()
+        if handler is not None:
+            self._dispatch(handler)
+        else:
+            super().do_HEAD()
+
+    def do_POST(self) -> None:
+        handler = self._mounted()
+        if handler is not None:
+            self._dispatch(handler)
+        else:
+            self.send_error(405, "The status page is static")
+
+    def guess_type(self, path: str | Any) -> str:
+        return content_type(str(path))
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # Missing pages get the site's own 404 page, as the CDN serves it.
+        page = Path(str(self.directory)) / "404.html"
+        if code == 404 and page.is_file():
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return
+        super().send_error(code, message, explain)
+
+    def end_headers(self) -> None:
+        # A preview must show the latest build on reload, never a cached one.
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+
+class PreviewServer:
+    """A running preview server; `close()` stops it and its watcher."""
+
+    def __init__(
+        self,
+        site_dir: Path,
+        *,
+        port: int,
+        host: str,
+        rebuild: Callable[[], object] | None,
+        watch_paths: Iterable[Path] | None,
+        handlers: Mapping[str, Handler] | None,
+    ) -> None:
+        site_dir.mkdir(parents=True, exist_ok=True)
+        factory = partial(_RequestHandler, directory=str(site_dir), handlers=dict(handlers or {}))
+        self.httpd = ThreadingHTTPServer((host, port), factory)
+        self.httpd.daemon_threads = True
+        self.host = host
+        self.port = int(self.httpd.server_address[1])
+        self.rebuilds = 0
+        """Rebuilds done after a change (successful or not)."""
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self.httpd.serve_forever, name="preview-http",
+                                          daemon=True)]
+        if rebuild is not None and watch_paths:
+            self._threads.append(threading.Thread(
+                target=self._watch, args=(rebuild, [Path(p) for p in watch_paths]),
+                name="preview-watch", daemon=True))
+        self.ready = threading.Event()
+        """Set once the watcher is watching (immediately when there is none)."""
+        if len(self._threads) == 1:
+            self.ready.set()
+        for thread in self._threads:
+            thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+    def _watch(self, rebuild: Callable[[], object], paths: list[Path]) -> None:
+        targets = [p.resolve() for p in paths]
+        # Watch the folders that hold the paths (a path may not exist yet, e.g. templates/),
+        # and only react to changes inside the paths themselves.
+        folders = sorted({t if t.is_dir() else t.parent for t in targets})
+        folders = [f for f in folders if f.is_dir()]
+
+        def relevant(_: watchfiles.Change, name: str) -> bool:
+            changed = Path(name)
+            return any(changed == t or changed.is_relative_to(t) for t in targets)
+
+        watcher = watchfiles.watch(*folders, watch_filter=relevant, stop_event=self._stop,
+                                   debounce=DEBOUNCE_MS, raise_interrupt=False, yield_on_timeout=True,
+                                   rust_timeout=200)
+        self.ready.set()
+        for changes in watcher:
+            if not changes:
+                continue
+            try:
+                rebuild()
+                sys.stderr.write(f"rebuilt after {len(changes)} change(s)\n")
+            except Exception as error:  # a broken edit must not stop the preview
+                sys.stderr.write(f"rebuild failed, still serving the last good build:\n{error}\n")
+            finally:
+                self.rebuilds += 1
+
+    def close(self) -> None:
+        self._stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+
+def start(
+    site_dir: Path,
+    *,
+    port: int = 0,
+    host: str = "127.0.0.1",
+    rebuild: Callable[[], object] | None = None,
+    watch_paths: Iterable[Path] | None = None,
+    handlers: Mapping[str, Handler] | None = None,
+) -> PreviewServer:
+    """Start serving `site_dir` in the background (port 0: any free port) and return the server."""
+    return PreviewServer(site_dir, port=port, host=host, rebuild=rebuild,
+                         watch_paths=watch_paths, handlers=handlers)
+
+
+def serve(
+    site_dir: Path,
+    *,
+    port: int,
+    host: str = "127.0.0.1",
+    rebuild: Callable[[], object] | None = None,
+    watch_paths: Iterable[Path] | None = None,
+    handlers: Mapping[str, Handler] | None = None,
+) -> None:
+    """Serve `site_dir` until interrupted; with `rebuild` and `watch_paths`, call `rebuild()` after
+    each change under those paths."""
+    server = start(site_dir, port=port, host=host, rebuild=rebuild, watch_paths=watch_paths,
+                   handlers=handlers)
+    sys.stderr.write(f"serving {site_dir} at {server.url} (Ctrl+C to stop)\n")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()

@@ -1,0 +1,84 @@
+"""The preview server: the built site on 127.0.0.1, mounted endpoints, rebuild on change."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sitetest import build
+
+from site_builder.serve import PreviewServer, Request, Response, start
+
+SEEN: list[Request] = []
+"""Requests the mounted handler received, in the current test."""
+
+
+def subscribe(request: Request) -> Response:
+    SEEN.append(request)
+    return Response(202, b"check your inbox", {"Content-Type": "text/plain"})
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[PreviewServer]:
+    build(tmp_path / "site")
+    SEEN.clear()
+    running = start(tmp_path / "site", handlers={"/subscribe": subscribe})
+    yield running
+    running.close()
+
+
+def test_serves_the_site_like_a_cdn(server: PreviewServer) -> None:
+    assert server.url.startswith("http://127.0.0.1:")
+    with httpx.Client(base_url=server.url) as client:
+        index = client.get("/")
+        assert index.status_code == 200
+        assert index.headers["content-type"].startswith("text/html")
+        assert "Major System Outage" in index.text
+        assert client.get("/incidents/2026-11-20-api-errors/").status_code == 200
+        missing = client.get("/no/such/page")
+        assert missing.status_code == 404 and "Page not found" in missing.text
+        assert client.post("/index.html").status_code == 405
+
+
+def test_mounted_handlers_receive_the_request(server: PreviewServer) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        response = client.post("/subscribe?x=1", data={"email": "a@example.test"})
+    assert response.status_code == 202 and response.text == "check your inbox"
+    [request] = SEEN
+    assert (request.method, request.path, request.query) == ("POST", "/subscribe", "x=1")
+    assert request.body == b"email=a%40example.test"
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert request.source_ip == "127.0.0.1"
+
+
+def test_rebuilds_when_a_watched_file_changes_and_survives_a_failed_rebuild(tmp_path: Path) -> None:
+    sources = tmp_path / "incidents"
+    sources.mkdir()
+    ignored = tmp_path / "public"
+    ignored.mkdir()
+    rebuilt = threading.Event()
+    calls: list[int] = []
+
+    def rebuild() -> None:
+        calls.append(1)
+        rebuilt.set()
+        if len(calls) == 1:
+            raise ValueError("first rebuild fails")
+
+    server = start(ignored, rebuild=rebuild, watch_paths=[sources, tmp_path / "statuspage.yaml"])
+    try:
+        assert server.ready.wait(10)
+        (ignored / "index.html").write_text("built output must not trigger a rebuild")
+        (sources / "2026-11-22-new.md").write_text("---\ntitle: New\n---\n")
+        assert rebuilt.wait(20), "no rebuild after a change"
+        rebuilt.clear()
+        (tmp_path / "statuspage.yaml").write_text("site: {name: X}\n")
+        assert rebuilt.wait(20), "the watcher stopped after a failed rebuild"
+        with httpx.Client(base_url=server.url) as client:
+            assert client.get("/").status_code == 200
+    finally:
+        server.close()
+    assert len(calls) == 2
