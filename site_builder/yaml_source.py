@@ -6,6 +6,7 @@ path to line, and report what plain loading silently accepts (duplicate keys).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ import yaml
 from checker.errors import Problem
 
 Path = tuple[str | int, ...]
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # An alias-heavy document ("billion laughs") is small on disk but huge when walked; stop early.
 _MAX_NODES = 200_000
 
@@ -60,6 +62,10 @@ def load_yaml(text: str, file: str, *, first_line: int = 1) -> tuple[LocatedYaml
         return None, [Problem(file, first_line, "", f"invalid YAML: {error}")]
     except RecursionError:
         return None, [Problem(file, first_line, "", "invalid YAML: nested too deeply")]
+    except (ValueError, TypeError, AttributeError, OverflowError):
+        # PyYAML's constructors raise these for a value that does not fit an explicit tag
+        # (`!!timestamp soon`, `!!int x`) instead of a YAMLError.
+        return None, [Problem(file, first_line, "", "invalid YAML: a value does not fit its !!tag; remove the tag")]
     located = LocatedYaml(data)
     problems: list[Problem] = []
     if root is not None:
@@ -71,7 +77,8 @@ def load_yaml(text: str, file: str, *, first_line: int = 1) -> tuple[LocatedYaml
             problems.append(Problem(file, first_line, "", "invalid YAML: nested too deeply"))
         if budget[0] <= 0:
             # Validating the expanded data would take as long as the expansion: stop here.
-            return None, [Problem(file, first_line, "", "YAML expands to too many nodes (aliases?); write it out plainly")]
+            too_big = "YAML expands to too many nodes (aliases?); write it out plainly"
+            return None, [Problem(file, first_line, "", too_big)]
     return located, problems
 
 
@@ -111,6 +118,13 @@ def _walk(
             child = (*path, index)
             lines.setdefault(child, item.start_mark.line + 1 + offset)
             _walk(item, child, lines, problems, file, offset, budget)
+    elif isinstance(node.value, str) and _SURROGATE.search(node.value):
+        # YAML reads `\ud83d\ude80` (how JSON writes an emoji) as two halves of a character, which
+        # no file can hold: the build would fail writing it. Say so here, with the fix.
+        half = ord(_SURROGATE.search(node.value)[0])  # type: ignore[index]
+        problems.append(Problem(file, node.start_mark.line + 1 + offset, format_path(path),
+                                f"\\u{half:04x} is half of a character; write the character itself "
+                                "(or \\U0001F680-style escapes for characters beyond \\uFFFF)"))
 
 
 def format_path(path: Path) -> str:
