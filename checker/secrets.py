@@ -3,11 +3,25 @@ where they are used (the environment locally; in Lambda the environment, filled 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from checker.errors import StatusgenError
+
+# httpx logs every request line at INFO, path and query included: a key in a check's URL or a
+# Slack webhook address would reach the logs of whoever turns INFO on (Lambda's JSON logs do).
+for _chatty in ("httpx", "httpcore"):
+    logging.getLogger(_chatty).setLevel(logging.WARNING)
+
+RUNTIME_CREDENTIALS = frozenset({
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_LAMBDA_RUNTIME_API",
+})
+"""The function's own credentials, in every Lambda environment: never resolved, as if unset, so a
+merged check such as `headers: {X: ${AWS_SESSION_TOKEN}}` cannot send them to another host."""
 
 # ${NAME} or ${NAME:-default}; `$${` escapes a literal `${`.
 REFERENCE = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -48,7 +62,7 @@ def expand_text(text: str, env: Mapping[str, str], key: str = "") -> str:
             return match[0][1:]
         if isinstance(env, KeepReferences):
             return match[0]
-        if name in env:
+        if name in env and name not in RUNTIME_CREDENTIALS:
             return env[name]
         if default is not None:
             return default

@@ -13,11 +13,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from site_builder.content import load_site
 from site_builder.pipeline import build_site_and_publish, publish_folder, report_lines, serve_site, site_store
+from site_builder.serve import LocalHTTPServer
 
 # path -> (status code, seconds to wait before answering, body)
 DEMO_ENDPOINTS: dict[str, tuple[int, float, bytes]] = {
@@ -45,8 +46,7 @@ class _DemoHandler(BaseHTTPRequestHandler):
 @contextmanager
 def demo_endpoints() -> Iterator[str]:
     """Serve DEMO_ENDPOINTS on a free port of 127.0.0.1; yields the origin."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _DemoHandler)
-    server.daemon_threads = True
+    server = LocalHTTPServer(("127.0.0.1", 0), _DemoHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

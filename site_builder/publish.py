@@ -4,8 +4,9 @@ A manifest kept at the target (`.statusgen-manifest.json`, path -> SHA-256) says
 publish compares content hashes instead of listing or downloading the target. The order keeps the
 live site consistent even when a publish fails half-way: content-hashed assets first, then the
 other non-HTML files (JSON, feeds, badges), then HTML pages, deepest first (a new incident page
-exists before the index links to it), then the manifest, deletions last. The manifest only ever
-records what was written, so the next publish redoes whatever a failed one left out.
+exists before the index links to it), then deletions (pages first, assets last), then the
+manifest. The manifest only ever records what was written and still lists what may not be deleted
+yet, so the next publish redoes whatever a failed or killed one left out.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 import re
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -295,7 +296,7 @@ def publish(
 
     manifest = dict(live)
     uploaded: list[str] = []
-    for batch in upload_batches(changed):
+    for batch in upload_batches(changed, live):
         written, failure = _write_all(destination, site_dir, batch)
         uploaded += written
         manifest.update((path, local[path]) for path in written)
@@ -304,14 +305,15 @@ def publish(
             if cloudfront_distribution:
                 _invalidate_quietly(cloudfront_distribution, uploaded, cloudfront_client, now)
             raise failure
+    not_deleted: list[str] = []
+    for group in reversed(upload_batches(removed)):  # pages before the assets they use
+        not_deleted += destination.delete(group)
+    # Saved after deleting: a publish killed while deleting leaves the old manifest, which still
+    # lists those files, so the next publish deletes them instead of forgetting them live.
     for path in removed:
-        del manifest[path]
+        if path not in not_deleted:  # the rest is still there; the next publish tries again
+            del manifest[path]
     _save_manifest(destination, manifest, best_effort=False)
-    not_deleted = destination.delete(removed)
-    if not_deleted:
-        # Still there, so the manifest must say so; the next publish tries to delete them again.
-        manifest.update((path, live[path]) for path in not_deleted)
-        _save_manifest(destination, manifest, best_effort=True)
     deleted = [path for path in removed if path not in not_deleted]
     invalidation = None
     if cloudfront_distribution:
@@ -336,13 +338,21 @@ def _invalidate_quietly(distribution: str, uploaded: list[str], client: Any, now
 def local_hashes(site_dir: Path) -> dict[str, str]:
     """Site path -> SHA-256 of every file of the built site, in sorted order."""
     hashes: dict[str, str] = {}
-    for name_of_folder, _, files in os.walk(site_dir):  # Path.walk needs Python 3.12
-        folder = Path(name_of_folder)
-        relative = folder.relative_to(site_dir).as_posix()
-        for name in files:
-            path = name if relative == "." else f"{relative}/{name}"
-            if path != MANIFEST_NAME:
-                hashes[path] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    # os.scandir on plain strings: a site has a folder per incident, and a Path per file cost
+    # more than reading and hashing it. Symlinked folders are not followed (as os.walk does not).
+    pending = [("", os.fspath(site_dir))]
+    while pending:
+        prefix, folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        pending.append((f"{prefix}{entry.name}/", entry.path))
+                    continue
+                path = prefix + entry.name
+                if path != MANIFEST_NAME:
+                    with open(entry.path, "rb") as handle:  # noqa: PTH123  (see above)
+                        hashes[path] = hashlib.sha256(handle.read()).hexdigest()
     return dict(sorted(hashes.items()))
 
 
@@ -360,8 +370,9 @@ def read_manifest(destination: Target) -> dict[str, str]:
     return {str(k): str(v) for k, v in files.items()}
 
 
-def upload_batches(paths: Iterable[str]) -> list[list[str]]:
-    """Changed files in the order that keeps the live site whole: assets, data, then pages."""
+def upload_batches(paths: Iterable[str], live: Container[str] = frozenset()) -> list[list[str]]:
+    """Changed files in the order that keeps the live site whole: assets, data, new pages, then
+    the pages already `live`. A batch is written completely before the next one starts."""
     assets, data, pages = [], [], []
     for path in sorted(paths):
         if is_hashed_asset(path):
@@ -372,7 +383,11 @@ def upload_batches(paths: Iterable[str]) -> list[list[str]]:
             data.append(path)
     # Deepest pages first: an incident's page is live before the index and history link to it.
     pages.sort(key=lambda p: (-p.count("/"), p))
-    return [batch for batch in (assets, data, pages) if batch]
+    # New pages in a batch of their own: a changed page at the same depth (a component's page)
+    # may link to a new incident, and uploads within a batch run in parallel.
+    new_pages = [p for p in pages if p not in live]
+    old_pages = [p for p in pages if p in live]
+    return [batch for batch in (assets, data, new_pages, old_pages) if batch]
 
 
 def _write_all(destination: Target, site_dir: Path, paths: list[str]) -> tuple[list[str], PublishError | None]:

@@ -49,6 +49,14 @@ class Response:
 Handler = Callable[[Request], Response]
 
 
+
+class LocalHTTPServer(ThreadingHTTPServer):
+    """A threaded server with a listen backlog for bursts: the default of 5 makes concurrent
+    clients (a browser's parallel requests, a load test) wait a second for a retried SYN."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
 class _RequestHandler(SimpleHTTPRequestHandler):
     handlers: Mapping[str, Handler] = {}
     max_body = 1_000_000
@@ -147,7 +155,7 @@ class PreviewServer:
     ) -> None:
         site_dir.mkdir(parents=True, exist_ok=True)
         factory = partial(_RequestHandler, directory=str(site_dir), handlers=dict(handlers or {}))
-        self.httpd = ThreadingHTTPServer((host, port), factory)
+        self.httpd = LocalHTTPServer((host, port), factory)
         self.httpd.daemon_threads = True
         self.host = host
         self.port = int(self.httpd.server_address[1])

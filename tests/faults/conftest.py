@@ -1,0 +1,50 @@
+"""Fixtures of the faults suite; helpers live in faults_support (put on the path here)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent / "hostile"))  # output_checks
+
+from faults_support import Endpoints
+from moto.server import ThreadedMotoServer
+
+
+@pytest.fixture
+def endpoints() -> Iterator[Endpoints]:
+    running = Endpoints()
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """moto's S3 server on loopback, shared by the suite (each test makes its own bucket)."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and a region, so boto3 never looks for real ones."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from faults_support import TOTALS
+
+    if TOTALS:
+        terminalreporter.write_sep("-", "faults and hostile inputs tried")
+        for name, count in sorted(TOTALS.items()):
+            terminalreporter.write_line(f"{name}: {count}")

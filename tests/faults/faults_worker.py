@@ -1,0 +1,150 @@
+"""A checker process for the faults suite: runs checks or a rebuild against a store, and can
+SIGKILL itself just before its Nth store operation (a deterministic kill point).
+
+    python faults_worker.py run     --store SPEC --base URL --first I --count N [--prefix P] [--kill-at K]
+    python faults_worker.py rebuild --store SPEC --base URL --now-index I [--kill-at K]
+    (add --report-ops to print how many store operations it made)
+
+SPEC is a folder, or `s3:<endpoint>/<bucket>` for moto's server on loopback. The kill tests call
+`work(argv)` in processes forked from a server that has imported everything already, which makes
+a killed process cost milliseconds instead of an interpreter start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import boto3
+from faults_support import fault_bundle, run_time
+
+from checker.errors import StoreError
+from checker.rollup import rebuild
+from checker.run import run_checks
+from checker.store import LocalStore, Store
+from checker.store.s3 import S3Store
+
+SESSION = boto3.session.Session(region_name="us-east-1", aws_access_key_id="testing",
+                                aws_secret_access_key="testing")
+SESSION.client("s3")  # loads the service model once, before the kill tests fork from here
+
+
+class KillSwitch:
+    """Counts operations; kills this process with SIGKILL just before operation `at`."""
+
+    def __init__(self, at: int | None) -> None:
+        self.at = at
+        self.count = 0
+        self._lock = threading.Lock()  # publishing to S3 uploads from several threads
+
+    def tick(self, *_: Any, **__: Any) -> None:
+        with self._lock:
+            self.count += 1
+            if self.count == self.at:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+
+def publish_killed_at(site_dir: str, target: str, kill_at: int | None, s3_endpoint: str | None) -> int:
+    """Publish `site_dir` to `target`, SIGKILLed just before its `kill_at`th write or delete at
+    the target (S3 requests through botocore's event hooks; folder renames and unlinks through an
+    audit hook). Returns how many writes and deletes it made when not killed."""
+    from site_builder.publish import publish
+
+    switch = KillSwitch(kill_at)
+    client = None
+    if target.startswith("s3://"):
+        client = SESSION.client("s3", endpoint_url=s3_endpoint)
+        for operation in ("PutObject", "DeleteObject", "DeleteObjects"):
+            client.meta.events.register(f"before-send.s3.{operation}", switch.tick)
+    else:
+        root = str(Path(target).resolve())
+
+        def audit(event: str, args: tuple[Any, ...]) -> None:
+            if (event == "os.rename" and str(args[1]).startswith(root)) \
+                    or (event == "os.remove" and str(args[0]).startswith(root)):
+                switch.tick()
+
+        sys.addaudithook(audit)  # only ever in a process of its own, which the test kills
+    publish(Path(site_dir), target, base=Path(site_dir).parent, s3_client=client)
+    return switch.count
+
+
+def _counting(base: type[Store]) -> type[Store]:
+    class Counting(base):  # type: ignore[valid-type, misc]
+        switch: KillSwitch
+
+        def get(self, key: str) -> Any:
+            self.switch.tick()
+            return super().get(key)
+
+        def put(self, key: str, data: bytes, **conditions: Any) -> str:
+            self.switch.tick()
+            return str(super().put(key, data, **conditions))
+
+        def list(self, prefix: str = "") -> Any:
+            self.switch.tick()
+            return super().list(prefix)
+
+        def delete(self, key: str) -> None:
+            self.switch.tick()
+            super().delete(key)
+
+    return Counting
+
+
+def open_spec(spec: str, switch: KillSwitch) -> Store:
+    store: Any
+    if spec.startswith("s3:"):
+        endpoint, _, bucket = spec[3:].rpartition("/")
+        client = SESSION.client("s3", endpoint_url=endpoint)
+        store = _counting(S3Store)(bucket, "status", client=client)
+    else:
+        store = _counting(LocalStore)(spec)
+    store.switch = switch
+    return store
+
+
+def work(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("action", choices=["run", "rebuild"])
+    parser.add_argument("--store", required=True)
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--first", type=int, default=0)
+    parser.add_argument("--count", type=int, default=1)
+    parser.add_argument("--prefix", default="run")
+    parser.add_argument("--region", default="eu-west-1")
+    parser.add_argument("--now-index", type=int, default=0)
+    parser.add_argument("--kill-at", type=int)
+    parser.add_argument("--report-ops", action="store_true")
+    args = parser.parse_args(argv)
+    switch = KillSwitch(args.kill_at)
+    store = open_spec(args.store, switch)
+    bundle = fault_bundle(args.base)
+    failures = 0
+    if args.action == "run":
+        for index in range(args.first, args.first + args.count):
+            for _ in range(20):  # a run that reports a store failure is retried, as Lambda does
+                try:
+                    run_checks(bundle, store, now=run_time(index), region=args.region,
+                               run_id=f"{args.prefix}-{index:04d}")
+                    break
+                except StoreError:
+                    failures += 1
+            else:
+                sys.exit(f"{args.prefix}-{index:04d} failed 20 times")
+    else:
+        rebuild(bundle, store, now=run_time(args.now_index))
+    if args.report_ops:
+        print(switch.count)
+    print(f"failures={failures}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    work(sys.argv[1:])

@@ -1,0 +1,122 @@
+"""Two checker processes on the same store at the same time (overlapping schedules), on the folder
+store and on moto's S3 server: no run lost or counted twice, no summary ever seen going backwards,
+and `rollup --rebuild` afterwards gives the same figures."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from faults_support import (
+    TOTALS,
+    Endpoints,
+    assert_counted_once,
+    assert_not_backwards,
+    assert_runs_stored_once,
+    derived_files,
+    differences,
+    fault_bundle,
+    run_time,
+    summary_progress,
+)
+
+from checker.rollup import rebuild
+from checker.store import LocalStore, Store
+from checker.store.s3 import S3Store
+
+WORKER = Path(__file__).parent / "faults_worker.py"
+REPO = Path(__file__).parent.parent.parent
+RUNS = 12
+
+
+class SummaryWatcher(threading.Thread):
+    """Reads summary.json over and over while the checkers run; keeps what went wrong."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(daemon=True)
+        self.store = store
+        self.stop = threading.Event()
+        self.seen = 0
+        self.problems: list[str] = []
+
+    def run(self) -> None:
+        progress = None
+        while not self.stop.is_set():
+            data = self.store.get_json("summary.json")
+            if data is not None:
+                now = summary_progress(data)
+                try:
+                    assert_not_backwards(progress, now)
+                except AssertionError as error:
+                    self.problems.append(str(error))
+                progress = now
+                self.seen += 1
+            time.sleep(0.005)
+
+
+def comparable(files: dict[str, Any]) -> dict[str, Any]:
+    """Derived files without what legitimately depends on which of two runs at the same minute was
+    applied first (the last latency shown; the order runs are listed in)."""
+    out = {}
+    for key, value in files.items():
+        if key == "summary.json":
+            value = {**value, "components": [{k: v for k, v in c.items() if k != "last_latency_ms"}
+                                             for c in value["components"]]}
+        elif key.startswith("rollups/daily/"):
+            value = {**value, "runs": sorted(value["runs"])}
+        out[key] = value
+    return out
+
+
+@pytest.fixture(params=["folder", "moto"])
+def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Store]:
+    if request.param == "folder":
+        return str(tmp_path / "data"), LocalStore(tmp_path / "data")
+    request.getfixturevalue("aws_env")
+    url = request.getfixturevalue("moto_url")
+    client = boto3.client("s3", region_name="us-east-1", endpoint_url=url)
+    bucket = f"shared-{abs(hash(request.node.nodeid)) % 10**10}"
+    client.create_bucket(Bucket=bucket)
+    return f"s3:{url}/{bucket}", S3Store(bucket, "status", client=client)
+
+
+@pytest.mark.slow
+def test_two_checkers_on_one_store_lose_and_double_nothing(
+    endpoints: Endpoints, shared_store: tuple[str, Store]
+) -> None:
+    location, store = shared_store
+    endpoints.codes = {"search": 502, "web": 200, "api": 200}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    watcher = SummaryWatcher(store)
+    watcher.start()
+    workers = [
+        subprocess.Popen([sys.executable, str(WORKER), "run", "--store", location,
+                          "--base", endpoints.url(""), "--first", "0", "--count", str(RUNS),
+                          "--prefix", prefix], env=env, stderr=subprocess.PIPE, text=True)
+        for prefix in ("a", "b")
+    ]
+    try:
+        results = [w.communicate(timeout=90) for w in workers]
+    finally:
+        watcher.stop.set()
+        watcher.join()
+    for worker, (_, errors) in zip(workers, results, strict=True):
+        assert worker.returncode == 0, errors
+    assert watcher.seen > 5
+    assert watcher.problems == []
+
+    ids = {f"{prefix}-{i:04d}" for prefix in ("a", "b") for i in range(RUNS)}
+    runs = assert_runs_stored_once(store, ids, components=3)
+    assert_counted_once(store, runs)
+    incremental = comparable(derived_files(store))
+    rebuild(fault_bundle(endpoints.url("")), store, now=run_time(RUNS - 1))
+    rebuilt = comparable(derived_files(store))
+    assert rebuilt == incremental, differences(rebuilt, incremental)[:10]
+    TOTALS["concurrent runs on one store"] += len(ids)
