@@ -7,6 +7,7 @@ contract between the two halves, so they live on the side that both may import.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import zoneinfo
@@ -34,6 +35,8 @@ INCIDENT_UPDATE_STATUSES = (
 )
 MAINTENANCE_UPDATE_STATUSES = ("scheduled", "in_progress", "verifying", "completed", "update")
 Impact = Literal["none", "minor", "major", "critical", "maintenance"]
+BUNDLE_KEY = "bundle.json"
+"""Where CI writes the compiled bundle in the store; the checker reads its plan from there."""
 IMPACTS = ("none", "minor", "major", "critical")
 
 # How bad each component status is, for "worst of" decisions. Maintenance ranks below outages:
@@ -170,6 +173,8 @@ class DnsCheck(CheckBase):
     """The record type to ask for."""
     expect: list[str] = []
     """When set, at least one of these values must be in the answer."""
+    resolver: str | None = None
+    """Address of the DNS server to ask (`10.0.0.2` or `10.0.0.2:5353`); default: the system's."""
 
 
 class TlsCheck(CheckBase):
@@ -227,12 +232,14 @@ class SiteSettings(StrictModel):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)")
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)") from None
         return value
 
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
+        if "${" in value:  # a reference, checked once resolved
+            return value
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"must be an http(s) address such as https://status.example.com (got {value!r})")
         return value.rstrip("/")
@@ -262,9 +269,29 @@ class CheckerSettings(StrictModel):
     """AWS regions the checker runs in; empty means a single checker."""
     retention_days: int = Field(default=30, ge=1)
     """Days raw run objects are kept; rollups are kept forever."""
+    quorum: int | None = Field(default=None, ge=1)
+    """Regions that must see a component down; default a strict majority of reporting regions."""
+    connectivity_url: str | None = None
+    """Probed before each run; when it fails the checker itself is offline and the run is no data."""
+    shards: int = Field(default=1, ge=1, le=100)
+    """Split the plan over this many parallel worker invocations (large fleets)."""
+    rebuild: Literal["none", "inline", "dispatch"] = "none"
+    """After a run: nothing, rebuild the site in the same invocation, or ask CI to rebuild."""
+    downtime_weights: dict[ComponentStatus, float] = {
+        "major_outage": 1.0, "partial_outage": 0.3, "degraded_performance": 0.0
+    }
+    """Share of each status that counts as downtime in uptime figures (statuses left out keep
+    these defaults)."""
 
 
 _COMPONENT_ID = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+
+
+class Slo(StrictModel):
+    target: float = Field(gt=0, lt=100)
+    """Uptime objective in percent, e.g. 99.9."""
+    window: Duration = 30 * 86400.0
+    """The rolling window the objective is measured over (`30d`)."""
 
 
 class Component(StrictModel):
@@ -278,6 +305,8 @@ class Component(StrictModel):
     """One line shown under the name."""
     check: Check | None = None
     """How the checker measures it; without one, status comes from incidents alone."""
+    slo: Slo | None = None
+    """Optional objective; the summary then carries its error budget and burn rates."""
 
     @field_validator("id")
     @classmethod
@@ -342,10 +371,28 @@ class Incident(StrictModel):
     def updated_at(self) -> datetime:
         return max((u.at for u in self.updates), default=self.created_at)
 
+    def _said(self) -> tuple[list[datetime], list[UpdateStatus]]:
+        """Times and statuses of the updates that set a status, oldest first; of updates posted at
+        the same moment, the one listed first wins. Kept with the list it was built from: the API
+        asks `status_at` for every update, which must not cost O(updates) each time (an incident
+        may have thousands), and a copy with other updates must not reuse it."""
+        cached = self.__dict__.get("_said_index")
+        if cached is not None and cached[0] is self.updates:
+            return cached[1], cached[2]
+        ordered = sorted(
+            ((u.at, -index, u.status) for index, u in enumerate(self.updates) if u.status != "update"),
+            key=lambda item: (item[0], item[1]),
+        )
+        times = [at for at, _, _ in ordered]
+        statuses: list[UpdateStatus] = [status for _, _, status in ordered]
+        self.__dict__["_said_index"] = (self.updates, times, statuses)  # not a field: frozen is fine
+        return times, statuses
+
     def status_at(self, when: datetime) -> IncidentStatus | MaintenanceStatus:
         """The incident's status at `when`, from its updates (and, for maintenance, the clock)."""
-        said = [u for u in self.updates if u.at <= when and u.status != "update"]
-        latest = max(said, key=lambda u: u.at).status if said else None
+        times, statuses = self._said()
+        position = bisect.bisect_right(times, when)
+        latest = statuses[position - 1] if position else None
         if self.kind == "incident":
             return latest or "investigating"  # type: ignore[return-value]
         assert self.scheduled_for is not None and self.scheduled_until is not None

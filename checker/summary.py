@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from checker.bundle import ComponentStatus
+from checker.store.base import Store
 
 SUMMARY_KEY = "summary.json"
 Window = Literal["24h", "7d", "30d", "90d"]
@@ -63,6 +64,32 @@ class DailyLatency(_Model):
     p95_ms: float | None
 
 
+class SloFigure(_Model):
+    """Error budget of a component's objective, and how fast it is being spent."""
+
+    target: float
+    """Objective in percent, e.g. 99.9."""
+    window_seconds: float
+    """The rolling window the objective is measured over."""
+    uptime: float | None
+    """Uptime over that window; None with no data."""
+    allowed_seconds: float
+    """Weighted downtime the objective allows over the observed part of the window."""
+    spent_seconds: float
+    """Weighted downtime so far in the window."""
+    remaining_seconds: float
+    """allowed − spent; negative when the objective is missed."""
+    remaining_ratio: float | None
+    """remaining / allowed (1.0 untouched, 0 spent, below 0 overspent); None with no data."""
+    burn_rates: dict[str, float | None]
+    """`1h`, `6h`, `3d` -> downtime ratio in that window / allowed ratio (1.0 spends the budget
+    exactly over the whole window); None when the window has no data."""
+    fast_burn: bool
+    """1 h burn ≥ 14.4 and 6 h burn ≥ 6: page someone (the SRE workbook's multiwindow rule)."""
+    slow_burn: bool
+    """3 d burn ≥ 1 and 6 h burn ≥ 1: open a ticket."""
+
+
 class ComponentSummary(_Model):
     id: str
     status: ComponentStatus | None
@@ -82,6 +109,8 @@ class ComponentSummary(_Model):
     latency: dict[Window, LatencyFigure]
     latency_daily: list[DailyLatency]
     """90 days, oldest first: the data of the response-time sparkline and chart."""
+    slo: SloFigure | None = None
+    """Only for components that declare `slo`."""
 
 
 class Summary(_Model):
@@ -94,3 +123,9 @@ class Summary(_Model):
 
     def component(self, component_id: str) -> ComponentSummary | None:
         return next((c for c in self.components if c.id == component_id), None)
+
+
+def load_summary(store: Store) -> Summary | None:
+    """The summary in `store`, or None before the first run."""
+    data = store.get_json(SUMMARY_KEY)
+    return None if data is None else Summary.model_validate(data)

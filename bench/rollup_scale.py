@@ -1,0 +1,139 @@
+"""Benchmark: the per-run store update must not grow with the length of the history.
+
+For 100 components, builds a store holding 1 day, 120 days and 365 days of history (the daily rollups
+are synthesised — a few status segments and hourly latency histograms per component per day — and
+folded into the history by the checker's own code), then times `record_run` (state, the day's
+rollup, history fold, summary) for a run at 12:00 with 720 runs already in the day. Also times
+computing the summary alone for 100 components with 90 days of data. Prints medians.
+The summary covers 90 days in detail, so the cost grows over the first 90 days of history and is
+flat after that (compare 120 and 365 days).
+
+    python bench/rollup_scale.py [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+
+from checker.bundle import Bundle
+from checker.daily import (
+    HISTORY_KEY,
+    ComponentDay,
+    DayRollup,
+    History,
+    day_key,
+    fold_open_days,
+)
+from checker.histogram import Histogram
+from checker.results import Run, Sample
+from checker.rollup import record_run
+from checker.state import STATE_KEY, ComponentState, State
+from checker.store import LocalStore
+from checker.summary_build import summary_bytes
+
+COMPONENTS = 100
+TODAY = date(2026, 11, 20)
+NOON = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+def bundle() -> Bundle:
+    return Bundle.model_validate({
+        "site": {"name": "Bench"}, "checker": {"interval": 60},
+        "components": [{"id": f"c{i}", "name": f"C{i}",
+                        "check": {"type": "http", "url": f"http://127.0.0.1:9/{i}"}}
+                       for i in range(COMPONENTS)],
+        "incidents": [],
+    })
+
+
+def synthetic_day(day: date, runs: int, hours: int = 24) -> DayRollup:
+    rng = random.Random(day.toordinal())
+    components = {}
+    for i in range(COMPONENTS):
+        outage = rng.randrange(0, 80000)
+        segments = [(0.0, float(outage), "operational"),
+                    (float(outage), float(outage + 300), "major_outage"),
+                    (float(outage + 300), hours * 3600.0, "operational")]
+        latency = {}
+        for hour in range(hours):
+            histogram = Histogram()
+            for _ in range(20):
+                histogram.add(rng.lognormvariate(4, 0.5), count=3)
+            latency[f"{hour:02d}"] = histogram.to_json()
+        components[f"c{i}"] = ComponentDay(segments=segments, samples={"up": runs},
+                                           latency=latency,
+                                           outages=[s for s in segments if s[2] != "operational"])
+    return DayRollup(date=day, runs=[f"run-{n}" for n in range(runs)], components=components)
+
+
+def prepared_store(history_days: int) -> LocalStore:
+    store = LocalStore(tempfile.mkdtemp(prefix="statusgen-bench-"))
+    plan = bundle()
+    history = History()
+    for back in range(history_days - 1, 0, -1):
+        day = TODAY - timedelta(days=back)
+        rollup = synthetic_day(day, runs=1440)
+        state = State(open_days=[day.isoformat()])
+        fold_open_days(state, history, lambda _, r=rollup: r, today=day + timedelta(days=1),
+                       bundle=plan)
+    store.put_json(HISTORY_KEY, history.model_dump(mode="json"))
+    store.put_json(day_key(TODAY.isoformat()),
+                   synthetic_day(TODAY, runs=720, hours=12).model_dump(mode="json"))
+    state = State(open_days=[TODAY.isoformat()], run_ids=[f"run-{n}" for n in range(720)],
+                  pruned_before="2000-01-01")
+    for i in range(COMPONENTS):
+        state.components[f"c{i}"] = ComponentState(
+            status="operational", since=NOON - timedelta(days=1), evaluated_at=NOON,
+            last_checked_at=NOON, last_latency_ms=50.0)
+    store.put_json(STATE_KEY, state.model_dump(mode="json"))
+    return store
+
+
+def time_record_run(history_days: int, repeat: int) -> float:
+    store = prepared_store(history_days)
+    plan = bundle()
+    times = []
+    for n in range(1, repeat + 1):
+        at = NOON + timedelta(minutes=n)
+        run = Run(id=f"bench-{n}", region="local", started_at=at, finished_at=at,
+                  samples=[Sample(component=f"c{i}", status="up", at=at, latency_ms=50.0)
+                           for i in range(COMPONENTS)])
+        started = time.perf_counter()
+        record_run(plan, store, run, now=at)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def time_summary(repeat: int) -> float:
+    store = prepared_store(91)
+    plan = bundle()
+    state = State.model_validate(store.get_json(STATE_KEY))
+    history = History.model_validate(store.get_json(HISTORY_KEY))
+    today = DayRollup.model_validate(store.get_json(day_key(TODAY.isoformat())))
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        summary_bytes(plan, state, history, {TODAY.isoformat(): today}, now=NOON)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    for days in (1, 120, 365):
+        median = time_record_run(days, args.repeat)
+        print(f"per-run store update, {COMPONENTS} components, {days:>3} days of history: "
+              f"median {median * 1000:.0f} ms over {args.repeat} runs")
+    print(f"summary computation, {COMPONENTS} components x 90 days: "
+          f"median {time_summary(args.repeat) * 1000:.0f} ms over {args.repeat} runs")
+
+
+if __name__ == "__main__":
+    main()

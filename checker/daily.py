@@ -1,0 +1,257 @@
+"""Daily rollups and the history of closed days: the derived data uptime figures are made from.
+
+`rollups/daily/<YYYY-MM-DD>.json` holds, per component, the day's measured time segments (seconds
+since midnight UTC, merged when adjacent and equal), sample counts and hourly latency histograms,
+plus the ids of the runs it contains. Once a day is over it is *folded* into
+`rollups/history.json`, which keeps the last DETAIL_DAYS days in detail and older days as monthly
+tallies, so that computing the summary reads a fixed number of small files however long the
+history is.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from checker.bundle import Bundle, ComponentStatus
+from checker.histogram import Histogram, add_counts, counts_of, merged, quantiles
+from checker.results import SampleStatus
+from checker.state import RunEffects, State
+from checker.uptime import DEFAULT_WEIGHTS, OUTAGE_STATUSES, Segment, Tally, declared_segments, tally
+
+HISTORY_KEY = "rollups/history.json"
+DETAIL_DAYS = 92
+"""Closed days kept in detail: the 90-day window plus the days it can straddle."""
+HOURLY_DAYS = 2
+"""Days whose latency stays hourly (for the 24-hour percentiles); older days keep one histogram."""
+DAY_SECONDS = 86400.0
+_JOIN = 0.0005
+
+
+def day_key(day: str) -> str:
+    return f"rollups/daily/{day}.json"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ComponentDay(_Model):
+    segments: list[tuple[float, float, ComponentStatus]] = []
+    """Measured status over the day: (start, end, status), seconds since midnight UTC."""
+    samples: dict[SampleStatus, int] = {}
+    """Sample counts by sample status."""
+    latency: dict[str, dict[str, int]] = {}
+    """Latency histograms by hour (`"00"`…`"23"`), or one under `"day"` for older days."""
+    outages: list[tuple[float, float, ComponentStatus]] = []
+    """The segments in partial or major outage (as measured)."""
+    p50_ms: float | None = None
+    """The day's median latency; filled in once the day is in the history."""
+    p95_ms: float | None = None
+    """The day's 95th percentile latency; filled in once the day is in the history."""
+
+
+class DayRollup(_Model):
+    format: Literal[1] = 1
+    date: date
+    runs: list[str] = []
+    """Ids of the runs counted in this day, so a retried run is counted once."""
+    components: dict[str, ComponentDay] = {}
+
+
+class MonthTally(_Model):
+    observed: float = 0.0
+    downtime: float = 0.0
+    no_data: float = 0.0
+    maintenance: float = 0.0
+    outage: float = 0.0
+
+
+class History(_Model):
+    format: Literal[1] = 1
+    days: dict[str, dict[str, ComponentDay]] = {}
+    """Closed days (`YYYY-MM-DD`) in detail, newest DETAIL_DAYS only."""
+    months: dict[str, dict[str, MonthTally]] = {}
+    """`YYYY-MM` -> component -> tally of the days that have left the detail."""
+    as_of: str | None = None
+    """The day (`YYYY-MM-DD`) for which `closed_latency` was computed."""
+    closed_latency: dict[str, dict[str, dict[str, int]]] = {}
+    """Component -> window (`7d`, `30d`, `90d`) -> merged latency histogram of the closed days in
+    that window as of `as_of`, so a run merges one histogram per window instead of 90."""
+
+
+@functools.lru_cache(maxsize=4096)
+def day_start(day: date) -> float:
+    return datetime.combine(day, time(), UTC).timestamp()
+
+
+def apply_effects_to_day(day: DayRollup, effects: RunEffects) -> DayRollup:
+    """`day` with the run's samples and segments added (in place); nothing when already counted."""
+    if effects.run_id in day.runs:
+        return day
+    day.runs.append(effects.run_id)
+    start = day_start(day.date)
+    for fact in effects.samples:
+        if fact.at.date() != day.date:
+            continue
+        entry = day.components.setdefault(fact.component, ComponentDay())
+        entry.samples[fact.status] = entry.samples.get(fact.status, 0) + 1
+        if fact.latency_ms is not None:
+            hour = f"{fact.at.hour:02d}"
+            histogram = Histogram.from_json(entry.latency.get(hour))
+            histogram.add(fact.latency_ms)
+            entry.latency[hour] = histogram.to_json()
+    for segment in effects.segments:
+        s = max(segment.start.timestamp() - start, 0.0)
+        e = min(segment.end.timestamp() - start, DAY_SECONDS)
+        if e <= s:
+            continue
+        entry = day.components.setdefault(segment.component, ComponentDay())
+        _insert(entry.segments, (round(s, 3), round(e, 3), segment.status))
+        entry.outages = [x for x in entry.segments if x[2] in OUTAGE_STATUSES]
+    return day
+
+
+def _insert(segments: list[tuple[float, float, ComponentStatus]],
+            new: tuple[float, float, ComponentStatus]) -> None:
+    """Insert keeping order, merging with neighbours that touch it and share its status."""
+    position = bisect.bisect_left([s[0] for s in segments], new[0])
+    start, end, status = new
+    if position > 0:
+        before = segments[position - 1]
+        if abs(before[1] - start) < _JOIN and before[2] == status:
+            start = before[0]
+            position -= 1
+            del segments[position]
+    if position < len(segments):
+        after = segments[position]
+        if abs(after[0] - end) < _JOIN and after[2] == status:
+            end = after[1]
+            del segments[position]
+    segments.insert(position, (start, end, status))
+
+
+def measured_segments(day: date, entry: ComponentDay | None) -> list[Segment]:
+    """The day's segments in epoch seconds."""
+    if entry is None:
+        return []
+    base = day_start(day)
+    return [(base + s, base + e, status) for s, e, status in entry.segments]
+
+
+def component_day_tally(
+    has_check: bool, day: date, entry: ComponentDay | None, *, declared: list[Segment],
+    weights: Mapping[str, float], now: datetime, start: float | None = None,
+    end: float | None = None,
+) -> Tally:
+    """The tally of one component over one day (or the part [start, end) of it), up to `now`."""
+    base = day_start(day)
+    lo = base if start is None else max(start, base)
+    hi = min(base + DAY_SECONDS if end is None else min(end, base + DAY_SECONDS), now.timestamp())
+    if entry is None and not declared:
+        return Tally(no_data=max(0.0, hi - lo))  # the common case of a day before monitoring
+    if not has_check:
+        # Without a check nothing is measured: the component counts as operational on the days
+        # the checker ran (`entry` given), and incidents say otherwise.
+        measured: list[Segment] = [(lo, hi, "operational")] if entry is not None else []
+    else:
+        measured = measured_segments(day, entry)
+    return tally(measured, declared, lo, hi, weights)
+
+
+def downtime_weights(bundle: Bundle) -> dict[str, float]:
+    """The configured weights over the defaults (a status left out keeps its default weight)."""
+    configured = {str(status): weight for status, weight in bundle.checker.downtime_weights.items()}
+    return {**DEFAULT_WEIGHTS, **configured}
+
+
+def fold_open_days(
+    state: State, history: History, load_day: Callable[[str], DayRollup | None], *,
+    today: date, bundle: Bundle,
+) -> bool:
+    """Move finished days from `state.open_days` into `history` (both changed in place).
+
+    True when the history changed. Folding a day again replaces it, so doing it twice is harmless.
+    """
+    finished = [d for d in state.open_days if d < today.isoformat()]
+    if not finished and history.as_of == today.isoformat():
+        return False
+    for name in finished:
+        day = load_day(name)
+        if day is not None and name >= _first_detail_day(today):
+            history.days[name] = {cid: entry.model_copy(deep=True)
+                                  for cid, entry in day.components.items()}
+    state.open_days = [d for d in state.open_days if d >= today.isoformat()]
+    _age(history, today=today, bundle=bundle)
+    _refresh_latency(history, today)
+    return True
+
+
+CLOSED_WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
+
+
+def _refresh_latency(history: History, today: date) -> None:
+    """Daily percentiles of closed days, and their merged histograms per window (see History)."""
+    closed: dict[str, dict[str, dict[int, int]]] = {}
+    for back in range(1, max(CLOSED_WINDOWS.values()) + 1):
+        components = history.days.get((today - timedelta(days=back)).isoformat())
+        for component_id, entry in (components or {}).items():
+            counts = counts_of(entry.latency.values())
+            entry.p50_ms, entry.p95_ms = quantiles(counts, (0.5, 0.95))
+            for window, days in CLOSED_WINDOWS.items():
+                if back <= days:
+                    add_counts(closed.setdefault(component_id, {}).setdefault(window, {}), counts)
+    history.as_of = today.isoformat()
+    history.closed_latency = {
+        component_id: {w: {str(k): counts[k] for k in sorted(counts)} for w, counts in windows.items()}
+        for component_id, windows in closed.items()
+    }
+
+
+def _first_detail_day(today: date) -> str:
+    return (today - timedelta(days=DETAIL_DAYS)).isoformat()
+
+
+def _age(history: History, *, today: date, bundle: Bundle) -> None:
+    """Collapse old hourly histograms and turn days past the detail window into month tallies."""
+    hourly_from = (today - timedelta(days=HOURLY_DAYS)).isoformat()
+    detail_from = _first_detail_day(today)
+    for name in sorted(history.days):
+        components = history.days[name]
+        if name < detail_from:
+            day = date.fromisoformat(name)
+            end_of_day = datetime.combine(day + timedelta(days=1), time(), UTC)
+            month = history.months.setdefault(name[:7], {})
+            for component in bundle.components:
+                declared = declared_segments(bundle, component.id, end_of_day)
+                entry = components.get(component.id)
+                if entry is None and component.check is None:
+                    entry = ComponentDay()
+                part = component_day_tally(component.check is not None, day, entry,
+                                           declared=declared, weights=downtime_weights(bundle),
+                                           now=end_of_day)
+                total = month.setdefault(component.id, MonthTally())
+                total.observed += part.observed
+                total.downtime += part.downtime
+                total.no_data += part.no_data
+                total.maintenance += part.maintenance
+                total.outage += part.outage
+            del history.days[name]
+        elif name < hourly_from:
+            for entry in components.values():
+                if any(key != "day" for key in entry.latency):
+                    entry.latency = {"day": merged(entry.latency.values()).to_json()}
+
+
+def day_histogram(entry: ComponentDay | None, hours: set[str] | None = None) -> Mapping[str, int]:
+    """The latency histogram of the day (or of some of its hours, when still hourly)."""
+    if entry is None:
+        return {}
+    pieces = [h for key, h in entry.latency.items() if hours is None or key in hours
+              or key == "day"]
+    return merged(pieces).to_json()

@@ -1,0 +1,131 @@
+"""The Lambda entry point `checker.handler.handler`: parse the event, call one function, log.
+
+- EventBridge scheduled event -> one run (or, with `checker.shards` > 1, start the workers);
+- a worker event from the dispatcher (`{"statusgen": "check", "shard": i, …}`) -> one shard's run;
+- a Function URL request `POST /heartbeat/<component>` with the job's token -> record a heartbeat.
+Each run logs one JSON line with counts and duration, and one CloudWatch Embedded Metric Format
+line (runs, failures, duration). boto3 is imported only when S3 or Lambda is actually used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from checker.bundle import BUNDLE_KEY, Bundle
+from checker.errors import HeartbeatRejected, StoreError
+from checker.fanout import Invoke, dispatch, lambda_invoker
+from checker.heartbeat import record_heartbeat
+from checker.run import RunReport, run_checks
+from checker.store import Store, open_store
+
+STORE_VARIABLE = "STATUSGEN_STORE"
+METRICS_NAMESPACE = "statusgen"
+
+
+def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """AWS Lambda entry: the store comes from STATUSGEN_STORE (`s3://bucket/prefix`)."""
+    return handle(event, context)
+
+
+def handle(
+    event: Mapping[str, Any],
+    context: Any,
+    *,
+    store: Store | None = None,
+    env: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+    invoke: Invoke | None = None,
+    log: Callable[[str], None] = print,
+    **run_options: Any,
+) -> dict[str, Any]:
+    """`handler` with its I/O injectable (store, environment, clock, worker invoke, log)."""
+    env = os.environ if env is None else env
+    if store is None:
+        location = env.get(STORE_VARIABLE)
+        if not location:
+            raise StoreError(f"{STORE_VARIABLE} is not set (e.g. s3://my-bucket/status)")
+        store = open_store(location)
+    now = now or datetime.now(UTC)
+    bundle = read_bundle(store)
+    if "rawPath" in event and "requestContext" in event:
+        return _heartbeat(event, bundle, store, env=env, now=now)
+    region = env.get("AWS_REGION", "local")
+    request_id = str(getattr(context, "aws_request_id", "") or "local")
+    started = time.perf_counter()
+    if event.get("statusgen") == "check":
+        shard = (int(event["shard"]), int(event["shards"]))
+        report = run_checks(bundle, store, now=now, region=region, run_id=str(event["run_id"]),
+                            env=env, shard=shard, **run_options)
+        return _log_run(report, log, now=now)
+    # The scheduled event's id is the same when EventBridge or Lambda retries it: the run id.
+    run_id = str(event.get("id") or request_id)
+    if bundle.checker.shards > 1:
+        starter = invoke or lambda_invoker(str(getattr(context, "invoked_function_arn", "")))
+        events = dispatch(run_id, bundle.checker.shards, starter)
+        log(json.dumps({"event": "dispatch", "run_id": run_id, "workers": len(events),
+                        "duration_ms": round((time.perf_counter() - started) * 1000)}))
+        return {"dispatched": len(events), "run_id": run_id}
+    report = run_checks(bundle, store, now=now, region=region, run_id=run_id, env=env,
+                        **run_options)
+    return _log_run(report, log, now=now)
+
+
+def read_bundle(store: Store) -> Bundle:
+    data = store.get_json(BUNDLE_KEY)
+    if data is None:
+        raise StoreError(f"{store.location}/{BUNDLE_KEY} is missing: CI writes it on each merge")
+    return Bundle.model_validate(data)
+
+
+def _log_run(report: RunReport, log: Callable[[str], None], *, now: datetime) -> dict[str, Any]:
+    counts = report.counts
+    line = {
+        "event": "run", "run_id": report.run.id, "region": report.run.region,
+        "components": len(report.run.samples), "up": counts["up"],
+        "degraded": counts["degraded"], "down": counts["down"],
+        "transitions": len(report.transitions), "offline": report.run.offline,
+        "duplicate": report.duplicate, "duration_ms": round(report.duration_seconds * 1000),
+    }
+    log(json.dumps(line))
+    log(json.dumps({
+        "_aws": {
+            "Timestamp": int(now.timestamp() * 1000),
+            "CloudWatchMetrics": [{
+                "Namespace": METRICS_NAMESPACE,
+                "Dimensions": [["Region"]],
+                "Metrics": [
+                    {"Name": "Runs", "Unit": "Count"},
+                    {"Name": "Failures", "Unit": "Count"},
+                    {"Name": "Duration", "Unit": "Milliseconds"},
+                ],
+            }],
+        },
+        "Region": report.run.region,
+        "Runs": 1,
+        "Failures": counts["down"],
+        "Duration": line["duration_ms"],
+    }))
+    return line
+
+
+def _heartbeat(event: Mapping[str, Any], bundle: Bundle, store: Store, *,
+               env: Mapping[str, str], now: datetime) -> dict[str, Any]:
+    path = str(event.get("rawPath", ""))
+    parts = [p for p in path.split("/") if p]
+    if len(parts) != 2 or parts[0] != "heartbeat":
+        return {"statusCode": 404, "body": "not found"}
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not token:
+        token = str((event.get("queryStringParameters") or {}).get("token", ""))
+    try:
+        record_heartbeat(bundle, store, parts[1], token, now=now, env=env)
+    except HeartbeatRejected:
+        # Same answer for an unknown component and a wrong token: nothing to probe for.
+        return {"statusCode": 403, "body": "rejected"}
+    return {"statusCode": 204}

@@ -1,0 +1,207 @@
+"""Keeping the derived files up to date: one run at a time, or all over again from `runs/`.
+
+Per run (`record_run`), in this order, each step safe to repeat:
+1. `state.json`: apply the run (read-modify-write with a conditional put, retried on conflict);
+   the run's effects (transitions, segments, samples) are kept in the state for a few runs.
+2. the rollup of each day the run touched: add the effects unless the day already lists the run.
+3. days that are over are folded into `rollups/history.json`.
+4. `summary.json` is recomputed from the state, the history and the open days.
+A retried invocation finds its run id in the state, redoes 2–4 with the remembered effects and
+reports no transition a second time. `rebuild` replays every run through the same functions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import date, datetime, timedelta
+
+from checker.bundle import Bundle, utc_now
+from checker.daily import (
+    HISTORY_KEY,
+    DayRollup,
+    History,
+    apply_effects_to_day,
+    day_key,
+    fold_open_days,
+)
+from checker.errors import PreconditionFailed, StoreError
+from checker.results import Run
+from checker.state import STATE_KEY, RunEffects, State, apply_run, touched_days
+from checker.store import LocalStore, Store
+from checker.summary import SUMMARY_KEY, Summary
+from checker.summary_build import summary_bytes
+
+RUNS_PREFIX = "runs/"
+ATTEMPTS = 40
+"""Conditional-write attempts before giving up; concurrent shards and regions contend here."""
+
+
+def record_run(bundle: Bundle, store: Store, run: Run, *, now: datetime) -> tuple[RunEffects, State]:
+    """Apply a stored run to every derived file and return its effects and the new state."""
+    captured: list[RunEffects] = []
+
+    def change_state(data: object) -> object:
+        state = _state(data)
+        state, effects = apply_run(state, run, bundle)
+        captured.append(effects)
+        return state.model_dump(mode="json")
+
+    state = _state(store.update_json(STATE_KEY, change_state, attempts=ATTEMPTS))
+    effects = captured[-1]
+    days: dict[str, DayRollup] = {}
+    for name in touched_days(effects):
+        def change_day(data: object, name: str = name) -> object:
+            day = _day(data, name)
+            return apply_effects_to_day(day, effects).model_dump(mode="json")
+
+        days[name] = DayRollup.model_validate(
+            store.update_json(day_key(name), change_day, attempts=ATTEMPTS)
+        )
+    stored = store.get(HISTORY_KEY)
+    # Parsed by pydantic straight from bytes: the history is the largest file read per run.
+    history = History.model_validate_json(stored.data) if stored else History()
+    history, state = _once_a_day(bundle, store, state, history, run.started_at.date())
+    open_days = {name: days.get(name) or _day(store.get_json(day_key(name)), name)
+                 for name in state.open_days}
+    _put_summary_unless_newer(store, summary_bytes(bundle, state, history, open_days, now=now), now)
+    return effects, state
+
+
+def _put_summary_unless_newer(store: Store, data: bytes, now: datetime) -> None:
+    """Write the summary unless one made later is already there: two runs that finish out of
+    order must not put an older picture over a newer one (the page would go backwards)."""
+    for _ in range(ATTEMPTS):
+        current = store.get(SUMMARY_KEY)
+        if current is not None and _generated_at(current.data) > now:
+            return
+        try:
+            if current is None:
+                store.put(SUMMARY_KEY, data, if_none_match=True)
+            else:
+                store.put(SUMMARY_KEY, data, if_match=current.etag)
+            return
+        except PreconditionFailed:
+            continue
+    raise StoreError(f"{store.location}/{SUMMARY_KEY}: still changing after {ATTEMPTS} attempts")
+
+
+def _generated_at(summary: bytes) -> datetime:
+    """`generated_at` of a stored summary without parsing it all (it is megabytes for a large
+    fleet): keys are sorted, so the top-level one is the last occurrence, after `components`."""
+    marker = b'"generated_at":"'
+    start = summary.rfind(marker)
+    if start >= 0:
+        end = summary.find(b'"', start + len(marker))
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(summary[start + len(marker):end].decode())
+    return datetime.fromisoformat(json.loads(summary)["generated_at"])
+
+
+def _once_a_day(bundle: Bundle, store: Store, state: State, history: History,
+                today: date) -> tuple[History, State]:
+    """On the first run of a day: fold finished days into the history, and (folder store only;
+    S3 uses a lifecycle rule) delete raw runs past retention. One state write for both."""
+    fold = any(d < today.isoformat() for d in state.open_days) or history.as_of != today.isoformat()
+    cutoff = (today - timedelta(days=bundle.checker.retention_days)).isoformat()
+    prune = isinstance(store, LocalStore) and (state.pruned_before or "") < cutoff
+    if fold:
+        def change_history(data: object) -> object:
+            current = _history(data)
+            fold_open_days(state.model_copy(update={"open_days": list(state.open_days)}), current,
+                           lambda name: _day_or_none(store.get_json(day_key(name)), name),
+                           today=today, bundle=bundle)
+            return current.model_dump(mode="json")
+
+        history = _history(store.update_json(HISTORY_KEY, change_history, attempts=ATTEMPTS))
+    if prune:
+        for key in list(store.list(RUNS_PREFIX)):
+            if _run_day(key) < cutoff:
+                store.delete(key)
+    if not (fold or prune):
+        return history, state
+
+    def change_state(data: object) -> object:
+        current = _state(data)
+        if fold:
+            current.open_days = [d for d in current.open_days if d >= today.isoformat()]
+        if prune:
+            current.pruned_before = max(current.pruned_before or "", cutoff)
+        return current.model_dump(mode="json")
+
+    return history, _state(store.update_json(STATE_KEY, change_state, attempts=ATTEMPTS))
+
+
+def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None) -> Summary:
+    """Recompute state, rollups, history and summary from the run objects in `runs/`.
+
+    Days before the first stored run (their raw runs are past retention) keep their rollups as
+    they are: rollups are kept forever. A run id stored twice (a retried invocation) counts once, from its last object.
+    """
+    now = now or utc_now()
+    runs = load_runs(store)
+    # Retention removes the oldest runs, so the days before the first stored run are the ones
+    # whose rollups cannot be recomputed: keep those, recompute the rest.
+    first_run_day = runs[0].started_at.date().isoformat() if runs else "9999-12-31"
+    days: dict[str, DayRollup] = {}
+    for key in store.list("rollups/daily/"):
+        name = key.rsplit("/", 1)[-1].removesuffix(".json")
+        if name < first_run_day:
+            kept = _day_or_none(store.get_json(key), name)
+            if kept is not None:
+                days[name] = kept
+    state = State(open_days=sorted(days))
+    history = History()
+    for run in runs:
+        state, effects = apply_run(state, run, bundle)
+        for name in touched_days(effects):
+            days[name] = apply_effects_to_day(days.get(name) or _day(None, name), effects)
+        fold_open_days(state, history, days.get, today=run.started_at.date(), bundle=bundle)
+    if runs:
+        last_day = runs[-1].started_at.date()
+        cutoff = (last_day - timedelta(days=bundle.checker.retention_days)).isoformat()
+        state.pruned_before = cutoff if isinstance(store, LocalStore) else None
+    for name, day in sorted(days.items()):
+        store.put_json(day_key(name), day.model_dump(mode="json"))
+    store.put_json(HISTORY_KEY, history.model_dump(mode="json"))
+    store.put_json(STATE_KEY, state.model_dump(mode="json"))
+    open_days = {name: days.get(name) or _day(None, name) for name in state.open_days}
+    data = summary_bytes(bundle, state, history, open_days, now=now)
+    store.put(SUMMARY_KEY, data)
+    return Summary.model_validate_json(data)
+
+
+def load_runs(store: Store) -> list[Run]:
+    """Every stored run in time order, one per run id (the last object stored under that id)."""
+    by_id: dict[str, tuple[str, Run]] = {}
+    for key in store.list(RUNS_PREFIX):
+        data = store.get_json(key)
+        if data is None:
+            continue
+        run = Run.model_validate(data)
+        by_id[run.id] = (key, run)
+    return [run for _, run in sorted(by_id.values(), key=lambda item: item[0])]
+
+
+def _run_day(key: str) -> str:
+    # runs/YYYY/MM/DD/HHMMSS-…
+    parts = key.split("/")
+    return "-".join(parts[1:4]) if len(parts) >= 5 else "9999-99-99"
+
+
+def _state(data: object) -> State:
+    return State() if data is None else State.model_validate(data)
+
+
+def _history(data: object) -> History:
+    return History() if data is None else History.model_validate(data)
+
+
+def _day(data: object, name: str) -> DayRollup:
+    return DayRollup(date=date.fromisoformat(name)) if data is None else DayRollup.model_validate(data)
+
+
+def _day_or_none(data: object, name: str) -> DayRollup | None:
+    return None if data is None else _day(data, name)
+
+

@@ -1,0 +1,232 @@
+"""One checker run: probe every component concurrently, store the run, update derived files.
+
+`run_checks` is the one public entry: the `statusgen check` command and the Lambda handler only
+parse their input and call it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from checker.bundle import Bundle, Component, ComponentStatus, utc_now
+from checker.errors import PreconditionFailed, StoreError
+from checker.fanout import components_of_shard
+from checker.probes import PROBES, Outcome, ProbeContext
+from checker.probes.base import timeout_reason
+from checker.results import Run, Sample, SampleStatus
+from checker.rollup import record_run
+from checker.state import STATE_KEY, State, Transition
+from checker.store import Store
+
+CONNECTIVITY_TIMEOUT = 5.0
+_GRACE = 1.0
+"""Seconds past a check's own timeout before the run gives up on a probe that ignores it."""
+
+
+class ComponentLine(BaseModel):
+    """One line of the `statusgen check` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    component: str
+    name: str
+    status: ComponentStatus | None
+    """Measured status after flap control (None: not decided, e.g. an offline run)."""
+    sample: SampleStatus | None
+    """What this run's probe found."""
+    latency_ms: float | None
+    reason: str | None
+
+
+class RunReport(BaseModel):
+    """What a run did: its samples, the transitions it caused, and how long it took."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run: Run
+    transitions: list[Transition]
+    """Status changes caused by this run; empty when the run id had been applied before."""
+    duration_seconds: float
+    duplicate: bool = False
+    """The run id had already been recorded (a retried invocation): nothing was counted again."""
+    components: list[ComponentLine]
+
+    @property
+    def counts(self) -> dict[SampleStatus, int]:
+        out: dict[SampleStatus, int] = {"up": 0, "degraded": 0, "down": 0}
+        for sample in self.run.samples:
+            out[sample.status] += 1
+        return out
+
+    def lines(self) -> list[str]:
+        """A small text table (one line per component) and a closing line with the counts."""
+        rows = [("COMPONENT", "STATUS", "PROBE", "LATENCY", "REASON"), *self.rows()]
+        w = [max(len(row[i]) for row in rows) for i in range(4)]
+        out = [f"{a:<{w[0]}}  {b:<{w[1]}}  {c:<{w[2]}}  {d:>{w[3]}}  {e}".rstrip()
+               for a, b, c, d, e in rows]
+        counts = self.counts
+        state = " (offline: recorded as no data)" if self.run.offline else ""
+        again = " (already recorded: nothing counted twice)" if self.duplicate else ""
+        out.append(f"{counts['up']} up, {counts['degraded']} degraded, {counts['down']} down "
+                   f"in {self.duration_seconds:.2f} s{state}{again}")
+        out.extend(f"{t.component}: {t.old or 'new'} -> {t.new}" for t in self.transitions)
+        return out
+
+    def rows(self) -> list[tuple[str, str, str, str, str]]:
+        """(component, measured status, this probe, latency, reason) as text, for a table."""
+        return [
+            (line.component, line.status or "no data", line.sample or "",
+             "" if line.latency_ms is None else f"{line.latency_ms:.0f} ms", line.reason or "")
+            for line in self.components
+        ]
+
+
+def run_checks(
+    bundle: Bundle,
+    store: Store,
+    *,
+    now: datetime | None = None,
+    region: str = "local",
+    run_id: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    env: Mapping[str, str] | None = None,
+    shard: tuple[int, int] | None = None,
+) -> RunReport:
+    """Probe, store the run under `runs/`, update state, rollups and `summary.json`.
+
+    Idempotent per `run_id`: a retried invocation with the same id re-probes nothing, counts
+    nothing twice and reports no transition again. `shard=(index, count)` probes one part of the
+    plan (see checker.fanout).
+    """
+    started = time.perf_counter()
+    now = now or utc_now()
+    run_id = run_id or uuid.uuid4().hex[:16]
+    state_data = store.get_json(STATE_KEY)
+    known = State.model_validate(state_data) if state_data else None
+    if known is not None and run_id in known.run_ids:
+        return _repeat(bundle, store, known, run_id, region, now, started)
+    components = [c for c in bundle.components if c.check is not None]
+    if shard is not None:
+        components = [c for c in components_of_shard(bundle, *shard) if c.check is not None]
+    samples, offline = asyncio.run(_probe_all(
+        bundle, components, store, now=now, transport=transport,
+        ssl_context=ssl_context or ssl.create_default_context(), env=env or os.environ,
+    ))
+    elapsed = time.perf_counter() - started
+    run = Run(id=run_id, region=region, started_at=now,
+              finished_at=now + timedelta(seconds=elapsed), offline=offline, samples=samples)
+    try:
+        store.put_json(run.key, run.model_dump(mode="json"), if_none_match=True)
+    except PreconditionFailed:
+        # An earlier attempt of this invocation stored the run and lost the answer: the stored
+        # object is the fact, so count it rather than this attempt's samples.
+        stored = store.get_json(run.key)
+        if stored is None:
+            raise StoreError(f"{store.location}/{run.key}: the run could not be stored") from None
+        run = Run.model_validate(stored)
+    effects, state = record_run(bundle, store, run, now=now)
+    return _report(bundle, run, effects.transitions, state, started, duplicate=False)
+
+
+def _repeat(bundle: Bundle, store: Store, state: State, run_id: str, region: str, now: datetime,
+            started: float) -> RunReport:
+    effects = state.effects_of(run_id)
+    run = None
+    if effects is not None:
+        key = Run(id=run_id, region=effects.region, started_at=effects.at,
+                  finished_at=effects.at, samples=[]).key
+        data = store.get_json(key)
+        run = Run.model_validate(data) if data else None
+    if run is not None:
+        _, state = record_run(bundle, store, run, now=now)  # finishes an interrupted update
+    else:
+        run = Run(id=run_id, region=region, started_at=now, finished_at=now, samples=[])
+    return _report(bundle, run, [], state, started, duplicate=True)
+
+
+def _report(bundle: Bundle, run: Run, transitions: list[Transition], state: State,
+            started: float, *, duplicate: bool) -> RunReport:
+    by_component = {s.component: s for s in run.samples}
+    lines = []
+    for component in bundle.components:
+        sample = by_component.get(component.id)
+        if sample is None:
+            continue
+        measured = None if run.offline else state.components.get(component.id)
+        lines.append(ComponentLine(
+            component=component.id, name=component.name,
+            status=measured.status if measured else None, sample=sample.status,
+            latency_ms=sample.latency_ms, reason=sample.reason,
+        ))
+    return RunReport(run=run, transitions=transitions,
+                     duration_seconds=round(time.perf_counter() - started, 3),
+                     duplicate=duplicate, components=lines)
+
+
+async def _probe_all(
+    bundle: Bundle, components: list[Component], store: Store, *, now: datetime,
+    transport: httpx.AsyncBaseTransport | None, ssl_context: ssl.SSLContext,
+    env: Mapping[str, str],
+) -> tuple[list[Sample], bool]:
+    concurrency = bundle.checker.concurrency
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    semaphore = asyncio.Semaphore(concurrency)
+    async with (
+        httpx.AsyncClient(verify=ssl_context, limits=limits, transport=transport) as verified,
+        httpx.AsyncClient(verify=False, limits=limits, transport=transport) as unverified,
+    ):
+        clients = {True: verified, False: unverified}
+
+        async def one(component: Component) -> Sample:
+            context = ProbeContext(now=now, component=component.id, clients=clients,
+                                   ssl_context=ssl_context, store=store, env=env)
+            return await _probe_component(component, context, semaphore)
+
+        tasks = [one(c) for c in components]
+        connectivity = _connectivity(bundle.checker.connectivity_url, verified)
+        online, *samples = await asyncio.gather(connectivity, *tasks)
+    return [s for s in samples if isinstance(s, Sample)], not online
+
+
+async def _probe_component(
+    component: Component, context: ProbeContext, semaphore: asyncio.Semaphore
+) -> Sample:
+    check = component.check
+    assert check is not None
+    probe = PROBES[check.type]
+    outcome = Outcome("down", reason="not probed")
+    for _ in range(check.retries + 1):
+        async with semaphore:
+            try:
+                async with asyncio.timeout(check.timeout + _GRACE):
+                    outcome = await probe.probe(check, context)
+            except TimeoutError:
+                outcome = Outcome("down", reason=timeout_reason(check.timeout))
+            except Exception as error:  # one broken probe must never break the run
+                outcome = Outcome("down", reason=f"probe failed: {type(error).__name__}")
+        if outcome.status != "down":
+            break
+    latency = None if outcome.latency_ms is None else round(outcome.latency_ms, 1)
+    return Sample(component=component.id, status=outcome.status, at=context.now,
+                  latency_ms=latency, code=outcome.code, reason=outcome.reason)
+
+
+async def _connectivity(url: str | None, client: httpx.AsyncClient) -> bool:
+    """True when the checker itself can reach the outside world (or nothing is configured)."""
+    if url is None:
+        return True
+    try:
+        response = await client.get(url, timeout=CONNECTIVITY_TIMEOUT)
+    except httpx.HTTPError:
+        return False
+    return response.status_code < 500

@@ -1,0 +1,156 @@
+"""The S3 store through moto: conditional writes, retries, and whole runs over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+from checker_support import T0, LoopbackServer, http_component, make_bundle
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+
+from checker.errors import PreconditionFailed, StoreError
+from checker.rollup import rebuild
+from checker.run import run_checks
+from checker.store import open_store
+from checker.store.s3 import S3Store
+from checker.summary import SUMMARY_KEY, load_summary
+
+BUCKET = "statusgen-test"
+
+
+@pytest.fixture
+def s3_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+def test_from_url_splits_bucket_and_prefix(s3_client: Any) -> None:
+    store = S3Store.from_url(f"s3://{BUCKET}/status/prod", client=s3_client)
+    store.put("state.json", b"{}")
+    assert s3_client.get_object(Bucket=BUCKET, Key="status/prod/state.json")["Body"].read() == b"{}"
+    assert list(store.list("")) == ["state.json"]
+    assert store.location == f"s3://{BUCKET}/status/prod"
+    with pytest.raises(StoreError, match="not an S3 address"):
+        S3Store.from_url("s3:///nothing")
+
+
+def test_open_store_picks_s3_for_s3_urls() -> None:
+    assert isinstance(open_store(f"s3://{BUCKET}/x"), S3Store)
+
+
+def test_conditional_writes(s3_client: Any) -> None:
+    store = S3Store(BUCKET, "p", client=s3_client)
+    etag = store.put("k.json", b"1", if_none_match=True)
+    with pytest.raises(PreconditionFailed):
+        store.put("k.json", b"2", if_none_match=True)
+    with pytest.raises(PreconditionFailed):
+        store.put("k.json", b"2", if_match='"not-the-etag"')
+    with pytest.raises(PreconditionFailed):
+        store.put("absent.json", b"2", if_match=etag)
+    store.put("k.json", b"3", if_match=etag)
+    obj = store.get("k.json")
+    assert obj is not None and obj.data == b"3"
+    assert store.get("nothing.json") is None
+    store.delete("k.json")
+    store.delete("k.json")
+    assert store.get("k.json") is None
+
+
+def test_update_json_retries_when_another_writer_wins(s3_client: Any) -> None:
+    store = S3Store(BUCKET, client=s3_client)
+    store.put_json("counter.json", {"n": 0})
+    raced = []
+
+    def add_one(current: Any) -> Any:
+        if not raced:  # another writer gets in between our read and our write, once
+            raced.append(True)
+            store.put_json("counter.json", {"n": 10})
+        return {"n": current["n"] + 1}
+
+    assert store.update_json("counter.json", add_one) == {"n": 11}
+    assert store.get_json("counter.json") == {"n": 11}
+
+
+def test_throttling_is_retried_with_backoff_and_then_reported() -> None:
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x",
+                          aws_secret_access_key="x")
+    pauses: list[float] = []
+    store = S3Store(BUCKET, client=client, attempts=3, sleep=pauses.append)
+    with Stubber(client) as stub:
+        stub.add_client_error("put_object", "SlowDown", http_status_code=503)
+        stub.add_client_error("put_object", "InternalError", http_status_code=500)
+        stub.add_response("put_object", {"ETag": '"abc"'})
+        assert store.put("k", b"x") == '"abc"'
+        assert len(pauses) == 2 and pauses[1] > pauses[0] * 1.0 - 1e-9
+        for _ in range(3):
+            stub.add_client_error("put_object", "SlowDown", http_status_code=503)
+        with pytest.raises(StoreError, match=f"s3://{BUCKET}/k: S3 answered SlowDown"):
+            store.put("k", b"x")
+        stub.add_client_error("get_object", "AccessDenied", http_status_code=403)
+        with pytest.raises(StoreError, match="S3 answered AccessDenied"):
+            store.get("k")
+
+
+def test_a_failed_write_leaves_nothing_half_written(s3_client: Any) -> None:
+    store = S3Store(BUCKET, client=s3_client, attempts=1)
+    store.put_json("state.json", {"v": 1})
+    with Stubber(s3_client) as stub:
+        stub.add_client_error("put_object", "InternalError", http_status_code=500)
+        with pytest.raises(StoreError):
+            store.put_json("state.json", {"v": 2})
+    assert store.get_json("state.json") == {"v": 1}
+
+
+@pytest.fixture
+def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def test_runs_and_rebuild_over_real_http(moto_server: str) -> None:
+    client = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_server)
+    client.create_bucket(Bucket=BUCKET)
+    store = S3Store.from_url(f"s3://{BUCKET}/status", client=client)
+    endpoint = LoopbackServer({})
+    try:
+        bundle = make_bundle([http_component("api", endpoint.url("/missing"))],
+                             checker={"interval": 60, "failure_threshold": 1})
+        from datetime import timedelta
+
+        reports = [run_checks(bundle, store, now=T0 + timedelta(minutes=n), run_id=f"r{n}")
+                   for n in range(3)]
+    finally:
+        endpoint.close()
+    assert [len(r.transitions) for r in reports] == [1, 0, 0]  # down from the first run
+    summary = load_summary(store)
+    assert summary is not None and summary.components[0].status == "major_outage"
+    before = store.get(SUMMARY_KEY)
+    rebuild(bundle, store, now=T0 + timedelta(minutes=2))
+    after = store.get(SUMMARY_KEY)
+    assert before is not None and after is not None and before.data == after.data
+    keys = list(store.list("runs/"))
+    assert len(keys) == 3 and all(k.startswith("runs/2026/11/20/") for k in keys)
+
+
+def test_errors_without_an_s3_code_are_store_errors(s3_client: Any) -> None:
+    store = S3Store(BUCKET, client=s3_client, attempts=1)
+    with Stubber(s3_client) as stub:
+        stub.add_client_error("list_objects_v2", "NoSuchBucket", http_status_code=404)
+        with pytest.raises(StoreError, match="S3 answered NoSuchBucket"):
+            list(store.list("runs/"))
+    assert isinstance(ClientError, type)
