@@ -205,9 +205,9 @@ def maintenance_new(title: str, components: tuple[str, ...], start: str, end: st
 @_friendly_errors
 def check(root: Path) -> None:
     """Run every check once and record the results in the store."""
-    from site_builder.pipeline import check_once, report_lines
+    from site_builder.pipeline import check_once
 
-    for line in report_lines(check_once(root, now=_now())):
+    for line in check_once(root, now=_now()).lines():
         click.echo(line)
 
 

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from site_builder.content import load_site
-from site_builder.pipeline import build_site_and_publish, publish_folder, report_lines, serve_site, site_store
+from site_builder.pipeline import build_site_and_publish, publish_folder, serve_site, site_store
 from site_builder.serve import LocalHTTPServer
 
 # path -> (status code, seconds to wait before answering, body)
@@ -70,7 +70,7 @@ def run_demo(
         for round_number in range(1, rounds + 1):
             report = run_checks(site.bundle, store, now=datetime.now(UTC))
             echo(f"run {round_number}/{rounds}:")
-            for line in report_lines(report):
+            for line in report.lines():
                 echo(f"  {line}")
     from checker.summary import load_summary
 

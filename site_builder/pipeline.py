@@ -37,18 +37,6 @@ def check_once(root: Path, *, now: datetime) -> RunReport:
     return run_checks(site.bundle, site_store(site), now=now)
 
 
-def report_lines(report: RunReport) -> list[str]:
-    """A run as an aligned table, one component a line, then the totals."""
-    rows = [("COMPONENT", "STATUS", "LATENCY", "REASON"), *report.rows()]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}  {d}".rstrip() for a, b, c, d in rows]
-    counts = report.counts
-    lines.append(f"{counts['up']} up, {counts['degraded']} degraded, {counts['down']} down "
-                 f"in {report.duration_seconds:.2f} s")
-    lines.extend(f"{t.component}: {t.old} -> {t.new}" for t in report.transitions)
-    return lines
-
-
 def rebuild_rollups(root: Path, *, now: datetime) -> Summary:
     """Recompute every derived file in the store from the raw runs."""
     from checker.rollup import rebuild
