@@ -79,6 +79,5 @@ def run_demo(
     echo(str(result.published))
     echo(f"site built in {folder}")
     if serve:
-        echo(f"serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
         serve_site(root, port=port, watch=False, site_dir=folder)
     return folder
