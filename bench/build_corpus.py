@@ -5,7 +5,9 @@ synthetic checker data.
 
 Prints, as medians over --repeat runs: full build time and peak RSS (each full build runs in a
 fresh process, so RSS is that build's own), no-op rebuild + folder publish time with the number
-of files written, and the gzipped size of index.html plus its stylesheet.
+of files written, the same after editing one incident, and the gzipped size of index.html plus
+its stylesheet. Rebuilds take the path of `statusgen build`: a build into a kept folder with its
+cache file, then a publish of what changed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import resource
 import statistics
@@ -156,7 +159,7 @@ def _one_build(incidents: int, out: Path) -> None:
     bundle = synthetic_bundle(incidents)
     summary = Summary.model_validate(synthetic_summary([c.id for c in bundle.components]))
     started = time.perf_counter()
-    build_site(bundle, summary, out, now=NOW, cache=out.parent / "cache.json")
+    build_site(bundle, summary, out, now=NOW, cache=out.parent / f"{out.name}-cache.json")
     seconds = time.perf_counter() - started
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "rss_mb": rss_mb}))
@@ -164,10 +167,14 @@ def _one_build(incidents: int, out: Path) -> None:
 
 def full_builds(incidents: int, repeat: int) -> tuple[float, float]:
     times, rss = [], []
-    for _ in range(repeat):
-        with tempfile.TemporaryDirectory() as folder:
+    # The built folders are deleted after the last run, and pending writes flushed before each:
+    # deleting a previous build's thousands of files, or writing back its data, while a build runs
+    # made its file system calls several times slower, and that is not the build's own cost.
+    with tempfile.TemporaryDirectory() as folder:
+        for run in range(repeat):
+            os.sync()
             result = subprocess.run(
-                [sys.executable, __file__, "--child", str(incidents), str(Path(folder) / "site")],
+                [sys.executable, __file__, "--child", str(incidents), str(Path(folder) / f"site-{run}")],
                 check=True, capture_output=True, text=True,
             )
             data = json.loads(result.stdout.strip().splitlines()[-1])
@@ -190,6 +197,33 @@ def noop_rebuilds(incidents: int, repeat: int) -> tuple[float, int, int]:
         publish(out, "public", base=base)
         times, written, uploaded = [], 0, 0
         for _ in range(repeat):
+            started = time.perf_counter()
+            report = build_site(bundle, summary, out, now=NOW, cache=cache)
+            published = publish(out, "public", base=base)
+            times.append(time.perf_counter() - started)
+            written = max(written, len(report.written))
+            uploaded = max(uploaded, len(published.uploaded))
+    return statistics.median(times), written, uploaded
+
+
+def edit_rebuilds(incidents: int, repeat: int) -> tuple[float, int, int]:
+    """Median seconds of rebuild + folder publish after one incident's title changed; files
+    written and uploaded (the incident's page and API file, the lists and feeds that show it)."""
+    from site_builder.build import build_site
+    from site_builder.publish import publish
+
+    bundle = synthetic_bundle(incidents)
+    summary = Summary.model_validate(synthetic_summary([c.id for c in bundle.components]))
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        out, cache = base / "site", base / "cache.json"
+        build_site(bundle, summary, out, now=NOW, cache=cache)
+        publish(out, "public", base=base)
+        times, written, uploaded = [], 0, 0
+        for attempt in range(repeat):
+            edited = list(bundle.incidents)
+            edited[attempt] = edited[attempt].model_copy(update={"title": f"Edited title {attempt}"})
+            bundle = bundle.model_copy(update={"incidents": edited})
             started = time.perf_counter()
             report = build_site(bundle, summary, out, now=NOW, cache=cache)
             published = publish(out, "public", base=base)
@@ -228,6 +262,10 @@ def main() -> None:
     for size in args.sizes:
         seconds, written, uploaded = noop_rebuilds(size, args.repeat)
         print(f"no-op rebuild + folder publish, {size} incidents: median {seconds:.3f} s, "
+              f"{written} files written, {uploaded} uploaded")
+    for size in args.sizes:
+        seconds, written, uploaded = edit_rebuilds(size, args.repeat)
+        print(f"one incident edited, rebuild + folder publish, {size} incidents: median {seconds:.3f} s, "
               f"{written} files written, {uploaded} uploaded")
     html, css = index_size()
     print(f"index.html + CSS gzipped, {COMPONENTS} components: {html + css} bytes "

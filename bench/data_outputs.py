@@ -4,8 +4,9 @@
 
 Uses the synthetic site of bench/build_corpus.py (20 components, N incidents over 3 years, 90 days
 of checker data). Prints medians over --repeat runs: render time of each data output, files
-written; then publishing those files to a fresh folder, and again with nothing changed (which
-must write nothing).
+written; the same when nothing changed (planning, and rendering only the files without a cache
+key, as a rebuild with a cache does); then publishing those files to a fresh folder, and again
+with nothing changed (which must write nothing).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from build_corpus import NOW, synthetic_bundle, synthetic_summary  # noqa: E402
 
 from checker.summary import Summary  # noqa: E402
-from site_builder.outputs import data_outputs  # noqa: E402
+from site_builder.outputs import DataPlan, data_outputs, data_plans  # noqa: E402
 from site_builder.publish import publish  # noqa: E402
 from site_builder.view import build_view  # noqa: E402
 
@@ -50,6 +51,19 @@ def measure(incidents: int, repeat: int) -> None:
         files.update(produced)
         parts.append(f"{name} {seconds:.3f} s ({len(produced)} files)")
     print(f"{incidents} incidents, data outputs (median of {repeat}): " + ", ".join(parts))
+    # What a rebuild with a cache pays when nothing changed: planning, and rendering only the
+    # files without a cache key.
+    parts = []
+    for name, plan in data_plans().items():
+        def planned(plan: DataPlan = plan) -> None:
+            for item in plan(view):
+                if item.key is None:
+                    item.render()
+
+        items = plan(view)
+        keyed = sum(1 for item in items if item.key is not None)
+        parts.append(f"{name} {median_seconds(planned, repeat):.3f} s ({keyed} of {len(items)} files keyed)")
+    print(f"{incidents} incidents, data outputs when unchanged (median of {repeat}): " + ", ".join(parts))
 
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)

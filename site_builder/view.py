@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Literal
 
 from checker.bundle import (
@@ -134,15 +135,29 @@ class SiteView:
 
     def incidents(self, kind: Literal["incident", "maintenance"]) -> list[Incident]:
         """Published incidents or maintenance (none dated in the future), newest first."""
-        return [i for i in self.bundle.incidents if i.kind == kind and _published(i, self.now)]
+        return [i for i in self._published_incidents if i.kind == kind]
 
     def recent_incidents(self, days: int = RECENT_DAYS) -> list[Incident]:
         """Incidents and maintenance created in the last `days` days, newest first."""
         since = self.now - timedelta(days=days)
-        return [i for i in self.bundle.incidents if _published(i, self.now) and i.created_at >= since]
+        return [i for i in self._published_incidents if i.created_at >= since]
 
     def incidents_of(self, component_id: str) -> list[Incident]:
-        return [i for i in self.bundle.incidents if component_id in i.components and _published(i, self.now)]
+        """Published incidents and maintenance that declare a status for the component, newest first."""
+        return list(self._by_component.get(component_id, ()))
+
+    # Worked out once per view: every output asks for these lists, some once per component.
+    @cached_property
+    def _published_incidents(self) -> list[Incident]:
+        return [i for i in self.bundle.incidents if _published(i, self.now)]
+
+    @cached_property
+    def _by_component(self) -> dict[str, list[Incident]]:
+        index: dict[str, list[Incident]] = {}
+        for incident in self._published_incidents:
+            for component_id in incident.components:
+                index.setdefault(component_id, []).append(incident)
+        return index
 
 
 def _published(incident: Incident, now: datetime) -> bool:

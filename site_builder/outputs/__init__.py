@@ -1,20 +1,23 @@
 """The output formats of a build, one module each, found through a registry.
 
-A data output (API, feeds, calendar, badges, metrics) exposes `render(view) -> {path: bytes}`.
-The pages come last because they link to the others: `pages.plan(view, context)` sees which
-files the data outputs produced (`context.available`) and returns deferred files with a cache key,
-so the build can skip rendering a page whose inputs did not change.
+A data output (API, feeds, calendar, badges, metrics) exposes `render(view) -> {path: bytes}`,
+and may also expose `plan(view) -> [Deferred]`: the same files, each with the key of its inputs,
+so a rebuild skips those whose inputs did not change (an incident's API file, a feed). The pages
+come last because they link to the others: `pages.plan(view, context)` sees which files the data
+outputs produced (`context.available`) and returns deferred files with a cache key too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 
 from site_builder.theme import Theme
 from site_builder.view import SiteView
 
 DataOutput = Callable[[SiteView], dict[str, bytes]]
+DataPlan = Callable[[SiteView], list["Deferred"]]
 
 DATA_OUTPUTS: tuple[str, ...] = ("api", "feeds", "calendar", "badges", "metrics")
 """Modules of this package rendered before the pages, in this order."""
@@ -44,10 +47,36 @@ class Deferred:
     render: Callable[[], bytes]
 
 
-def data_outputs() -> dict[str, DataOutput]:
-    """The registry: output name -> its `render(view)`, in the order they are built."""
+def _modules() -> dict[str, ModuleType]:
     # Imported here, not at the top: these modules import this package (for its types) first.
     from site_builder.outputs import api, badges, calendar, feeds, metrics
 
-    modules = {"api": api, "feeds": feeds, "calendar": calendar, "badges": badges, "metrics": metrics}
+    return {"api": api, "feeds": feeds, "calendar": calendar, "badges": badges, "metrics": metrics}
+
+
+def data_outputs() -> dict[str, DataOutput]:
+    """The registry: output name -> its `render(view)`, in the order they are built."""
+    modules = _modules()
     return {name: modules[name].render for name in DATA_OUTPUTS}
+
+
+def data_plans() -> dict[str, DataPlan]:
+    """The registry as the build uses it: output name -> its `plan(view)`, in build order. An
+    output without a `plan` has its `render` wrapped: its files are made on every build."""
+    modules = _modules()
+    plans: dict[str, DataPlan] = {}
+    for name in DATA_OUTPUTS:
+        module = modules[name]
+        plans[name] = getattr(module, "plan", None) or _always(module.render)
+    return plans
+
+
+def _always(render: DataOutput) -> DataPlan:
+    def plan(view: SiteView) -> list[Deferred]:
+        return [Deferred(path, None, _constant(content)) for path, content in render(view).items()]
+
+    return plan
+
+
+def _constant(content: bytes) -> Callable[[], bytes]:
+    return lambda: content

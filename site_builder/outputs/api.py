@@ -7,6 +7,7 @@ daily bars) goes to `api/uptime.json` and `api/components/<id>.json` instead.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from checker.bundle import ComponentStatus, Incident, IncidentUpdate, stable_id
 from checker.summary import WINDOWS
 from site_builder import api_models as api
 from site_builder.markdown import plain_text
+from site_builder.outputs import Deferred
 from site_builder.view import ComponentView, GroupView, SiteView
 
 LIST_LIMIT = 50
@@ -23,7 +25,26 @@ _OPEN = ("investigating", "identified", "monitoring", "in_progress", "verifying"
 
 def render(view: SiteView) -> dict[str, bytes]:
     """Every file under `api/`: site-relative path -> JSON bytes."""
-    return ApiRenderer(view).files()
+    return {item.path: item.render() for item in plan(view)}
+
+
+def plan(view: SiteView) -> list[Deferred]:
+    """Every file under `api/`, each incident's own file with the key of its inputs, so a rebuild
+    renders only the incidents that changed (the lists and extras are always rendered)."""
+    return ApiRenderer(view).plan()
+
+
+def incident_state(incident: Incident, now: datetime) -> str:
+    """Everything about `incident` that an output shows at `now`: its whole content, plus what the
+    clock decides (which updates are published yet, its status, whether it is resolved).
+
+    Two moments with the same state give the same bytes for the incident, so this is the
+    incident's part of a cache key.
+    """
+    resolved = incident.resolved_at()
+    due = "".join("1" if u.at <= now else "0" for u in incident.updates)
+    closed = resolved is not None and resolved <= now
+    return f"{incident.model_dump_json()}\0{incident.status_at(now)}\0{due}\0{closed}"
 
 
 def timestamp(when: datetime, zone: ZoneInfo) -> str:
@@ -55,6 +76,14 @@ def page_updated_at(view: SiteView) -> datetime:
     return max(changes, default=view.updated_at)
 
 
+def _last_change(incident: Incident, now: datetime) -> datetime:
+    """The latest moment by `now` at which this incident or maintenance changed."""
+    changes = [u.at for u in incident.updates if u.at <= now]
+    if incident.kind == "maintenance":
+        changes += [t for t in (incident.started_at(), incident.resolved_at()) if t is not None and t <= now]
+    return max(changes, default=incident.created_at)
+
+
 def published_updates(incident: Incident, now: datetime) -> list[IncidentUpdate]:
     """Updates due by `now`, newest first: a file may hold updates written ahead of time."""
     return sorted((u for u in incident.updates if u.at <= now), key=lambda u: u.at, reverse=True)
@@ -77,25 +106,31 @@ class ApiRenderer:
         )
         self.status = api.Status(indicator=view.indicator, description=view.description)
         self._components = {c.id: self._component(c) for c in view.components}
+        self._incidents: dict[str, api.Incident] = {}
+        self._maintenance: dict[str, api.ScheduledMaintenance] = {}
+        # Part of each incident file's key: the components it embeds (only those it affects).
+        self._component_json = {cid: model.model_dump_json() for cid, model in self._components.items()}
 
     def stamp(self, when: datetime) -> str:
         return timestamp(when, self.zone)
 
     # --- files ---
 
-    def files(self) -> dict[str, bytes]:
+    def plan(self) -> list[Deferred]:
         view = self.view
-        components = self.components()
-        incidents = [self.incident(i) for i in view.incidents("incident")]
-        unresolved = [i for i in incidents if i.status in _OPEN]
+        incidents = view.incidents("incident")
+        open_ = {i.slug for i in incidents if i.status_at(view.now) in _OPEN}
+        unresolved = [self.incident_model(i) for i in incidents if i.slug in open_]
         maintenance = sorted(view.incidents("maintenance"), key=_window_start, reverse=True)
-        maintenance_models = {m.slug: self.maintenance(m) for m in maintenance}
-        upcoming = [maintenance_models[m.slug] for m in sorted(maintenance, key=_window_start)
+        upcoming = [self.maintenance_model(m) for m in sorted(maintenance, key=_window_start)
                     if m.status_at(view.now) == "scheduled"]
-        active = [maintenance_models[m.slug] for m in view.active_maintenance]
-        latest = incidents[:LIST_LIMIT] + [i for i in incidents[LIST_LIMIT:] if i.status in _OPEN]
+        active = [self.maintenance_model(m) for m in view.active_maintenance]
+        latest = [self.incident_model(i) for i in incidents[:LIST_LIMIT]]
+        latest += [self.incident_model(i) for i in incidents[LIST_LIMIT:] if i.slug in open_]
 
-        out: dict[str, api.ApiModel] = {
+        components = self.components()
+        maintenance_models = [self.maintenance_model(m) for m in maintenance[:LIST_LIMIT]]
+        lists: dict[str, api.ApiModel] = {
             "api/v2/summary.json": api.SummaryResponse(
                 page=self.page, components=components, incidents=unresolved,
                 scheduled_maintenances=active + upcoming, status=self.status),
@@ -104,25 +139,61 @@ class ApiRenderer:
             "api/v2/incidents.json": api.IncidentsResponse(page=self.page, incidents=latest),
             "api/v2/incidents/unresolved.json": api.IncidentsResponse(page=self.page, incidents=unresolved),
             "api/v2/scheduled-maintenances.json": api.ScheduledMaintenancesResponse(
-                page=self.page, scheduled_maintenances=list(maintenance_models.values())[:LIST_LIMIT]),
+                page=self.page, scheduled_maintenances=maintenance_models),
             "api/v2/scheduled-maintenances/upcoming.json": api.ScheduledMaintenancesResponse(
                 page=self.page, scheduled_maintenances=upcoming),
             "api/v2/scheduled-maintenances/active.json": api.ScheduledMaintenancesResponse(
                 page=self.page, scheduled_maintenances=active),
         }
-        for model in incidents:
-            out[f"api/v2/incidents/{model.id}.json"] = api.IncidentResponse(page=self.page, incident=model)
-        for m_model in maintenance_models.values():
-            out[f"api/v2/incidents/{m_model.id}.json"] = api.IncidentResponse(page=self.page, incident=m_model)
+
+        out = [_now(path, model) for path, model in lists.items()]
+        # Incidents first, then maintenance (newest window first): the order files were always made in.
+        out += [self._incident_file(i) for i in incidents]
+        out += [self._incident_file(m) for m in maintenance]
 
         uptime = [self.uptime(c) for c in view.components]
         generated = view.summary.generated_at if view.summary is not None else None
-        out["api/uptime.json"] = api.UptimeResponse(
-            page=self.page, generated_at=self.stamp(generated) if generated else None, components=uptime)
+        out.append(_now("api/uptime.json", api.UptimeResponse(
+            page=self.page, generated_at=self.stamp(generated) if generated else None, components=uptime)))
         for component_view, figures in zip(view.components, uptime, strict=True):
-            out[f"api/components/{component_view.id}.json"] = api.ComponentUptimeResponse(
-                page=self.page, component=figures)
-        return {path: model.model_dump_json().encode() for path, model in out.items()}
+            out.append(_now(f"api/components/{component_view.id}.json",
+                            api.ComponentUptimeResponse(page=self.page, component=figures)))
+        return out
+
+    def _incident_file(self, incident: Incident) -> Deferred:
+        """`api/v2/incidents/<id>.json`, keyed by everything it shows.
+
+        Its `page.updated_at` is when this incident last changed, not the page: otherwise one new
+        update anywhere would rewrite (and upload) the file of every incident ever published.
+        """
+        page = self.page.model_copy(update={"updated_at": self.stamp(_last_change(incident, self.view.now))})
+        inputs = [page.model_dump_json(), incident_state(incident, self.view.now)]
+        for component in self._affected(incident):
+            inputs += [self._component_json[component.id], _qualified_name(component)]
+        key = hashlib.sha256("\0".join(inputs).encode()).hexdigest()
+
+        def render() -> bytes:
+            # Made afresh unless a list made it already: kept, every incident's model would stay
+            # in memory (and in each garbage collection) until the build ends.
+            model: api.Incident | api.ScheduledMaintenance | None = (
+                self._incidents.get(incident.slug) or self._maintenance.get(incident.slug))
+            if model is None:
+                model = self.incident(incident) if incident.kind == "incident" else self.maintenance(incident)
+            return api.IncidentResponse(page=page, incident=model).model_dump_json().encode()
+
+        return Deferred(f"api/v2/incidents/{incident.id}.json", key, render)
+
+    def incident_model(self, incident: Incident) -> api.Incident:
+        """The incident's model, made once however many files show it."""
+        if incident.slug not in self._incidents:
+            self._incidents[incident.slug] = self.incident(incident)
+        return self._incidents[incident.slug]
+
+    def maintenance_model(self, maintenance: Incident) -> api.ScheduledMaintenance:
+        """The maintenance's model, made once however many files show it."""
+        if maintenance.slug not in self._maintenance:
+            self._maintenance[maintenance.slug] = self.maintenance(maintenance)
+        return self._maintenance[maintenance.slug]
 
     # --- components ---
 
@@ -204,7 +275,7 @@ class ApiRenderer:
         updated = updates[0].at if updates else created
         resolved = incident.resolved_at()
         incident_id = incident.id
-        affected = [c for c in self.view.components if c.id in incident.components]
+        affected = self._affected(incident)
         # The incident's status after each moment something was posted: `before` an update is the
         # status after the latest strictly earlier moment (none before the first update).
         moments = sorted({u.at for u in incident.updates})
@@ -220,11 +291,15 @@ class ApiRenderer:
             "shortlink": incident_url(self.view, incident),
             "page_id": self.page.id,
             "incident_updates": [
-                self.update(incident_id, incident, u, affected, before[u.at], after[u.at])
+                self._update_fields(incident_id, incident, u, affected, before[u.at], after[u.at])
                 for u in updates
             ],
             "components": [self._components[c.id] for c in affected],
         }
+
+    def _affected(self, incident: Incident) -> list[ComponentView]:
+        """The components the incident declares a status for, in page order."""
+        return [c for c in self.view.components if c.id in incident.components]
 
     def incident(self, incident: Incident) -> api.Incident:
         now = self.view.now
@@ -251,28 +326,35 @@ class ApiRenderer:
     def update(self, incident_id: str, incident: Incident, update: IncidentUpdate,
                components: list[ComponentView], before: str | None, after: str) -> api.IncidentUpdate:
         """One update; `before` and `after` are the incident's status around it."""
+        return api.IncidentUpdate.model_validate(
+            self._update_fields(incident_id, incident, update, components, before, after))
+
+    def _update_fields(self, incident_id: str, incident: Incident, update: IncidentUpdate,
+                       components: list[ComponentView], before: str | None, after: str) -> dict[str, object]:
+        """The fields of `update()`, as plain data: validated with the incident they belong to
+        in one pass, which costs less than a model per update and per affected component."""
         at = self.stamp(update.at)
-        return api.IncidentUpdate(
-            id=stable_id("update", incident.slug, update.at.isoformat(), update.status),
-            status=after,  # type: ignore[arg-type]  # validated against the Literal by pydantic
-            body=plain_text(update.html),
-            incident_id=incident_id,
-            created_at=at,
-            updated_at=at,
-            display_at=at,
-            affected_components=[
-                api.AffectedComponent(
-                    code=self._components[c.id].id,
-                    name=_qualified_name(c),
-                    old_status=_declared(incident.components[c.id], before),
-                    new_status=_declared(incident.components[c.id], after),
-                )
+        return {
+            "id": stable_id("update", incident.slug, update.at.isoformat(), update.status),
+            "status": after,
+            "body": plain_text(update.html),
+            "incident_id": incident_id,
+            "created_at": at,
+            "updated_at": at,
+            "display_at": at,
+            "affected_components": [
+                {
+                    "code": self._components[c.id].id,
+                    "name": _qualified_name(c),
+                    "old_status": _declared(incident.components[c.id], before),
+                    "new_status": _declared(incident.components[c.id], after),
+                }
                 for c in components
             ],
-            deliver_notifications=True,
-            custom_tweet=None,
-            tweet_id=None,
-        )
+            "deliver_notifications": True,
+            "custom_tweet": None,
+            "tweet_id": None,
+        }
 
     # --- extras ---
 
@@ -299,6 +381,11 @@ class ApiRenderer:
                            for d in measured.latency_daily] if measured else [],
             slo=api.ErrorBudget(**measured.slo.model_dump()) if measured and measured.slo else None,
         )
+
+
+def _now(path: str, model: api.ApiModel) -> Deferred:
+    """A file rendered on every build (no key): its model is already made."""
+    return Deferred(path, None, lambda: model.model_dump_json().encode())
 
 
 def _window_start(incident: Incident) -> datetime:

@@ -7,7 +7,10 @@ incidents instead, so the same content gives the same bytes.
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import html
+import json
 import re
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -17,7 +20,8 @@ from feedgen.feed import FeedEntry, FeedGenerator
 
 from checker.bundle import Incident, IncidentUpdate
 from site_builder.markdown import plain_text
-from site_builder.outputs.api import incident_url, page_updated_at, published_updates
+from site_builder.outputs import Deferred
+from site_builder.outputs.api import incident_state, incident_url, page_updated_at, published_updates
 from site_builder.view import SiteView
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -27,35 +31,27 @@ FEED_LIMIT = 50
 
 def render(view: SiteView) -> dict[str, bytes]:
     """`history.rss`, `history.atom` and `components/<id>/feed.atom`."""
+    return {item.path: item.render() for item in plan(view)}
+
+
+def plan(view: SiteView) -> list[Deferred]:
+    """The feeds, each keyed by the incidents it lists, so a rebuild skips the unchanged ones."""
     site = view.bundle.site
-    everything = _newest_first(view, view.bundle.incidents)
-    title = f"{site.name} Status - Incident History"
     feeds = _Feeds(view)
-    files = {
-        "history.rss": feeds.feed(everything, title, "history.rss", rss=True).rss_str(pretty=True),
-        "history.atom": feeds.feed(everything, title, "history.atom", rss=False).atom_str(pretty=True),
-    }
+    everything = feeds.newest_first(view.bundle.incidents)
+    title = f"{site.name} Status - Incident History"
+    out = [feeds.deferred(everything, title, "history.rss", rss=True),
+           feeds.deferred(everything, title, "history.atom", rss=False)]
     for component in view.components:
-        path = component_feed_path(component.id)
-        items = _newest_first(view, view.incidents_of(component.id))
+        items = feeds.newest_first(view.incidents_of(component.id))
         feed_title = f"{site.name} Status - {component.component.name} Incident History"
-        files[path] = feeds.feed(items, feed_title, path, rss=False).atom_str(pretty=True)
-    return files
+        out.append(feeds.deferred(items, feed_title, component_feed_path(component.id), rss=False))
+    return out
 
 
 def component_feed_path(component_id: str) -> str:
     """Where a component's Atom feed is published, relative to the site's root."""
     return f"components/{component_id}/feed.atom"
-
-
-def _newest_first(view: SiteView, incidents: list[Incident]) -> list[Incident]:
-    published = [i for i in incidents if i.kind == "maintenance" or i.created_at <= view.now]
-    return sorted(published, key=lambda i: (_last_change(i, view.now), i.slug), reverse=True)[:FEED_LIMIT]
-
-
-def _last_change(incident: Incident, now: datetime) -> datetime:
-    updates = published_updates(incident, now)
-    return updates[0].at if updates else incident.created_at
 
 
 class _Feeds:
@@ -66,12 +62,45 @@ class _Feeds:
         self.zone = ZoneInfo(view.bundle.site.time_zone)
         self.updated_at = page_updated_at(view)
         self.markup: dict[str, str] = {}
+        self._last: dict[str, datetime] = {}
+        self._states: dict[str, str] = {}
+
+    def last_change(self, incident: Incident) -> datetime:
+        """When the incident's latest published update was posted (made once per incident)."""
+        if incident.slug not in self._last:
+            self._last[incident.slug] = _last_change(incident, self.view.now)
+        return self._last[incident.slug]
+
+    def newest_first(self, incidents: list[Incident]) -> list[Incident]:
+        """The FEED_LIMIT published incidents changed last, newest first."""
+        now = self.view.now
+        published = [i for i in incidents if i.kind == "maintenance" or i.created_at <= now]
+        return heapq.nlargest(FEED_LIMIT, published, key=lambda i: (self.last_change(i), i.slug))
+
+    def deferred(self, incidents: list[Incident], title: str, path: str, *, rss: bool) -> Deferred:
+        site = self.view.bundle.site
+        for incident in incidents:
+            if incident.slug not in self._states:
+                self._states[incident.slug] = incident_state(incident, self.view.now)
+        inputs = [site.name, site.url, site.language, site.time_zone, title, path, rss,
+                  self._updated(incidents).isoformat(), *(self._states[i.slug] for i in incidents)]
+        key = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
+
+        def render() -> bytes:
+            feed = self.feed(incidents, title, path, rss=rss)
+            content: bytes = feed.rss_str(pretty=True) if rss else feed.atom_str(pretty=True)
+            return content
+
+        return Deferred(path, key, render)
+
+    def _updated(self, incidents: list[Incident]) -> datetime:
+        return max((self.last_change(i) for i in incidents), default=self.updated_at)
 
     def feed(self, incidents: list[Incident], title: str, path: str, *, rss: bool) -> FeedGenerator:
         view = self.view
         site = view.bundle.site
         host = urlsplit(site.url).netloc
-        updated = max((_last_change(i, view.now) for i in incidents), default=self.updated_at)
+        updated = self._updated(incidents)
         feed = FeedGenerator()
         feed.id(f"tag:{host},2005:/{path}")
         feed.title(title)
@@ -96,8 +125,8 @@ class _Feeds:
             entry.title(incident.title)
             entry.link(href=url, rel="alternate", type="text/html")
             entry.published(_first_published(incident, view.now))
-            entry.updated(_last_change(incident, view.now))
-            entry.pubDate(_last_change(incident, view.now))
+            entry.updated(self.last_change(incident))
+            entry.pubDate(self.last_change(incident))
             if incident.slug not in self.markup:
                 self.markup[incident.slug] = item_markup(incident, view.now, self.zone)
             # feedgen writes content into RSS as content:encoded; Statuspage's RSS has description only.
@@ -106,6 +135,11 @@ class _Feeds:
             else:
                 entry.content(self.markup[incident.slug], type="html")
         return feed
+
+
+def _last_change(incident: Incident, now: datetime) -> datetime:
+    updates = published_updates(incident, now)
+    return updates[0].at if updates else incident.created_at
 
 
 def _first_published(incident: Incident, now: datetime) -> datetime:
