@@ -445,6 +445,10 @@ class Bundle(StrictModel):
     """In the order of `statuspage.yaml`."""
     incidents: list[Incident]
     """Incidents and maintenance, newest first by creation time."""
+    alerts: dict[str, Any] | None = None
+    """`alerts:` of statuspage.yaml (references unresolved), validated by checker.alerting where used."""
+    subscribers: dict[str, Any] | None = None
+    """`subscribers:` of statuspage.yaml, validated by site_builder.notify where used."""
 
     def component(self, component_id: str) -> Component:
         return next(c for c in self.components if c.id == component_id)

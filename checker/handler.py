@@ -22,6 +22,7 @@ from checker.fanout import Invoke, dispatch, lambda_invoker
 from checker.heartbeat import record_heartbeat
 from checker.run import RunReport, run_checks
 from checker.store import Store, open_store
+from checker.summary import load_summary
 
 STORE_VARIABLE = "STATUSGEN_STORE"
 METRICS_NAMESPACE = "statusgen"
@@ -61,6 +62,7 @@ def handle(
         shard = (int(event["shard"]), int(event["shards"]))
         report = run_checks(bundle, store, now=now, region=region, run_id=str(event["run_id"]),
                             env=env, shard=shard, **run_options)
+        _send_alerts(report, bundle, store, env=env, now=now, log=log)
         return _log_run(report, log, now=now)
     # The scheduled event's id is the same when EventBridge or Lambda retries it: the run id.
     run_id = str(event.get("id") or request_id)
@@ -72,7 +74,21 @@ def handle(
         return {"dispatched": len(events), "run_id": run_id}
     report = run_checks(bundle, store, now=now, region=region, run_id=run_id, env=env,
                         **run_options)
+    _send_alerts(report, bundle, store, env=env, now=now, log=log)
     return _log_run(report, log, now=now)
+
+
+def _send_alerts(report: RunReport, bundle: Bundle, store: Store, *, env: Mapping[str, str],
+                 now: datetime, log: Callable[[str], None]) -> None:
+    """Team alerts after every run (escalations and reminders go by the clock, not only on
+    transitions); a failing channel is logged, never raised, so it cannot fail the run."""
+    if bundle.alerts is None:
+        return
+    from checker.alerting import send_alerts  # only sites with alerts pay for the import
+
+    sent = send_alerts(report.transitions, bundle, store, now=now, env=env, summary=load_summary(store))
+    log(json.dumps({"event": "alerts", "run_id": report.run.id, "deliveries": len(sent.deliveries),
+                    "failures": len(sent.failures)}))
 
 
 def read_bundle(store: Store) -> Bundle:

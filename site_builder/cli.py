@@ -57,9 +57,11 @@ def validate(root: Path, output_format: str, require_env: bool) -> None:
     """Check statuspage.yaml and every incident file; exit 1 when anything is wrong."""
     import os
 
+    from site_builder.config import DEFERRED_SECTIONS
     from site_builder.content import check_site
 
-    site, problems = check_site(root, os.environ if require_env else None)
+    site, problems = (check_site(root, os.environ, require=DEFERRED_SECTIONS) if require_env
+                      else check_site(root, None))
     if output_format == "json":
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
     elif output_format == "github":

@@ -1,21 +1,26 @@
 """`statuspage.yaml`: the one file that configures a status page, as a typed model.
 
-Unknown keys are errors. `${NAME}` references in any string are resolved from the environment at
-load time (a missing variable is an error naming the key); the bundle keeps the references.
+Unknown keys are errors. `${NAME}` references are resolved from the environment at load time, and a
+missing variable is an error naming the key. Secrets live in the checks, alerts and subscribers
+sections: those keep their references until the moment of use (a probe, a message), so building the
+page never needs them, and the bundle stored for the checker never holds them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
+from checker.alerting.config import AlertsSettings
 from checker.bundle import CheckerSettings, Component, SiteSettings, StrictModel
 from checker.errors import Problem
-from checker.secrets import MissingVariable, expand_references
+from checker.secrets import MissingVariable, expand_text
+from site_builder.notify.config import SubscribersSettings
 from site_builder.problems import problems_from_error
-from site_builder.yaml_source import LocatedYaml, load_yaml
+from site_builder.yaml_source import LocatedYaml, format_path, load_yaml
 
 CONFIG_FILE = "statuspage.yaml"
 
@@ -35,6 +40,10 @@ class SiteConfig(StrictModel):
     """How often and how the checker runs."""
     components: list[Component] = Field(min_length=1)
     """What the page reports on, in display order."""
+    alerts: AlertsSettings | None = None
+    """Team alerts on status changes: channels and routes (docs/notifications.md)."""
+    subscribers: SubscribersSettings | None = None
+    """Public subscriptions by email and webhook (docs/notifications.md)."""
 
     @field_validator("store", "publish")
     @classmethod
@@ -44,10 +53,18 @@ class SiteConfig(StrictModel):
         return value
 
 
+# Key paths whose references are resolved where they are used, not at load time.
+DEFERRED_SECTIONS: tuple[tuple[str, ...], ...] = (("components", "*", "check"), ("alerts",), ("subscribers",))
+
+
 def load_config(
-    root: Path, env: Mapping[str, str]
+    root: Path, env: Mapping[str, str], *, require: tuple[tuple[str, ...], ...] = ()
 ) -> tuple[SiteConfig | None, LocatedYaml | None, list[Problem]]:
-    """Read and validate `root/statuspage.yaml`; every problem found is returned, not only the first."""
+    """Read and validate `root/statuspage.yaml`; every problem found is returned, not only the first.
+
+    References outside DEFERRED_SECTIONS are resolved from `env`; those inside the sections listed
+    in `require` must be resolvable too (for commands about to use them), but stay as written.
+    """
     path = root / CONFIG_FILE
     try:
         text = path.read_bytes().decode("utf-8")
@@ -62,15 +79,8 @@ def load_config(
     if not isinstance(located.data, dict):
         problems.append(Problem(CONFIG_FILE, 1, "", "must be a mapping of keys such as site: and components:"))
         return None, located, problems
-    data = located.data
-    try:
-        data = expand_references(data, env)
-    except MissingVariable as missing:
-        path_parts = _parse_key(missing.key)
-        problems.append(
-            Problem(CONFIG_FILE, located.line_of(path_parts), missing.key,
-                    f"environment variable {missing.name} is not set")
-        )
+    data = _resolve(located.data, env, (), problems, located, require)
+    if problems:
         return None, located, problems
     problems.extend(_duplicate_ids(data, located))
     try:
@@ -79,6 +89,33 @@ def load_config(
         problems.extend(problems_from_error(error, SiteConfig, located, CONFIG_FILE))
         return None, located, problems
     return (None if problems else config), located, problems
+
+
+def _resolve(
+    data: Any, env: Mapping[str, str], path: tuple[str | int, ...], problems: list[Problem],
+    located: LocatedYaml, require: tuple[tuple[str, ...], ...],
+) -> Any:
+    """`data` with references resolved outside the deferred sections; each missing one a Problem."""
+    deferred = _under(path, DEFERRED_SECTIONS)
+    if isinstance(data, str):
+        try:
+            resolved = expand_text(data, env, format_path(path))
+        except MissingVariable as missing:
+            if not deferred or _under(path, require):
+                problems.append(Problem(CONFIG_FILE, located.line_of(path), missing.key,
+                                        f"environment variable {missing.name} is not set"))
+            return data
+        return data if deferred else resolved
+    if isinstance(data, dict):
+        return {k: _resolve(v, env, (*path, k), problems, located, require) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_resolve(v, env, (*path, i), problems, located, require) for i, v in enumerate(data)]
+    return data
+
+
+def _under(path: tuple[str | int, ...], sections: tuple[tuple[str, ...], ...]) -> bool:
+    return any(len(path) >= len(s) and all(p == "*" or p == q for p, q in zip(s, path, strict=False))
+               for s in sections)
 
 
 def _duplicate_ids(data: dict[str, object], located: LocatedYaml) -> list[Problem]:
@@ -100,14 +137,3 @@ def _duplicate_ids(data: dict[str, object], located: LocatedYaml) -> list[Proble
             )
         seen.setdefault(component_id, index)
     return problems
-
-
-def _parse_key(key: str) -> tuple[str | int, ...]:
-    """`components[2].check.url` -> ("components", 2, "check", "url")."""
-    parts: list[str | int] = []
-    for piece in key.replace("]", "").split("."):
-        name, *indexes = piece.split("[")
-        if name:
-            parts.append(name)
-        parts.extend(int(i) for i in indexes)
-    return tuple(parts)

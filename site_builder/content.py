@@ -24,13 +24,16 @@ class Site:
     bundle: Bundle
 
 
-def check_site(root: Path, env: Mapping[str, str] | None = None) -> tuple[Site | None, list[Problem]]:
+def check_site(
+    root: Path, env: Mapping[str, str] | None = None, *, require: tuple[tuple[str, ...], ...] = ()
+) -> tuple[Site | None, list[Problem]]:
     """Load the site at `root` and return it with every problem found (the site is None if any).
 
     With `env` None, `${NAME}` references are kept as written (what `validate` and the bundle need);
-    otherwise they are resolved from `env` and a missing variable is a problem.
+    otherwise they are resolved from `env` (see site_builder.config) and a missing variable is a
+    problem; `require` names the deferred sections whose references must be resolvable too.
     """
-    config, _, problems = load_config(root, KeepReferences() if env is None else env)
+    config, _, problems = load_config(root, KeepReferences() if env is None else env, require=require)
     component_ids = [c.id for c in config.components] if config else None
     incidents: list[Incident] = []
     first_file_of_slug: dict[str, str] = {}
@@ -49,16 +52,22 @@ def check_site(root: Path, env: Mapping[str, str] | None = None) -> tuple[Site |
     if problems or config is None:
         return None, sorted(problems)
     incidents.sort(key=lambda i: (i.created_at, i.slug), reverse=True)
-    bundle = Bundle(site=config.site, checker=config.checker, components=config.components, incidents=incidents)
+    bundle = Bundle(
+        site=config.site, checker=config.checker, components=config.components, incidents=incidents,
+        alerts=config.alerts.model_dump(mode="json", by_alias=True) if config.alerts else None,
+        subscribers=config.subscribers.model_dump(mode="json", by_alias=True) if config.subscribers else None,
+    )
     return Site(root=root, config=config, bundle=bundle), []
 
 
-def load_site(root: Path, env: Mapping[str, str] | None = None) -> Site:
+def load_site(
+    root: Path, env: Mapping[str, str] | None = None, *, require: tuple[tuple[str, ...], ...] = ()
+) -> Site:
     """The site at `root` with references resolved from `env` (default: the process environment).
 
     Raises ContentError listing every problem.
     """
-    site, problems = check_site(root, os.environ if env is None else env)
+    site, problems = check_site(root, os.environ if env is None else env, require=require)
     if site is None:
         raise ContentError(problems)
     return site

@@ -31,10 +31,16 @@ def site_store(site: Site) -> Store:
 
 def check_once(root: Path, *, now: datetime) -> RunReport:
     """One checker run over the site's components against its store; returns the run's report."""
+    from checker.alerting import send_alerts
     from checker.run import run_checks
 
-    site = load_site(root)
-    return run_checks(site.bundle, site_store(site), now=now)
+    site = load_site(root, require=(("components", "*", "check"),))
+    store = site_store(site)
+    report = run_checks(site.bundle, store, now=now)
+    if site.bundle.alerts is not None:
+        # Sent after every run, not only on transitions: escalations and reminders go by the clock.
+        send_alerts(report.transitions, site.bundle, store, now=now, summary=load_summary(store))
+    return report
 
 
 def rebuild_rollups(root: Path, *, now: datetime) -> Summary:
@@ -117,17 +123,15 @@ def build_site_and_publish(
                         cloudfront_distribution=site.config.cloudfront_distribution)
     notified = None
     if notify:
-        notified = notify_subscribers(site, now=now)
+        notified = notify_subscribers(site, summary, now=now)
     return BuildResult(built=built, published=published, notified=notified)
 
 
-def notify_subscribers(site: Site, *, now: datetime) -> Any:
-    """Send subscribers what is new since the last publish (no-op when none are configured)."""
-    try:
-        from site_builder.notify import notify_subscribers as send
-    except ImportError:
-        return None
-    return send(site.bundle, site_store(site), now=now)
+def notify_subscribers(site: Site, summary: Summary | None, *, now: datetime) -> Any:
+    """Send subscribers what is new since the last publish (nothing when none are configured)."""
+    from site_builder.notify import notify_subscribers as send
+
+    return send(site.bundle, site_store(site), now=now, summary=summary)
 
 
 def publish_folder(site: Site, out: str | None) -> Path:
@@ -152,5 +156,12 @@ def serve_site(root: Path, *, port: int, watch: bool, site_dir: Path | None) -> 
             build_and_publish(root, out=str(folder), now=datetime.now(UTC), notify=False)
 
         rebuild()
-    serve(folder, port=port, rebuild=rebuild,
+    handlers = {}
+    if site.bundle.subscribers is not None:
+        # The subscribe endpoints answer on the same port, as the Function URL does in production.
+        from site_builder.subscribe import local_handler
+
+        handle = local_handler(site.bundle, site_store(site))
+        handlers = dict.fromkeys(("/subscribe", "/confirm", "/unsubscribe"), handle)
+    serve(folder, port=port, rebuild=rebuild, handlers=handlers,
           watch_paths=[root / "statuspage.yaml", root / "incidents", root / "templates"] if watch else None)

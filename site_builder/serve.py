@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,31 +18,15 @@ from urllib.parse import unquote, urlsplit
 
 import watchfiles
 
+from site_builder.http_types import Request, Response
 from site_builder.publish import content_type
 
 DEBOUNCE_MS = 300
 """Changes closer together than this (an editor's save, a git checkout) trigger one rebuild."""
 
 
-@dataclass(frozen=True)
-class Request:
-    """An HTTP request handed to a mounted handler (the same shape as the subscribe endpoint's)."""
-
-    method: str
-    path: str
-    query: str
-    """The raw query string, without `?`."""
-    body: bytes
-    headers: Mapping[str, str]
-    """Header names in lower case."""
-    source_ip: str
 
 
-@dataclass(frozen=True)
-class Response:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 Handler = Callable[[Request], Response]

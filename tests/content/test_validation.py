@@ -148,20 +148,35 @@ def test_misspelt_config_keys_values_and_duplicate_ids_are_all_reported(tmp_path
 
 
 def test_a_missing_environment_variable_names_the_key(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "STATUSGEN_TEST_TOKEN_UNSET"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STATUSGEN_TEST_")}
     assert config_problems(tmp_path, "env.yaml", env) == [
-        "statuspage.yaml:10: components[0].check.headers.Authorization: environment variable "
+        "statuspage.yaml:2: site.name: environment variable STATUSGEN_TEST_SITE_NAME is not set"
+    ]
+
+
+def test_secrets_in_checks_are_required_only_by_commands_that_probe(tmp_path: Path) -> None:
+    root = copy_site(fixture("content", "site"), tmp_path / "site")
+    shutil.copy(fixture("content", "configs", "env.yaml"), root / "statuspage.yaml")
+    shutil.rmtree(root / "incidents")
+    env = {"STATUSGEN_TEST_SITE_NAME": "Acme"}
+    assert check_site(root, env)[1] == []  # building the page needs no check secret
+    _, problems = check_site(root, env, require=(("components", "*", "check"),))
+    assert [str(p) for p in problems] == [
+        "statuspage.yaml:11: components[0].check.headers.Authorization: environment variable "
         "STATUSGEN_TEST_TOKEN_UNSET is not set"
     ]
 
 
-def test_references_are_resolved_when_loading_but_kept_in_the_bundle(tmp_path: Path) -> None:
+def test_references_are_resolved_at_load_except_secrets_which_reach_no_bundle(tmp_path: Path) -> None:
     root = copy_site(fixture("content", "site"), tmp_path / "site")
     shutil.copy(fixture("content", "configs", "env.yaml"), root / "statuspage.yaml")
     shutil.rmtree(root / "incidents")
-    site = load_site(root, {"STATUSGEN_TEST_TOKEN_UNSET": "s3cr3t-value"})
+    site = load_site(root, {"STATUSGEN_TEST_SITE_NAME": "Acme", "STATUSGEN_TEST_TOKEN_UNSET": "s3cr3t-value"})
+    assert site.bundle.site.name == "Acme"
+    assert site.config.store == "./data"  # the default of ${STATUSGEN_TEST_STORE:-./data}
     check = site.bundle.components[0].check
-    assert check is not None and check.headers == {"Authorization": "Bearer s3cr3t-value"}  # type: ignore[union-attr]
+    # The probe resolves it when it sends the request; the loaded site never holds the secret.
+    assert check is not None and check.headers == {"Authorization": "Bearer ${STATUSGEN_TEST_TOKEN_UNSET}"}  # type: ignore[union-attr]
     bundle_json = compile_bundle(root).model_dump_json()
     assert "s3cr3t-value" not in bundle_json
-    assert "Bearer ${STATUSGEN_TEST_TOKEN_UNSET}" in bundle_json
+    assert "${STATUSGEN_TEST_SITE_NAME}" in bundle_json

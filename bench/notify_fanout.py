@@ -1,0 +1,96 @@
+"""Benchmark of notifications: one incident update to N email subscribers (outbox backend, local
+store), the no-op pass that follows every publish, and a team-alert pass with nothing to send.
+
+    python bench/notify_fanout.py 100 1000     # subscriber counts (default: 100 1000)
+
+Prints medians over --repeat runs, each on a fresh store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from checker.alerting import AlertsSettings, send_alerts  # noqa: E402
+from checker.alerting.mail import MailSettings  # noqa: E402
+from checker.bundle import (  # noqa: E402
+    Bundle,
+    CheckerSettings,
+    Component,
+    Incident,
+    IncidentUpdate,
+    SiteSettings,
+)
+from checker.store import LocalStore  # noqa: E402
+from site_builder.notify import SubscribersSettings, notify_subscribers  # noqa: E402
+from site_builder.subscribe import records, tokens  # noqa: E402
+from site_builder.subscribe.records import Subscriber  # noqa: E402
+
+NOW = datetime(2026, 11, 22, 14, 10, tzinfo=UTC)
+SECRET = "b" * 40
+
+
+def bundle() -> Bundle:
+    update = IncidentUpdate(at=NOW - timedelta(minutes=5), status="investigating",
+                            body="We are investigating.", html="<p>We are investigating.</p>")
+    incident = Incident(slug="2026-11-22-api", kind="incident", title="API errors", impact="major",
+                        components={"api": "partial_outage"}, updates=[update],
+                        file="incidents/2026-11-22-api.md")
+    components = [Component(id=f"c{i}", name=f"Component {i}") for i in range(19)]
+    return Bundle(site=SiteSettings(name="Bench", url="https://status.example.com"),
+                  checker=CheckerSettings(),
+                  components=[Component(id="api", name="API"), *components], incidents=[incident])
+
+
+def one_round(count: int, folder: Path) -> tuple[float, float, float]:
+    store = LocalStore(folder / "store")
+    for i in range(count):
+        address = f"user{i}@example.com"
+        records.save(store, Subscriber(id=tokens.subscriber_id(SECRET, "email", address),
+                                       kind="email", address=address, status="active",
+                                       created_at=NOW, confirmed_at=NOW))
+    settings = SubscribersSettings(token_secret=SECRET,
+                                   email=MailSettings(outbox=str(folder / "outbox")))
+    site = bundle()
+    started = time.perf_counter()
+    report = notify_subscribers(site, store, now=NOW, settings=settings, env={})
+    send = time.perf_counter() - started
+    assert report.sent == count, report
+    started = time.perf_counter()
+    notify_subscribers(site, store, now=NOW + timedelta(minutes=1), settings=settings, env={})
+    noop = time.perf_counter() - started
+    alerts = AlertsSettings.model_validate({
+        "channels": {"chat": {"type": "webhook", "url": "http://127.0.0.1:9/"}},
+        "routes": [{"channels": ["chat"], "remind_every": "30m"}],
+    })
+    started = time.perf_counter()
+    send_alerts([], site, store, now=NOW, settings=alerts)
+    alert_noop = time.perf_counter() - started
+    return send, noop, alert_noop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("counts", nargs="*", type=int, default=[100, 1000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    for count in args.counts:
+        rounds = []
+        for _ in range(args.repeat):
+            with tempfile.TemporaryDirectory() as folder:
+                rounds.append(one_round(count, Path(folder)))
+        send, noop, alert = (statistics.median(r[i] for r in rounds) for i in range(3))
+        print(f"{count:>6} subscribers: send {send:.3f} s ({count / send:.0f} msg/s), "
+              f"no-op pass {noop * 1000:.1f} ms, alert pass with nothing due {alert * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

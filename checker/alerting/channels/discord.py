@@ -1,0 +1,50 @@
+"""Discord webhook: one embed per alert, coloured by severity, with mentions disabled."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from checker.alerting.channels.base import ChannelKind, SendContext, post_json
+from checker.alerting.events import Alert
+from checker.bundle import StrictModel
+
+# Embed colours (decimal RGB, as Discord wants them); the title also says the status in words.
+_COLOURS = {
+    "operational": 0x2E7D32,
+    "degraded_performance": 0xF9A825,
+    "partial_outage": 0xEF6C00,
+    "major_outage": 0xC62828,
+    "under_maintenance": 0x1565C0,
+}
+
+
+class DiscordConfig(StrictModel):
+    type: Literal["discord"]
+    url: str
+    """The webhook URL; a `${NAME}` reference (it is a secret)."""
+
+
+def payload(alert: Alert) -> dict[str, Any]:
+    return {
+        "content": f"[{alert.site_name}] {alert.title}",
+        "embeds": [
+            {
+                "title": alert.title[:256],
+                "url": alert.page_url,
+                "color": _COLOURS[alert.status],
+                "timestamp": alert.at.isoformat(),
+                "fields": [
+                    {"name": k, "value": v[:1024], "inline": True} for k, v in alert.details
+                ],
+            }
+        ],
+        # A reason text could contain @everyone; nobody should be pinged by a probe's error.
+        "allowed_mentions": {"parse": []},
+    }
+
+
+def send(config: DiscordConfig, alert: Alert, context: SendContext) -> None:
+    post_json(context, context.secret(config.url, "url"), payload(alert), channel="discord")
+
+
+CHANNEL = ChannelKind(config=DiscordConfig, send=send)

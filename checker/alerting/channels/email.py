@@ -1,0 +1,37 @@
+"""Email to the team, through the same mail backends as subscriber mail (outbox, SMTP, SES)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from checker.alerting.channels.base import ChannelKind, SendContext
+from checker.alerting.events import Alert
+from checker.alerting.mail import MailSettings
+
+
+class EmailConfig(MailSettings):
+    type: Literal["email"]
+    to: Annotated[list[str], Field(min_length=1)]
+    """Recipients, e.g. `[oncall@example.com]`."""
+
+
+def message(config: EmailConfig, alert: Alert) -> EmailMessage:
+    mail = EmailMessage()
+    mail["From"] = config.from_address
+    mail["To"] = ", ".join(config.to)
+    mail["Subject"] = f"[{alert.site_name}] {alert.title}"
+    mail["Date"] = format_datetime(alert.at)
+    mail["Message-ID"] = make_msgid(idstring=alert.dedup_key, domain="statusgen.invalid")
+    mail.set_content(alert.text)
+    return mail
+
+
+def send(config: EmailConfig, alert: Alert, context: SendContext) -> None:
+    context.mailer_for(config).send(message(config, alert))
+
+
+CHANNEL = ChannelKind(config=EmailConfig, send=send)

@@ -1,0 +1,152 @@
+"""What the alert engine consumes (a status change) and what the channels send (an Alert)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from checker.bundle import ComponentStatus
+from checker.durations import format_duration
+
+
+class StatusChange(Protocol):
+    """What the engine reads from a transition: `checker.state.Transition` (what a run reports)
+    has this shape, and so has the small `Transition` below that tests and tools can build."""
+
+    @property
+    def component(self) -> str: ...
+    @property
+    def old(self) -> ComponentStatus | None: ...
+    @property
+    def new(self) -> ComponentStatus: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def reason(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A component's measured status changed (after flap control)."""
+
+    component: str
+    """Component id."""
+    old: ComponentStatus | None
+    """Status before; None when the component had no status yet."""
+    new: ComponentStatus
+    """Status now."""
+    at: datetime
+    """When the change was observed (UTC)."""
+    previous_lasted_seconds: float | None = None
+    """Seconds the old status lasted, when known."""
+    reason: str | None = None
+    """Why the last sample was not up (`expected 200, got 503`), when it was not."""
+
+
+AlertKind = Literal["triggered", "escalated", "changed", "reminder", "recovered"]
+"""triggered: an outage starts; escalated: a later level fires; changed: the outage got better or
+worse but is still one; reminder: still not fixed after `remind_every`; recovered: it is over."""
+
+STATUS_WORDS: dict[str, str] = {
+    "operational": "operational",
+    "degraded_performance": "degraded performance",
+    "partial_outage": "partial outage",
+    "major_outage": "major outage",
+    "under_maintenance": "under maintenance",
+}
+
+
+class Alert(BaseModel):
+    """One message to the on-call team, independent of the channel that carries it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: AlertKind
+    component: str
+    """Component id."""
+    component_name: str
+    status: ComponentStatus
+    """The component's status now (below the route's threshold once recovered)."""
+    previous_status: ComponentStatus | None
+    started_at: datetime
+    """When the outage began."""
+    at: datetime
+    """When this alert's event happened."""
+    duration_seconds: float
+    """How long the outage has lasted so far (for `recovered`: how long it lasted)."""
+    reason: str | None
+    route: str
+    """Name of the route that sent it."""
+    level: int
+    """Escalation level (0 for the first channels)."""
+    dedup_key: str
+    """The same for every alert about one outage, so services such as PagerDuty group them."""
+    site_name: str
+    page_url: str
+    burn: Literal["fast", "slow"] | None = None
+    """Set for error-budget alerts: which burn-rate rule fired (or stopped firing)."""
+    burn_rate: float | None = None
+    """The short-window burn rate (1 h for fast, 6 h for slow); 1.0 spends the budget exactly."""
+    budget_left: float | None = None
+    """Share of the error budget left (1.0 untouched, below 0 overspent)."""
+    objective: float | None = None
+    """The objective in percent, e.g. 99.9."""
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.kind == "recovered"
+
+    @property
+    def title(self) -> str:
+        """One line, the same in every channel."""
+        name = self.component_name
+        if self.burn is not None:
+            speed = "fast" if self.burn == "fast" else "slowly"
+            if self.kind == "recovered":
+                return f"{name}: error budget no longer burning {speed}"
+            return f"{name}: error budget burning {speed}"
+        if self.kind == "recovered":
+            return f"{name} recovered after {format_duration(self.duration_seconds)}"
+        words = STATUS_WORDS[self.status]
+        if self.kind == "reminder":
+            return f"Still {words}: {name} for {format_duration(self.duration_seconds)}"
+        if self.kind == "escalated":
+            return f"{name}: {words} for {format_duration(self.duration_seconds)} (escalated)"
+        return f"{name}: {words}"
+
+    @property
+    def details(self) -> list[tuple[str, str]]:
+        """Label/value pairs that channels show as fields."""
+        if self.burn is not None:
+            window = "1 h" if self.burn == "fast" else "6 h"
+            rows = [("Component", self.component_name)]
+            if self.objective is not None:
+                rows.append(("Objective", f"{self.objective:g}%"))
+            if self.burn_rate is not None:
+                rows.append(("Burn rate", f"{self.burn_rate:g}× over {window}"))
+            if self.budget_left is not None:
+                rows.append(("Budget left", f"{self.budget_left * 100:.0f}%"))
+            return rows
+        rows = [
+            ("Component", self.component_name),
+            ("Status", STATUS_WORDS[self.status]),
+            ("Since", self.started_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ]
+        if self.kind == "recovered":
+            rows.append(("Lasted", format_duration(self.duration_seconds)))
+        elif self.previous_status is not None:
+            rows.append(("Was", STATUS_WORDS[self.previous_status]))
+        if self.reason and self.kind != "recovered":
+            rows.append(("Reason", self.reason))
+        return rows
+
+    @property
+    def text(self) -> str:
+        """Plain-text body: the title, the details, and the page's address."""
+        lines = [f"[{self.site_name}] {self.title}", ""]
+        lines += [f"{label}: {value}" for label, value in self.details]
+        lines += ["", self.page_url]
+        return "\n".join(lines)

@@ -1,0 +1,52 @@
+"""Lambda entry point for the subscribe endpoint behind a Function URL (payload format 2.0).
+
+Reads the bundle from the store named by `STATUSGEN_STORE`, then hands the request to
+`handle_subscribe_request`; this module only translates the event and the answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from typing import Any
+
+from checker.bundle import BUNDLE_KEY, Bundle, utc_now
+from checker.store import open_store
+from site_builder.http_types import Request
+from site_builder.notify.config import subscribers_settings
+from site_builder.subscribe.endpoint import handle_subscribe_request
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    store = open_store(os.environ.get("STATUSGEN_STORE", "./data"))
+    data = store.get_json(BUNDLE_KEY)
+    if data is None:
+        return {"statusCode": 503, "headers": {"Content-Type": "text/plain"},
+                "body": "The status page has not been published yet.", "isBase64Encoded": False}
+    # The `subscribers:` section is validated here rather than by Bundle, so this works whether or
+    # not the bundle model carries the section itself.
+    settings = subscribers_settings(data.get("subscribers"))
+    bundle = Bundle.model_validate({k: v for k, v in data.items() if k != "subscribers"})
+    response = handle_subscribe_request(
+        request_from_event(event), bundle=bundle, store=store, now=utc_now(), settings=settings
+    )
+    return {
+        "statusCode": response.status,
+        "headers": response.headers,
+        "body": response.body.decode(),
+        "isBase64Encoded": False,
+    }
+
+
+def request_from_event(event: dict[str, Any]) -> Request:
+    http = event.get("requestContext", {}).get("http", {})
+    body = event.get("body") or ""
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    return Request(
+        method=http.get("method", "GET").upper(),
+        path=event.get("rawPath") or http.get("path", "/"),
+        query=event.get("rawQueryString", ""),
+        body=raw,
+        headers={k.lower(): v for k, v in (event.get("headers") or {}).items()},
+        source_ip=http.get("sourceIp", ""),
+    )
