@@ -68,7 +68,7 @@ def run_demo(
         store = site_store(site)
         echo(f"demo endpoints on {origin}; store {store.location}")
         for round_number in range(1, rounds + 1):
-            report = run_checks(site.bundle, store, now=datetime.now(UTC))
+            report = run_checks(site.bundle, store, now=datetime.now(UTC), env=env)
             echo(f"run {round_number}/{rounds}:")
             for line in report.lines():
                 echo(f"  {line}")

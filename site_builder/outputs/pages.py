@@ -250,12 +250,20 @@ class Pages:
         ]
         footer = [{"path": p, "title": name}
                   for p, name in (("api/v2/summary.json", "Status API"),) if has(p)]
+        # The email form posts to the subscribe endpoint (a Lambda Function URL, or `statusgen
+        # serve` locally); a plain form, so it works without JavaScript.
+        subscribers = self.view.bundle.subscribers or {}
+        subscribe_action = None
+        if self.view.bundle.subscribers is not None and subscribers.get("enabled", True):
+            subscribe_action = f"{(subscribers.get('endpoint_url') or site.url).rstrip('/')}/subscribe"
         return {
             "site": site,
             "assets": dict(self.context.assets),
             "logo": self.context.assets.get("logo"),
             "feeds": feeds,
             "subscribe": subscribe,
+            "subscribe_action": subscribe_action,
+            "components_for_subscribe": [(c.id, c.component.name) for c in self.view.components],
             "footer_links": footer,
             "status_api": "api/v2/status.json" if has("api/v2/status.json") else None,
             "zone_name": self.clock.zone_name(self.view.now),

@@ -57,6 +57,20 @@ def test_index_without_any_checker_data_says_so(tmp_path: Path) -> None:
     assert "22 Nov 2026: no data; 1 incident: Search is unavailable" in text
 
 
+def test_with_subscribers_the_index_has_an_email_form_that_needs_no_script(tmp_path: Path) -> None:
+    bundle = load_bundle().model_copy(update={"subscribers": {"endpoint_url": "https://subscribe.example.test/"}})
+    build(tmp_path, bundle=bundle)
+    page = read(tmp_path, "index.html")
+    assert '<form class="subscribe" method="post" action="https://subscribe.example.test/subscribe">' in page
+    form = page.split('<form class="subscribe"', 1)[1].split("</form>", 1)[0]
+    assert set(re.findall(r'<input[^>]* name="([a-z]+)"', form)) == {"email", "components"}
+    assert "<script" not in form
+
+
+def test_without_subscribers_there_is_no_form(built_site: Path) -> None:
+    assert "<form" not in read(built_site, "index.html")
+
+
 def test_status_is_never_shown_by_colour_alone(built_site: Path) -> None:
     html = read(built_site, "index.html")
     matches = list(re.finditer(r'<span class="st s-([a-z_]+)">(.*?)</span></span>', html))
