@@ -86,7 +86,7 @@ def _send_alerts(report: RunReport, bundle: Bundle, store: Store, *, env: Mappin
         return
     from checker.alerting import send_alerts  # only sites with alerts pay for the import
 
-    sent = send_alerts(report.transitions, bundle, store, now=now, env=env, summary=load_summary(store))
+    sent = send_alerts(report.transitions_to_alert, bundle, store, now=now, env=env, summary=load_summary(store))
     log(json.dumps({"event": "alerts", "run_id": report.run.id, "deliveries": len(sent.deliveries),
                     "failures": len(sent.failures)}))
 

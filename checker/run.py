@@ -59,6 +59,13 @@ class RunReport(BaseModel):
     duplicate: bool = False
     """The run id had already been recorded (a retried invocation): nothing was counted again."""
     components: list[ComponentLine]
+    earlier_transitions: list[Transition] = []
+    """For a duplicate: the transitions the first attempt recorded. An attempt whose answer was
+    lost may have died before alerting, so these go to alerting again (which sends each once)."""
+
+    @property
+    def transitions_to_alert(self) -> list[Transition]:
+        return self.transitions or self.earlier_transitions
 
     @property
     def counts(self) -> dict[SampleStatus, int]:
@@ -151,7 +158,10 @@ def _repeat(bundle: Bundle, store: Store, state: State, run_id: str, region: str
         _, state = record_run(bundle, store, run, now=now)  # finishes an interrupted update
     else:
         run = Run(id=run_id, region=region, started_at=now, finished_at=now, samples=[])
-    return _report(bundle, run, [], state, started, duplicate=True)
+    report = _report(bundle, run, [], state, started, duplicate=True)
+    if effects is not None:
+        report.earlier_transitions = list(effects.transitions)
+    return report
 
 
 def _report(bundle: Bundle, run: Run, transitions: list[Transition], state: State,

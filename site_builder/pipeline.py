@@ -39,7 +39,7 @@ def check_once(root: Path, *, now: datetime) -> RunReport:
     report = run_checks(site.bundle, store, now=now)
     if site.bundle.alerts is not None:
         # Sent after every run, not only on transitions: escalations and reminders go by the clock.
-        send_alerts(report.transitions, site.bundle, store, now=now, summary=load_summary(store))
+        send_alerts(report.transitions_to_alert, site.bundle, store, now=now, summary=load_summary(store))
     return report
 
 

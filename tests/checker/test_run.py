@@ -101,6 +101,8 @@ def test_a_retried_invocation_counts_once_and_reports_no_transition_again(
     again = run_checks(bundle, store, now=minute(1), run_id="b")
     assert len(first.transitions) == 1
     assert again.duplicate and again.transitions == []
+    # The first attempt may have died before alerting: its transitions are handed on again.
+    assert again.transitions_to_alert == first.transitions
     assert store.get(day_key("2026-11-20")) == day_before
     assert len(list(store.list("runs/"))) == 2
     assert "already recorded" in again.lines()[-1]
