@@ -20,7 +20,7 @@ from checker.bundle import (
     INCIDENT_UPDATE_STATUSES,
     MAINTENANCE_UPDATE_STATUSES,
 )
-from checker.errors import ContentError, Problem, StatusgenError
+from checker.errors import ContentError, StatusgenError
 from checker.secrets import KeepReferences
 from site_builder.config import load_config
 from site_builder.incidents import INCIDENTS_DIR, parse_incident_text, parse_time
@@ -172,6 +172,3 @@ def _find(root: Path, slug: str) -> Path:
         raise StatusgenError(f"no incident '{slug}' in {root / INCIDENTS_DIR}{suggest(slug, existing)}")
     return matches[0]
 
-
-def problems_text(problems: list[Problem]) -> str:
-    return "\n".join(str(p) for p in problems)

@@ -75,7 +75,7 @@ def run_demo(
     from checker.summary import load_summary
 
     result = build_site_and_publish(site, load_summary(store), out=None, now=datetime.now(UTC), notify=False)
-    folder = publish_folder(site, None)
+    folder = publish_folder(site)
     echo(str(result.published))
     echo(f"site built in {folder}")
     if serve:

@@ -58,7 +58,7 @@ def compile_and_store(root: Path, *, to_store: bool) -> str:
 
     bundle = compile_bundle(root)
     if to_store:
-        site = load_site(root)
+        site = load_site(root)  # resolved: `store:` itself may be a ${NAME} reference
         store = site_store(site)
         store_theme(root, bundle.site, store)
         store.put(BUNDLE_KEY, dump_json(bundle.model_dump(mode="json", by_alias=True)))
@@ -134,11 +134,11 @@ def notify_subscribers(site: Site, summary: Summary | None, *, now: datetime) ->
     return send(site.bundle, site_store(site), now=now, summary=summary)
 
 
-def publish_folder(site: Site, out: str | None) -> Path:
-    target = out or site.config.publish
-    if target.startswith("s3://"):
-        raise ValueError("serve needs a folder")
-    path = Path(target)
+def publish_folder(site: Site) -> Path:
+    """The folder the site is published to; serving an S3 target locally makes no sense."""
+    if site.config.publish.startswith("s3://"):
+        raise StatusgenError(f"publish is {site.config.publish}: serve a local build with --dir DIR")
+    path = Path(site.config.publish)
     return path if path.is_absolute() else site.root / path
 
 
@@ -149,7 +149,7 @@ def serve_site(root: Path, *, port: int, watch: bool, site_dir: Path | None) -> 
     from site_builder.serve import serve
 
     site = load_site(root)
-    folder = site_dir or publish_folder(site, None)
+    folder = site_dir or publish_folder(site)
     rebuild = None
     if watch:
         def rebuild() -> None:
