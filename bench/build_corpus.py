@@ -185,30 +185,18 @@ def full_builds(incidents: int, repeat: int) -> tuple[float, float]:
 
 def noop_rebuilds(incidents: int, repeat: int) -> tuple[float, int, int]:
     """Median seconds of rebuild + folder publish with nothing changed; files written and uploaded."""
-    from site_builder.build import build_site
-    from site_builder.publish import publish
-
-    bundle = synthetic_bundle(incidents)
-    summary = Summary.model_validate(synthetic_summary([c.id for c in bundle.components]))
-    with tempfile.TemporaryDirectory() as folder:
-        base = Path(folder)
-        out, cache = base / "site", base / "cache.json"
-        build_site(bundle, summary, out, now=NOW, cache=cache)
-        publish(out, "public", base=base)
-        times, written, uploaded = [], 0, 0
-        for _ in range(repeat):
-            started = time.perf_counter()
-            report = build_site(bundle, summary, out, now=NOW, cache=cache)
-            published = publish(out, "public", base=base)
-            times.append(time.perf_counter() - started)
-            written = max(written, len(report.written))
-            uploaded = max(uploaded, len(published.uploaded))
-    return statistics.median(times), written, uploaded
+    return _rebuilds(incidents, repeat, edit=False)
 
 
 def edit_rebuilds(incidents: int, repeat: int) -> tuple[float, int, int]:
     """Median seconds of rebuild + folder publish after one incident's title changed; files
     written and uploaded (the incident's page and API file, the lists and feeds that show it)."""
+    return _rebuilds(incidents, repeat, edit=True)
+
+
+def _rebuilds(incidents: int, repeat: int, *, edit: bool) -> tuple[float, int, int]:
+    """Rebuild + folder publish `repeat` times after a first full one (with `edit`, another
+    incident's title changed before each); median seconds, most files written and uploaded."""
     from site_builder.build import build_site
     from site_builder.publish import publish
 
@@ -221,9 +209,10 @@ def edit_rebuilds(incidents: int, repeat: int) -> tuple[float, int, int]:
         publish(out, "public", base=base)
         times, written, uploaded = [], 0, 0
         for attempt in range(repeat):
-            edited = list(bundle.incidents)
-            edited[attempt] = edited[attempt].model_copy(update={"title": f"Edited title {attempt}"})
-            bundle = bundle.model_copy(update={"incidents": edited})
+            if edit:
+                edited = list(bundle.incidents)
+                edited[attempt] = edited[attempt].model_copy(update={"title": f"Edited title {attempt}"})
+                bundle = bundle.model_copy(update={"incidents": edited})
             started = time.perf_counter()
             report = build_site(bundle, summary, out, now=NOW, cache=cache)
             published = publish(out, "public", base=base)

@@ -24,13 +24,7 @@ from site_builder.publish import content_type
 DEBOUNCE_MS = 300
 """Changes closer together than this (an editor's save, a git checkout) trigger one rebuild."""
 
-
-
-
-
-
 Handler = Callable[[Request], Response]
-
 
 
 class LocalHTTPServer(ThreadingHTTPServer):
@@ -39,6 +33,7 @@ class LocalHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     request_queue_size = 128
+
 
 class _RequestHandler(SimpleHTTPRequestHandler):
     handlers: Mapping[str, Handler] = {}
@@ -76,26 +71,22 @@ class _RequestHandler(SimpleHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
-    def do_GET(self) -> None:
+    def _route(self, static: Callable[[], None]) -> None:
+        """A mounted endpoint answers its paths; `static` answers the rest."""
         handler = self._mounted()
         if handler is not None:
             self._dispatch(handler)
         else:
-            super().do_GET()
+            static()
+
+    def do_GET(self) -> None:
+        self._route(super().do_GET)
 
     def do_HEAD(self) -> None:
-        handler = self._mounted()
-        if handler is not None:
-            self._dispatch(handler)
-        else:
-            super().do_HEAD()
+        self._route(super().do_HEAD)
 
     def do_POST(self) -> None:
-        handler = self._mounted()
-        if handler is not None:
-            self._dispatch(handler)
-        else:
-            self.send_error(405, "The status page is static")
+        self._route(lambda: self.send_error(405, "The status page is static"))
 
     def guess_type(self, path: str | Any) -> str:
         return content_type(str(path))
@@ -139,7 +130,6 @@ class PreviewServer:
         site_dir.mkdir(parents=True, exist_ok=True)
         factory = partial(_RequestHandler, directory=str(site_dir), handlers=dict(handlers or {}))
         self.httpd = LocalHTTPServer((host, port), factory)
-        self.httpd.daemon_threads = True
         self.host = host
         self.port = int(self.httpd.server_address[1])
         self.rebuilds = 0

@@ -149,7 +149,7 @@ class SiteView:
     # Worked out once per view: every output asks for these lists, some once per component.
     @cached_property
     def _published_incidents(self) -> list[Incident]:
-        return [i for i in self.bundle.incidents if _published(i, self.now)]
+        return [i for i in self.bundle.incidents if is_published(i, self.now)]
 
     @cached_property
     def _by_component(self) -> dict[str, list[Incident]]:
@@ -160,7 +160,7 @@ class SiteView:
         return index
 
 
-def _published(incident: Incident, now: datetime) -> bool:
+def is_published(incident: Incident, now: datetime) -> bool:
     """Maintenance is announced as soon as it is in the file; an incident once its first update is due."""
     return incident.kind == "maintenance" or incident.created_at <= now
 
@@ -170,7 +170,6 @@ def build_view(bundle: Bundle, summary: Summary | None, now: datetime) -> SiteVi
     declared = bundle.declared_statuses_at(now)
     stale_after = timedelta(seconds=2 * bundle.checker.interval + 30)
     views: list[ComponentView] = []
-    group_names: list[str] = []
     positions: dict[str | None, int] = {}
     for component in bundle.components:
         measured = summary.component(component.id) if summary else None
@@ -179,9 +178,7 @@ def build_view(bundle: Bundle, summary: Summary | None, now: datetime) -> SiteVi
                 and now - measured.last_checked_at <= stale_after):
             measured_status = measured.status
         candidates = [s for s in (measured_status, declared.get(component.id)) if s is not None]
-        no_data = component.check is not None and measured_status is None and not candidates
-        if component.group and component.group not in group_names:
-            group_names.append(component.group)
+        no_data = component.check is not None and not candidates
         group_key = component.group
         positions[group_key] = positions.get(group_key, 0) + 1
         views.append(ComponentView(

@@ -323,16 +323,11 @@ class ApiRenderer:
             "scheduled_until": self.stamp(incident.scheduled_until),
         })
 
-    def update(self, incident_id: str, incident: Incident, update: IncidentUpdate,
-               components: list[ComponentView], before: str | None, after: str) -> api.IncidentUpdate:
-        """One update; `before` and `after` are the incident's status around it."""
-        return api.IncidentUpdate.model_validate(
-            self._update_fields(incident_id, incident, update, components, before, after))
-
     def _update_fields(self, incident_id: str, incident: Incident, update: IncidentUpdate,
                        components: list[ComponentView], before: str | None, after: str) -> dict[str, object]:
-        """The fields of `update()`, as plain data: validated with the incident they belong to
-        in one pass, which costs less than a model per update and per affected component."""
+        """One update (`before` and `after` are the incident's status around it), as plain data:
+        validated with the incident it belongs to in one pass, which costs less than a model per
+        update and per affected component."""
         at = self.stamp(update.at)
         return {
             "id": stable_id("update", incident.slug, update.at.isoformat(), update.status),

@@ -51,20 +51,19 @@ def _event(view: SiteView, maintenance: Incident, host: str) -> Event:
     event.add("dtstart", maintenance.scheduled_for)
     event.add("dtend", maintenance.scheduled_until)
     event.add("summary", maintenance.title)
-    event.add("description", _description(maintenance, view, status))
+    names = [c.component.name for c in view.components if c.id in maintenance.components]
+    event.add("description", _description(maintenance, view, status, names))
     event.add("url", incident_url(view, maintenance))
     event.add("status", "CONFIRMED")
     event.add("transp", "OPAQUE")
-    names = [c.component.name for c in view.components if c.id in maintenance.components]
     if names:
         event.add("categories", names)
     return event
 
 
-def _description(maintenance: Incident, view: SiteView, status: str) -> str:
-    """Current status, the affected components, then the updates, newest first."""
+def _description(maintenance: Incident, view: SiteView, status: str, names: list[str]) -> str:
+    """Current status, the affected components (`names`), then the updates, newest first."""
     lines = [f"Status: {status.replace('_', ' ')}"]
-    names = [c.component.name for c in view.components if c.id in maintenance.components]
     if names:
         lines.append("Affected: " + ", ".join(names))
     for update in published_updates(maintenance, view.now):

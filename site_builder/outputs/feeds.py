@@ -22,7 +22,7 @@ from checker.bundle import Incident, IncidentUpdate
 from site_builder.markdown import plain_text
 from site_builder.outputs import Deferred
 from site_builder.outputs.api import incident_state, incident_url, page_updated_at, published_updates
-from site_builder.view import SiteView
+from site_builder.view import SiteView, is_published
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 FEED_LIMIT = 50
@@ -73,8 +73,7 @@ class _Feeds:
 
     def newest_first(self, incidents: list[Incident]) -> list[Incident]:
         """The FEED_LIMIT published incidents changed last, newest first."""
-        now = self.view.now
-        published = [i for i in incidents if i.kind == "maintenance" or i.created_at <= now]
+        published = [i for i in incidents if is_published(i, self.view.now)]
         return heapq.nlargest(FEED_LIMIT, published, key=lambda i: (self.last_change(i), i.slug))
 
     def deferred(self, incidents: list[Incident], title: str, path: str, *, rss: bool) -> Deferred:

@@ -13,12 +13,10 @@ from dataclasses import dataclass
 
 from checker.bundle import COMPONENT_STATUSES
 from checker.summary import WINDOWS
-from site_builder.view import SiteView
+from site_builder.view import INDICATOR_DESCRIPTIONS, SiteView
 
 METRICS_PATH = "metrics"
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _OUTAGES = ("partial_outage", "major_outage")
-_INDICATORS = ("none", "minor", "major", "critical", "maintenance")
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ def families(view: SiteView) -> Iterator[Family]:
                  "1 when the component has a check but no recent sample (its status is then unknown).",
                  [({"component": c.id}, 1.0 if c.no_data else 0.0) for c in view.components])
     yield Family("statusgen_page_indicator", "1 for the page's overall Statuspage indicator.",
-                 [({"indicator": i}, 1.0 if view.indicator == i else 0.0) for i in _INDICATORS])
+                 [({"indicator": i}, 1.0 if view.indicator == i else 0.0) for i in INDICATOR_DESCRIPTIONS])
     yield Family("statusgen_active_incidents", "Unresolved incidents on the page.",
                  [({}, float(len(view.active_incidents)))])
 

@@ -223,7 +223,6 @@ class Pages:
         self._starts: dict[str, datetime] = {}
         self._created: dict[str, datetime] = {}
         self._components = {c.id: c for c in view.components}
-        self._of_component: dict[str, list[Incident]] = {}
         self._published: list[Incident] | None = None
         self._shared = self._shared_frame()
         # Every page shows the shared part; its digest goes into each key once, not re-serialised
@@ -301,11 +300,6 @@ class Pages:
 
     def item(self, incident: Incident) -> dict[str, Any]:
         return _item(incident, self.view.now, self.start(incident))
-
-    def incidents_of(self, component_id: str) -> list[Incident]:
-        if component_id not in self._of_component:
-            self._of_component[component_id] = self.view.incidents_of(component_id)
-        return self._of_component[component_id]
 
     # -- the pages
 
@@ -426,7 +420,7 @@ class Pages:
         """UTC day -> titles of this component's incidents that were open that day."""
         first = today - timedelta(days=BAR_DAYS - 1)
         days: dict[date, list[str]] = {}
-        for incident in self.incidents_of(component_id):
+        for incident in self.view.incidents_of(component_id):
             start = incident.started_at()
             if start > self.view.now:
                 continue
@@ -551,7 +545,7 @@ class Pages:
                        for w, f in ((w, measured.latency.get(w)) for w in WINDOWS)
                        if f is not None and f.samples]
             chart = _latency_chart(measured)
-        incidents = self.incidents_of(component.id)
+        incidents = self.view.incidents_of(component.id)
         links = [{"path": p, "title": t} for p, t in (
             (f"components/{component.id}/feed.atom", f"{name} incident feed (Atom)"),
             (f"badges/{component.id}/status.svg", "Status badge (SVG)"),
