@@ -221,6 +221,7 @@ def _age(history: History, *, today: date, bundle: Bundle) -> None:
     """Collapse old hourly histograms and turn days past the detail window into month tallies."""
     hourly_from = (today - timedelta(days=HOURLY_DAYS)).isoformat()
     detail_from = _first_detail_day(today)
+    weights = downtime_weights(bundle)
     for name in sorted(history.days):
         components = history.days[name]
         if name < detail_from:
@@ -233,7 +234,7 @@ def _age(history: History, *, today: date, bundle: Bundle) -> None:
                 if entry is None and component.check is None:
                     entry = ComponentDay()
                 part = component_day_tally(component.check is not None, day, entry,
-                                           declared=declared, weights=downtime_weights(bundle),
+                                           declared=declared, weights=weights,
                                            now=end_of_day)
                 total = month.setdefault(component.id, MonthTally())
                 total.observed += part.observed
@@ -246,12 +247,3 @@ def _age(history: History, *, today: date, bundle: Bundle) -> None:
             for entry in components.values():
                 if any(key != "day" for key in entry.latency):
                     entry.latency = {"day": merged(entry.latency.values()).to_json()}
-
-
-def day_histogram(entry: ComponentDay | None, hours: set[str] | None = None) -> Mapping[str, int]:
-    """The latency histogram of the day (or of some of its hours, when still hourly)."""
-    if entry is None:
-        return {}
-    pieces = [h for key, h in entry.latency.items() if hours is None or key in hours
-              or key == "day"]
-    return merged(pieces).to_json()

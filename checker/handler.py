@@ -58,22 +58,21 @@ def handle(
     region = env.get("AWS_REGION", "local")
     request_id = str(getattr(context, "aws_request_id", "") or "local")
     started = time.perf_counter()
+    shard: tuple[int, int] | None = None
     if event.get("statusgen") == "check":
+        run_id = str(event["run_id"])
         shard = (int(event["shard"]), int(event["shards"]))
-        report = run_checks(bundle, store, now=now, region=region, run_id=str(event["run_id"]),
-                            env=env, shard=shard, **run_options)
-        _send_alerts(report, bundle, store, env=env, now=now, log=log)
-        return _log_run(report, log, now=now)
-    # The scheduled event's id is the same when EventBridge or Lambda retries it: the run id.
-    run_id = str(event.get("id") or request_id)
-    if bundle.checker.shards > 1:
-        starter = invoke or lambda_invoker(str(getattr(context, "invoked_function_arn", "")))
-        events = dispatch(run_id, bundle.checker.shards, starter)
-        log(json.dumps({"event": "dispatch", "run_id": run_id, "workers": len(events),
-                        "duration_ms": round((time.perf_counter() - started) * 1000)}))
-        return {"dispatched": len(events), "run_id": run_id}
+    else:
+        # The scheduled event's id is the same when EventBridge or Lambda retries it: the run id.
+        run_id = str(event.get("id") or request_id)
+        if bundle.checker.shards > 1:
+            starter = invoke or lambda_invoker(str(getattr(context, "invoked_function_arn", "")))
+            events = dispatch(run_id, bundle.checker.shards, starter)
+            log(json.dumps({"event": "dispatch", "run_id": run_id, "workers": len(events),
+                            "duration_ms": round((time.perf_counter() - started) * 1000)}))
+            return {"dispatched": len(events), "run_id": run_id}
     report = run_checks(bundle, store, now=now, region=region, run_id=run_id, env=env,
-                        **run_options)
+                        shard=shard, **run_options)
     _send_alerts(report, bundle, store, env=env, now=now, log=log)
     return _log_run(report, log, now=now)
 

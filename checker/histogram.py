@@ -31,30 +31,13 @@ class Histogram:
     def to_json(self) -> dict[str, int]:
         return {str(k): self.counts[k] for k in sorted(self.counts)}
 
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
     def add(self, latency_ms: float, count: int = 1) -> None:
         index = bucket_of(latency_ms)
         self.counts[index] = self.counts.get(index, 0) + count
 
-    def merge(self, other: Histogram) -> None:
-        for index, count in other.counts.items():
-            self.counts[index] = self.counts.get(index, 0) + count
-
     def quantile(self, q: float) -> float | None:
         """The latency below which a share `q` of the samples fall; None when empty."""
-        total = self.total
-        if total == 0:
-            return None
-        rank = q * (total - 1)
-        seen = 0
-        for index in sorted(self.counts):
-            seen += self.counts[index]
-            if seen > rank:
-                return bucket_value(index)
-        return bucket_value(max(self.counts))  # pragma: no cover - rank < total always
+        return quantiles(self.counts, (q,))[0]
 
 
 def bucket_of(latency_ms: float) -> int:
@@ -67,12 +50,7 @@ def bucket_value(index: int) -> float:
 
 
 def merged(pieces: Iterable[Mapping[str, int] | None]) -> Histogram:
-    out = Histogram()
-    for piece in pieces:
-        for key, count in (piece or {}).items():
-            index = int(key)
-            out.counts[index] = out.counts.get(index, 0) + count
-    return out
+    return Histogram(counts_of(piece or {} for piece in pieces))
 
 
 def counts_of(pieces: Iterable[Mapping[str, int]]) -> dict[int, int]:

@@ -122,9 +122,8 @@ def run_checks(
     known = State.model_validate(state_data) if state_data else None
     if known is not None and run_id in known.run_ids:
         return _repeat(bundle, store, known, run_id, region, now, started)
-    components = [c for c in bundle.components if c.check is not None]
-    if shard is not None:
-        components = [c for c in components_of_shard(bundle, *shard) if c.check is not None]
+    planned = bundle.components if shard is None else components_of_shard(bundle, *shard)
+    components = [c for c in planned if c.check is not None]
     samples, offline = asyncio.run(_probe_all(
         bundle, components, store, now=now, transport=transport,
         ssl_context=ssl_context or ssl.create_default_context(), env=env or os.environ,

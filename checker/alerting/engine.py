@@ -162,7 +162,7 @@ def plan(
     queue: dict[str, dict[str, Any]] = state.setdefault("queue", {})
     done: dict[str, str] = state.setdefault("done", {})
     routes = {route_key(i, r): r for i, r in enumerate(settings.routes)}
-    planner = _Planner(bundle, routes, queue, done, now)
+    planner = _Planner(bundle, queue, done, now)
 
     for change in transitions:
         for name, route in routes.items():
@@ -267,13 +267,11 @@ class _Planner:
     def __init__(
         self,
         bundle: Bundle,
-        routes: dict[str, AlertRoute],
         queue: dict[str, dict[str, Any]],
         done: dict[str, str],
         now: datetime,
     ) -> None:
         self.bundle = bundle
-        self.routes = routes
         self.queue = queue
         self.done = done
         self.now = now

@@ -144,9 +144,14 @@ class Alert(BaseModel):
         return rows
 
     @property
+    def headline(self) -> str:
+        """`[Site] title`: the subject line every channel leads with."""
+        return f"[{self.site_name}] {self.title}"
+
+    @property
     def text(self) -> str:
-        """Plain-text body: the title, the details, and the page's address."""
-        lines = [f"[{self.site_name}] {self.title}", ""]
+        """Plain-text body: the headline, the details, and the page's address."""
+        lines = [self.headline, ""]
         lines += [f"{label}: {value}" for label, value in self.details]
         lines += ["", self.page_url]
         return "\n".join(lines)

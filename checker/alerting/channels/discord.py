@@ -26,7 +26,7 @@ class DiscordConfig(StrictModel):
 
 def payload(alert: Alert) -> dict[str, Any]:
     return {
-        "content": f"[{alert.site_name}] {alert.title}",
+        "content": alert.headline,
         "embeds": [
             {
                 "title": alert.title[:256],

@@ -23,7 +23,7 @@ def message(config: EmailConfig, alert: Alert) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = config.from_address
     mail["To"] = ", ".join(config.to)
-    mail["Subject"] = f"[{alert.site_name}] {alert.title}"
+    mail["Subject"] = alert.headline
     mail["Date"] = format_datetime(alert.at)
     mail["Message-ID"] = make_msgid(idstring=alert.dedup_key, domain="statusgen.invalid")
     mail.set_content(alert.text)

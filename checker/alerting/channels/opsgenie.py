@@ -25,7 +25,7 @@ class OpsgenieConfig(StrictModel):
 
 def create_payload(alert: Alert, tags: list[str]) -> dict[str, Any]:
     return {
-        "message": f"[{alert.site_name}] {alert.title}"[:130],
+        "message": alert.headline[:130],
         "alias": alert.dedup_key,
         "description": alert.text[:15000],
         "priority": _PRIORITY.get(alert.status, "P5"),

@@ -31,7 +31,7 @@ def payload(alert: Alert, routing_key: str) -> dict[str, Any]:
         "event_action": "trigger",
         "dedup_key": alert.dedup_key,
         "payload": {
-            "summary": f"[{alert.site_name}] {alert.title}"[:1024],
+            "summary": alert.headline[:1024],
             "source": alert.page_url,
             "severity": _severity(alert),
             "timestamp": alert.at.isoformat(),

@@ -19,7 +19,7 @@ def payload(alert: Alert) -> dict[str, Any]:
     """The message as Slack's Block Kit describes it: header, fields, context with the link."""
     fields = [{"type": "mrkdwn", "text": f"*{label}*\n{value}"} for label, value in alert.details]
     return {
-        "text": f"[{alert.site_name}] {alert.title}",
+        "text": alert.headline,
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": alert.title[:150]}},
             {"type": "section", "fields": fields[:10]},

@@ -21,7 +21,7 @@ class TelegramConfig(StrictModel):
 
 
 def payload(alert: Alert, chat_id: str) -> dict[str, Any]:
-    lines = [f"<b>{html.escape(f'[{alert.site_name}] {alert.title}')}</b>"]
+    lines = [f"<b>{html.escape(alert.headline)}</b>"]
     lines += [f"{html.escape(k)}: {html.escape(v)}" for k, v in alert.details]
     lines.append(f'<a href="{html.escape(alert.page_url)}">Status page</a>')
     return {
