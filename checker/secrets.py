@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from checker.errors import StatusgenError
 
@@ -70,13 +69,3 @@ def expand_text(text: str, env: Mapping[str, str], key: str = "") -> str:
 
     return REFERENCE.sub(replace, text) if "${" in text else text
 
-
-def expand_references(data: Any, env: Mapping[str, str], key: str = "") -> Any:
-    """A copy of JSON-like `data` with references in every string (not keys) resolved."""
-    if isinstance(data, str):
-        return expand_text(data, env, key)
-    if isinstance(data, dict):
-        return {k: expand_references(v, env, f"{key}.{k}" if key else str(k)) for k, v in data.items()}
-    if isinstance(data, list):
-        return [expand_references(v, env, f"{key}[{i}]") for i, v in enumerate(data)]
-    return data
