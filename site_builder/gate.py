@@ -107,9 +107,9 @@ def run_gate(
     started = clock()
     while True:
         probe_started = clock()
+        at = now()
         probe = GateProbe(
-            at=now(),
-            outcome=asyncio.run(_probe_once(component, store, tls, transport, context_env, now())),
+            at=at, outcome=asyncio.run(_probe_once(component, store, tls, transport, context_env, at))
         )
         result.probes.append(probe)
         if on_probe is not None:

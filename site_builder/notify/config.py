@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import Field, field_validator
 
 from checker.alerting.mail import MailSettings
 from checker.bundle import Duration, StrictModel
+from checker.secrets import expand_text
 
 
 class SubscribersSettings(StrictModel):
@@ -48,6 +51,13 @@ class SubscribersSettings(StrictModel):
         if value is not None and not value.startswith(("http://", "https://", "${")):
             raise ValueError(f"must be an http(s) address (got {value!r})")
         return None if value is None else value.rstrip("/")
+
+    def endpoint_base(self, site_url: str, env: Mapping[str, str]) -> str:
+        """The address confirm and unsubscribe links start with: `endpoint_url` with its
+        `${NAME}` references expanded from `env`, else the site's own address."""
+        if self.endpoint_url is None:
+            return site_url
+        return expand_text(self.endpoint_url, env, "subscribers.endpoint_url").rstrip("/")
 
 
 def subscribers_settings(value: object) -> SubscribersSettings | None:

@@ -91,7 +91,7 @@ def notify_subscribers(
     status in webhooks include measured outages; `mailer` replaces the configured email backend.
     """
     if settings is None:
-        settings = subscribers_settings(getattr(bundle, "subscribers", None))
+        settings = subscribers_settings(bundle.subscribers)
     report = NotifyReport()
     if settings is None or not settings.enabled:
         return report
@@ -99,9 +99,7 @@ def notify_subscribers(
     secret = tokens.check_secret(
         expand_text(settings.token_secret, environment, "subscribers.token_secret")
     )
-    base = bundle.site.url
-    if settings.endpoint_url is not None:
-        base = expand_text(settings.endpoint_url, environment, "subscribers.endpoint_url")
+    base = settings.endpoint_base(bundle.site.url, environment)
     ledger = (store.get_json(LEDGER_KEY) or {}).get("events", {})
     todo = [e for e in notification_events(bundle, now) if not ledger.get(e.id, {}).get("done")]
     old = [e for e in todo if e.id not in ledger

@@ -41,7 +41,7 @@ def confirmation_email(
         "<p>If it was not you, ignore this message: nothing is sent until the link is opened, "
         "and it expires in 7 days.</p>"
     )
-    mail = _envelope(site, from_address, to, f"[{site.name}] Confirm your subscription", now)
+    mail = _envelope(from_address, to, f"[{site.name}] Confirm your subscription", now)
     mail.set_content(text)
     mail.add_alternative(_page(site, body), subtype="html")
     return mail
@@ -75,7 +75,7 @@ def update_email(
     body.append(f'<p><a href="{html.escape(link)}">Details on the status page</a></p>')
     body.append(f'<p style="font-size:small"><a href="{html.escape(unsubscribe_url)}">'
                 "Unsubscribe</a></p>")
-    mail = _envelope(site, from_address, to, f"[{site.name}] {headline}", event.at)
+    mail = _envelope(from_address, to, f"[{site.name}] {headline}", event.at)
     mail["Message-ID"] = f"<{message_id}@statusgen.invalid>"
     mail["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -145,8 +145,7 @@ def _when(event: NotificationEvent) -> str:
     return f"{_HEADLINES[event.kind]} at {stamp}"
 
 
-def _envelope(site: SiteSettings, from_address: str, to: str, subject: str,
-              at: datetime) -> EmailMessage:
+def _envelope(from_address: str, to: str, subject: str, at: datetime) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = from_address
     mail["To"] = to

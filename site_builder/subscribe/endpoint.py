@@ -50,10 +50,6 @@ _EMAIL = re.compile(
 _MAX_BODY = 16 * 1024
 
 
-
-
-
-
 def handle_subscribe_request(
     request: Request,
     *,
@@ -66,7 +62,7 @@ def handle_subscribe_request(
 ) -> Response:
     """Answer one request to /subscribe, /confirm or /unsubscribe (any path prefix)."""
     if settings is None:
-        settings = subscribers_settings(getattr(bundle, "subscribers", None))
+        settings = subscribers_settings(bundle.subscribers)
     as_json = _wants_json(request)
     if settings is None or not settings.enabled:
         return _answer(bundle, 404, "Subscriptions are not offered on this page.", as_json)
@@ -118,10 +114,7 @@ class _Context:
 
     @property
     def base(self) -> str:
-        configured = self.settings.endpoint_url
-        if configured is None:
-            return self.bundle.site.url
-        return expand_text(configured, self.env, "subscribers.endpoint_url").rstrip("/")
+        return self.settings.endpoint_base(self.bundle.site.url, self.env)
 
     def subscribe(self, request: Request) -> Response:
         form = _form(request)

@@ -13,7 +13,6 @@ from typing import Any
 from checker.bundle import BUNDLE_KEY, Bundle, utc_now
 from checker.store import open_store
 from site_builder.http_types import Request
-from site_builder.notify.config import subscribers_settings
 from site_builder.subscribe.endpoint import handle_subscribe_request
 
 
@@ -23,12 +22,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if data is None:
         return {"statusCode": 503, "headers": {"Content-Type": "text/plain"},
                 "body": "The status page has not been published yet.", "isBase64Encoded": False}
-    # The `subscribers:` section is validated here rather than by Bundle, so this works whether or
-    # not the bundle model carries the section itself.
-    settings = subscribers_settings(data.get("subscribers"))
-    bundle = Bundle.model_validate({k: v for k, v in data.items() if k != "subscribers"})
     response = handle_subscribe_request(
-        request_from_event(event), bundle=bundle, store=store, now=utc_now(), settings=settings
+        request_from_event(event), bundle=Bundle.model_validate(data), store=store, now=utc_now()
     )
     return {
         "statusCode": response.status,

@@ -11,8 +11,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "hostile"))  # output_checks
 
+import boto3
 from faults_support import Endpoints
 from moto.server import ThreadedMotoServer
+
+from checker.store import LocalStore, Store
+from checker.store.s3 import S3Store
 
 
 @pytest.fixture
@@ -39,6 +43,20 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
                         "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture(params=["folder", "moto"])
+def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Store]:
+    """A worker's `--store` argument and the same store opened here: a folder, or a bucket of
+    its own on the shared moto server."""
+    if request.param == "folder":
+        return str(tmp_path / "data"), LocalStore(tmp_path / "data")
+    request.getfixturevalue("aws_env")
+    url = request.getfixturevalue("moto_url")
+    client = boto3.client("s3", region_name="us-east-1", endpoint_url=url)
+    bucket = f"faults-{abs(hash(request.node.nodeid)) % 10**10}"
+    client.create_bucket(Bucket=bucket)
+    return f"s3:{url}/{bucket}", S3Store(bucket, "status", client=client)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from faults_support import (
     TOTALS,
@@ -28,8 +27,7 @@ from faults_support import (
 )
 
 from checker.rollup import rebuild
-from checker.store import LocalStore, Store
-from checker.store.s3 import S3Store
+from checker.store import Store
 
 WORKER = Path(__file__).parent / "faults_worker.py"
 REPO = Path(__file__).parent.parent.parent
@@ -75,23 +73,11 @@ def comparable(files: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@pytest.fixture(params=["folder", "moto"])
-def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Store]:
-    if request.param == "folder":
-        return str(tmp_path / "data"), LocalStore(tmp_path / "data")
-    request.getfixturevalue("aws_env")
-    url = request.getfixturevalue("moto_url")
-    client = boto3.client("s3", region_name="us-east-1", endpoint_url=url)
-    bucket = f"shared-{abs(hash(request.node.nodeid)) % 10**10}"
-    client.create_bucket(Bucket=bucket)
-    return f"s3:{url}/{bucket}", S3Store(bucket, "status", client=client)
-
-
 @pytest.mark.slow
 def test_two_checkers_on_one_store_lose_and_double_nothing(
-    endpoints: Endpoints, shared_store: tuple[str, Store]
+    endpoints: Endpoints, store_spec: tuple[str, Store]
 ) -> None:
-    location, store = shared_store
+    location, store = store_spec
     endpoints.codes = {"search": 502, "web": 200, "api": 200}
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     watcher = SummaryWatcher(store)

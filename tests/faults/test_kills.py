@@ -10,7 +10,6 @@ import multiprocessing
 import signal
 from pathlib import Path
 
-import boto3
 import pytest
 from faults_support import (
     TOTALS,
@@ -28,8 +27,7 @@ from faults_support import (
 from faults_worker import work
 
 from checker.rollup import rebuild
-from checker.store import LocalStore, Store
-from checker.store.s3 import S3Store
+from checker.store import Store
 
 RUNS = 20
 MIDNIGHT = 15
@@ -54,19 +52,6 @@ def operations(*argv: str) -> int:
     with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()):
         work([*argv, "--report-ops"])
     return int(out.getvalue().split()[-1])
-
-
-@pytest.fixture(params=["folder", "moto"])
-def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Store]:
-    """The worker's `--store` argument and the same store opened here."""
-    if request.param == "folder":
-        return str(tmp_path / "data"), LocalStore(tmp_path / "data")
-    request.getfixturevalue("aws_env")
-    url = request.getfixturevalue("moto_url")
-    client = boto3.client("s3", region_name="us-east-1", endpoint_url=url)
-    bucket = f"kills-{abs(hash(request.node.nodeid)) % 10**10}"
-    client.create_bucket(Bucket=bucket)
-    return f"s3:{url}/{bucket}", S3Store(bucket, "status", client=client)
 
 
 @pytest.mark.slow

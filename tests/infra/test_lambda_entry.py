@@ -108,6 +108,11 @@ def run(store: LocalStore, env: dict[str, str], minute: int, **options: Any) -> 
     return result
 
 
+def checker_env(service: Recorder, **settings: str) -> dict[str, str]:
+    """The function's environment for the bundle's check of `service`, plus `settings`."""
+    return {"SERVICE_URL": service.url + "/health", "BACKUP_TOKEN": "t", **settings}
+
+
 def outage(store: LocalStore, env: dict[str, str], service: Recorder) -> dict[str, Any]:
     """A healthy run, then the service fails: the second run changes a status."""
     run(store, env, 0)
@@ -121,7 +126,7 @@ def test_inline_rebuild_publishes_an_outage_in_the_same_invocation(
     service = serve(200)
     store = store_with_bundle(tmp_path)
     public = tmp_path / "public"
-    env = {"SERVICE_URL": service.url + "/health", "BACKUP_TOKEN": "t", "STATUSGEN_SITE": str(public)}
+    env = checker_env(service, STATUSGEN_SITE=str(public))
 
     assert "rebuild" not in run(store, env, 0)  # nothing changed: the page CI built stays
 
@@ -144,7 +149,7 @@ def test_without_a_status_change_nothing_is_rebuilt_unless_every_run_is_asked(
     service = serve(200)
     store = store_with_bundle(tmp_path)
     public = tmp_path / "public"
-    env = {"SERVICE_URL": service.url + "/health", "BACKUP_TOKEN": "t", "STATUSGEN_SITE": str(public)}
+    env = checker_env(service, STATUSGEN_SITE=str(public))
     quiet = run(store, env, 0)
     assert quiet["transitions"] == 0
     assert "rebuild" not in quiet
@@ -160,7 +165,7 @@ def test_a_region_told_not_to_rebuild_only_checks(
 ) -> None:
     service = serve(200)
     store = store_with_bundle(tmp_path)
-    env = {"SERVICE_URL": service.url + "/health", "BACKUP_TOKEN": "t", "STATUSGEN_REBUILD": "none"}
+    env = checker_env(service, STATUSGEN_REBUILD="none")
     result = outage(store, env, service)
     assert result["transitions"] >= 1
     assert "rebuild" not in result
@@ -172,7 +177,7 @@ def test_inline_rebuild_without_a_publish_target_says_what_to_set(
     service = serve(200)
     store = store_with_bundle(tmp_path)
     with pytest.raises(StatusgenError) as error:
-        outage(store, {"SERVICE_URL": service.url + "/health", "BACKUP_TOKEN": "t"}, service)
+        outage(store, checker_env(service), service)
     assert str(error.value) == (
         "rebuild: inline needs STATUSGEN_SITE (deploy the stack with RebuildMode inline)"
     )
@@ -184,11 +189,10 @@ def test_dispatch_asks_github_to_rebuild_with_the_token_from_the_environment(
     service = serve(200)
     github = serve(204)
     store = store_with_bundle(tmp_path, rebuild="dispatch")
-    env = {
-        "SERVICE_URL": service.url + "/health", "BACKUP_TOKEN": "t",
-        "STATUSGEN_GITHUB_REPOSITORY": "acme/status", "STATUSGEN_GITHUB_TOKEN": "ghp_example",
-        "STATUSGEN_GITHUB_API": github.url,
-    }
+    env = checker_env(
+        service, STATUSGEN_GITHUB_REPOSITORY="acme/status", STATUSGEN_GITHUB_TOKEN="ghp_example",
+        STATUSGEN_GITHUB_API=github.url,
+    )
     result = outage(store, env, service)
 
     assert result["rebuild"] == "asked acme/status to rebuild (check-completed)"
@@ -204,11 +208,10 @@ def test_a_refused_dispatch_is_reported_without_the_token(
     service = serve(200)
     github = serve(401)
     store = store_with_bundle(tmp_path, rebuild="dispatch")
-    env = {
-        "SERVICE_URL": service.url + "/health", "BACKUP_TOKEN": "t",
-        "STATUSGEN_GITHUB_REPOSITORY": "acme/status", "STATUSGEN_GITHUB_TOKEN": "ghp_example",
-        "STATUSGEN_GITHUB_API": github.url,
-    }
+    env = checker_env(
+        service, STATUSGEN_GITHUB_REPOSITORY="acme/status", STATUSGEN_GITHUB_TOKEN="ghp_example",
+        STATUSGEN_GITHUB_API=github.url,
+    )
     with pytest.raises(StatusgenError) as error:
         outage(store, env, service)
     assert "GitHub refused the rebuild request for acme/status: 401" in str(error.value)
@@ -287,7 +290,7 @@ def test_a_retried_invocation_rebuilds_in_case_the_first_attempt_died_before_pub
     service = serve(200)
     store = store_with_bundle(tmp_path)
     public = tmp_path / "public"
-    env = {"SERVICE_URL": service.url + "/health", "BACKUP_TOKEN": "t", "STATUSGEN_SITE": str(public)}
+    env = checker_env(service, STATUSGEN_SITE=str(public))
     first = run(store, env, 0)
     assert "rebuild" not in first
 
