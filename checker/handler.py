@@ -46,11 +46,7 @@ def handle(
 ) -> dict[str, Any]:
     """`handler` with its I/O injectable (store, environment, clock, worker invoke, log)."""
     env = os.environ if env is None else env
-    if store is None:
-        location = env.get(STORE_VARIABLE)
-        if not location:
-            raise StoreError(f"{STORE_VARIABLE} is not set (e.g. s3://my-bucket/status)")
-        store = open_store(location)
+    store = store or store_from_env(env)
     now = now or datetime.now(UTC)
     bundle = read_bundle(store)
     if "rawPath" in event and "requestContext" in event:
@@ -88,6 +84,14 @@ def _send_alerts(report: RunReport, bundle: Bundle, store: Store, *, env: Mappin
     sent = send_alerts(report.transitions_to_alert, bundle, store, now=now, env=env, summary=load_summary(store))
     log(json.dumps({"event": "alerts", "run_id": report.run.id, "deliveries": len(sent.deliveries),
                     "failures": len(sent.failures)}))
+
+
+def store_from_env(env: Mapping[str, str]) -> Store:
+    """The store a function is configured with (`STATUSGEN_STORE`)."""
+    location = env.get(STORE_VARIABLE)
+    if not location:
+        raise StoreError(f"{STORE_VARIABLE} is not set (e.g. s3://my-bucket/status)")
+    return open_store(location)
 
 
 def read_bundle(store: Store) -> Bundle:

@@ -29,8 +29,8 @@ import httpx
 
 from checker.bundle import Bundle
 from checker.errors import StatusgenError
-from checker.handler import STORE_VARIABLE, handle, read_bundle
-from checker.store import Store, open_store
+from checker.handler import handle, read_bundle, store_from_env
+from checker.store import Store
 from checker.summary import load_summary
 
 SSM_PREFIX_VARIABLE = "STATUSGEN_SSM_PREFIX"
@@ -93,11 +93,7 @@ def check_and_rebuild(
 
     `run_options` go to `checker.run.run_checks` (e.g. `transport=` for tests and benchmarks).
     """
-    if store is None:
-        location = env.get(STORE_VARIABLE)
-        if not location:
-            raise StatusgenError(f"{STORE_VARIABLE} is not set (e.g. s3://my-bucket)")
-        store = open_store(location)
+    store = store or store_from_env(env)
     now = now or datetime.now(UTC)
     result = handle(event, context, store=store, env=env, now=now, log=log, **run_options)
     if result.get("event") != "run":
