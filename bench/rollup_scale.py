@@ -1,12 +1,14 @@
 """Benchmark: the per-run store update must not grow with the length of the history.
 
-For 100 components, builds a store holding 1 day, 120 days and 365 days of history (the daily rollups
-are synthesised — a few status segments and hourly latency histograms per component per day — and
-folded into the history by the checker's own code), then times `record_run` (state, the day's
-rollup, history fold, summary) for a run at 12:00 with 720 runs already in the day. Also times
-computing the summary alone for 100 components with 90 days of data. Prints medians.
-The summary covers 90 days in detail, so the cost grows over the first 90 days of history and is
-flat after that (compare 120 and 365 days).
+For 100 components, builds stores holding 1 to 365 days of history (the daily rollups are
+synthesised — a few status segments and hourly latency histograms per component per day — and
+folded into the history by the checker's own code, which also makes `rollups/closed.json`), then
+times `record_run` (state, the day's rollup, summary) for a run at 12:00 with 720 runs already in
+the day. A run reads the closed days' figures and today's rollup, never the history, so the time
+is the same for 92 and 365 days; below 92 days it is a little lower only because the 90-day
+window has less in it (null bars and no histograms to merge). Also times the first run of a day,
+which folds yesterday into the history and makes the closed days again, and the summary alone
+for 100 components with 90 days of data. Prints medians.
 
     python bench/rollup_scale.py [--repeat 7]
 """
@@ -15,12 +17,14 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import statistics
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 
 from checker.bundle import Bundle
+from checker.closed import CLOSED_KEY, ClosedDays, make_closed_days
 from checker.daily import (
     HISTORY_KEY,
     ComponentDay,
@@ -81,7 +85,10 @@ def prepared_store(history_days: int) -> LocalStore:
         state = State(open_days=[day.isoformat()])
         fold_open_days(state, history, lambda _, r=rollup: r, today=day + timedelta(days=1),
                        bundle=plan)
+    if not history.as_of:
+        fold_open_days(State(), history, lambda _: None, today=TODAY, bundle=plan)
     store.put_json(HISTORY_KEY, history.model_dump(mode="json"))
+    store.put_json(CLOSED_KEY, make_closed_days(plan, history, TODAY).model_dump(mode="json"))
     store.put_json(day_key(TODAY.isoformat()),
                    synthetic_day(TODAY, runs=720, hours=12).model_dump(mode="json"))
     state = State(open_days=[TODAY.isoformat()], run_ids=[f"run-{n}" for n in range(720)],
@@ -94,18 +101,40 @@ def prepared_store(history_days: int) -> LocalStore:
     return store
 
 
+def run_at(at: datetime, name: str) -> Run:
+    return Run(id=name, region="local", started_at=at, finished_at=at,
+               samples=[Sample(component=f"c{i}", status="up", at=at, latency_ms=50.0)
+                        for i in range(COMPONENTS)])
+
+
 def time_record_run(history_days: int, repeat: int) -> float:
     store = prepared_store(history_days)
     plan = bundle()
     times = []
     for n in range(1, repeat + 1):
         at = NOON + timedelta(minutes=n)
-        run = Run(id=f"bench-{n}", region="local", started_at=at, finished_at=at,
-                  samples=[Sample(component=f"c{i}", status="up", at=at, latency_ms=50.0)
-                           for i in range(COMPONENTS)])
+        run = run_at(at, f"bench-{n}")
         started = time.perf_counter()
         record_run(plan, store, run, now=at)
         times.append(time.perf_counter() - started)
+    shutil.rmtree(store.root)
+    return statistics.median(times)
+
+
+def time_first_run_of_day(history_days: int, repeat: int) -> float:
+    """A run just after midnight: folds yesterday into the history, makes the closed days again."""
+    prepared = prepared_store(history_days)
+    plan = bundle()
+    times = []
+    for n in range(repeat):
+        store = LocalStore(tempfile.mkdtemp(prefix="statusgen-bench-"))
+        shutil.copytree(prepared.root, store.root, dirs_exist_ok=True)
+        at = datetime.combine(TODAY + timedelta(days=1), datetime.min.time(), UTC) + timedelta(minutes=1)
+        started = time.perf_counter()
+        record_run(plan, store, run_at(at, f"midnight-{n}"), now=at)
+        times.append(time.perf_counter() - started)
+        shutil.rmtree(store.root)
+    shutil.rmtree(prepared.root)
     return statistics.median(times)
 
 
@@ -113,13 +142,14 @@ def time_summary(repeat: int) -> float:
     store = prepared_store(91)
     plan = bundle()
     state = State.model_validate(store.get_json(STATE_KEY))
-    history = History.model_validate(store.get_json(HISTORY_KEY))
+    closed = ClosedDays.model_validate(store.get_json(CLOSED_KEY))
     today = DayRollup.model_validate(store.get_json(day_key(TODAY.isoformat())))
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        summary_bytes(plan, state, history, {TODAY.isoformat(): today}, now=NOON)
+        summary_bytes(plan, state, closed, {TODAY.isoformat(): today}, now=NOON)
         times.append(time.perf_counter() - started)
+    shutil.rmtree(store.root)
     return statistics.median(times)
 
 
@@ -127,10 +157,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    for days in (1, 120, 365):
+    for days in (1, 30, 92, 120, 365):
         median = time_record_run(days, args.repeat)
         print(f"per-run store update, {COMPONENTS} components, {days:>3} days of history: "
               f"median {median * 1000:.0f} ms over {args.repeat} runs")
+    median = time_first_run_of_day(365, args.repeat)
+    print(f"first run of a day (fold, closed days made again), {COMPONENTS} components, 365 days: "
+          f"median {median * 1000:.0f} ms over {args.repeat} runs")
     print(f"summary computation, {COMPONENTS} components x 90 days: "
           f"median {time_summary(args.repeat) * 1000:.0f} ms over {args.repeat} runs")
 

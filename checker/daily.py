@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from checker.bundle import Bundle, ComponentStatus
+from checker.bundle import Bundle, Component, ComponentStatus
 from checker.histogram import Histogram, add_counts, counts_of, merged, quantiles
 from checker.results import SampleStatus
 from checker.state import RunEffects, State
@@ -71,6 +71,17 @@ class MonthTally(_Model):
     maintenance: float = 0.0
     outage: float = 0.0
 
+    def add(self, part: Tally) -> None:
+        self.observed += part.observed
+        self.downtime += part.downtime
+        self.no_data += part.no_data
+        self.maintenance += part.maintenance
+        self.outage += part.outage
+
+    def tally(self) -> Tally:
+        return Tally(observed=self.observed, downtime=self.downtime, no_data=self.no_data,
+                     maintenance=self.maintenance, outage=self.outage)
+
 
 class History(_Model):
     format: Literal[1] = 1
@@ -82,7 +93,7 @@ class History(_Model):
     """The day (`YYYY-MM-DD`) for which `closed_latency` was computed."""
     closed_latency: dict[str, dict[str, dict[str, int]]] = {}
     """Component -> window (`7d`, `30d`, `90d`) -> merged latency histogram of the closed days in
-    that window as of `as_of`, so a run merges one histogram per window instead of 90."""
+    that window as of `as_of`."""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -134,6 +145,21 @@ def _insert(segments: list[tuple[float, float, ComponentStatus]],
             end = after[1]
             del segments[position]
     segments.insert(position, (start, end, status))
+
+
+def component_entry(components: Mapping[str, ComponentDay] | None,
+                    component: Component) -> ComponentDay | None:
+    """What a day's rollup holds for `component`; None when the checker did not run that day.
+
+    A component without a check has nothing measured: on the days the checker ran it counts as
+    operational (an empty entry), and incidents say otherwise.
+    """
+    if components is None:
+        return None
+    entry = components.get(component.id)
+    if entry is None and component.check is None:
+        return ComponentDay()
+    return entry
 
 
 def measured_segments(day: date, entry: ComponentDay | None) -> list[Segment]:
@@ -230,18 +256,11 @@ def _age(history: History, *, today: date, bundle: Bundle) -> None:
             month = history.months.setdefault(name[:7], {})
             for component in bundle.components:
                 declared = declared_segments(bundle, component.id, end_of_day)
-                entry = components.get(component.id)
-                if entry is None and component.check is None:
-                    entry = ComponentDay()
+                entry = component_entry(components, component)
                 part = component_day_tally(component.check is not None, day, entry,
                                            declared=declared, weights=weights,
                                            now=end_of_day)
-                total = month.setdefault(component.id, MonthTally())
-                total.observed += part.observed
-                total.downtime += part.downtime
-                total.no_data += part.no_data
-                total.maintenance += part.maintenance
-                total.outage += part.outage
+                month.setdefault(component.id, MonthTally()).add(part)
             del history.days[name]
         elif name < hourly_from:
             for entry in components.values():

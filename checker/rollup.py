@@ -4,8 +4,9 @@ Per run (`record_run`), in this order, each step safe to repeat:
 1. `state.json`: apply the run (read-modify-write with a conditional put, retried on conflict);
    the run's effects (transitions, segments, samples) are kept in the state for a few runs.
 2. the rollup of each day the run touched: add the effects unless the day already lists the run.
-3. days that are over are folded into `rollups/history.json`.
-4. `summary.json` is recomputed from the state, the history and the open days.
+3. on the first run of a day (or after the incidents changed): days that are over are folded into
+   `rollups/history.json` and `rollups/closed.json` is made again from it.
+4. `summary.json` is recomputed from the state, the closed days and today's rollup.
 A retried invocation finds its run id in the state, redoes 2–4 with the remembered effects and
 reports no transition a second time. `rebuild` replays every run through the same functions.
 """
@@ -17,6 +18,7 @@ import json
 from datetime import date, datetime, timedelta
 
 from checker.bundle import Bundle, utc_now
+from checker.closed import CLOSED_KEY, ClosedDays, closed_fingerprint, make_closed_days
 from checker.daily import (
     HISTORY_KEY,
     DayRollup,
@@ -29,8 +31,9 @@ from checker.errors import PreconditionFailed, StoreError
 from checker.results import Run
 from checker.state import STATE_KEY, RunEffects, State, apply_run, touched_days
 from checker.store import LocalStore, Store
+from checker.store.base import dump_json
 from checker.summary import SUMMARY_KEY, Summary
-from checker.summary_build import summary_bytes
+from checker.summary_build import summary_as_of, summary_bytes
 
 RUNS_PREFIX = "runs/"
 ATTEMPTS = 40
@@ -58,14 +61,82 @@ def record_run(bundle: Bundle, store: Store, run: Run, *, now: datetime) -> tupl
         days[name] = DayRollup.model_validate(
             store.update_json(day_key(name), change_day, attempts=ATTEMPTS)
         )
-    stored = store.get(HISTORY_KEY)
-    # Parsed by pydantic straight from bytes: the history is the largest file read per run.
-    history = History.model_validate_json(stored.data) if stored else History()
-    history, state = _once_a_day(bundle, store, state, history, run.started_at.date())
+    today = now.date()
+    closed, state = _closed_days(bundle, store, state, today)
+    state = _prune_once_a_day(bundle, store, state, today)
     open_days = {name: days.get(name) or _day(store.get_json(day_key(name)), name)
                  for name in state.open_days}
-    _put_summary_unless_newer(store, summary_bytes(bundle, state, history, open_days, now=now), now)
+    _put_summary_unless_newer(store, summary_bytes(bundle, state, closed, open_days, now=now), now)
     return effects, state
+
+
+def _closed_days(bundle: Bundle, store: Store, state: State, today: date) -> tuple[ClosedDays, State]:
+    """The closed days as of `today`: as stored while they are current, else (once a day, or
+    when the incidents or settings changed) the finished days are folded into the history and
+    the closed days made again from it."""
+    stored = store.get(CLOSED_KEY)
+    kept = ClosedDays.model_validate_json(stored.data) if stored else None
+    finished = [d for d in state.open_days if d < today.isoformat()]
+    if (kept is not None and not finished and kept.as_of == today
+            and kept.fingerprint == closed_fingerprint(bundle, today)):
+        return kept, state
+    history, etag = _fold_history(bundle, store, state, today)
+    for _ in range(ATTEMPTS):
+        closed = make_closed_days(bundle, history, today)
+        store.put_json(CLOSED_KEY, closed.model_dump(mode="json"))
+        # A run that folded a late day at the same time may have put closed days made from an
+        # older history after ours: whoever finds the history changed since makes them again.
+        latest = store.get(HISTORY_KEY)
+        if latest is None or latest.etag == etag:
+            break
+        history, etag = _history(latest.json()), latest.etag
+        if history.as_of != today.isoformat():
+            break  # folded for another day: the runs of that day make their own
+    if not finished:
+        return closed, state
+
+    def drop_finished(data: object) -> object:
+        current = _state(data)
+        current.open_days = [d for d in current.open_days if d >= today.isoformat()]
+        return current.model_dump(mode="json")
+
+    return closed, _state(store.update_json(STATE_KEY, drop_finished, attempts=ATTEMPTS))
+
+
+def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tuple[History, str]:
+    """Fold the days of `state` that are over by `today` into the history; the stored history and
+    its version tag."""
+    for _ in range(ATTEMPTS):
+        current = store.get(HISTORY_KEY)
+        history = _history(None if current is None else current.json())
+        fold_open_days(state.model_copy(update={"open_days": list(state.open_days)}), history,
+                       lambda name: _day_or_none(store.get_json(day_key(name)), name),
+                       today=today, bundle=bundle)
+        data = dump_json(history.model_dump(mode="json"))
+        try:
+            if current is None:
+                return history, store.put(HISTORY_KEY, data, if_none_match=True)
+            return history, store.put(HISTORY_KEY, data, if_match=current.etag)
+        except PreconditionFailed:
+            continue
+    raise StoreError(f"{store.location}/{HISTORY_KEY}: still changing after {ATTEMPTS} attempts")
+
+
+def _prune_once_a_day(bundle: Bundle, store: Store, state: State, today: date) -> State:
+    """Delete raw runs past retention (folder store only; S3 uses a lifecycle rule)."""
+    cutoff = (today - timedelta(days=bundle.checker.retention_days)).isoformat()
+    if not isinstance(store, LocalStore) or (state.pruned_before or "") >= cutoff:
+        return state
+    for key in list(store.list(RUNS_PREFIX)):
+        if _run_day(key) < cutoff:
+            store.delete(key)
+
+    def mark(data: object) -> object:
+        current = _state(data)
+        current.pruned_before = max(current.pruned_before or "", cutoff)
+        return current.model_dump(mode="json")
+
+    return _state(store.update_json(STATE_KEY, mark, attempts=ATTEMPTS))
 
 
 def _put_summary_unless_newer(store: Store, data: bytes, now: datetime) -> None:
@@ -98,45 +169,12 @@ def _generated_at(summary: bytes) -> datetime:
     return datetime.fromisoformat(json.loads(summary)["generated_at"])
 
 
-def _once_a_day(bundle: Bundle, store: Store, state: State, history: History,
-                today: date) -> tuple[History, State]:
-    """On the first run of a day: fold finished days into the history, and (folder store only;
-    S3 uses a lifecycle rule) delete raw runs past retention. One state write for both."""
-    fold = any(d < today.isoformat() for d in state.open_days) or history.as_of != today.isoformat()
-    cutoff = (today - timedelta(days=bundle.checker.retention_days)).isoformat()
-    prune = isinstance(store, LocalStore) and (state.pruned_before or "") < cutoff
-    if fold:
-        def change_history(data: object) -> object:
-            current = _history(data)
-            fold_open_days(state.model_copy(update={"open_days": list(state.open_days)}), current,
-                           lambda name: _day_or_none(store.get_json(day_key(name)), name),
-                           today=today, bundle=bundle)
-            return current.model_dump(mode="json")
-
-        history = _history(store.update_json(HISTORY_KEY, change_history, attempts=ATTEMPTS))
-    if prune:
-        for key in list(store.list(RUNS_PREFIX)):
-            if _run_day(key) < cutoff:
-                store.delete(key)
-    if not (fold or prune):
-        return history, state
-
-    def change_state(data: object) -> object:
-        current = _state(data)
-        if fold:
-            current.open_days = [d for d in current.open_days if d >= today.isoformat()]
-        if prune:
-            current.pruned_before = max(current.pruned_before or "", cutoff)
-        return current.model_dump(mode="json")
-
-    return history, _state(store.update_json(STATE_KEY, change_state, attempts=ATTEMPTS))
-
-
 def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None) -> Summary:
-    """Recompute state, rollups, history and summary from the run objects in `runs/`.
+    """Recompute state, rollups, history, closed days and summary from the run objects in `runs/`.
 
     Days before the first stored run (their raw runs are past retention) keep their rollups as
-    they are: rollups are kept forever. A run id stored twice (a retried invocation) counts once, from its last object.
+    they are: rollups are kept forever. A run id stored twice (a retried invocation) counts once,
+    from its last object.
     """
     now = now or utc_now()
     runs = load_runs(store)
@@ -161,12 +199,12 @@ def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None) -> Sum
         last_day = runs[-1].started_at.date()
         cutoff = (last_day - timedelta(days=bundle.checker.retention_days)).isoformat()
         state.pruned_before = cutoff if isinstance(store, LocalStore) else None
+    closed, data = summary_as_of(bundle, state, history, days, now=now)
     for name, day in sorted(days.items()):
         store.put_json(day_key(name), day.model_dump(mode="json"))
     store.put_json(HISTORY_KEY, history.model_dump(mode="json"))
+    store.put_json(CLOSED_KEY, closed.model_dump(mode="json"))
     store.put_json(STATE_KEY, state.model_dump(mode="json"))
-    open_days = {name: days.get(name) or _day(None, name) for name in state.open_days}
-    data = summary_bytes(bundle, state, history, open_days, now=now)
     store.put(SUMMARY_KEY, data)
     return Summary.model_validate_json(data)
 

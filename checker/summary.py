@@ -17,6 +17,8 @@ from checker.store.base import Store
 SUMMARY_KEY = "summary.json"
 Window = Literal["24h", "7d", "30d", "90d"]
 WINDOWS: tuple[Window, ...] = ("24h", "7d", "30d", "90d")
+WINDOW_SECONDS: dict[Window, float] = {"24h": 86400.0, "7d": 7 * 86400.0, "30d": 30 * 86400.0,
+                                       "90d": 90 * 86400.0}
 
 
 class _Model(BaseModel):

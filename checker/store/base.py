@@ -6,11 +6,12 @@ share this interface: a local folder (the embedded default) and S3.
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+import orjson
 
 from checker.errors import PreconditionFailed, StoreError
 
@@ -24,7 +25,7 @@ class StoredObject:
     """Opaque version tag; pass it back as `if_match` to write only if nobody changed it since."""
 
     def json(self) -> Any:
-        return json.loads(self.data)
+        return orjson.loads(self.data)
 
 
 class Store(ABC):
@@ -95,5 +96,6 @@ class Store(ABC):
 
 
 def dump_json(value: Any) -> bytes:
-    """Stable, compact JSON: sorted keys so that equal content gives equal bytes."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Stable, compact JSON: sorted keys so that equal content gives equal bytes (orjson: the
+    summary of a large fleet is megabytes, written on every run)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)

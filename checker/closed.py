@@ -1,0 +1,164 @@
+"""The closed days as the summary needs them: made once a day, read by every run.
+
+What the summary takes from a day that is over does not change until the history or the incidents
+do, so it is computed when the day is folded and kept in `rollups/closed.json`:
+- each component's tally of every closed day in the detail (for the bars, the windows and the
+  months) and that day's latency percentiles;
+- the measured segments of the few days a window begins in partway (a 7-day window begins on the
+  seventh day back at the current time of day), so that part can be tallied;
+- yesterday's hourly latency (for the 24-hour percentiles), the merged latency of the closed days
+  of each longer window, and the month figures.
+A run reads this file and today's rollup, so its cost does not grow with the history. The file is
+made for one day (`as_of`) and one set of incidents and settings (`fingerprint`); a run that finds
+either different makes it again from `rollups/history.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict
+
+from checker.bundle import Bundle, ComponentStatus
+from checker.daily import (
+    DAY_SECONDS,
+    DETAIL_DAYS,
+    ComponentDay,
+    History,
+    MonthTally,
+    component_day_tally,
+    component_entry,
+    day_start,
+    downtime_weights,
+)
+from checker.slo import BURN_WINDOWS
+from checker.store.base import dump_json
+from checker.summary import WINDOW_SECONDS
+from checker.uptime import Tally, declared_segments
+
+CLOSED_KEY = "rollups/closed.json"
+MONTHS = 12
+"""Months shown in the summary (the last ones with data)."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DayFigures(NamedTuple):
+    """One component's closed day; stored as a JSON array in this order."""
+
+    observed: float
+    downtime: float
+    no_data: float
+    maintenance: float
+    outage: float
+    worst: str | None
+    p50_ms: float | None
+    p95_ms: float | None
+
+    def tally(self) -> Tally:
+        return Tally(observed=self.observed, downtime=self.downtime, no_data=self.no_data,
+                     maintenance=self.maintenance, outage=self.outage, worst=self.worst)
+
+
+class ClosedComponent(_Model):
+    days: list[DayFigures] = []
+    """One per day from `ClosedDays.first_day` to the day before `as_of`."""
+    segments: dict[str, list[tuple[float, float, ComponentStatus]]] = {}
+    """The measured segments (as in the daily rollup) of the days in `ClosedDays.partial_days`;
+    a day left out had no entry."""
+    yesterday_latency: dict[str, dict[str, int]] = {}
+    """The day before `as_of`: latency histograms by hour."""
+    latency: dict[str, dict[str, int]] = {}
+    """`7d`, `30d`, `90d`: the merged latency histogram of the closed days in that window."""
+    months: dict[str, MonthTally] = {}
+    """The closed days summed by month: the last MONTHS with data, and the month of `as_of`."""
+
+
+class ClosedDays(_Model):
+    format: Literal[1] = 1
+    as_of: date
+    """The day it was made for: every earlier day is closed."""
+    first_day: date
+    """The oldest day in the detail."""
+    partial_days: list[date]
+    """The closed days a window can begin in partway during `as_of`."""
+    fingerprint: str
+    """Of what the figures depend on besides the history: see `closed_fingerprint`."""
+    components: dict[str, ClosedComponent]
+
+
+def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDays:
+    """The closed days as of `today`, from a history folded as of `today`."""
+    if history.as_of != today.isoformat():
+        raise ValueError(f"the history is folded as of {history.as_of}, not {today}")
+    midnight = datetime.combine(today, time(), UTC)
+    first_day = today - timedelta(days=DETAIL_DAYS)
+    calendar = [first_day + timedelta(days=n) for n in range(DETAIL_DAYS)]
+    partial = partial_days(bundle, today)
+    yesterday = (today - timedelta(days=1)).isoformat()
+    weights = downtime_weights(bundle)
+    components = {}
+    for component in bundle.components:
+        declared = declared_segments(bundle, component.id, midnight)
+        months = {month: figures[component.id].model_copy()
+                  for month, figures in history.months.items() if component.id in figures}
+        closed = ClosedComponent(latency=history.closed_latency.get(component.id, {}), months=months)
+        for day in calendar:
+            name = day.isoformat()
+            entry = component_entry(history.days.get(name), component)
+            part = component_day_tally(component.check is not None, day, entry, declared=declared,
+                                       weights=weights, now=midnight)
+            closed.days.append(_figures(part, entry))
+            if entry is not None and day in partial:
+                closed.segments[name] = list(entry.segments)
+            if entry is not None and name == yesterday:
+                closed.yesterday_latency = dict(entry.latency)
+            if name in history.days:
+                # The month figures count the days the checker ran, and incidents on those days.
+                months.setdefault(name[:7], MonthTally()).add(part)
+        with_data = [m for m in sorted(months) if months[m].observed > 0][-MONTHS:]
+        closed.months = {m: months[m] for m in sorted({*with_data, today.isoformat()[:7]} & set(months))}
+        components[component.id] = closed
+    return ClosedDays(as_of=today, first_day=first_day, partial_days=sorted(partial),
+                      fingerprint=closed_fingerprint(bundle, today),
+                      components=components)
+
+
+def partial_days(bundle: Bundle, today: date) -> set[date]:
+    """The closed days in which some window (uptime, burn rate or objective) begins during `today`.
+
+    A window of length w ending at t in [midnight, next midnight) begins on the day of t - w.
+    """
+    lengths = {*WINDOW_SECONDS.values(), *BURN_WINDOWS.values(),
+               *(c.slo.window for c in bundle.components if c.slo is not None)}
+    midnight = day_start(today)
+    days = set()
+    for length in lengths:
+        for end in (midnight, midnight + DAY_SECONDS - 0.001):
+            start = datetime.fromtimestamp(end - length, UTC).date()
+            if start < today:
+                days.add(start)
+    return days
+
+
+def closed_fingerprint(bundle: Bundle, today: date) -> str:
+    """What the closed figures depend on besides the history: the components (and whether they
+    are checked), the incidents and maintenance before `today`, the downtime weights and the
+    windows. A change to any of them makes the closed days again."""
+    midnight = datetime.combine(today, time(), UTC)
+    facts = {
+        "components": [[c.id, c.check is not None, declared_segments(bundle, c.id, midnight)]
+                       for c in bundle.components],
+        "weights": downtime_weights(bundle),
+        "partial_days": sorted(day.isoformat() for day in partial_days(bundle, today)),
+    }
+    return hashlib.sha256(dump_json(facts)).hexdigest()[:32]
+
+
+def _figures(part: Tally, entry: ComponentDay | None) -> DayFigures:
+    return DayFigures(part.observed, part.downtime, part.no_data, part.maintenance, part.outage,
+                      part.worst, entry.p50_ms if entry else None, entry.p95_ms if entry else None)
