@@ -36,7 +36,7 @@ from checker.daily import (
 from checker.slo import BURN_WINDOWS
 from checker.store.base import dump_json
 from checker.summary import WINDOW_SECONDS
-from checker.uptime import Tally, declared_segments
+from checker.uptime import Tally, declared_segments, uptime_ratio
 
 CLOSED_KEY = "rollups/closed.json"
 MONTHS = 12
@@ -63,10 +63,27 @@ class DayFigures(NamedTuple):
         return Tally(observed=self.observed, downtime=self.downtime, no_data=self.no_data,
                      maintenance=self.maintenance, outage=self.outage, worst=self.worst)
 
+    @property
+    def uptime(self) -> float | None:
+        return uptime_ratio(self.observed, self.downtime)
+
+    @classmethod
+    def of(cls, part: Tally, entry: ComponentDay | None) -> DayFigures:
+        """The figures of a day's tally and its rollup entry (for the latency percentiles)."""
+        return cls(part.observed, part.downtime, part.no_data, part.maintenance, part.outage,
+                   part.worst, entry.p50_ms if entry else None, entry.p95_ms if entry else None)
+
+
+NO_DATA_DAY = DayFigures(0.0, 0.0, DAY_SECONDS, 0.0, 0.0, None, None, None)
+"""A day with nothing measured or declared."""
+
 
 class ClosedComponent(_Model):
+    quiet_days: int = 0
+    """Days from `ClosedDays.first_day` on with nothing measured or declared, left out of `days`
+    (a component, or a store, younger than the detail)."""
     days: list[DayFigures] = []
-    """One per day from `ClosedDays.first_day` to the day before `as_of`."""
+    """One per day from `ClosedDays.first_day` + `quiet_days` to the day before `as_of`."""
     segments: dict[str, list[tuple[float, float, ComponentStatus]]] = {}
     """The measured segments (as in the daily rollup) of the days in `ClosedDays.partial_days`;
     a day left out had no entry."""
@@ -110,9 +127,12 @@ def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDay
         for day in calendar:
             name = day.isoformat()
             entry = component_entry(history.days.get(name), component)
+            if name not in history.days and not declared:
+                closed.days.append(NO_DATA_DAY)  # the common case of a day before monitoring
+                continue
             part = component_day_tally(component.check is not None, day, entry, declared=declared,
                                        weights=weights, now=midnight)
-            closed.days.append(_figures(part, entry))
+            closed.days.append(DayFigures.of(part, entry))
             if entry is not None and day in partial:
                 closed.segments[name] = list(entry.segments)
             if entry is not None and name == yesterday:
@@ -120,6 +140,8 @@ def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDay
             if name in history.days:
                 # The month figures count the days the checker ran, and incidents on those days.
                 months.setdefault(name[:7], MonthTally()).add(part)
+        quiet = next((n for n, figures in enumerate(closed.days) if figures != NO_DATA_DAY), DETAIL_DAYS)
+        closed.quiet_days, closed.days = quiet, closed.days[quiet:]
         with_data = [m for m in sorted(months) if months[m].observed > 0][-MONTHS:]
         closed.months = {m: months[m] for m in sorted({*with_data, today.isoformat()[:7]} & set(months))}
         components[component.id] = closed
@@ -157,8 +179,3 @@ def closed_fingerprint(bundle: Bundle, today: date) -> str:
         "partial_days": sorted(day.isoformat() for day in partial_days(bundle, today)),
     }
     return hashlib.sha256(dump_json(facts)).hexdigest()[:32]
-
-
-def _figures(part: Tally, entry: ComponentDay | None) -> DayFigures:
-    return DayFigures(part.observed, part.downtime, part.no_data, part.maintenance, part.outage,
-                      part.worst, entry.p50_ms if entry else None, entry.p95_ms if entry else None)

@@ -15,9 +15,8 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from checker.bundle import Bundle, Component, ComponentStatus
-from checker.closed import MONTHS, ClosedComponent, ClosedDays, DayFigures, make_closed_days
+from checker.closed import MONTHS, NO_DATA_DAY, ClosedDays, DayFigures, make_closed_days
 from checker.daily import (
-    DAY_SECONDS,
     ComponentDay,
     DayRollup,
     History,
@@ -85,7 +84,11 @@ class _ComponentFigures:
         self.bundle = bundle
         self.component = component
         self.current = state.components.get(component.id)
-        self.closed = closed.components.get(component.id) or ClosedComponent()
+        if component.id not in closed.components:
+            raise ValueError(f"the closed days were made without component {component.id!r}")
+        self.closed = closed.components[component.id]
+        self.closed_days = [NO_DATA_DAY] * self.closed.quiet_days + self.closed.days
+        """One per day from `first_closed` to yesterday."""
         self.first_closed = closed.first_day
         self.partial_days = set(closed.partial_days)
         self.open_days = open_days
@@ -107,7 +110,7 @@ class _ComponentFigures:
     def closed_day(self, day: date) -> DayFigures | None:
         """A closed day's figures, when the day is in the detail."""
         index = (day - self.first_closed).days
-        return self.closed.days[index] if 0 <= index < len(self.closed.days) else None
+        return self.closed_days[index] if 0 <= index < len(self.closed_days) else None
 
     def entry(self, day: date) -> ComponentDay | None:
         """The measured day: an open day's rollup (with the open segment), or the stored segments
@@ -142,34 +145,54 @@ class _ComponentFigures:
         return result
 
     def window_tally(self, start: float, end: float) -> Tally:
+        """The tally of a window that ends today: its first day in part, its whole closed days
+        in one step, and today up to `end`."""
         total = Tally()
-        for day, base in _calendar(datetime.fromtimestamp(start, UTC).date(), self.today):
-            if base >= end:
-                break
-            if base >= start and base + DAY_SECONDS <= end:
-                total.add(self.day_tally(day))
-            else:
-                total.add(self.day_tally(day, start, end))
+        first = datetime.fromtimestamp(start, UTC).date()
+        day = first
+        if day_start(first) < start:
+            total.add(self.day_tally(first, start, end))
+            day = first + timedelta(days=1)
+        while day < min(self.first_closed, self.today):  # older than the detail: long objectives
+            total.add(self.day_tally(day))
+            day += timedelta(days=1)
+        if day < self.today:
+            observed, downtime, no_data = self.whole_days_from[(day - self.first_closed).days]
+            total.add(Tally(observed=observed, downtime=downtime, no_data=no_data))
+            day = self.today
+        if day == self.today:
+            total.add(self.day_tally(day, start, end))
         return total
+
+    @functools.cached_property
+    def whole_days_from(self) -> list[tuple[float, float, float]]:
+        """For each closed day in the detail: observed, downtime and no-data seconds from that day
+        to yesterday."""
+        sums = []
+        observed = downtime = no_data = 0.0
+        for figures in reversed(self.closed_days):
+            observed += figures.observed
+            downtime += figures.downtime
+            no_data += figures.no_data
+            sums.append((observed, downtime, no_data))
+        return sums[::-1]
 
     def summary(self) -> dict[str, Any]:
         """The component's summary as plain data (validated once, for the whole summary)."""
         now_s = self.now.timestamp()
         uptime = {w: _figure(self.window_tally(now_s - WINDOW_SECONDS[w], now_s)) for w in WINDOWS}
-        first_bar = self.today - timedelta(days=BAR_DAYS - 1)
-        bar_days = [first_bar + timedelta(days=i) for i in range(BAR_DAYS)]
-        bars = [self._bar(day) for day in bar_days]
         latency = {w: self._latency(w, now_s - WINDOW_SECONDS[w]) for w in WINDOWS}
-        daily = []
-        for day in bar_days:
-            closed = self.closed_day(day) if day < self.today else None
-            if closed is not None:
-                p50, p95 = closed.p50_ms, closed.p95_ms
-            elif day < self.today:
-                p50 = p95 = None
-            else:
-                p50, p95 = quantiles(self.day_counts(day), (0.5, 0.95))
-            daily.append({"date": _iso(day), "p50_ms": p50, "p95_ms": p95})
+        # The bars and daily percentiles of the closed days come as they are; today's are new.
+        first_bar = self.today - timedelta(days=BAR_DAYS - 1)
+        days = [(_iso(first_bar + timedelta(days=n)), figures)
+                for n, figures in enumerate(self.closed_days[-(BAR_DAYS - 1):])]
+        today = DayFigures.of(self.day_tally(self.today), None)
+        p50, p95 = quantiles(self.day_counts(self.today), (0.5, 0.95))
+        days.append((_iso(self.today), today._replace(p50_ms=p50, p95_ms=p95)))
+        bars = [{"date": name, "uptime": _ratio(figures.uptime), "no_data_seconds": _round(figures.no_data),
+                 "worst_status": figures.worst, "outage_seconds": _round(figures.outage)}
+                for name, figures in days]
+        daily = [{"date": name, "p50_ms": figures.p50_ms, "p95_ms": figures.p95_ms} for name, figures in days]
         current = self.current
         fresh = current is not None and (
             (self.now - current.evaluated_at).total_seconds() <= 2 * self.bundle.checker.interval
@@ -199,11 +222,6 @@ class _ComponentFigures:
             self._day_counts[day] = counts_of(entry.latency.values()) if entry else {}
         return self._day_counts[day]
 
-    def _bar(self, day: date) -> dict[str, Any]:
-        part = self.day_tally(day)
-        return {"date": _iso(day), "uptime": _ratio(part.uptime), "no_data_seconds": _round(part.no_data),
-                "worst_status": part.worst, "outage_seconds": _round(part.outage)}
-
     def _latency(self, window: str, start: float) -> dict[str, Any]:
         if window == "24h":
             # Today so far, and yesterday's hours from the same time of day on.
@@ -227,14 +245,6 @@ class _ComponentFigures:
                 totals.setdefault(name[:7], Tally()).add(self.day_tally(day))
         with_data = [m for m in sorted(totals) if totals[m].observed > 0][-MONTHS:]
         return {m: _figure(totals[m]) for m in with_data}
-
-
-@functools.lru_cache(maxsize=64)
-def _calendar(first: date, last: date) -> tuple[tuple[date, float], ...]:
-    """Days from `first` to `last` with their midnights; shared by every component's windows."""
-    count = (last - first).days + 1
-    return tuple((first + timedelta(days=i), day_start(first + timedelta(days=i)))
-                 for i in range(max(count, 0)))
 
 
 def _stamp(moment: datetime) -> str:

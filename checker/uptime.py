@@ -53,9 +53,14 @@ class Tally:
 
     @property
     def uptime(self) -> float | None:
-        if self.observed <= 0:
-            return None
-        return max(0.0, 1.0 - self.downtime / self.observed)
+        return uptime_ratio(self.observed, self.downtime)
+
+
+def uptime_ratio(observed: float, downtime: float) -> float | None:
+    """1 - downtime / observed; None when nothing was observed."""
+    if observed <= 0:
+        return None
+    return max(0.0, 1.0 - downtime / observed)
 
 
 def tally(
