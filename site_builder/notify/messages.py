@@ -9,6 +9,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from checker.bundle import Bundle, SiteSettings, stable_id
+from checker.durations import format_duration
 from checker.summary import Summary
 from site_builder.notify.events import NotificationEvent
 from site_builder.outputs.api import ApiRenderer
@@ -26,20 +27,22 @@ _HEADLINES = {
 
 
 def confirmation_email(
-    site: SiteSettings, from_address: str, to: str, confirm_url: str, now: datetime
+    site: SiteSettings, from_address: str, to: str, confirm_url: str, now: datetime,
+    *, expires_in: float,
 ) -> EmailMessage:
+    expiry = format_duration(expires_in)
     text = (
         f"Someone (hopefully you) asked to receive {site.name} status updates at this address.\n\n"
         f"Confirm the subscription:\n{confirm_url}\n\n"
         "If it was not you, ignore this message: nothing is sent until the link is opened, and "
-        "it expires in 7 days.\n"
+        f"it expires in {expiry}.\n"
     )
     body = (
         f"<p>Someone (hopefully you) asked to receive {html.escape(site.name)} status updates "
         "at this address.</p>"
         f'<p><a href="{html.escape(confirm_url)}">Confirm the subscription</a></p>'
         "<p>If it was not you, ignore this message: nothing is sent until the link is opened, "
-        "and it expires in 7 days.</p>"
+        f"and it expires in {expiry}.</p>"
     )
     mail = _envelope(from_address, to, f"[{site.name}] Confirm your subscription", now)
     mail.set_content(text)

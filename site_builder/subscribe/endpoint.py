@@ -157,7 +157,7 @@ class _Context:
         token = tokens.make_token(self.secret, tokens.CONFIRM, sid, self.now)
         url = f"{self.base}/confirm?token={quote(token)}"
         message = confirmation_email(self.bundle.site, self.settings.email.from_address, address,
-                                     url, self.now)
+                                     url, self.now, expires_in=self.settings.confirm_within)
         try:
             self._mailer().send(message)
         except DeliveryError as error:

@@ -150,6 +150,16 @@ def test_confirm_link_expires_after_a_week(site):
     assert b"This link has expired; subscribe again to get a new one." in late.body
 
 
+def test_the_confirmation_email_gives_the_configured_expiry(site):
+    site.settings = SETTINGS.model_copy(update={"confirm_within": 2 * 86400.0})
+    site.subscribe(email="ada@example.com")
+    (mail,) = site.mails()
+    assert "it expires in 2 d." in mail.get_body(preferencelist=("plain",)).get_content()
+    path, query = link_in(mail, "/confirm")
+    late = site.call("GET", path, query=query, now=NOW + timedelta(days=2, minutes=1))
+    assert late.status == 400
+
+
 def test_forged_and_cross_purpose_tokens_are_refused(site):
     site.subscribe(email="ada@example.com")
     _, query = link_in(site.mails()[0], "/confirm")
