@@ -3,7 +3,10 @@
 The endpoints answer after 50 ms; 5% answer 500 and 2% hang past the 2 s timeout. They are served
 by a separate process, and each measured run is a fresh checker process, so the wall time and peak
 RSS printed are the checker's alone. The run is the one `statusgen check` performs (run_checks
-with a folder store: probes, run object, state, rollup, summary). Prints each run and the medians.
+with a folder store: probes, run object, state, rollup, closed days, summary), on an empty store;
+bench/rollup_scale.py measures the store update with a long history. Prints each run and the
+medians. The checker runs with `checker.concurrency: 1000` (BENCH_CONCURRENCY to change it), so
+that the hanging endpoints do not hold up the others.
 
     python bench/checker_fleet.py [--runs 5] [--endpoints 1000]
 """

@@ -5,12 +5,12 @@ synthesised — a few status segments and hourly latency histograms per componen
 folded into the history by the checker's own code, which also makes `rollups/closed.json`), then
 times `record_run` (state, the day's rollup, summary) for a run at 12:00 with 720 runs already in
 the day. A run reads the closed days' figures and today's rollup, never the history, so the time
-is the same for 92 and 365 days; below 92 days it is a little lower only because the 90-day
-window has less in it (null bars and no histograms to merge). Also times the first run of a day,
-which folds yesterday into the history and makes the closed days again, and the summary alone
-for 100 components with 90 days of data. Prints medians.
+stops growing once the 90-day window and the 12 months of monthly figures are full; before that
+it is lower only because they have less in them (null bars, no histograms to merge). Also times
+the first run of a day, which folds yesterday into the history and makes the closed days again,
+and the summary alone for 100 components with 90 days of data. Prints medians.
 
-    python bench/rollup_scale.py [--repeat 7]
+    python bench/rollup_scale.py [--repeat 7] [--days 1 30 92 120 365]
 """
 
 from __future__ import annotations
@@ -156,8 +156,10 @@ def time_summary(repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--days", type=int, nargs="+", default=[1, 30, 92, 120, 365],
+                        help="lengths of history to time a run with")
     args = parser.parse_args()
-    for days in (1, 30, 92, 120, 365):
+    for days in args.days:
         median = time_record_run(days, args.repeat)
         print(f"per-run store update, {COMPONENTS} components, {days:>3} days of history: "
               f"median {median * 1000:.0f} ms over {args.repeat} runs")
