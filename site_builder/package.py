@@ -179,13 +179,14 @@ def _check_size(target: Path) -> None:
 
 def _write_zip(source: Path, out: Path) -> None:
     partial = out.with_name(out.name + ".partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    with zipfile.ZipFile(partial, "w") as archive:
         for path in sorted(p for p in source.rglob("*") if p.is_file()):
             if "__pycache__" in path.parts or path.suffix == ".pyc":
                 continue
             info = zipfile.ZipInfo(path.relative_to(source).as_posix(), date_time=_ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
             # Regular file, readable by the runtime's user (Lambda runs code as another user).
             info.external_attr = (0o100644 << 16)
-            archive.writestr(info, path.read_bytes())
+            # With a ZipInfo of our own, the archive's default level would not apply: say it here.
+            archive.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED,
+                             compresslevel=9)
     partial.replace(out)
