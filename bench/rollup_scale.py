@@ -11,11 +11,13 @@ the first run of a day, which folds yesterday into the history and makes the clo
 and the summary alone for 100 components with 90 days of data. Prints medians.
 
     python bench/rollup_scale.py [--repeat 7] [--days 1 30 92 120 365]
+    BENCH_COMPONENTS=1000 python bench/rollup_scale.py --days 92   # a large fleet (slow to set up)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import statistics
@@ -40,7 +42,7 @@ from checker.state import STATE_KEY, ComponentState, State
 from checker.store import LocalStore
 from checker.summary_build import summary_bytes
 
-COMPONENTS = 100
+COMPONENTS = int(os.environ.get("BENCH_COMPONENTS", "100"))
 TODAY = date(2026, 11, 20)
 NOON = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
