@@ -34,6 +34,7 @@ from checker.summary import Summary
 from site_builder.notify.config import SubscribersSettings, subscribers_settings
 from site_builder.notify.events import NotificationEvent, notification_events
 from site_builder.notify.messages import update_email, webhook_payload
+from site_builder.notify.webhook_target import Resolver, system_resolver, webhook_target
 from site_builder.subscribe import endpoint as subscribe_endpoint  # the module: an import cycle
 from site_builder.subscribe import records, tokens
 from site_builder.subscribe.records import Subscriber
@@ -82,13 +83,15 @@ def notify_subscribers(
     env: Mapping[str, str] | None = None,
     mailer: Mailer | None = None,
     transport: httpx.BaseTransport | None = None,
+    resolve: Resolver = system_resolver,
     ses_client: Any = None,
     workers: int = 8,
 ) -> NotifyReport:
     """Send what is new in `bundle` since the ledger was last written; see the module docs.
 
     `settings` default to the bundle's `subscribers`; `summary` (the checker's) makes the page
-    status in webhooks include measured outages; `mailer` replaces the configured email backend.
+    status in webhooks include measured outages; `mailer` replaces the configured email backend;
+    `resolve` looks up webhook host names (see webhook_target).
     """
     if settings is None:
         settings = subscribers_settings(bundle.subscribers)
@@ -126,7 +129,7 @@ def notify_subscribers(
                       follow_redirects=False) as http:
         for event in fresh:
             job = _EventJob(bundle, summary, store, settings, event, now, secret, base,
-                            the_mailer, http)
+                            the_mailer, http, resolve)
             recipients = _recipients(store, event, subscribers, now)
             with ThreadPoolExecutor(max_workers=max(1, min(workers, len(recipients) or 1))) as pool:
                 outcomes = list(pool.map(job.deliver, recipients))
@@ -197,6 +200,7 @@ class _EventJob:
     base: str
     mailer: Mailer
     http: httpx.Client
+    resolve: Resolver
 
     def deliver(self, subscriber_id: str) -> Outcome:
         """Claim, send and record one recipient's message; never raises for a delivery error."""
@@ -243,9 +247,11 @@ class _EventJob:
             ))
             return
         payload = {**self.webhook_body, "meta": {**self.webhook_body["meta"], "unsubscribe": link}}
+        target = webhook_target(subscriber.address, allow_private=self.settings.allow_private_webhooks,
+                                resolve=self.resolve)
         try:
-            response = self.http.post(subscriber.address, json=payload,
-                                      headers={"User-Agent": "statusgen-webhook"})
+            response = self.http.post(target.url, json=payload, extensions=target.extensions,
+                                      headers={"User-Agent": "statusgen-webhook", **target.headers})
         except httpx.HTTPError as error:
             raise DeliveryError(f"webhook: no answer: {type(error).__name__}") from error
         if not response.is_success:

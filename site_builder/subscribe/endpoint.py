@@ -8,7 +8,6 @@ GET never unsubscribes: mail scanners open links, and must not unsubscribe anybo
 from __future__ import annotations
 
 import html
-import ipaddress
 import json
 import logging
 import os
@@ -35,6 +34,7 @@ from checker.store import Store
 from site_builder.http_types import Request, Response
 from site_builder.notify.config import SubscribersSettings, subscribers_settings
 from site_builder.notify.messages import confirmation_email
+from site_builder.notify.webhook_target import is_private_host
 from site_builder.subscribe import limits, records, tokens
 from site_builder.subscribe.records import Subscriber
 
@@ -216,7 +216,7 @@ class _Context:
         if parsed.scheme not in ("http", "https") or not parsed.host or parsed.userinfo:
             raise RequestRejected("Enter a valid webhook URL, such as https://example.com/hook.")
         if not self.settings.allow_private_webhooks and (
-            parsed.scheme != "https" or _is_private_host(parsed.host)
+            parsed.scheme != "https" or is_private_host(parsed.host)
         ):
             raise RequestRejected("The webhook must be a public https:// URL.")
         return str(parsed)
@@ -252,16 +252,6 @@ def local_handler(
 def unsubscribe_url(base: str, secret: str, subscriber_id: str, now: datetime) -> str:
     token = tokens.make_token(secret, tokens.UNSUBSCRIBE, subscriber_id, now)
     return f"{base}/unsubscribe?token={quote(token)}"
-
-
-def _is_private_host(host: str) -> bool:
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return not address.is_global
 
 
 def _wants_json(request: Request) -> bool:

@@ -10,12 +10,15 @@ from urllib.parse import urlencode, urlsplit
 
 import boto3
 import httpx
+import pytest
 from moto import mock_aws
 
 from checker.alerting.mail import MailSettings
+from checker.errors import DeliveryError
 from checker.store import LocalStore
 from site_builder.notify import SubscribersSettings, notify_subscribers
 from site_builder.notify.events import notification_events
+from site_builder.notify.webhook_target import webhook_target
 from site_builder.subscribe import Request, handle_subscribe_request, records, tokens
 from site_builder.subscribe.records import Subscriber
 
@@ -329,3 +332,50 @@ def test_unwritable_outbox_is_a_failed_delivery_not_a_crash(make_bundle, make_in
                                         status="active", created_at=NOW, confirmed_at=NOW))
     report = flow.publish(make_bundle([api_incident(make_incident, FIRST)]), NOW + timedelta(minutes=6))
     assert (report.sent, report.failed) == (0, 1)
+
+
+def webhook_subscriber(flow: Flow, url: str) -> None:
+    """A webhook accepted earlier (when its name resolved to a public address)."""
+    records.save(flow.store, Subscriber(id="hook", kind="webhook", address=url, status="active",
+                                        created_at=NOW - timedelta(days=1)))
+
+
+def test_a_webhook_name_that_now_points_inside_gets_nothing(make_bundle, make_incident, tmp_path,
+                                                            receiver):
+    looked_up = []
+
+    def resolve(host: str, port: int) -> list[str]:
+        looked_up.append((host, port))
+        return ["127.0.0.1"]  # the name was re-pointed at the checker's own network
+
+    port = urlsplit(receiver.url).port
+    flow = Flow(LocalStore(tmp_path / "store"), make_bundle(),
+                settings().model_copy(update={"allow_private_webhooks": False}), resolve=resolve)
+    webhook_subscriber(flow, f"https://hooks.example.test:{port}/hook")
+    report = flow.publish(make_bundle([api_incident(make_incident, FIRST)]), NOW + timedelta(minutes=6))
+    assert report.sent == 0 and report.failed >= 1
+    assert looked_up and looked_up[0] == ("hooks.example.test", port)
+    assert receiver.requests == []
+
+
+def test_a_webhook_goes_to_the_address_that_was_checked(make_bundle, make_incident, tmp_path,
+                                                       receiver):
+    port = urlsplit(receiver.url).port
+    flow = Flow(LocalStore(tmp_path / "store"), make_bundle(), settings(),
+                resolve=lambda host, port: ["127.0.0.1"])
+    webhook_subscriber(flow, f"http://hooks.example.test:{port}/hook")
+    report = flow.publish(make_bundle([api_incident(make_incident, FIRST)]), NOW + timedelta(minutes=6))
+    assert report.failed == 0 and report.sent >= 1
+    assert {r.path for r in receiver.requests} == {"/hook"}
+    assert all(r.headers["Host"] == f"hooks.example.test:{port}" for r in receiver.requests)
+
+
+def test_an_https_webhook_keeps_its_name_for_tls_and_refuses_mixed_answers():
+    public = webhook_target("https://hooks.example.com/h", allow_private=False,
+                            resolve=lambda host, port: ["93.184.216.34"])
+    assert str(public.url) == "https://93.184.216.34/h"
+    assert public.headers == {"Host": "hooks.example.com"}
+    assert public.extensions == {"sni_hostname": "hooks.example.com"}  # SNI and certificate check
+    with pytest.raises(DeliveryError, match="not public"):
+        webhook_target("https://hooks.example.com/h", allow_private=False,
+                       resolve=lambda host, port: ["93.184.216.34", "169.254.169.254"])
