@@ -17,6 +17,8 @@ import contextlib
 import json
 from datetime import date, datetime, timedelta
 
+from pydantic import ValidationError
+
 from checker.bundle import Bundle, utc_now
 from checker.closed import CLOSED_KEY, ClosedDays, closed_fingerprint, make_closed_days
 from checker.daily import (
@@ -30,7 +32,7 @@ from checker.daily import (
 from checker.errors import PreconditionFailed, StoreError
 from checker.results import Run
 from checker.state import STATE_KEY, RunEffects, State, apply_run, touched_days
-from checker.store import LocalStore, Store
+from checker.store import LocalStore, Store, StoredObject
 from checker.store.base import dump_json
 from checker.summary import SUMMARY_KEY, Summary
 from checker.summary_build import summary_as_of, summary_bytes
@@ -74,8 +76,7 @@ def _closed_days(bundle: Bundle, store: Store, state: State, today: date) -> tup
     """The closed days as of `today`: as stored while they are current, else (once a day, or
     when the incidents or settings changed) the finished days are folded into the history and
     the closed days made again from it."""
-    stored = store.get(CLOSED_KEY)
-    kept = ClosedDays.model_validate_json(stored.data) if stored else None
+    kept = _closed_or_none(store.get(CLOSED_KEY))
     finished = [d for d in state.open_days if d < today.isoformat()]
     if (kept is not None and not finished and kept.as_of == today
             and kept.fingerprint == closed_fingerprint(bundle, today)):
@@ -101,6 +102,17 @@ def _closed_days(bundle: Bundle, store: Store, state: State, today: date) -> tup
         return current.model_dump(mode="json")
 
     return closed, _state(store.update_json(STATE_KEY, drop_finished, attempts=ATTEMPTS))
+
+
+def _closed_or_none(stored: StoredObject | None) -> ClosedDays | None:
+    """The stored closed days; None when missing or unreadable (an older format, a damaged
+    write): they are a cache of the history, made again in that case."""
+    if stored is None:
+        return None
+    try:
+        return ClosedDays.model_validate_json(stored.data)
+    except ValidationError:
+        return None
 
 
 def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tuple[History, str]:

@@ -118,3 +118,15 @@ def test_closed_days_from_an_older_history_do_not_stay(tmp_path: Path) -> None:
     assert store.get_json(CLOSED_KEY) == make_closed_days(bundle, history, midnight.date()).model_dump(mode="json")
     last_hour = ClosedDays.model_validate(store.get_json(CLOSED_KEY)).components["api"].yesterday_latency["23"]
     assert sum(last_hour.values()) == 7  # six runs in the day's last half hour, and the late one
+
+
+def test_an_unreadable_closed_days_file_is_made_again(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    bundle = make_bundle(CHECKED, checker={"interval": 3600})
+    record(bundle, store, START + timedelta(hours=1), "first")
+    for hour, damaged in enumerate((b'{"format": 1, "from": "an older version"}', b"\x00not json"), 2):
+        store.put(CLOSED_KEY, damaged)
+        record(bundle, store, START + timedelta(hours=hour), f"h{hour}")
+        history = History.model_validate(store.get_json(HISTORY_KEY))
+        assert store.get_json(CLOSED_KEY) == make_closed_days(bundle, history, START.date()).model_dump(mode="json")
+    assert Summary.model_validate(store.get_json(SUMMARY_KEY)).components[0].status == "operational"
