@@ -44,25 +44,27 @@ ATTEMPTS = 40
 
 def record_run(bundle: Bundle, store: Store, run: Run, *, now: datetime) -> tuple[RunEffects, State]:
     """Apply a stored run to every derived file and return its effects and the new state."""
-    captured: list[RunEffects] = []
+    # The models each change made; the last one is what was stored (update_json retries a change
+    # on conflict and stops after the write that succeeds).
+    captured: list[tuple[State, RunEffects]] = []
 
     def change_state(data: object) -> object:
-        state = _state(data)
-        state, effects = apply_run(state, run, bundle)
-        captured.append(effects)
+        state, effects = apply_run(_state(data), run, bundle)
+        captured.append((state, effects))
         return state.model_dump(mode="json")
 
-    state = _state(store.update_json(STATE_KEY, change_state, attempts=ATTEMPTS))
-    effects = captured[-1]
+    store.update_json(STATE_KEY, change_state, attempts=ATTEMPTS)
+    state, effects = captured[-1]
     days: dict[str, DayRollup] = {}
     for name in touched_days(effects):
-        def change_day(data: object, name: str = name) -> object:
-            day = _day(data, name)
-            return apply_effects_to_day(day, effects).model_dump(mode="json")
+        changed: list[DayRollup] = []
 
-        days[name] = DayRollup.model_validate(
-            store.update_json(day_key(name), change_day, attempts=ATTEMPTS)
-        )
+        def change_day(data: object, name: str = name, changed: list[DayRollup] = changed) -> object:
+            changed.append(apply_effects_to_day(_day(data, name), effects))
+            return changed[-1].model_dump(mode="json")
+
+        store.update_json(day_key(name), change_day, attempts=ATTEMPTS)
+        days[name] = changed[-1]
     today = now.date()
     closed, state = _closed_days(bundle, store, state, today)
     state = _prune_once_a_day(bundle, store, state, today)

@@ -119,7 +119,8 @@ class _ComponentFigures:
             if day >= self.first_closed and day not in self.partial_days:
                 raise ValueError(f"{day} is closed and not among the days a window can begin in")
             segments = self.closed.segments.get(_iso(day))
-            return None if segments is None else ComponentDay(segments=segments)
+            # Already validated with the closed days: no need to check them again.
+            return None if segments is None else ComponentDay.model_construct(segments=segments)
         rollup = self.open_days.get(_iso(day))
         entry = component_entry(None if rollup is None else rollup.components, self.component)
         if self.open_segment is not None and day == self.today:
