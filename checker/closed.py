@@ -121,9 +121,10 @@ def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDay
     components = {}
     for component in bundle.components:
         declared = declared_segments(bundle, component.id, midnight)
-        months = {month: figures[component.id].model_copy()
+        # Summed as plain tallies (adding to the models field by field is slow for a large fleet).
+        months = {month: figures[component.id].tally()
                   for month, figures in history.months.items() if component.id in figures}
-        closed = ClosedComponent(latency=history.closed_latency.get(component.id, {}), months=months)
+        closed = ClosedComponent(latency=history.closed_latency.get(component.id, {}))
         for day in calendar:
             name = day.isoformat()
             entry = component_entry(history.days.get(name), component)
@@ -139,11 +140,12 @@ def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDay
                 closed.yesterday_latency = dict(entry.latency)
             if name in history.days:
                 # The month figures count the days the checker ran, and incidents on those days.
-                months.setdefault(name[:7], MonthTally()).add(part)
+                months.setdefault(name[:7], Tally()).add(part)
         quiet = next((n for n, figures in enumerate(closed.days) if figures != NO_DATA_DAY), DETAIL_DAYS)
         closed.quiet_days, closed.days = quiet, closed.days[quiet:]
         with_data = [m for m in sorted(months) if months[m].observed > 0][-MONTHS:]
-        closed.months = {m: months[m] for m in sorted({*with_data, today.isoformat()[:7]} & set(months))}
+        closed.months = {m: MonthTally.of(months[m])
+                         for m in sorted({*with_data, today.isoformat()[:7]} & set(months))}
         components[component.id] = closed
     return ClosedDays(as_of=today, first_day=first_day, partial_days=sorted(partial),
                       fingerprint=closed_fingerprint(bundle, today),

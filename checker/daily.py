@@ -82,6 +82,11 @@ class MonthTally(_Model):
         return Tally(observed=self.observed, downtime=self.downtime, no_data=self.no_data,
                      maintenance=self.maintenance, outage=self.outage)
 
+    @classmethod
+    def of(cls, part: Tally) -> MonthTally:
+        return cls(observed=part.observed, downtime=part.downtime, no_data=part.no_data,
+                   maintenance=part.maintenance, outage=part.outage)
+
 
 class History(_Model):
     format: Literal[1] = 1
@@ -224,14 +229,18 @@ CLOSED_WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
 def _refresh_latency(history: History, today: date) -> None:
     """Daily percentiles of closed days, and their merged histograms per window (see History)."""
     closed: dict[str, dict[str, dict[int, int]]] = {}
+    running: dict[str, dict[int, int]] = {}
+    ends = {days: window for window, days in CLOSED_WINDOWS.items()}
     for back in range(1, max(CLOSED_WINDOWS.values()) + 1):
         components = history.days.get((today - timedelta(days=back)).isoformat())
         for component_id, entry in (components or {}).items():
             counts = counts_of(entry.latency.values())
-            entry.p50_ms, entry.p95_ms = quantiles(counts, (0.5, 0.95))
-            for window, days in CLOSED_WINDOWS.items():
-                if back <= days:
-                    add_counts(closed.setdefault(component_id, {}).setdefault(window, {}), counts)
+            if entry.p50_ms is None and counts:  # kept from an earlier day otherwise
+                entry.p50_ms, entry.p95_ms = quantiles(counts, (0.5, 0.95))
+            add_counts(running.setdefault(component_id, {}), counts)
+        if back in ends:  # the windows nest: 7 days, then 30, then 90
+            for component_id, total in running.items():
+                closed.setdefault(component_id, {})[ends[back]] = dict(total)
     history.as_of = today.isoformat()
     history.closed_latency = {
         component_id: {w: {str(k): counts[k] for k in sorted(counts)} for w, counts in windows.items()}

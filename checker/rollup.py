@@ -92,7 +92,7 @@ def _closed_days(bundle: Bundle, store: Store, state: State, today: date) -> tup
         latest = store.get(HISTORY_KEY)
         if latest is None or latest.etag == etag:
             break
-        history, etag = _history(latest.json()), latest.etag
+        history, etag = History.model_validate_json(latest.data), latest.etag
         if history.as_of != today.isoformat():
             break  # folded for another day: the runs of that day make their own
     if not finished:
@@ -122,7 +122,7 @@ def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tu
     its version tag."""
     for _ in range(ATTEMPTS):
         current = store.get(HISTORY_KEY)
-        history = _history(None if current is None else current.json())
+        history = History() if current is None else History.model_validate_json(current.data)
         fold_open_days(state.model_copy(update={"open_days": list(state.open_days)}), history,
                        lambda name: _day_or_none(store.get_json(day_key(name)), name),
                        today=today, bundle=bundle)
@@ -243,10 +243,6 @@ def _run_day(key: str) -> str:
 
 def _state(data: object) -> State:
     return State() if data is None else State.model_validate(data)
-
-
-def _history(data: object) -> History:
-    return History() if data is None else History.model_validate(data)
 
 
 def _day(data: object, name: str) -> DayRollup:
