@@ -105,7 +105,6 @@ class _ComponentFigures:
             if end > start:
                 self.open_segment = (start, end, self.current.status)
         self._day_tallies: dict[date, Tally] = {}
-        self._day_counts: dict[date, dict[int, int]] = {}
 
     def closed_day(self, day: date) -> DayFigures | None:
         """A closed day's figures, when the day is in the detail."""
@@ -113,19 +112,23 @@ class _ComponentFigures:
         return self.closed_days[index] if 0 <= index < len(self.closed_days) else None
 
     def entry(self, day: date) -> ComponentDay | None:
-        """The measured day: an open day's rollup (with the open segment), or the stored segments
-        of a closed day a window begins in."""
-        if day < self.today:
-            if day >= self.first_closed and day not in self.partial_days:
-                raise ValueError(f"{day} is closed and not among the days a window can begin in")
-            segments = self.closed.segments.get(_iso(day))
-            # Already validated with the closed days: no need to check them again.
-            return None if segments is None else ComponentDay.model_construct(segments=segments)
-        rollup = self.open_days.get(_iso(day))
+        """The measured day: today's rollup (with the open segment), or the stored segments of a
+        closed day a window begins in."""
+        if day >= self.today:
+            return self.today_entry
+        if day >= self.first_closed and day not in self.partial_days:
+            raise ValueError(f"{day} is closed and not among the days a window can begin in")
+        segments = self.closed.segments.get(_iso(day))
+        # Already validated with the closed days: no need to check them again.
+        return None if segments is None else ComponentDay.model_construct(segments=segments)
+
+    @functools.cached_property
+    def today_entry(self) -> ComponentDay | None:
+        rollup = self.open_days.get(_iso(self.today))
         entry = component_entry(None if rollup is None else rollup.components, self.component)
-        if self.open_segment is not None and day == self.today:
+        if self.open_segment is not None:
             entry = (entry or ComponentDay()).model_copy()
-            base = day_start(day)
+            base = day_start(self.today)
             start, end, status = self.open_segment
             entry.segments = [*entry.segments, (start - base, end - base, status)]
         return entry
@@ -188,7 +191,7 @@ class _ComponentFigures:
         days = [(_iso(first_bar + timedelta(days=n)), figures)
                 for n, figures in enumerate(self.closed_days[-(BAR_DAYS - 1):])]
         today = DayFigures.of(self.day_tally(self.today), None)
-        p50, p95 = quantiles(self.day_counts(self.today), (0.5, 0.95))
+        p50, p95 = quantiles(self.today_counts, (0.5, 0.95))
         days.append((_iso(self.today), today._replace(p50_ms=p50, p95_ms=p95)))
         bars = [{"date": name, "uptime": _ratio(figures.uptime), "no_data_seconds": _round(figures.no_data),
                  "worst_status": figures.worst, "outage_seconds": _round(figures.outage)}
@@ -216,17 +219,16 @@ class _ComponentFigures:
             "slo": None if slo is None else to_jsonable_python(slo),
         }
 
-    def day_counts(self, day: date) -> dict[int, int]:
-        """An open day's merged latency histogram as {bucket: count}, computed once per day."""
-        if day not in self._day_counts:
-            entry = self.entry(day)
-            self._day_counts[day] = counts_of(entry.latency.values()) if entry else {}
-        return self._day_counts[day]
+    @functools.cached_property
+    def today_counts(self) -> dict[int, int]:
+        """Today's merged latency histogram as {bucket: count}."""
+        entry = self.today_entry
+        return counts_of(entry.latency.values()) if entry else {}
 
     def _latency(self, window: str, start: float) -> dict[str, Any]:
         if window == "24h":
             # Today so far, and yesterday's hours from the same time of day on.
-            total = dict(self.day_counts(self.today))
+            total = dict(self.today_counts)
             base = day_start(self.today - timedelta(days=1))
             hours = {f"{h:02d}" for h in range(24) if base + (h + 1) * 3600 > start}
             add_counts(total, counts_of(histogram for key, histogram in self.closed.yesterday_latency.items()
@@ -234,16 +236,13 @@ class _ComponentFigures:
         else:
             # The closed days of the window were merged once when the day began; add today's.
             total = {int(k): v for k, v in self.closed.latency.get(window, {}).items()}
-            add_counts(total, self.day_counts(self.today))
+            add_counts(total, self.today_counts)
         p50, p95, p99 = quantiles(total, (0.5, 0.95, 0.99))
         return {"p50_ms": p50, "p95_ms": p95, "p99_ms": p99, "samples": sum(total.values())}
 
     def _monthly(self) -> dict[str, dict[str, Any]]:
         totals = {month: figures.tally() for month, figures in self.closed.months.items()}
-        for name in sorted({*self.open_days, self.today.isoformat()}):
-            day = date.fromisoformat(name)
-            if day <= self.today:
-                totals.setdefault(name[:7], Tally()).add(self.day_tally(day))
+        totals.setdefault(self.today.isoformat()[:7], Tally()).add(self.day_tally(self.today))
         with_data = [m for m in sorted(totals) if totals[m].observed > 0][-MONTHS:]
         return {m: _figure(totals[m]) for m in with_data}
 
