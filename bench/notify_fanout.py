@@ -56,7 +56,9 @@ def one_round(count: int, folder: Path) -> tuple[float, float, float]:
         address = f"user{i}@example.com"
         records.save(store, Subscriber(id=tokens.subscriber_id(SECRET, "email", address),
                                        kind="email", address=address, status="active",
-                                       created_at=NOW, confirmed_at=NOW))
+                                       # confirmed before the update: they are told of it
+                                       created_at=NOW - timedelta(hours=1),
+                                       confirmed_at=NOW - timedelta(hours=1)))
     settings = SubscribersSettings(token_secret=SECRET,
                                    email=MailSettings(outbox=str(folder / "outbox")))
     site = bundle()

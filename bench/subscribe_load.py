@@ -3,6 +3,7 @@ process with many requests in flight.
 
     python bench/subscribe_load.py                       # 2,000 requests, 200 concurrent, 3 rounds
     python bench/subscribe_load.py --requests 5000 --concurrency 400 --repeat 5
+    python bench/subscribe_load.py --timing 300          # known vs new addresses, one at a time
 
 Each round starts from an empty folder store and an outbox mailer, with the default rate limits.
 One in ten requests repeats an address already sent, so de-duplication is exercised. Requests
@@ -11,6 +12,12 @@ bench's server reads, as a Function URL hands over each visitor's own address). 
 over the rounds: throughput (requests/s), p50 and p99 latency, and the answers by status; then
 checks that every accepted address is stored exactly once and got one confirmation mail per
 accepted request (exit status 1 if not).
+
+`--timing N` measures instead whether the time of an answer tells a subscribed address from a
+new one: N addresses are made active subscribers, then N requests for them and N for new
+addresses are sent one at a time, interleaved, each from its own IP. It prints both medians and
+how often one request is classified right by the best threshold between them (50% is a coin
+toss: nothing learned); exit status 1 when that is above 60%.
 """
 
 from __future__ import annotations
@@ -83,7 +90,7 @@ def client_main(url: str, count: int, concurrency: int) -> None:
 # --- the server (this process) ---------------------------------------------------------------------
 
 
-def serve(folder: Path) -> tuple[ThreadingHTTPServer, Any]:
+def serve(folder: Path, *, nodelay: bool = False) -> tuple[ThreadingHTTPServer, Any]:
     from checker.alerting.mail import MailSettings, OutboxMailer
     from checker.store import LocalStore
     from site_builder.content import compile_bundle
@@ -98,6 +105,9 @@ def serve(folder: Path) -> tuple[ThreadingHTTPServer, Any]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle's algorithm the second one waits for
+        # the client's delayed ACK (40 ms), which would hide any difference the timing run looks for.
+        disable_nagle_algorithm = nodelay
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -169,13 +179,79 @@ def one_round(count: int, concurrency: int) -> dict[str, Any]:
         }
 
 
+def timing_round(count: int) -> dict[str, Any]:
+    """Answer times of subscribe requests for active subscribers and for new addresses."""
+    import httpx
+
+    from site_builder.subscribe import records, tokens
+    from site_builder.subscribe.records import Subscriber
+
+    now = datetime.now(UTC)
+    with tempfile.TemporaryDirectory() as temporary:
+        server, store = serve(Path(temporary), nodelay=True)
+        url = f"http://127.0.0.1:{server.server_address[1]}/subscribe"
+        known = [f"known{n}@bench.example.org" for n in range(count)]
+        for address in known:
+            records.save(store, Subscriber(id=tokens.subscriber_id(SECRET, "email", address), kind="email",
+                                           address=address, status="active", created_at=now, confirmed_at=now))
+        times: dict[str, list[float]] = {"known": [], "new": []}
+        try:
+            with httpx.Client(timeout=30) as client:
+                for n in range(-20, count):  # the first 20 pairs warm up and are not counted
+                    for kind in ("known", "new") if n % 2 else ("new", "known"):
+                        address = known[n] if kind == "known" and n >= 0 else f"{kind}{n}x@bench.example.org"
+                        started = time.perf_counter()
+                        answer = client.post(url, content=urlencode({"email": address}), headers={
+                            "content-type": "application/x-www-form-urlencoded",
+                            SOURCE_HEADER: f"198.19.{(2 * n + len(kind)) % 250}.{n % 250 + 1}"})
+                        elapsed = time.perf_counter() - started
+                        if answer.status_code != 202:
+                            raise SystemExit(f"unexpected answer {answer.status_code} for a {kind} address")
+                        if n >= 0:
+                            times[kind].append(elapsed)
+        finally:
+            server.shutdown()
+            server.server_close()
+    return times
+
+
+def best_threshold_accuracy(known: list[float], new: list[float]) -> float:
+    """The share of single requests classified right by the best cut between the two samples."""
+    labelled = sorted([(t, 0) for t in known] + [(t, 1) for t in new])
+    total, best = len(labelled), 0.5
+    below_new = below_known = 0
+    for _, label in labelled:  # the cut after each sample: "known" below it, or "new" below it
+        below_new += label
+        below_known += 1 - label
+        right = below_known + (len(new) - below_new)
+        best = max(best, right / total, 1 - right / total)
+    return best
+
+
+def timing_main(count: int) -> None:
+    times = timing_round(count)
+    known, new = statistics.median(times["known"]) * 1000, statistics.median(times["new"]) * 1000
+    accuracy = best_threshold_accuracy(times["known"], times["new"])
+    print(f"subscribe answer time, {count} requests each, one at a time:")
+    print(f"  active subscriber  median {known:6.2f} ms")
+    print(f"  new address        median {new:6.2f} ms")
+    print(f"  one request classified right {accuracy:.0%} of the time by the best threshold (50% = chance)")
+    if accuracy > 0.6:
+        print("TIMING TELLS SUBSCRIBERS APART")
+        sys.exit(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--timing", type=int, metavar="N", help="compare known and new addresses instead")
     parser.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.timing:
+        timing_main(args.timing)
+        return
     if args.client:
         client_main(args.client, args.requests, args.concurrency)
         return

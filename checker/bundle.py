@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from checker.durations import parse_duration
+from checker.header_text import HeaderText
 
 ComponentStatus = Literal[
     "operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"
@@ -209,9 +210,9 @@ CHECK_TYPES = ("http", "tcp", "dns", "tls", "heartbeat")
 
 
 class SiteSettings(StrictModel):
-    name: str
-    """The company or product name shown on the page."""
-    url: str = "http://127.0.0.1:8000"
+    name: HeaderText
+    """The company or product name shown on the page (and in mail subjects: one line)."""
+    url: HeaderText = "http://127.0.0.1:8000"
     """Public address of the status page; used in feeds, shortlinks and emails."""
     time_zone: str = "Etc/UTC"
     """IANA time zone of the page (Statuspage's `page.time_zone`)."""

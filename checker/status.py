@@ -1,11 +1,12 @@
-"""From samples to a component's measured status: quorum across regions, then flap control."""
+"""From samples to a component's measured status (quorum across regions, then flap control), and
+from that to the status the page shows once incidents and maintenance are taken into account."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
 
-from checker.bundle import ComponentStatus
+from checker.bundle import ComponentStatus, worst_status
 from checker.results import SampleStatus
 
 _SAMPLE_RANK = {"up": 0, "degraded": 1, "down": 2}
@@ -62,3 +63,21 @@ def flap_step(
         return "major_outage", consecutive_down, consecutive_up
     good: ComponentStatus = "operational" if observed == "up" else "degraded_performance"
     return good, consecutive_down, consecutive_up
+
+
+def shown_status(
+    measured: ComponentStatus | None,
+    declared: list[ComponentStatus],
+    *,
+    under_maintenance: bool,
+) -> ComponentStatus:
+    """The status a component shows: the worst of what was measured and what open incidents and
+    maintenance declare, except that during maintenance the measurement does not count.
+
+    As on Statuspage, a component in a maintenance window shows `under_maintenance` (or what the
+    window's own map says), however its checks fare: downtime during planned work is expected and
+    alerts nobody. Only an open incident that declares something worse shows through.
+    """
+    if under_maintenance:
+        return worst_status(declared)
+    return worst_status([*declared, *([measured] if measured is not None else [])])

@@ -227,7 +227,8 @@ def rollup(root: Path, rebuild: bool) -> None:
 
 @main.command()
 @root_option
-@click.option("--out", type=str, help="Publish here instead of the configured `publish:` target.")
+@click.option("--out", type=str, help="Publish here instead of the configured `publish:` target (a preview: "
+              "subscribers are not notified).")
 @click.option("--no-notify", is_flag=True, help="Do not notify subscribers after publishing.")
 @_friendly_errors
 def build(root: Path, out: str | None, no_notify: bool) -> None:

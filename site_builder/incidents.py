@@ -28,6 +28,7 @@ from checker.bundle import (
     derived_impact,
 )
 from checker.errors import Problem
+from checker.header_text import no_control_characters
 from site_builder.markdown import render_markdown
 from site_builder.problems import problems_from_error, suggest
 from site_builder.yaml_source import LocatedYaml, load_yaml
@@ -60,7 +61,7 @@ class FrontMatter(StrictModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("title is empty; write a short headline")
-        return value.strip()
+        return no_control_characters(value)  # the title goes into mail subjects
 
 
 def parse_time(text: str) -> datetime:

@@ -7,6 +7,7 @@ publish step's Content-Types). Other engineers' endpoints (POST /subscribe, …)
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -21,6 +22,8 @@ import watchfiles
 from site_builder.http_types import Request, Response
 from site_builder.publish import content_type
 
+_QUERY = re.compile(r"\?[^\s\"]*")
+"""A query string in a logged request line."""
 DEBOUNCE_MS = 300
 """Changes closer together than this (an editor's save, a git checkout) trigger one rebuild."""
 
@@ -50,10 +53,28 @@ class _RequestHandler(SimpleHTTPRequestHandler):
                 return self.handlers[prefix]
         return None
 
-    def _dispatch(self, handler: Handler) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+    def _body_length(self) -> int | None:
+        """The declared body length, or None (after answering 400 or 413) when it is unusable.
+
+        Only plain digits are a length: `-1` would read until the client closes (a stuck thread),
+        and a chunked body is not something a form or a one-click unsubscribe sends.
+        """
+        declared = self.headers.get_all("Content-Length") or []
+        if len(declared) > 1 or (declared and not declared[0].strip().isdecimal()) or (
+                "chunked" in self.headers.get("Transfer-Encoding", "").lower()):
+            self.close_connection = True  # what follows on this connection cannot be trusted
+            self.send_error(400, "Bad request: Content-Length must be one whole number")
+            return None
+        length = int(declared[0]) if declared else 0
         if length > self.max_body:
+            self.close_connection = True
             self.send_error(413)
+            return None
+        return length
+
+    def _dispatch(self, handler: Handler) -> None:
+        length = self._body_length()
+        if length is None:
             return
         parts = urlsplit(self.path)
         request = Request(
@@ -62,7 +83,11 @@ class _RequestHandler(SimpleHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             source_ip=self.client_address[0],
         )
-        response = handler(request)
+        try:
+            response = handler(request)
+        except Exception as error:  # one failing request must not print a traceback or hang up
+            sys.stderr.write(f"{self.command} {parts.path}: {type(error).__name__}\n")
+            response = Response(500, b"Internal error.\n", {"Content-Type": "text/plain"})
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
@@ -111,7 +136,10 @@ class _RequestHandler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
-        sys.stderr.write(f"{self.address_string()} {format % args}\n")
+        # Query strings are left out of the log: confirm and unsubscribe links carry their token
+        # there, and a token in a log is a link anyone reading it could use.
+        line = _QUERY.sub("?…", format % args)
+        sys.stderr.write(f"{self.address_string()} {line}\n")
 
 
 class PreviewServer:

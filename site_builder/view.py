@@ -1,7 +1,8 @@
 """The view model: what every output (pages, JSON API, feeds, badges) shows, decided once.
 
-Component status = the worst of what the checker measured, what open incidents declare, and
-`under_maintenance` during maintenance (DESIGN "Checks and status"); group status = worst child;
+Component status = the worst of what the checker measured and what open incidents declare, and
+during maintenance what the window and open incidents declare, the measurement aside (as on
+Statuspage; `checker.status.shown_status`); group status = worst child;
 the overall indicator follows Statuspage. Renderers read this and decide nothing of their own.
 """
 
@@ -20,6 +21,7 @@ from checker.bundle import (
     stable_id,
     worst_status,
 )
+from checker.status import shown_status
 from checker.summary import ComponentSummary, Summary
 
 Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
@@ -168,6 +170,8 @@ def is_published(incident: Incident, now: datetime) -> bool:
 def build_view(bundle: Bundle, summary: Summary | None, now: datetime) -> SiteView:
     """Decide every status on the page at `now`."""
     declared = bundle.declared_statuses_at(now)
+    in_maintenance = {cid for i in bundle.incidents if i.kind == "maintenance" and i.is_active_at(now)
+                      for cid in i.components}
     stale_after = timedelta(seconds=2 * bundle.checker.interval + 30)
     views: list[ComponentView] = []
     positions: dict[str | None, int] = {}
@@ -177,13 +181,14 @@ def build_view(bundle: Bundle, summary: Summary | None, now: datetime) -> SiteVi
         if (measured is not None and measured.status is not None and measured.last_checked_at is not None
                 and now - measured.last_checked_at <= stale_after):
             measured_status = measured.status
-        candidates = [s for s in (measured_status, declared.get(component.id)) if s is not None]
-        no_data = component.check is not None and not candidates
+        said = declared.get(component.id)
+        no_data = component.check is not None and measured_status is None and said is None
         group_key = component.group
         positions[group_key] = positions.get(group_key, 0) + 1
         views.append(ComponentView(
             component=component,
-            status=worst_status(candidates),
+            status=shown_status(measured_status, [said] if said else [],
+                                under_maintenance=component.id in in_maintenance),
             no_data=no_data,
             measured=measured,
             group_id=stable_id("group", component.group) if component.group else None,

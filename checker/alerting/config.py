@@ -33,7 +33,8 @@ class AlertRoute(StrictModel):
     """Channels told at once (shorthand for a level with `after: 0`)."""
     levels: list[AlertLevel] = Field(default_factory=list)
     """Escalation levels; each fires only while the outage is open and nobody acknowledged it (an
-    open incident file for the component is the acknowledgement)."""
+    open incident file that declares the outage's status or worse for the component is the
+    acknowledgement)."""
     remind_every: Duration | None = None
     """Repeat the alert to the channels already told while the outage lasts, e.g. `30m`."""
 
@@ -77,7 +78,8 @@ class AlertsSettings(StrictModel):
     telegram or opsgenie, plus that type's keys). Put tokens and webhook URLs in `${NAME}`
     references: they are resolved only when sending."""
     routes: list[AlertRoute] = Field(default_factory=list)
-    """Every route whose components and `min_status` match an outage alerts its channels."""
+    """Every route whose components and `min_status` match an outage adds its channels; a channel
+    named by several matching routes gets each message once."""
     slo: BurnRateAlerts | None = None
     """Burn-rate alerts on error budgets; off when not set."""
     retry_attempts: int = Field(default=3, ge=1, le=10)

@@ -196,7 +196,7 @@ def plan(
             continue
         route = routes[route_name]
         episode["silenced"] = _in_maintenance(bundle, component, now)
-        if episode["silenced"] or _acknowledged(bundle, component, now):
+        if episode["silenced"] or _acknowledged(bundle, component, episode["status"], now):
             continue
         age = (now - datetime.fromisoformat(episode["opened_at"])).total_seconds()
         fired_now = False
@@ -204,7 +204,10 @@ def plan(
             if index not in episode["fired"] and level.after <= age:
                 kind: AlertKind = "escalated" if episode["fired"] else "triggered"
                 episode["fired"].append(index)
-                planner.enqueue(key, episode, route, kind, f"level{index}", at=now, levels=[index])
+                # Named by the delay, not by the route's own numbering: two routes that tell the
+                # same channel at the same delay make one message (see queue_alert).
+                planner.enqueue(key, episode, route, kind, f"after{level.after:g}", at=now,
+                                levels=[index])
                 fired_now = True
         if route.remind_every and episode["fired"]:
             count = int(age // route.remind_every)
@@ -310,7 +313,7 @@ class _Planner:
             site_name=self.bundle.site.name,
             page_url=self.bundle.site.url + "/",
         )
-        self.queue_alert(key, episode["opened_at"], event, channels, alert)
+        self.queue_alert(component, episode["opened_at"], event, channels, alert)
 
     def enqueue_burn(
         self, key: str, opened_at: str, kind: AlertKind, component: ComponentSummary,
@@ -342,11 +345,16 @@ class _Planner:
         self.queue_alert(key, opened_at, kind, channels, alert)
 
     def queue_alert(
-        self, key: str, opened_at: str, event: str, channels: list[str], alert: Alert
+        self, scope: str, opened_at: str, event: str, channels: list[str], alert: Alert
     ) -> None:
-        """One message per channel, with an id that a replay of the same event reproduces."""
+        """One message per channel per event, with an id that a replay of the event reproduces.
+
+        For outages `scope` is the component alone, not the route: every route that matches asks
+        for its channels, and a channel two routes name gets the message once (routes add
+        channels, they do not repeat them).
+        """
         for channel in channels:
-            identity = "|".join((key, opened_at, event, channel))
+            identity = "|".join((scope, opened_at, event, channel))
             message_id = hashlib.sha256(identity.encode()).hexdigest()[:32]
             if message_id in self.queue or message_id in self.done:
                 continue
@@ -419,9 +427,12 @@ def _in_maintenance(bundle: Bundle, component: str, when: datetime) -> bool:
     )
 
 
-def _acknowledged(bundle: Bundle, component: str, when: datetime) -> bool:
-    """An open incident that names the component means a person is on it."""
+def _acknowledged(bundle: Bundle, component: str, status: ComponentStatus, when: datetime) -> bool:
+    """An open incident that declares `status` or worse for the component means a person is on
+    it. One that declares a milder status acknowledges only that: an incident about a partial
+    outage must not silence a new major one."""
     return any(
-        i.kind == "incident" and component in i.components and i.is_active_at(when)
+        i.kind == "incident" and i.is_active_at(when)
+        and SEVERITY[i.components.get(component, "operational")] >= SEVERITY[status]
         for i in bundle.incidents
     )

@@ -11,7 +11,10 @@ import smtplib
 import ssl
 import tempfile
 from collections.abc import Mapping
+from datetime import datetime
+from email import policy
 from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -19,7 +22,14 @@ from pydantic import Field
 
 from checker.bundle import StrictModel
 from checker.errors import DeliveryError
+from checker.header_text import HeaderText, header_safe
 from checker.secrets import expand_text
+
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+"""How every message is written: CRLF line ends, and headers folded only beyond RFC 5322's hard
+limit of 998 characters. With the usual 78, Python wraps a long unbroken value such as the
+`List-Unsubscribe` URL in RFC 2047 encoded words, which mail providers do not decode there, so
+they would offer no one-click unsubscribe."""
 
 
 class MailSettings(StrictModel):
@@ -28,7 +38,7 @@ class MailSettings(StrictModel):
     backend: Literal["outbox", "smtp", "ses"] = "outbox"
     """`outbox` writes each message as an `.eml` file (the embedded default, no mail server needed);
     `smtp` hands it to an SMTP server; `ses` sends it with Amazon SES."""
-    from_address: str = "Status <status@localhost>"
+    from_address: HeaderText = "Status <status@localhost>"
     """The `From:` header, e.g. `Example Status <status@example.com>`."""
     outbox: str = "./outbox"
     """Folder the `outbox` backend writes into (relative to the current directory)."""
@@ -46,6 +56,22 @@ class MailSettings(StrictModel):
     """AWS region of SES; the default region of the environment when not set."""
     timeout: float = Field(default=30.0, gt=0)
     """Seconds before a connection to the mail server gives up."""
+
+
+def new_message(from_address: str, to: str, subject: str, at: datetime) -> EmailMessage:
+    """An empty message with its envelope headers, written with `MAIL_POLICY`.
+
+    Every value passes through `header_safe` again here, although configuration and content are
+    checked when validated: a bundle compiled before a rule existed must not be able to add a
+    header or crash the send.
+    """
+    mail = EmailMessage(policy=MAIL_POLICY)
+    mail["From"] = header_safe(from_address)
+    mail["To"] = header_safe(to)
+    mail["Subject"] = header_safe(subject)
+    mail["Date"] = format_datetime(at)
+    mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
+    return mail
 
 
 class Mailer(Protocol):

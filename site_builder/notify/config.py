@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from checker.alerting.mail import MailSettings
 from checker.bundle import Duration, StrictModel
+from checker.header_text import no_control_characters
 from checker.secrets import expand_text
 
 
@@ -48,9 +49,11 @@ class SubscribersSettings(StrictModel):
     @field_validator("endpoint_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://", "${")):
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://", "${")):
             raise ValueError(f"must be an http(s) address (got {value!r})")
-        return None if value is None else value.rstrip("/")
+        return no_control_characters(value).rstrip("/")  # it goes into List-Unsubscribe
 
     def endpoint_base(self, site_url: str, env: Mapping[str, str]) -> str:
         """The address confirm and unsubscribe links start with: `endpoint_url` with its

@@ -3,7 +3,8 @@
 The ledger in the store (all under `private/notify/`, never published):
 - `ledger.json`: event id -> done; an event is done when every recipient has a final outcome.
 - `events/<event>.json`: the recipients, fixed when the event is first seen, so a subscriber who
-  joins later does not receive old news and a retry sends to the same people.
+  joins later does not receive old news and a retry sends to the same people. Only subscribers
+  who confirmed no later than the event are chosen: a first pass never mails anyone the past.
 - `sent/<event>/<subscriber>.json`: one marker per recipient, *written before sending* with a
   create-only write. Two runs can never both claim a recipient, and a run that crashes mid-send
   leaves a `sending` marker that the next run will not resend: a crash can cost at most the
@@ -71,6 +72,13 @@ class NotifyReport:
     """Events older than `max_event_age` when first seen: recorded, not sent."""
     events: int = 0
     """Events processed this run."""
+
+    def __str__(self) -> str:
+        counts = {"sent": self.sent, "to retry": self.failed, "dropped": self.dropped,
+                  "disabled": self.disabled, "uncertain": self.uncertain}
+        said = ", ".join(f"{n} {name}" for name, n in counts.items() if n or name == "sent")
+        old = f"; {self.skipped_old} old event(s) recorded unsent" if self.skipped_old else ""
+        return f"subscribers: {said} for {self.events} new event(s){old}"
 
 
 def notify_subscribers(
@@ -152,9 +160,12 @@ def _recipients(
     if known is not None:
         return list(known["recipients"])
     # Component changes go to webhooks only, as on Statuspage: email subscribers already get the
-    # incident itself, and a second mail per component would be noise.
+    # incident itself, and a second mail per component would be noise. Nobody hears of what
+    # happened before they subscribed, however late this pass sees it (subscriptions just turned
+    # on, a first build, a new clone): news from before then is the past to them.
     chosen = sorted(s.id for s in subscribers() if s.wants(event.components)
-                    and (s.kind == "webhook" or event.kind != "component_updated"))
+                    and (s.kind == "webhook" or event.kind != "component_updated")
+                    and s.subscribed_at <= event.at)
     record = {"kind": event.kind, "incident": event.incident.slug,
               "first_seen_at": now.isoformat(), "recipients": chosen}
     try:
@@ -232,6 +243,14 @@ class _EventJob:
             self._send(subscriber)
         except DeliveryError as error:
             return self._failed(key, subscriber, attempts + 1, error)
+        except Exception as error:  # one unwritable message must not stop the rest
+            # Not a refusal by the other side but a message that cannot be written (content that
+            # slipped past validation, a bug): it would fail the same way on every retry, so this
+            # recipient's copy is dropped with a log line and everyone else is still sent theirs.
+            logger.error("notify %s: the message to subscriber %s could not be written (%s); "
+                         "dropped", self.event.id, subscriber.id, type(error).__name__)
+            self._set(key, {"state": "dropped", "reason": "unwritable"})
+            return "dropped"
         self._set(key, {"state": "sent", "at": self.now.isoformat()})
         if subscriber.failing_since is not None:
             records.save(self.store, subscriber.model_copy(update={"failing_since": None}))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import html
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Any
 
+from checker.alerting.mail import new_message
 from checker.bundle import Bundle, SiteSettings, stable_id
 from checker.durations import format_duration
+from checker.header_text import header_safe
 from checker.summary import Summary
 from site_builder.notify.events import NotificationEvent
 from site_builder.outputs.api import ApiRenderer
@@ -44,7 +45,27 @@ def confirmation_email(
         "<p>If it was not you, ignore this message: nothing is sent until the link is opened, "
         f"and it expires in {expiry}.</p>"
     )
-    mail = _envelope(from_address, to, f"[{site.name}] Confirm your subscription", now)
+    mail = new_message(from_address, to, f"[{site.name}] Confirm your subscription", now)
+    mail.set_content(text)
+    mail.add_alternative(_page(site, body), subtype="html")
+    return mail
+
+
+def already_subscribed_email(
+    site: SiteSettings, from_address: str, to: str, unsubscribe_url: str, now: datetime
+) -> EmailMessage:
+    """The answer by mail to a subscribe request for an address that is already subscribed."""
+    text = (
+        f"Someone (hopefully you) asked to receive {site.name} status updates at this address, "
+        "which already receives them: nothing has changed.\n\n"
+        f"To stop receiving them:\n{unsubscribe_url}\n"
+    )
+    body = (
+        f"<p>Someone (hopefully you) asked to receive {html.escape(site.name)} status updates at "
+        "this address, which already receives them: nothing has changed.</p>"
+        f'<p><a href="{html.escape(unsubscribe_url)}">Stop receiving them</a></p>'
+    )
+    mail = new_message(from_address, to, f"[{site.name}] You are already subscribed", now)
     mail.set_content(text)
     mail.add_alternative(_page(site, body), subtype="html")
     return mail
@@ -78,9 +99,10 @@ def update_email(
     body.append(f'<p><a href="{html.escape(link)}">Details on the status page</a></p>')
     body.append(f'<p style="font-size:small"><a href="{html.escape(unsubscribe_url)}">'
                 "Unsubscribe</a></p>")
-    mail = _envelope(from_address, to, f"[{site.name}] {headline}", event.at)
+    mail = new_message(from_address, to, f"[{site.name}] {headline}", event.at)
     mail["Message-ID"] = f"<{message_id}@statusgen.invalid>"
-    mail["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    # The plain `<https://…>` form with its companion header: RFC 8058 one-click unsubscribe.
+    mail["List-Unsubscribe"] = f"<{header_safe(unsubscribe_url)}>"
     mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     mail.set_content("\n".join(lines).replace("\n\n\n", "\n\n") + "\n")
     mail.add_alternative(_page(site, "".join(body)), subtype="html")
@@ -146,16 +168,6 @@ def _when(event: NotificationEvent) -> str:
         status = event.update.status.replace("_", " ")
         return f"{status.capitalize()} at {stamp}"
     return f"{_HEADLINES[event.kind]} at {stamp}"
-
-
-def _envelope(from_address: str, to: str, subject: str, at: datetime) -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"] = from_address
-    mail["To"] = to
-    mail["Subject"] = subject
-    mail["Date"] = format_datetime(at)
-    mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
-    return mail
 
 
 def _page(site: SiteSettings, body: str) -> str:

@@ -33,7 +33,7 @@ from checker.secrets import expand_text
 from checker.store import Store
 from site_builder.http_types import Request, Response
 from site_builder.notify.config import SubscribersSettings, subscribers_settings
-from site_builder.notify.messages import confirmation_email
+from site_builder.notify.messages import already_subscribed_email, confirmation_email
 from site_builder.notify.webhook_target import is_private_host
 from site_builder.subscribe import limits, records, tokens
 from site_builder.subscribe.records import Subscriber
@@ -42,8 +42,9 @@ logger = logging.getLogger("statusgen.subscribe")
 
 # No `=?` anywhere: an RFC 2047 encoded word is never valid in an address (RFC 2047 section 5),
 # and Python's mail headers would decode it, to another address or to a CR/LF that crashes.
+# No control character either (NUL, DEL, C1): they cut or garble the address in mail software.
 _EMAIL = re.compile(
-    r"^(?!.*=\?)[^@\s<>\"(),;:\[\]\\]{1,64}@"
+    r"^(?!.*=\?)[^@\s<>\"(),;:\[\]\\\x00-\x1f\x7f-\x9f]{1,64}@"
     r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
@@ -138,38 +139,50 @@ class _Context:
                        "its unsubscribe link in meta.unsubscribe.", self.as_json)
 
     def _subscribe_email(self, address: str, components: list[str]) -> None:
-        # Whatever happens below, the caller gives the same answer: whether an address is
-        # subscribed must not be discoverable from outside.
+        # Whatever happens below, the caller gives the same answer, and every address under its
+        # limit costs the same work: one record read, one record write, one mail built and sent
+        # (a confirmation link, or to an address already subscribed a note with its unsubscribe
+        # link). So neither the answer nor its timing tells whether an address is subscribed.
         sid = tokens.subscriber_id(self.secret, "email", address)
         if not limits.allow(self.store, f"address:{sid}", limit=self.settings.per_address_limit,
                             window=self.settings.rate_window, now=self.now):
-            logger.info("subscribe: confirmation for %s not sent (address rate limit)", sid)
+            logger.info("subscribe: no mail for %s (address rate limit)", sid)
             return
         current = records.load(self.store, sid)
         if current is not None and current.status == "active":
-            return
-        if current is None or current.status != "pending":
-            current = Subscriber(id=sid, kind="email", address=address, components=components,
-                                 status="pending", created_at=self.now)
+            record = current  # written back unchanged: a request may not change a confirmed choice
+            message = already_subscribed_email(
+                self.bundle.site, self.settings.email.from_address, address,
+                unsubscribe_url(self.base, self.secret, sid, self.now), self.now)
         else:
-            current = current.model_copy(update={"components": components})
-        records.save(self.store, current)
-        token = tokens.make_token(self.secret, tokens.CONFIRM, sid, self.now)
-        url = f"{self.base}/confirm?token={quote(token)}"
-        message = confirmation_email(self.bundle.site, self.settings.email.from_address, address,
-                                     url, self.now, expires_in=self.settings.confirm_within)
+            record = self._pending(current, sid, address, components)
+            token = tokens.make_token(self.secret, tokens.CONFIRM, sid, self.now)
+            message = confirmation_email(
+                self.bundle.site, self.settings.email.from_address, address,
+                f"{self.base}/confirm?token={quote(token)}", self.now,
+                expires_in=self.settings.confirm_within)
+        records.save(self.store, record)
         try:
             self._mailer().send(message)
         except DeliveryError as error:
-            logger.error("subscribe: confirmation for %s not sent: %s", sid, error)
+            logger.error("subscribe: mail for %s not sent: %s", sid, error)
+
+    def _pending(self, current: Subscriber | None, sid: str, address: str,
+                 components: list[str]) -> Subscriber:
+        """The pending record for a request: a new one, or the pending one with the new choice."""
+        if current is None or current.status != "pending":
+            return Subscriber(id=sid, kind="email", address=address, components=components,
+                              status="pending", created_at=self.now)
+        return current.model_copy(update={"components": components})
 
     def _subscribe_webhook(self, url: str, components: list[str]) -> None:
+        # Saved either way (a known webhook unchanged), so both cost the same, as for email.
         sid = tokens.subscriber_id(self.secret, "webhook", url)
-        if records.load(self.store, sid) is None:
-            records.save(self.store, Subscriber(
-                id=sid, kind="webhook", address=url, components=components, status="active",
-                created_at=self.now, confirmed_at=self.now,
-            ))
+        record = records.load(self.store, sid) or Subscriber(
+            id=sid, kind="webhook", address=url, components=components, status="active",
+            created_at=self.now, confirmed_at=self.now,
+        )
+        records.save(self.store, record)
 
     def confirm(self, token: str) -> Response:
         sid = tokens.read_token(self.secret, token, tokens.CONFIRM, now=self.now,
@@ -267,7 +280,7 @@ def _form(request: Request) -> dict[str, list[str]]:
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             data: Any = json.loads(text or "{}")
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
             raise RequestRejected("The body is not valid JSON.") from None
         if not isinstance(data, dict):
             raise RequestRejected("The body must be a JSON object.")

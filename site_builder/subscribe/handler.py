@@ -12,7 +12,7 @@ from typing import Any
 
 from checker.bundle import BUNDLE_KEY, Bundle, utc_now
 from checker.store import open_store
-from site_builder.http_types import Request
+from site_builder.http_types import Request, Response
 from site_builder.subscribe.endpoint import handle_subscribe_request
 
 
@@ -22,9 +22,17 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if data is None:
         return {"statusCode": 503, "headers": {"Content-Type": "text/plain"},
                 "body": "The status page has not been published yet.", "isBase64Encoded": False}
-    response = handle_subscribe_request(
-        request_from_event(event), bundle=Bundle.model_validate(data), store=store, now=utc_now()
-    )
+    try:
+        request = request_from_event(event)
+    except ValueError:  # a body that says it is base64 and is not: the client's mistake
+        return _function_url_answer(Response(400, b"Bad request: the body is not valid base64.",
+                                             {"Content-Type": "text/plain"}))
+    return _function_url_answer(handle_subscribe_request(
+        request, bundle=Bundle.model_validate(data), store=store, now=utc_now()
+    ))
+
+
+def _function_url_answer(response: Response) -> dict[str, Any]:
     return {
         "statusCode": response.status,
         "headers": response.headers,
@@ -34,9 +42,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def request_from_event(event: dict[str, Any]) -> Request:
+    """The request in a Function URL event; ValueError when its base64 body does not decode."""
     http = event.get("requestContext", {}).get("http", {})
     body = event.get("body") or ""
-    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    raw = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode()
     return Request(
         method=http.get("method", "GET").upper(),
         path=event.get("rawPath") or http.get("path", "/"),

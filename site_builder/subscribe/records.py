@@ -32,6 +32,11 @@ class Subscriber(BaseModel):
     failing_since: datetime | None = None
     """First failed webhook delivery since the last success."""
 
+    @property
+    def subscribed_at(self) -> datetime:
+        """Since when this subscriber hears of events: confirmation (creation for older records)."""
+        return self.confirmed_at or self.created_at
+
     def wants(self, components: list[str]) -> bool:
         """True when an event touching `components` concerns this subscriber."""
         return not self.components or bool(set(self.components) & set(components))

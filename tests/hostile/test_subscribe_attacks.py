@@ -8,7 +8,14 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -16,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
 import pytest
 from helpers import fixture
 
@@ -213,3 +221,192 @@ def test_no_address_leaks_to_answers_store_keys_logs_or_the_site(
         assert local not in said, "an answer or log names an address"
         assert local not in keys, "a store key names an address"
         assert local not in built, "the site names an address"
+
+
+@pytest.mark.parametrize("address", ["nul\x00@example.org", "del\x7f@example.org",
+                                     "bell\x07@example.org", "c1\x9b@example.org"])
+def test_control_characters_in_addresses_are_refused(endpoint: Endpoint, address: str) -> None:
+    answer = endpoint.subscribe(address)
+    assert answer.status == 400
+    assert endpoint.mails() == [] and list(records.all_subscribers(endpoint.store)) == []
+
+
+def forged(payload: str) -> str:
+    """A token nobody signed: any payload, with a signature of the right length."""
+    return base64.urlsafe_b64encode(payload.encode()).rstrip(b"=").decode() + "." + "A" * 27
+
+
+FORGED = {
+    "huge time": forged(f"confirm:{'0' * 32}:{'9' * 400}"),
+    "negative time": forged(f"confirm:{'0' * 32}:-99999999999999"),
+    "missing fields": forged("confirm"),
+    "not utf-8": base64.urlsafe_b64encode(b"\xff\xfe:\x00").rstrip(b"=").decode() + ".AAAA",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORGED))
+def test_forged_tokens_are_refused_before_anything_reads_them(endpoint: Endpoint, name: str) -> None:
+    for method, path in (("GET", "/confirm"), ("GET", "/unsubscribe"), ("POST", "/unsubscribe")):
+        answer = endpoint.call(method, path, urlencode({"token": FORGED[name]}))
+        assert (answer.status, b"This link is not valid." in answer.body) == (400, True)
+
+
+def test_a_forged_token_gets_a_400_from_the_lambda_handler(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker.bundle import BUNDLE_KEY
+    from checker.store import LocalStore
+    from site_builder.subscribe.handler import handler
+
+    bundle = compile_bundle(fixture("faults", "site")).model_copy(
+        update={"subscribers": SETTINGS.model_dump(mode="json")})
+    LocalStore(tmp_path / "store").put_json(BUNDLE_KEY, bundle.model_dump(mode="json", by_alias=True))
+    monkeypatch.setenv("STATUSGEN_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv("TOKEN_SECRET", SECRET)
+    event = json.loads(fixture("notify", "function-url-subscribe.json").read_text())
+    event.update(rawPath="/confirm", rawQueryString=urlencode({"token": FORGED["huge time"]}),
+                 body="", isBase64Encoded=False)
+    event["requestContext"]["http"]["method"] = "GET"
+    answer = handler(event, None)
+    assert answer["statusCode"] == 400
+    event.update(rawPath="/subscribe", body="not base64!", isBase64Encoded=True)
+    event["requestContext"]["http"]["method"] = "POST"
+    assert handler(event, None)["statusCode"] == 400
+
+
+class CountingStore:
+    """Wraps a store and records each operation with the kind of key it touched."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.operations: list[tuple[str, str]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+        if name not in ("get", "put", "delete", "list"):
+            return method
+
+        def counted(key: str = "", *args: Any, **kwargs: Any) -> Any:
+            self.operations.append((name, key.split("/")[1] if "/" in key else key))
+            return method(key, *args, **kwargs)
+
+        return counted
+
+
+def test_known_and_unknown_addresses_cost_the_same_work(endpoint: Endpoint) -> None:
+    """Timing cannot tell subscribers apart when every case does the same store operations and
+    hands one message to the mailer (bench/subscribe_load.py --timing measures the times)."""
+    assert endpoint.subscribe("active@example.org", ip=fresh_ip(1)).status == 202
+    (mail,) = endpoint.mails()
+    endpoint.call("GET", "/confirm", urlencode({"token": endpoint.token_in(mail, "/confirm")}))
+    assert endpoint.subscribe("pending@example.org", ip=fresh_ip(2)).status == 202
+    counting = CountingStore(endpoint.store)
+    endpoint.store = counting  # type: ignore[assignment]
+    work = {}
+    for n, (case, address) in enumerate((("active", "active@example.org"), ("pending", "pending@example.org"),
+                                         ("new", "new@example.org"))):
+        before = len(endpoint.mails())
+        counting.operations.clear()
+        assert endpoint.subscribe(address, ip=fresh_ip(10 + n)).status == 202
+        work[case] = (list(counting.operations), len(endpoint.mails()) - before)
+    assert work["active"] == work["pending"] == work["new"]
+    assert work["new"][1] == 1
+
+
+# --- the real `statusgen serve` --------------------------------------------------------------------
+
+
+class Served:
+    """`statusgen serve` started as a user starts it, in a copy of a page with subscriptions."""
+
+    def __init__(self, root: Path, process: subprocess.Popen[bytes], port: int) -> None:
+        self.root, self.process, self.port = root, process, port
+
+    def raw(self, request: bytes) -> bytes:
+        """Send `request` as is and return everything the server answers before it closes."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as connection:
+            connection.sendall(request)
+            connection.shutdown(socket.SHUT_WR)
+            chunks = []
+            while chunk := connection.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+    def local(self, link: str) -> str:
+        """A link from a mail, pointed at this server (mails use the page's public address)."""
+        parts = urlsplit(link)
+        return f"http://127.0.0.1:{self.port}{parts.path}?{parts.query}"
+
+    def mails(self) -> list[EmailMessage]:
+        return [message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
+                for p in sorted((self.root / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)]
+
+    def stop(self) -> str:
+        """Stop the server as Ctrl+C does; its whole stderr (the access log)."""
+        self.process.send_signal(signal.SIGINT)
+        _, stderr = self.process.communicate(timeout=30)
+        return stderr.decode()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    root = tmp_path / "site"
+    shutil.copytree(fixture("notify", "serve-site"), root)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "statusgen"), "serve", "--root", ".", "--port", str(port)],
+        cwd=root, env={**os.environ, "STATUSGEN_TOKEN_SECRET": SECRET},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    server = Served(root, process, port)
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert process.poll() is None, process.communicate()[1].decode()
+            time.sleep(0.05)
+    try:
+        yield server
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+@pytest.mark.parametrize("length", [b"-1", b"abc", b"1e3", b"5, 5"])
+def test_serve_answers_a_bad_content_length_with_400(served: Served, length: bytes) -> None:
+    answer = served.raw(b"POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + length +
+                        b"\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nemail=a%40example.org")
+    assert answer.startswith(b"HTTP/1.0 400 "), answer[:200]
+    assert served.mails() == []
+    # The server is still answering (no thread stuck, nothing crashed).
+    assert httpx.post(f"http://127.0.0.1:{served.port}/subscribe", data={"email": "b@example.org"},
+                      timeout=10).status_code == 202
+    assert "Traceback" not in served.stop()
+
+
+def test_serve_refuses_a_forged_token_and_logs_no_token(served: Served) -> None:
+    base = f"http://127.0.0.1:{served.port}"
+    forged_answer = httpx.get(f"{base}/confirm", params={"token": FORGED["huge time"]}, timeout=10)
+    assert forged_answer.status_code == 400
+
+    assert httpx.post(f"{base}/subscribe", data={"email": "ada@example.org"}, timeout=10).status_code == 202
+    (confirmation,) = served.mails()
+    confirm = next(w for w in confirmation.get_body(("plain",)).get_content().split()  # type: ignore[union-attr]
+                   if "/confirm?token=" in w)
+    assert httpx.get(served.local(confirm), timeout=10).status_code == 200
+    assert httpx.post(f"{base}/subscribe", data={"email": "ada@example.org"}, timeout=10).status_code == 202
+    already = served.mails()[-1]
+    unsubscribe = next(w for w in already.get_body(("plain",)).get_content().split()  # type: ignore[union-attr]
+                       if "/unsubscribe?token=" in w)
+    assert httpx.get(served.local(unsubscribe), timeout=10).status_code == 200
+    assert httpx.post(served.local(unsubscribe), content=b"List-Unsubscribe=One-Click",
+                      timeout=10).status_code == 200
+
+    log = served.stop()
+    assert "/confirm" in log and "/unsubscribe" in log  # the access log is on
+    for token in (FORGED["huge time"], confirm.split("token=")[1], unsubscribe.split("token=")[1]):
+        assert token not in log and token[:20] not in log
+    assert "Traceback" not in log

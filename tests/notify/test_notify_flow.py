@@ -277,7 +277,8 @@ def test_maintenance_mails_into_the_outbox(make_bundle, make_incident, tmp_path)
     confirmation.unlink()
     window = make_incident(
         "2026-11-23-db-upgrade", {"db": "under_maintenance"},
-        [("2026-11-22T13:00:00+00:00", "scheduled", "We will upgrade the database.")],
+        # Announced as the subscriber confirms (NOW): anything earlier is news from before them.
+        [("2026-11-22T14:00:00+00:00", "scheduled", "We will upgrade the database.")],
         kind="maintenance", title="Database upgrade",
         scheduled=("2026-11-23T02:00:00+00:00", "2026-11-23T03:00:00+00:00"),
     )

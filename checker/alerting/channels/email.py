@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import make_msgid
 from typing import Annotated, Literal
 
 from pydantic import Field
 
 from checker.alerting.channels.base import ChannelKind, SendContext
 from checker.alerting.events import Alert
-from checker.alerting.mail import MailSettings
+from checker.alerting.mail import MailSettings, new_message
+from checker.header_text import HeaderText
 
 
 class EmailConfig(MailSettings):
     type: Literal["email"]
-    to: Annotated[list[str], Field(min_length=1)]
+    to: Annotated[list[HeaderText], Field(min_length=1)]
     """Recipients, e.g. `[oncall@example.com]`."""
 
 
 def message(config: EmailConfig, alert: Alert) -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"] = config.from_address
-    mail["To"] = ", ".join(config.to)
-    mail["Subject"] = alert.headline
-    mail["Date"] = format_datetime(alert.at)
+    mail = new_message(config.from_address, ", ".join(config.to), alert.headline, alert.at)
     mail["Message-ID"] = make_msgid(idstring=alert.dedup_key, domain="statusgen.invalid")
     mail.set_content(alert.text)
     return mail
