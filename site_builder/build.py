@@ -1,10 +1,12 @@
-"""Build the whole site into a folder: assets, data outputs (API, feeds, badges...), then pages.
+"""Build the whole site and publish it to its target, writing each changed file once.
 
-Deterministic: the same bundle, summary, theme and `now` give byte-identical files. Incremental: a
-file whose bytes did not change is not rewritten (so its modification time and any publish diff
-stay quiet), and with a `cache` file a file whose inputs did not change (a page, an incident's
-API file, a feed) is not even rendered. A cache key covers the file's own data, the templates and
-theme, and the renderer's code and library versions, so a changed renderer rebuilds everything.
+Deterministic: the same bundle, summary, theme and `now` give byte-identical files. Incremental:
+the target's own listing and manifest (see `site_builder.publish`) say which bytes are live, and
+only files whose bytes differ are written; with a `cache` file, a file whose inputs did not change
+and whose bytes are still live is not even rendered. A cache key covers the file's own data, the
+templates and theme, and the renderer's code and library versions, so a changed renderer rebuilds
+everything. The cache only spares rendering: losing it never changes what is published.
+Everything is rendered before anything is written, so a build that fails publishes nothing.
 """
 
 from __future__ import annotations
@@ -15,22 +17,35 @@ import gc
 import hashlib
 import importlib.metadata
 import json
-import os
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import checker
 import site_builder
 from checker.bundle import Bundle
+from checker.errors import PublishError
 from checker.summary import Summary
 from site_builder.outputs import Deferred, RenderContext, data_plans, pages
+from site_builder.publish import (
+    FolderTarget,
+    LiveFile,
+    LiveSite,
+    PublishReport,
+    Target,
+    open_target,
+    publish_files,
+    read_live_site,
+)
 from site_builder.theme import load_theme
 from site_builder.view import build_view
 
-CACHE_FORMAT = 2
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+CACHE_FORMAT = 3
 RENDERING_LIBRARIES = ("pydantic-core", "jinja2", "markupsafe", "feedgen", "icalendar", "nh3", "markdown")
 """Libraries whose upgrade may change output bytes: their versions are part of every cache key."""
 
@@ -41,18 +56,25 @@ class BuildReport:
 
     files: int
     """Files in the built site."""
-    written: list[str] = field(default_factory=list)
-    """Site paths whose bytes changed (or are new), sorted."""
-    removed: list[str] = field(default_factory=list)
-    """Site paths of the previous build that are gone, sorted (only known with a cache)."""
+    published: PublishReport
+    """What was written to and deleted from the target."""
     rendered: int = 0
     """Files with a cache key (pages, each incident's API file, feeds) rendered."""
     skipped: int = 0
-    """Files with a cache key not rendered because their inputs were unchanged since the cached build."""
+    """Files with a cache key not rendered: their inputs were unchanged and their bytes are live."""
+
+    @property
+    def written(self) -> list[str]:
+        """Site paths whose bytes changed (or are new), sorted."""
+        return sorted(self.published.uploaded)
+
+    @property
+    def removed(self) -> list[str]:
+        """Site paths that left the site and were deleted from the target, sorted."""
+        return sorted(self.published.deleted)
 
     def __str__(self) -> str:
-        return (f"built {self.files} files: {len(self.written)} written, {len(self.removed)} removed, "
-                f"{self.rendered} rendered, {self.skipped} unchanged")
+        return f"built {self.files} files: {self.rendered} rendered, {self.skipped} unchanged"
 
 
 def build_site(
@@ -64,16 +86,61 @@ def build_site(
     theme: Path | None = None,
     cache: Path | None = None,
 ) -> BuildReport:
-    """Render every output for the page at `now` into the folder `out`.
+    """Render every output for the page at `now` into the folder `out`, published there as to any
+    folder target (with its manifest), so files that left the site are removed.
 
     `theme` is the site's root folder: its `templates/` overrides the built-in templates, and the
     logo and custom CSS named in the site settings are read from it. `cache` is a file (outside
-    `out`) remembering each file's inputs, so the next build into the same `out` renders only
-    what changed and removes files that are no longer part of the site.
+    `out`) remembering each file's inputs, so the next build renders only what changed.
     Raises ContentError when the theme's logo or stylesheet cannot be read.
     """
+    return _build(bundle, summary, FolderTarget(out, str(out)), now=now, theme=theme, cache=cache)
+
+
+def build_and_publish_site(
+    bundle: Bundle,
+    summary: Summary | None,
+    target: str,
+    *,
+    base: Path,
+    now: datetime,
+    theme: Path | None = None,
+    cache: Path | None = None,
+    cloudfront_distribution: str | None = None,
+    s3_client: S3Client | None = None,
+    cloudfront_client: Any = None,
+) -> BuildReport:
+    """Render the site and write what changed straight to `target` (a folder, absolute or
+    relative to `base`, or `s3://bucket/prefix`), then invalidate the changed paths.
+    Raises PublishError when the target cannot be read or written (see `publish_files`)."""
+    destination = open_target(target, base=base, s3_client=s3_client)
+    return _build(bundle, summary, destination, now=now, theme=theme, cache=cache,
+                  cloudfront_distribution=cloudfront_distribution, cloudfront_client=cloudfront_client)
+
+
+def _build(
+    bundle: Bundle,
+    summary: Summary | None,
+    destination: Target,
+    *,
+    now: datetime,
+    theme: Path | None,
+    cache: Path | None,
+    cloudfront_distribution: str | None = None,
+    cloudfront_client: Any = None,
+) -> BuildReport:
+    live = read_live_site(destination)
     with _collector_spared():
-        return _build(bundle, summary, out, now=now, theme=theme, cache=cache)
+        planned = _plan(bundle, summary, now=now, theme=theme)
+        previous = _read_cache(cache)
+        site = _render(planned, live, previous)
+    published = publish_files(destination, site.files, site.changed.__getitem__, live,
+                              cloudfront_distribution=cloudfront_distribution,
+                              cloudfront_client=cloudfront_client, now=now)
+    if cache is not None and site.entries != previous:
+        _write_cache(cache, site.entries)
+    return BuildReport(files=len(site.files), published=published, rendered=site.rendered,
+                       skipped=site.skipped)
 
 
 @contextlib.contextmanager
@@ -91,29 +158,21 @@ def _collector_spared() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _build(
-    bundle: Bundle,
-    summary: Summary | None,
-    out: Path,
-    *,
-    now: datetime,
-    theme: Path | None,
-    cache: Path | None,
-) -> BuildReport:
+def _plan(bundle: Bundle, summary: Summary | None, *, now: datetime, theme: Path | None) -> list[Deferred]:
+    """Every file of the site, not rendered yet: assets, data outputs, then pages."""
     site_theme = load_theme(bundle.site, theme)
     view = build_view(bundle, summary, now)
     env = pages.environment(site_theme, bundle.site.time_zone)
     assets = pages.static_assets(env, site_theme)
-    asset_files = {asset.name: asset.content for asset in assets.values()}
-    for path in asset_files:
-        _check_path(path)
+    planned = [Deferred(asset.name, None, functools.partial(bytes, asset.content)) for asset in assets.values()]
+    for item in planned:
+        _check_path(item.path)
     # What every file depends on besides its own data: the code and libraries that render it,
     # the templates and the theme. Which other files exist is not part of it: a page records the
     # few it links to in its data, so a new incident's API file does not re-render every page.
     digest = hashlib.sha256(
         f"{code_digest()}\0{pages.template_digest(env)}\0{site_theme.digest()}".encode()).hexdigest()
-    taken = set(asset_files)
-    planned: list[Deferred] = []
+    taken = {item.path for item in planned}
     for name, plan in data_plans().items():
         for item in plan(view):
             if item.path in taken:
@@ -134,49 +193,51 @@ def _build(
         _check_path(item.path)
         taken.add(item.path)
         planned.append(item)
+    return planned
 
-    previous = _read_cache(cache)
-    current: dict[str, _Entry] = {}
-    changed: list[tuple[str, bytes, bool]] = []  # path, bytes, whether the folder lacks the file
-    rendered = skipped = 0
-    fresh = not out.is_dir()  # a first build: no file can be there yet, so none is looked for
 
-    def keep(path: str, content: bytes, key: str | None) -> None:
-        entry = _Entry(hashlib.sha256(content).hexdigest(), len(content), key)
-        current[path] = entry
-        if path in previous and previous[path].sha == entry.sha and _matches(out, path, entry):
-            return
-        new = path not in previous and (fresh or not (out / path).is_file())
-        if path not in previous and not new and (out / path).read_bytes() == content:
-            return
-        changed.append((path, content, new))
+@dataclass(frozen=True)
+class _Entry:
+    """What the cache remembers of one file: its inputs' key and the bytes they gave."""
 
-    for path, content in asset_files.items():
-        keep(path, content, None)
+    key: str
+    sha: str
+    size: int
+
+
+@dataclass
+class _RenderedSite:
+    files: dict[str, LiveFile]
+    """Every file of the site: SHA-256 and size."""
+    changed: dict[str, bytes]
+    """The files whose bytes are not live at the target yet."""
+    entries: dict[str, _Entry]
+    """The cache of the next build."""
+    rendered: int = 0
+    skipped: int = 0
+
+
+def _render(planned: list[Deferred], live: LiveSite, previous: dict[str, _Entry]) -> _RenderedSite:
+    """Render what the target does not already serve; a file whose inputs are unchanged since
+    the cached build and whose bytes are live is not rendered at all."""
+    site = _RenderedSite(files={}, changed={}, entries={})
     for item in planned:
         old = previous.get(item.path)
         if item.key is not None and old is not None and old.key == item.key \
-                and _matches(out, item.path, old):
-            current[item.path] = old
-            skipped += 1
+                and live.files.get(item.path) == (old.sha, old.size):
+            site.files[item.path] = (old.sha, old.size)
+            site.entries[item.path] = old
+            site.skipped += 1
             continue
-        keep(item.path, item.render(), item.key)
-        rendered += item.key is not None
-    if cache is not None and changed:
-        # A build that stops half-way must not leave a cache describing files it did not write.
-        cache.unlink(missing_ok=True)
-    # One thread, after rendering: file creation here is work for the kernel, which threads only
-    # contend for, and writer threads running during rendering slowed it (each of its calls that
-    # releases the GIL waited to get it back).
-    for path, content, new in changed:
-        (_create if new else _write)(out / path, content)
-    removed = sorted(p for p in previous if p not in current)
-    for path in removed:
-        _remove(out, path)
-    if cache is not None:
-        _write_cache(cache, current)
-    return BuildReport(files=len(current), written=sorted(path for path, _, _ in changed), removed=removed,
-                       rendered=rendered, skipped=skipped)
+        content = item.render()
+        entry = (hashlib.sha256(content).hexdigest(), len(content))
+        site.files[item.path] = entry
+        if item.key is not None:
+            site.entries[item.path] = _Entry(item.key, *entry)
+            site.rendered += 1
+        if live.files.get(item.path) != entry:
+            site.changed[item.path] = content
+    return site
 
 
 @functools.cache
@@ -197,90 +258,29 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-@dataclass(frozen=True)
-class _Entry:
-    """What the cache remembers of one file."""
-
-    sha: str
-    size: int
-    key: str | None
-    """The digest of the file's inputs; None for files that are always rendered."""
-
-
-def _matches(out: Path, path: str, entry: _Entry) -> bool:
-    """The file is still the one the cache describes (a cheap check: present, same size)."""
-    try:
-        # os.stat on a joined string: a Path per file costs more than the stat itself.
-        return os.stat(os.path.join(out, path)).st_size == entry.size  # noqa: PTH116, PTH118
-    except FileNotFoundError:
-        return False
-
-
 def _read_cache(cache: Path | None) -> dict[str, _Entry]:
     if cache is None or not cache.is_file():
         return {}
     try:
         data = json.loads(cache.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # a damaged cache only costs a full build
-    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
-        return {}
-    return {path: _Entry(*entry) for path, entry in data["files"].items()}
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+            return {}
+        return {str(path): _Entry(str(key), str(sha), int(size)) for path, (key, sha, size) in data["files"].items()}
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}  # a damaged cache only costs rendering every file once
 
 
 def _write_cache(cache: Path, entries: dict[str, _Entry]) -> None:
     data = {"format": CACHE_FORMAT,
-            "files": {p: [e.sha, e.size, e.key] for p, e in sorted(entries.items())}}
-    _write(cache, json.dumps(data, separators=(",", ":")).encode())
+            "files": {p: [e.key, e.sha, e.size] for p, e in sorted(entries.items())}}
+    # Written as a folder target writes a file (atomically); a cache that cannot be written only
+    # costs rendering again next time.
+    with contextlib.suppress(PublishError):
+        FolderTarget(cache.parent, str(cache.parent)).write(
+            cache.name, json.dumps(data, separators=(",", ":")).encode())
 
 
 def _check_path(path: str) -> None:
     parts = path.split("/")
     if path.startswith("/") or any(part in ("", ".", "..") for part in parts):
         raise ValueError(f"output path {path!r} is not a plain site-relative path")
-
-
-def _create(target: Path, content: bytes) -> None:
-    """Write a file the folder does not have yet, in place: a third fewer file system calls than
-    `_write`, which counts on a site of thousands of files. Safe because no one serves the build
-    folder while it is built, and a build killed half-way leaves no cache, so the next build
-    compares each file's bytes and rewrites a partial one."""
-    try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:  # made since it was found missing: replace it the safe way
-        _write(target, content)
-        return
-    with os.fdopen(fd, "wb") as handle:
-        os.fchmod(handle.fileno(), 0o644)  # whatever the umask: the site is public
-        handle.write(content)
-
-
-def _write(target: Path, content: bytes) -> None:
-    """Write atomically: a reader (or a publish) never sees half a file."""
-    try:
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    except FileNotFoundError:
-        # The folder is made only when missing: most writes go to folders that exist.
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o644)  # mkstemp makes it 0600; the site is public
-            handle.write(content)
-        Path(name).replace(target)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-
-
-def _remove(out: Path, path: str) -> None:
-    """Delete a file that left the site, and the folders it leaves empty."""
-    target = out / path
-    target.unlink(missing_ok=True)
-    folder = target.parent
-    while folder != out and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent

@@ -17,12 +17,14 @@ from checker.summary import Summary, load_summary
 from site_builder.content import Site, check_site, compile_bundle, load_site
 
 if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
     from checker.run import RunReport
     from site_builder.gate import GateProbe, GateResult
 
 
 WORK_DIR = ".statusgen"
-"""Build state kept in the site's repository (staging folder and page cache); not committed."""
+"""Build state kept in the site's repository (the cache of each file's inputs); not committed."""
 
 
 def site_store(site: Site) -> Store:
@@ -96,35 +98,50 @@ class BuildResult:
         return "\n".join(lines)
 
 
-def build_and_publish(root: Path, *, out: str | None, now: datetime, notify: bool) -> BuildResult:
-    """Load and validate the site, build it into a staging folder, and publish what changed.
+def build_and_publish(
+    root: Path, *, out: str | None, now: datetime, notify: bool, s3_client: S3Client | None = None
+) -> BuildResult:
+    """Load and validate the site, build it and publish what changed to its target.
 
-    Validation happens before anything is written, and the build goes to a staging folder, so a
-    failed build publishes nothing.
+    Validation happens before anything is rendered, and everything is rendered before anything
+    is written, so a failed build publishes nothing.
     """
     site = load_site(root)
     summary = load_summary(site_store(site))
-    return build_site_and_publish(site, summary, out=out, now=now, notify=notify)
+    return build_site_and_publish(site, summary, out=out, now=now, notify=notify, s3_client=s3_client)
 
 
 def build_site_and_publish(
-    site: Site, summary: Summary | None, *, out: str | None, now: datetime, notify: bool
+    site: Site, summary: Summary | None, *, out: str | None, now: datetime, notify: bool,
+    s3_client: S3Client | None = None,
 ) -> BuildResult:
-    from site_builder.build import build_site
-    from site_builder.publish import publish
+    from site_builder.build import build_and_publish_site
 
-    # The build goes to a staging folder kept between builds (with the cache of each page's
-    # inputs), so a rebuild renders only what changed; publishing then copies only what differs.
-    # A build that fails stops before publishing: the live site is untouched.
-    work = site.root / WORK_DIR
-    built = build_site(site.bundle, summary, work / "site", now=now, theme=site.root,
-                       cache=work / "build-cache.json")
-    published = publish(work / "site", out or site.config.publish, base=site.root,
-                        cloudfront_distribution=site.config.cloudfront_distribution)
-    notified = None
-    if notify:
+    # Straight to the target, each changed file written once: the target's own listing and
+    # manifest say what is live (so a lost `.statusgen/` or a fresh clone never leaves a removed
+    # incident published), and the cache of each file's inputs only spares rendering.
+    built = build_and_publish_site(
+        site.bundle, summary, out or site.config.publish, base=site.root, now=now, theme=site.root,
+        cache=site.root / WORK_DIR / "build-cache.json",
+        cloudfront_distribution=site.config.cloudfront_distribution, s3_client=s3_client,
+    )
+    notified: Any = None
+    if notify and not is_configured_target(site, out):
+        # A build elsewhere is a preview: what it shows is not public yet, so nobody is told.
+        notified = f"subscribers not notified: {out} is not the configured publish target"
+    elif notify:
         notified = notify_subscribers(site, summary, now=now)
-    return BuildResult(built=built, published=published, notified=notified)
+    return BuildResult(built=built, published=built.published, notified=notified)
+
+
+def is_configured_target(site: Site, out: str | None) -> bool:
+    """True when `out` (relative to the site's folder, as publishing reads it) is `publish:`."""
+    configured = site.config.publish
+    if out is None or out.rstrip("/") == configured.rstrip("/"):
+        return True
+    if out.startswith("s3://") or configured.startswith("s3://"):
+        return False
+    return (site.root / out).resolve() == (site.root / configured).resolve()
 
 
 def notify_subscribers(site: Site, summary: Summary | None, *, now: datetime) -> Any:

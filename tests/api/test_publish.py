@@ -69,7 +69,13 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 
 
 def manifest_of(data: bytes) -> dict[str, str]:
-    return dict(json.loads(data)["files"])
+    """Path -> SHA-256 of the files a manifest records as live."""
+    return {path: sha for path, (sha, _) in json.loads(data)["files"].items()}
+
+
+def pending_of(data: bytes) -> list[str]:
+    """The paths a manifest marks as statusgen's, with bytes not known to be live."""
+    return list(json.loads(data)["pending"])
 
 
 def sha(path: Path) -> str:
@@ -126,8 +132,10 @@ def test_a_failed_publish_leaves_the_live_site_whole_and_the_next_one_finishes_i
     assert (live / CSS_V1).exists() and (live / CSS_V2).exists()
     manifest = manifest_of((live / MANIFEST_NAME).read_bytes())
     assert manifest[CSS_V2] == sha(tmp_path / "v2" / CSS_V2)
-    assert manifest["index.html"] == sha(tmp_path / "v1" / "index.html")
-    assert "incidents/new/index.html" not in manifest
+    assert manifest["history.rss"] == sha(tmp_path / "v1" / "history.rss")
+    # What the publish was about to write is still its own, with bytes it no longer vouches for.
+    assert {"index.html", "incidents/new/index.html"} <= set(pending_of((live / MANIFEST_NAME).read_bytes()))
+    assert "index.html" not in manifest and "incidents/new/index.html" not in manifest
     (live / "incidents" / "new").unlink()
     report = publish(tmp_path / "v2", "public", base=tmp_path)
     assert report.uploaded == ["incidents/new/index.html", "index.html"]
@@ -238,7 +246,7 @@ def test_s3_changes_are_uploaded_deleted_and_invalidated_in_one_batch(tmp_path: 
     puts = count_puts(s3)
     report = publish(site_v2(tmp_path / "v2"), "s3://status-site/www", base=tmp_path, s3_client=s3,
                      cloudfront_distribution=distribution_id, cloudfront_client=cloudfront)
-    assert len(puts) == 5  # four changed files and the manifest
+    assert len(puts) == 6  # four changed files, and the manifest before and after them
     assert report.deleted == [CSS_V1, "incidents/old/index.html"]
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="status-site")["Contents"]}
     assert f"www/{CSS_V1}" not in keys and f"www/{CSS_V2}" in keys
@@ -282,9 +290,9 @@ def test_s3_failure_mid_way_keeps_old_pages_with_their_assets(tmp_path: Path) ->
     assert CSS_V1 in index
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="status-site")["Contents"]}
     assert {CSS_V1, CSS_V2, "incidents/old/index.html"} <= keys  # nothing deleted
-    manifest = manifest_of(s3.get_object(Bucket="status-site", Key=MANIFEST_NAME)["Body"].read())
-    assert manifest["api/v2/status.json"] == sha(tmp_path / "v2" / "api/v2/status.json")
-    assert manifest["index.html"] == sha(tmp_path / "v1" / "index.html")
+    body = s3.get_object(Bucket="status-site", Key=MANIFEST_NAME)["Body"].read()
+    assert manifest_of(body)["api/v2/status.json"] == sha(tmp_path / "v2" / "api/v2/status.json")
+    assert "index.html" in pending_of(body)
     report = publish(tmp_path / "v2", "s3://status-site", base=tmp_path, s3_client=s3)
     assert report.uploaded == ["incidents/new/index.html", "index.html"]
 
