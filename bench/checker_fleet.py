@@ -1,14 +1,22 @@
-"""Benchmark: one checker run over 1,000 HTTP endpoints on 127.0.0.1.
+"""Benchmark: `statusgen check` over a fleet of HTTP endpoints on 127.0.0.1, as a user runs it.
 
-The endpoints answer after 50 ms; 5% answer 500 and 2% hang past the 2 s timeout. They are served
-by a separate process, and each measured run is a fresh checker process, so the wall time and peak
-RSS printed are the checker's alone. The run is the one `statusgen check` performs (run_checks
-with a folder store: probes, run object, state, rollup, closed days, summary), on an empty store;
-bench/rollup_scale.py measures the store update with a long history. Prints each run and the
-medians. The checker runs with `checker.concurrency: 1000` (BENCH_CONCURRENCY to change it), so
-that the hanging endpoints do not hold up the others.
+The endpoints are served by a separate process. Of every 1,000: 5% answer 500, 2% hang past the
+2 s timeout, 3% answer after 1.5 s (`degraded_after: 1.0` makes them degraded), the rest answer
+after 50 ms. `--bombs N` adds N endpoints whose 2 kB answer is a gzip bomb (`Content-Encoding:
+gzip, gzip`, 1 GiB once decoded) behind a body check.
 
-    python bench/checker_fleet.py [--runs 5] [--endpoints 1000]
+Each measured run writes a `statuspage.yaml` with the default `checker:` settings into a fresh
+folder and starts the real `statusgen check` command as its own process; the wall time and peak
+RSS are that process's. It then reads the stored run object and checks every status (up, degraded,
+down) against what its endpoint does, and the latency recorded for the healthy endpoints. It also
+times, in a separate process, how long loading that `statuspage.yaml` takes.
+
+`--shards N` sets `checker.shards: N`, compiles the bundle into the store (`statusgen compile
+--to-store`) and runs each shard's worker through the Lambda entry point (`checker.handler`) as
+its own process, one after another: a stand-in for Lambda invocations, each with its own CPU.
+
+    python bench/checker_fleet.py [--runs 5] [--endpoints 1000] [--bombs 10]
+    python bench/checker_fleet.py --runs 3 --endpoints 10000 --shards 10
 """
 
 from __future__ import annotations
@@ -17,122 +25,267 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
+from typing import Any
 
 LATENCY = 0.05
+SLOW = 1.5
+DEGRADED_AFTER = 1.0
 TIMEOUT = 2.0
 HANG = 10.0
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "1000"))
-"""`checker.concurrency` for the run: a fleet of 1,000 is configured to probe all at once."""
+BOMB_DECODED = 1024**3
+"""Bytes a gzip-bomb answer decodes to."""
+STATUSGEN = str(Path(sys.executable).with_name("statusgen"))
+EXPECTED_STATUS = {"ok": "up", "slow": "degraded", "error": "down", "hang": "down", "bomb": "down"}
 
 
-def expected(index: int) -> str:
-    """What endpoint `index` does: 5% fail with 500, 2% hang, the rest answer 200."""
+def kind(component: str) -> str:
+    """What the endpoint behind component `component` does."""
+    if component.startswith("b"):
+        return "bomb"
+    index = int(component[1:])
     if index % 20 == 0:
         return "error"
     if index % 50 == 1:
         return "hang"
+    if index % 33 == 2:
+        return "slow"
     return "ok"
 
 
 # --- the endpoints (their own process) ---------------------------------------------------------
 
 
-async def _serve(ports: int) -> None:
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                request = await reader.readuntil(b"\r\n\r\n")
-                path = request.split(b" ", 2)[1].decode()
-                kind = expected(int(path.rsplit("/", 1)[-1]))
-                await asyncio.sleep(HANG if kind == "hang" else LATENCY)
-                status = b"500 Internal Server Error" if kind == "error" else b"200 OK"
-                writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Length: 2\r\n\r\nok")
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
-            pass
-        finally:
-            writer.close()
+def _gzip(chunks: Any) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    return b"".join(packer.compress(chunk) for chunk in chunks) + packer.flush()
 
-    servers = [await asyncio.start_server(handle, "127.0.0.1", 0, backlog=2048)
+
+def _bomb() -> bytes:
+    """Gzip of gzip of BOMB_DECODED zero bytes: about 2 kB on the wire."""
+    block = bytes(1024 * 1024)
+    inner = _gzip(block for _ in range(BOMB_DECODED // len(block)))
+    return _gzip([inner])
+
+
+class _Endpoint(asyncio.Protocol):
+    """One connection to the fleet: protocol callbacks and a timer, no task per connection, so the
+    server's own loop stays idle enough to answer each request when it should."""
+
+    bomb = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.request = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.request += data
+        if b"\r\n\r\n" not in self.request:
+            return
+        what = kind(self.request.split(b" ", 2)[1].decode().rsplit("/", 1)[-1])
+        self.request = b""
+        if what == "bomb":
+            self.transport.write(self.bomb)
+            return
+        delay = {"hang": HANG, "slow": SLOW}.get(what, LATENCY)
+        status = b"500 Internal Server Error" if what == "error" else b"200 OK"
+        asyncio.get_running_loop().call_later(delay, self._answer, status)
+
+    def _answer(self, status: bytes) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(b"HTTP/1.1 " + status + b"\r\nContent-Length: 2\r\n\r\nok")
+
+
+async def _serve(ports: int, bombs: bool) -> None:
+    bomb = _bomb() if bombs else b""
+    _Endpoint.bomb = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                      b"Content-Encoding: gzip, gzip\r\nContent-Length: %d\r\n\r\n" % len(bomb)) + bomb
+    loop = asyncio.get_running_loop()
+    servers = [await loop.create_server(_Endpoint, "127.0.0.1", 0, backlog=4096)
                for _ in range(ports)]
     print(json.dumps([s.sockets[0].getsockname()[1] for s in servers]), flush=True)
     await asyncio.Event().wait()
 
 
-# --- one measured checker run (its own process) -------------------------------------------------
+# --- the site on disk --------------------------------------------------------------------------
 
 
-def _check(ports: list[int], endpoints: int) -> None:
-    from datetime import UTC, datetime
+def write_site(root: Path, ports: list[int], endpoints: int, bombs: int, shards: int,
+               concurrency: int | None = None) -> None:
+    lines = ["site: {name: Bench}", "store: ./data", "publish: ./public"]
+    settings = {"shards": shards if shards > 1 else None, "concurrency": concurrency}
+    given = ", ".join(f"{key}: {value}" for key, value in settings.items() if value is not None)
+    if given:
+        lines.append(f"checker: {{{given}}}")
+    lines.append("components:")
+    ids = [f"e{i}" for i in range(endpoints)] + [f"b{i}" for i in range(bombs)]
+    for number, component in enumerate(ids):
+        url = f"http://127.0.0.1:{ports[number % len(ports)]}/e/{component}"
+        extra = ", body_contains: healthy" if component.startswith("b") else ""
+        lines.append(f"  - id: {component}\n    name: Endpoint {component}\n"
+                     f"    check: {{type: http, url: \"{url}\", timeout: {TIMEOUT}, "
+                     f"degraded_after: {DEGRADED_AFTER}{extra}}}")
+    (root / "statuspage.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    from checker.bundle import Bundle
-    from checker.run import run_checks
-    from checker.store import LocalStore
 
-    components = [
-        {"id": f"e{i}", "name": f"Endpoint {i}",
-         "check": {"type": "http", "url": f"http://127.0.0.1:{ports[i % len(ports)]}/e/{i}",
-                   "timeout": TIMEOUT}}
-        for i in range(endpoints)
-    ]
-    checker = {"interval": 60, "concurrency": CONCURRENCY}
-    bundle = Bundle.model_validate({"site": {"name": "Bench"}, "checker": checker,
-                                    "components": components, "incidents": []})
-    with tempfile.TemporaryDirectory() as folder:
+def _load_time(root: Path) -> float:
+    """Seconds a fresh process spends loading `statuspage.yaml` (imports excluded)."""
+    code = ("import sys, time; from pathlib import Path; from site_builder.content import load_site;"
+            "t = time.perf_counter(); load_site(Path(sys.argv[1])); print(time.perf_counter() - t)")
+    out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True,
+                         check=True)
+    return float(out.stdout.strip())
+
+
+def _timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """(wall seconds, peak RSS in MB, stdout) of one command run as its own process."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
-        report = run_checks(bundle, LocalStore(folder), now=datetime.now(UTC))
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True, env=env)
+        _, status, usage = os.wait4(process.pid, 0)  # the child's own rusage: its peak RSS
         wall = time.perf_counter() - started
-    wrong = [s.component for s in report.run.samples
-             if (s.status == "up") != (expected(int(s.component[1:])) == "ok")]
-    timeouts = sum(1 for s in report.run.samples if s.reason == f"timeout after {TIMEOUT:.1f} s")
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    probes = (report.run.finished_at - report.run.started_at).total_seconds()
-    print(json.dumps({"wall_s": wall, "probe_s": probes, "rss_mb": rss_mb, "wrong": len(wrong), "timeouts": timeouts,
-                      "samples": len(report.run.samples)}))
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if process.returncode != 0:
+            raise SystemExit(f"{' '.join(command[:3])} failed ({process.returncode}):\n{err.read()}")
+        return wall, usage.ru_maxrss / 1024, out.read()
+
+
+def _samples(store: Path) -> list[dict[str, Any]]:
+    runs = sorted((store / "runs").rglob("*.json"))
+    return [s for path in runs for s in json.loads(path.read_text())["samples"]]
+
+
+def _probe_seconds(run_file: Path) -> float:
+    """Seconds from the start of a run to the end of its probing, from its stored run object."""
+    from datetime import datetime
+
+    run = json.loads(run_file.read_text())
+    return (datetime.fromisoformat(run["finished_at"])
+            - datetime.fromisoformat(run["started_at"])).total_seconds()
+
+
+def _judge(samples: list[dict[str, Any]], planned: int) -> dict[str, Any]:
+    wrong = [s["component"] for s in samples if s["status"] != EXPECTED_STATUS[kind(s["component"])]]
+    healthy = sorted(s["latency_ms"] for s in samples if kind(s["component"]) == "ok")
+    counts = {status: sum(1 for s in samples if s["status"] == status)
+              for status in ("up", "degraded", "down")}
+    expected = dict.fromkeys(("up", "degraded", "down"), 0)
+    for s in samples:
+        expected[EXPECTED_STATUS[kind(s["component"])]] += 1
+    return {"samples": len(samples), "missing": planned - len(samples), "wrong": len(wrong),
+            "counts": counts, "expected": expected,
+            "healthy_p50_ms": healthy[len(healthy) // 2] if healthy else None,
+            "healthy_p95_ms": healthy[int(len(healthy) * 0.95)] if healthy else None,
+            "bomb_reasons": sorted({s["reason"] for s in samples if kind(s["component"]) == "bomb"})}
+
+
+def check_run(ports: list[int], endpoints: int, bombs: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        write_site(root, ports, endpoints, bombs, shards=1)
+        load = _load_time(root)
+        wall, rss, out = _timed([STATUSGEN, "check", "--root", str(root)])
+        closing = next(line for line in out.splitlines() if " up, " in line)
+        run_checks_s = float(closing.rsplit(" in ", 1)[1].split()[0])
+        probe_s = _probe_seconds(next((root / "data" / "runs").rglob("*.json")))
+        result = _judge(_samples(root / "data"), endpoints + bombs)
+    return {"wall_s": wall, "rss_mb": rss, "load_s": load, "probe_s": probe_s,
+            "record_s": run_checks_s - probe_s, **result}
+
+
+def shard_run(ports: list[int], endpoints: int, shards: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        write_site(root, ports, endpoints, 0, shards=shards)
+        subprocess.run([STATUSGEN, "compile", "--root", str(root), "--to-store"],
+                       capture_output=True, check=True)
+        env = {**os.environ, "STATUSGEN_STORE": str(root / "data")}
+        code = ("import json, sys; from checker.handler import handler; "
+                "handler(json.loads(sys.argv[1]), None)")
+        workers = []
+        for shard in range(shards):
+            event = {"statusgen": "check", "run_id": f"bench-s{shard}", "shard": shard,
+                     "shards": shards}
+            wall, rss, _ = _timed([sys.executable, "-c", code, json.dumps(event)], env=env)
+            run = next((root / "data" / "runs").rglob(f"*-{event['run_id']}.json"))
+            workers.append({"wall_s": wall, "rss_mb": rss, "probe_s": _probe_seconds(run)})
+        result = _judge(_samples(root / "data"), endpoints)
+    return {"workers": workers, "worst_wall_s": max(w["wall_s"] for w in workers),
+            "worst_rss_mb": max(w["rss_mb"] for w in workers), **result}
+
+
+def _median(results: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(r[key] for r in results)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--endpoints", type=int, default=1000)
+    parser.add_argument("--bombs", type=int, default=0)
+    parser.add_argument("--shards", type=int, default=1)
     parser.add_argument("--ports", type=int, default=4)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--check", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(_serve(args.serve))
+        asyncio.run(_serve(args.serve, args.bombs > 0))
         return
-    if args.check:
-        _check(json.loads(args.check), args.endpoints)
-        return
-    me = str(Path(__file__).resolve())
-    server = subprocess.Popen([sys.executable, me, "--serve", str(args.ports)],
+    server = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve",
+                               str(args.ports), "--bombs", str(args.bombs)],
                               stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
-        ports = server.stdout.readline().strip()
+        ports = json.loads(server.stdout.readline())
         results = []
         for number in range(1, args.runs + 1):
-            out = subprocess.run([sys.executable, me, "--check", ports, "--endpoints",
-                                  str(args.endpoints)], capture_output=True, text=True, check=True)
-            result = json.loads(out.stdout.strip().splitlines()[-1])
+            if args.shards > 1:
+                result = shard_run(ports, args.endpoints, args.shards)
+                times = ", ".join(f"{w['wall_s']:.2f}" for w in result["workers"])
+                probing = ", ".join(f"{w['probe_s']:.2f}" for w in result["workers"])
+                print(f"run {number}: workers {times} s wall, of which probing {probing} s "
+                      f"(worst wall {result['worst_wall_s']:.2f} s, "
+                      f"{result['worst_rss_mb']:.0f} MB peak RSS); {result['counts']} "
+                      f"(expected {result['expected']}), {result['wrong']} wrong, "
+                      f"{result['missing']} missing; healthy p50 {result['healthy_p50_ms']} ms, "
+                      f"p95 {result['healthy_p95_ms']} ms", flush=True)
+            else:
+                result = check_run(ports, args.endpoints, args.bombs)
+                print(f"run {number}: {result['wall_s']:.2f} s wall (config load "
+                      f"{result['load_s']:.3f} s, probing {result['probe_s']:.2f} s, record_run + "
+                      f"summary {result['record_s']:.2f} s), {result['rss_mb']:.0f} MB peak RSS; "
+                      f"{result['counts']} (expected {result['expected']}), {result['wrong']} wrong, "
+                      f"{result['missing']} missing; healthy p50 {result['healthy_p50_ms']} ms, "
+                      f"p95 {result['healthy_p95_ms']} ms"
+                      + (f"; bombs: {result['bomb_reasons']}" if args.bombs else ""), flush=True)
             results.append(result)
-            print(f"run {number}: {result['wall_s']:.2f} s wall ({result['probe_s']:.2f} s probing), "
-                  f"{result['rss_mb']:.0f} MB peak RSS, "
-                  f"{result['samples']} samples, {result['timeouts']} timeouts, "
-                  f"{result['wrong']} wrong")
-        print(f"median over {len(results)} runs of {args.endpoints} endpoints: "
-              f"{statistics.median(r['wall_s'] for r in results):.2f} s wall "
-              f"({statistics.median(r['probe_s'] for r in results):.2f} s probing), "
-              f"{statistics.median(r['rss_mb'] for r in results):.0f} MB peak RSS, "
-              f"{max(r['wrong'] for r in results)} wrong statuses at most")
+        if args.shards > 1:
+            worst_probe = statistics.median(max(w["probe_s"] for w in r["workers"]) for r in results)
+            print(f"median over {len(results)} runs of {args.endpoints} endpoints in "
+                  f"{args.shards} shards: worst worker {_median(results, 'worst_wall_s'):.2f} s "
+                  f"wall, worst probing {worst_probe:.2f} s, "
+                  f"every worker {statistics.median(w['wall_s'] for r in results for w in r['workers']):.2f} s "
+                  f"median, {_median(results, 'worst_rss_mb'):.0f} MB peak RSS; "
+                  f"{max(r['wrong'] + r['missing'] for r in results)} wrong or missing at most; "
+                  f"healthy p95 {_median(results, 'healthy_p95_ms'):.1f} ms")
+        else:
+            print(f"median over {len(results)} runs of {args.endpoints} endpoints"
+                  f"{f' + {args.bombs} gzip bombs' if args.bombs else ''}: "
+                  f"{_median(results, 'wall_s'):.2f} s wall, config load "
+                  f"{_median(results, 'load_s'):.3f} s, probing {_median(results, 'probe_s'):.2f} s, "
+                  f"record_run + summary {_median(results, 'record_s'):.2f} s, "
+                  f"{_median(results, 'rss_mb'):.0f} MB peak RSS; "
+                  f"{max(r['wrong'] + r['missing'] for r in results)} wrong or missing at most; "
+                  f"healthy p50 {_median(results, 'healthy_p50_ms'):.1f} ms, "
+                  f"p95 {_median(results, 'healthy_p95_ms'):.1f} ms")
     finally:
         server.terminate()
         server.wait()

@@ -14,7 +14,7 @@ import zoneinfo
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from checker.durations import parse_duration
 from checker.header_text import HeaderText
@@ -105,6 +105,8 @@ class CheckBase(StrictModel):
 
 
 _STATUS_RANGE = re.compile(r"^([1-5]\d\d)(?:-([1-5]\d\d))?$")
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
 
 
 class HttpCheck(CheckBase):
@@ -126,7 +128,10 @@ class HttpCheck(CheckBase):
     json_equals: dict[str, Any] = Field(default={}, alias="json")
     """Dotted JSON path -> expected value, e.g. `{status: ok, db.healthy: true}`."""
     follow_redirects: bool = True
-    """Follow redirects (up to 10) and judge the final response."""
+    """Follow redirects (up to 10) on the same host and judge the final response."""
+    redirect_hosts: list[str] = []
+    """Other hosts a redirect may lead to (`*`: any); never into an internal network (loopback,
+    private, link-local, metadata) unless the check's own address is in one of the same kind."""
     verify_tls: bool = True
     """Reject invalid certificates."""
 
@@ -138,6 +143,44 @@ class HttpCheck(CheckBase):
         if not re.match(r"^(https?://|\$\{)", value):
             raise ValueError(f"must start with http:// or https:// (got {value!r})")
         return value
+
+    @field_validator("headers")
+    @classmethod
+    def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not a valid header name (letters, digits and - only)")
+            if "\r" in text or "\n" in text:
+                raise ValueError(f"the value of {name} contains a line break")
+        return value
+
+    @field_validator("body_regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            import regex  # the probe matches with `regex` (it has a time limit); compile the same
+
+            try:
+                regex.compile(value)
+            except regex.error as error:
+                raise ValueError(f"{value!r} is not a valid regular expression: {error}") from None
+        return value
+
+    @field_validator("json_equals")
+    @classmethod
+    def _json_paths(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for path in value:
+            if not path or any(not part for part in path.split(".")):
+                raise ValueError(f"{path!r} is not a JSON path such as status or db.healthy")
+        return value
+
+    @field_validator("redirect_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if host != "*" and not _HOST_NAME.fullmatch(host):
+                raise ValueError(f"{host!r} is not a host name such as login.example.com (or *)")
+        return [host.lower() for host in value]
 
     @field_validator("expect_status")
     @classmethod
@@ -175,7 +218,19 @@ class DnsCheck(CheckBase):
     expect: list[str] = []
     """When set, at least one of these values must be in the answer."""
     resolver: str | None = None
-    """Address of the DNS server to ask (`10.0.0.2` or `10.0.0.2:5353`); default: the system's."""
+    """Address of the DNS server to ask (`10.0.0.2`, `10.0.0.2:5353`, `[fd00::2]:53`);
+    default: the system's."""
+
+    @field_validator("resolver")
+    @classmethod
+    def _resolver_address(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                resolver_address(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP address, optionally with a port, such as "
+                                 "10.0.0.2 or 10.0.0.2:5353") from None
+        return value
 
 
 class TlsCheck(CheckBase):
@@ -198,6 +253,25 @@ class HeartbeatCheck(CheckBase):
     """Extra time allowed before a missing report counts as down."""
     token: str
     """Secret the job sends; use a `${NAME}` reference."""
+
+
+def resolver_address(text: str) -> tuple[str, int]:
+    """(IP address, port) of a `resolver:` value; ValueError when it is not one."""
+    import ipaddress
+
+    host, port = text, "53"
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            if not rest.startswith(":"):
+                raise ValueError(text)
+            port = rest[1:]
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    ipaddress.ip_address(host)
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(text)
+    return host, int(port)
 
 
 Check = Annotated[
@@ -332,9 +406,16 @@ class IncidentUpdate(StrictModel):
     status: UpdateStatus
     """The status word of its heading; `update` keeps the previous status."""
     body: str
-    """The Markdown as written."""
-    html: str
-    """The Markdown rendered and sanitised: safe to put on the page as is."""
+    """The Markdown as written; the site renders and sanitises it when it builds a page."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_rendered_html(cls, data: Any) -> Any:
+        # Bundles compiled before rendering moved to build time carry each body's HTML too; the
+        # builder renders the body again, so such a bundle still loads.
+        if isinstance(data, dict) and "html" in data:
+            return {key: value for key, value in data.items() if key != "html"}
+        return data
 
 
 class Incident(StrictModel):
@@ -456,12 +537,82 @@ class Bundle(StrictModel):
 
     def declared_statuses_at(self, when: datetime) -> dict[str, ComponentStatus]:
         """Component id -> worst status declared by the incidents and maintenance active at `when`."""
-        declared: dict[str, list[ComponentStatus]] = {}
+        declared = {cid: self.declared_status_of(cid, when) for cid in self._declared_timelines()}
+        return {cid: status for cid, status in declared.items() if status is not None}
+
+    def declared_status_of(self, component_id: str, when: datetime) -> ComponentStatus | None:
+        """The worst status the incidents and maintenance active at `when` declare for the
+        component; None when none declares one. O(log incidents) a question."""
+        times, statuses = self.declared_timeline(component_id)
+        position = bisect.bisect_right(times, when)
+        return statuses[position - 1] if position else None
+
+    def declared_timeline(self, component_id: str) -> tuple[list[datetime], list[ComponentStatus | None]]:
+        """(times, status declared from that time on), oldest first: the moments the status the
+        incidents and maintenance declare for the component changes (None: nothing declared)."""
+        return self._declared_timelines().get(component_id, ([], []))
+
+    def _declared_timelines(self) -> dict[str, tuple[list[datetime], list[ComponentStatus | None]]]:
+        """Component id -> (times, declared status from that time on), oldest first: every change
+        of what the incidents declare, made once for this list of incidents. Notifications ask
+        about the time of every update, which must not walk every incident each time."""
+        cached = self.__dict__.get("_declared_index")
+        if cached is not None and cached[0] is self.incidents:
+            return cached[1]  # type: ignore[no-any-return]
+        changes: dict[str, list[tuple[datetime, int, ComponentStatus]]] = {}
         for incident in self.incidents:
-            if incident.is_active_at(when):
+            for start, end in _active_spans(incident):
                 for component_id, status in incident.components.items():
-                    declared.setdefault(component_id, []).append(status)
-        return {cid: worst_status(statuses) for cid, statuses in declared.items()}
+                    spans = changes.setdefault(component_id, [])
+                    spans.append((start, 1, status))
+                    if end is not None:
+                        spans.append((end, -1, status))
+        timelines: dict[str, tuple[list[datetime], list[ComponentStatus | None]]] = {}
+        for component_id, steps in changes.items():
+            steps.sort(key=lambda step: step[0])
+            open_count = dict.fromkeys(COMPONENT_STATUSES, 0)
+            times: list[datetime] = []
+            statuses: list[ComponentStatus | None] = []
+            for index, (at, delta, status) in enumerate(steps):
+                open_count[status] += delta
+                if index + 1 < len(steps) and steps[index + 1][0] == at:
+                    continue  # the status at `at` is what all changes at that moment leave
+                worst = max((s for s, n in open_count.items() if n), key=SEVERITY.__getitem__, default=None)
+                if not statuses or statuses[-1] != worst:
+                    times.append(at)
+                    statuses.append(worst)
+            timelines[component_id] = (times, statuses)
+        self.__dict__["_declared_index"] = (self.incidents, timelines)  # not a field: frozen is fine
+        return timelines
+
+
+def _active_spans(incident: Incident) -> list[tuple[datetime, datetime | None]]:
+    """The [start, end) spans in which `incident.is_active_at` is true (end None: still active).
+
+    Its status changes only at an update's time, or for maintenance at the window's edges, so the
+    state at each such moment holds until the next one. Evaluated as `is_active_at` does, with
+    the start of an incident (its first update) known here instead of searched for each time."""
+    moments = {u.at for u in incident.updates}
+    active: tuple[str, ...]
+    if incident.kind == "maintenance":
+        assert incident.scheduled_for is not None and incident.scheduled_until is not None
+        moments |= {incident.scheduled_for, incident.scheduled_until}
+        active = ("in_progress", "verifying")
+    else:
+        active = _OPEN_INCIDENT_STATUSES
+    spans: list[tuple[datetime, datetime | None]] = []
+    start: datetime | None = None
+    for moment in sorted(moments):
+        if (incident.status_at(moment) in active) == (start is not None):
+            continue
+        if start is None:
+            start = moment
+        else:
+            spans.append((start, moment))
+            start = None
+    if start is not None:
+        spans.append((start, None))
+    return spans
 
 
 def utc_now() -> datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 SampleStatus = Literal["up", "degraded", "down"]
 
@@ -26,7 +26,11 @@ class Sample(BaseModel):
     code: int | None = None
     """HTTP status code, when the probe is HTTP and got a response."""
     reason: str | None = None
-    """Why it is not up, in a few words: `expected 200, got 503`, `timeout after 5.0 s`."""
+    """Why it is not up, in a few words of ours: `expected 200, got 503`, `timeout after 5.0 s`.
+    Public (page, feeds, summary); never the endpoint's own text."""
+    endpoint_text: str | None = Field(default=None, max_length=1024, exclude_if=lambda v: v is None)
+    """What the endpoint itself said that explains a failure (a body, a TXT record), at most
+    1 KB. Private: kept in this run object only, never copied to the summary or the site."""
 
 
 class Run(BaseModel):
@@ -40,6 +44,9 @@ class Run(BaseModel):
     """Where it ran: the AWS region, or `local`."""
     started_at: datetime
     finished_at: datetime
+    sequence: int = 0
+    """1 + the highest `sequence` among the runs applied when this run started: runs are placed
+    in this order first, so a clock stepped back cannot put a run before the ones it followed."""
     offline: bool = False
     """The checker's own connectivity probe failed: the samples say nothing about the components
     and the run counts as *no data*, never as downtime."""

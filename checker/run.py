@@ -14,16 +14,19 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from checker.bundle import Bundle, Component, ComponentStatus, utc_now
+from checker.bundle import Bundle, Check, Component, ComponentStatus, utc_now
 from checker.errors import PreconditionFailed, StoreError
 from checker.fanout import components_of_shard
 from checker.probes import PROBES, Outcome, ProbeContext
+from checker.probes.addresses import Resolve
 from checker.probes.base import timeout_reason
+from checker.probes.http_client import HttpClient, HttpFailure, HttpRequest
+from checker.probes.pacing import Pacer
 from checker.results import Run, Sample, SampleStatus
 from checker.rollup import record_run
+from checker.secrets import MissingVariable
 from checker.state import STATE_KEY, State, Transition
 from checker.store import Store
 
@@ -62,6 +65,8 @@ class RunReport(BaseModel):
     earlier_transitions: list[Transition] = []
     """For a duplicate: the transitions the first attempt recorded. An attempt whose answer was
     lost may have died before alerting, so these go to alerting again (which sends each once)."""
+    warnings: list[str] = []
+    """What the run got past: a damaged derived file rebuilt, an unreadable run moved aside."""
 
     @property
     def transitions_to_alert(self) -> list[Transition]:
@@ -86,6 +91,7 @@ class RunReport(BaseModel):
         out.append(f"{counts['up']} up, {counts['degraded']} degraded, {counts['down']} down "
                    f"in {self.duration_seconds:.2f} s{state}{again}")
         out.extend(f"{t.component}: {t.old or 'new'} -> {t.new}" for t in self.transitions)
+        out.extend(f"warning: {warning}" for warning in self.warnings)
         return out
 
     def rows(self) -> list[tuple[str, str, str, str, str]]:
@@ -104,8 +110,8 @@ def run_checks(
     now: datetime | None = None,
     region: str = "local",
     run_id: str | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
     ssl_context: ssl.SSLContext | None = None,
+    resolve: Resolve | None = None,
     env: Mapping[str, str] | None = None,
     shard: tuple[int, int] | None = None,
 ) -> RunReport:
@@ -113,24 +119,24 @@ def run_checks(
 
     Idempotent per `run_id`: a retried invocation with the same id re-probes nothing, counts
     nothing twice and reports no transition again. `shard=(index, count)` probes one part of the
-    plan (see checker.fanout).
+    plan (see checker.fanout). `resolve` replaces the system resolver (tests: no real DNS).
     """
     started = time.perf_counter()
     now = now or utc_now()
     run_id = run_id or uuid.uuid4().hex[:16]
-    state_data = store.get_json(STATE_KEY)
-    known = State.model_validate(state_data) if state_data else None
-    if known is not None and run_id in known.run_ids:
+    known = _known_state(store)
+    if known is not None and known.has_applied(run_id):
         return _repeat(bundle, store, known, run_id, region, now, started)
     planned = bundle.components if shard is None else components_of_shard(bundle, *shard)
     components = [c for c in planned if c.check is not None]
     samples, offline = asyncio.run(_probe_all(
-        bundle, components, store, now=now, transport=transport,
-        ssl_context=ssl_context or ssl.create_default_context(), env=env or os.environ,
+        bundle, components, store, now=now,
+        ssl_context=ssl_context or ssl.create_default_context(),
+        env=os.environ if env is None else env, resolve=resolve,
     ))
     elapsed = time.perf_counter() - started
-    run = Run(id=run_id, region=region, started_at=now,
-              finished_at=now + timedelta(seconds=elapsed), offline=offline, samples=samples)
+    run = Run(id=run_id, region=region, started_at=now, finished_at=now + timedelta(seconds=elapsed),
+              sequence=(known.sequence if known else 0) + 1, offline=offline, samples=samples)
     try:
         store.put_json(run.key, run.model_dump(mode="json"), if_none_match=True)
     except PreconditionFailed:
@@ -140,8 +146,23 @@ def run_checks(
         if stored is None:
             raise StoreError(f"{store.location}/{run.key}: the run could not be stored") from None
         run = Run.model_validate(stored)
-    effects, state = record_run(bundle, store, run, now=now)
-    return _report(bundle, run, effects.transitions, state, started, duplicate=False)
+    warnings: list[str] = []
+    effects, state = record_run(bundle, store, run, now=now, warnings=warnings)
+    report = _report(bundle, run, effects.transitions, state, started, duplicate=False)
+    report.warnings = warnings
+    return report
+
+
+def _known_state(store: Store) -> State | None:
+    """The state as stored, to know the runs applied; None when missing or unreadable (recording
+    the run then rebuilds it from `runs/`)."""
+    stored = store.get(STATE_KEY)
+    if stored is None:
+        return None
+    try:
+        return State.model_validate_json(stored.data)
+    except ValidationError:
+        return None
 
 
 def _repeat(bundle: Bundle, store: Store, state: State, run_id: str, region: str, now: datetime,
@@ -184,58 +205,57 @@ def _report(bundle: Bundle, run: Run, transitions: list[Transition], state: Stat
 
 async def _probe_all(
     bundle: Bundle, components: list[Component], store: Store, *, now: datetime,
-    transport: httpx.AsyncBaseTransport | None, ssl_context: ssl.SSLContext,
-    env: Mapping[str, str],
+    ssl_context: ssl.SSLContext, env: Mapping[str, str], resolve: Resolve | None = None,
 ) -> tuple[list[Sample], bool]:
-    concurrency = bundle.checker.concurrency
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    semaphore = asyncio.Semaphore(concurrency)
-    async with (
-        httpx.AsyncClient(verify=ssl_context, limits=limits, transport=transport) as verified,
-        httpx.AsyncClient(verify=False, limits=limits, transport=transport) as unverified,
-    ):
-        clients = {True: verified, False: unverified}
+    http = HttpClient(ssl_context) if resolve is None else HttpClient(ssl_context, resolve=resolve)
+    pacer = Pacer(bundle.checker.concurrency)
 
-        async def one(component: Component) -> Sample:
-            context = ProbeContext(now=now, component=component.id, clients=clients,
-                                   ssl_context=ssl_context, store=store, env=env)
-            return await _probe_component(component, context, semaphore)
+    async def one(component: Component) -> Sample:
+        context = ProbeContext(now=now, component=component.id, http=http,
+                               ssl_context=ssl_context, store=store, env=env)
+        return await _probe_component(component, context, pacer)
 
-        tasks = [one(c) for c in components]
-        connectivity = _connectivity(bundle.checker.connectivity_url, verified)
-        online, *samples = await asyncio.gather(connectivity, *tasks)
+    connectivity = _connectivity(bundle.checker.connectivity_url, http)
+    online, *samples = await asyncio.gather(connectivity, *(one(c) for c in components))
     return [s for s in samples if isinstance(s, Sample)], not online
 
 
-async def _probe_component(
-    component: Component, context: ProbeContext, semaphore: asyncio.Semaphore
-) -> Sample:
+async def _probe_component(component: Component, context: ProbeContext, pacer: Pacer) -> Sample:
     check = component.check
     assert check is not None
-    probe = PROBES[check.type]
     outcome = Outcome("down", reason="not probed")
     for _ in range(check.retries + 1):
-        async with semaphore:
-            try:
-                async with asyncio.timeout(check.timeout + _GRACE):
-                    outcome = await probe.probe(check, context)
-            except TimeoutError:
-                outcome = Outcome("down", reason=timeout_reason(check.timeout))
-            except Exception as error:  # one broken probe must never break the run
-                outcome = Outcome("down", reason=f"probe failed: {type(error).__name__}")
+        async with pacer.slot():
+            outcome = await probe_once(check, context)
         if outcome.status != "down":
             break
     latency = None if outcome.latency_ms is None else round(outcome.latency_ms, 1)
     return Sample(component=component.id, status=outcome.status, at=context.now,
-                  latency_ms=latency, code=outcome.code, reason=outcome.reason)
+                  latency_ms=latency, code=outcome.code, reason=outcome.reason,
+                  endpoint_text=outcome.endpoint_text)
 
 
-async def _connectivity(url: str | None, client: httpx.AsyncClient) -> bool:
+async def probe_once(check: Check, context: ProbeContext) -> Outcome:
+    """One probe of `check`, never an exception and never longer than its timeout (plus a grace
+    for a probe that would ignore it): every failure, even a bug, is an Outcome."""
+    try:
+        async with asyncio.timeout(check.timeout + _GRACE):
+            return await PROBES[check.type].probe(check, context)
+    except TimeoutError:
+        return Outcome("down", reason=timeout_reason(check.timeout))
+    except MissingVariable as error:
+        return Outcome("down", reason=f"configuration: ${{{error.name}}} is not set")
+    except Exception as error:  # one broken probe must never break the run
+        return Outcome("down", reason=f"probe failed: {type(error).__name__}")
+
+
+async def _connectivity(url: str | None, http: HttpClient) -> bool:
     """True when the checker itself can reach the outside world (or nothing is configured)."""
     if url is None:
         return True
     try:
-        response = await client.get(url, timeout=CONNECTIVITY_TIMEOUT)
-    except httpx.HTTPError:
+        async with asyncio.timeout(CONNECTIVITY_TIMEOUT):
+            answer = await http.fetch(HttpRequest("GET", url))
+    except (TimeoutError, OSError, HttpFailure):
         return False
-    return response.status_code < 500
+    return answer.code < 500

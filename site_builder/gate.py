@@ -17,17 +17,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import httpx
-
 from checker.bundle import Bundle, Component, utc_now
 from checker.durations import format_duration
 from checker.errors import GateFailed, StatusgenError
-from checker.probes import PROBES, Outcome, ProbeContext
-from checker.probes.base import timeout_reason
+from checker.probes import Outcome, ProbeContext
+from checker.probes.http_client import HttpClient
+from checker.run import probe_once
 from checker.store import Store
-
-# Seconds past a check's own timeout before the gate stops waiting for a probe that ignores it.
-_GRACE = 1.0
 
 
 @dataclass(frozen=True)
@@ -84,7 +80,6 @@ def run_gate(
     max_failures: int = 0,
     every: float = 10.0,
     env: Mapping[str, str] | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
     ssl_context: ssl.SSLContext | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
@@ -109,7 +104,7 @@ def run_gate(
         probe_started = clock()
         at = now()
         probe = GateProbe(
-            at=at, outcome=asyncio.run(_probe_once(component, store, tls, transport, context_env, at))
+            at=at, outcome=asyncio.run(_probe_once(component, store, tls, context_env, at))
         )
         result.probes.append(probe)
         if on_probe is not None:
@@ -138,29 +133,16 @@ async def _probe_once(
     component: Component,
     store: Store,
     ssl_context: ssl.SSLContext,
-    transport: httpx.AsyncBaseTransport | None,
     env: Mapping[str, str],
     at: datetime,
 ) -> Outcome:
     check = component.check
     assert check is not None  # checked by _component
-    async with (
-        httpx.AsyncClient(verify=ssl_context, transport=transport) as verified,
-        httpx.AsyncClient(verify=False, transport=transport) as unverified,
-    ):
-        context = ProbeContext(
-            now=at, component=component.id, clients={True: verified, False: unverified},
-            ssl_context=ssl_context, store=store, env=env,
-        )
-        outcome = Outcome("down", reason="not probed")
-        for _ in range(check.retries + 1):
-            try:
-                async with asyncio.timeout(check.timeout + _GRACE):
-                    outcome = await PROBES[check.type].probe(check, context)
-            except TimeoutError:
-                outcome = Outcome("down", reason=timeout_reason(check.timeout))
-            except Exception as error:  # a broken probe is a failed probe, never a crash
-                outcome = Outcome("down", reason=f"probe failed: {type(error).__name__}")
-            if outcome.status != "down":
-                break
-        return outcome
+    context = ProbeContext(now=at, component=component.id, http=HttpClient(ssl_context),
+                           ssl_context=ssl_context, store=store, env=env)
+    outcome = Outcome("down", reason="not probed")
+    for _ in range(check.retries + 1):
+        outcome = await probe_once(check, context)  # the checker's own: bounded, never raises
+        if outcome.status != "down":
+            break
+    return outcome

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-import httpx
-
+from checker.probes.http_client import HttpClient
 from checker.results import SampleStatus
 from checker.store import Store
 
@@ -22,6 +21,10 @@ class Outcome:
     latency_ms: float | None = None
     code: int | None = None
     reason: str | None = None
+    """Ours, short, public: `expected 200-299, got 503`. Never the endpoint's own text."""
+    endpoint_text: str | None = None
+    """The endpoint's own words that explain a failure (a body, a TXT record), at most 1 KB:
+    kept in the private run object only, never on the page, the feeds or the summary."""
 
 
 @dataclass
@@ -30,8 +33,8 @@ class ProbeContext:
 
     now: datetime
     component: str
-    clients: Mapping[bool, httpx.AsyncClient]
-    """Shared HTTP clients keyed by `verify_tls`."""
+    http: HttpClient
+    """The run's HTTP client (TLS contexts and resolver; it keeps no connections)."""
     ssl_context: ssl.SSLContext
     """Trust store for TLS checks (the system's by default)."""
     store: Store
@@ -49,6 +52,10 @@ def judge_latency(latency_ms: float, degraded_after: float | None) -> SampleStat
     if degraded_after is not None and latency_ms > degraded_after * 1000:
         return "degraded"
     return "up"
+
+
+def slow_reason(latency_ms: float, degraded_after: float | None) -> str:
+    return f"slow: {latency_ms / 1000:.1f} s (degraded after {degraded_after:g} s)"
 
 
 def timeout_reason(seconds: float) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from checker.bundle import DnsCheck
+from checker.bundle import DnsCheck, resolver_address
 from checker.probes.base import Outcome, ProbeContext, judge_latency, timeout_reason
+from checker.probes.http_client import ENDPOINT_TEXT_BYTES
 
 if TYPE_CHECKING:
     import dns.asyncresolver
@@ -37,9 +38,10 @@ class DnsProbe:
         latency_ms = (time.perf_counter() - started) * 1000
         values = {_plain(r.to_text()) for r in answer}
         if check.expect and not values & {_plain(v) for v in check.expect}:
-            got = ", ".join(sorted(values))
-            return Outcome("down", latency_ms=latency_ms, reason=f"DNS: expected "
-                           f"{', '.join(check.expect)}, got {got}")
+            # The answer is the endpoint's own text (a TXT record can say anything): private only.
+            got = ", ".join(sorted(values))[:ENDPOINT_TEXT_BYTES]
+            return Outcome("down", latency_ms=latency_ms, endpoint_text=got,
+                           reason="DNS: the answer did not include an expected value")
         return Outcome(judge_latency(latency_ms, check.degraded_after), latency_ms=latency_ms)
 
 
@@ -49,9 +51,9 @@ def _resolver(address: str | None) -> dns.asyncresolver.Resolver:
     if address is None:
         return dns.asyncresolver.Resolver()
     resolver = dns.asyncresolver.Resolver(configure=False)
-    host, _, port = address.rpartition(":") if address.count(":") == 1 else (address, "", "")
-    resolver.nameservers = [host or address]
-    resolver.port = int(port) if port else 53
+    host, port = resolver_address(address)
+    resolver.nameservers = [host]
+    resolver.port = port
     return resolver
 
 

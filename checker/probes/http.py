@@ -1,4 +1,8 @@
-"""The `http` probe: one request through the run's shared client, judged on status, body and time."""
+"""The `http` probe: one request through the run's bounded client, judged on status, body and time.
+
+Reasons are ours and short (`expected 200-299, got 503`); what the endpoint itself said (its body,
+a value at a JSON path, a redirect's address) goes only to `endpoint_text`, at most 1 KB.
+"""
 
 from __future__ import annotations
 
@@ -7,93 +11,109 @@ import json
 import re
 import socket
 import ssl
-import time
 from typing import Any
 
-import httpx
+import regex
 
 from checker.bundle import HttpCheck
-from checker.probes.base import Outcome, ProbeContext, judge_latency, timeout_reason
+from checker.probes.base import Outcome, ProbeContext, judge_latency, slow_reason, timeout_reason
+from checker.probes.http_client import (
+    ENDPOINT_TEXT_BYTES,
+    MAX_BODY_BYTES,
+    HttpAnswer,
+    HttpFailure,
+    HttpRequest,
+)
 from checker.secrets import MissingVariable, expand_text
 
-MAX_BODY_BYTES = 1024 * 1024
-"""Body checks look at the first MiB; a huge or endless body is never read into memory."""
+REGEX_SECONDS = 0.2
+"""Longest a body pattern may take to match."""
+
+__all__ = ["MAX_BODY_BYTES", "HttpProbe", "connection_reason", "tls_verify_message"]
 
 
 class HttpProbe:
     async def probe(self, check: HttpCheck, context: ProbeContext) -> Outcome:
         try:
-            url = expand_text(check.url, context.env, "url")
-            headers = {k: expand_text(v, context.env, f"headers.{k}") for k, v in check.headers.items()}
-            body = None if check.body is None else expand_text(check.body, context.env, "body")
+            request = _request(check, context)
         except MissingVariable as error:
             return Outcome("down", reason=f"configuration: ${{{error.name}}} is not set")
-        client = context.clients[check.verify_tls]
-        started = time.perf_counter()
+        except ValueError as error:
+            return Outcome("down", reason=f"configuration: {error}")
         try:
-            # httpx's timeout bounds each read; this bounds the whole exchange (a trickling body).
+            # One deadline for the whole exchange: connect, head, body and its decoding.
             async with asyncio.timeout(check.timeout):
-                request = client.build_request(
-                    check.method, url, headers=headers, content=body,
-                    timeout=httpx.Timeout(check.timeout),
-                )
-                response = await client.send(
-                    request, stream=True, follow_redirects=check.follow_redirects
-                )
-                try:
-                    latency_ms = (time.perf_counter() - started) * 1000
-                    text = await _read_text(response) if _needs_body(check) else ""
-                finally:
-                    await response.aclose()
-        except (TimeoutError, httpx.TimeoutException):
+                answer = await context.http.fetch(request)
+        except TimeoutError:
             return Outcome("down", reason=timeout_reason(check.timeout))
-        except httpx.TooManyRedirects:
-            return Outcome("down", reason="too many redirects")
-        except httpx.HTTPError as error:
+        except HttpFailure as failure:
+            return Outcome("down", reason=failure.reason, endpoint_text=failure.endpoint_text)
+        except OSError as error:
             return Outcome("down", reason=connection_reason(error))
-        return _judge(check, response.status_code, latency_ms, text)
+        return _judge(check, answer)
 
 
-def _needs_body(check: HttpCheck) -> bool:
-    return bool(check.body_contains or check.body_regex or check.json_equals)
+def _request(check: HttpCheck, context: ProbeContext) -> HttpRequest:
+    """The request a check sends, its `${NAME}` references resolved (MissingVariable if unset)."""
+    url = expand_text(check.url, context.env, "url")
+    headers = {}
+    for name, value in check.headers.items():
+        text = expand_text(value, context.env, f"headers.{name}")
+        if "\r" in text or "\n" in text:  # a variable's value must not add headers of its own
+            raise ValueError(f"headers.{name} contains a line break")
+        headers[name] = text
+    body = None if check.body is None else expand_text(check.body, context.env, "body").encode()
+    return HttpRequest(
+        method=check.method, url=url, headers=headers, body=body, verify_tls=check.verify_tls,
+        follow_redirects=check.follow_redirects, redirect_hosts=frozenset(check.redirect_hosts),
+        read_body=bool(check.body_contains or check.body_regex or check.json_equals),
+    )
 
 
-async def _read_text(response: httpx.Response) -> str:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= MAX_BODY_BYTES:
-            break
-    return b"".join(chunks)[:MAX_BODY_BYTES].decode(response.encoding or "utf-8", "replace")
+def _judge(check: HttpCheck, answer: HttpAnswer) -> Outcome:
+    code, latency_ms = answer.code, answer.latency_ms
 
-
-def _judge(check: HttpCheck, code: int, latency_ms: float, text: str) -> Outcome:
-    def down(reason: str) -> Outcome:
-        return Outcome("down", latency_ms=latency_ms, code=code, reason=reason)
+    def down(reason: str, endpoint_text: str | None = None) -> Outcome:
+        return Outcome("down", latency_ms=latency_ms, code=code, reason=reason,
+                       endpoint_text=None if endpoint_text is None else endpoint_text[:ENDPOINT_TEXT_BYTES])
 
     if not check.accepts_status(code):
         expected = ", ".join(str(s) for s in check.expect_status)
         return down(f"expected {expected}, got {code}")
+    text = _text(answer) if answer.body else ""
     if check.body_contains is not None and check.body_contains not in text:
-        return down(f"body does not contain {check.body_contains!r}")
-    if check.body_regex is not None and not re.search(check.body_regex, text):
-        return down(f"body does not match {check.body_regex!r}")
+        return down("body did not contain the expected text", text)
+    if check.body_regex is not None:
+        try:
+            # The endpoint chooses the text: a pattern that backtracks badly on it must not hold
+            # the run (the timeout cannot interrupt a match in progress, this limit can).
+            matched = regex.search(check.body_regex, text, timeout=REGEX_SECONDS)
+        except TimeoutError:
+            return down("body pattern took too long to match", text)
+        if not matched:
+            return down("body did not match the expected pattern", text)
     if check.json_equals:
         try:
             document = json.loads(text)
         except ValueError:
-            return down("body is not JSON")
+            return down("body is not JSON", text)
         for path, expected in check.json_equals.items():
             found = _json_path(document, path)
+            if found is _MISSING:
+                return down(f"json {path}: missing", text)
             if found != expected:
-                return down(f"json {path}: expected {_show(expected)}, got {_show(found)}")
+                return down(f"json {path}: not the expected value", json.dumps(found))
     status = judge_latency(latency_ms, check.degraded_after)
-    reason = None
-    if status == "degraded":
-        reason = f"slow: {latency_ms / 1000:.1f} s (degraded after {check.degraded_after:g} s)"
+    reason = slow_reason(latency_ms, check.degraded_after) if status == "degraded" else None
     return Outcome(status, latency_ms=latency_ms, code=code, reason=reason)
+
+
+def _text(answer: HttpAnswer) -> str:
+    charset = re.search(r"charset=\"?([\w.:-]+)", answer.content_type)
+    try:
+        return answer.body.decode(charset[1] if charset else "utf-8", "replace")
+    except LookupError:  # an unknown charset name
+        return answer.body.decode("utf-8", "replace")
 
 
 _MISSING = object()
@@ -109,10 +129,6 @@ def _json_path(document: Any, path: str) -> Any:
         else:
             return _MISSING
     return node
-
-
-def _show(value: Any) -> str:
-    return "nothing" if value is _MISSING else json.dumps(value)
 
 
 def connection_reason(error: BaseException) -> str:
@@ -135,8 +151,6 @@ def connection_reason(error: BaseException) -> str:
         return "DNS: name not found"
     if "Connection refused" in text:
         return "connection refused"
-    if isinstance(error, httpx.RemoteProtocolError):
-        return "connection closed without a valid response"
     return f"connection failed: {type(error).__name__}"
 
 

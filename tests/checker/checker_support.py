@@ -120,30 +120,26 @@ def fixture_json(name: str) -> Any:
 
 def probe_once(check: dict[str, Any], *, now: datetime = T0, store: Any = None,
                ssl_context: Any = None, env: dict[str, str] | None = None,
-               transport: Any = None, component: str = "api") -> Any:
-    """Run one probe of `check` (a check as written in statuspage.yaml) and return its Outcome."""
+               resolve: Any = None, component: str = "api") -> Any:
+    """Run one probe of `check` (a check as written in statuspage.yaml) and return its Outcome.
+    `resolve` replaces the system resolver (no test may ask a real DNS server)."""
     import asyncio
     import ssl
 
-    import httpx
-
-    from checker.probes import PROBES, ProbeContext
+    from checker.probes import ProbeContext
+    from checker.probes.http_client import HttpClient
+    from checker.run import probe_once as run_probe
     from checker.store import LocalStore
 
     bundle = make_bundle([{"id": component, "name": "C", "check": check}])
     parsed = bundle.components[0].check
     assert parsed is not None
     context_ssl = ssl_context or ssl.create_default_context()
+    http = HttpClient(context_ssl) if resolve is None else HttpClient(context_ssl, resolve=resolve)
 
     async def go() -> Any:
-        async with (
-            httpx.AsyncClient(verify=context_ssl, transport=transport) as verified,
-            httpx.AsyncClient(verify=False, transport=transport) as unverified,
-        ):
-            context = ProbeContext(now=now, component=component,
-                                   clients={True: verified, False: unverified},
-                                   ssl_context=context_ssl,
-                                   store=store or LocalStore("/nonexistent-store"), env=env or {})
-            return await PROBES[parsed.type].probe(parsed, context)
+        context = ProbeContext(now=now, component=component, http=http, ssl_context=context_ssl,
+                               store=store or LocalStore("/nonexistent-store"), env=env or {})
+        return await run_probe(parsed, context)
 
     return asyncio.run(go())

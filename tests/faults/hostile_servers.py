@@ -10,6 +10,13 @@ HTTP in ways a well-behaved server library never would.
     /loop-a      302 to /loop-b, which redirects back to /loop-a
     /reset       reads the request, then resets the connection (RST)
     /silent      reads the request, then says nothing
+    /gzip-bomb   a few kB marked `Content-Encoding: gzip, gzip` that decode to BOMB_BYTES
+    /triple-bomb the same three layers deep (`deflate, gzip, gzip`)
+    /brotli      a body in an encoding the probe does not decode
+    /many-heads  a 200 with 1,000 small headers
+    /huge-body   a 200 whose 1 MB body is the endpoint's own words (an error page)
+    /to-metadata 302 to the cloud metadata address; /to-private 302 to 10.0.0.1;
+    /to-localhost 302 to the same port under the name `localhost`
     /ok          a plain 200
 `NxDomainDns` answers every DNS question with NXDOMAIN; `SilentDns` never answers.
 """
@@ -17,15 +24,30 @@ HTTP in ways a well-behaved server library never would.
 from __future__ import annotations
 
 import contextlib
+import functools
 import socket
 import socketserver
 import ssl
 import struct
 import threading
+import zlib
 from typing import Any
 
 import dns.message
 import dns.rcode
+
+BOMB_BYTES = 64 * 1024 * 1024
+"""What a bomb decodes to: far more than the probe's 1 MiB, small enough to build in a test."""
+
+
+@functools.cache
+def bomb(layers: tuple[str, ...]) -> bytes:
+    """BOMB_BYTES of zeros encoded with each of `layers` in turn (as `Content-Encoding` lists)."""
+    data = bytes(BOMB_BYTES)
+    for layer in layers:
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31 if layer == "gzip" else 15)
+        data = packer.compress(data) + packer.flush()
+    return data
 
 
 class _Handler(socketserver.BaseRequestHandler):
@@ -84,6 +106,40 @@ class _Handler(socketserver.BaseRequestHandler):
         # Linger with a zero timeout: close() sends RST instead of FIN.
         self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.request.close()  # now, before socketserver's own shutdown() could send a FIN first
+
+    def _encoded(self, encoding: str, body: bytes) -> None:
+        self._send(b"HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\nContent-Length: %d\r\n"
+                   b"Connection: close\r\n\r\n%s" % (encoding.encode(), len(body), body))
+
+    def _gzip_bomb(self) -> None:
+        self._encoded("gzip, gzip", bomb(("gzip", "gzip")))
+
+    def _triple_bomb(self) -> None:
+        self._encoded("deflate, gzip, gzip", bomb(("deflate", "gzip", "gzip")))
+
+    def _brotli(self) -> None:
+        self._encoded("br", b"\x1b\x03\x00\xf8\x8d\x94n\xde")
+
+    def _many_heads(self) -> None:
+        heads = b"".join(b"X-H%d: v\r\n" % n for n in range(1000))
+        self._send(b"HTTP/1.1 200 OK\r\n" + heads + b"Content-Length: 2\r\n\r\nok")
+
+    def _huge_body(self) -> None:
+        body = b"<p>Internal error: database password is hunter2</p>" * 20000
+        self._send(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+
+    def _redirect(self, location: str) -> None:
+        self._send(b"HTTP/1.1 302 Found\r\nLocation: " + location.encode() +
+                   b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    def _to_metadata(self) -> None:
+        self._redirect("http://169.254.169.254/latest/meta-data/iam/security-credentials/")
+
+    def _to_private(self) -> None:
+        self._redirect("http://10.0.0.1/admin")
+
+    def _to_localhost(self) -> None:
+        self._redirect(f"http://localhost:{self.server.server_address[1]}/ok")
 
     def _silent(self) -> None:
         self.server.stopping.wait(30)  # type: ignore[attr-defined]
