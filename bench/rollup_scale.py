@@ -93,8 +93,10 @@ def prepared_store(history_days: int) -> LocalStore:
     store.put_json(CLOSED_KEY, make_closed_days(plan, history, TODAY).model_dump(mode="json"))
     store.put_json(day_key(TODAY.isoformat()),
                    synthetic_day(TODAY, runs=720, hours=12).model_dump(mode="json"))
-    state = State(open_days=[TODAY.isoformat()], run_ids=[f"run-{n}" for n in range(720)],
-                  pruned_before="2000-01-01")
+    # The morning's 720 one-minute runs, as the state remembers them (canonical positions).
+    morning = [NOON - timedelta(minutes=720 - n) for n in range(720)]
+    state = State(open_days=[TODAY.isoformat()], sequence=720,
+                  applied=[f"{n + 1:012d} {at:%Y-%m-%dT%H:%M:%S.%f} run-{n}" for n, at in enumerate(morning)])
     for i in range(COMPONENTS):
         state.components[f"c{i}"] = ComponentState(
             status="operational", since=NOON - timedelta(days=1), evaluated_at=NOON,
@@ -104,7 +106,7 @@ def prepared_store(history_days: int) -> LocalStore:
 
 
 def run_at(at: datetime, name: str) -> Run:
-    return Run(id=name, region="local", started_at=at, finished_at=at,
+    return Run(id=name, region="local", started_at=at, finished_at=at, sequence=721,
                samples=[Sample(component=f"c{i}", status="up", at=at, latency_ms=50.0)
                         for i in range(COMPONENTS)])
 

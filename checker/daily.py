@@ -107,10 +107,14 @@ def day_start(day: date) -> float:
 
 
 def apply_effects_to_day(day: DayRollup, effects: RunEffects) -> DayRollup:
-    """`day` with the run's samples and segments added (in place); nothing when already counted."""
+    """`day` with the run's samples and segments added (in place); nothing when already counted.
+
+    The stretches the run decided again (`effects.replaced`) are cleared first, and each segment
+    is painted over whatever the day held in its span (a clock that stepped back re-records time).
+    """
     if effects.run_id in day.runs:
         return day
-    day.runs.append(effects.run_id)
+    bisect.insort(day.runs, effects.run_id)
     start = day_start(day.date)
     for fact in effects.samples:
         if fact.at.date() != day.date:
@@ -122,34 +126,51 @@ def apply_effects_to_day(day: DayRollup, effects: RunEffects) -> DayRollup:
             histogram = Histogram.from_json(entry.latency.get(hour))
             histogram.add(fact.latency_ms)
             entry.latency[hour] = histogram.to_json()
-    for segment in effects.segments:
+    touched: set[str] = set()
+    for segment, keep in [*((s, False) for s in effects.replaced), *((s, True) for s in effects.segments)]:
         s = max(segment.start.timestamp() - start, 0.0)
         e = min(segment.end.timestamp() - start, DAY_SECONDS)
         if e <= s:
             continue
         entry = day.components.setdefault(segment.component, ComponentDay())
-        _insert(entry.segments, (round(s, 3), round(e, 3), segment.status))
+        _paint(entry.segments, round(s, 3), round(e, 3), segment.status if keep else None)
+        touched.add(segment.component)
+    for component in touched:
+        entry = day.components[component]
         entry.outages = [x for x in entry.segments if x[2] in OUTAGE_STATUSES]
     return day
 
 
-def _insert(segments: list[tuple[float, float, ComponentStatus]],
-            new: tuple[float, float, ComponentStatus]) -> None:
-    """Insert keeping order, merging with neighbours that touch it and share its status."""
-    position = bisect.bisect_left([s[0] for s in segments], new[0])
-    start, end, status = new
-    if position > 0:
-        before = segments[position - 1]
-        if abs(before[1] - start) < _JOIN and before[2] == status:
-            start = before[0]
-            position -= 1
-            del segments[position]
-    if position < len(segments):
-        after = segments[position]
-        if abs(after[0] - end) < _JOIN and after[2] == status:
-            end = after[1]
-            del segments[position]
-    segments.insert(position, (start, end, status))
+def _paint(segments: list[tuple[float, float, ComponentStatus]], start: float, end: float,
+           status: ComponentStatus | None) -> None:
+    """Make [start, end) hold `status` (None: nothing), cutting what was there, and merge with
+    neighbours that touch it and share its status, so equal timelines have equal lists."""
+    if status is not None and (not segments or segments[-1][1] <= start):
+        # The usual case, time moving on: append, or extend the last segment.
+        if segments and abs(segments[-1][1] - start) < _JOIN and segments[-1][2] == status:
+            segments[-1] = (segments[-1][0], end, status)
+        else:
+            segments.append((start, end, status))
+        return
+    kept: list[tuple[float, float, ComponentStatus]] = []
+    for s, e, old in segments:
+        if e <= start or s >= end:
+            kept.append((s, e, old))
+            continue
+        if s < start:
+            kept.append((s, start, old))
+        if e > end:
+            kept.append((end, e, old))
+    if status is not None:
+        kept.append((start, end, status))
+    kept.sort()
+    merged: list[tuple[float, float, ComponentStatus]] = []
+    for s, e, old in kept:
+        if merged and abs(merged[-1][1] - s) < _JOIN and merged[-1][2] == old:
+            merged[-1] = (merged[-1][0], e, old)
+        else:
+            merged.append((s, e, old))
+    segments[:] = merged
 
 
 def component_entry(components: Mapping[str, ComponentDay] | None,

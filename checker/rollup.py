@@ -13,11 +13,10 @@ reports no transition a second time. `rebuild` replays every run through the sam
 
 from __future__ import annotations
 
-import contextlib
-import json
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from checker.bundle import Bundle, utc_now
 from checker.closed import CLOSED_KEY, ClosedDays, closed_fingerprint, make_closed_days
@@ -31,47 +30,191 @@ from checker.daily import (
 )
 from checker.errors import PreconditionFailed, StoreError
 from checker.results import Run
-from checker.state import STATE_KEY, RunEffects, State, apply_run, touched_days
+from checker.state import (
+    CLOCK_STEP,
+    STATE_KEY,
+    RunEffects,
+    SampleFact,
+    State,
+    TooLate,
+    apply_run,
+    position,
+    touched_days,
+)
 from checker.store import LocalStore, Store, StoredObject
 from checker.store.base import dump_json
 from checker.summary import SUMMARY_KEY, Summary
 from checker.summary_build import summary_as_of, summary_bytes
 
 RUNS_PREFIX = "runs/"
+QUARANTINE_PREFIX = "runs-quarantine/"
+"""Where objects found under `runs/` that are not runs are moved: kept for a person to look at,
+never counted."""
 ATTEMPTS = 40
 """Conditional-write attempts before giving up; concurrent shards and regions contend here."""
 
 
-def record_run(bundle: Bundle, store: Store, run: Run, *, now: datetime) -> tuple[RunEffects, State]:
-    """Apply a stored run to every derived file and return its effects and the new state."""
-    # The models each change made; the last one is what was stored (update_json retries a change
-    # on conflict and stops after the write that succeeds).
-    captured: list[tuple[State, RunEffects]] = []
+def record_run(bundle: Bundle, store: Store, run: Run, *, now: datetime,
+               warnings: list[str] | None = None) -> tuple[RunEffects, State]:
+    """Apply a stored run, and any stored run the state lacks, to every derived file; return the
+    run's effects and the new state. Problems the run got past (a damaged file rebuilt, a run
+    object moved aside) are appended to `warnings`, one line each."""
+    notes = warnings if warnings is not None else []
+    try:
+        return _record(bundle, store, run, now=now, notes=notes)
+    except (DamagedFile, TooLate) as problem:
+        notes.append(f"{problem}; rebuilt the derived files from runs/")
+    rebuild(bundle, store, now=now, warnings=notes)
+    state = _read(store, STATE_KEY, State) or State()
+    effects = state.effects_of(run.id) or RunEffects(
+        run_id=run.id, region=run.region, at=run.started_at, offline=run.offline,
+        transitions=[], samples=[], segments=[])
+    return effects, state
 
-    def change_state(data: object) -> object:
-        state, effects = apply_run(_state(data), run, bundle)
-        captured.append((state, effects))
-        return state.model_dump(mode="json")
 
-    store.update_json(STATE_KEY, change_state, attempts=ATTEMPTS)
-    state, effects = captured[-1]
-    days: dict[str, DayRollup] = {}
-    for name in touched_days(effects):
-        changed: list[DayRollup] = []
+class DamagedFile(StoreError):
+    """A derived file that cannot be read: it is made again from `runs/`."""
 
-        def change_day(data: object, name: str = name, changed: list[DayRollup] = changed) -> object:
-            changed.append(apply_effects_to_day(_day(data, name), effects))
-            return changed[-1].model_dump(mode="json")
 
-        store.update_json(day_key(name), change_day, attempts=ATTEMPTS)
-        days[name] = changed[-1]
+def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime,
+            notes: list[str]) -> tuple[RunEffects, State]:
+    # 1. The state: this run, and the stored runs it lacks (a killed run, a lost answer, a late
+    # region), in canonical order. A conditional write; on conflict, read and apply again.
+    stored = store.get(STATE_KEY)
+    missing = _unapplied_runs(store, _parse(stored, STATE_KEY, State), run, notes)
+    for _ in range(ATTEMPTS):
+        state = _parse(stored, STATE_KEY, State) or State()
+        applied = [apply_run(state, pending, bundle)[1]
+                   for pending in sorted([run, *missing], key=position)]
+        data = dump_json(state.model_dump(mode="json"))
+        try:
+            if stored is None:
+                store.put(STATE_KEY, data, if_none_match=True)
+            else:
+                store.put(STATE_KEY, data, if_match=stored.etag)
+            break
+        except PreconditionFailed:
+            stored = store.get(STATE_KEY)
+    else:
+        raise StoreError(f"{store.location}/{STATE_KEY}: still changing after {ATTEMPTS} attempts")
+    effects = next(e for e in applied if e.run_id == run.id)
+    # 2. The rollup of each day these runs touched, and of each day a recent run touched but
+    # whose rollup lacks it (its process stopped after writing the state).
+    days = _update_days(bundle, store, state, applied)
     today = now.date()
     closed, state = _closed_days(bundle, store, state, today)
-    state = _prune_once_a_day(bundle, store, state, today)
-    open_days = {name: days.get(name) or _day(store.get_json(day_key(name)), name)
-                 for name in state.open_days}
+    open_days = {name: days.get(name) or _day(store.get(day_key(name)), name) for name in state.open_days}
     _put_summary_unless_newer(store, summary_bytes(bundle, state, closed, open_days, now=now), now)
     return effects, state
+
+
+def _unapplied_runs(store: Store, state: State | None, run: Run, notes: list[str]) -> list[Run]:
+    """Stored runs of the days the state remembers (and today's) that it has not applied."""
+    if state is None:
+        others = [key for key in store.list(RUNS_PREFIX) if key != run.key]
+        if others:
+            raise DamagedFile(f"{STATE_KEY} is missing while runs/ holds {len(others)} other objects")
+        return []
+    ids = state.applied_ids() | {run.id}
+    times = [entry.split(" ", 2)[1] for entry in state.applied]
+    oldest = min(times, default=run.started_at.strftime("%Y-%m-%dT%H:%M:%S"))[:19]
+    days = {t[:10] for t in times} | {run.started_at.date().isoformat()}
+    found: list[Run] = []
+    for day in sorted(days):
+        for key in store.list(f"{RUNS_PREFIX}{day.replace('-', '/')}/"):
+            if _key_time(key) < oldest or _key_run_id(key, ids) is not None:
+                continue
+            loaded = _load_run(store, key, notes)
+            if loaded is not None and loaded.id not in ids:
+                found.append(loaded)
+    return found
+
+
+def _key_time(key: str) -> str:
+    """`YYYY-MM-DDTHH:MM:SS` of a run key (`runs/YYYY/MM/DD/HHMMSS-…`)."""
+    parts = key.split("/")
+    if len(parts) < 5 or len(parts[4]) < 6:
+        return ""
+    clock = parts[4][:6]
+    return f"{parts[1]}-{parts[2]}-{parts[3]}T{clock[:2]}:{clock[2:4]}:{clock[4:6]}"
+
+
+def _key_run_id(key: str, ids: set[str]) -> str | None:
+    """Which of `ids` the key (`…/HHMMSS-<region>-<id>.json`) belongs to, if any (regions and
+    ids may both hold dashes, so every split is tried)."""
+    rest = key.rsplit("/", 1)[-1].removesuffix(".json")[7:]
+    for index, char in enumerate(rest):
+        if char == "-" and rest[index + 1:] in ids:
+            return rest[index + 1:]
+    return None
+
+
+def _load_run(store: Store, key: str, notes: list[str]) -> Run | None:
+    """The run stored at `key`; an object that is not a run is moved to `runs-quarantine/` (kept,
+    never counted) and named in `notes`."""
+    stored = store.get(key)
+    if stored is None:
+        return None
+    try:
+        return Run.model_validate_json(stored.data)
+    except ValidationError as error:
+        reason = error.errors()[0]["msg"] if error.errors() else "not a run"
+    aside = QUARANTINE_PREFIX + key.removeprefix(RUNS_PREFIX)
+    store.put(aside, stored.data)
+    store.delete(key)
+    notes.append(f"{store.location}/{key}: not a readable run ({reason}); moved to {aside}")
+    return None
+
+
+def _update_days(bundle: Bundle, store: Store, state: State,
+                 applied: list[RunEffects]) -> dict[str, DayRollup]:
+    """Add the effects to the rollups of the days they touch (each run once per day)."""
+    checked = {c.id for c in bundle.components if c.check is not None}
+    order = {entry.split(" ", 2)[2]: entry for entry in state.applied}
+    effects = {e.run_id: e for e in state.recent} | {e.run_id: e for e in applied}
+    by_day: dict[str, list[RunEffects]] = {}
+    fresh = {e.run_id for e in applied}
+    for item in sorted(effects.values(), key=lambda e: order.get(e.run_id, "")):
+        for name in {*touched_days(item), item.at.date().isoformat()}:
+            # A remembered run is looked for in the days still open only (usually today's).
+            if item.run_id in fresh or name in state.open_days:
+                by_day.setdefault(name, []).append(item)
+    with_samples: dict[str, RunEffects] = {e.run_id: e for e in applied}
+    days: dict[str, DayRollup] = {}
+    for name, relevant in sorted(by_day.items()):
+        current = _day(store.get(day_key(name)), name)
+        if all(item.run_id in current.runs for item in relevant):
+            days[name] = current
+            continue
+        # A remembered run whose rollup write never happened: its samples are in its run object.
+        for item in relevant:
+            if item.run_id not in current.runs and item.run_id not in with_samples:
+                with_samples[item.run_id] = _remembered_with_samples(store, item, checked)
+        changed: list[DayRollup] = []
+
+        def change(data: object, name: str = name, relevant: list[RunEffects] = relevant,
+                   changed: list[DayRollup] = changed) -> object:
+            day = _day_data(data, name)
+            for item in relevant:
+                apply_effects_to_day(day, with_samples.get(item.run_id, item))
+            changed.append(day)
+            return day.model_dump(mode="json")
+
+        store.update_json(day_key(name), change, attempts=ATTEMPTS)
+        days[name] = changed[-1]
+    return days
+
+
+def _remembered_with_samples(store: Store, effects: RunEffects, checked: set[str]) -> RunEffects:
+    key = Run(id=effects.run_id, region=effects.region, started_at=effects.at,
+              finished_at=effects.at, samples=[]).key
+    stored = store.get(key)
+    if stored is None or effects.offline:
+        return effects
+    run = Run.model_validate_json(stored.data)
+    return effects.model_copy(update={"samples": [
+        SampleFact(component=s.component, status=s.status, at=s.at, latency_ms=s.latency_ms)
+        for s in run.samples if s.component in checked]})
 
 
 def _closed_days(bundle: Bundle, store: Store, state: State, today: date) -> tuple[ClosedDays, State]:
@@ -92,18 +235,19 @@ def _closed_days(bundle: Bundle, store: Store, state: State, today: date) -> tup
         latest = store.get(HISTORY_KEY)
         if latest is None or latest.etag == etag:
             break
-        history, etag = History.model_validate_json(latest.data), latest.etag
+        history, etag = _parse(latest, HISTORY_KEY, History) or History(), latest.etag
         if history.as_of != today.isoformat():
             break  # folded for another day: the runs of that day make their own
     if not finished:
         return closed, state
+    _prune(bundle, store, today)
 
     def drop_finished(data: object) -> object:
-        current = _state(data)
+        current = _state_data(data)
         current.open_days = [d for d in current.open_days if d >= today.isoformat()]
         return current.model_dump(mode="json")
 
-    return closed, _state(store.update_json(STATE_KEY, drop_finished, attempts=ATTEMPTS))
+    return closed, _state_data(store.update_json(STATE_KEY, drop_finished, attempts=ATTEMPTS))
 
 
 def _closed_or_none(stored: StoredObject | None) -> ClosedDays | None:
@@ -122,9 +266,9 @@ def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tu
     its version tag."""
     for _ in range(ATTEMPTS):
         current = store.get(HISTORY_KEY)
-        history = History() if current is None else History.model_validate_json(current.data)
+        history = _parse(current, HISTORY_KEY, History) or History()
         fold_open_days(state.model_copy(update={"open_days": list(state.open_days)}), history,
-                       lambda name: _day_or_none(store.get_json(day_key(name)), name),
+                       lambda name: _day_or_none(store.get(day_key(name)), name),
                        today=today, bundle=bundle)
         data = dump_json(history.model_dump(mode="json"))
         try:
@@ -136,30 +280,37 @@ def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tu
     raise StoreError(f"{store.location}/{HISTORY_KEY}: still changing after {ATTEMPTS} attempts")
 
 
-def _prune_once_a_day(bundle: Bundle, store: Store, state: State, today: date) -> State:
-    """Delete raw runs past retention (folder store only; S3 uses a lifecycle rule)."""
-    cutoff = (today - timedelta(days=bundle.checker.retention_days)).isoformat()
-    if not isinstance(store, LocalStore) or (state.pruned_before or "") >= cutoff:
-        return state
-    for key in list(store.list(RUNS_PREFIX)):
-        if _run_day(key) < cutoff:
-            store.delete(key)
+def _prune(bundle: Bundle, store: Store, today: date) -> None:
+    """Delete raw runs past retention (folder store only; S3 uses a lifecycle rule), once a day.
 
-    def mark(data: object) -> object:
-        current = _state(data)
-        current.pruned_before = max(current.pruned_before or "", cutoff)
-        return current.model_dump(mode="json")
-
-    return _state(store.update_json(STATE_KEY, mark, attempts=ATTEMPTS))
+    Never on one clock's say-so: a day's runs go only when they are older than retention by
+    this run's clock *and* runs are stored on at least `retention_days` later days, so a run
+    whose clock is far ahead deletes nothing.
+    """
+    if not isinstance(store, LocalStore):
+        return
+    retention = bundle.checker.retention_days
+    cutoff = (today - timedelta(days=retention)).isoformat()
+    by_day: dict[str, list[str]] = {}
+    for key in store.list(RUNS_PREFIX):
+        by_day.setdefault(_run_day(key), []).append(key)
+    stored_days = sorted(by_day)
+    for index, day in enumerate(stored_days):
+        if day < cutoff and len(stored_days) - index - 1 >= retention:
+            for key in by_day[day]:
+                store.delete(key)
 
 
 def _put_summary_unless_newer(store: Store, data: bytes, now: datetime) -> None:
-    """Write the summary unless one made later is already there: two runs that finish out of
-    order must not put an older picture over a newer one (the page would go backwards)."""
+    """Write the summary unless one made a little later is already there: two runs that finish
+    out of order must not put an older picture over a newer one (the page would go backwards).
+    A summary dated further ahead than CLOCK_STEP came from a clock that was wrong: replaced."""
     for _ in range(ATTEMPTS):
         current = store.get(SUMMARY_KEY)
-        if current is not None and _generated_at(current.data) > now:
-            return
+        if current is not None:
+            made = _generated_at(current.data)
+            if made is not None and now < made <= now + timedelta(seconds=CLOCK_STEP):
+                return
         try:
             if current is None:
                 store.put(SUMMARY_KEY, data, if_none_match=True)
@@ -171,35 +322,46 @@ def _put_summary_unless_newer(store: Store, data: bytes, now: datetime) -> None:
     raise StoreError(f"{store.location}/{SUMMARY_KEY}: still changing after {ATTEMPTS} attempts")
 
 
-def _generated_at(summary: bytes) -> datetime:
+def _generated_at(summary: bytes) -> datetime | None:
     """`generated_at` of a stored summary without parsing it all (it is megabytes for a large
-    fleet): keys are sorted, so the top-level one is the last occurrence, after `components`."""
+    fleet): keys are sorted, so the top-level one is the last occurrence, after `components`.
+    None when the file is damaged (it is replaced)."""
     marker = b'"generated_at":"'
     start = summary.rfind(marker)
-    if start >= 0:
-        end = summary.find(b'"', start + len(marker))
-        with contextlib.suppress(ValueError):
-            return datetime.fromisoformat(summary[start + len(marker):end].decode())
-    return datetime.fromisoformat(json.loads(summary)["generated_at"])
+    if start < 0:
+        return None
+    end = summary.find(b'"', start + len(marker))
+    try:
+        return datetime.fromisoformat(summary[start + len(marker):end].decode())
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
-def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None) -> Summary:
+def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None,
+            warnings: list[str] | None = None) -> Summary:
     """Recompute state, rollups, history, closed days and summary from the run objects in `runs/`.
 
-    Days before the first stored run (their raw runs are past retention) keep their rollups as
-    they are: rollups are kept forever. A run id stored twice (a retried invocation) counts once,
-    from its last object.
+    Runs are applied in canonical order (see `checker.state.position`), whatever order they
+    were stored in. Days before the first stored run (their raw runs are past retention) keep
+    their rollups as they are: rollups are kept forever. A run id stored twice (a retried
+    invocation) counts once, from its last object. An object under `runs/` that is not a run is
+    moved to `runs-quarantine/` and named in `warnings`.
     """
+    notes = warnings if warnings is not None else []
     now = now or utc_now()
-    runs = load_runs(store)
+    runs = load_runs(store, notes)
     # Retention removes the oldest runs, so the days before the first stored run are the ones
     # whose rollups cannot be recomputed: keep those, recompute the rest.
-    first_run_day = runs[0].started_at.date().isoformat() if runs else "9999-12-31"
+    first_run_day = min((r.started_at.date().isoformat() for r in runs), default="9999-12-31")
     days: dict[str, DayRollup] = {}
     for key in store.list("rollups/daily/"):
         name = key.rsplit("/", 1)[-1].removesuffix(".json")
         if name < first_run_day:
-            kept = _day_or_none(store.get_json(key), name)
+            try:
+                kept = _day_or_none(store.get(key), name)
+            except DamagedFile as problem:
+                notes.append(f"{problem}; its raw runs are past retention, so the day counts as no data")
+                continue
             if kept is not None:
                 days[name] = kept
     state = State(open_days=sorted(days))
@@ -209,10 +371,6 @@ def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None) -> Sum
         for name in touched_days(effects):
             days[name] = apply_effects_to_day(days.get(name) or _day(None, name), effects)
         fold_open_days(state, history, days.get, today=run.started_at.date(), bundle=bundle)
-    if runs:
-        last_day = runs[-1].started_at.date()
-        cutoff = (last_day - timedelta(days=bundle.checker.retention_days)).isoformat()
-        state.pruned_before = cutoff if isinstance(store, LocalStore) else None
     closed, data = summary_as_of(bundle, state, history, days, now=now)
     for name, day in sorted(days.items()):
         store.put_json(day_key(name), day.model_dump(mode="json"))
@@ -223,16 +381,16 @@ def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None) -> Sum
     return Summary.model_validate_json(data)
 
 
-def load_runs(store: Store) -> list[Run]:
-    """Every stored run in time order, one per run id (the last object stored under that id)."""
-    by_id: dict[str, tuple[str, Run]] = {}
-    for key in store.list(RUNS_PREFIX):
-        data = store.get_json(key)
-        if data is None:
-            continue
-        run = Run.model_validate(data)
-        by_id[run.id] = (key, run)
-    return [run for _, run in sorted(by_id.values(), key=lambda item: item[0])]
+def load_runs(store: Store, warnings: list[str] | None = None) -> list[Run]:
+    """Every stored run in canonical order, one per run id (the last object stored under that
+    id); objects that are not runs are moved aside (see `_load_run`)."""
+    notes = warnings if warnings is not None else []
+    by_id: dict[str, Run] = {}
+    for key in list(store.list(RUNS_PREFIX)):
+        run = _load_run(store, key, notes)
+        if run is not None:
+            by_id[run.id] = run
+    return sorted(by_id.values(), key=position)
 
 
 def _run_day(key: str) -> str:
@@ -241,15 +399,37 @@ def _run_day(key: str) -> str:
     return "-".join(parts[1:4]) if len(parts) >= 5 else "9999-99-99"
 
 
-def _state(data: object) -> State:
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(stored: StoredObject | None, key: str, model: type[M]) -> M | None:
+    """The model stored at `key` (None when there is none); DamagedFile when it cannot be read."""
+    if stored is None:
+        return None
+    try:
+        return model.model_validate_json(stored.data)
+    except ValidationError as error:
+        first = error.errors()[0] if error.errors() else {"msg": "unreadable", "loc": ()}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        detail = f"{where}: {first['msg']}" if where else first["msg"]
+        raise DamagedFile(f"{key} cannot be read ({detail})") from None
+
+
+def _read(store: Store, key: str, model: type[M]) -> M | None:
+    return _parse(store.get(key), key, model)
+
+
+def _state_data(data: object) -> State:
     return State() if data is None else State.model_validate(data)
 
 
-def _day(data: object, name: str) -> DayRollup:
+def _day(stored: StoredObject | None, name: str) -> DayRollup:
+    return _parse(stored, day_key(name), DayRollup) or DayRollup(date=date.fromisoformat(name))
+
+
+def _day_data(data: object, name: str) -> DayRollup:
     return DayRollup(date=date.fromisoformat(name)) if data is None else DayRollup.model_validate(data)
 
 
-def _day_or_none(data: object, name: str) -> DayRollup | None:
-    return None if data is None else _day(data, name)
-
-
+def _day_or_none(stored: StoredObject | None, name: str) -> DayRollup | None:
+    return None if stored is None else _day(stored, name)

@@ -1,29 +1,44 @@
 """`state.json`: where each component stands now, and applying one run to it.
 
-Applying a run is a pure function of (state, run, bundle), so the incremental path (one run at a
-time, read-modify-write in the store) and `rollup --rebuild` (every run, in memory) agree exactly.
-Besides the new state it yields the run's *effects*: the status transitions and the time segments
-and samples that go into the daily rollups. The effects of the last few runs are kept in the state,
-so a retried invocation can finish the rollup writes without counting anything twice.
+Applying a run is a pure function of (state, run, bundle), and the state a set of runs leads to
+does not depend on the order they arrived in: runs are placed in one *canonical order* (see
+`position`), and each component keeps its last few samples (`window`) with the decision from
+before them (`base`), so a sample that arrives after a canonically later one (another region's
+run that finished first, a run recovered after its process was killed) is put in its place and the
+component's timeline is decided again from `base`. The incremental path and `rollup --rebuild`
+(every run, in canonical order, in memory) therefore agree exactly.
+
+Besides the new state, a run yields its *effects*: the status transitions, and the time segments
+and samples that go into the daily rollups (with the stretches of timeline a re-decision
+replaced). The effects of the last few runs are kept in the state, so a retried invocation can
+finish the rollup writes without counting anything twice.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from checker.bundle import Bundle, ComponentStatus
+from checker.bundle import Bundle, CheckerSettings, Component, ComponentStatus
 from checker.results import Run, SampleStatus
 from checker.status import flap_step, quorum_status
 
 STATE_KEY = "state.json"
 KEEP_RUN_IDS = 1500
-"""Run ids remembered for de-duplication: a day of one-minute runs."""
+"""Runs remembered for de-duplication: a day of one-minute runs."""
 KEEP_EFFECTS = 10
 """Runs whose effects are kept, to finish the rollup writes of a retried invocation."""
+WINDOW = 6
+"""Samples per component that a late run can still be placed among: a run later than this many
+samples of the same component (in canonical order) makes the checker rebuild from `runs/`."""
+CLOCK_STEP = 600.0
+"""Seconds a run's clock may be behind the component's last decision and still count as on time
+(slow regions, overlapping runs): its decision is then made at the last one's time. A run further
+behind means a clock stepped: the timeline is taken up again at the run's own time."""
 
 
 class _Model(BaseModel):
@@ -35,7 +50,24 @@ class RegionSample(_Model):
     at: datetime
 
 
-class ComponentState(_Model):
+class WindowSample(_Model):
+    """One sample of a component, as the timeline needs it."""
+
+    position: str
+    """The run's canonical position (see `position`)."""
+    region: str
+    at: datetime
+    """When the run started: the sample's time in the timeline."""
+    status: SampleStatus
+    checked_at: datetime
+    latency_ms: float | None = None
+    code: int | None = None
+    reason: str | None = None
+
+
+class Decision(_Model):
+    """Where a component stands after some samples."""
+
     status: ComponentStatus
     """Measured status after quorum and flap control."""
     since: datetime
@@ -52,8 +84,15 @@ class ComponentState(_Model):
     last_reason: str | None = None
 
 
+class ComponentState(Decision):
+    base: Decision | None = None
+    """The decision before the first sample of `window` (None: the component had none)."""
+    window: list[WindowSample] = []
+    """The last WINDOW samples, in canonical order; the decision above is `base` and these."""
+
+
 class Transition(_Model):
-    """A change of measured status, reported once per run id (alerts are sent from these)."""
+    """A change of measured status, reported once (alerts are sent from these)."""
 
     component: str
     old: ComponentStatus | None
@@ -91,57 +130,164 @@ class RunEffects(_Model):
     samples: list[SampleFact]
     """Empty in `state.json` (the run object has them); filled in when the run is applied."""
     segments: list[SegmentFact]
+    replaced: list[SegmentFact] = []
+    """Stretches of timeline decided again because the run arrived late: cleared before
+    `segments` are added."""
+    clock_steps: list[str] = []
+    """Components whose timeline this run took up again at its own time (its clock is more than
+    CLOCK_STEP behind their last decision)."""
 
 
 class State(_Model):
-    format: Literal[1] = 1
+    format: Literal[2] = 2
     components: dict[str, ComponentState] = {}
-    run_ids: list[str] = []
-    """Recently applied run ids, oldest first."""
+    applied: list[str] = []
+    """Canonical positions of the recently applied runs, in canonical order."""
+    sequence: int = 0
+    """The highest `sequence` among the applied runs; the next run started takes one more."""
     recent: list[RunEffects] = []
     """Effects of the last few runs, oldest first."""
     open_days: list[str] = []
     """Days (`YYYY-MM-DD`) with rollup changes not yet folded into the history."""
-    pruned_before: str | None = None
-    """Raw runs before this day have been deleted (local store retention)."""
 
     def effects_of(self, run_id: str) -> RunEffects | None:
         return next((e for e in self.recent if e.run_id == run_id), None)
+
+    def has_applied(self, run_id: str) -> bool:
+        return run_id in self.applied_ids()
+
+    def applied_ids(self) -> set[str]:
+        return {entry.split(" ", 2)[2] for entry in self.applied}
+
+
+class TooLate(Exception):
+    """A run belongs before more of a component's samples than the state keeps (WINDOW): only a
+    rebuild from `runs/` can place it."""
+
+
+def position(run: Run) -> str:
+    """The run's place in the canonical order, as a string that sorts in that order: its
+    `sequence` (runs started after another was applied come after it, whatever their clocks
+    say), then its start time, then its id."""
+    return f"{run.sequence:012d} {run.started_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%f')} {run.id}"
 
 
 def apply_run(state: State, run: Run, bundle: Bundle) -> tuple[State, RunEffects]:
     """`state` with `run` applied (changed in place and returned) and the run's effects.
 
     A run already applied changes nothing and yields its remembered effects without transitions.
+    Raises TooLate when the run must be placed further back than the state remembers.
     """
     checked = {c.id: c for c in bundle.components if c.check is not None}
-    if run.id in state.run_ids:
+    if state.has_applied(run.id):
         known = state.effects_of(run.id)
         effects = known or RunEffects(run_id=run.id, region=run.region, at=run.started_at,
                                       offline=run.offline, transitions=[], samples=[], segments=[])
         return state, effects.model_copy(update={"transitions": [],
                                                  "samples": _facts(run, checked)})
-    settings = bundle.checker
-    interval = settings.interval
-    transitions: list[Transition] = []
-    samples = _facts(run, checked)
-    segments: list[SegmentFact] = []
+    at = position(run)
+    effects = RunEffects(run_id=run.id, region=run.region, at=run.started_at, offline=run.offline,
+                         transitions=[], samples=_facts(run, checked), segments=[])
     # An offline run says nothing about the components: record it, evaluate nothing.
     for sample in [] if run.offline else run.samples:
         component = checked.get(sample.component)
-        if component is None or component.check is None:
+        if component is None:
             continue
-        at = run.started_at
-        current = state.components.get(sample.component)
+        entry = WindowSample(position=at, region=run.region, at=run.started_at, status=sample.status,
+                             checked_at=sample.at, latency_ms=sample.latency_ms, code=sample.code,
+                             reason=sample.reason)
+        current = state.components.get(component.id)
+        placed = _place(current, entry, component, bundle.checker, effects)
+        if placed is not None:
+            state.components[component.id] = placed
+    state.applied = _insert_sorted(state.applied, at)[-KEEP_RUN_IDS:]
+    state.sequence = max(state.sequence, run.sequence)
+    remembered = effects.model_copy(update={"samples": []})
+    state.recent = sorted([*state.recent, remembered], key=lambda e: _position_of(state, e))[-KEEP_EFFECTS:]
+    state.open_days = sorted(set(state.open_days) | set(touched_days(effects)))
+    return state, effects
+
+
+def _position_of(state: State, effects: RunEffects) -> str:
+    return next((p for p in state.applied if p.split(" ", 2)[2] == effects.run_id), "")
+
+
+def _insert_sorted(items: list[str], item: str) -> list[str]:
+    result = list(items)
+    bisect.insort(result, item)
+    return result
+
+
+def _place(current: ComponentState | None, entry: WindowSample, component: Component,
+           settings: CheckerSettings, effects: RunEffects) -> ComponentState | None:
+    """The component's state with `entry` in its place; its timeline's changes go to `effects`."""
+    if current is None:
+        decided, segments, transitions, steps = _decide(None, [entry], component, settings)
+        if decided is None:
+            return None  # no quorum from the only region heard so far
+        decision = decided
+        window = [entry]
+        base = None
+    elif not current.window or entry.position > current.window[-1].position:
+        # In order (the usual case): one more decision after the current one.
+        decided, segments, transitions, steps = _decide(_decision(current), [entry], component, settings)
+        decision = decided or _decision(current)
+        window = [*current.window, entry]
+        base = current.base
+    else:
+        if entry.position < current.window[0].position and len(current.window) >= WINDOW:
+            run_id = entry.position.split(" ", 2)[2]
+            raise TooLate(f"run {run_id} arrived after {WINDOW} later samples of {component.id}")
+        # Late: decide the window again from its base with the sample in its place. What the
+        # earlier decisions recorded is replaced; transitions already reported are not repeated.
+        window = sorted([*current.window, entry], key=lambda s: s.position)
+        base = current.base
+        _, old_segments, old_transitions, _ = _decide(base, current.window, component, settings)
+        decided, segments, transitions, steps = _decide(base, window, component, settings)
+        decision = decided or _decision(current)
+        effects.replaced.extend(old_segments)
+        reported = {(t.old, t.new, t.at) for t in old_transitions}
+        transitions = [t for t in transitions if (t.old, t.new, t.at) not in reported]
+    effects.segments.extend(segments)
+    effects.transitions.extend(transitions)
+    effects.clock_steps.extend(steps)
+    while len(window) > WINDOW:
+        # The oldest sample leaves the window: the base moves past it.
+        base = _decide(base, window[:1], component, settings)[0] or base
+        window = window[1:]
+    return ComponentState(**decision.model_dump(), base=base, window=window)
+
+
+def _decision(state: ComponentState) -> Decision:
+    return Decision.model_validate(state.model_dump(exclude={"base", "window"}))
+
+
+def _decide(
+    start: Decision | None, samples: list[WindowSample], component: Component, settings: CheckerSettings,
+) -> tuple[Decision | None, list[SegmentFact], list[Transition], list[str]]:
+    """Decide `samples` in order from `start`: the decision after them (None if there never was
+    one), the segments and transitions they recorded, and the components whose clock stepped."""
+    assert component.check is not None
+    interval = settings.interval
+    failure = component.check.failure_threshold or settings.failure_threshold
+    success = component.check.success_threshold or settings.success_threshold
+    current = start
+    segments: list[SegmentFact] = []
+    transitions: list[Transition] = []
+    steps: list[str] = []
+    for sample in samples:
+        at = sample.at
         regions = dict(current.regions) if current else {}
-        previous = regions.get(run.region)
-        if previous is None or previous.at < at:
-            regions[run.region] = RegionSample(status=sample.status, at=at)
-        if current is not None and at <= current.evaluated_at:
-            # A late run (another region's or an overlapping run's decision came first): its
-            # sample still votes next time and counts in the rollup; the timeline stays as it is.
-            current.regions = regions
-            continue
+        previous = regions.get(sample.region)
+        if previous is None or previous.at <= at:
+            regions[sample.region] = RegionSample(status=sample.status, at=at)
+        stepped = False
+        if current is not None and at < current.evaluated_at:
+            if (current.evaluated_at - at).total_seconds() > CLOCK_STEP:
+                stepped = True  # a clock stepped: take the timeline up at this run's time
+                steps.append(component.id)
+            else:
+                at = current.evaluated_at  # a little late: decided at the last decision's time
         if settings.regions:
             latest = {r: (s.status, s.at) for r, s in regions.items()}
             observed = quorum_status(latest, now=at, interval=interval, quorum=settings.quorum)
@@ -149,10 +295,8 @@ def apply_run(state: State, run: Run, bundle: Bundle) -> tuple[State, RunEffects
             observed = sample.status
         if observed is None:
             if current is not None:
-                current.regions = regions
+                current = current.model_copy(update={"regions": regions})
             continue
-        failure = component.check.failure_threshold or settings.failure_threshold
-        success = component.check.success_threshold or settings.success_threshold
         status, downs, ups = flap_step(
             current.status if current else None,
             current.consecutive_down if current else 0,
@@ -161,34 +305,27 @@ def apply_run(state: State, run: Run, bundle: Bundle) -> tuple[State, RunEffects
         )
         since = at
         if current is None and status != "operational":
-            transitions.append(Transition(component=sample.component, old=None, new=status, at=at,
+            transitions.append(Transition(component=component.id, old=None, new=status, at=at,
                                           previous_lasted_seconds=None, reason=sample.reason))
         if current is not None:
-            end = min(at, _plus(current.evaluated_at, 2 * interval))
-            if end > current.evaluated_at:
-                segments.append(SegmentFact(component=sample.component, start=current.evaluated_at,
+            end = min(at, current.evaluated_at + timedelta(seconds=2 * interval))
+            if end > current.evaluated_at and not stepped:
+                segments.append(SegmentFact(component=component.id, start=current.evaluated_at,
                                             end=end, status=current.status))
             since = current.since
             if status != current.status:
                 transitions.append(Transition(
-                    component=sample.component, old=current.status, new=status, at=at,
-                    previous_lasted_seconds=round((at - current.since).total_seconds(), 3),
+                    component=component.id, old=current.status, new=status, at=at,
+                    previous_lasted_seconds=round(max((at - current.since).total_seconds(), 0.0), 3),
                     reason=sample.reason,
                 ))
                 since = at
-        state.components[sample.component] = ComponentState(
+        current = Decision(
             status=status, since=since, evaluated_at=at, consecutive_down=downs,
-            consecutive_up=ups, regions=regions, last_checked_at=sample.at,
+            consecutive_up=ups, regions=regions, last_checked_at=sample.checked_at,
             last_latency_ms=sample.latency_ms, last_code=sample.code, last_reason=sample.reason,
         )
-    effects = RunEffects(run_id=run.id, region=run.region, at=run.started_at, offline=run.offline,
-                         transitions=transitions, samples=samples, segments=segments)
-    state.run_ids = [*state.run_ids, run.id][-KEEP_RUN_IDS:]
-    # The samples are in the run object; only what cannot be recomputed later is remembered.
-    remembered = effects.model_copy(update={"samples": []})
-    state.recent = [*state.recent, remembered][-KEEP_EFFECTS:]
-    state.open_days = sorted(set(state.open_days) | set(touched_days(effects)))
-    return state, effects
+    return current, segments, transitions, steps
 
 
 def _facts(run: Run, checked: Mapping[str, object]) -> list[SampleFact]:
@@ -202,13 +339,9 @@ def _facts(run: Run, checked: Mapping[str, object]) -> list[SampleFact]:
 def touched_days(effects: RunEffects) -> list[str]:
     """The days (`YYYY-MM-DD`) whose rollups the run's effects change."""
     days = {fact.at.date().isoformat() for fact in effects.samples}
-    for segment in effects.segments:
+    for segment in [*effects.segments, *effects.replaced]:
         days |= _days_between(segment.start, segment.end)
     return sorted(days)
-
-
-def _plus(moment: datetime, seconds: float) -> datetime:
-    return moment + timedelta(seconds=seconds)
 
 
 def _days_between(start: datetime, end: datetime) -> set[str]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from checker.bundle import ComponentStatus
+from checker.errors import StoreError
 from checker.store.base import Store
 
 SUMMARY_KEY = "summary.json"
@@ -128,6 +129,15 @@ class Summary(_Model):
 
 
 def load_summary(store: Store) -> Summary | None:
-    """The summary in `store`, or None before the first run."""
-    data = store.get_json(SUMMARY_KEY)
-    return None if data is None else Summary.model_validate(data)
+    """The summary in `store`, or None before the first run.
+
+    Raises StoreError, naming the file and the fix, when the summary cannot be read."""
+    stored = store.get(SUMMARY_KEY)
+    if stored is None:
+        return None
+    try:
+        return Summary.model_validate_json(stored.data)
+    except ValidationError as error:
+        first = error.errors()[0]["msg"] if error.errors() else "unreadable"
+        raise StoreError(f"{store.location}/{SUMMARY_KEY} cannot be read ({first}); the next "
+                         "`statusgen check` writes it again, or run `statusgen rollup --rebuild`") from None

@@ -69,10 +69,13 @@ class LocalStore(Store):
         return _etag(data)
 
     def list(self, prefix: str = "") -> Iterator[str]:
-        if not self.root.is_dir():
+        # Walk only the folder the prefix names (`runs/2026/11/22/` is one folder of a large tree).
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        top = self.root / folder if folder else self.root
+        if not top.is_dir():
             return iter(())
         keys = []
-        for dirpath, dirnames, filenames in os.walk(self.root):
+        for dirpath, dirnames, filenames in os.walk(top):
             base = Path(dirpath).relative_to(self.root).as_posix()
             if base == ".":
                 dirnames[:] = [d for d in dirnames if d != _LOCKS]

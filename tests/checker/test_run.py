@@ -204,7 +204,7 @@ def test_concurrent_runs_lose_no_update(api: tuple[LoopbackServer, Switch],
         thread.join()
     assert errors == []
     state = store.get_json(STATE_KEY)
-    assert sorted(state["run_ids"]) == [f"par-{n}" for n in range(6)]
+    assert State.model_validate(state).applied_ids() == {f"par-{n}" for n in range(6)}
     day = store.get_json(day_key("2026-11-20"))
     assert sorted(day["runs"]) == [f"par-{n}" for n in range(6)]
     assert day["components"]["c0"]["samples"] == {"up": 6}

@@ -1,0 +1,319 @@
+"""The store's promises under attack (docs/store.md, "What always holds"): runs arriving in any
+order, twice, late, from clocks that step both ways, checkers dying half-way through recording,
+damaged derived files and objects under `runs/` that are not runs. After any such history:
+
+(a) every sample of every stored run is counted once in its day's rollup, none lost or doubled;
+(b) the live derived files equal, byte for byte, what `rollup --rebuild` makes from `runs/`;
+(c) nothing raises: each problem is one warning line naming the file.
+
+The folder store and S3 (moto) both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from checker_support import T0, make_bundle
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from moto import mock_aws
+
+from checker.errors import StoreError
+from checker.results import Run, Sample
+from checker.rollup import QUARANTINE_PREFIX, RUNS_PREFIX, load_runs, rebuild, record_run
+from checker.state import STATE_KEY, State
+from checker.store import LocalStore, Store
+from checker.store.s3 import S3Store
+from checker.summary import SUMMARY_KEY
+
+BUNDLE = make_bundle(
+    [{"id": "api", "name": "API", "check": {"type": "http", "url": "http://127.0.0.1:9/"}},
+     {"id": "web", "name": "Web", "check": {"type": "http", "url": "http://127.0.0.1:9/"}}],
+    checker={"interval": 60, "failure_threshold": 2, "retention_days": 400},
+)
+DERIVED = ("state.json", "summary.json", "rollups/")
+
+
+class Killed(BaseException):
+    """The checker process died here (raised past every handler, as SIGKILL would stop it)."""
+
+
+class Dying(Store):
+    """A store whose process dies before its `after`-th write."""
+
+    def __init__(self, inner: Store, after: int) -> None:
+        self.inner, self.left = inner, after
+
+    def get(self, key: str) -> Any:
+        return self.inner.get(key)
+
+    def put(self, key: str, data: bytes, **conditions: Any) -> str:
+        self.left -= 1
+        if self.left < 0:
+            raise Killed
+        return self.inner.put(key, data, **conditions)
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        return self.inner.list(prefix)
+
+    def delete(self, key: str) -> None:
+        self.inner.delete(key)
+
+    @property
+    def location(self) -> str:
+        return self.inner.location
+
+
+# One step of history: what happens to the next run.
+EVENTS = ["normal", "normal", "normal", "two_regions_reversed", "late", "duplicate", "kill",
+          "clock_back", "clock_ahead", "damage", "junk_run"]
+event = st.sampled_from(EVENTS)
+
+
+def drive(store: Store, events: list[str], seed: int) -> tuple[datetime, list[str]]:
+    """Play `events` against `store`; returns the final `now` and every warning given."""
+    rng = random.Random(seed)
+    clock = T0
+    warnings: list[str] = []
+    deferred: list[Run] = []
+    count = 0
+
+    def state_sequence() -> int:
+        stored = store.get(STATE_KEY)
+        try:
+            return State.model_validate_json(stored.data).sequence if stored else 0
+        except ValueError:
+            return 0  # damaged: the run records itself and the state is rebuilt
+
+    def new_run(at: datetime, region: str = "local") -> Run:
+        nonlocal count
+        count += 1
+        samples = [Sample(component=c, status=rng.choice(["up", "up", "down", "degraded"]),  # type: ignore[arg-type]
+                          at=at, latency_ms=float(rng.randint(5, 900))) for c in ("api", "web")]
+        run = Run(id=f"r{count}", region=region, started_at=at, finished_at=at,
+                  sequence=state_sequence() + 1, samples=samples)
+        store.put_json(run.key, run.model_dump(mode="json"), if_none_match=True)
+        return run
+
+    def record(run: Run, now: datetime, target: Store | None = None) -> None:
+        record_run(BUNDLE, target or store, run, now=now, warnings=warnings)
+
+    for name in events:
+        clock += timedelta(seconds=60)
+        if name == "two_regions_reversed":
+            first, second = new_run(clock, "eu-west-1"), new_run(clock + timedelta(seconds=2), "us-east-1")
+            record(second, clock)
+            record(first, clock)
+        elif name == "late":
+            deferred.append(new_run(clock))  # stored now, recorded a few runs later
+        elif name == "duplicate":
+            run = new_run(clock)
+            record(run, clock)
+            record(run, clock)  # a retried invocation
+        elif name == "kill":
+            run = new_run(clock)
+            # Dies before one of its writes, or finishes when it makes fewer.
+            with contextlib.suppress(Killed):
+                record(run, clock, Dying(store, rng.randint(0, 6)))
+        elif name == "clock_back":
+            clock -= timedelta(hours=1)
+            record(new_run(clock), clock)
+        elif name == "clock_ahead":
+            ahead = clock + timedelta(days=45)
+            record(new_run(ahead), ahead)
+        elif name == "damage":
+            # The files every run reads (the history is read by the first run of a day: see
+            # test_a_damaged_history_is_rebuilt_by_the_next_days_first_run).
+            key = rng.choice([STATE_KEY, SUMMARY_KEY, f"rollups/daily/{clock.date().isoformat()}.json"])
+            store.put(key, b'{"format": "garbage"')
+            record(new_run(clock), clock)
+        elif name == "junk_run":
+            store.put(f"{RUNS_PREFIX}{clock:%Y/%m/%d/%H%M%S}-local-junk{count}.json", b"null")
+            record(new_run(clock), clock)
+        else:
+            record(new_run(clock), clock)
+        if deferred and rng.random() < 0.5:
+            record(deferred.pop(0), clock)
+    # One last ordinary run: it finds whatever is still unrecorded.
+    clock += timedelta(seconds=60)
+    record(new_run(clock), clock)
+    return clock, warnings
+
+
+def derived(store: Store) -> dict[str, bytes]:
+    files = {}
+    for prefix in DERIVED:
+        for key in store.list(prefix):
+            obj = store.get(key)
+            assert obj is not None
+            files[key] = obj.data
+    return files
+
+
+def check_invariants(store: Store, fresh: Store, now: datetime, warnings: list[str]) -> None:
+    # (c) each problem was one line naming a file, never a repr or a traceback
+    assert all("\n" not in w and "Traceback" not in w and "Error" not in w for w in warnings), warnings
+    assert not list(store.list(RUNS_PREFIX + "")) or all(
+        not key.startswith(QUARANTINE_PREFIX) for key in store.list(RUNS_PREFIX))
+    runs = load_runs(store)
+    # (a) every sample counted once, on its own day
+    expected: Counter[tuple[str, str]] = Counter()
+    for run in runs:
+        for sample in run.samples:
+            expected[(sample.at.date().isoformat(), sample.component)] += 1
+    counted: Counter[tuple[str, str]] = Counter()
+    for key in store.list("rollups/daily/"):
+        day = store.get_json(key)
+        for component, entry in day["components"].items():
+            counted[(day["date"], component)] += sum(entry["samples"].values())
+    assert counted == expected
+    # (b) the live files are what a rebuild from runs/ alone makes
+    live = derived(store)
+    for key in store.list(RUNS_PREFIX):
+        obj = store.get(key)
+        assert obj is not None
+        fresh.put(key, obj.data)
+    rebuild(BUNDLE, fresh, now=now)
+    assert derived(fresh) == live
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(event, min_size=1, max_size=30), st.integers(0, 10**6))
+def test_folder_store_keeps_every_promise(events: list[str], seed: int) -> None:
+    with tempfile.TemporaryDirectory() as live, tempfile.TemporaryDirectory() as fresh:
+        store = LocalStore(live)
+        now, warnings = drive(store, events, seed)
+        check_invariants(store, LocalStore(fresh), now, warnings)
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="live")
+        client.create_bucket(Bucket="fresh")
+        yield client
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_s3_store_keeps_every_promise(s3: Any, seed: int) -> None:
+    rng = random.Random(seed)
+    events = [rng.choice(EVENTS) for _ in range(20)]
+    store = S3Store.from_url(f"s3://live/p{seed}", client=s3)
+    now, warnings = drive(store, events, seed)
+    check_invariants(store, S3Store.from_url(f"s3://fresh/p{seed}", client=s3), now, warnings)
+
+
+def test_an_unreadable_run_is_moved_aside_and_named(tmp_path: Any) -> None:
+    store = LocalStore(tmp_path)
+    drive(store, ["normal"], 3)  # a store in use: the state knows its runs
+    warnings: list[str] = []
+    bad = f"{RUNS_PREFIX}2026/11/20/120130-local-broken.json"
+    store.put(bad, b"null")
+    run = Run(id="ok", region="local", started_at=T0, finished_at=T0, sequence=5,
+              samples=[Sample(component="api", status="up", at=T0, latency_ms=5.0)])
+    store.put_json(run.key, run.model_dump(mode="json"))
+    record_run(BUNDLE, store, run, now=T0, warnings=warnings)
+    assert store.get(bad) is None
+    assert store.get(f"{QUARANTINE_PREFIX}2026/11/20/120130-local-broken.json") is not None
+    assert len(warnings) == 1 and bad in warnings[0] and "runs-quarantine/" in warnings[0]
+
+
+def test_a_clock_far_ahead_deletes_no_run_and_hides_no_outage(tmp_path: Any) -> None:
+    bundle = make_bundle(
+        [{"id": "api", "name": "API", "check": {"type": "http", "url": "http://127.0.0.1:9/"}}],
+        checker={"interval": 60, "failure_threshold": 1, "retention_days": 30})
+    store = LocalStore(tmp_path)
+    sequence = 0
+
+    def one(at: datetime, status: str, run_id: str) -> None:
+        nonlocal sequence
+        sequence += 1
+        run = Run(id=run_id, region="local", started_at=at, finished_at=at, sequence=sequence,
+                  samples=[Sample(component="api", status=status, at=at, latency_ms=5.0)])  # type: ignore[arg-type]
+        store.put_json(run.key, run.model_dump(mode="json"))
+        record_run(bundle, store, run, now=at)
+
+    for n in range(5):
+        one(T0 + timedelta(minutes=n), "up", f"before{n}")
+    one(T0 + timedelta(days=45), "up", "ahead")  # a clock 45 days fast, once
+    assert len(list(store.list(RUNS_PREFIX))) == 6  # nothing pruned on its say-so
+    for n in range(6, 10):
+        one(T0 + timedelta(minutes=n), "down", f"after{n}")
+    summary = store.get_json(SUMMARY_KEY)
+    api = summary["components"][0]
+    assert api["status"] == "major_outage"  # the correct clock's outage shows
+    assert summary["generated_at"].startswith(T0.date().isoformat())  # not dated 45 days ahead
+    assert api["uptime"]["24h"]["downtime_seconds"] > 0
+    assert len(list(store.list(RUNS_PREFIX))) == 10
+
+
+def test_a_clock_stepped_back_does_not_swallow_an_outage(tmp_path: Any) -> None:
+    bundle = make_bundle(
+        [{"id": "api", "name": "API", "check": {"type": "http", "url": "http://127.0.0.1:9/"}}],
+        checker={"interval": 60, "failure_threshold": 2})
+    store = LocalStore(tmp_path)
+    for n in range(60):
+        at = T0 + timedelta(minutes=n)
+        run = Run(id=f"a{n}", region="local", started_at=at, finished_at=at, sequence=n + 1,
+                  samples=[Sample(component="api", status="up", at=at, latency_ms=5.0)])
+        store.put_json(run.key, run.model_dump(mode="json"))
+        record_run(bundle, store, run, now=at)
+    for n in range(6):  # the clock stepped back an hour; the API is down
+        at = T0 + timedelta(minutes=n, seconds=30)
+        run = Run(id=f"b{n}", region="local", started_at=at, finished_at=at, sequence=61 + n,
+                  samples=[Sample(component="api", status="down", at=at, latency_ms=None)])
+        store.put_json(run.key, run.model_dump(mode="json"))
+        record_run(bundle, store, run, now=at)
+    state = State.model_validate(store.get_json(STATE_KEY))
+    assert state.components["api"].status == "major_outage"
+    assert store.get_json(SUMMARY_KEY)["components"][0]["status"] == "major_outage"
+
+
+def test_a_damaged_file_is_rebuilt_with_one_warning(tmp_path: Any) -> None:
+    store = LocalStore(tmp_path)
+    drive(store, ["normal"] * 3, 1)
+    store.put(STATE_KEY, b"{not json")
+    warnings: list[str] = []
+    at = T0 + timedelta(minutes=10)
+    run = Run(id="next", region="local", started_at=at, finished_at=at, sequence=9,
+              samples=[Sample(component="api", status="up", at=at, latency_ms=5.0)])
+    store.put_json(run.key, run.model_dump(mode="json"))
+    record_run(BUNDLE, store, run, now=at, warnings=warnings)
+    assert len(warnings) == 1 and "state.json" in warnings[0]
+    assert State.model_validate(store.get_json(STATE_KEY)).has_applied("next")
+
+
+def test_a_damaged_history_is_rebuilt_by_the_next_days_first_run(tmp_path: Any) -> None:
+    store = LocalStore(tmp_path)
+    now, _ = drive(store, ["normal"] * 3, 2)
+    store.put("rollups/history.json", b"[1, 2")
+    warnings: list[str] = []
+    at = now + timedelta(days=1)
+    run = Run(id="tomorrow", region="local", started_at=at, finished_at=at, sequence=99,
+              samples=[Sample(component="api", status="up", at=at, latency_ms=5.0)])
+    store.put_json(run.key, run.model_dump(mode="json"))
+    record_run(BUNDLE, store, run, now=at, warnings=warnings)
+    assert len(warnings) == 1 and "rollups/history.json" in warnings[0]
+    with tempfile.TemporaryDirectory() as fresh:
+        check_invariants(store, LocalStore(fresh), at, warnings)
+
+
+def test_store_errors_still_surface(tmp_path: Any) -> None:
+    # Not every failure is damage: a store that cannot be written is an error, not a rebuild.
+    store = LocalStore(tmp_path / "file")
+    (tmp_path / "file").write_text("not a folder")
+    run = Run(id="x", region="local", started_at=T0, finished_at=T0, samples=[])
+    with pytest.raises(StoreError):
+        store.put_json(run.key, run.model_dump(mode="json"))
