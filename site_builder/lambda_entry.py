@@ -91,7 +91,7 @@ def check_and_rebuild(
 ) -> dict[str, Any]:
     """One checker invocation, then the rebuild the bundle asks for; returns the run's log line.
 
-    `run_options` go to `checker.run.run_checks` (e.g. `transport=` for tests and benchmarks).
+    `run_options` go to `checker.run.run_checks` (e.g. `resolve=` and `ssl_context=` for tests and benchmarks).
     """
     store = store or store_from_env(env)
     now = now or datetime.now(UTC)

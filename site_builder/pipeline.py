@@ -36,7 +36,8 @@ def check_once(root: Path, *, now: datetime) -> RunReport:
     from checker.alerting import send_alerts
     from checker.run import run_checks
 
-    site = load_site(root, require=(("components", "*", "check"),))
+    # Check references are resolved by each probe: a missing variable fails that component only.
+    site = load_site(root)
     store = site_store(site)
     report = run_checks(site.bundle, store, now=now)
     if site.bundle.alerts is not None:
