@@ -111,10 +111,10 @@ def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime,
 def _unapplied_runs(store: Store, state: State | None, run: Run, notes: list[str]) -> list[Run]:
     """Stored runs of the days the state remembers (and today's) that it has not applied."""
     if state is None:
-        others = [key for key in store.list(RUNS_PREFIX) if key != run.key]
-        if others:
-            raise DamagedFile(f"{STATE_KEY} is missing while runs/ holds {len(others)} other objects")
-        return []
+        # A new store (the first runs may be recording at the same moment) or a lost state:
+        # every stored run is applied, through the same conditional writes as any run.
+        found = [_load_run(store, key, notes) for key in list(store.list(RUNS_PREFIX)) if key != run.key]
+        return [item for item in found if item is not None and item.id != run.id]
     ids = state.applied_ids() | {run.id}
     times = [entry.split(" ", 2)[1] for entry in state.applied]
     oldest = min(times, default=run.started_at.strftime("%Y-%m-%dT%H:%M:%S"))[:19]
