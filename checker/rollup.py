@@ -88,10 +88,7 @@ def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime,
                    for pending in sorted([run, *missing], key=position)]
         data = dump_json(state.model_dump(mode="json"))
         try:
-            if stored is None:
-                store.put(STATE_KEY, data, if_none_match=True)
-            else:
-                store.put(STATE_KEY, data, if_match=stored.etag)
+            store.put_over(STATE_KEY, data, stored)
             break
         except PreconditionFailed:
             stored = store.get(STATE_KEY)
@@ -272,9 +269,7 @@ def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tu
                        today=today, bundle=bundle)
         data = dump_json(history.model_dump(mode="json"))
         try:
-            if current is None:
-                return history, store.put(HISTORY_KEY, data, if_none_match=True)
-            return history, store.put(HISTORY_KEY, data, if_match=current.etag)
+            return history, store.put_over(HISTORY_KEY, data, current)
         except PreconditionFailed:
             continue
     raise StoreError(f"{store.location}/{HISTORY_KEY}: still changing after {ATTEMPTS} attempts")
@@ -312,10 +307,7 @@ def _put_summary_unless_newer(store: Store, data: bytes, now: datetime) -> None:
             if made is not None and now < made <= now + timedelta(seconds=CLOCK_STEP):
                 return
         try:
-            if current is None:
-                store.put(SUMMARY_KEY, data, if_none_match=True)
-            else:
-                store.put(SUMMARY_KEY, data, if_match=current.etag)
+            store.put_over(SUMMARY_KEY, data, current)
             return
         except PreconditionFailed:
             continue

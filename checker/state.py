@@ -179,13 +179,13 @@ def apply_run(state: State, run: Run, bundle: Bundle) -> tuple[State, RunEffects
     Raises TooLate when the run must be placed further back than the state remembers.
     """
     checked = {c.id: c for c in bundle.components if c.check is not None}
-    if state.has_applied(run.id):
+    at = position(run)
+    if _contains(state.applied, at):
         known = state.effects_of(run.id)
         effects = known or RunEffects(run_id=run.id, region=run.region, at=run.started_at,
                                       offline=run.offline, transitions=[], samples=[], segments=[])
         return state, effects.model_copy(update={"transitions": [],
                                                  "samples": _facts(run, checked)})
-    at = position(run)
     effects = RunEffects(run_id=run.id, region=run.region, at=run.started_at, offline=run.offline,
                          transitions=[], samples=_facts(run, checked), segments=[])
     # An offline run says nothing about the components: record it, evaluate nothing.
@@ -203,13 +203,18 @@ def apply_run(state: State, run: Run, bundle: Bundle) -> tuple[State, RunEffects
     state.applied = _insert_sorted(state.applied, at)[-KEEP_RUN_IDS:]
     state.sequence = max(state.sequence, run.sequence)
     remembered = effects.model_copy(update={"samples": []})
-    state.recent = sorted([*state.recent, remembered], key=lambda e: _position_of(state, e))[-KEEP_EFFECTS:]
+    # The remembered runs are the canonically last ones, so their positions end `applied`.
+    tail = {entry.split(" ", 2)[2]: entry for entry in state.applied[-2 * KEEP_EFFECTS:]}
+    state.recent = sorted([*state.recent, remembered], key=lambda e: tail.get(e.run_id, ""))[-KEEP_EFFECTS:]
     state.open_days = sorted(set(state.open_days) | set(touched_days(effects)))
     return state, effects
 
 
-def _position_of(state: State, effects: RunEffects) -> str:
-    return next((p for p in state.applied if p.split(" ", 2)[2] == effects.run_id), "")
+def _contains(items: list[str], item: str) -> bool:
+    """Whether the sorted `items` hold `item` (a run's stored object is the same on every read,
+    so a run applied before has the same position)."""
+    index = bisect.bisect_left(items, item)
+    return index < len(items) and items[index] == item
 
 
 def _insert_sorted(items: list[str], item: str) -> list[str]:

@@ -73,6 +73,13 @@ class Store(ABC):
     def put_json(self, key: str, value: Any, **conditions: Any) -> str:
         return self.put(key, dump_json(value), **conditions)
 
+    def put_over(self, key: str, data: bytes, current: StoredObject | None) -> str:
+        """Write `data` only if `key` is still `current` (the version read; None: no object), so
+        a writer that read an older version learns it with PreconditionFailed."""
+        if current is None:
+            return self.put(key, data, if_none_match=True)
+        return self.put(key, data, if_match=current.etag)
+
     def update_json(
         self, key: str, change: Callable[[Any | None], Any], *, attempts: int = 10
     ) -> Any:
@@ -85,10 +92,7 @@ class Store(ABC):
             current = self.get(key)
             new = change(None if current is None else current.json())
             try:
-                if current is None:
-                    self.put_json(key, new, if_none_match=True)
-                else:
-                    self.put_json(key, new, if_match=current.etag)
+                self.put_over(key, dump_json(new), current)
                 return new
             except PreconditionFailed:
                 continue

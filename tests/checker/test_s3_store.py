@@ -10,7 +10,6 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from checker_support import T0, LoopbackServer, http_component, make_bundle
-from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from checker.errors import PreconditionFailed, StoreError
@@ -20,18 +19,7 @@ from checker.store import open_store
 from checker.store.s3 import S3Store
 from checker.summary import SUMMARY_KEY, load_summary
 
-BUCKET = "statusgen-test"
-
-
-@pytest.fixture
-def s3_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
+BUCKET = "statusgen-test"  # made by the s3_client fixture (conftest.py)
 
 
 def test_from_url_splits_bucket_and_prefix(s3_client: Any) -> None:

@@ -19,12 +19,10 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 from checker_support import T0, make_bundle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from moto import mock_aws
 
 from checker.errors import StoreError
 from checker.results import Run, Sample
@@ -47,10 +45,10 @@ class Killed(BaseException):
 
 
 class Dying(Store):
-    """A store whose process dies before its `after`-th write."""
+    """A store whose process dies (or whose writes fail with `failure`) before its `after`-th write."""
 
-    def __init__(self, inner: Store, after: int) -> None:
-        self.inner, self.left = inner, after
+    def __init__(self, inner: Store, after: int, failure: BaseException | None = None) -> None:
+        self.inner, self.left, self.failure = inner, after, failure
 
     def get(self, key: str) -> Any:
         return self.inner.get(key)
@@ -58,7 +56,7 @@ class Dying(Store):
     def put(self, key: str, data: bytes, **conditions: Any) -> str:
         self.left -= 1
         if self.left < 0:
-            raise Killed
+            raise self.failure or Killed()
         return self.inner.put(key, data, **conditions)
 
     def list(self, prefix: str = "") -> Iterator[str]:
@@ -148,6 +146,16 @@ def drive(store: Store, events: list[str], seed: int) -> tuple[datetime, list[st
     return clock, warnings
 
 
+def store_and_record(store: Store, bundle: Any, run_id: str, at: datetime, sequence: int,
+                     status: str = "up", warnings: list[str] | None = None) -> None:
+    """Store a one-sample run of `api` and record it, as `statusgen check` does."""
+    run = Run(id=run_id, region="local", started_at=at, finished_at=at, sequence=sequence,
+              samples=[Sample(component="api", status=status, at=at,  # type: ignore[arg-type]
+                              latency_ms=None if status == "down" else 5.0)])
+    store.put_json(run.key, run.model_dump(mode="json"))
+    record_run(bundle, store, run, now=at, warnings=warnings)
+
+
 def derived(store: Store) -> dict[str, bytes]:
     files = {}
     for prefix in DERIVED:
@@ -194,25 +202,14 @@ def test_folder_store_keeps_every_promise(events: list[str], seed: int) -> None:
         check_invariants(store, LocalStore(fresh), now, warnings)
 
 
-@pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="live")
-        client.create_bucket(Bucket="fresh")
-        yield client
-
-
 @pytest.mark.parametrize("seed", range(6))
-def test_s3_store_keeps_every_promise(s3: Any, seed: int) -> None:
+def test_s3_store_keeps_every_promise(s3_client: Any, seed: int) -> None:
     rng = random.Random(seed)
     events = [rng.choice(EVENTS) for _ in range(20)]
-    store = S3Store.from_url(f"s3://live/p{seed}", client=s3)
+    store = S3Store.from_url(f"s3://statusgen-test/live{seed}", client=s3_client)
     now, warnings = drive(store, events, seed)
-    check_invariants(store, S3Store.from_url(f"s3://fresh/p{seed}", client=s3), now, warnings)
+    fresh = S3Store.from_url(f"s3://statusgen-test/fresh{seed}", client=s3_client)
+    check_invariants(store, fresh, now, warnings)
 
 
 def test_an_unreadable_run_is_moved_aside_and_named(tmp_path: Any) -> None:
@@ -221,10 +218,7 @@ def test_an_unreadable_run_is_moved_aside_and_named(tmp_path: Any) -> None:
     warnings: list[str] = []
     bad = f"{RUNS_PREFIX}2026/11/20/120130-local-broken.json"
     store.put(bad, b"null")
-    run = Run(id="ok", region="local", started_at=T0, finished_at=T0, sequence=5,
-              samples=[Sample(component="api", status="up", at=T0, latency_ms=5.0)])
-    store.put_json(run.key, run.model_dump(mode="json"))
-    record_run(BUNDLE, store, run, now=T0, warnings=warnings)
+    store_and_record(store, BUNDLE, "ok", T0, 5, warnings=warnings)
     assert store.get(bad) is None
     assert store.get(f"{QUARANTINE_PREFIX}2026/11/20/120130-local-broken.json") is not None
     assert len(warnings) == 1 and bad in warnings[0] and "runs-quarantine/" in warnings[0]
@@ -235,22 +229,12 @@ def test_a_clock_far_ahead_deletes_no_run_and_hides_no_outage(tmp_path: Any) -> 
         [{"id": "api", "name": "API", "check": {"type": "http", "url": "http://127.0.0.1:9/"}}],
         checker={"interval": 60, "failure_threshold": 1, "retention_days": 30})
     store = LocalStore(tmp_path)
-    sequence = 0
-
-    def one(at: datetime, status: str, run_id: str) -> None:
-        nonlocal sequence
-        sequence += 1
-        run = Run(id=run_id, region="local", started_at=at, finished_at=at, sequence=sequence,
-                  samples=[Sample(component="api", status=status, at=at, latency_ms=5.0)])  # type: ignore[arg-type]
-        store.put_json(run.key, run.model_dump(mode="json"))
-        record_run(bundle, store, run, now=at)
-
     for n in range(5):
-        one(T0 + timedelta(minutes=n), "up", f"before{n}")
-    one(T0 + timedelta(days=45), "up", "ahead")  # a clock 45 days fast, once
+        store_and_record(store, bundle, f"before{n}", T0 + timedelta(minutes=n), n + 1)
+    store_and_record(store, bundle, "ahead", T0 + timedelta(days=45), 6)  # a clock 45 days fast, once
     assert len(list(store.list(RUNS_PREFIX))) == 6  # nothing pruned on its say-so
     for n in range(6, 10):
-        one(T0 + timedelta(minutes=n), "down", f"after{n}")
+        store_and_record(store, bundle, f"after{n}", T0 + timedelta(minutes=n), n + 1, "down")
     summary = store.get_json(SUMMARY_KEY)
     api = summary["components"][0]
     assert api["status"] == "major_outage"  # the correct clock's outage shows
@@ -265,17 +249,9 @@ def test_a_clock_stepped_back_does_not_swallow_an_outage(tmp_path: Any) -> None:
         checker={"interval": 60, "failure_threshold": 2})
     store = LocalStore(tmp_path)
     for n in range(60):
-        at = T0 + timedelta(minutes=n)
-        run = Run(id=f"a{n}", region="local", started_at=at, finished_at=at, sequence=n + 1,
-                  samples=[Sample(component="api", status="up", at=at, latency_ms=5.0)])
-        store.put_json(run.key, run.model_dump(mode="json"))
-        record_run(bundle, store, run, now=at)
+        store_and_record(store, bundle, f"a{n}", T0 + timedelta(minutes=n), n + 1)
     for n in range(6):  # the clock stepped back an hour; the API is down
-        at = T0 + timedelta(minutes=n, seconds=30)
-        run = Run(id=f"b{n}", region="local", started_at=at, finished_at=at, sequence=61 + n,
-                  samples=[Sample(component="api", status="down", at=at, latency_ms=None)])
-        store.put_json(run.key, run.model_dump(mode="json"))
-        record_run(bundle, store, run, now=at)
+        store_and_record(store, bundle, f"b{n}", T0 + timedelta(minutes=n, seconds=30), 61 + n, "down")
     state = State.model_validate(store.get_json(STATE_KEY))
     assert state.components["api"].status == "major_outage"
     assert store.get_json(SUMMARY_KEY)["components"][0]["status"] == "major_outage"
@@ -286,11 +262,7 @@ def test_a_damaged_file_is_rebuilt_with_one_warning(tmp_path: Any) -> None:
     drive(store, ["normal"] * 3, 1)
     store.put(STATE_KEY, b"{not json")
     warnings: list[str] = []
-    at = T0 + timedelta(minutes=10)
-    run = Run(id="next", region="local", started_at=at, finished_at=at, sequence=9,
-              samples=[Sample(component="api", status="up", at=at, latency_ms=5.0)])
-    store.put_json(run.key, run.model_dump(mode="json"))
-    record_run(BUNDLE, store, run, now=at, warnings=warnings)
+    store_and_record(store, BUNDLE, "next", T0 + timedelta(minutes=10), 9, warnings=warnings)
     assert len(warnings) == 1 and "state.json" in warnings[0]
     assert State.model_validate(store.get_json(STATE_KEY)).has_applied("next")
 
@@ -301,19 +273,22 @@ def test_a_damaged_history_is_rebuilt_by_the_next_days_first_run(tmp_path: Any) 
     store.put("rollups/history.json", b"[1, 2")
     warnings: list[str] = []
     at = now + timedelta(days=1)
-    run = Run(id="tomorrow", region="local", started_at=at, finished_at=at, sequence=99,
-              samples=[Sample(component="api", status="up", at=at, latency_ms=5.0)])
-    store.put_json(run.key, run.model_dump(mode="json"))
-    record_run(BUNDLE, store, run, now=at, warnings=warnings)
+    store_and_record(store, BUNDLE, "tomorrow", at, 99, warnings=warnings)
     assert len(warnings) == 1 and "rollups/history.json" in warnings[0]
     with tempfile.TemporaryDirectory() as fresh:
         check_invariants(store, LocalStore(fresh), at, warnings)
 
 
-def test_store_errors_still_surface(tmp_path: Any) -> None:
-    # Not every failure is damage: a store that cannot be written is an error, not a rebuild.
-    store = LocalStore(tmp_path / "file")
-    (tmp_path / "file").write_text("not a folder")
-    run = Run(id="x", region="local", started_at=T0, finished_at=T0, samples=[])
+def test_a_store_that_refuses_writes_is_an_error_not_a_rebuild(tmp_path: Any) -> None:
+    # Not every failure is damage: a store that cannot be written fails the run, rebuilding nothing.
+    store = LocalStore(tmp_path)
+    drive(store, ["normal"] * 2, 4)
+    before = derived(store)
+    at = T0 + timedelta(minutes=10)
+    run = Run(id="refused", region="local", started_at=at, finished_at=at, sequence=5,
+              samples=[Sample(component="api", status="up", at=at, latency_ms=5.0)])
+    store.put_json(run.key, run.model_dump(mode="json"))
+    warnings: list[str] = []
     with pytest.raises(StoreError):
-        store.put_json(run.key, run.model_dump(mode="json"))
+        record_run(BUNDLE, Dying(store, 0, StoreError("disk full")), run, now=at, warnings=warnings)
+    assert warnings == [] and derived(store) == before
