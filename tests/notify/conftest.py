@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,9 @@ from aiosmtpd.controller import Controller
 from checker.bundle import Bundle, Incident, IncidentUpdate
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "notify"
+
+# The alerting tests import their helpers as `alert_support` (this folder).
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @dataclass

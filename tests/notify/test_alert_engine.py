@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
+from alert_support import FIXTURES, hooks, minutes, received
 from pydantic import ValidationError
 
 from checker.alerting import ALERT_STATE_KEY, AlertsSettings, Transition, send_alerts
 from checker.store import LocalStore
 from checker.summary import Summary
-
-T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "notify"
-
-
-def minutes(n: float) -> datetime:
-    return T0 + timedelta(minutes=n)
-
-
-def hooks(receiver: Any, *names: str) -> dict[str, Any]:
-    return {name: {"type": "webhook", "url": f"{receiver.url}/{name}"} for name in names}
-
-
-def received(receiver: Any) -> list[tuple[str, str, str]]:
-    """(channel, event, component) of every request so far."""
-    return [(r.path.strip("/"), r.json()["event"], r.json()["component"]) for r in receiver.requests]
 
 
 @pytest.fixture

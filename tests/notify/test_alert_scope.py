@@ -4,9 +4,10 @@ maintenance shown and alerted the same way on the page, in the API and to the te
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from alert_support import FIXTURES, T0, hooks, minutes, received
 
 from checker.alerting import AlertsSettings, Transition, send_alerts
 from checker.store import LocalStore
@@ -14,21 +15,6 @@ from checker.summary import Summary
 from site_builder.build import build_site
 from site_builder.outputs.api import ApiRenderer
 from site_builder.view import build_view
-
-T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "notify"
-
-
-def minutes(n: float) -> datetime:
-    return T0 + timedelta(minutes=n)
-
-
-def hooks(receiver: Any, *names: str) -> dict[str, Any]:
-    return {name: {"type": "webhook", "url": f"{receiver.url}/{name}"} for name in names}
-
-
-def received(receiver: Any) -> list[tuple[str, str, str]]:
-    return [(r.path.strip("/"), r.json()["event"], r.json()["component"]) for r in receiver.requests]
 
 
 def test_an_incident_about_a_partial_outage_does_not_silence_a_major_one(
