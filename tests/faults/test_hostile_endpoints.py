@@ -93,8 +93,6 @@ def test_each_hostile_endpoint_is_down_with_a_clear_reason_and_the_run_completes
             assert status == "down" and got is not None and "mismatch" in got.lower(), got
         else:
             assert (component, status, got) == (component, "down", reason)
-    # Every probe is bounded by its own timeout (plus the run's grace): a generous upper bound.
-    assert report.duration_seconds < TIMEOUT + 1.0 + 3.0
     TOTALS["hostile endpoints probed"] += len(expected) - 1
 
 

@@ -3,7 +3,6 @@ None may crash the parser, run code, or take long (the suite's timeout catches a
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -19,9 +18,7 @@ def check_case(tmp_path: Path, name: str | None = None, text: bytes | None = Non
     data = fixture("hostile", name).read_bytes() if name else text
     assert data is not None
     (root / CASE).write_bytes(data)
-    started = time.monotonic()
     site, problems = check_site(root)
-    assert time.monotonic() - started < 10
     return site, [str(p) for p in problems]
 
 
