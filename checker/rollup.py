@@ -84,8 +84,8 @@ def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime,
     missing = _unapplied_runs(store, _parse(stored, STATE_KEY, State), run, notes)
     for _ in range(ATTEMPTS):
         state = _parse(stored, STATE_KEY, State) or State()
-        applied = [apply_run(state, pending, bundle)[1]
-                   for pending in sorted([run, *missing], key=position)]
+        recorded = [apply_run(state, pending, bundle)[1]
+                    for pending in sorted([run, *missing], key=position)]
         data = dump_json(state.model_dump(mode="json"))
         try:
             store.put_over(STATE_KEY, data, stored)
@@ -94,10 +94,10 @@ def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime,
             stored = store.get(STATE_KEY)
     else:
         raise StoreError(f"{store.location}/{STATE_KEY}: still changing after {ATTEMPTS} attempts")
-    effects = next(e for e in applied if e.run_id == run.id)
+    effects = next(e for e in recorded if e.run_id == run.id)
     # 2. The rollup of each day these runs touched, and of each day a recent run touched but
     # whose rollup lacks it (its process stopped after writing the state).
-    days = _update_days(bundle, store, state, applied)
+    days = _update_days(bundle, store, state, recorded)
     today = now.date()
     closed, state = _closed_days(bundle, store, state, today)
     open_days = {name: days.get(name) or _day(store.get(day_key(name)), name) for name in state.open_days}
@@ -164,19 +164,19 @@ def _load_run(store: Store, key: str, notes: list[str]) -> Run | None:
 
 
 def _update_days(bundle: Bundle, store: Store, state: State,
-                 applied: list[RunEffects]) -> dict[str, DayRollup]:
+                 recorded: list[RunEffects]) -> dict[str, DayRollup]:
     """Add the effects to the rollups of the days they touch (each run once per day)."""
     checked = {c.id for c in bundle.components if c.check is not None}
     order = {entry.split(" ", 2)[2]: entry for entry in state.applied}
-    effects = {e.run_id: e for e in state.recent} | {e.run_id: e for e in applied}
+    effects = {e.run_id: e for e in state.recent} | {e.run_id: e for e in recorded}
     by_day: dict[str, list[RunEffects]] = {}
-    fresh = {e.run_id for e in applied}
+    fresh = {e.run_id for e in recorded}
     for item in sorted(effects.values(), key=lambda e: order.get(e.run_id, "")):
         for name in {*touched_days(item), item.at.date().isoformat()}:
             # A remembered run is looked for in the days still open only (usually today's).
             if item.run_id in fresh or name in state.open_days:
                 by_day.setdefault(name, []).append(item)
-    with_samples: dict[str, RunEffects] = {e.run_id: e for e in applied}
+    with_samples: dict[str, RunEffects] = {e.run_id: e for e in recorded}
     days: dict[str, DayRollup] = {}
     for name, relevant in sorted(by_day.items()):
         current = _day(store.get(day_key(name)), name)
