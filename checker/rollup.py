@@ -106,21 +106,22 @@ def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime,
 
 
 def _unapplied_runs(store: Store, state: State | None, run: Run, notes: list[str]) -> list[Run]:
-    """Stored runs of the days the state remembers (and today's) that it has not applied."""
+    """Stored runs of the days the state remembers (and today's) that it has not applied; every
+    stored run when there is no state (a new store, whose first runs may be recording at the same
+    moment, or a lost state): they are applied through the same conditional writes as any run."""
+    ids = {run.id}
     if state is None:
-        # A new store (the first runs may be recording at the same moment) or a lost state:
-        # every stored run is applied, through the same conditional writes as any run.
-        found = [_load_run(store, key, notes) for key in list(store.list(RUNS_PREFIX)) if key != run.key]
-        return [item for item in found if item is not None and item.id != run.id]
-    ids = state.applied_ids() | {run.id}
-    times = [entry.split(" ", 2)[1] for entry in state.applied]
-    oldest = min(times, default=run.started_at.strftime("%Y-%m-%dT%H:%M:%S"))[:19]
-    days = {t[:10] for t in times} | {run.started_at.date().isoformat()}
+        keys = list(store.list(RUNS_PREFIX))
+    else:
+        ids |= state.applied_ids()
+        times = [entry.split(" ", 2)[1] for entry in state.applied]
+        oldest = min(times, default=run.started_at.strftime("%Y-%m-%dT%H:%M:%S"))[:19]
+        days = {t[:10] for t in times} | {run.started_at.date().isoformat()}
+        keys = [key for day in sorted(days) for key in store.list(f"{RUNS_PREFIX}{day.replace('-', '/')}/")
+                if _key_time(key) >= oldest]
     found: list[Run] = []
-    for day in sorted(days):
-        for key in store.list(f"{RUNS_PREFIX}{day.replace('-', '/')}/"):
-            if _key_time(key) < oldest or _key_run_id(key, ids) is not None:
-                continue
+    for key in keys:
+        if _key_run_id(key, ids) is None:
             loaded = _load_run(store, key, notes)
             if loaded is not None and loaded.id not in ids:
                 found.append(loaded)
