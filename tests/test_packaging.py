@@ -28,6 +28,10 @@ def test_the_wheel_ships_templates_static_assets_and_scaffold(tmp_path: Path) ->
     assert "site_builder/scaffold/statuspage.yaml" in names
     assert any(n.startswith("site_builder/scaffold/incidents/") for n in names)
     assert "checker/bundle.py" in names
+    # Every package of the source tree ships (the list in pyproject.toml is written by hand).
+    packages = {p.relative_to(REPO_ROOT).as_posix() for root in ("checker", "site_builder")
+                for p in (REPO_ROOT / root).rglob("__init__.py")}
+    assert packages <= names, sorted(packages - names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "statusgen = site_builder.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
@@ -49,6 +53,11 @@ def test_the_installed_wheel_builds_a_site_outside_the_checkout(tmp_path: Path) 
         "from site_builder.content import load_site; from site_builder.build import build_site\n"
         "site = load_site(Path(sys.argv[2]))\n"
         "build_site(site.bundle, None, Path(sys.argv[3]), now=datetime(2026, 11, 22, 16, tzinfo=UTC))\n"
+        # A module missing from the wheel would be found in the checkout (an editable install's
+        # finder): every module used must come from the installed folder.
+        "ours = [m.__file__ for n, m in list(sys.modules.items())\n"
+        "        if n.split('.')[0] in ('checker', 'site_builder') and getattr(m, '__file__', None)]\n"
+        "assert all(f.startswith(sys.argv[1]) for f in ours), [f for f in ours if not f.startswith(sys.argv[1])]\n"
     )
     out = tmp_path / "public"
     subprocess.run([sys.executable, "-c", script, str(target), str(fixture("content", "site")), str(out)],
