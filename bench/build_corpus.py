@@ -1,13 +1,18 @@
-"""Benchmark of the site build: N synthetic incidents over 3 years, 20 components, 90 days of
-synthetic checker data.
+"""Benchmark of the commands a user waits for, run as they run them: `statusgen validate` and
+`statusgen build` started as separate processes on a site written to disk (N incidents of 4
+updates each over 3 years, 20 components, 90 days of checker data in the store).
 
-    python bench/build_corpus.py 1000 10000      # sizes to measure (default: 1000 10000)
+    python bench/build_corpus.py 1000 10000       # sizes to measure (default: 1000 10000)
+    python bench/build_corpus.py --hostile        # 1 MB pathological incident files
+    python bench/build_corpus.py --many 50000     # one build and one validate of 50,000 files
 
-Prints, as medians over --repeat runs: full build time and peak RSS (each full build runs in a
-fresh process, so RSS is that build's own), no-op rebuild + folder publish time with the number
-of files written, the same after editing one incident, and the gzipped size of index.html plus
-its stylesheet. Rebuilds take the path of `statusgen build`: a build into a kept folder with its
-cache file, then a publish of what changed.
+For each size it prints medians over --repeat runs of wall time, CPU time (user + system) and peak
+RSS of: `validate`; a cold `build` (no `.statusgen/`, empty publish folder); a no-op rebuild; a
+rebuild after one incident file was edited. Every result is checked before it is counted: the
+build wrote a page and an API file for every incident, the no-op wrote nothing, the edit wrote
+the edited text. `--hostile` builds a site holding one 1 MB incident file of each kind (nested
+brackets, emphasis runs, nested quotes and lists, a long table, HTML soup) and times `validate`
+and a cold `build` of each. The gzipped size of index.html plus its stylesheet is printed last.
 """
 
 from __future__ import annotations
@@ -17,91 +22,80 @@ import gzip
 import json
 import os
 import random
-import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from checker.bundle import (  # noqa: E402
-    Bundle,
-    CheckerSettings,
-    Component,
-    HttpCheck,
-    Incident,
-    IncidentUpdate,
-    SiteSettings,
-)
-from checker.summary import Summary  # noqa: E402
-from site_builder.markdown import render_markdown  # noqa: E402
-
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 COMPONENTS = 20
 GROUPS = ("Core", "Data", "Billing", "Edge")
 _STATUSES = ("degraded_performance", "partial_outage", "major_outage")
+MAX_FILE_BYTES = 1_000_000
 
 
-def synthetic_bundle(incidents: int, *, components: int = COMPONENTS, seed: int = 1) -> Bundle:
-    """A site with `components` components in 4 groups and `incidents` incidents over 3 years."""
+# --- the site on disk ---------------------------------------------------------------------------
+
+
+def write_site(folder: Path, incidents: int, *, now: datetime, seed: int = 1, subscribers: bool = False) -> Path:
+    """A site at `folder`: statuspage.yaml, `incidents` incident files, a store with summary.json."""
     rng = random.Random(seed)
-    comps = [
-        Component(
-            id=f"service-{n:02d}", name=f"Service {n:02d}", group=GROUPS[n % len(GROUPS)],
-            description=f"Synthetic component number {n}",
-            check=HttpCheck(type="http", url=f"http://127.0.0.1:9/{n}"),
-        )
-        for n in range(components)
-    ]
-    items: list[Incident] = []
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = [f"service-{n:02d}" for n in range(COMPONENTS)]
+    lines = ["site:", "  name: Bench Co", "  url: https://status.bench.test", "store: ./data",
+             "publish: ./public", "components:"]
+    for n, cid in enumerate(ids):
+        lines += [f"  - id: {cid}", f"    name: Service {n:02d}", f"    group: {GROUPS[n % len(GROUPS)]}",
+                  f"    description: Synthetic component number {n}",
+                  f'    check: {{type: http, url: "http://127.0.0.1:9/{n}"}}']
+    if subscribers:
+        lines += ["subscribers:", f"  token_secret: \"{'s' * 40}\"", "  email:", "    outbox: ./outbox"]
+    (folder / "statuspage.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "data").mkdir(exist_ok=True)
+    (folder / "data" / "summary.json").write_text(json.dumps(synthetic_summary(ids, now=now)), encoding="utf-8")
+    incident_folder = folder / "incidents"
+    incident_folder.mkdir(exist_ok=True)
     span = 3 * 365 * 86400
     for n in range(incidents):
-        start = NOW - timedelta(seconds=rng.randrange(3600, span))
-        affected = rng.sample(comps, k=rng.randint(1, 3))
-        statuses = {c.id: rng.choice(_STATUSES) for c in affected}
-        steps = [("investigating", 0), ("identified", rng.randint(5, 60)),
-                 ("monitoring", rng.randint(61, 120)), ("resolved", rng.randint(121, 300))]
-        updates = []
-        for status, minutes in reversed(steps):
-            body = (f"Update {status} for incident {n}: we are looking at **elevated error rates** "
-                    f"on {', '.join(statuses)}. Next update in 30 minutes.")
-            updates.append(IncidentUpdate(at=start + timedelta(minutes=minutes), status=status,
-                                          body=body, html=render_markdown(body)))
-        items.append(Incident(
-            slug=f"{start:%Y-%m-%d}-synthetic-incident-{n}", kind="incident",
-            title=f"Synthetic incident {n} on {', '.join(statuses)}", impact="major",
-            components=statuses, updates=updates, file=f"incidents/{start:%Y-%m-%d}-synthetic-incident-{n}.md",
-        ))
-    items.sort(key=lambda i: (i.created_at, i.slug), reverse=True)
-    return Bundle(site=SiteSettings(name="Bench Co", url="https://status.bench.test"),
-                  checker=CheckerSettings(), components=comps, incidents=items)
+        start = now - timedelta(seconds=rng.randrange(3600, span))
+        statuses = {cid: rng.choice(_STATUSES) for cid in rng.sample(ids, k=rng.randint(1, 3))}
+        (incident_folder / f"{start:%Y-%m-%d}-synthetic-incident-{n}.md").write_text(
+            incident_text(n, start, statuses, rng), encoding="utf-8")
+    return folder
 
 
-def synthetic_summary(component_ids: list[str], *, now: datetime = NOW, seed: int = 2,
-                      no_data_days: dict[str, int] | None = None) -> dict[str, Any]:
-    """A summary.json document: 90 days of bars and latency per component, with some outages.
+def incident_text(n: int, start: datetime, statuses: dict[str, str], rng: random.Random) -> str:
+    """One incident as an author writes it: front matter, then 4 updates with some Markdown."""
+    steps = [("investigating", 0), ("identified", rng.randint(5, 60)),
+             ("monitoring", rng.randint(61, 120)), ("resolved", rng.randint(121, 300))]
+    names = ", ".join(statuses)
+    front = "\n".join(f"  {cid}: {status}" for cid, status in statuses.items())
+    updates = []
+    for status, minutes in reversed(steps):
+        at = start + timedelta(minutes=minutes)
+        updates.append(
+            f"## {at:%Y-%m-%d %H:%M} UTC {status}\n"
+            f"Update *{status}* for incident {n}: we are looking at **elevated error rates** on {names}.\n\n"
+            f"- affected: `{names}`\n- next update in [30 minutes](https://status.bench.test/)\n")
+    return f"---\ntitle: Synthetic incident {n} on {names}\ncomponents:\n{front}\n---\n\n" + "\n".join(updates)
 
-    `no_data_days` gives components whose first days (of the 90) have no data."""
+
+def synthetic_summary(component_ids: list[str], *, now: datetime, seed: int = 2) -> dict[str, Any]:
+    """A summary.json document: 90 days of bars and latency per component, with some outages."""
     rng = random.Random(seed)
     today = now.date()
     out = []
     for cid in component_ids:
-        missing = (no_data_days or {}).get(cid, 0)
         bars, latency, monthly = [], [], {}
         p50 = rng.uniform(60, 180)
         for index in range(90):
             day = today - timedelta(days=89 - index)
-            if index < missing:
-                bars.append({"date": day.isoformat(), "uptime": None, "no_data_seconds": 86400.0,
-                             "worst_status": None, "outage_seconds": 0.0})
-                latency.append({"date": day.isoformat(), "p50_ms": None, "p95_ms": None})
-                continue
             roll = rng.random()
             status, outage = "operational", 0.0
             if roll < 0.04:
@@ -111,154 +105,194 @@ def synthetic_summary(component_ids: list[str], *, now: datetime = NOW, seed: in
             elif roll < 0.12:
                 status = "degraded_performance"
             weight = 1.0 if status == "major_outage" else 0.3
-            uptime = 1 - weight * outage / 86400
-            bars.append({"date": day.isoformat(), "uptime": uptime, "no_data_seconds": 0.0,
+            bars.append({"date": day.isoformat(), "uptime": 1 - weight * outage / 86400, "no_data_seconds": 0.0,
                          "worst_status": status, "outage_seconds": outage})
             p50 = max(20.0, p50 + rng.uniform(-15, 15))
             latency.append({"date": day.isoformat(), "p50_ms": round(p50, 1),
                             "p95_ms": round(p50 * rng.uniform(1.8, 3.0), 1)})
-        known = [b for b in bars if b["uptime"] is not None]
 
         def figure(days: list[dict[str, Any]], total_days: int) -> dict[str, Any]:
             observed = 86400.0 * len(days)
-            down = sum((1.0 if b["worst_status"] == "major_outage" else 0.3) * b["outage_seconds"]
-                       for b in days)
-            return {"uptime": 1 - down / observed if observed else None,
-                    "observed_seconds": observed, "downtime_seconds": down,
-                    "no_data_seconds": 86400.0 * (total_days - len(days))}
+            down = sum((1.0 if b["worst_status"] == "major_outage" else 0.3) * b["outage_seconds"] for b in days)
+            return {"uptime": 1 - down / observed if observed else None, "observed_seconds": observed,
+                    "downtime_seconds": down, "no_data_seconds": 86400.0 * (total_days - len(days))}
 
-        windows = {w: figure([b for b in known if date.fromisoformat(b["date"]) > today - timedelta(days=d)], d)
+        windows = {w: figure([b for b in bars if date.fromisoformat(b["date"]) > today - timedelta(days=d)], d)
                    for w, d in (("24h", 1), ("7d", 7), ("30d", 30), ("90d", 90))}
-        for b in known:
+        for b in bars:
             monthly.setdefault(b["date"][:7], []).append(b)
-        ps = [d["p50_ms"] for d in latency if d["p50_ms"] is not None]
-        lat = {w: {"p50_ms": statistics.median(ps[-d:]) if ps else None,
-                   "p95_ms": max(ps[-d:]) * 2 if ps else None, "p99_ms": max(ps[-d:]) * 3 if ps else None,
-                   "samples": min(d, len(ps)) * 1440}
+        ps = [d["p50_ms"] for d in latency]
+        lat = {w: {"p50_ms": statistics.median(ps[-d:]), "p95_ms": max(ps[-d:]) * 2, "p99_ms": max(ps[-d:]) * 3,
+                   "samples": d * 1440}
                for w, d in (("24h", 1), ("7d", 7), ("30d", 30), ("90d", 90))}
         out.append({
-            "id": cid, "status": "operational",
-            "status_since": (now - timedelta(days=3)).isoformat(),
-            "last_checked_at": (now - timedelta(seconds=30)).isoformat(),
-            "last_latency_ms": ps[-1] if ps else None, "last_reason": None,
-            "uptime": windows,
-            "monthly": {k: figure(v, len(v)) for k, v in monthly.items()},
+            "id": cid, "status": "operational", "status_since": (now - timedelta(days=3)).isoformat(),
+            "last_checked_at": (now - timedelta(seconds=30)).isoformat(), "last_latency_ms": ps[-1],
+            "last_reason": None, "uptime": windows, "monthly": {k: figure(v, len(v)) for k, v in monthly.items()},
             "bars": bars, "latency": lat, "latency_daily": latency,
         })
-    return {"format": 1, "generated_at": (now - timedelta(seconds=30)).isoformat(),
-            "interval": 60.0, "components": out}
+    return {"format": 1, "generated_at": (now - timedelta(seconds=30)).isoformat(), "interval": 60.0,
+            "components": out}
 
 
-# --- measurements ------------------------------------------------------------------------------
+# --- hostile incident files (each just under the 1 MB limit) -----------------------------------
 
 
-def _one_build(incidents: int, out: Path) -> None:
-    """Child process: one full build; prints seconds and peak RSS in MB as JSON."""
-    from site_builder.build import build_site
+def _fill(unit: str, head: str = "", tail: str = "") -> str:
+    count = (MAX_FILE_BYTES - 400 - len(head) - len(tail)) // len(unit.encode())
+    return head + unit * count + tail
 
-    bundle = synthetic_bundle(incidents)
-    summary = Summary.model_validate(synthetic_summary([c.id for c in bundle.components]))
+
+HOSTILE_BODIES = {
+    "nested brackets": lambda: _fill("[", tail="x"),
+    "link openers": lambda: _fill("[a]("),
+    "emphasis runs": lambda: _fill("*a **"),
+    "nested emphasis": lambda: _fill("*_", tail="x"),
+    "nested quotes": lambda: _fill(">", tail=" x"),
+    "nested lists": lambda: _fill("- ", tail="x"),
+    "quotes and lists": lambda: _fill("> 1. ", tail="x"),
+    "long table": lambda: _fill("| a | b |\n", head="| h | i |\n|---|---|\n"),
+    "wide table": lambda: _fill("|a", head="", tail="\n" + "|-" * 1000 + "\n"),
+    "html soup": lambda: _fill("<div><b><i><table><tr><td><p>"),
+    "backticks": lambda: _fill("`", tail="x"),
+    "underscores": lambda: _fill("_a"),
+    "bare addresses": lambda: _fill("www.a_"),
+}
+
+
+def hostile_text(body: str) -> str:
+    return ("---\ntitle: Hostile\ncomponents:\n  service-00: major_outage\n---\n\n"
+            f"## 2026-11-22 14:05 UTC investigating\n{body}\n")
+
+
+# --- running the command ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    rss_mb: float
+    stdout: str
+
+
+def statusgen(*args: str, cwd: Path, ok: bool = True) -> Run:
+    """Run `statusgen ARGS` in `cwd` as a separate process; its own wall, CPU and peak RSS."""
+    command = [sys.executable, "-c", "from site_builder.cli import main; main()", *args]
     started = time.perf_counter()
-    build_site(bundle, summary, out, now=NOW, cache=out.parent / f"{out.name}-cache.json")
-    seconds = time.perf_counter() - started
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "rss_mb": rss_mb}))
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    stdout, stderr = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if ok and process.returncode != 0:
+        raise SystemExit(f"statusgen {' '.join(args)} failed ({process.returncode}):\n{stderr}{stdout}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout + stderr)
 
 
-def full_builds(incidents: int, repeat: int) -> tuple[float, float]:
-    times, rss = [], []
-    # The built folders are deleted after the last run, and pending writes flushed before each:
-    # deleting a previous build's thousands of files, or writing back its data, while a build runs
-    # made its file system calls several times slower, and that is not the build's own cost.
-    with tempfile.TemporaryDirectory() as folder:
-        for run in range(repeat):
-            os.sync()
-            result = subprocess.run(
-                [sys.executable, __file__, "--child", str(incidents), str(Path(folder) / f"site-{run}")],
-                check=True, capture_output=True, text=True,
-            )
-            data = json.loads(result.stdout.strip().splitlines()[-1])
-            times.append(data["seconds"])
-            rss.append(data["rss_mb"])
-    return statistics.median(times), statistics.median(rss)
+def _fresh(site: Path) -> None:
+    """Remove what a previous build left (`.statusgen/`, the publish folder); flush pending writes
+    so their write-back is not timed as the next build's cost."""
+    for leftover in (site / ".statusgen", site / "public"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    os.sync()
 
 
-def noop_rebuilds(incidents: int, repeat: int) -> tuple[float, int, int]:
-    """Median seconds of rebuild + folder publish with nothing changed; files written and uploaded."""
-    return _rebuilds(incidents, repeat, edit=False)
+def _median(runs: list[Run]) -> str:
+    wall, cpu = statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs)
+    rss = statistics.median(r.rss_mb for r in runs)
+    return f"{wall:.2f} s wall, {cpu:.2f} s CPU, {rss:.0f} MB peak RSS (median of {len(runs)})"
 
 
-def edit_rebuilds(incidents: int, repeat: int) -> tuple[float, int, int]:
-    """Median seconds of rebuild + folder publish after one incident's title changed; files
-    written and uploaded (the incident's page and API file, the lists and feeds that show it)."""
-    return _rebuilds(incidents, repeat, edit=True)
+def _built_incidents(site: Path) -> int:
+    return sum(1 for _ in (site / "public" / "api" / "v2" / "incidents").glob("*.json")) - 1  # unresolved.json
 
 
-def _rebuilds(incidents: int, repeat: int, *, edit: bool) -> tuple[float, int, int]:
-    """Rebuild + folder publish `repeat` times after a first full one (with `edit`, another
-    incident's title changed before each); median seconds, most files written and uploaded."""
-    from site_builder.build import build_site
-    from site_builder.publish import publish
+def measure_size(incidents: int, repeat: int, folder: Path) -> None:
+    site = write_site(folder / f"site-{incidents}", incidents, now=datetime.now(UTC))
+    validate = [statusgen("validate", cwd=site) for _ in range(repeat)]
+    assert all(f"{incidents} incidents" in r.stdout for r in validate), validate[0].stdout
+    print(f"{incidents} incidents: validate {_median(validate)}")
+    cold = []
+    for _ in range(repeat):
+        _fresh(site)
+        cold.append(statusgen("build", "--no-notify", cwd=site))
+        assert _built_incidents(site) == incidents, _built_incidents(site)
+        assert sum(1 for _ in (site / "public" / "incidents").glob("*/index.html")) == incidents
+    print(f"{incidents} incidents: cold build {_median(cold)}")
+    noop = [statusgen("build", "--no-notify", cwd=site) for _ in range(repeat)]
+    assert all(": 0 uploaded, 0 deleted" in r.stdout for r in noop), noop[0].stdout
+    print(f"{incidents} incidents: no-op rebuild + publish {_median(noop)}")
+    edited = []
+    files = sorted((site / "incidents").glob("*.md"))
+    for attempt in range(repeat):
+        path = files[attempt]
+        marker = f"Edited for the benchmark, round {attempt}."
+        # appended to the file's last update, as a correction to its text would be
+        path.write_text(path.read_text(encoding="utf-8") + f"\n{marker}\n", encoding="utf-8")
+        edited.append(statusgen("build", "--no-notify", cwd=site))
+        page = site / "public" / "incidents" / path.stem / "index.html"
+        assert marker in page.read_text(encoding="utf-8"), f"{page} does not show the edit"
+    print(f"{incidents} incidents: one incident edited, rebuild + publish {_median(edited)}; "
+          f"last said: {edited[-1].stdout.strip().splitlines()[0]}")
 
-    bundle = synthetic_bundle(incidents)
-    summary = Summary.model_validate(synthetic_summary([c.id for c in bundle.components]))
-    with tempfile.TemporaryDirectory() as folder:
-        base = Path(folder)
-        out, cache = base / "site", base / "cache.json"
-        build_site(bundle, summary, out, now=NOW, cache=cache)
-        publish(out, "public", base=base)
-        times, written, uploaded = [], 0, 0
-        for attempt in range(repeat):
-            if edit:
-                edited = list(bundle.incidents)
-                edited[attempt] = edited[attempt].model_copy(update={"title": f"Edited title {attempt}"})
-                bundle = bundle.model_copy(update={"incidents": edited})
-            started = time.perf_counter()
-            report = build_site(bundle, summary, out, now=NOW, cache=cache)
-            published = publish(out, "public", base=base)
-            times.append(time.perf_counter() - started)
-            written = max(written, len(report.written))
-            uploaded = max(uploaded, len(published.uploaded))
-    return statistics.median(times), written, uploaded
+
+def measure_hostile(folder: Path, repeat: int) -> None:
+    for name, body in HOSTILE_BODIES.items():
+        site = write_site(folder / f"hostile-{name.replace(' ', '-')}", 0, now=datetime.now(UTC))
+        text = hostile_text(body())
+        assert len(text.encode()) <= MAX_FILE_BYTES, (name, len(text.encode()))
+        (site / "incidents" / "2026-11-22-hostile.md").write_text(text, encoding="utf-8")
+        validate = [statusgen("validate", cwd=site) for _ in range(repeat)]
+        builds = []
+        for _ in range(repeat):
+            _fresh(site)
+            builds.append(statusgen("build", "--no-notify", cwd=site))
+            assert (site / "public" / "incidents" / "2026-11-22-hostile" / "index.html").is_file()
+        print(f"hostile {name} ({len(text.encode()) // 1000} kB): validate {_median(validate)}; "
+              f"cold build {_median(builds)}")
 
 
-def index_size() -> tuple[int, int]:
+def measure_many(count: int, folder: Path) -> None:
+    site = write_site(folder / f"many-{count}", count, now=datetime.now(UTC))
+    validate = statusgen("validate", cwd=site)
+    assert f"{count} incidents" in validate.stdout, validate.stdout
+    print(f"{count} incident files: validate {_median([validate])}")
+    _fresh(site)
+    build = statusgen("build", "--no-notify", cwd=site)
+    assert _built_incidents(site) == count
+    print(f"{count} incident files: cold build {_median([build])}")
+
+
+def index_size(folder: Path) -> tuple[int, int]:
     """Gzipped bytes of index.html and of the stylesheet, for 20 components with 90 days of data."""
-    from site_builder.build import build_site
-
-    bundle = synthetic_bundle(200)
-    summary = Summary.model_validate(synthetic_summary([c.id for c in bundle.components]))
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder)
-        build_site(bundle, summary, out, now=NOW)
-        css = next(out.glob("assets/style.*.css"))
-        return (len(gzip.compress((out / "index.html").read_bytes(), 9)),
-                len(gzip.compress(css.read_bytes(), 9)))
+    site = write_site(folder / "index-size", 200, now=datetime.now(UTC))
+    statusgen("build", "--no-notify", cwd=site)
+    out = site / "public"
+    css = next(out.glob("assets/style.*.css"))
+    return len(gzip.compress((out / "index.html").read_bytes(), 9)), len(gzip.compress(css.read_bytes(), 9))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
+    parser.add_argument("sizes", nargs="*", type=int)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--hostile", action="store_true", help="time 1 MB pathological incident files")
+    parser.add_argument("--many", type=int, help="time one validate and one build of this many files")
     args = parser.parse_args()
-    if args.child:
-        _one_build(int(args.child[0]), Path(args.child[1]))
-        return
-    for size in args.sizes:
-        seconds, rss = full_builds(size, args.repeat)
-        print(f"full build, {size} incidents: median {seconds:.2f} s, peak RSS {rss:.0f} MB")
-    for size in args.sizes:
-        seconds, written, uploaded = noop_rebuilds(size, args.repeat)
-        print(f"no-op rebuild + folder publish, {size} incidents: median {seconds:.3f} s, "
-              f"{written} files written, {uploaded} uploaded")
-    for size in args.sizes:
-        seconds, written, uploaded = edit_rebuilds(size, args.repeat)
-        print(f"one incident edited, rebuild + folder publish, {size} incidents: median {seconds:.3f} s, "
-              f"{written} files written, {uploaded} uploaded")
-    html, css = index_size()
-    print(f"index.html + CSS gzipped, {COMPONENTS} components: {html + css} bytes "
-          f"({html} + {css}); target 30720")
+    sizes = args.sizes or ([] if args.hostile or args.many else [1000, 10000])
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        for size in sizes:
+            measure_size(size, args.repeat, folder)
+        if args.hostile:
+            measure_hostile(folder, args.repeat)
+        if args.many:
+            measure_many(args.many, folder)
+        if sizes:
+            html, css = index_size(folder)
+            print(f"index.html + CSS gzipped, {COMPONENTS} components: {html + css} bytes ({html} + {css}); "
+                  "target 30720")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Benchmark of notifications: one incident update to N email subscribers (outbox backend, local
-store), the no-op pass that follows every publish, and a team-alert pass with nothing to send.
+store), the no-op pass that follows every publish, a team-alert pass with nothing to send, and
+the planning of what subscribers are told (every event of every incident, with the component
+changes they cause) for sites of M incidents written to disk and loaded as `statusgen build` does.
 
-    python bench/notify_fanout.py 100 1000     # subscriber counts (default: 100 1000)
+    python bench/notify_fanout.py 100 1000 --planning 1000 10000
 
 Prints medians over --repeat runs, each on a fresh store.
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from checker.alerting import AlertsSettings, send_alerts  # noqa: E402
 from checker.alerting.mail import MailSettings  # noqa: E402
@@ -40,7 +43,7 @@ SECRET = "b" * 40
 
 def bundle() -> Bundle:
     update = IncidentUpdate(at=NOW - timedelta(minutes=5), status="investigating",
-                            body="We are investigating.", html="<p>We are investigating.</p>")
+                            body="We are investigating.")
     incident = Incident(slug="2026-11-22-api", kind="incident", title="API errors", impact="major",
                         components={"api": "partial_outage"}, updates=[update],
                         file="incidents/2026-11-22-api.md")
@@ -79,11 +82,38 @@ def one_round(count: int, folder: Path) -> tuple[float, float, float]:
     return send, noop, alert_noop
 
 
+def planning(incidents: int, repeat: int) -> tuple[float, int]:
+    """Median seconds of `notification_events` over a site of `incidents` incident files (with
+    subscribers on), loaded from disk; and the number of events it plans."""
+    from build_corpus import write_site
+
+    from site_builder.content import load_site
+    from site_builder.notify.events import notification_events
+
+    now = datetime.now(UTC)
+    with tempfile.TemporaryDirectory() as folder:
+        site = load_site(write_site(Path(folder), incidents, now=now, subscribers=True), env={})
+    assert site.bundle.subscribers is not None and len(site.bundle.incidents) == incidents
+    times, planned = [], 0
+    for _ in range(repeat):
+        bundle = site.bundle.model_copy()  # no timeline left from the previous round
+        started = time.perf_counter()
+        planned = len(notification_events(bundle, now))
+        times.append(time.perf_counter() - started)
+    assert planned >= 4 * incidents, planned  # every update, plus the component changes
+    return statistics.median(times), planned
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("counts", nargs="*", type=int, default=[100, 1000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--planning", nargs="*", type=int, default=[1000, 10000],
+                        help="incident counts for timing notification planning")
     args = parser.parse_args()
+    for incidents in args.planning:
+        seconds, planned = planning(incidents, args.repeat)
+        print(f"{incidents:>6} incidents: notification planning {seconds:.3f} s for {planned} events")
     for count in args.counts:
         rounds = []
         for _ in range(args.repeat):

@@ -14,7 +14,7 @@ import zoneinfo
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from checker.durations import parse_duration
 from checker.header_text import HeaderText
@@ -406,9 +406,16 @@ class IncidentUpdate(StrictModel):
     status: UpdateStatus
     """The status word of its heading; `update` keeps the previous status."""
     body: str
-    """The Markdown as written."""
-    html: str
-    """The Markdown rendered and sanitised: safe to put on the page as is."""
+    """The Markdown as written; the site renders and sanitises it when it builds a page."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_rendered_html(cls, data: Any) -> Any:
+        # Bundles compiled before rendering moved to build time carry each body's HTML too; the
+        # builder renders the body again, so such a bundle still loads.
+        if isinstance(data, dict) and "html" in data:
+            return {key: value for key, value in data.items() if key != "html"}
+        return data
 
 
 class Incident(StrictModel):
@@ -530,12 +537,82 @@ class Bundle(StrictModel):
 
     def declared_statuses_at(self, when: datetime) -> dict[str, ComponentStatus]:
         """Component id -> worst status declared by the incidents and maintenance active at `when`."""
-        declared: dict[str, list[ComponentStatus]] = {}
+        declared = {cid: self.declared_status_of(cid, when) for cid in self._declared_timelines()}
+        return {cid: status for cid, status in declared.items() if status is not None}
+
+    def declared_status_of(self, component_id: str, when: datetime) -> ComponentStatus | None:
+        """The worst status the incidents and maintenance active at `when` declare for the
+        component; None when none declares one. O(log incidents) a question."""
+        times, statuses = self.declared_timeline(component_id)
+        position = bisect.bisect_right(times, when)
+        return statuses[position - 1] if position else None
+
+    def declared_timeline(self, component_id: str) -> tuple[list[datetime], list[ComponentStatus | None]]:
+        """(times, status declared from that time on), oldest first: the moments the status the
+        incidents and maintenance declare for the component changes (None: nothing declared)."""
+        return self._declared_timelines().get(component_id, ([], []))
+
+    def _declared_timelines(self) -> dict[str, tuple[list[datetime], list[ComponentStatus | None]]]:
+        """Component id -> (times, declared status from that time on), oldest first: every change
+        of what the incidents declare, made once for this list of incidents. Notifications ask
+        about the time of every update, which must not walk every incident each time."""
+        cached = self.__dict__.get("_declared_index")
+        if cached is not None and cached[0] is self.incidents:
+            return cached[1]  # type: ignore[no-any-return]
+        changes: dict[str, list[tuple[datetime, int, ComponentStatus]]] = {}
         for incident in self.incidents:
-            if incident.is_active_at(when):
+            for start, end in _active_spans(incident):
                 for component_id, status in incident.components.items():
-                    declared.setdefault(component_id, []).append(status)
-        return {cid: worst_status(statuses) for cid, statuses in declared.items()}
+                    spans = changes.setdefault(component_id, [])
+                    spans.append((start, 1, status))
+                    if end is not None:
+                        spans.append((end, -1, status))
+        timelines: dict[str, tuple[list[datetime], list[ComponentStatus | None]]] = {}
+        for component_id, steps in changes.items():
+            steps.sort(key=lambda step: step[0])
+            open_count = dict.fromkeys(COMPONENT_STATUSES, 0)
+            times: list[datetime] = []
+            statuses: list[ComponentStatus | None] = []
+            for index, (at, delta, status) in enumerate(steps):
+                open_count[status] += delta
+                if index + 1 < len(steps) and steps[index + 1][0] == at:
+                    continue  # the status at `at` is what all changes at that moment leave
+                worst = max((s for s, n in open_count.items() if n), key=SEVERITY.__getitem__, default=None)
+                if not statuses or statuses[-1] != worst:
+                    times.append(at)
+                    statuses.append(worst)
+            timelines[component_id] = (times, statuses)
+        self.__dict__["_declared_index"] = (self.incidents, timelines)  # not a field: frozen is fine
+        return timelines
+
+
+def _active_spans(incident: Incident) -> list[tuple[datetime, datetime | None]]:
+    """The [start, end) spans in which `incident.is_active_at` is true (end None: still active).
+
+    Its status changes only at an update's time, or for maintenance at the window's edges, so the
+    state at each such moment holds until the next one. Evaluated as `is_active_at` does, with
+    the start of an incident (its first update) known here instead of searched for each time."""
+    moments = {u.at for u in incident.updates}
+    active: tuple[str, ...]
+    if incident.kind == "maintenance":
+        assert incident.scheduled_for is not None and incident.scheduled_until is not None
+        moments |= {incident.scheduled_for, incident.scheduled_until}
+        active = ("in_progress", "verifying")
+    else:
+        active = _OPEN_INCIDENT_STATUSES
+    spans: list[tuple[datetime, datetime | None]] = []
+    start: datetime | None = None
+    for moment in sorted(moments):
+        if (incident.status_at(moment) in active) == (start is not None):
+            continue
+        if start is None:
+            start = moment
+        else:
+            spans.append((start, moment))
+            start = None
+    if start is not None:
+        spans.append((start, None))
+    return spans
 
 
 def utc_now() -> datetime:

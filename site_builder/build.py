@@ -6,7 +6,9 @@ only files whose bytes differ are written; with a `cache` file, a file whose inp
 and whose bytes are still live is not even rendered. A cache key covers the file's own data, the
 templates and theme, and the renderer's code and library versions, so a changed renderer rebuilds
 everything. The cache only spares rendering: losing it never changes what is published.
-Everything is rendered before anything is written, so a build that fails publishes nothing.
+Everything is rendered before anything is written, so a build that fails publishes nothing; the
+rendered bytes wait in temporary files, and large builds render on two cores (see
+`site_builder.render_share`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from site_builder.publish import (
     publish_files,
     read_live_site,
 )
+from site_builder.render_share import Spool, Stored, render_all
 from site_builder.theme import load_theme
 from site_builder.view import build_view
 
@@ -46,7 +49,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 CACHE_FORMAT = 3
-RENDERING_LIBRARIES = ("pydantic-core", "jinja2", "markupsafe", "feedgen", "icalendar", "nh3", "markdown")
+RENDERING_LIBRARIES = ("pydantic-core", "jinja2", "markupsafe", "feedgen", "icalendar", "nh3", "cmarkgfm")
 """Libraries whose upgrade may change output bytes: their versions are part of every cache key."""
 
 
@@ -130,13 +133,14 @@ def _build(
     cloudfront_client: Any = None,
 ) -> BuildReport:
     live = read_live_site(destination)
-    with _collector_spared():
-        planned = _plan(bundle, summary, now=now, theme=theme)
-        previous = _read_cache(cache)
-        site = _render(planned, live, previous)
-    published = publish_files(destination, site.files, site.changed.__getitem__, live,
-                              cloudfront_distribution=cloudfront_distribution,
-                              cloudfront_client=cloudfront_client, now=now)
+    with Spool.open() as spool:
+        with _collector_spared():
+            planned = _plan(bundle, summary, now=now, theme=theme)
+            previous = _read_cache(cache)
+            site = _render(planned, live, previous, spool)
+        published = publish_files(destination, site.files, lambda path: spool.read(site.changed[path]), live,
+                                  cloudfront_distribution=cloudfront_distribution,
+                                  cloudfront_client=cloudfront_client, now=now)
     if cache is not None and site.entries != previous:
         _write_cache(cache, site.entries)
     return BuildReport(files=len(site.files), published=published, rendered=site.rendered,
@@ -209,35 +213,42 @@ class _Entry:
 class _RenderedSite:
     files: dict[str, LiveFile]
     """Every file of the site: SHA-256 and size."""
-    changed: dict[str, bytes]
-    """The files whose bytes are not live at the target yet."""
+    changed: dict[str, Stored]
+    """The files whose bytes are not live at the target yet, and where the spool keeps them."""
     entries: dict[str, _Entry]
     """The cache of the next build."""
     rendered: int = 0
     skipped: int = 0
 
 
-def _render(planned: list[Deferred], live: LiveSite, previous: dict[str, _Entry]) -> _RenderedSite:
-    """Render what the target does not already serve; a file whose inputs are unchanged since
-    the cached build and whose bytes are live is not rendered at all."""
+def _render(planned: list[Deferred], live: LiveSite, previous: dict[str, _Entry], spool: Spool) -> _RenderedSite:
+    """Render what the target does not already serve into `spool`; a file whose inputs are
+    unchanged since the cached build and whose bytes are live is not rendered at all."""
     site = _RenderedSite(files={}, changed={}, entries={})
-    for item in planned:
-        old = previous.get(item.path)
-        if item.key is not None and old is not None and old.key == item.key \
-                and live.files.get(item.path) == (old.sha, old.size):
+    todo = [item for item in planned if not _still_live(item, previous.get(item.path), live)]
+    rendered = dict(zip((item.path for item in todo), render_all(todo, spool), strict=True))
+    for item in planned:  # in plan order: publishing keeps it
+        stored = rendered.get(item.path)
+        if stored is None:
+            old = previous[item.path]
             site.files[item.path] = (old.sha, old.size)
             site.entries[item.path] = old
             site.skipped += 1
             continue
-        content = item.render()
-        entry = (hashlib.sha256(content).hexdigest(), len(content))
+        entry = (stored.sha256, stored.size)
         site.files[item.path] = entry
         if item.key is not None:
             site.entries[item.path] = _Entry(item.key, *entry)
             site.rendered += 1
         if live.files.get(item.path) != entry:
-            site.changed[item.path] = content
+            site.changed[item.path] = stored
     return site
+
+
+def _still_live(item: Deferred, old: _Entry | None, live: LiveSite) -> bool:
+    """True when the item's inputs are those of the cached build and its bytes are live."""
+    return (item.key is not None and old is not None and old.key == item.key
+            and live.files.get(item.path) == (old.sha, old.size))
 
 
 @functools.cache

@@ -1,18 +1,33 @@
 """Everything that comes from git, checked and compiled: `statuspage.yaml` + `incidents/*.md` ->
-a `Bundle`. This is the one place that reads a site's source files."""
+a `Bundle`. This is the one place that reads a site's source files.
+
+Parsed incident files can be remembered in a cache file (see `ParsedIncidents`), keyed by each
+file's bytes, so a rebuild reads and hashes every file but parses only the ones that changed.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import importlib.metadata
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ValidationError
 
 from checker.bundle import Bundle, Incident
-from checker.errors import ContentError, Problem
+from checker.errors import ContentError, Problem, PublishError
 from checker.secrets import KeepReferences
 from site_builder.config import SiteConfig, load_config
-from site_builder.incidents import incident_files, parse_incident_file
+from site_builder.incidents import file_problem, incident_files, parse_incident_bytes, slug_from_name
+
+PARSED_CACHE = Path(".statusgen") / "incidents.json"
+"""Where `load_site` remembers parsed incident files, relative to the site's root (the folder of
+the build's own cache; never committed)."""
+_CACHE_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -25,21 +40,27 @@ class Site:
 
 
 def check_site(
-    root: Path, env: Mapping[str, str] | None = None, *, require: tuple[tuple[str, ...], ...] = ()
+    root: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    require: tuple[tuple[str, ...], ...] = (),
+    cache: Path | None = None,
 ) -> tuple[Site | None, list[Problem]]:
     """Load the site at `root` and return it with every problem found (the site is None if any).
 
     With `env` None, `${NAME}` references are kept as written (what `validate` and the bundle need);
     otherwise they are resolved from `env` (see site_builder.config) and a missing variable is a
     problem; `require` names the deferred sections whose references must be resolvable too.
+    `cache` is a file remembering parsed incident files: only files whose bytes changed are parsed.
     """
     config, _, problems = load_config(root, KeepReferences() if env is None else env, require=require)
     component_ids = [c.id for c in config.components] if config else None
+    parsed = ParsedIncidents.open(cache, component_ids)
     incidents: list[Incident] = []
     first_file_of_slug: dict[str, str] = {}
     for path in incident_files(root):
         rel = path.relative_to(root).as_posix()
-        incident, found = parse_incident_file(path, rel, component_ids)
+        incident, found = parsed.parse(path, rel)
         problems.extend(found)
         if incident is None:
             continue
@@ -49,6 +70,7 @@ def check_site(
             continue
         first_file_of_slug[incident.slug] = rel
         incidents.append(incident)
+    parsed.save()
     if problems or config is None:
         return None, sorted(problems)
     incidents.sort(key=lambda i: (i.created_at, i.slug), reverse=True)
@@ -63,11 +85,13 @@ def check_site(
 def load_site(
     root: Path, env: Mapping[str, str] | None = None, *, require: tuple[tuple[str, ...], ...] = ()
 ) -> Site:
-    """The site at `root` with references resolved from `env` (default: the process environment).
+    """The site at `root` with references resolved from `env` (default: the process environment),
+    its parsed incident files remembered in `root/PARSED_CACHE`.
 
     Raises ContentError listing every problem.
     """
-    site, problems = check_site(root, os.environ if env is None else env, require=require)
+    site, problems = check_site(root, os.environ if env is None else env, require=require,
+                                cache=root / PARSED_CACHE)
     if site is None:
         raise ContentError(problems)
     return site
@@ -79,3 +103,94 @@ def compile_bundle(root: Path) -> Bundle:
     if site is None:
         raise ContentError(problems)
     return site.bundle
+
+
+# --- the cache of parsed files -------------------------------------------------------------------
+
+
+class _CachedFile(BaseModel):
+    sha256: str
+    """Of the file's bytes."""
+    incident: Incident
+    """What they parsed into (only files that parsed without a problem are remembered)."""
+
+
+class _CacheFile(BaseModel):
+    format: Literal[1]
+    context: str
+    """Digest of what else decides a parse: the parser's code and libraries, the component ids."""
+    files: dict[str, _CachedFile]
+    """Site-relative path -> its last parse."""
+
+
+class ParsedIncidents:
+    """Parses incident files, remembering each file's result under the digest of its bytes.
+
+    A cached incident is used only when the file's bytes, the parser (statusgen's code and the
+    versions of PyYAML and pydantic) and the site's component ids are all what they were, so it
+    is always what parsing the file would give. Files with problems are parsed every time (their
+    messages name the current line numbers). Losing or damaging the cache costs one full parse.
+    """
+
+    def __init__(self, cache: Path | None, context: str, files: dict[str, _CachedFile],
+                 component_ids: list[str] | None) -> None:
+        self._cache = cache
+        self._context = context
+        self._previous = files
+        self._component_ids = component_ids
+        self._current: dict[str, _CachedFile] = {}
+
+    @classmethod
+    def open(cls, cache: Path | None, component_ids: list[str] | None) -> ParsedIncidents:
+        if cache is None or component_ids is None:  # no cache, or ids that cannot be checked
+            return cls(None, "", {}, component_ids)
+        context = _context(component_ids)
+        files: dict[str, _CachedFile] = {}
+        with contextlib.suppress(OSError, ValidationError, ValueError):
+            stored = _CacheFile.model_validate_json(cache.read_bytes())
+            if stored.context == context:
+                files = stored.files
+        return cls(cache, context, files, component_ids)
+
+    def parse(self, path: Path, rel: str) -> tuple[Incident | None, list[Problem]]:
+        refused = file_problem(path, rel)
+        if refused is not None:
+            return None, [refused]
+        raw = path.read_bytes()
+        if self._cache is None:
+            return parse_incident_bytes(raw, slug_from_name(path.name) or "", rel, self._component_ids)
+        sha256 = hashlib.sha256(raw).hexdigest()
+        cached = self._previous.get(rel)
+        if cached is not None and cached.sha256 == sha256:
+            self._current[rel] = cached
+            return cached.incident, []
+        incident, problems = parse_incident_bytes(raw, slug_from_name(path.name) or "", rel, self._component_ids)
+        if incident is not None:
+            self._current[rel] = _CachedFile(sha256=sha256, incident=incident)
+        return incident, problems
+
+    def save(self) -> None:
+        """Write the cache when what it remembers changed; a cache that cannot be written only
+        costs parsing again next time."""
+        unchanged = self._current.keys() == self._previous.keys() and all(
+            self._current[rel] is self._previous[rel] for rel in self._current)
+        if self._cache is None or unchanged:
+            return
+        from site_builder.publish import FolderTarget  # the one atomic file write
+
+        data = _CacheFile(format=_CACHE_FORMAT, context=self._context, files=self._current)
+        with contextlib.suppress(PublishError):
+            FolderTarget(self._cache.parent, str(self._cache.parent)).write(
+                self._cache.name, data.model_dump_json().encode())
+
+
+def _context(component_ids: list[str]) -> str:
+    from site_builder.build import code_digest  # statusgen's source and its libraries' versions
+
+    versions = []
+    for name in ("PyYAML", "pydantic"):
+        try:
+            versions.append(f"{name}={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:  # installed without its metadata
+            versions.append(f"{name}=unknown")
+    return hashlib.sha256("\0".join([code_digest(), *versions, *component_ids]).encode()).hexdigest()

@@ -7,6 +7,7 @@ with the file, the line and the key.
 
 from __future__ import annotations
 
+import os
 import re
 import zoneinfo
 from datetime import UTC, datetime, timedelta, timezone
@@ -29,7 +30,6 @@ from checker.bundle import (
 )
 from checker.errors import Problem
 from checker.header_text import no_control_characters
-from site_builder.markdown import render_markdown
 from site_builder.problems import problems_from_error, suggest
 from site_builder.yaml_source import LocatedYaml, load_yaml
 
@@ -121,23 +121,41 @@ def parse_incident_file(
 
     `component_ids` are the valid ids; None when the config is broken and ids cannot be checked.
     """
+    refused = file_problem(path, rel)
+    if refused is not None:
+        return None, [refused]
+    return parse_incident_bytes(path.read_bytes(), slug_from_name(path.name) or "", rel, component_ids)
+
+
+def file_problem(path: Path, rel: str) -> Problem | None:
+    """Why the file at `path` is not read at all (its name, its size), or None."""
     name = path.name
     if not name.endswith(".md"):
-        return None, [Problem(rel, 0, "", "not a Markdown file: incident files are named YYYY-MM-DD-slug.md")]
-    slug = slug_from_name(name)
-    if slug is None:
+        return Problem(rel, 0, "", "not a Markdown file: incident files are named YYYY-MM-DD-slug.md")
+    if slug_from_name(name) is None:
         hint = name.lower() if name.lower() != name and slug_from_name(name.lower()) else "2026-11-22-api-errors.md"
-        return None, [Problem(rel, 0, "", f"file name must be YYYY-MM-DD-slug.md in lower case, e.g. {hint}")]
-    raw = path.read_bytes()
-    if len(raw) > MAX_FILE_BYTES:
-        too_big = f"file is larger than {MAX_FILE_BYTES // 1000} kB; split the incident or shorten it"
-        return None, [Problem(rel, 0, "", too_big)]
+        return Problem(rel, 0, "", f"file name must be YYYY-MM-DD-slug.md in lower case, e.g. {hint}")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        return _too_big(rel)
+    return None
+
+
+def parse_incident_bytes(
+    raw: bytes, slug: str, rel: str, component_ids: list[str] | None
+) -> tuple[Incident | None, list[Problem]]:
+    """Parse the bytes of a file that `file_problem` let through; see `parse_incident_file`."""
+    if len(raw) > MAX_FILE_BYTES:  # it grew since it was looked at
+        return None, [_too_big(rel)]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         return None, [Problem(rel, line, "", "is not valid UTF-8; save the file as UTF-8")]
     return parse_incident_text(text, slug, rel, component_ids)
+
+
+def _too_big(rel: str) -> Problem:
+    return Problem(rel, 0, "", f"file is larger than {MAX_FILE_BYTES // 1000} kB; split the incident or shorten it")
 
 
 def parse_incident_text(
@@ -296,8 +314,7 @@ def _updates(
         if not body:
             problems.append(Problem(rel, line_number, "", "update has no text; write what happened under the heading"))
         if len(problems) == problem_count:
-            updates.append(IncidentUpdate.model_validate(
-                {"at": at, "status": status, "body": body, "html": render_markdown(body)}))
+            updates.append(IncidentUpdate(at=at, status=status, body=body))
     return updates
 
 
@@ -311,11 +328,11 @@ def _status_message(written: str, status: str, allowed: tuple[str, ...]) -> str:
 
 
 def incident_files(root: Path) -> list[Path]:
-    """Every file under `root/incidents/` (recursively), hidden files left out, sorted."""
+    """Every file under `root/incidents/` (recursively), hidden files and folders left out, sorted."""
     folder = root / INCIDENTS_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+    found: list[Path] = []
+    for parent, folders, names in os.walk(folder):  # nothing when there is no such folder
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        base = Path(parent)
+        found += [base / name for name in names if not name.startswith(".") and (base / name).is_file()]
+    return sorted(found)

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from checker.bundle import Bundle, ComponentStatus, Incident, IncidentUpdate, stable_id
@@ -52,12 +53,19 @@ def _component_events(bundle: Bundle, events: list[NotificationEvent]) -> list[N
     """A component_updated event wherever an incident or maintenance event changed the status
     the page declares for one of its components (the worst of everything open at that time)."""
     changes: dict[tuple[str, datetime], NotificationEvent] = {}
+    timelines: dict[str, tuple[list[datetime], list[ComponentStatus | None]]] = {}
     for event in events:
-        before = bundle.declared_statuses_at(event.at - timedelta(microseconds=1))
-        after = bundle.declared_statuses_at(event.at)
         for component in event.incident.components:
-            old = before.get(component, "operational")
-            new = after.get(component, "operational")
+            # The declared status changes only at the moments of its timeline: any other event
+            # leaves it as it was, and the one before a change holds until just before it.
+            if component not in timelines:
+                timelines[component] = bundle.declared_timeline(component)
+            times, statuses = timelines[component]
+            position = bisect.bisect_left(times, event.at)
+            if position == len(times) or times[position] != event.at:
+                continue
+            old = (statuses[position - 1] if position else None) or "operational"
+            new = statuses[position] or "operational"
             if old != new and (component, event.at) not in changes:
                 event_id = stable_id("notify", "component", component, event.at.isoformat(), new)
                 changes[(component, event.at)] = NotificationEvent(
@@ -71,6 +79,7 @@ def _incident_events(incident: Incident, now: datetime) -> list[NotificationEven
     updates = sorted((u for u in incident.updates if u.at <= now), key=lambda u: u.at)
     events = []
     resolved = False
+    incident_id = incident.id  # derived by hashing: once, not once per update
     for index, update in enumerate(updates):
         kind: EventKind = "incident_updated"
         if index == 0:
@@ -78,7 +87,7 @@ def _incident_events(incident: Incident, now: datetime) -> list[NotificationEven
         elif update.status in ("resolved", "postmortem") and not resolved:
             kind = "incident_resolved"
         resolved = resolved or update.status in ("resolved", "postmortem")
-        event_id = stable_id("notify", incident.id, update.at.isoformat(), update.status)
+        event_id = stable_id("notify", incident_id, update.at.isoformat(), update.status)
         events.append(NotificationEvent(event_id, kind, incident, update, update.at))
     return events
 

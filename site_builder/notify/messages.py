@@ -12,6 +12,7 @@ from checker.bundle import Bundle, SiteSettings, stable_id
 from checker.durations import format_duration
 from checker.header_text import header_safe
 from checker.summary import Summary
+from site_builder.markdown import update_html
 from site_builder.notify.events import NotificationEvent
 from site_builder.outputs.api import ApiRenderer
 from site_builder.view import build_view
@@ -93,7 +94,7 @@ def update_email(
               f"Unsubscribe: {unsubscribe_url}"]
     body = [f"<h1>{html.escape(headline)}</h1>", f"<p>{html.escape(_when(event))}</p>"]
     if event.update is not None:
-        body.append(event.update.html)  # rendered and sanitised when the bundle was compiled
+        body.append(update_html(event.update.body))  # rendered and sanitised
     if affected:
         body.append(f"<p>Affected: {html.escape(affected)}</p>")
     body.append(f'<p><a href="{html.escape(link)}">Details on the status page</a></p>')

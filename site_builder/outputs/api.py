@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from checker.bundle import ComponentStatus, Incident, IncidentUpdate, stable_id
 from checker.summary import WINDOWS
 from site_builder import api_models as api
-from site_builder.markdown import plain_text
+from site_builder.markdown import update_text
 from site_builder.outputs import Deferred
 from site_builder.view import ComponentView, GroupView, SiteView
 
@@ -253,7 +253,7 @@ class ApiRenderer:
         """
         now = self.view.now
         incidents = self.view.incidents_of(component.id)
-        starts = [i.created_at for i in incidents if i.created_at <= now]
+        starts = [start for i in incidents if (start := i.created_at) <= now]
         changes = [u.at for i in incidents for u in i.updates if u.at <= now]
         measured = component.measured
         if measured is not None:
@@ -332,7 +332,7 @@ class ApiRenderer:
         return {
             "id": stable_id("update", incident.slug, update.at.isoformat(), update.status),
             "status": after,
-            "body": plain_text(update.html),
+            "body": update_text(update.body),
             "incident_id": incident_id,
             "created_at": at,
             "updated_at": at,

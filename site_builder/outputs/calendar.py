@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from icalendar import Calendar, Event
 
 from checker.bundle import Incident
-from site_builder.markdown import plain_text
+from site_builder.markdown import update_text
 from site_builder.outputs.api import incident_url, page_updated_at, published_updates
 from site_builder.view import SiteView
 
@@ -70,5 +70,5 @@ def _description(maintenance: Incident, view: SiteView, status: str, names: list
         when = update.at.strftime("%Y-%m-%d %H:%M UTC")
         lines.append("")
         lines.append(f"{when} - {update.status.replace('_', ' ').capitalize()}")
-        lines.append(plain_text(update.html))
+        lines.append(update_text(update.body))
     return "\n".join(lines)

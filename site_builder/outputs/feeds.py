@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from feedgen.feed import FeedEntry, FeedGenerator
 
 from checker.bundle import Incident, IncidentUpdate
-from site_builder.markdown import plain_text
+from site_builder.markdown import update_text
 from site_builder.outputs import Deferred
 from site_builder.outputs.api import incident_state, incident_url, page_updated_at, published_updates
 from site_builder.view import SiteView, is_published
@@ -175,7 +175,7 @@ def _label(update: IncidentUpdate) -> str:
 def _body(update: IncidentUpdate) -> str:
     # Text, not the rendered HTML: an update's paragraphs cannot nest inside the item's <p>.
     # Paragraph breaks stay visible; the line breaks inside a paragraph are only source wrapping.
-    paragraphs = re.split(r"\n{2,}", plain_text(update.html))
+    paragraphs = re.split(r"\n{2,}", update_text(update.body))
     return "<br><br>".join(html.escape(" ".join(p.split("\n"))) for p in paragraphs)
 
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from checker.bundle import ComponentStatus, Incident, IncidentUpdate
 from checker.summary import WINDOWS, ComponentSummary, DayBar, UptimeFigure
 from checker.uptime import format_uptime as shown_uptime
-from site_builder.markdown import render_markdown
+from site_builder.markdown import UpdateBody, render_markdown
 from site_builder.outputs import Deferred, RenderContext
 from site_builder.theme import Asset, Theme, builtin_templates
 from site_builder.view import RECENT_DAYS, STATUS_LABELS, ComponentView, GroupView, SiteView
@@ -168,6 +168,8 @@ def _json_default(value: object) -> object:
         return value.isoformat()
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
+    if isinstance(value, UpdateBody):
+        return {"markdown": value.markdown}  # the page shows what the Markdown renders to
     raise TypeError(f"cannot key {type(value).__name__}")
 
 
@@ -193,7 +195,7 @@ def _resolved(incident: Incident, now: datetime) -> datetime | None:
 
 
 def _update_data(update: IncidentUpdate) -> dict[str, Any]:
-    return {"label": UPDATE_LABELS[update.status], "at": update.at, "html": update.html}
+    return {"label": UPDATE_LABELS[update.status], "at": update.at, "html": UpdateBody(update.body)}
 
 
 def _item(incident: Incident, now: datetime, start: datetime) -> dict[str, Any]:

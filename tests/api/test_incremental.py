@@ -15,7 +15,6 @@ from checker.bundle import Bundle, IncidentUpdate
 from checker.summary import Summary
 from site_builder import build
 from site_builder.build import build_site
-from site_builder.markdown import render_markdown
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -25,7 +24,7 @@ def tree(folder: Path) -> dict[str, str]:
 
 def with_update(bundle: Bundle, slug: str, at: datetime, status: str, body: str) -> Bundle:
     """The bundle with one more update on incident `slug`."""
-    update = IncidentUpdate(at=at, status=status, body=body, html=render_markdown(body))  # type: ignore[arg-type]
+    update = IncidentUpdate(at=at, status=status, body=body)  # type: ignore[arg-type]
     incidents = [i.model_copy(update={"updates": [update, *i.updates]}) if i.slug == slug else i
                  for i in bundle.incidents]
     return bundle.model_copy(update={"incidents": incidents})

@@ -17,7 +17,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from site_builder.content import compile_bundle
+from site_builder.content import PARSED_CACHE, compile_bundle
 from site_builder.pipeline import WORK_DIR, build_and_publish
 from site_builder.publish import MANIFEST_NAME
 
@@ -158,8 +158,8 @@ def test_a_cold_build_writes_the_site_once_straight_into_its_target(root: Path) 
     build(root, folder_target(root))
     written = {path for path in writes_under(root) if not (SITE / path).is_file()}
     site = {f"public/{path}" for path in folder_target(root).files()}
-    # No copy of the site anywhere else (no staging folder): the build state is the cache alone.
-    assert written == site | {f"{WORK_DIR}/build-cache.json"}
+    # No copy of the site anywhere else (no staging folder): the build state is the caches alone.
+    assert written == site | {f"{WORK_DIR}/build-cache.json", PARSED_CACHE.as_posix()}
 
 
 def test_a_no_op_rebuild_writes_and_uploads_nothing_even_without_the_cache(root: Path, target: Target) -> None:
@@ -173,7 +173,8 @@ def test_a_no_op_rebuild_writes_and_uploads_nothing_even_without_the_cache(root:
     shutil.rmtree(root / WORK_DIR)  # a fresh clone: every file is rendered, none is written
     build(root, target)
     after = writes_under(root)
-    assert {path for path in after if after[path] != before.get(path)} == {f"{WORK_DIR}/build-cache.json"}
+    assert {path for path in after if after[path] != before.get(path)} == {
+        f"{WORK_DIR}/build-cache.json", PARSED_CACHE.as_posix()}
     build(root, target)
     assert writes_under(root) == after
     assert calls == []

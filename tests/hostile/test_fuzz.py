@@ -84,7 +84,7 @@ def test_valid_incidents_with_any_title_and_body_parse_to_safe_html(case: tuple[
     assert len(incident.updates) <= count
     assert [u.at for u in incident.updates] == sorted((u.at for u in incident.updates), reverse=True)
     for update in incident.updates:
-        assert _html_problems("update", update.html) == []
+        assert _html_problems("update", render_markdown(update.body)) == []
 
 
 @BOUND

@@ -135,8 +135,7 @@ def incident(
 ) -> Incident:
     """An Incident as the content loader would compile it; updates are (ISO time, status, text)."""
     parsed = [
-        IncidentUpdate(at=datetime.fromisoformat(at), status=status, body=text,  # type: ignore[arg-type]
-                       html=f"<p>{text}</p>")
+        IncidentUpdate(at=datetime.fromisoformat(at), status=status, body=text)  # type: ignore[arg-type]
         for at, status, text in updates
     ]
     parsed.sort(key=lambda u: u.at, reverse=True)

@@ -99,7 +99,8 @@ def test_whole_flow_over_a_real_smtp_server(smtp_server, make_bundle, make_incid
     assert "We are investigating **errors**." in text
     assert "Affected: API" in text
     assert "Details: https://status.example.com/incidents/2026-11-22-api-errors/" in text
-    assert "<p>We are investigating **errors**.</p>" in ada.get_body(preferencelist=("html",)).get_content()
+    html = ada.get_body(preferencelist=("html",)).get_content()
+    assert "<p>We are investigating <strong>errors</strong>.</p>" in html
 
     unsubscribe = ada["List-Unsubscribe"].strip("<>")
     assert unsubscribe in text
@@ -157,7 +158,7 @@ def test_whole_flow_with_ses_and_a_webhook(receiver, make_bundle, make_incident,
     assert incident["resolved_at"] is None
     (update,) = incident["incident_updates"]
     assert (update["status"], update["body"], update["created_at"]) == (
-        "investigating", "We are investigating **errors**.", "2026-11-22T14:05:00.000Z")
+        "investigating", "We are investigating errors.", "2026-11-22T14:05:00.000Z")
     assert [(c["id"], c["name"], c["status"]) for c in incident["components"]] == [
         (api_id, "API", "partial_outage")]
 

@@ -1,0 +1,85 @@
+"""The cache of parsed incident files: a rebuild parses only the files whose bytes changed, and
+the cache never makes a site load differently from a fresh parse."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import copy_site, fixture
+
+from site_builder.content import PARSED_CACHE, check_site, load_site
+
+API_ERRORS = "incidents/2026-11-22-api-errors.md"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return copy_site(fixture("content", "site"), tmp_path / "site")
+
+
+def fresh_parse(root: Path) -> str:
+    site, problems = check_site(root, {})
+    assert site is not None, problems
+    return site.bundle.model_dump_json()
+
+
+def forge_title(root: Path, rel: str, title: str) -> None:
+    """Change what the cache remembers of `rel`, leaving its key (the file's digest) alone."""
+    data = json.loads((root / PARSED_CACHE).read_text(encoding="utf-8"))
+    data["files"][rel]["incident"]["title"] = title
+    (root / PARSED_CACHE).write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_a_load_with_the_cache_gives_what_a_fresh_parse_gives(root: Path) -> None:
+    first = load_site(root, {}).bundle.model_dump_json()
+    assert (root / PARSED_CACHE).is_file()
+    assert load_site(root, {}).bundle.model_dump_json() == first == fresh_parse(root)
+
+
+def test_an_unchanged_file_is_not_parsed_again(root: Path) -> None:
+    load_site(root, {})
+    forge_title(root, API_ERRORS, "Remembered, not parsed")
+    titles = {i.file: i.title for i in load_site(root, {}).bundle.incidents}
+    assert titles[API_ERRORS] == "Remembered, not parsed"
+
+
+def test_an_edited_file_is_parsed_again(root: Path) -> None:
+    load_site(root, {})
+    forge_title(root, API_ERRORS, "Remembered, not parsed")
+    path = root / API_ERRORS
+    path.write_text(path.read_text(encoding="utf-8").replace("Elevated API error rates", "Edited"), encoding="utf-8")
+    titles = {i.file: i.title for i in load_site(root, {}).bundle.incidents}
+    assert titles[API_ERRORS] == "Edited"
+    assert load_site(root, {}).bundle.model_dump_json() == fresh_parse(root)
+
+
+def test_a_removed_component_makes_every_file_parse_again(root: Path) -> None:
+    load_site(root, {})
+    config = root / "statuspage.yaml"
+    website = "  - id: website\n    name: Website\n    group: Core\n"
+    config.write_text(config.read_text(encoding="utf-8").replace(website, ""), encoding="utf-8")
+    site, problems = check_site(root, {}, cache=root / PARSED_CACHE)
+    assert site is None
+    assert [str(p) for p in problems] == [
+        f"{API_ERRORS}:5: components.website: unknown component 'website' (components: api, database)"
+    ]
+
+
+@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"format": 1, "context": "x", "files": []}',
+                                    b'{"format": 99}'])
+def test_a_damaged_cache_costs_a_parse_not_a_failure(root: Path, damage: bytes) -> None:
+    load_site(root, {})
+    (root / PARSED_CACHE).write_bytes(damage)
+    assert load_site(root, {}).bundle.model_dump_json() == fresh_parse(root)
+
+
+def test_validate_neither_reads_nor_writes_the_cache(root: Path) -> None:
+    load_site(root, {})
+    forge_title(root, API_ERRORS, "Remembered, not parsed")
+    before = (root / PARSED_CACHE).read_bytes()
+    site, _ = check_site(root, None)
+    assert site is not None
+    assert {i.file: i.title for i in site.bundle.incidents}[API_ERRORS] == "Elevated API error rates"
+    assert (root / PARSED_CACHE).read_bytes() == before

@@ -1,0 +1,69 @@
+"""Rendering on two cores into the spool: the same bytes in the same order as rendering one file
+after the other, and a file that cannot be rendered fails the build with its own error."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from site_builder.outputs import Deferred
+from site_builder.render_share import MIN_FILES, Spool, render_all
+
+COUNT = MIN_FILES + 11
+
+two_cores = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a second core is needed")
+
+
+def render(items: list[Deferred]) -> list[bytes]:
+    """The bytes of each item as the build gets them back: rendered, spooled and read."""
+    with Spool.open() as spool:
+        stored = render_all(items, spool)
+        assert [s.size for s in stored] == [len(spool.read(s)) for s in stored]
+        return [spool.read(s) for s in stored]
+
+
+def numbered(count: int) -> list[Deferred]:
+    return [Deferred(f"file-{n}.txt", None, lambda n=n: f"file {n}\n".encode() * (n % 7)) for n in range(count)]
+
+
+def test_the_bytes_are_those_of_rendering_one_file_after_the_other() -> None:
+    items = numbered(COUNT)
+    assert render(items) == [item.render() for item in items]
+
+
+@two_cores
+def test_every_other_file_is_rendered_by_a_second_process() -> None:
+    # In a process of its own: threads left by other tests would rightly keep this one from forking.
+    program = f"""
+import os
+from site_builder.outputs import Deferred
+from site_builder.render_share import Spool, render_all
+items = [Deferred(f"file-{{n}}.txt", None, lambda: str(os.getpid()).encode()) for n in range({COUNT})]
+with Spool.open() as spool:
+    rendered = [spool.read(s).decode() for s in render_all(items, spool)]
+print(os.getpid(), len(set(rendered[0::2])), rendered[0], len(set(rendered[1::2])), rendered[1])
+"""
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    parent, mine, first, theirs, second = result.stdout.split()
+    assert (mine, theirs) == ("1", "1")
+    assert first == parent
+    assert second != parent
+
+
+@pytest.mark.parametrize("failing", [MIN_FILES // 2, MIN_FILES // 2 + 1])  # this process's share, the child's
+def test_a_file_that_cannot_be_rendered_raises_its_own_error(failing: int) -> None:
+    def broken() -> bytes:
+        raise LookupError("template 'missing.html' not found")
+
+    items = numbered(COUNT)
+    items[failing] = Deferred("broken.html", None, broken)
+    with pytest.raises(LookupError, match=r"missing\.html"):
+        render(items)
+
+
+def test_a_short_list_is_rendered_here() -> None:
+    items = [Deferred(f"file-{n}.txt", None, lambda: str(os.getpid()).encode()) for n in range(MIN_FILES - 1)]
+    assert set(render(items)) == {str(os.getpid()).encode()}
