@@ -8,6 +8,7 @@ decoder the tests read the output back with.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
@@ -81,7 +82,44 @@ class Status(ApiModel):
     indicator: Indicator
     """none, minor, major, critical, or maintenance."""
     description: str
-    """Statuspage's words for the indicator, e.g. "All Systems Operational"."""
+    """Statuspage's words for the page's state, e.g. "All Systems Operational"."""
+
+    @classmethod
+    def of_page(cls, components: Sequence[ComponentStatus], open_incident_impacts: Sequence[str],
+                maintenance_in_progress: bool) -> Status:
+        """Statuspage's top-level status, from the statuses of the page's components (groups left
+        out: they only repeat their children) and, when every component is operational, the
+        impacts of its unresolved incidents. The rule, with the sources it follows, is in
+        docs/api.md ("status")."""
+        count = len(components)
+        for status, every, some, fewest in _COMPONENT_RULES:
+            matching = sum(1 for c in components if c == status)
+            if matching:
+                return every if matching == count >= fewest else some
+        impact = max((_IMPACT_RANK.get(i, 0) for i in open_incident_impacts), default=0)
+        if impact:
+            return _INCIDENT_STATUS[impact]
+        if maintenance_in_progress or "under_maintenance" in components:
+            return cls(indicator="maintenance", description="Service Under Maintenance")
+        return cls(indicator="none", description="All Systems Operational")
+
+
+_MAJOR_SYSTEM_OUTAGE = Status(indicator="critical", description="Major System Outage")
+_PARTIAL_SYSTEM_OUTAGE = Status(indicator="major", description="Partial System Outage")
+_MINOR_SERVICE_OUTAGE = Status(indicator="minor", description="Minor Service Outage")
+_COMPONENT_RULES: tuple[tuple[ComponentStatus, Status, Status, int], ...] = (
+    # worst status present: the page's status when every component is in it (and the page has at
+    # least that many components), and when only some are
+    ("major_outage", _MAJOR_SYSTEM_OUTAGE, _PARTIAL_SYSTEM_OUTAGE, 1),
+    ("partial_outage", _PARTIAL_SYSTEM_OUTAGE, _MINOR_SERVICE_OUTAGE, 1),
+    # A page of one degraded component reads "Partially Degraded Service".
+    ("degraded_performance", Status(indicator="minor", description="Degraded System Service"),
+     Status(indicator="minor", description="Partially Degraded Service"), 2),
+)
+"""The top-level status while any component is degraded or out, checked worst first."""
+_IMPACT_RANK = {"minor": 1, "major": 2, "critical": 3}
+_INCIDENT_STATUS = {1: _MINOR_SERVICE_OUTAGE, 2: _PARTIAL_SYSTEM_OUTAGE, 3: _MAJOR_SYSTEM_OUTAGE}
+"""The top-level status of an unresolved incident on a page whose components are all operational."""
 
 
 class _ComponentFields(ApiModel):

@@ -76,12 +76,37 @@ def page_updated_at(view: SiteView) -> datetime:
     return max(changes, default=view.updated_at)
 
 
+def changes(incident: Incident, now: datetime) -> list[datetime]:
+    """The moments by `now` at which this incident or maintenance changed, oldest first: its
+    published updates and, for maintenance, the start and end of the window, which move it
+    without an update (a maintenance file may have no update at all)."""
+    moments = {u.at for u in incident.updates if u.at <= now}
+    if incident.kind == "maintenance":
+        moments.update(t for t in (incident.started_at(), incident.resolved_at()) if t is not None and t <= now)
+    return sorted(moments)
+
+
 def _last_change(incident: Incident, now: datetime) -> datetime:
     """The latest moment by `now` at which this incident or maintenance changed."""
-    changes = [u.at for u in incident.updates if u.at <= now]
-    if incident.kind == "maintenance":
-        changes += [t for t in (incident.started_at(), incident.resolved_at()) if t is not None and t <= now]
-    return max(changes, default=incident.created_at)
+    return max(changes(incident, now), default=incident.created_at)
+
+
+def page_status(view: SiteView) -> api.Status:
+    """The page's top-level `status` as Statuspage works it out (see `api.Status.of_page`)."""
+    return api.Status.of_page([c.status for c in view.components],
+                              [i.impact for i in view.active_incidents], bool(view.active_maintenance))
+
+
+def positions(view: SiteView) -> dict[str, int]:
+    """Statuspage id of each group and component -> its `position`: groups and ungrouped
+    components share one 1-based sequence in page order, and a group numbers its own children
+    from 1, as Statuspage does."""
+    numbers: dict[str, int] = {}
+    for top, entry in enumerate(view.layout, start=1):
+        numbers[entry.statuspage_id] = top
+        if isinstance(entry, GroupView):
+            numbers.update((c.statuspage_id, n) for n, c in enumerate(entry.components, start=1))
+    return numbers
 
 
 def published_updates(incident: Incident, now: datetime) -> list[IncidentUpdate]:
@@ -104,7 +129,8 @@ class ApiRenderer:
             time_zone=self.site.time_zone,
             updated_at=self.stamp(self.updated_at),
         )
-        self.status = api.Status(indicator=view.indicator, description=view.description)
+        self.status = page_status(view)
+        self._positions = positions(view)
         self._components = {c.id: self._component(c) for c in view.components}
         self._incidents: dict[str, api.Incident] = {}
         self._maintenance: dict[str, api.ScheduledMaintenance] = {}
@@ -216,7 +242,7 @@ class ApiRenderer:
             status=component.status,
             created_at=self.stamp(created),
             updated_at=self.stamp(updated),
-            position=component.position,
+            position=self._positions[component.statuspage_id],
             description=component.component.description,
             showcase=component.component.check is not None,
             start_date=None,
@@ -234,7 +260,7 @@ class ApiRenderer:
             status=group.status,
             created_at=min(c.created_at for c in children),  # same zone: text order is time order
             updated_at=max(c.updated_at for c in children),
-            position=group.position,
+            position=self._positions[group.statuspage_id],
             description=None,
             showcase=False,
             start_date=None,
@@ -280,7 +306,9 @@ class ApiRenderer:
         # status after the latest strictly earlier moment (none before the first update).
         moments = sorted({u.at for u in incident.updates})
         after = {moment: incident.status_at(moment) for moment in moments}
-        before = dict(zip(moments, [None, *(after[m] for m in moments[:-1])], strict=True))
+        # Maintenance may have no update at all (the clock alone moves it): then `moments` is empty.
+        before = {moment: after[previous] if previous is not None else None
+                  for previous, moment in zip([None, *moments], moments, strict=False)}
         return {
             "id": incident_id,
             "name": incident.title,

@@ -2,8 +2,8 @@
 
 Subscribers add the file to their calendar once and see each window as it is announced, moved or
 completed. UIDs derive from the maintenance's id so a calendar updates an event instead of adding a
-copy, and DTSTAMP is the maintenance's last update, never the build time, so equal content gives
-equal bytes.
+copy, and DTSTAMP is the maintenance's last change (an update, or its window opening or closing),
+never the build time, so equal content gives equal bytes.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from icalendar import Calendar, Event
 
 from checker.bundle import Incident
 from site_builder.markdown import update_text
-from site_builder.outputs.api import incident_url, page_updated_at, published_updates
+from site_builder.outputs.api import changes, incident_url, page_updated_at, published_updates
 from site_builder.view import SiteView
 
 CALENDAR_PATH = "maintenance.ics"
@@ -39,15 +39,16 @@ def render(view: SiteView) -> dict[str, bytes]:
 
 def _event(view: SiteView, maintenance: Incident, host: str) -> Event:
     assert maintenance.scheduled_for is not None and maintenance.scheduled_until is not None
-    updates = published_updates(maintenance, view.now)
-    changed = updates[0].at if updates else page_updated_at(view)
+    # Updates and the window's start and end: maintenance without any update still moves on.
+    moments = changes(maintenance, view.now)
+    changed = moments[-1] if moments else page_updated_at(view)
     status = maintenance.status_at(view.now)
     event = Event()
     event.add("uid", f"{maintenance.id}@{host}")
     event.add("dtstamp", changed)
     event.add("last-modified", changed)
-    # Calendars replace an event only when its sequence grows: one step per published update.
-    event.add("sequence", len(updates))
+    # Calendars replace an event only when its sequence grows: one step per change.
+    event.add("sequence", len(moments))
     event.add("dtstart", maintenance.scheduled_for)
     event.add("dtend", maintenance.scheduled_until)
     event.add("summary", maintenance.title)

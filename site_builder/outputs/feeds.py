@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import html
+import ipaddress
 import json
 import re
 from datetime import datetime
@@ -21,7 +22,7 @@ from feedgen.feed import FeedEntry, FeedGenerator
 from checker.bundle import Incident, IncidentUpdate
 from site_builder.markdown import update_text
 from site_builder.outputs import Deferred
-from site_builder.outputs.api import incident_state, incident_url, page_updated_at, published_updates
+from site_builder.outputs.api import changes, incident_state, incident_url, page_updated_at, published_updates
 from site_builder.view import SiteView, is_published
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -93,12 +94,13 @@ class _Feeds:
         return Deferred(path, key, render)
 
     def _updated(self, incidents: list[Incident]) -> datetime:
-        return max((self.last_change(i) for i in incidents), default=self.updated_at)
+        # Not a date to come: maintenance announced without an update is dated by its window.
+        return max((t for i in incidents if (t := self.last_change(i)) <= self.view.now), default=self.updated_at)
 
     def feed(self, incidents: list[Incident], title: str, path: str, *, rss: bool) -> FeedGenerator:
         view = self.view
         site = view.bundle.site
-        host = urlsplit(site.url).netloc
+        host = tag_authority(site.url)
         updated = self._updated(incidents)
         feed = FeedGenerator()
         feed.id(f"tag:{host},2005:/{path}")
@@ -136,9 +138,38 @@ class _Feeds:
         return feed
 
 
+def tag_authority(url: str) -> str:
+    """The DNS name that Atom ids (`tag:` URIs, RFC 4151) are minted under: the site's host.
+
+    RFC 4151 allows a DNS name (or an e-mail address) there and nothing else, so the port goes
+    (`http://127.0.0.1:8000` gives `127.0.0.1`), the name is lower case and in its ASCII (IDNA)
+    form, and an IPv6 address becomes its own DNS name under `ip6.arpa`.
+    """
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return address.reverse_pointer if address.version == 6 else str(address)
+    labels = []
+    for label in host.split("."):
+        try:
+            ascii_label = label.encode("idna").decode("ascii") if label else ""
+        except UnicodeError:
+            ascii_label = label.encode("ascii", "replace").decode("ascii")
+        # Characters a DNS label cannot hold (`_` in container names) become hyphens.
+        ascii_label = re.sub(r"[^a-z0-9-]", "-", ascii_label.lower()).strip("-")
+        if ascii_label:
+            labels.append(ascii_label)
+    return ".".join(labels) or "localhost"
+
+
 def _last_change(incident: Incident, now: datetime) -> datetime:
-    updates = published_updates(incident, now)
-    return updates[0].at if updates else incident.created_at
+    """The latest update or, for maintenance, window start or end by `now`; for maintenance
+    announced without an update and not started yet, its window's start."""
+    moments = changes(incident, now)
+    return moments[-1] if moments else incident.created_at
 
 
 def _first_published(incident: Incident, now: datetime) -> datetime:

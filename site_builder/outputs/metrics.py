@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from checker.bundle import COMPONENT_STATUSES
 from checker.summary import WINDOWS
+from site_builder.outputs.api import page_status
 from site_builder.view import INDICATOR_DESCRIPTIONS, SiteView
 
 METRICS_PATH = "metrics"
@@ -58,15 +59,18 @@ def families(view: SiteView) -> Iterator[Family]:
                 no_data.append((labels, figure.no_data_seconds))
             percentiles = figures.latency.get(window)
             if percentiles is not None:
-                for quantile, ms in (("0.5", percentiles.p50_ms), ("0.95", percentiles.p95_ms),
-                                     ("0.99", percentiles.p99_ms)):
+                # `percentile`, not `quantile`: Prometheus keeps that label for summaries, whose
+                # quantiles come with a cumulative _sum and _count that windowed figures do not have.
+                for percentile, ms in (("50", percentiles.p50_ms), ("95", percentiles.p95_ms),
+                                       ("99", percentiles.p99_ms)):
                     if ms is not None:
-                        latency.append(({**labels, "quantile": quantile}, ms / 1000))
+                        latency.append(({**labels, "percentile": percentile}, ms / 1000))
     yield Family("statusgen_uptime_ratio",
                  "Uptime over the window: 1 - weighted downtime / observed time (no-data time left out).",
                  uptime)
     yield Family("statusgen_no_data_seconds", "Seconds of the window with no sample at all.", no_data)
-    yield Family("statusgen_response_time_seconds", "Response-time percentile over the window, in seconds.",
+    yield Family("statusgen_response_time_seconds",
+                 "Response-time percentile (50, 95, 99) over the window, in seconds.",
                  latency)
     yield Family("statusgen_component_status",
                  "1 for the component's effective status (measured, declared by incidents, maintenance).",
@@ -75,8 +79,10 @@ def families(view: SiteView) -> Iterator[Family]:
     yield Family("statusgen_component_no_data",
                  "1 when the component has a check but no recent sample (its status is then unknown).",
                  [({"component": c.id}, 1.0 if c.no_data else 0.0) for c in view.components])
-    yield Family("statusgen_page_indicator", "1 for the page's overall Statuspage indicator.",
-                 [({"indicator": i}, 1.0 if view.indicator == i else 0.0) for i in INDICATOR_DESCRIPTIONS])
+    indicator = page_status(view).indicator
+    yield Family("statusgen_page_indicator",
+                 "1 for the page's overall Statuspage indicator (as in api/v2/status.json).",
+                 [({"indicator": i}, 1.0 if indicator == i else 0.0) for i in INDICATOR_DESCRIPTIONS])
     yield Family("statusgen_active_incidents", "Unresolved incidents on the page.",
                  [({}, float(len(view.active_incidents)))])
 

@@ -76,10 +76,11 @@ def test_metrics_parse_with_the_prometheus_parser(view: SiteView) -> None:
     assert values[("probe_duration_seconds", (("component", "db"),))] == 1.25
     assert values[("statusgen_uptime_ratio", (("component", "api"), ("window", "30d")))] == 0.999958
     assert values[("statusgen_response_time_seconds",
-                   (("component", "web"), ("quantile", "0.95"), ("window", "24h")))] == 1.03
+                   (("component", "web"), ("percentile", "95"), ("window", "24h")))] == 1.03
     assert values[("statusgen_component_status", (("component", "web"), ("status", "under_maintenance")))] == 1
     assert values[("statusgen_component_status", (("component", "web"), ("status", "operational")))] == 0
-    assert values[("statusgen_page_indicator", (("indicator", "critical"),))] == 1
+    # One component of five in a major outage: a partial system outage, as in status.json.
+    assert values[("statusgen_page_indicator", (("indicator", "major"),))] == 1
     assert values[("statusgen_active_incidents", ())] == 1
     # Components without a check are not probes.
     assert ("probe_success", (("component", "docs"),)) not in values
