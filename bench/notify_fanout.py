@@ -33,7 +33,8 @@ from checker.bundle import (  # noqa: E402
     SiteSettings,
 )
 from checker.store import LocalStore  # noqa: E402
-from site_builder.notify import SubscribersSettings, notify_subscribers  # noqa: E402
+from site_builder.notify.config import SubscribersSettings  # noqa: E402
+from site_builder.notify.deliver import notify_subscribers  # noqa: E402
 from site_builder.subscribe import records, tokens  # noqa: E402
 from site_builder.subscribe.records import Subscriber  # noqa: E402
 

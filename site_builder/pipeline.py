@@ -147,7 +147,7 @@ def is_configured_target(site: Site, out: str | None) -> bool:
 
 def notify_subscribers(site: Site, summary: Summary | None, *, now: datetime) -> Any:
     """Send subscribers what is new since the last publish (nothing when none are configured)."""
-    from site_builder.notify import notify_subscribers as send
+    from site_builder.notify.deliver import notify_subscribers as send
 
     return send(site.bundle, site_store(site), now=now, summary=summary)
 

@@ -1,6 +1,4 @@
-"""Subscriber notifications: after each publish, email and webhooks for every new update."""
+"""Subscriber notifications: after each publish, email and webhooks for every new update.
 
-from site_builder.notify.config import SubscribersSettings
-from site_builder.notify.deliver import NotifyReport, notify_subscribers
-
-__all__ = ["NotifyReport", "SubscribersSettings", "notify_subscribers"]
+`config` holds the settings (loaded with every site), `deliver` the sending (imported only by a
+build that notifies: it brings the HTTP and mail clients)."""

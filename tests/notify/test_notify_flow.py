@@ -16,7 +16,8 @@ from moto import mock_aws
 from checker.alerting.mail import MailSettings
 from checker.errors import DeliveryError
 from checker.store import LocalStore
-from site_builder.notify import SubscribersSettings, notify_subscribers
+from site_builder.notify.config import SubscribersSettings
+from site_builder.notify.deliver import notify_subscribers
 from site_builder.notify.events import notification_events
 from site_builder.notify.webhook_target import webhook_target
 from site_builder.subscribe import Request, handle_subscribe_request, records, tokens
