@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel
 
 from checker.bundle import ComponentStatus, Incident, IncidentUpdate
-from checker.summary import WINDOWS, ComponentSummary, DayBar, UptimeFigure
+from checker.summary import WINDOWS, ComponentSummary, DayBar, UptimeFigure, Window
 from checker.uptime import format_uptime as shown_uptime
 from site_builder.markdown import UpdateBody, render_markdown
 from site_builder.outputs import Deferred, RenderContext
@@ -38,6 +39,13 @@ HISTORY_MONTH_PREVIEW = 10
 COMPONENT_INCIDENTS = 20
 """Incidents listed on a component's page; older ones are in the history."""
 BAR_DAYS = 90
+"""Days in the bar strips; a narrow screen shows the last 30 of them (a media query in style.css
+widens the strip to three times its box, aligned right)."""
+COLLAPSE_ABOVE = 10
+"""On an index with more components than this, groups whose components are all operational start
+closed (their summary still shows the group's status); smaller pages show everything."""
+MISSING_SHOWN_FROM = 60.0
+"""Seconds without data in a day from which the day's figures say how much was missing."""
 UPTIME_EXPLANATION = "uptime.md"
 """The explanation of the uptime math in the templates folder: a symlink to docs/uptime.md, so
 the page and the docs are one text (the wheel carries a copy)."""
@@ -56,6 +64,7 @@ _BAR_CLASSES: dict[ComponentStatus, str] = {
     "operational": "o", "degraded_performance": "d", "partial_outage": "p", "major_outage": "m",
     "under_maintenance": "u",
 }
+"""A day's class in the strips: `n` is a day (or part of one) without data, drawn dotted."""
 _WINDOW_LABELS = {"24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days",
                   "90d": "Last 90 days"}
 
@@ -94,20 +103,24 @@ def format_uptime(ratio: float | None) -> str | None:
     return None if ratio is None else shown_uptime(ratio)
 
 
+NBSP = "\u00a0"
+"""Between a number and its unit, so a line never breaks inside `123 ms` or `5 min`."""
+
+
 def format_duration(seconds: float) -> str:
     """`2 d 3 h`, `1 h 5 min`, `4 min`: the two largest units, rounded down."""
     minutes = int(seconds // 60)
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
+        return f"{days}{NBSP}d {hours}{NBSP}h" if hours else f"{days}{NBSP}d"
     if hours:
-        return f"{hours} h {mins} min" if mins else f"{hours} h"
-    return f"{mins} min" if mins else "under a minute"
+        return f"{hours}{NBSP}h {mins}{NBSP}min" if mins else f"{hours}{NBSP}h"
+    return f"{mins}{NBSP}min" if mins else "under a minute"
 
 
 def format_ms(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f} ms"
+    return "—" if value is None else f"{value:,.0f}{NBSP}ms"
 
 
 def format_share(seconds: float, total: float) -> str:
@@ -222,6 +235,7 @@ class Pages:
         self.env = env
         self.clock = Clock(view.bundle.site.time_zone)
         self._rows: dict[str, dict[str, Any]] = {}
+        self._day_cache: dict[str, list[Day]] = {}
         self._starts: dict[str, datetime] = {}
         self._created: dict[str, datetime] = {}
         self._components = {c.id: c for c in view.components}
@@ -341,9 +355,14 @@ class Pages:
             if items:
                 days.append({"label": _day_label(day), "incidents": items})
         layout: list[dict[str, Any]] = []
+        collapse = len(view.components) > COLLAPSE_ABOVE
         for entry in view.layout:
             if isinstance(entry, GroupView):
+                calm = all(c.status == "operational" and not c.no_data for c in entry.components)
+                count = len(entry.components)
                 layout.append({"name": entry.name, "status": entry.status, "label": entry.label,
+                               "open": not (collapse and calm),
+                               "count": f"{count} component{'s' if count != 1 else ''}",
                                "rows": [self._row(c, 4) for c in entry.components]})
             else:
                 layout.append(self._row(entry, 3))
@@ -377,8 +396,8 @@ class Pages:
 
     def _new_row(self, component: ComponentView) -> dict[str, Any]:
         measured = component.measured
-        uptime = measured.uptime.get("90d") if measured else None
-        spark, spark_label = _sparkline(measured)
+        monitored = component.component.check is not None
+        days = self._days(component)
         return {
             "id": component.id,
             "name": component.component.name,
@@ -386,42 +405,34 @@ class Pages:
             "href": f"components/{component.id}/index.html",
             "code": "no_data" if component.no_data else component.status,
             "label": component.label,
-            "bars": self._bars(component),
-            "bars_summary": self._bars_summary(component, uptime),
-            "uptime": format_uptime(uptime.uptime) if uptime else None,
-            "monitored": component.component.check is not None or measured is not None,
-            "spark": spark,
-            "spark_label": spark_label,
+            "monitored": monitored,
+            "strip": _strip(days),
+            "strip_label": _strip_label(component.component.name, measured, days, monitored),
+            "wide": _window_figure(measured, "90d", monitored),
+            "narrow": _window_figure(measured, "30d", monitored),
         }
 
-    def _bars(self, component: ComponentView) -> list[dict[str, Any]]:
-        today = self.view.now.date()
-        by_date: dict[date, DayBar] = {}
-        if component.measured is not None:
-            by_date = {bar.date: bar for bar in component.measured.bars}
-        titles = self._incident_titles_by_day(component.id, today)
-        bars = []
-        for index in range(BAR_DAYS):
-            day = today - timedelta(days=BAR_DAYS - 1 - index)
-            bar = by_date.get(day)
-            label = f"{day.day} {day:%b %Y}"
-            if bar is None or bar.uptime is None:
-                cls, text = "n", f"{label}: no data"
-            else:
-                cls = _BAR_CLASSES[bar.worst_status or "operational"]
-                text = f"{label}: {format_uptime(bar.uptime)} uptime"
-                if bar.outage_seconds:
-                    text += f", {format_duration(bar.outage_seconds)} of outage"
-            names = titles.get(day, [])
-            if names:
-                text += f"; {len(names)} incident{'s' if len(names) > 1 else ''}: " + "; ".join(names)
-            bars.append({"x": index * 5, "cls": cls, "title": text})
-        return bars
+    def _days(self, component: ComponentView) -> list[Day]:
+        """The component's last 90 days, oldest first (computed once per build)."""
+        if component.id not in self._day_cache:
+            today = self.view.now.date()
+            by_date: dict[date, DayBar] = {}
+            if component.measured is not None:
+                by_date = {bar.date: bar for bar in component.measured.bars}
+            incidents = self._incidents_by_day(component.id, today)
+            elapsed_today = (self.view.now - datetime.combine(today, time(), self.view.now.tzinfo)).total_seconds()
+            self._day_cache[component.id] = [
+                _day(day, by_date.get(day), incidents.get(day, []),
+                     monitored=component.component.check is not None,
+                     length=elapsed_today if day == today else 86400.0)
+                for day in (today - timedelta(days=BAR_DAYS - 1 - index) for index in range(BAR_DAYS))
+            ]
+        return self._day_cache[component.id]
 
-    def _incident_titles_by_day(self, component_id: str, today: date) -> dict[date, list[str]]:
-        """UTC day -> titles of this component's incidents that were open that day."""
+    def _incidents_by_day(self, component_id: str, today: date) -> dict[date, list[dict[str, str]]]:
+        """UTC day -> this component's incidents (title, link) that were open that day."""
         first = today - timedelta(days=BAR_DAYS - 1)
-        days: dict[date, list[str]] = {}
+        days: dict[date, list[dict[str, str]]] = {}
         for incident in self.view.incidents_of(component_id):
             start = incident.started_at()
             if start > self.view.now:
@@ -429,17 +440,9 @@ class Pages:
             end = min(incident.resolved_at() or self.view.now, self.view.now)
             day = max(start.date(), first)
             while day <= min(end.date(), today):
-                days.setdefault(day, []).append(incident.title)
+                days.setdefault(day, []).append({"title": incident.title, "href": incident_href(incident)})
                 day += timedelta(days=1)
         return days
-
-    def _bars_summary(self, component: ComponentView, uptime: UptimeFigure | None) -> str:
-        name = component.component.name
-        if uptime is None or uptime.uptime is None:
-            return f"{name}: no uptime data for the last 90 days"
-        bad = sum(1 for b in component.measured.bars if b.outage_seconds) if component.measured else 0
-        return (f"{name}: {format_uptime(uptime.uptime)} uptime over 90 days; "
-                f"{bad} day{'s' if bad != 1 else ''} with outages")
 
     def incident(self, incident: Incident) -> Deferred:
         now = self.view.now
@@ -546,7 +549,7 @@ class Pages:
                         "p95": format_ms(f.p95_ms), "p99": format_ms(f.p99_ms)}
                        for w, f in ((w, measured.latency.get(w)) for w in WINDOWS)
                        if f is not None and f.samples]
-            chart = _latency_chart(measured)
+            chart = _latency_chart(measured, self.view.now.date())
         incidents = self.view.incidents_of(component.id)
         links = [{"path": p, "title": t} for p, t in (
             (f"components/{component.id}/feed.atom", f"{name} incident feed (Atom)"),
@@ -554,8 +557,14 @@ class Pages:
             (f"badges/{component.id}/uptime-30d.svg", "30-day uptime badge (SVG)"),
             (f"badges/{component.id}/response-time.svg", "Response-time badge (SVG)"),
         ) if p in self.context.available]
+        days = self._days(component)
+        day_rows, anchors = _day_rows(days)
+        hits = [{"x": index * _PITCH, "href": f"#{anchor}", "title": day.text}
+                for index, (day, anchor) in enumerate(zip(days, anchors, strict=True))]
         data.update(
             row=row,
+            hits=hits,
+            day_rows=day_rows,
             last_checked=measured.last_checked_at if measured else None,
             last_reason=measured.last_reason if measured else None,
             windows=windows,
@@ -631,6 +640,8 @@ def _day_range(first: date, last: date) -> str:
         return _day_label(first)
     if (first.year, first.month) == (last.year, last.month):
         return f"{first.day}–{last.day} {last:%b %Y}"
+    if first.year == last.year:
+        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
     return f"{_day_label(first)} – {_day_label(last)}"
 
 
@@ -645,46 +656,256 @@ def _figure_row(label: str, figure: UptimeFigure) -> dict[str, str]:
             "no_data": format_share(figure.no_data_seconds, total)}
 
 
-def _path(values: list[float | None], width: float, height: float, top: float) -> str:
-    """An SVG path through `values` (None breaks the line), scaled so `top` is the upper edge."""
-    step = width / max(len(values) - 1, 1)
+# --- the 90-day strips --------------------------------------------------------------------------
+# One strip is a handful of <path>s, one per kind of day, not an element per day: a 20-component
+# index stays within its DOM budget. Each day is a vertical bar in a 450 x 40 box (5 units a day);
+# the part of a day without data is drawn dotted, and every day that was not fully operational
+# gets a mark under its bar whose shape matches the status icon (dash, triangle, block, hollow
+# square), so the strip reads without colour. A day's figures are on the component's page.
+
+_PITCH = 5
+_BAR_HEIGHT = 28
+_MARKS = {
+    "d": "M{x} 33h4v2h-4z",               # degraded: a dash, as the icon's minus
+    "p": "M{x} 38l2-7 2 7z",              # partial outage: a triangle, as the icon
+    "m": "M{x} 31h4v7h-4z",               # major outage: a solid block
+    "u": "M{x} 31h4v7h-4zm1 1v5h2v-5z",   # maintenance: a hollow block
+}
+_STRIP_ORDER = ("o", "d", "p", "m", "u", "n")
+
+
+@dataclass(frozen=True)
+class Day:
+    """One day of a component's strip, with the figures its details show."""
+
+    date: date
+    cls: str
+    """`o`, `d`, `p`, `m`, `u` (the day's worst status) or `n` (no data / not monitored)."""
+    code: str
+    """The status icon: a ComponentStatus, or `no_data`."""
+    status_label: str
+    uptime: str | None
+    """`99.73%`; None without data or without a check."""
+    outage: str | None
+    """How long the component was in partial or major outage, e.g. `1 h 5 min`."""
+    missing: str | None
+    """How long the day had no data, when some of it had data, e.g. `7 h`."""
+    missing_share: float
+    """Share of the (elapsed) day without data, 0 to 1."""
+    incidents: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return _day_label(self.date)
+
+    @property
+    def figures(self) -> list[str]:
+        """The day's figures as short phrases, e.g. `99.73% uptime`, `1 h 5 min of outage`."""
+        shown = []
+        if self.uptime is not None:
+            shown.append(f"{self.uptime} uptime" + (" while measured" if self.missing else ""))
+        if self.outage:
+            shown.append(f"{self.outage} of outage")
+        if self.missing:
+            shown.append(f"{self.missing} without data")
+        return shown
+
+    @property
+    def quiet(self) -> str | None:
+        """What a run of unremarkable days shares (shown as one line), or None for a day that
+        needs its own line."""
+        if self.incidents or self.missing:
+            return None
+        if self.cls == "n":
+            return self.status_label
+        if self.cls == "o" and self.uptime == "100.00%":
+            return "operational"
+        return None
+
+    @property
+    def text(self) -> str:
+        """The whole day in one line, e.g. for a bar's tooltip."""
+        text = ", ".join([f"{self.label}: {self.status_label}", *self.figures])
+        if self.incidents:
+            count = len(self.incidents)
+            text += f"; {count} incident{'s' if count > 1 else ''}: " + "; ".join(
+                i["title"] for i in self.incidents)
+        return text
+
+
+def _day(day: date, bar: DayBar | None, incidents: list[dict[str, str]], *, monitored: bool,
+         length: float) -> Day:
+    """A day as the strip and the day list show it; `length` is how much of it has elapsed."""
+    if bar is not None and bar.worst_status is not None and (monitored or bar.worst_status != "operational"):
+        status = bar.worst_status
+        missing_share = min(bar.no_data_seconds / length, 1.0) if monitored and length > 0 else 0.0
+        has_missing = monitored and bar.no_data_seconds >= MISSING_SHOWN_FROM
+        return Day(
+            date=day, cls=_BAR_CLASSES[status], code=status, status_label=STATUS_LABELS[status],
+            uptime=format_uptime(bar.uptime) if monitored else None,
+            outage=format_duration(bar.outage_seconds) if bar.outage_seconds else None,
+            missing=format_duration(bar.no_data_seconds) if has_missing else None,
+            missing_share=missing_share, incidents=incidents,
+        )
+    label = "Not monitored" if not monitored else "No data"
+    return Day(date=day, cls="n", code="no_data", status_label=label, uptime=None, outage=None,
+               missing=None, missing_share=1.0, incidents=incidents)
+
+
+def _strip(days: list[Day]) -> list[dict[str, str]]:
+    """The strip's paths: `cls` (a day class, or `k` + class for the marks) and `d`."""
+    bars: dict[str, list[str]] = {}
+    marks: dict[str, list[str]] = {}
+    for index, day in enumerate(days):
+        left = index * _PITCH
+        middle = left + 2
+        top = round(day.missing_share * _BAR_HEIGHT) if day.cls != "n" else 0
+        if top:
+            bars.setdefault("n", []).append(f"M{middle} 0V{top}")
+        if top < _BAR_HEIGHT:
+            bars.setdefault(day.cls, []).append(f"M{middle} {top}V{_BAR_HEIGHT}")
+        if day.cls in _MARKS:
+            marks.setdefault(day.cls, []).append(_MARKS[day.cls].format(x=left))
+    paths = [{"cls": cls, "d": "".join(bars[cls])} for cls in _STRIP_ORDER if cls in bars]
+    paths += [{"cls": "k" + cls, "d": "".join(marks[cls])} for cls in _STRIP_ORDER if cls in marks]
+    return paths
+
+
+def _strip_label(name: str, measured: ComponentSummary | None, days: list[Day], monitored: bool) -> str:
+    """What the strip says to a screen reader (and where it leads)."""
+    uptime = measured.uptime.get("90d") if measured else None
+    bad = sum(1 for d in days if d.outage)
+    if not monitored:
+        return f"{name}: not monitored; incidents over the last 90 days, day by day"
+    if uptime is None or uptime.uptime is None:
+        return f"{name}: no uptime data for the last 90 days; day by day"
+    return (f"{name}: {format_uptime(uptime.uptime)} uptime over the last 90 days, "
+            f"{bad} day{'s' if bad != 1 else ''} with outages; day by day")
+
+
+def _window_figure(measured: ComponentSummary | None, window: Window, monitored: bool) -> dict[str, str | None]:
+    """The figure under a strip: `99.91% uptime` and, when some of the window had no data, how much."""
+    if not monitored:
+        return {"uptime": "Not monitored", "missing": None}
+    figure = measured.uptime.get(window) if measured else None
+    if figure is None or figure.uptime is None:
+        return {"uptime": "No data yet", "missing": None}
+    total = figure.observed_seconds + figure.no_data_seconds
+    missing = figure.no_data_seconds / total if total else 0.0
+    return {"uptime": f"{format_uptime(figure.uptime)} uptime",
+            "missing": f"{format_share(figure.no_data_seconds, total)} without data" if missing >= 0.01 else None}
+
+
+def _day_rows(days: list[Day]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The day list, newest first (runs of unremarkable days as one line), and for each day
+    (oldest first) the id of the line that shows it."""
+    rows: list[dict[str, Any]] = []
+    runs: list[list[Day]] = []
+    for day in reversed(days):
+        if runs and day.quiet is not None and runs[-1][0].quiet == day.quiet:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    anchor: dict[date, str] = {}
+    for run in runs:
+        newest, oldest = run[0], run[-1]
+        row_id = f"d-{newest.date.isoformat()}"
+        for day in run:
+            anchor[day.date] = row_id
+        if len(run) == 1:
+            rows.append({"id": row_id, "label": newest.label, "code": newest.code,
+                         "status": newest.status_label, "figures": newest.figures,
+                         "incidents": newest.incidents})
+            continue
+        figures = ["100.00% uptime every day"] if newest.cls == "o" else []
+        rows.append({"id": row_id, "label": _day_range(oldest.date, newest.date), "code": newest.code,
+                     "status": newest.status_label, "figures": figures, "incidents": []})
+    return rows, [anchor[d.date] for d in days]
+
+
+# --- the response-time chart ------------------------------------------------------------------
+# Lines are drawn in a 890 x 100 box stretched over the plot (10 units a day); gridlines, labels
+# and marks sit in the outer SVG at percentages, so text keeps its size at any width.
+
+_PLOT_TOP, _PLOT_HEIGHT = 10.0, 75.0
+"""The plot area, in percent of the chart's height (labels above and below it)."""
+_NICE_STEPS = (1.0, 2.0, 2.5, 5.0)
+
+
+def _scale(values: list[float]) -> tuple[float, int]:
+    """(step, number of steps): gridlines every `step` up to `step * steps`, the smallest such top
+    above every value up to a limit of twice the 90th percentile of the values; values above the
+    top are clipped and marked, so one slow day cannot flatten the other 89 into the axis."""
+    ordered = sorted(values)
+    limit = 2 * ordered[min(len(ordered) - 1, math.ceil(0.9 * len(ordered)) - 1)]
+    highest = max([v for v in ordered if v <= limit] or [limit]) or 1.0
+    best: tuple[float, int] | None = None
+    exponent = math.floor(math.log10(highest / 5))
+    for power in range(exponent - 1, exponent + 3):
+        for nice in _NICE_STEPS:
+            step = nice * 10 ** power
+            if step < 1 or (nice == 2.5 and power < 1):
+                continue
+            count = max(3, math.ceil(highest / step))
+            if count <= 5 and (best is None or step * count < best[0] * best[1]):
+                best = (step, count)
+    return best or (highest / 4, 4)
+
+
+def _line(values: list[float | None], offset: int, top: float) -> str:
+    """An SVG path through `values` (None breaks the line; a lone point is a dot), clipped at `top`."""
     parts: list[str] = []
-    pen_down = False
     for index, value in enumerate(values):
         if value is None:
-            pen_down = False
             continue
-        y = height - (value / top) * (height - 2) if top else height
-        parts.append(f"{'L' if pen_down else 'M'}{index * step:.1f} {y:.1f}")
-        pen_down = True
+        y = 100 - min(value, top) / top * 100
+        joined = index > 0 and values[index - 1] is not None
+        parts.append(f"{'L' if joined else 'M'}{(offset + index) * 10} {y:.1f}")
+        alone = not joined and (index + 1 == len(values) or values[index + 1] is None)
+        if alone:
+            parts.append("h0")
     return "".join(parts)
 
 
-def _sparkline(measured: ComponentSummary | None) -> tuple[str | None, str]:
-    if measured is None:
-        return None, ""
-    values = [d.p50_ms for d in measured.latency_daily[-BAR_DAYS:]]
-    known = [v for v in values if v is not None]
-    if not known:
-        return None, ""
-    label = (f"Median response time per day over 90 days, from {min(known):,.0f} to "
-             f"{max(known):,.0f} ms; latest {known[-1]:,.0f} ms")
-    return _path(values, 178, 24, max(known)), label
-
-
-def _latency_chart(measured: ComponentSummary) -> dict[str, Any] | None:
+def _latency_chart(measured: ComponentSummary, today: date) -> dict[str, Any] | None:
     days = measured.latency_daily[-BAR_DAYS:]
-    known = [v for d in days for v in (d.p50_ms, d.p95_ms) if v is not None]
-    if not known:
-        return None
-    top = max(known)
     p50 = [d.p50_ms for d in days]
     p95 = [d.p95_ms for d in days]
+    known = [v for v in (*p50, *p95) if v is not None]
+    if not known:
+        return None
+    step, count = _scale(known)
+    top = step * count
+    offset = BAR_DAYS - len(days)
+    span = BAR_DAYS - 1
+    yticks = [{"y": f"{_PLOT_TOP + _PLOT_HEIGHT * (1 - k / count):.2f}", "label": format_ms(step * k)}
+              for k in range(count + 1)]
+    xticks = [{"x": f"{100 * index / span:.2f}", "anchor": anchor,
+               "label": _short_day(today - timedelta(days=span - index))}
+              for index, anchor in ((0, "start"), (30, "middle"), (60, "middle"), (span, "end"))]
+    spikes = []
+    for index, (median, slow) in enumerate(zip(p50, p95, strict=True)):
+        highest = max((v for v in (median, slow) if v is not None), default=0.0)
+        if highest > top:
+            day = today - timedelta(days=span - offset - index)
+            spikes.append({"x": f"{100 * (offset + index) / span:.2f}", "value": format_ms(highest),
+                           "day": _day_label(day)})
     medians = [v for v in p50 if v is not None]
-    label = (f"Response time over 90 days: median from {min(medians):,.0f} to {max(medians):,.0f} ms"
+    label = (f"Response time over 90 days: median from {format_ms(min(medians))} to {format_ms(max(medians))}"
              if medians else "Response time over 90 days")
-    return {"width": 360, "height": 120, "p50": _path(p50, 360, 120, top),
-            "p95": _path(p95, 360, 120, top), "max": format_ms(top), "label": label}
+    off_scale = ""
+    if spikes:
+        worst = max(spikes, key=lambda s: float(s["value"].split(NBSP)[0].replace(",", "")))
+        off_scale = (f"{len(spikes)} day{'s' if len(spikes) > 1 else ''} above {format_ms(top)}, "
+                     f"marked ▲ at the top, the slowest {worst['day']} at {worst['value']}")
+        label += f"; {off_scale}"
+    return {"p50": _line(p50, offset, top), "p95": _line(p95, offset, top), "top": format_ms(top),
+            "yticks": yticks, "xticks": xticks, "spikes": spikes, "off_scale": off_scale,
+            "label": label}
+
+
+def _short_day(day: date) -> str:
+    return f"{day.day} {day:%b}"
 
 
 def plan(view: SiteView, context: RenderContext) -> list[Deferred]:

@@ -20,13 +20,16 @@ class _Checker(HTMLParser):
         self.ids: set[str] = set()
         self.links: list[str] = []
         self.attributes: list[tuple[str, str, str]] = []
+        self.elements = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements += 1
         self._attrs(tag, attrs)
         if tag not in VOID:
             self.stack.append((tag, self.getpos()[0]))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements += 1
         self._attrs(tag, attrs)
         if tag not in VOID and tag not in SVG_EMPTY:
             self.problems.append(f"line {self.getpos()[0]}: <{tag}/> is not a void element")
@@ -64,6 +67,11 @@ def parse(html: str) -> _Checker:
     if checker.stack:
         checker.problems.append(f"unclosed: {checker.stack}")
     return checker
+
+
+def element_count(html: str) -> int:
+    """How many elements the page's DOM holds (as `document.getElementsByTagName("*")` counts)."""
+    return parse(html).elements
 
 
 def broken_links(site: Path) -> list[str]:

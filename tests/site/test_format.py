@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from site_builder.outputs.pages import format_duration, format_uptime
+from site_builder.outputs.pages import format_duration, format_ms, format_uptime
 from site_builder.theme import DARK_BACKGROUND, LIGHT_BACKGROUND, contrast, readable_on
 
 
@@ -32,11 +32,17 @@ def test_uptime_below_one_never_reads_as_100(ratio: float) -> None:
 
 
 @pytest.mark.parametrize(("seconds", "text"), [
-    (30, "under a minute"), (240, "4 min"), (3900, "1 h 5 min"), (7200, "2 h"),
-    (2 * 86400 + 3 * 3600 + 59, "2 d 3 h"), (86400, "1 d"),
+    (30, "under a minute"), (240, "4_min"), (3900, "1_h 5_min"), (7200, "2_h"),
+    (2 * 86400 + 3 * 3600 + 59, "2_d 3_h"), (86400, "1_d"),
 ])
 def test_durations(seconds: float, text: str) -> None:
-    assert format_duration(seconds) == text
+    # A number and its unit are joined by a no-break space (`_` here): `5 min` never wraps apart.
+    assert format_duration(seconds) == text.replace("_", "\u00a0")
+
+
+def test_milliseconds_never_wrap_apart_from_their_unit() -> None:
+    assert format_ms(1234.4) == "1,234\u00a0ms"
+    assert format_ms(None) == "—"
 
 
 @pytest.mark.parametrize("colour", ["#ffdd00", "#2563eb", "#000000", "#ffffff", "#7f7f7f"])

@@ -4,14 +4,16 @@ and an incident whose Markdown tries to run code."""
 
 from __future__ import annotations
 
+import gzip
 import re
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sitechecks import broken_links, parse, text_of
-from sitetest import NOW, build, fixture_site, load_bundle
+from bigsite import build_big
+from sitechecks import broken_links, element_count, parse, text_of
+from sitetest import NOW, build, fixture_site, load_bundle, load_summary
 
 from checker.errors import ContentError
 from site_builder.build import build_site
@@ -33,17 +35,138 @@ def test_index_tells_the_truth_at_a_glance(built_site: Path) -> None:
     assert "API Operational" in text
 
 
-def test_index_shows_uptime_bars_with_accessible_titles(built_site: Path) -> None:
+def test_index_draws_each_strip_as_a_few_paths_that_lead_to_the_days(built_site: Path) -> None:
     html = read(built_site, "index.html")
-    # One bar per day for each of the 5 components, each with a title a reader can hover.
-    assert len(re.findall(r"<rect x=", html)) == 5 * 90
-    assert "20 Nov 2026: " in html
-    assert re.search(r"20 Nov 2026: [0-9.]+% uptime[^<]*; 1 incident: Elevated API error rates", html)
-    # The database has no data for its first 20 days, and the CDN has no check at all.
-    assert html.count(": no data</title>") == 20 + 90
-    assert "CDN Operational Static assets and downloads" in text_of(html)
-    assert "Status from incidents" in text_of(html)  # the CDN is not monitored
-    assert re.search(r"99\.\d\d% uptime", text_of(html))
+    # No element per day: each strip is at most one path per kind of day and one per kind of mark.
+    assert "<rect" not in html
+    strips = re.findall(r'<a class="strip-box" href="(components/[a-z]+/index.html#days)" aria-label="([^"]+)">'
+                        r'<svg class="strip"[^>]*>(.*?)</svg></a>', html)
+    assert [href for href, _, _ in strips] == [f"components/{c}/index.html#days"
+                                               for c in ("api", "website", "search", "database", "cdn")]
+    for _, _, paths in strips:
+        assert len(re.findall(r"<path ", paths)) <= 10
+    label = {href: label for href, label, _ in strips}["components/api/index.html#days"]
+    assert re.fullmatch(r"API: 99\.\d\d% uptime over the last 90 days, \d+ days? with outages; day by day", label)
+    text = text_of(html)
+    assert "hover" not in text.lower()
+    assert "Select a component's bars for its figures day by day" in text
+
+
+def test_outage_days_are_marked_by_shape_as_well_as_colour(built_site: Path) -> None:
+    """Every day that was not fully operational gets a mark under its bar, shaped as its status
+    icon: a dash (degraded), a triangle (partial outage), a block (major outage)."""
+    summary = load_summary()
+    html = read(built_site, "index.html")
+    marks = {"kd": "degraded_performance", "kp": "partial_outage", "km": "major_outage"}
+    for component in summary.components:
+        strip = html.split(f'href="components/{component.id}/index.html#days"', 1)[1].split("</svg>", 1)[0]
+        for cls, status in marks.items():
+            days = sum(1 for bar in component.bars if bar.worst_status == status)
+            drawn = re.search(rf'<path class="{cls}" d="([^"]+)"', strip)
+            assert (drawn[1].count("M") if drawn else 0) == days, (component.id, status)
+
+
+def test_days_without_data_are_dotted_bars_not_boxes(built_site: Path) -> None:
+    html = read(built_site, "index.html")
+    database = html.split('href="components/database/index.html#days"', 1)[1].split("</svg>", 1)[0]
+    no_data = re.search(r'<path class="n" d="([^"]+)"', database)
+    assert no_data and no_data[1].count("M") == 20  # its first 20 days have no data
+    css = next((built_site / "assets").glob("style.*.css")).read_text()
+    assert ".strip .n{stroke:var(--none);stroke-dasharray:2 2}" in css
+
+
+def test_a_component_page_lists_every_day_with_its_figures(built_site: Path) -> None:
+    html = read(built_site, "components/api/index.html")
+    days = html.split('<ul class="days">', 1)[1].split("</ul>", 1)[0]
+    text = text_of(days)
+    assert "20 Nov 2026 Operational · 100.00% uptime Incident: Elevated API error rates" in text
+    assert re.search(r"5 Nov 2026 Partial Outage · 98\.06% uptime · 1 h 33 min of outage", text)
+    assert "21–22 Nov 2026 Operational · 100.00% uptime every day" in text
+    # Each of the 90 bars links to the line that shows its day.
+    targets = re.findall(r'<a href="#(d-[0-9-]+)" tabindex="-1"><rect', html)
+    assert len(targets) == 90
+    assert set(targets) == set(re.findall(r'<li id="(d-[0-9-]+)"', days))
+    assert re.search(r"<title>20 Nov 2026: Operational, 100\.00% uptime; 1 incident: Elevated API error rates</title>",
+                     html)
+    database = text_of(read(built_site, "components/database/index.html").split('<ul class="days">', 1)[1])
+    assert "25 Aug – 13 Sep 2026 No data" in database
+
+
+def test_a_day_with_hours_missing_says_how_much(tmp_path: Path) -> None:
+    summary = load_summary()
+    api = summary.components[0]
+    bars = [bar.model_copy(update={"no_data_seconds": 7 * 3600.0}) if bar.date == date(2026, 11, 15) else bar
+            for bar in api.bars]
+    assert any(bar.date == date(2026, 11, 15) and bar.uptime == 1.0 for bar in bars)
+    build(tmp_path, summary=summary.model_copy(update={
+        "components": [api.model_copy(update={"bars": bars}), *summary.components[1:]]}))
+    html = read(tmp_path, "components/api/index.html")
+    assert "15 Nov 2026 Operational · 100.00% uptime while measured · 7 h without data" in text_of(html)
+    assert "<title>15 Nov 2026: Operational, 100.00% uptime while measured, 7\u00a0h without data</title>" in html
+    # The strip draws the missing quarter of that day dotted, above its bar.
+    index = read(tmp_path, "index.html").split('href="components/api/index.html#days"', 1)[1]
+    day = (date(2026, 11, 15) - date(2026, 8, 25)).days
+    assert f"M{day * 5 + 2} 0V8" in re.search(r'<path class="n" d="([^"]+)"', index)[1]  # type: ignore[index]
+
+
+def test_a_window_with_missing_data_says_how_much(built_site: Path) -> None:
+    html = read(built_site, "index.html")
+    database = text_of(html.split('href="components/database/index.html#days"', 1)[1].split("</div>", 1)[0])
+    assert "90 days ago 30 days ago 99.83% uptime (22.2% without data) 99.74% uptime Today" in database
+
+
+def test_a_component_without_a_check_is_not_monitored(tmp_path: Path) -> None:
+    # The checker counts such a component operational on the days it ran: the page must not
+    # turn that into an uptime figure.
+    summary = load_summary()
+    cdn = summary.components[0].model_copy(update={"id": "cdn"})
+    build(tmp_path, summary=summary.model_copy(update={"components": [*summary.components, cdn]}))
+    index = text_of(read(tmp_path, "index.html"))
+    assert ("CDN Operational Static assets and downloads 90 days ago 30 days ago Not monitored Not monitored Today"
+            in index)
+    page = text_of(read(tmp_path, "components/cdn/index.html"))
+    assert "Not monitored: this component has no automated check" in page
+    assert not re.search(r"\d% uptime", page.split("Day by day", 1)[0])
+    assert "Last 90 days Without data" not in page
+
+
+def test_the_index_has_no_sparklines_and_maintenance_comes_before_the_components(built_site: Path) -> None:
+    html = read(built_site, "index.html")
+    assert 'class="spark"' not in html
+    text = text_of(html)
+    assert text.index("Database upgrade") < text.index("Scheduled maintenance Network upgrade") < text.index(
+        "Components")
+
+
+def test_groups_fold_and_show_their_worst_status_when_closed(tmp_path: Path) -> None:
+    build_big(tmp_path)
+    html = read(tmp_path, "index.html")
+    groups = re.findall(r'<details class="group"( open)?>\n<summary class="group-head">(.*?)</summary>', html)
+    assert len(groups) == 4
+    shown = {text_of(summary): bool(is_open) for is_open, summary in groups}
+    # Groups with trouble are open; on a page this long, calm ones are folded to one line each.
+    assert shown == {"Core 7 components Major Outage": True, "Storage 5 components Under Maintenance": True,
+                     "Billing 4 components Operational": False, "Edge 3 components Operational": False}
+
+
+def test_small_pages_keep_every_group_open(built_site: Path) -> None:
+    html = read(built_site, "index.html")
+    assert html.count('<details class="group" open>') == 2
+
+
+def test_index_of_twenty_components_stays_within_its_budgets(tmp_path: Path) -> None:
+    """The issue's budgets for a 20-component page with 90 days of data, an open incident, an
+    active and an upcoming maintenance: index.html with its CSS and JS at most 120 KB, 30 KB
+    gzipped, and at most 1,500 elements."""
+    build_big(tmp_path)
+    html = read(tmp_path, "index.html")
+    assets = [tmp_path / path for path in re.findall(r'(?:href|src)="(assets/[^"]+\.(?:css|js))"', html)]
+    assert len(assets) == 2
+    files = [html.encode(), *(a.read_bytes() for a in assets)]
+    assert sum(len(f) for f in files) <= 120_000
+    assert sum(len(gzip.compress(f)) for f in files) <= 30_000
+    assert element_count(html) <= 1_500
+    assert html.count('class="strip-box"') == 20
 
 
 def test_index_without_any_checker_data_says_so(tmp_path: Path) -> None:
@@ -54,7 +177,8 @@ def test_index_without_any_checker_data_says_so(tmp_path: Path) -> None:
     assert "Search Major Outage" in text
     assert "API No Data" in text
     assert not re.search(r"\d% uptime", text)
-    assert "22 Nov 2026: no data; 1 incident: Search is unavailable" in text
+    search = text_of(read(tmp_path, "components/search/index.html"))
+    assert "22 Nov 2026 No data Incident: Search is unavailable" in search
 
 
 def test_with_subscribers_the_index_has_an_email_form_that_needs_no_script(tmp_path: Path) -> None:
@@ -64,6 +188,8 @@ def test_with_subscribers_the_index_has_an_email_form_that_needs_no_script(tmp_p
     assert '<form class="subscribe" method="post" action="https://subscribe.example.test/subscribe">' in page
     form = page.split('<form class="subscribe"', 1)[1].split("</form>", 1)[0]
     assert set(re.findall(r'<input[^>]* name="([a-z]+)"', form)) == {"email", "components"}
+    # The component choices are a fieldset of labelled checkboxes, not a bulleted list.
+    assert '<fieldset class="checks"><legend>Send me updates about</legend>' in form and "<li>" not in form
     assert "<script" not in form
 
 
@@ -115,7 +241,8 @@ def test_incident_page_has_the_whole_timeline(built_site: Path) -> None:
 def test_pages_print_utc_times_never_relative_ones(built_site: Path) -> None:
     html = read(built_site, "index.html")
     assert '<time datetime="2026-11-22T11:40:00Z">22 Nov 2026, 11:40 UTC</time>' in html
-    assert not re.search(r"\b(ago|minutes? ago|hours? ago)\b", text_of(html).replace("90 days ago", ""))
+    assert not re.search(r"\b(ago|minutes? ago|hours? ago)\b",
+                         re.sub(r"(30|90) days ago", "", text_of(html)))
 
 
 def test_component_page(built_site: Path) -> None:
@@ -126,6 +253,37 @@ def test_component_page(built_site: Path) -> None:
     assert "Elevated API error rates" in text
     assert "API incident feed (Atom)" in text or "Status badge (SVG)" in text
     assert "Without data" in text
+
+
+def test_response_time_chart_has_axes_dates_and_survives_a_spike(tmp_path: Path) -> None:
+    summary = load_summary()
+    api = summary.components[0]
+    latency = list(api.latency_daily)
+    latency[40] = latency[40].model_copy(update={"p50_ms": 9_000.0, "p95_ms": 48_000.0})  # 4 Oct
+    build(tmp_path, summary=summary.model_copy(update={
+        "components": [api.model_copy(update={"latency_daily": latency}), *summary.components[1:]]}))
+    chart = read(tmp_path, "components/api/index.html").split('<figure class="chart">', 1)[1].split("</figure>", 1)[0]
+    ticks = re.findall(r'<text class="tick[^"]*"[^>]*>([^<]+)</text>', chart)
+    labels = [label.replace("\u00a0", " ") for label in ticks]
+    # A value scale from 0 (the spike left out of it) and dates along the bottom.
+    assert labels == ["0 ms", "200 ms", "400 ms", "600 ms", "25 Aug", "24 Sep", "24 Oct", "22 Nov"]
+    assert chart.count('<use class="spike"') == 1
+    assert "1 day above 600 ms, marked ▲ at the top, the slowest 4 Oct 2026 at 48,000 ms" in text_of(chart)
+    # Clipped at the top of the plot, never drawn outside it.
+    for path in re.findall(r'<path class="p(?:50|95)" d="([^"]+)"', chart):
+        ys = [float(y) for y in re.findall(r"[ML][0-9.]+ ([0-9.-]+)", path)]
+        assert len(ys) == 90 and min(ys) == 0.0 and max(ys) <= 100
+
+
+def test_a_single_day_of_latency_is_drawn_as_a_dot(tmp_path: Path) -> None:
+    summary = load_summary()
+    api = summary.components[0]
+    latency = [d.model_copy(update={"p50_ms": None, "p95_ms": None}) for d in api.latency_daily[:-1]]
+    latency.append(api.latency_daily[-1])
+    build(tmp_path, summary=summary.model_copy(update={
+        "components": [api.model_copy(update={"latency_daily": latency}), *summary.components[1:]]}))
+    chart = read(tmp_path, "components/api/index.html").split('<figure class="chart">', 1)[1]
+    assert re.search(r'<path class="p50" d="M890 [0-9.]+h0"/>', chart)
 
 
 def test_history_lists_every_month(built_site: Path) -> None:
