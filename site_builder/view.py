@@ -2,8 +2,9 @@
 
 Component status = the worst of what the checker measured and what open incidents declare, and
 during maintenance what the window and open incidents declare, the measurement aside (as on
-Statuspage; `checker.status.shown_status`); group status = worst child;
-the overall indicator follows Statuspage. Renderers read this and decide nothing of their own.
+Statuspage; `checker.status.shown_status`); group status = worst child; the overall status
+follows Statuspage's rule (`api_models.Status.of_page`). Renderers read this and decide nothing
+of their own.
 """
 
 from __future__ import annotations
@@ -23,17 +24,8 @@ from checker.bundle import (
 )
 from checker.status import shown_status
 from checker.summary import ComponentSummary, Summary
+from site_builder.api_models import Indicator, Status
 
-Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
-
-# Statuspage's words for the overall indicator (status.json `status.description`).
-INDICATOR_DESCRIPTIONS: dict[Indicator, str] = {
-    "none": "All Systems Operational",
-    "minor": "Minor Service Outage",
-    "major": "Partial System Outage",
-    "critical": "Major System Outage",
-    "maintenance": "Service Under Maintenance",
-}
 STATUS_LABELS: dict[ComponentStatus, str] = {
     "operational": "Operational",
     "degraded_performance": "Degraded Performance",
@@ -41,14 +33,6 @@ STATUS_LABELS: dict[ComponentStatus, str] = {
     "major_outage": "Major Outage",
     "under_maintenance": "Under Maintenance",
 }
-_INDICATOR_OF_STATUS: dict[ComponentStatus, Indicator] = {
-    "operational": "none",
-    "under_maintenance": "maintenance",
-    "degraded_performance": "minor",
-    "partial_outage": "major",
-    "major_outage": "critical",
-}
-_INDICATOR_RANK: dict[Indicator, int] = {"none": 0, "maintenance": 1, "minor": 2, "major": 3, "critical": 4}
 RECENT_DAYS = 14
 UPCOMING_DAYS = 30
 
@@ -108,7 +92,8 @@ class SiteView:
     """In configuration order."""
     layout: list[GroupView | ComponentView]
     """Top-level entries in display order: groups (first-seen order) and ungrouped components."""
-    indicator: Indicator
+    status: Status
+    """The page's overall status, by Statuspage's rule: the banner, status.json and messages show it."""
     active_incidents: list[Incident] = field(default_factory=list)
     """Unresolved incidents, newest first."""
     active_maintenance: list[Incident] = field(default_factory=list)
@@ -117,8 +102,12 @@ class SiteView:
     """Scheduled maintenance that has not started, soonest first."""
 
     @property
+    def indicator(self) -> Indicator:
+        return self.status.indicator
+
+    @property
     def description(self) -> str:
-        return INDICATOR_DESCRIPTIONS[self.indicator]
+        return self.status.description
 
     @property
     def groups(self) -> list[GroupView]:
@@ -220,16 +209,9 @@ def build_view(bundle: Bundle, summary: Summary | None, now: datetime) -> SiteVi
         now=now,
         components=views,
         layout=layout,
-        indicator=_indicator(views, active),
+        status=Status.of_page([v.status for v in views], [i.impact for i in active], bool(in_progress)),
         active_incidents=active,
         active_maintenance=in_progress,
         upcoming_maintenance=upcoming,
     )
 
-
-def _indicator(components: list[ComponentView], active: list[Incident]) -> Indicator:
-    """Statuspage's overall indicator: the worse of the worst component and the worst open incident."""
-    worst = worst_status([c.status for c in components])
-    candidates: list[Indicator] = [_INDICATOR_OF_STATUS[worst]]
-    candidates += [i.impact for i in active if i.impact != "maintenance"]
-    return max(candidates, key=_INDICATOR_RANK.__getitem__)

@@ -34,6 +34,6 @@ def test_the_demo_page_shows_what_the_local_endpoints_did(tmp_path: Path) -> Non
     assert status["CDN"] == "partial_outage"  # no check; declared by the open incident
 
     page = (folder / "index.html").read_text(encoding="utf-8")
-    assert "Major System Outage" in page
+    assert "Partial System Outage" in page
     assert any("expected 200-299, got 503" in line for line in printed)
     assert (root / "data/summary.json").is_file()

@@ -91,12 +91,6 @@ def _last_change(incident: Incident, now: datetime) -> datetime:
     return max(changes(incident, now), default=incident.created_at)
 
 
-def page_status(view: SiteView) -> api.Status:
-    """The page's top-level `status` as Statuspage works it out (see `api.Status.of_page`)."""
-    return api.Status.of_page([c.status for c in view.components],
-                              [i.impact for i in view.active_incidents], bool(view.active_maintenance))
-
-
 def positions(view: SiteView) -> dict[str, int]:
     """Statuspage id of each group and component -> its `position`: groups and ungrouped
     components share one 1-based sequence in page order, and a group numbers its own children
@@ -129,7 +123,7 @@ class ApiRenderer:
             time_zone=self.site.time_zone,
             updated_at=self.stamp(self.updated_at),
         )
-        self.status = page_status(view)
+        self.status = view.status
         self._positions = positions(view)
         self._components = {c.id: self._component(c) for c in view.components}
         self._incidents: dict[str, api.Incident] = {}

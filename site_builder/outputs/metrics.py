@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import get_args
 
 from checker.bundle import COMPONENT_STATUSES
 from checker.summary import WINDOWS
-from site_builder.outputs.api import page_status
-from site_builder.view import INDICATOR_DESCRIPTIONS, SiteView
+from site_builder.api_models import Indicator
+from site_builder.view import SiteView
 
 METRICS_PATH = "metrics"
 _OUTAGES = ("partial_outage", "major_outage")
@@ -79,10 +80,10 @@ def families(view: SiteView) -> Iterator[Family]:
     yield Family("statusgen_component_no_data",
                  "1 when the component has a check but no recent sample (its status is then unknown).",
                  [({"component": c.id}, 1.0 if c.no_data else 0.0) for c in view.components])
-    indicator = page_status(view).indicator
+    indicator = view.indicator
     yield Family("statusgen_page_indicator",
                  "1 for the page's overall Statuspage indicator (as in api/v2/status.json).",
-                 [({"indicator": i}, 1.0 if indicator == i else 0.0) for i in INDICATOR_DESCRIPTIONS])
+                 [({"indicator": i}, 1.0 if indicator == i else 0.0) for i in get_args(Indicator)])
     yield Family("statusgen_active_incidents", "Unresolved incidents on the page.",
                  [({}, float(len(view.active_incidents)))])
 

@@ -110,7 +110,7 @@ def test_maintenance_is_shown_and_alerted_as_on_statuspage(
     overran = make_incident("2026-11-22-db-down", {"db": "major_outage"},
                             [("2026-11-22T13:50:00+00:00", "investigating", "The upgrade failed.")])
     worse = build_view(make_bundle([window, overran]), summary, T0)
-    assert (worse.component("db").status, worse.indicator) == ("major_outage", "critical")
+    assert (worse.component("db").status, worse.indicator) == ("major_outage", "major")
 
     config = AlertsSettings.model_validate({"channels": hooks(receiver, "chat"),
                                             "routes": [{"channels": ["chat"]}]})

@@ -149,8 +149,8 @@ def test_whole_flow_with_ses_and_a_webhook(receiver, make_bundle, make_incident,
     payload = incident_hook.json()
     assert sorted(payload) == ["incident", "meta", "page"]
     assert payload["meta"]["unsubscribe"].startswith(BASE + "/unsubscribe?token=")
-    assert payload["page"] == {"id": flow.bundle.site.page_id, "status_indicator": "major",
-                               "status_description": "Partial System Outage"}
+    assert payload["page"] == {"id": flow.bundle.site.page_id, "status_indicator": "minor",
+                               "status_description": "Minor Service Outage"}
     incident = payload["incident"]
     assert (incident["name"], incident["status"], incident["impact"]) == (
         "Elevated API errors", "investigating", "major")

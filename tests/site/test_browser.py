@@ -82,7 +82,7 @@ def test_index_reads_without_javascript(server: PreviewServer, browser: Any) -> 
     visit = Visit(browser, server.url, java_script_enabled=False)
     try:
         page = visit.page
-        assert page.locator("#banner h1").inner_text().strip() == "Major System Outage"
+        assert page.locator("#banner h1").inner_text().strip() == "Partial System Outage"
         assert page.get_by_role("heading", name="Active incidents").is_visible()
         assert page.get_by_role("link", name="Search is unavailable").first.is_visible()
         assert visit.errors == []
@@ -304,7 +304,7 @@ def test_script_localises_times_and_refreshes_the_banner(server: PreviewServer, 
         page.route("**/api/v2/status.json", lambda route: route.fulfill(json=status))
         page.goto(server.url)
         assert "GMT+9" in page.locator('time[datetime="2026-11-22T11:40:00Z"]').first.inner_text()
-        assert page.locator("#banner .banner-text").inner_text() == "Major System Outage"
+        assert page.locator("#banner .banner-text").inner_text() == "Partial System Outage"
         page.clock.run_for(61_000)
         page.wait_for_function(
             "document.querySelector('#banner .banner-text').textContent === 'All Systems Operational'")

@@ -25,7 +25,7 @@ def read(site: Path, path: str) -> str:
 
 def test_index_tells_the_truth_at_a_glance(built_site: Path) -> None:
     text = text_of(read(built_site, "index.html"))
-    assert "Major System Outage" in text
+    assert "Partial System Outage" in text
     assert "Active incidents Search is unavailable Critical impact · Identified · affects Search" in text
     assert "The search cluster lost its leader" in text
     assert "Database upgrade" in text and "In progress" in text

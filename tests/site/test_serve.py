@@ -36,7 +36,7 @@ def test_serves_the_site_like_a_cdn(server: PreviewServer) -> None:
         index = client.get("/")
         assert index.status_code == 200
         assert index.headers["content-type"].startswith("text/html")
-        assert "Major System Outage" in index.text
+        assert "Partial System Outage" in index.text
         assert client.get("/incidents/2026-11-20-api-errors/").status_code == 200
         missing = client.get("/no/such/page")
         assert missing.status_code == 404 and "Page not found" in missing.text
