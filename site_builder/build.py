@@ -17,7 +17,6 @@ import contextlib
 import functools
 import gc
 import hashlib
-import importlib.metadata
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,11 +24,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import checker
-import site_builder
 from checker.bundle import Bundle
 from checker.errors import PublishError
 from checker.summary import Summary
+from site_builder.code_version import code_digest
 from site_builder.outputs import Deferred, RenderContext, data_plans, pages
 from site_builder.publish import (
     FolderTarget,
@@ -49,8 +47,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 CACHE_FORMAT = 3
-RENDERING_LIBRARIES = ("pydantic-core", "jinja2", "markupsafe", "feedgen", "icalendar", "nh3", "cmarkgfm")
-"""Libraries whose upgrade may change output bytes: their versions are part of every cache key."""
 
 
 @dataclass(frozen=True)
@@ -249,24 +245,6 @@ def _still_live(item: Deferred, old: _Entry | None, live: LiveSite) -> bool:
     """True when the item's inputs are those of the cached build and its bytes are live."""
     return (item.key is not None and old is not None and old.key == item.key
             and live.files.get(item.path) == (old.sha, old.size))
-
-
-@functools.cache
-def code_digest() -> str:
-    """Digest of the statusgen source and the rendering libraries' versions: a changed renderer
-    must not leave files of the old one behind its unchanged cache keys."""
-    h = hashlib.sha256()
-    for package in (checker, site_builder):
-        root = Path(package.__file__ or "").parent
-        for source in sorted(root.rglob("*.py")):
-            h.update(source.relative_to(root).as_posix().encode() + b"\0" + source.read_bytes() + b"\0")
-    for library in RENDERING_LIBRARIES:
-        try:
-            version = importlib.metadata.version(library)
-        except importlib.metadata.PackageNotFoundError:  # installed without its metadata
-            version = "unknown"
-        h.update(f"{library}={version}\0".encode())
-    return h.hexdigest()
 
 
 def _read_cache(cache: Path | None) -> dict[str, _Entry]:

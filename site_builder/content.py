@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from checker.bundle import Bundle, Incident
 from checker.errors import ContentError, Problem, PublishError
 from checker.secrets import KeepReferences
+from site_builder.code_version import code_digest
 from site_builder.config import SiteConfig, load_config
 from site_builder.incidents import file_problem, incident_files, parse_incident_bytes, slug_from_name
 
@@ -185,8 +186,6 @@ class ParsedIncidents:
 
 
 def _context(component_ids: list[str]) -> str:
-    from site_builder.build import code_digest  # statusgen's source and its libraries' versions
-
     versions = []
     for name in ("PyYAML", "pydantic"):
         try:
