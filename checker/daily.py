@@ -106,17 +106,20 @@ def day_start(day: date) -> float:
     return datetime.combine(day, time(), UTC).timestamp()
 
 
-def apply_effects_to_day(day: DayRollup, effects: RunEffects) -> DayRollup:
-    """`day` with the run's samples and segments added (in place); nothing when already counted.
+def apply_effects_to_day(day: DayRollup, effects: RunEffects, *, repaint: bool = False) -> DayRollup:
+    """`day` with the run's samples and segments added (in place); nothing when already counted,
+    unless `repaint`: then its segments are painted again (its samples are never counted twice).
 
     The stretches the run decided again (`effects.replaced`) are cleared first, and each segment
     is painted over whatever the day held in its span (a clock that stepped back re-records time).
     """
-    if effects.run_id in day.runs:
+    counted = effects.run_id in day.runs
+    if counted and not repaint:
         return day
-    bisect.insort(day.runs, effects.run_id)
+    if not counted:
+        bisect.insort(day.runs, effects.run_id)
     start = day_start(day.date)
-    for fact in effects.samples:
+    for fact in [] if counted else effects.samples:
         if fact.at.date() != day.date:
             continue
         entry = day.components.setdefault(fact.component, ComponentDay())

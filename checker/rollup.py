@@ -29,6 +29,7 @@ from checker.daily import (
     fold_open_days,
 )
 from checker.errors import PreconditionFailed, StoreError
+from checker.fanout import PART_RUNS_PREFIX, PartStore, part_bundle, parts_summary
 from checker.results import Run
 from checker.state import (
     CLOCK_STEP,
@@ -43,7 +44,7 @@ from checker.state import (
 )
 from checker.store import LocalStore, Store, StoredObject
 from checker.store.base import dump_json
-from checker.summary import SUMMARY_KEY, Summary
+from checker.summary import SUMMARY_KEY, Summary, load_summary
 from checker.summary_build import summary_as_of, summary_bytes
 
 RUNS_PREFIX = "runs/"
@@ -99,9 +100,21 @@ def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime,
     # whose rollup lacks it (its process stopped after writing the state).
     days = _update_days(bundle, store, state, recorded)
     today = now.date()
-    closed, state = _closed_days(bundle, store, state, today)
-    open_days = {name: days.get(name) or _day(store.get(day_key(name)), name) for name in state.open_days}
-    _put_summary_unless_newer(store, summary_bytes(bundle, state, closed, open_days, now=now), now)
+    closed, folded = _closed_days(bundle, store, state, today)
+    if folded is not state:  # the days folded were dropped from the state
+        state, data = folded, dump_json(folded.model_dump(mode="json"))
+    # 3. The summary, from the state and the open days (which now hold every run of the state).
+    # An overlapping run that wrote the state meanwhile may have put its summary before ours:
+    # whoever finds the state changed since brings the days up to it and makes the summary again.
+    for _ in range(ATTEMPTS):
+        open_days = {name: days.get(name) or _day(store.get(day_key(name)), name) for name in state.open_days}
+        if not _put_summary_unless_newer(store, summary_bytes(bundle, state, closed, open_days, now=now), now):
+            break
+        latest = store.get(STATE_KEY)
+        if latest is None or latest.data == data:
+            break
+        state, data = _parse(latest, STATE_KEY, State) or state, latest.data
+        days = _update_days(bundle, store, state, [])
     return effects, state
 
 
@@ -111,7 +124,7 @@ def _unapplied_runs(store: Store, state: State | None, run: Run, notes: list[str
     moment, or a lost state): they are applied through the same conditional writes as any run."""
     ids = {run.id}
     if state is None:
-        keys = list(store.list(RUNS_PREFIX))
+        keys = [key for key in store.list(RUNS_PREFIX) if not key.startswith(PART_RUNS_PREFIX)]
     else:
         ids |= state.applied_ids()
         times = [entry.split(" ", 2)[1] for entry in state.applied]
@@ -193,8 +206,12 @@ def _update_days(bundle: Bundle, store: Store, state: State,
         def change(data: object, name: str = name, relevant: list[RunEffects] = relevant,
                    changed: list[DayRollup] = changed) -> object:
             day = _day_data(data, name)
+            behind = False
             for item in relevant:
-                apply_effects_to_day(day, with_samples.get(item.run_id, item))
+                # A run counted now, before runs the day already holds (it was placed late and its
+                # process stopped before this write): their stretches are painted again after it.
+                behind = behind or item.run_id not in day.runs
+                apply_effects_to_day(day, with_samples.get(item.run_id, item), repaint=behind)
             changed.append(day)
             return day.model_dump(mode="json")
 
@@ -297,19 +314,20 @@ def _prune(bundle: Bundle, store: Store, today: date) -> None:
                 store.delete(key)
 
 
-def _put_summary_unless_newer(store: Store, data: bytes, now: datetime) -> None:
+def _put_summary_unless_newer(store: Store, data: bytes, now: datetime) -> bool:
     """Write the summary unless one made a little later is already there: two runs that finish
     out of order must not put an older picture over a newer one (the page would go backwards).
-    A summary dated further ahead than CLOCK_STEP came from a clock that was wrong: replaced."""
+    A summary dated further ahead than CLOCK_STEP came from a clock that was wrong: replaced.
+    Whether it was written."""
     for _ in range(ATTEMPTS):
         current = store.get(SUMMARY_KEY)
         if current is not None:
             made = _generated_at(current.data)
             if made is not None and now < made <= now + timedelta(seconds=CLOCK_STEP):
-                return
+                return False
         try:
             store.put_over(SUMMARY_KEY, data, current)
-            return
+            return True
         except PreconditionFailed:
             continue
     raise StoreError(f"{store.location}/{SUMMARY_KEY}: still changing after {ATTEMPTS} attempts")
@@ -342,6 +360,8 @@ def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None,
     """
     notes = warnings if warnings is not None else []
     now = now or utc_now()
+    if bundle.checker.shards > 1:
+        return _rebuild_parts(bundle, store, now=now, warnings=notes)
     runs = load_runs(store, notes)
     # Retention removes the oldest runs, so the days before the first stored run are the ones
     # whose rollups cannot be recomputed: keep those, recompute the rest.
@@ -374,12 +394,27 @@ def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None,
     return Summary.model_validate_json(data)
 
 
+def _rebuild_parts(bundle: Bundle, store: Store, *, now: datetime, warnings: list[str]) -> Summary:
+    """`rebuild` of a sharded store: each part from its own runs, then the `summary.json` that
+    names the parts (see checker.fanout)."""
+    count = bundle.checker.shards
+    for index in range(count):
+        rebuild(part_bundle(bundle, index, count), PartStore(store, index, count), now=now,
+                warnings=warnings)
+    store.put(SUMMARY_KEY, parts_summary(bundle))
+    summary = load_summary(store)
+    assert summary is not None  # just written
+    return summary
+
+
 def load_runs(store: Store, warnings: list[str] | None = None) -> list[Run]:
     """Every stored run in canonical order, one per run id (the last object stored under that
     id); objects that are not runs are moved aside (see `_load_run`)."""
     notes = warnings if warnings is not None else []
     by_id: dict[str, Run] = {}
     for key in list(store.list(RUNS_PREFIX)):
+        if key.startswith(PART_RUNS_PREFIX):
+            continue  # a sharded checker's runs, counted in their parts only
         run = _load_run(store, key, notes)
         if run is not None:
             by_id[run.id] = run

@@ -12,23 +12,25 @@ import ssl
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from checker.bundle import Bundle, Check, Component, ComponentStatus, utc_now
 from checker.errors import PreconditionFailed, StoreError
-from checker.fanout import components_of_shard
+from checker.fanout import PartStore, part_bundle, parts_summary
 from checker.probes import PROBES, Outcome, ProbeContext
 from checker.probes.addresses import Resolve
 from checker.probes.base import timeout_reason
 from checker.probes.http_client import HttpClient, HttpFailure, HttpRequest
-from checker.probes.pacing import Pacer
+from checker.probes.pacing import STARTS_PER_TURN, Pacer
 from checker.results import Run, Sample, SampleStatus
 from checker.rollup import record_run
 from checker.secrets import MissingVariable
 from checker.state import STATE_KEY, State, Transition
 from checker.store import Store
+from checker.summary import SUMMARY_KEY
 
 CONNECTIVITY_TIMEOUT = 5.0
 _GRACE = 1.0
@@ -119,24 +121,69 @@ def run_checks(
 
     Idempotent per `run_id`: a retried invocation with the same id re-probes nothing, counts
     nothing twice and reports no transition again. `shard=(index, count)` probes one part of the
-    plan (see checker.fanout). `resolve` replaces the system resolver (tests: no real DNS).
+    plan and records it in that part of the store (see checker.fanout); without it, a plan of
+    several shards is probed at once and recorded part by part, as its workers would.
+    `resolve` replaces the system resolver (tests: no real DNS).
     """
     started = time.perf_counter()
     now = now or utc_now()
     run_id = run_id or uuid.uuid4().hex[:16]
-    known = _known_state(store)
-    if known is not None and known.has_applied(run_id):
-        return _repeat(bundle, store, known, run_id, region, now, started)
-    planned = bundle.components if shard is None else components_of_shard(bundle, *shard)
-    components = [c for c in planned if c.check is not None]
-    samples, offline = asyncio.run(_probe_all(
-        bundle, components, store, now=now,
-        ssl_context=ssl_context or ssl.create_default_context(),
-        env=os.environ if env is None else env, resolve=resolve,
-    ))
-    elapsed = time.perf_counter() - started
-    run = Run(id=run_id, region=region, started_at=now, finished_at=now + timedelta(seconds=elapsed),
-              sequence=(known.sequence if known else 0) + 1, offline=offline, samples=samples)
+    parts = _parts(bundle, store, run_id, shard)
+    reports: list[RunReport] = []
+    pending: list[tuple[_Part, State | None]] = []
+    for part in parts:
+        known = _known_state(part.store)
+        if known is not None and known.has_applied(part.run_id):
+            reports.append(_repeat(part.bundle, part.store, known, part.run_id, region, now, started))
+        else:
+            pending.append((part, known))
+    components = [c for part, _ in pending for c in part.bundle.components if c.check is not None]
+    samples: list[Sample] = []
+    offline = False
+    if pending:
+        samples, offline = asyncio.run(_probe_all(
+            bundle, components, store, now=now,
+            ssl_context=ssl_context or ssl.create_default_context(),
+            env=os.environ if env is None else env, resolve=resolve,
+        ))
+    finished = now + timedelta(seconds=time.perf_counter() - started)
+    by_component = {s.component: s for s in samples}
+    for part, known in pending:
+        run = Run(id=part.run_id, region=region, started_at=now, finished_at=finished,
+                  sequence=(known.sequence if known else 0) + 1, offline=offline,
+                  samples=[by_component[c.id] for c in part.bundle.components if c.id in by_component])
+        reports.append(_record(part, run, now, started))
+    if bundle.checker.shards > 1 or shard is not None:
+        _put_parts_summary(bundle, store)
+    if len(reports) == 1:
+        return reports[0]
+    return _joined(bundle, reports, run_id, region, now, started)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What one run records into: the whole store, or one shard's part of it."""
+
+    bundle: Bundle
+    store: Store
+    run_id: str
+
+
+def _parts(bundle: Bundle, store: Store, run_id: str, shard: tuple[int, int] | None) -> list[_Part]:
+    if shard is not None:
+        index, count = shard
+        return [_Part(part_bundle(bundle, index, count), PartStore(store, index, count), run_id)]
+    count = bundle.checker.shards
+    if count == 1:
+        return [_Part(bundle, store, run_id)]
+    # Each part's run id is the one its worker would be given (checker.fanout.worker_events).
+    return [_Part(part_bundle(bundle, index, count), PartStore(store, index, count), f"{run_id}-s{index}")
+            for index in range(count)]
+
+
+def _record(part: _Part, run: Run, now: datetime, started: float) -> RunReport:
+    """Store the run of one part and apply it to that part's derived files."""
+    store = part.store
     try:
         store.put_json(run.key, run.model_dump(mode="json"), if_none_match=True)
     except PreconditionFailed:
@@ -147,10 +194,37 @@ def run_checks(
             raise StoreError(f"{store.location}/{run.key}: the run could not be stored") from None
         run = Run.model_validate(stored)
     warnings: list[str] = []
-    effects, state = record_run(bundle, store, run, now=now, warnings=warnings)
-    report = _report(bundle, run, effects.transitions, state, started, duplicate=False)
+    effects, state = record_run(part.bundle, store, run, now=now, warnings=warnings)
+    report = _report(part.bundle, run, effects.transitions, state, started, duplicate=False)
     report.warnings = warnings
     return report
+
+
+def _put_parts_summary(bundle: Bundle, store: Store) -> None:
+    """`summary.json` naming the parts, written when it is not that already (the first sharded
+    run, or the shard count changed): the same bytes from every worker."""
+    data = parts_summary(bundle)
+    stored = store.get(SUMMARY_KEY)
+    if stored is None or stored.data != data:
+        store.put(SUMMARY_KEY, data)
+
+
+def _joined(bundle: Bundle, reports: list[RunReport], run_id: str, region: str, now: datetime,
+            started: float) -> RunReport:
+    """One report for the parts of a run recorded in a sharded store."""
+    order = {c.id: index for index, c in enumerate(bundle.components)}
+    first = reports[0].run
+    run = Run(id=run_id, region=region, started_at=now, finished_at=first.finished_at,
+              sequence=first.sequence, offline=first.offline,
+              samples=sorted((s for r in reports for s in r.run.samples), key=lambda s: order[s.component]))
+    return RunReport(
+        run=run, transitions=[t for r in reports for t in r.transitions],
+        duration_seconds=round(time.perf_counter() - started, 3),
+        duplicate=all(r.duplicate for r in reports),
+        components=sorted((line for r in reports for line in r.components), key=lambda line: order[line.component]),
+        earlier_transitions=[t for r in reports for t in r.earlier_transitions],
+        warnings=[w for r in reports for w in r.warnings],
+    )
 
 
 def _known_state(store: Store) -> State | None:
@@ -215,8 +289,14 @@ async def _probe_all(
                                ssl_context=ssl_context, store=store, env=env)
         return await _probe_component(component, context, pacer)
 
-    connectivity = _connectivity(bundle.checker.connectivity_url, http)
-    online, *samples = await asyncio.gather(connectivity, *(one(c) for c in components))
+    connectivity = asyncio.ensure_future(_connectivity(bundle.checker.connectivity_url, http))
+    # Tasks are made a turn's worth at a time, as the pacer admits them: making all of them at
+    # once would run every task's first step (a thousand of them) before the first probe starts.
+    probes: list[asyncio.Future[Sample]] = []
+    for start in range(0, len(components), STARTS_PER_TURN):
+        probes.extend(asyncio.ensure_future(one(c)) for c in components[start:start + STARTS_PER_TURN])
+        await asyncio.sleep(0)
+    online, *samples = await asyncio.gather(connectivity, *probes)
     return [s for s in samples if isinstance(s, Sample)], not online
 
 

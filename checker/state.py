@@ -188,6 +188,7 @@ def apply_run(state: State, run: Run, bundle: Bundle) -> tuple[State, RunEffects
                                                  "samples": _facts(run, checked)})
     effects = RunEffects(run_id=run.id, region=run.region, at=run.started_at, offline=run.offline,
                          transitions=[], samples=_facts(run, checked), segments=[])
+    canonical: list[tuple[str, WindowSample, RunEffects]] = []
     # An offline run says nothing about the components: record it, evaluate nothing.
     for sample in [] if run.offline else run.samples:
         component = checked.get(sample.component)
@@ -197,15 +198,22 @@ def apply_run(state: State, run: Run, bundle: Bundle) -> tuple[State, RunEffects
                              checked_at=sample.at, latency_ms=sample.latency_ms, code=sample.code,
                              reason=sample.reason)
         current = state.components.get(component.id)
-        placed = _place(current, entry, component, bundle.checker, effects)
+        placed = _place(current, entry, component, bundle.checker, effects, canonical)
         if placed is not None:
             state.components[component.id] = placed
     state.applied = _insert_sorted(state.applied, at)[-KEEP_RUN_IDS:]
     state.sequence = max(state.sequence, run.sequence)
-    remembered = effects.model_copy(update={"samples": []})
+    # What is remembered of each run is what it records in canonical order (as in a rebuild):
+    # a run placed late makes it again for itself and the runs after it.
+    remembered = {e.run_id: e for e in [*state.recent, effects.model_copy(update={"samples": []})]}
+    for component_id, later, made in canonical:
+        run_id = later.position.split(" ", 2)[2]
+        if run_id in remembered:
+            remembered[run_id] = _with_part(remembered[run_id], component_id, made)
     # The remembered runs are the canonically last ones, so their positions end `applied`.
     tail = {entry.split(" ", 2)[2]: entry for entry in state.applied[-2 * KEEP_EFFECTS:]}
-    state.recent = sorted([*state.recent, remembered], key=lambda e: tail.get(e.run_id, ""))[-KEEP_EFFECTS:]
+    state.recent = sorted((_in_order(e) for e in remembered.values()),
+                          key=lambda e: tail.get(e.run_id, ""))[-KEEP_EFFECTS:]
     state.open_days = sorted(set(state.open_days) | set(touched_days(effects)))
     return state, effects
 
@@ -223,9 +231,31 @@ def _insert_sorted(items: list[str], item: str) -> list[str]:
     return result
 
 
+def _with_part(effects: RunEffects, component: str, made: RunEffects) -> RunEffects:
+    """`effects` with the part about `component` replaced by `made`'s."""
+    return effects.model_copy(update={
+        "segments": [s for s in effects.segments if s.component != component] + made.segments,
+        "transitions": [t for t in effects.transitions if t.component != component] + made.transitions,
+        "clock_steps": [c for c in effects.clock_steps if c != component] + made.clock_steps,
+        "replaced": [s for s in effects.replaced if s.component != component],
+    })
+
+
+def _in_order(effects: RunEffects) -> RunEffects:
+    """`effects` with its lists in one order, whatever order its parts were made in."""
+    return effects.model_copy(update={
+        "segments": sorted(effects.segments, key=lambda s: (s.component, s.start, s.end)),
+        "transitions": sorted(effects.transitions, key=lambda t: (t.component, t.at)),
+        "clock_steps": sorted(effects.clock_steps),
+    })
+
+
 def _place(current: ComponentState | None, entry: WindowSample, component: Component,
-           settings: CheckerSettings, effects: RunEffects) -> ComponentState | None:
-    """The component's state with `entry` in its place; its timeline's changes go to `effects`."""
+           settings: CheckerSettings, effects: RunEffects,
+           canonical: list[tuple[str, WindowSample, RunEffects]]) -> ComponentState | None:
+    """The component's state with `entry` in its place; its timeline's changes go to `effects`.
+    When it is placed late, what each sample from it on records in canonical order is added to
+    `canonical`, as effects about this component."""
     if current is None:
         decided, segments, transitions, steps = _decide(None, [entry], component, settings)
         if decided is None:
@@ -251,6 +281,15 @@ def _place(current: ComponentState | None, entry: WindowSample, component: Compo
         decided, segments, transitions, steps = _decide(base, window, component, settings)
         decision = decided or _decision(current)
         effects.replaced.extend(old_segments)
+        step: Decision | None = base
+        for sample in window:
+            made = RunEffects(run_id="", region=sample.region, at=sample.at, offline=False,
+                              transitions=[], samples=[], segments=[])
+            decided_one, made.segments, made.transitions, made.clock_steps = _decide(
+                step, [sample], component, settings)
+            step = decided_one or step
+            if sample.position >= entry.position:
+                canonical.append((component.id, sample, made))
         reported = {(t.old, t.new, t.at) for t in old_transitions}
         transitions = [t for t in transitions if (t.old, t.new, t.at) not in reported]
     effects.segments.extend(segments)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from checker.bundle import ComponentStatus
 from checker.errors import StoreError
@@ -123,21 +123,41 @@ class Summary(_Model):
     interval: float
     """The check interval in seconds."""
     components: list[ComponentSummary]
+    parts: list[str] = Field(default=[], exclude_if=lambda parts: not parts)
+    """A sharded checker's `summary.json` holds no components but the keys of its parts' summaries
+    (one per shard, see checker.fanout), joined by `load_summary`; absent otherwise."""
+
+    _index: tuple[list[ComponentSummary], dict[str, ComponentSummary]] | None = PrivateAttr(default=None)
+    """`components` by id, with the list it was made from (a copy with other components re-indexes)."""
 
     def component(self, component_id: str) -> ComponentSummary | None:
-        return next((c for c in self.components if c.id == component_id), None)
+        # Indexed once: the builder asks for every component, which must not be O(n) each.
+        if self._index is None or self._index[0] is not self.components:
+            self._index = (self.components, {c.id: c for c in self.components})
+        return self._index[1].get(component_id)
 
 
 def load_summary(store: Store) -> Summary | None:
     """The summary in `store`, or None before the first run.
 
     Raises StoreError, naming the file and the fix, when the summary cannot be read."""
-    stored = store.get(SUMMARY_KEY)
+    summary = _read_summary(store, SUMMARY_KEY)
+    if summary is None or not summary.parts:
+        return summary
+    # A sharded checker: each part's components, from the part written by its own worker; a part
+    # not written yet leaves its components out (no data).
+    parts = [part for part in (_read_summary(store, key) for key in summary.parts) if part is not None]
+    return Summary(generated_at=max((p.generated_at for p in parts), default=summary.generated_at),
+                   interval=summary.interval, components=[c for p in parts for c in p.components])
+
+
+def _read_summary(store: Store, key: str) -> Summary | None:
+    stored = store.get(key)
     if stored is None:
         return None
     try:
         return Summary.model_validate_json(stored.data)
     except ValidationError as error:
         first = error.errors()[0]["msg"] if error.errors() else "unreadable"
-        raise StoreError(f"{store.location}/{SUMMARY_KEY} cannot be read ({first}); the next "
+        raise StoreError(f"{store.location}/{key} cannot be read ({first}); the next "
                          "`statusgen check` writes it again, or run `statusgen rollup --rebuild`") from None

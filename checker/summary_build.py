@@ -187,16 +187,12 @@ class _ComponentFigures:
         uptime = {w: _figure(self.window_tally(now_s - WINDOW_SECONDS[w], now_s)) for w in WINDOWS}
         latency = {w: self._latency(w, now_s - WINDOW_SECONDS[w]) for w in WINDOWS}
         # The bars and daily percentiles of the closed days come as they are; today's are new.
-        first_bar = self.today - timedelta(days=BAR_DAYS - 1)
-        days = [(_iso(first_bar + timedelta(days=n)), figures)
-                for n, figures in enumerate(self.closed_days[-(BAR_DAYS - 1):])]
+        days = list(zip(_bar_dates(self.today), self.closed_days[-(BAR_DAYS - 1):], strict=True))
         today = DayFigures.of(self.day_tally(self.today), None)
         p50, p95 = quantiles(self.today_counts, (0.5, 0.95))
         days.append((_iso(self.today), today._replace(p50_ms=p50, p95_ms=p95)))
-        bars = [{"date": name, "uptime": _ratio(figures.uptime), "no_data_seconds": _round(figures.no_data),
-                 "worst_status": figures.worst, "outage_seconds": _round(figures.outage)}
-                for name, figures in days]
-        daily = [{"date": name, "p50_ms": figures.p50_ms, "p95_ms": figures.p95_ms} for name, figures in days]
+        bars = [_bar(name, figures) for name, figures in days]
+        daily = [_daily(name, figures.p50_ms, figures.p95_ms) for name, figures in days]
         current = self.current
         fresh = current is not None and (
             (self.now - current.evaluated_at).total_seconds() <= 2 * self.bundle.checker.interval
@@ -247,9 +243,31 @@ class _ComponentFigures:
         return {m: _figure(totals[m]) for m in with_data}
 
 
+# Most components share their closed days' bars (a day with no data, a day wholly up), so each
+# distinct bar is made once per process and the same dict is reused: the summary is serialised
+# straight away and never changed, and a thousand components x 90 days of new dicts cost more
+# than the rest of the summary.
+@functools.lru_cache(maxsize=65536)
+def _bar(name: str, figures: DayFigures) -> dict[str, Any]:
+    return {"date": name, "uptime": _ratio(figures.uptime), "no_data_seconds": _round(figures.no_data),
+            "worst_status": figures.worst, "outage_seconds": _round(figures.outage)}
+
+
+@functools.lru_cache(maxsize=65536)
+def _daily(name: str, p50_ms: float | None, p95_ms: float | None) -> dict[str, Any]:
+    return {"date": name, "p50_ms": p50_ms, "p95_ms": p95_ms}
+
+
 def _stamp(moment: datetime) -> str:
     """A UTC time as pydantic writes it (`2026-11-20T12:00:00Z`)."""
     return to_jsonable_python(moment)  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=4)
+def _bar_dates(today: date) -> list[str]:
+    """The dates of the closed days among the bars, oldest first (the same for every component)."""
+    first_bar = today - timedelta(days=BAR_DAYS - 1)
+    return [_iso(first_bar + timedelta(days=n)) for n in range(BAR_DAYS - 1)]
 
 
 @functools.lru_cache(maxsize=4096)

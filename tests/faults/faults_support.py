@@ -24,7 +24,7 @@ from botocore.httpsession import URLLib3Session
 from checker.bundle import Bundle
 from checker.errors import StoreError
 from checker.results import Run
-from checker.rollup import RUNS_PREFIX, load_runs, record_run
+from checker.rollup import RUNS_PREFIX, load_runs, rebuild, record_run
 from checker.run import RunReport, run_checks
 from checker.store import LocalStore, Store
 
@@ -265,6 +265,55 @@ def assert_counted_once(store: Store, runs: list[Run]) -> None:
             samples.setdefault((day_name, component), sum(entry["samples"].values()))
     assert all(n == 1 for n in listed.values()), f"runs counted twice: {[r for r, n in listed.items() if n > 1]}"
     assert samples == expected
+
+
+DERIVED_PREFIXES = ("state.json", "summary.json", "rollups/")
+
+
+def derived_bytes(store: Store) -> dict[str, bytes]:
+    """Every derived file (state, summary, daily rollups, history, closed days) by key, as stored."""
+    files = {}
+    for prefix in DERIVED_PREFIXES:
+        for key in store.list(prefix):
+            stored = store.get(key)
+            assert stored is not None, key
+            files[key] = stored.data
+    return files
+
+
+def rebuilt_bytes(bundle: Bundle, store: Store, folder: Path, *, now: datetime) -> dict[str, bytes]:
+    """What `rollup --rebuild` at `now` makes from `store`'s runs/ alone (in a folder of its own,
+    leaving `store` as it is)."""
+    fresh = LocalStore(folder)
+    for key in store.list(RUNS_PREFIX):
+        stored = store.get(key)
+        assert stored is not None, key
+        fresh.put(key, stored.data)
+    rebuild(bundle, fresh, now=now)
+    return derived_bytes(fresh)
+
+
+def byte_differences(live: dict[str, bytes], rebuilt: dict[str, bytes]) -> list[str]:
+    """Where the live derived files differ from a rebuild's, field by field."""
+    out = []
+    for key in sorted(set(live) | set(rebuilt)):
+        if key not in live or key not in rebuilt:
+            out.append(f"{key}: only in {'the rebuild' if key in rebuilt else 'the live store'}")
+        elif live[key] != rebuilt[key]:
+            found = differences(json.loads(live[key]), json.loads(rebuilt[key]), key)
+            out += found or [f"{key}: same content, different bytes"]
+    return out
+
+
+def assert_each_stored_run_counted_once(store: Store) -> list[Run]:
+    """Every stored run is listed once in the rollup of the day it started, and the rollups hold
+    exactly its samples: none lost, none counted twice. Returns the stored runs."""
+    runs = load_runs(store)
+    assert_counted_once(store, runs)
+    for run in runs:
+        day = store.get_json(f"rollups/daily/{run.started_at.date().isoformat()}.json")
+        assert day is not None and run.id in day["runs"], f"{run.id} is stored but in no rollup"
+    return runs
 
 
 def summary_progress(summary: dict[str, Any]) -> tuple[str, dict[str, str]]:

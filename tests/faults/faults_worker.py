@@ -5,6 +5,13 @@ SIGKILL itself just before its Nth store operation (a deterministic kill point).
     python faults_worker.py rebuild --store SPEC --base URL --now-index I [--kill-at K]
     (add --report-ops to print how many store operations it made)
 
+`--kill-from TEXT` counts `--kill-at` from the first store operation whose label (`get state.json`,
+`put runs/…`, `list runs/…`, `delete …`) contains TEXT, so a kill can aim at one step of a run (the
+fold of a finished day, the reconciling of another run). `--pause-before TEXT --gate DIR` stops
+just before the first such operation, writes `DIR/<prefix>.ready` and waits for `DIR/go`: two
+workers started this way are at the same step at once when the test opens the gate. `--trace`
+writes each operation's label to stdout as it starts (a killed worker's last line is where it died).
+
 SPEC is a folder, or `s3:<endpoint>/<bucket>` for moto's server on loopback. The kill tests call
 `work(argv)` in processes forked from a server that has imported everything already, which makes
 a killed process cost milliseconds instead of an interpreter start.
@@ -13,10 +20,12 @@ a killed process cost milliseconds instead of an interpreter start.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,18 +46,44 @@ SESSION.client("s3")  # loads the service model once, before the kill tests fork
 
 
 class KillSwitch:
-    """Counts operations; kills this process with SIGKILL just before operation `at`."""
+    """Counts operations; kills this process with SIGKILL just before operation `at` (counted from
+    the first operation whose label contains `after`), and can wait at a gate before the first
+    operation whose label contains `pause`."""
 
-    def __init__(self, at: int | None) -> None:
+    def __init__(self, at: int | None, *, after: str = "", pause: str = "", gate: str = "",
+                 name: str = "", trace: bool = False) -> None:
         self.at = at
         self.count = 0
+        self.after, self.pause, self.gate, self.name, self.trace = after, pause, gate, name, trace
+        self._aimed = 0
+        self._armed = not after
+        self._paused = False
         self._lock = threading.Lock()  # publishing to S3 uploads from several threads
 
     def tick(self, *_: Any, **__: Any) -> None:
+        self.step("")
+
+    def step(self, label: str) -> None:
         with self._lock:
             self.count += 1
-            if self.count == self.at:
+            if self.trace:
+                os.write(1, f"op {self.count}: {label}\n".encode())
+            if self.pause and not self._paused and self.pause in label:
+                self._paused = True
+                self._wait_at_gate()
+            self._armed = self._armed or self.after in label
+            self._aimed += self._armed
+            if self._aimed == self.at:
                 os.kill(os.getpid(), signal.SIGKILL)
+
+    def _wait_at_gate(self) -> None:
+        gate = Path(self.gate)
+        (gate / f"{self.name}.ready").touch()
+        for _ in range(60_000):
+            if (gate / "go").exists():
+                return
+            time.sleep(0.001)
+        sys.exit(f"{self.name}: the gate at {self.pause!r} never opened")
 
 
 def publish_killed_at(site_dir: str, target: str, kill_at: int | None, s3_endpoint: str | None) -> int:
@@ -81,19 +116,19 @@ def _counting(base: type[Store]) -> type[Store]:
         switch: KillSwitch
 
         def get(self, key: str) -> Any:
-            self.switch.tick()
+            self.switch.step(f"get {key}")
             return super().get(key)
 
         def put(self, key: str, data: bytes, **conditions: Any) -> str:
-            self.switch.tick()
+            self.switch.step(f"put {key}")
             return str(super().put(key, data, **conditions))
 
         def list(self, prefix: str = "") -> Any:
-            self.switch.tick()
+            self.switch.step(f"list {prefix}")
             return super().list(prefix)
 
         def delete(self, key: str) -> None:
-            self.switch.tick()
+            self.switch.step(f"delete {key}")
             super().delete(key)
 
     return Counting
@@ -122,9 +157,14 @@ def work(argv: list[str]) -> None:
     parser.add_argument("--region", default="eu-west-1")
     parser.add_argument("--now-index", type=int, default=0)
     parser.add_argument("--kill-at", type=int)
+    parser.add_argument("--kill-from", default="")
+    parser.add_argument("--pause-before", default="")
+    parser.add_argument("--gate", default="")
+    parser.add_argument("--trace", action="store_true")
     parser.add_argument("--report-ops", action="store_true")
     args = parser.parse_args(argv)
-    switch = KillSwitch(args.kill_at)
+    switch = KillSwitch(args.kill_at, after=args.kill_from, pause=args.pause_before,
+                        gate=args.gate, name=args.prefix, trace=args.trace)
     store = open_spec(args.store, switch)
     bundle = fault_bundle(args.base)
     failures = 0
@@ -132,8 +172,10 @@ def work(argv: list[str]) -> None:
         for index in range(args.first, args.first + args.count):
             for _ in range(20):  # a run that reports a store failure is retried, as Lambda does
                 try:
-                    run_checks(bundle, store, now=run_time(index), region=args.region,
-                               run_id=f"{args.prefix}-{index:04d}")
+                    report = run_checks(bundle, store, now=run_time(index), region=args.region,
+                                        run_id=f"{args.prefix}-{index:04d}")
+                    for warning in report.warnings:
+                        print(f"warning: {warning}", file=sys.stderr)
                     break
                 except StoreError:
                     failures += 1
@@ -144,6 +186,33 @@ def work(argv: list[str]) -> None:
     if args.report_ops:
         print(switch.count)
     print(f"failures={failures}", file=sys.stderr)
+
+
+def work_logged(argv: list[str], log: str) -> None:
+    """`work(argv)` with this process's stdout and stderr (a traceback included) going to `log`."""
+    with Path(log).open("ab") as out:
+        os.dup2(out.fileno(), 1)
+        os.dup2(out.fileno(), 2)
+    work(argv)
+
+
+FORKS = multiprocessing.get_context("forkserver")
+FORKS.set_forkserver_preload(["faults_worker", "checker.run", "checker.rollup", "httpx"])
+
+
+def start(argv: list[str], log: Path) -> multiprocessing.process.BaseProcess:
+    """A worker for `argv` in a process of its own, forked from a server that has imported
+    everything already; its output goes to `log`."""
+    process = FORKS.Process(target=work_logged, args=(argv, str(log)))
+    process.start()
+    return process
+
+
+def finish(process: multiprocessing.process.BaseProcess) -> int:
+    """The worker's exit code once it ended: 0, 1 after a traceback, -SIGKILL when killed."""
+    process.join(60)
+    assert process.exitcode is not None, "a worker still running after 60 s"
+    return process.exitcode
 
 
 if __name__ == "__main__":

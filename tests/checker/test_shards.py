@@ -1,0 +1,98 @@
+"""A sharded plan: each worker records into its own part of the store, the summary joins the parts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from checker_support import T0, LoopbackServer, answer, http_component, make_bundle
+
+from checker.bundle import Bundle
+from checker.fanout import shard_of
+from checker.rollup import rebuild
+from checker.run import run_checks
+from checker.store import LocalStore
+from checker.summary import SUMMARY_KEY, load_summary
+
+SHARDS = 3
+
+
+@pytest.fixture
+def fleet() -> Iterator[tuple[LoopbackServer, Bundle]]:
+    server = LoopbackServer({"/ok": answer(200), "/broken": answer(503)})
+    components = [http_component(f"c{i}", server.url("/broken" if i % 4 == 0 else "/ok"))
+                  for i in range(12)]
+    yield server, make_bundle(components, checker={"interval": 60, "shards": SHARDS})
+    server.close()
+
+
+def derived(store: LocalStore) -> dict[str, bytes]:
+    """Every file a rebuild makes again, by key."""
+    keys = [k for k in store.list() if not k.startswith("runs/") and k != "bundle.json"]
+    return {key: stored.data for key in keys if (stored := store.get(key)) is not None}
+
+
+def test_each_worker_records_only_its_part_and_the_summary_joins_them(
+    fleet: tuple[LoopbackServer, Bundle], store: LocalStore,
+) -> None:
+    _, bundle = fleet
+    for shard in range(SHARDS):
+        report = run_checks(bundle, store, now=T0, run_id=f"t-s{shard}", shard=(shard, SHARDS))
+        assert {s.component for s in report.run.samples} == {
+            c.id for c in bundle.components if shard_of(c.id, SHARDS) == shard}
+    # Each part holds its own components' state and nothing else.
+    for shard in range(SHARDS):
+        state = store.get_json(f"shards/{shard}-of-{SHARDS}/state.json")
+        assert state is not None
+        assert {shard_of(c, SHARDS) for c in state["components"]} == {shard}
+    assert len(list(store.list(f"runs/shards/0-of-{SHARDS}/"))) == 1
+    summary = load_summary(store)
+    assert summary is not None
+    assert sorted(c.id for c in summary.components) == sorted(c.id for c in bundle.components)
+    broken = summary.component("c4")
+    assert broken is not None and broken.last_reason == "expected 200-299, got 503"
+
+
+def test_a_part_that_did_not_report_leaves_its_components_without_data(
+    fleet: tuple[LoopbackServer, Bundle], store: LocalStore,
+) -> None:
+    _, bundle = fleet
+    run_checks(bundle, store, now=T0, run_id="t-s0", shard=(0, SHARDS))
+    summary = load_summary(store)
+    assert summary is not None
+    assert {c.id for c in summary.components} == {
+        c.id for c in bundle.components if shard_of(c.id, SHARDS) == 0}
+
+
+def test_one_process_checking_a_sharded_plan_records_it_part_by_part(
+    fleet: tuple[LoopbackServer, Bundle], store: LocalStore,
+) -> None:
+    _, bundle = fleet
+    report = run_checks(bundle, store, now=T0, run_id="local")
+    assert [line.component for line in report.components] == [c.id for c in bundle.components]
+    assert report.counts == {"up": 9, "degraded": 0, "down": 3}
+    assert len(list(store.list("runs/shards/"))) == SHARDS
+    summary = load_summary(store)
+    assert summary is not None and len(summary.components) == 12
+    # The same run id again counts nothing twice.
+    again = run_checks(bundle, store, now=T0 + timedelta(seconds=5), run_id="local")
+    assert again.duplicate and again.transitions == []
+    assert len(list(store.list("runs/shards/"))) == SHARDS
+
+
+def test_rebuild_of_a_sharded_store_gives_the_same_bytes(
+    fleet: tuple[LoopbackServer, Bundle], store: LocalStore,
+) -> None:
+    _, bundle = fleet
+    at = T0
+    for n in range(3):
+        at = T0 + timedelta(minutes=n)
+        for shard in range(SHARDS):
+            run_checks(bundle, store, now=at, run_id=f"r{n}-s{shard}", shard=(shard, SHARDS))
+    live = derived(store)
+    assert f"shards/1-of-{SHARDS}/{SUMMARY_KEY}" in live
+    for key in live:
+        store.delete(key)
+    rebuild(bundle, store, now=at)
+    assert derived(store) == live
