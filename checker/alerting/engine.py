@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from checker.alerting.channels import CHANNELS, SendContext
 from checker.alerting.config import AlertRoute, AlertsSettings, alerts_settings, route_key
 from checker.alerting.events import Alert, AlertKind, StatusChange
@@ -42,7 +40,9 @@ DONE_KEPT = timedelta(days=7)
 """How long ids of delivered messages are remembered (a retry arrives within minutes)."""
 _MAX_WAIT = 3600.0
 
-if TYPE_CHECKING:  # Bundle may carry AlertsSettings, so this module must import without it
+if TYPE_CHECKING:  # types only: Bundle may carry AlertsSettings; httpx loads where messages are sent
+    import httpx
+
     from checker.bundle import Bundle
     from checker.summary import ComponentSummary, Summary
 
@@ -116,6 +116,8 @@ def send_alerts(
 
     def mailer_for(mail: MailSettings) -> Mailer:
         return open_mailer(mail, environment, ses_client=ses_client)
+
+    import httpx  # here, not at the top: most runs have nothing to send
 
     with httpx.Client(transport=transport, timeout=10.0) as http:
         context = SendContext(http=http, env=environment, mailer_for=mailer_for)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from checker.alerting.events import Alert
 from checker.alerting.mail import Mailer, MailSettings
 from checker.bundle import StrictModel
 from checker.errors import DeliveryError
 from checker.secrets import expand_text
+
+if TYPE_CHECKING:
+    import httpx
 
 ConfigT = TypeVar("ConfigT", bound=StrictModel)
 ConfigT_contra = TypeVar("ConfigT_contra", bound=StrictModel, contravariant=True)
@@ -56,6 +57,8 @@ def post_json(
 
     The error names the channel and the host, never the full URL: webhook URLs are secrets.
     """
+    import httpx  # here, not at the top: every check loads the channels' settings, few send
+
     request_headers = {"Content-Type": "application/json", **(headers or {})}
     body = content if content is not None else httpx.Request("POST", url, json=payload).content
     try:
