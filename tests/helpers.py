@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO_ROOT = Path(__file__).parent.parent
+TOTALS: Counter[str] = Counter()
+"""What the suite tried (faults injected, kill points, hostile inputs), printed at the end of the
+session by conftest.py, summed over every pytest-xdist worker."""
 
 
 def fixture(*parts: str) -> Path:

@@ -58,11 +58,3 @@ def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Sto
     client.create_bucket(Bucket=bucket)
     return f"s3:{url}/{bucket}", S3Store(bucket, "status", client=client)
 
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    from faults_support import TOTALS
-
-    if TOTALS:
-        terminalreporter.write_sep("-", "faults and hostile inputs tried")
-        for name, count in sorted(TOTALS.items()):
-            terminalreporter.write_line(f"{name}: {count}")

@@ -20,6 +20,7 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 from botocore.httpsession import URLLib3Session
+from helpers import TOTALS
 
 from checker.bundle import Bundle
 from checker.errors import StoreError
@@ -34,9 +35,6 @@ T0 = datetime(2026, 11, 20, 23, 45, tzinfo=UTC)
 and exercises folding a finished day into the history."""
 STEP = timedelta(minutes=1)
 FAULT_KINDS = ("slowdown", "internal", "timeout", "lost", "conflict")
-TOTALS: Counter[str] = Counter()
-"""What the suite did, printed at the end of the session (see conftest.py): faults injected,
-kill points tried, hostile inputs tried."""
 
 
 def run_time(index: int) -> datetime:

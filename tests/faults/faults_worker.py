@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent))  # helpers, which faults_support uses
 
 import boto3
 from faults_support import fault_bundle, run_time
