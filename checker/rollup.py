@@ -104,16 +104,14 @@ def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime,
     if folded is not state:  # the days folded were dropped from the state
         state, data = folded, dump_json(folded.model_dump(mode="json"))
     # 3. The summary, from the state and the open days (which now hold every run of the state).
-    # An overlapping run that wrote the state meanwhile may have put its summary before ours:
-    # whoever finds the state changed since brings the days up to it and makes the summary again.
+    # An overlapping run may have written a newer state meanwhile: then the days are brought up
+    # to it and the summary is made again, before anything is put (see _put_summary).
     for _ in range(ATTEMPTS):
         open_days = {name: days.get(name) or _day(store.get(day_key(name)), name) for name in state.open_days}
-        if not _put_summary_unless_newer(store, summary_bytes(bundle, state, closed, open_days, now=now), now):
+        newer = _put_summary(store, summary_bytes(bundle, state, closed, open_days, now=now), now, made_from=data)
+        if newer is None:
             break
-        latest = store.get(STATE_KEY)
-        if latest is None or latest.data == data:
-            break
-        state, data = _parse(latest, STATE_KEY, State) or state, latest.data
+        state, data = _parse(newer, STATE_KEY, State) or state, newer.data
         days = _update_days(bundle, store, state, [])
     return effects, state
 
@@ -314,20 +312,27 @@ def _prune(bundle: Bundle, store: Store, today: date) -> None:
                 store.delete(key)
 
 
-def _put_summary_unless_newer(store: Store, data: bytes, now: datetime) -> bool:
-    """Write the summary unless one made a little later is already there: two runs that finish
-    out of order must not put an older picture over a newer one (the page would go backwards).
-    A summary dated further ahead than CLOCK_STEP came from a clock that was wrong: replaced.
-    Whether it was written."""
+def _put_summary(store: Store, data: bytes, now: datetime, *, made_from: bytes) -> StoredObject | None:
+    """Put the summary made from the state `made_from`, unless that is no longer the stored state
+    (the newer state is returned, to make the summary again) or a summary made a little later is
+    already there (two runs that finish out of order must not put an older picture over a newer
+    one). A summary dated further ahead than CLOCK_STEP came from a clock that was wrong: replaced.
+
+    The state is read after the summary it replaces, and the put is conditional on that summary:
+    a run that wrote a newer state either puts its summary after ours or makes our put fail, so
+    the stored summary never goes back to an older state, not even for a moment."""
     for _ in range(ATTEMPTS):
         current = store.get(SUMMARY_KEY)
         if current is not None:
             made = _generated_at(current.data)
             if made is not None and now < made <= now + timedelta(seconds=CLOCK_STEP):
-                return False
+                return None
+        state = store.get(STATE_KEY)
+        if state is not None and state.data != made_from:
+            return state
         try:
             store.put_over(SUMMARY_KEY, data, current)
-            return True
+            return None
         except PreconditionFailed:
             continue
     raise StoreError(f"{store.location}/{SUMMARY_KEY}: still changing after {ATTEMPTS} attempts")
