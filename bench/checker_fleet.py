@@ -34,6 +34,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import installed  # bench/: how the timed commands run
+
 LATENCY = 0.05
 SLOW = 1.5
 DEGRADED_AFTER = 1.0
@@ -148,7 +150,8 @@ def _timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float
     """(wall seconds, peak RSS in MB, stdout) of one command run as its own process."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err, text=True, env=env)
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True,
+                                   env=env or installed.ENVIRONMENT)
         _, status, usage = os.wait4(process.pid, 0)  # the child's own rusage: its peak RSS
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -208,7 +211,7 @@ def shard_run(ports: list[int], endpoints: int, shards: int) -> dict[str, Any]:
         write_site(root, ports, endpoints, 0, shards=shards)
         subprocess.run([STATUSGEN, "compile", "--root", str(root), "--to-store"],
                        capture_output=True, check=True)
-        env = {**os.environ, "STATUSGEN_STORE": str(root / "data")}
+        env = {**installed.ENVIRONMENT, "STATUSGEN_STORE": str(root / "data")}
         code = ("import json, sys; from checker.handler import handler; "
                 "handler(json.loads(sys.argv[1]), None)")
         workers = []
@@ -239,6 +242,7 @@ def main() -> None:
     if args.serve:
         asyncio.run(_serve(args.serve, args.bombs > 0))
         return
+    installed.byte_compile()
     server = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve",
                                str(args.ports), "--bombs", str(args.bombs)],
                               stdout=subprocess.PIPE, text=True)
