@@ -22,7 +22,7 @@ RUNTIME_CREDENTIALS = frozenset({
 """The function's own credentials, in every Lambda environment: never resolved, as if unset, so a
 merged check such as `headers: {X: ${AWS_SESSION_TOKEN}}` cannot send them to another host."""
 
-# ${NAME} or ${NAME:-default}; `$${` escapes a literal `${`.
+# ${NAME} or ${NAME:-default} (the default also when NAME is empty); `$${` escapes a literal `${`.
 REFERENCE = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -61,8 +61,11 @@ def expand_text(text: str, env: Mapping[str, str], key: str = "") -> str:
             return match[0][1:]
         if isinstance(env, KeepReferences):
             return match[0]
-        if name in env and name not in RUNTIME_CREDENTIALS:
-            return env[name]
+        value = env[name] if name in env and name not in RUNTIME_CREDENTIALS else None
+        # As in the shell, `:-` also replaces an empty value: a workflow's `${{ vars.NAME }}` for
+        # a variable nobody set is the empty string, and must fall back to the local default.
+        if value is not None and (value or default is None):
+            return value
         if default is not None:
             return default
         raise MissingVariable(name, key)

@@ -94,6 +94,8 @@ def add_update(root: Path, slug: str, *, status: str, message: str, now: datetim
     is_maintenance = re.search(r"(?m)^type:\s*maintenance\s*$", text) is not None
     allowed = MAINTENANCE_UPDATE_STATUSES if is_maintenance else INCIDENT_UPDATE_STATUSES
     _check_status(status, allowed)
+    if status == "resolved":
+        _refuse_second_resolve(root, path, text, now)
     lines = text.splitlines(keepends=True)
     closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
     if not lines or lines[0].strip() != "---" or closing is None:
@@ -104,6 +106,16 @@ def add_update(root: Path, slug: str, *, status: str, message: str, now: datetim
     _parse_or_raise(new_text, path.stem, path.relative_to(root).as_posix(), _component_ids(root))
     path.write_text(new_text, encoding="utf-8")
     return path
+
+
+def _refuse_second_resolve(root: Path, path: Path, text: str, now: datetime) -> None:
+    """A resolved incident stays resolved: a second `resolved` update would only repeat it (and
+    notify subscribers again). Reopening it (`investigating`, …) and resolving again is fine."""
+    incident, _ = parse_incident_text(text, path.stem, path.relative_to(root).as_posix(), None)
+    if incident is not None and incident.kind == "incident" and incident.status_at(now) == "resolved":
+        raise StatusgenError(
+            f"{path.stem} is already resolved; add a note with "
+            f"`statusgen incident update {path.stem} --status update --message TEXT`")
 
 
 def _create(

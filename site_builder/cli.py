@@ -39,6 +39,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _from_cwd(target: str | None) -> str | None:
+    """A folder given on the command line, made absolute: command-line paths are relative to the
+    current directory, while the pipeline resolves relative targets against the site's folder."""
+    if target is None or target.startswith("s3://"):
+        return target
+    return str(Path(target).absolute())
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="statusgen")
 def main() -> None:
@@ -65,10 +73,11 @@ def validate(root: Path, output_format: str, require_env: bool) -> None:
     if output_format == "json":
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
     elif output_format == "github":
+        from site_builder.problems import github_annotation, repository_prefix
+
+        prefix = repository_prefix(root)
         for p in problems:
-            where = f"file={p.file},line={p.line}" if p.line else f"file={p.file}"
-            title = f",title={p.key}" if p.key else ""
-            click.echo(f"::error {where}{title}::{_escape_annotation(p.message)}")
+            click.echo(github_annotation(p, prefix))
     else:
         for p in problems:
             click.echo(str(p), err=True)
@@ -80,10 +89,6 @@ def validate(root: Path, output_format: str, require_env: bool) -> None:
     sys.exit(0 if site is not None else 1)
 
 
-def _escape_annotation(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
 @main.command(name="compile")
 @root_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
@@ -93,12 +98,14 @@ def compile_command(root: Path, out: Path | None, to_store: bool) -> None:
     """Compile the site's content into the bundle (JSON) that the checker reads."""
     from site_builder.pipeline import compile_and_store
 
-    text = compile_and_store(root, to_store=to_store)
+    compiled = compile_and_store(root, to_store=to_store)
     if out is None:
-        click.echo(text)
+        click.echo(compiled.text)
     else:
-        out.write_text(text + "\n", encoding="utf-8")
+        out.write_text(compiled.text + "\n", encoding="utf-8")
         click.echo(f"wrote {out}", err=True)
+    if compiled.stored_in is not None:
+        click.echo(f"stored bundle.json in {compiled.stored_in}", err=True)
 
 
 @main.command()
@@ -206,10 +213,14 @@ def maintenance_new(title: str, components: tuple[str, ...], start: str, end: st
 @root_option
 @_friendly_errors
 def check(root: Path) -> None:
-    """Run every check once and record the results in the store."""
-    from site_builder.pipeline import check_once
+    """Run every check once and record the results in the store (then, with `checker.rebuild:
+    inline`, rebuild and publish the site)."""
+    from site_builder.pipeline import check_once, rebuild_after_check
 
     for line in check_once(root, now=_now()).lines():
+        click.echo(line)
+    rebuilt = rebuild_after_check(root, now=_now())
+    for line in rebuilt.lines() if rebuilt is not None else []:
         click.echo(line)
 
 
@@ -235,7 +246,7 @@ def build(root: Path, out: str | None, no_notify: bool) -> None:
     """Build the site and publish what changed."""
     from site_builder.pipeline import build_and_publish
 
-    result = build_and_publish(root, out=out, now=_now(), notify=not no_notify)
+    result = build_and_publish(root, out=_from_cwd(out), now=_now(), notify=not no_notify)
     click.echo(result.describe())
 
 
@@ -250,7 +261,32 @@ def serve(root: Path, port: int, watch: bool, site_dir: Path | None) -> None:
     """Preview the built site on http://127.0.0.1:PORT."""
     from site_builder.pipeline import serve_site
 
-    serve_site(root, port=port, watch=watch, site_dir=site_dir)
+    serve_site(root, port=port, watch=watch, site_dir=None if site_dir is None else site_dir.absolute())
+
+
+@main.command()
+@root_option
+@click.option("--port", default=8000, show_default=True,
+              help="Port to serve the page, heartbeats and subscriptions on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (keep 127.0.0.1 behind a reverse proxy).")
+@_friendly_errors
+def run(root: Path, port: int, host: str) -> None:
+    """Run the page on this machine: check every interval, rebuild, publish and serve, until
+    stopped (SIGTERM or Ctrl+C)."""
+    import signal
+    import threading
+
+    from site_builder.run_loop import run_forever
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, request_stop)
+    run_forever(root, port=port, host=host, stop=stop, echo=click.echo)
 
 
 @main.command()
@@ -280,7 +316,8 @@ def package(arch: str, python_version: str, out: Path, without_boto3: bool) -> N
     """Build the Lambda zip (no Docker needed): the project and its dependencies for Lambda."""
     from site_builder.package import package_lambda
 
-    path = package_lambda(out, arch=arch, python_version=python_version, include_boto3=not without_boto3)
+    path = package_lambda(out, arch=arch, python_version=python_version, include_boto3=not without_boto3,
+                          progress=lambda step: click.echo(f"{step}…", err=True))
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 

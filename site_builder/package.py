@@ -19,7 +19,7 @@ import sys
 import tempfile
 import tomllib
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from checker.errors import PackageError
@@ -52,12 +52,14 @@ def package_lambda(
     python_version: str = "3.12",
     include_boto3: bool = True,
     pip: Sequence[str] = (sys.executable, "-m", "pip"),
+    progress: Callable[[str], None] = lambda step: None,
 ) -> Path:
     """Build the Lambda zip at `out` for `arch` (arm64 or x86_64) and `python_version`; return it.
 
     Every handler of the project is in it (`checker.handler.handler`,
     `site_builder.lambda_entry.handler`, ...). With `include_boto3=False` the zip relies on the
-    boto3 of the Lambda runtime (smaller, but its version is not ours to choose).
+    boto3 of the Lambda runtime (smaller, but its version is not ours to choose). `progress` is
+    told each step as it starts: the whole takes about a minute, mostly in pip.
     """
     if arch not in ARCHITECTURES:
         raise PackageError(f"unknown architecture {arch!r}: use one of {', '.join(ARCHITECTURES)}")
@@ -67,13 +69,17 @@ def package_lambda(
     with tempfile.TemporaryDirectory(prefix="statusgen-package-") as scratch:
         wheelhouse = Path(scratch) / "wheels"
         target = Path(scratch) / "lambda"
+        progress(f"collecting {len(requirements)} dependencies (building wheels of any published as source only)")
         _build_source_only_wheels(pip, requirements, wheelhouse)
+        progress(f"installing the dependencies for Lambda (Python {python_version}, {arch})")
         _install_for_platform(
             pip, requirements, target, wheelhouse, arch=arch, python_version=python_version
         )
+        progress("adding statusgen and its templates")
         _copy_project(target)
         _check_size(target)
         out.parent.mkdir(parents=True, exist_ok=True)
+        progress(f"writing {out}")
         _write_zip(target, out)
     return out
 

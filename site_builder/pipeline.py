@@ -3,24 +3,34 @@ and publish, serve. The CLI and the Lambda entry points only parse input and cal
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from checker.bundle import BUNDLE_KEY
 from checker.durations import parse_duration
-from checker.errors import ContentError, StatusgenError
+from checker.errors import ContentError, StatusgenError, StoreError
 from checker.store import Store, dump_json, open_store
-from checker.summary import Summary, load_summary
+from checker.store.local import LocalStore
+from checker.summary import SUMMARY_KEY, Summary, load_summary
 from site_builder.content import Site, check_site, compile_bundle, load_site
+from site_builder.http_types import Request, Response
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from checker.run import RunReport
+    from site_builder.build import BuildReport
     from site_builder.gate import GateProbe, GateResult
+    from site_builder.publish import PublishReport
+    from site_builder.serve import PreviewServer
+
+Handler = Callable[[Request], Response]
 
 
 WORK_DIR = ".statusgen"
@@ -33,17 +43,30 @@ def site_store(site: Site) -> Store:
 
 def check_once(root: Path, *, now: datetime) -> RunReport:
     """One checker run over the site's components against its store; returns the run's report."""
+    # Check references are resolved by each probe: a missing variable fails that component only.
+    return check_loaded_site(load_site(root), now=now)
+
+
+def check_loaded_site(site: Site, *, now: datetime) -> RunReport:
+    """`check_once` for a site already loaded (the `run` loop loads it once per round)."""
     from checker.alerting import send_alerts
     from checker.run import run_checks
 
-    # Check references are resolved by each probe: a missing variable fails that component only.
-    site = load_site(root)
     store = site_store(site)
     report = run_checks(site.bundle, store, now=now)
     if site.bundle.alerts is not None:
         # Sent after every run, not only on transitions: escalations and reminders go by the clock.
         send_alerts(report.transitions_to_alert, site.bundle, store, now=now, summary=load_summary(store))
     return report
+
+
+def rebuild_after_check(root: Path, *, now: datetime) -> BuildResult | None:
+    """With `checker.rebuild: inline`, build and publish the site (and notify subscribers) as the
+    checker's Lambda does after a run; otherwise None (CI or `statusgen build` rebuilds)."""
+    site = load_site(root)
+    if site.bundle.checker.rebuild != "inline":
+        return None
+    return build_site_and_publish(site, load_summary(site_store(site)), out=None, now=now, notify=True)
 
 
 def rebuild_rollups(root: Path, *, now: datetime) -> Summary:
@@ -54,18 +77,40 @@ def rebuild_rollups(root: Path, *, now: datetime) -> Summary:
     return rebuild(site.bundle, site_store(site), now=now)
 
 
-def compile_and_store(root: Path, *, to_store: bool) -> str:
+def compile_and_store(root: Path, *, to_store: bool) -> Compiled:
     """The bundle as JSON (references kept, secrets never resolved); optionally stored for the
     checker at `bundle.json`, with the theme files a rebuild in Lambda needs."""
     from site_builder.theme_store import store_theme
 
     bundle = compile_bundle(root)
+    stored_in = None
     if to_store:
         site = load_site(root)  # resolved: `store:` itself may be a ${NAME} reference
         store = site_store(site)
         store_theme(root, bundle.site, store)
         store.put(BUNDLE_KEY, dump_json(bundle.model_dump(mode="json", by_alias=True)))
-    return bundle.model_dump_json(indent=2, by_alias=True)
+        stored_in = store_name(store)
+    return Compiled(bundle.model_dump_json(indent=2, by_alias=True), stored_in)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    text: str
+    """The bundle as JSON."""
+    stored_in: str | None
+    """The store it was written to (as `store_name` says it), or None."""
+
+
+def store_name(store: Store) -> str:
+    """The store as a person finds it: `s3://bucket/prefix`, or its folder as a path from the
+    current directory (`./data`), absolute when it is elsewhere."""
+    if not isinstance(store, LocalStore):
+        return store.location
+    folder = store.root.absolute()
+    try:
+        return f"./{folder.relative_to(Path.cwd()).as_posix()}".removesuffix("/.")
+    except ValueError:
+        return str(folder)
 
 
 def gate_component(
@@ -88,15 +133,33 @@ def gate_component(
 
 @dataclass(frozen=True)
 class BuildResult:
-    built: Any
-    published: Any
+    built: BuildReport
+    published: PublishReport
     notified: Any | None
+    """What notifying subscribers did (its text is one line), or None when none are configured."""
 
-    def describe(self) -> str:
-        lines = [str(self.built), str(self.published)]
+    def lines(self) -> list[str]:
+        """One line per step, with counts that add up: rendered + reused = built, and written +
+        unchanged = built (deleted files are no longer part of the site)."""
+        built, published = self.built, self.published
+        lines = [f"built {_count(built.files, 'file')}: {built.files - built.skipped} rendered, "
+                 f"{built.skipped} reused from the cache",
+                 f"published to {published.target}: {len(published.uploaded)} written, "
+                 f"{published.unchanged} unchanged, {len(published.deleted)} deleted"]
+        if published.not_deleted:
+            lines[-1] += f" ({len(published.not_deleted)} could not be deleted: retried next time)"
+        if published.invalidation_id:
+            lines[-1] += f"; CloudFront invalidation {published.invalidation_id}"
         if self.notified is not None:
             lines.append(str(self.notified))
-        return "\n".join(lines)
+        return lines
+
+    def describe(self) -> str:
+        return "\n".join(self.lines())
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def build_and_publish(
@@ -127,7 +190,9 @@ def build_site_and_publish(
         cloudfront_distribution=site.config.cloudfront_distribution, s3_client=s3_client,
     )
     notified: Any = None
-    if notify and not is_configured_target(site, out):
+    if site.bundle.subscribers is None:
+        pass  # nobody to tell, so nothing to say
+    elif notify and not is_configured_target(site, out):
         # A build elsewhere is a preview: what it shows is not public yet, so nobody is told.
         notified = f"subscribers not notified: {out} is not the configured publish target"
     elif notify:
@@ -161,25 +226,102 @@ def publish_folder(site: Site) -> Path:
 
 
 def serve_site(root: Path, *, port: int, watch: bool, site_dir: Path | None) -> None:
-    """Serve the published folder on 127.0.0.1; with `watch`, rebuild on source changes."""
+    """Serve the published folder on 127.0.0.1 until interrupted; with `watch`, rebuild on
+    source changes."""
+    import threading
+
+    server = start_preview(root, port=port, watch=watch, site_dir=site_dir)
+    sys.stderr.write(f"serving {server.site_dir} at {server.url} (Ctrl+C to stop)\n")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+def start_preview(root: Path, *, port: int, watch: bool, site_dir: Path | None) -> PreviewServer:
+    """`serve_site`'s server, started in the background; `close()` stops it."""
     from datetime import UTC
 
-    from site_builder.serve import serve
+    from site_builder.serve import start
 
     site = load_site(root)
     folder = site_dir or publish_folder(site)
+    endpoints = SiteEndpoints(site)
     rebuild = None
     if watch:
         def rebuild() -> None:
-            build_and_publish(root, out=str(folder), now=datetime.now(UTC), notify=False)
+            result = build_and_publish(root, out=str(folder), now=datetime.now(UTC), notify=False)
+            endpoints.update(load_site(root))  # a `subscribers:` change applies without a restart
+            for line in result.lines():
+                sys.stderr.write(f"{line}\n")
 
         rebuild()
-    handlers = {}
-    if site.bundle.subscribers is not None:
-        # The subscribe endpoints answer on the same port, as the Function URL does in production.
-        from site_builder.subscribe import local_handler
+    return start(folder, port=port, rebuild=rebuild, handlers=endpoints.handlers(),
+                 watch_paths=watched_paths(site) if watch else None)
 
-        handle = local_handler(site.bundle, site_store(site))
-        handlers = dict.fromkeys(("/subscribe", "/confirm", "/unsubscribe"), handle)
-    serve(folder, port=port, rebuild=rebuild, handlers=handlers,
-          watch_paths=[root / "statuspage.yaml", root / "incidents", root / "templates"] if watch else None)
+
+def watched_paths(site: Site) -> list[Path]:
+    """What a rebuild depends on: the content, the theme (templates, custom CSS, logo) and, for a
+    store in a folder, the summary each `statusgen check` rewrites."""
+    paths = [site.root / "statuspage.yaml", site.root / "incidents", site.root / "templates"]
+    paths += [site.root / name for name in (site.bundle.site.custom_css, site.bundle.site.logo) if name]
+    store = site_store(site)
+    if isinstance(store, LocalStore):
+        paths.append(store.root / SUMMARY_KEY)
+    return paths
+
+
+class SiteEndpoints:
+    """The endpoints a local server answers besides the static files, as the Function URLs do on
+    AWS: /subscribe, /confirm and /unsubscribe (when `subscribers:` is configured) and
+    /heartbeat/<component>. `update` applies a changed configuration to the running server."""
+
+    SUBSCRIBE_PATHS = ("/subscribe", "/confirm", "/unsubscribe")
+
+    def __init__(self, site: Site, *, env: Mapping[str, str] | None = None) -> None:
+        self._env = os.environ if env is None else env
+        self._subscribe: Handler | None = None
+        self._store: Store = site_store(site)
+        self.update(site)
+
+    def update(self, site: Site) -> None:
+        subscribe = None
+        if site.bundle.subscribers is not None:
+            from site_builder.subscribe import local_handler
+
+            subscribe = local_handler(site.bundle, site_store(site))
+        self._subscribe, self._store = subscribe, site_store(site)
+
+    def handlers(self) -> dict[str, Handler]:
+        mounted: dict[str, Handler] = dict.fromkeys(self.SUBSCRIBE_PATHS, self._answer_subscribe)
+        mounted["/heartbeat"] = self._answer_heartbeat
+        return mounted
+
+    def _answer_subscribe(self, request: Request) -> Response:
+        handle = self._subscribe
+        if handle is None:
+            return Response(404, b"Subscriptions are not enabled on this page.\n",
+                            {"Content-Type": "text/plain; charset=utf-8"})
+        return handle(request)
+
+    def _answer_heartbeat(self, request: Request) -> Response:
+        """`POST /heartbeat/<component>` with the job's token, answered by the checker's own
+        heartbeat handler (the one behind the Function URL) from the bundle in the store."""
+        from checker.handler import handle
+
+        if request.method != "POST":
+            return Response(405, b"Send heartbeats with POST.\n",
+                            {"Allow": "POST", "Content-Type": "text/plain; charset=utf-8"})
+        event = {
+            "rawPath": request.path, "headers": dict(request.headers),
+            "requestContext": {"http": {"method": request.method, "sourceIp": request.source_ip}},
+            "queryStringParameters": dict(parse_qsl(request.query)),
+        }
+        try:
+            answer = handle(event, None, store=self._store, env=self._env)
+        except StoreError as error:
+            return Response(503, f"{error}\n".encode(), {"Content-Type": "text/plain; charset=utf-8"})
+        body = str(answer.get("body", "")).encode()
+        return Response(int(answer["statusCode"]), body, {"Content-Type": "text/plain; charset=utf-8"})

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import difflib
 import re
+import subprocess
 import types
 import typing
 from collections.abc import Sequence
+from pathlib import Path as FilePath
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
@@ -25,6 +27,45 @@ def suggest(word: str, options: Sequence[str]) -> str:
 
 def one_of(options: Sequence[str]) -> str:
     return ", ".join(options)
+
+
+def github_annotation(problem: Problem, prefix: str = "") -> str:
+    """`problem` as a GitHub Actions `::error` line; `prefix` (see `repository_prefix`) turns its
+    site-relative file into the repository-relative path GitHub places annotations by."""
+    file = _escape_property(prefix + problem.file)
+    where = f"file={file},line={problem.line}" if problem.line else f"file={file}"
+    title = f",title={_escape_property(problem.key)}" if problem.key else ""
+    return f"::error {where}{title}::{_escape_data(problem.message)}"
+
+
+def repository_prefix(root: FilePath) -> str:
+    """The site's folder relative to the repository's root (the git top-level around `root`, or the
+    current directory outside git), as `sub/` or ``; `` when the site lies outside it."""
+    folder = root.resolve()
+    top = _git_toplevel(folder) or FilePath.cwd().resolve()
+    try:
+        relative = folder.relative_to(top)
+    except ValueError:
+        return ""
+    return "" if relative == FilePath() else relative.as_posix() + "/"
+
+
+def _git_toplevel(folder: FilePath) -> FilePath | None:
+    try:
+        result = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder,
+                                capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None  # no git, or no such folder: the current directory is the root
+    top = result.stdout.strip()
+    return FilePath(top).resolve() if result.returncode == 0 and top else None
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def problems_from_error(

@@ -7,6 +7,7 @@ publish step's Content-Types). Other engineers' endpoints (POST /subscribe, …)
 
 from __future__ import annotations
 
+import errno
 import re
 import sys
 import threading
@@ -19,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import watchfiles
 
+from checker.errors import StatusgenError
 from site_builder.http_types import Request, Response
 from site_builder.publish import content_type
 
@@ -130,9 +132,17 @@ class _RequestHandler(SimpleHTTPRequestHandler):
             return
         super().send_error(code, message, explain)
 
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "cache-control":
+            self._cache_control_sent = True
+        super().send_header(keyword, value)
+
     def end_headers(self) -> None:
-        # A preview must show the latest build on reload, never a cached one.
-        self.send_header("Cache-Control", "no-cache")
+        # A preview must show the latest build on reload, never a cached one; an endpoint that
+        # says how its answer may be cached (the subscribe pages: no-store) keeps its one header.
+        if not getattr(self, "_cache_control_sent", False):
+            self.send_header("Cache-Control", "no-cache")
+        self._cache_control_sent = False
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -140,6 +150,18 @@ class _RequestHandler(SimpleHTTPRequestHandler):
         # there, and a token in a log is a link anyone reading it could use.
         line = _QUERY.sub("?…", format % args)
         sys.stderr.write(f"{self.address_string()} {line}\n")
+
+
+def _listen(host: str, port: int, factory: Callable[..., Any]) -> LocalHTTPServer:
+    """The listening server; a port that is taken or not allowed is a user's mistake, said in one line."""
+    try:
+        return LocalHTTPServer((host, port), factory)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise StatusgenError(f"port {port} is in use; pass --port with another port") from None
+        if error.errno == errno.EACCES:
+            raise StatusgenError(f"port {port} needs privileges; pass --port 1024 or above") from None
+        raise StatusgenError(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
 
 class PreviewServer:
@@ -157,7 +179,8 @@ class PreviewServer:
     ) -> None:
         site_dir.mkdir(parents=True, exist_ok=True)
         factory = partial(_RequestHandler, directory=str(site_dir), handlers=dict(handlers or {}))
-        self.httpd = LocalHTTPServer((host, port), factory)
+        self.httpd = _listen(host, port, factory)
+        self.site_dir = site_dir
         self.host = host
         self.port = int(self.httpd.server_address[1])
         self.rebuilds = 0

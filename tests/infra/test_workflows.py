@@ -94,3 +94,20 @@ def test_init_puts_the_workflows_where_github_finds_them(tmp_path: Path) -> None
     init_site(tmp_path / "page")
     installed = sorted(p.name for p in (tmp_path / "page" / ".github" / "workflows").iterdir())
     assert installed == ["publish.yml", "pull-request.yml"]
+
+
+def test_a_version_tag_builds_sdist_and_wheel_and_publishes_them_with_trusted_publishing() -> None:
+    workflow = load(ROOT / ".github" / "workflows" / "release.yml")
+    assert triggers(workflow) == {"push": {"tags": ["v*"]}}
+    assert workflow["permissions"] == {"contents": "read"}
+    build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
+    commands = "\n".join(step["run"] for step in build["steps"] if "run" in step)
+    assert "python -m build" in commands  # both the sdist and the wheel
+    assert "GITHUB_REF_NAME" in commands  # the tag must match the version it releases
+    assert publish["needs"] == "build"
+    # Only the publishing job may mint an OIDC token, and it stores no API token.
+    assert publish["permissions"] == {"id-token": "write"}
+    assert "id-token" not in build.get("permissions", {})
+    uses = [step.get("uses", "") for step in publish["steps"]]
+    assert "pypa/gh-action-pypi-publish@release/v1" in uses
+    assert not any("password" in step.get("with", {}) for step in publish["steps"])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -82,3 +84,73 @@ def test_rebuilds_when_a_watched_file_changes_and_survives_a_failed_rebuild(tmp_
     finally:
         server.close()
     assert len(calls) == 2
+
+
+def test_an_endpoint_that_sets_cache_control_sends_it_once(tmp_path: Path) -> None:
+    def no_store(request: Request) -> Response:
+        return Response(200, b"ok", {"Cache-Control": "no-store"})
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<!doctype html><title>x</title>")
+    server = start(site, handlers={"/subscribe": no_store})
+    try:
+        with httpx.Client(base_url=server.url) as client:
+            endpoint, page = client.post("/subscribe"), client.get("/")
+    finally:
+        server.close()
+    assert endpoint.headers.get_list("cache-control") == ["no-store"]
+    assert page.headers.get_list("cache-control") == ["no-cache"]
+
+
+WATCHED_SITE = """\
+site: {name: Watched, url: https://status.example.test, custom_css: extra.css}
+components:
+  - id: api
+    name: API
+    check: {type: tcp, host: 127.0.0.1, port: 1, timeout: 1}
+"""
+SUBSCRIBERS = """\
+subscribers:
+  token_secret: "0123456789abcdef0123456789abcdef"
+  email: {backend: outbox, outbox: outbox, from_address: "Status <status@example.test>"}
+"""
+
+
+def test_watch_refreshes_after_a_check_a_css_edit_and_a_subscribers_change(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from site_builder.pipeline import check_once, start_preview
+
+    (tmp_path / "statuspage.yaml").write_text(WATCHED_SITE)
+    (tmp_path / "extra.css").write_text(".one { color: red }\n")
+    server = start_preview(tmp_path, port=0, watch=True, site_dir=None)
+
+    def after(change: Callable[[], object]) -> None:
+        done = server.rebuilds
+        change()
+        deadline = time.monotonic() + 30
+        while server.rebuilds == done and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.rebuilds > done, "no rebuild after the change"
+
+    try:
+        assert server.ready.wait(10)
+        with httpx.Client(base_url=server.url) as client:
+            assert "API" in client.get("/").text
+            after(lambda: check_once(tmp_path, now=datetime.now(UTC)))  # writes data/summary.json
+            components = client.get("/api/v2/components.json").json()["components"]
+            assert components[0]["status"] == "operational"  # one down run: below the threshold
+            assert (tmp_path / "public/api/uptime.json").is_file()
+
+            after(lambda: (tmp_path / "extra.css").write_text(".two { color: blue }\n"))
+            page = client.get("/").text
+            stylesheets = [client.get("/" + href.lstrip("/")).text
+                           for href in re.findall(r'href="([^"]+\.css)"', page)]
+            assert any(".two" in css for css in stylesheets)
+
+            assert client.post("/subscribe", data={"email": "a@example.test"}).status_code == 404
+            after(lambda: (tmp_path / "statuspage.yaml").write_text(WATCHED_SITE + SUBSCRIBERS))
+            assert client.post("/subscribe", data={"email": "a@example.test"}).status_code != 404
+    finally:
+        server.close()
