@@ -22,6 +22,7 @@ import gzip
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -32,6 +33,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import installed  # bench/: how the timed commands run
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENTS = 20
@@ -176,17 +179,12 @@ class Run:
     stdout: str
 
 
-_AS_INSTALLED = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
-"""The environment of the timed commands: Python reads the byte-compiled modules that `pip install`
-writes, even where this machine's environment says not to write them."""
-
-
 def statusgen(*args: str, cwd: Path, ok: bool = True) -> Run:
     """Run `statusgen ARGS` in `cwd` as a separate process; its own wall, CPU and peak RSS."""
     command = [sys.executable, "-c", "from site_builder.cli import main; main()", *args]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=_AS_INSTALLED)
+                               env=installed.ENVIRONMENT)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     stdout, stderr = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
@@ -194,17 +192,6 @@ def statusgen(*args: str, cwd: Path, ok: bool = True) -> Run:
     if ok and process.returncode != 0:
         raise SystemExit(f"statusgen {' '.join(args)} failed ({process.returncode}):\n{stderr}{stdout}")
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout + stderr)
-
-
-def _byte_compile() -> None:
-    """Compile statusgen's modules as `pip install` does, so no timed run compiles source."""
-    import compileall
-
-    import checker
-    import site_builder
-
-    for package in (checker, site_builder):
-        compileall.compile_dir(str(Path(package.__file__ or "").parent), quiet=1)
 
 
 def _fresh(site: Path) -> None:
@@ -225,6 +212,11 @@ def _built_incidents(site: Path) -> int:
     return sum(1 for _ in (site / "public" / "api" / "v2" / "incidents").glob("*.json")) - 1  # unresolved.json
 
 
+def _published_nothing(stdout: str) -> bool:
+    """True when the build's report says nothing was written or deleted (either wording)."""
+    return re.search(r": 0 (?:uploaded|written),(?: \d+ unchanged,)? 0 deleted", stdout) is not None
+
+
 def measure_size(incidents: int, repeat: int, folder: Path) -> None:
     site = write_site(folder / f"site-{incidents}", incidents, now=datetime.now(UTC))
     validate = [statusgen("validate", cwd=site) for _ in range(repeat)]
@@ -238,7 +230,7 @@ def measure_size(incidents: int, repeat: int, folder: Path) -> None:
         assert sum(1 for _ in (site / "public" / "incidents").glob("*/index.html")) == incidents
     print(f"{incidents} incidents: cold build {_median(cold)}")
     noop = [statusgen("build", "--no-notify", cwd=site) for _ in range(repeat)]
-    assert all(": 0 uploaded, 0 deleted" in r.stdout for r in noop), noop[0].stdout
+    assert all(_published_nothing(r.stdout) for r in noop), noop[0].stdout
     print(f"{incidents} incidents: no-op rebuild + publish {_median(noop)}")
     edited = []
     files = sorted((site / "incidents").glob("*.md"))
@@ -298,7 +290,7 @@ def main() -> None:
     parser.add_argument("--many", type=int, help="time one validate and one build of this many files")
     args = parser.parse_args()
     sizes = args.sizes or ([] if args.hostile or args.many else [1000, 10000])
-    _byte_compile()
+    installed.byte_compile()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         for size in sizes:

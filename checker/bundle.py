@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import operator
 import re
 import zoneinfo
 from datetime import UTC, datetime
@@ -444,14 +445,55 @@ class Incident(StrictModel):
 
     @property
     def created_at(self) -> datetime:
-        if self.updates:
-            return min(u.at for u in self.updates)
-        assert self.scheduled_for is not None  # an incident always has an update
-        return self.scheduled_for
+        return self._times()[0]
 
     @property
     def updated_at(self) -> datetime:
-        return max((u.at for u in self.updates), default=self.created_at)
+        return self._times()[1]
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of everything the incident holds (its JSON), made once per incident object:
+        outputs put it in their cache keys, and a site has thousands of incidents."""
+        fields = self._field_values()
+        cached = self.__dict__.get("_digest")
+        if cached is not None and _same(cached[0], fields):
+            return cached[1]  # type: ignore[no-any-return]
+        digest = hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+        self.__dict__["_digest"] = (fields, digest)  # not a field: frozen is fine
+        return digest
+
+    def _field_values(self) -> tuple[object, ...]:
+        return tuple(self.__dict__[name] for name in type(self).model_fields)
+
+    def _times(self) -> tuple[datetime, datetime, datetime | None, datetime]:
+        """(created, updated, resolved, started), made once for these updates and this window:
+        every output asks for them, some once per incident per component. Kept with the values
+        they were made from, as `_said` is, so a copy with other updates or another window (for
+        instance through `model_copy`, which copies the cache) does not reuse them."""
+        cached = self.__dict__.get("_times_index")
+        if (cached is not None and cached[0] is self.updates and cached[1] is self.kind
+                and cached[2] is self.scheduled_for and cached[3] is self.scheduled_until):
+            return cached[4]  # type: ignore[no-any-return]
+        times = [u.at for u in self.updates]
+        if times:
+            created = min(times)
+        else:
+            assert self.scheduled_for is not None  # an incident always has an update
+            created = self.scheduled_for
+        updated = max(times, default=created)
+        if self.kind == "maintenance":
+            assert self.scheduled_for is not None and self.scheduled_until is not None
+            resolved: datetime | None = min([*(u.at for u in self.updates if u.status == "completed"),
+                                             self.scheduled_until])
+            started = min([*(u.at for u in self.updates if u.status == "in_progress"), self.scheduled_for])
+        else:
+            resolved = min((u.at for u in self.updates if u.status in ("resolved", "postmortem")), default=None)
+            started = created
+        result = (created, updated, resolved, started)
+        # Not a field: frozen is fine.
+        self.__dict__["_times_index"] = (self.updates, self.kind, self.scheduled_for, self.scheduled_until, result)
+        return result
 
     def _said(self) -> tuple[list[datetime], list[UpdateStatus]]:
         """Times and statuses of the updates that set a status, oldest first; of updates posted at
@@ -492,25 +534,21 @@ class Incident(StrictModel):
     def is_active_at(self, when: datetime) -> bool:
         """True while it affects component status: open incident, or maintenance in progress."""
         if self.kind == "incident":
-            started = min(u.at for u in self.updates)
-            return started <= when and self.status_at(when) in _OPEN_INCIDENT_STATUSES
+            return self.created_at <= when and self.status_at(when) in _OPEN_INCIDENT_STATUSES
         return self.status_at(when) in ("in_progress", "verifying")
 
     def resolved_at(self) -> datetime | None:
         """When it stopped affecting components (first resolved/completed), if it has."""
-        if self.kind == "maintenance":
-            assert self.scheduled_until is not None
-            ends = [u.at for u in self.updates if u.status == "completed"]
-            return min([*ends, self.scheduled_until])
-        ends = [u.at for u in self.updates if u.status in ("resolved", "postmortem")]
-        return min(ends, default=None)
+        return self._times()[2]
 
     def started_at(self) -> datetime:
-        if self.kind == "maintenance":
-            assert self.scheduled_for is not None
-            starts = [u.at for u in self.updates if u.status == "in_progress"]
-            return min([*starts, self.scheduled_for])
-        return self.created_at
+        return self._times()[3]
+
+
+def _same(old: tuple[object, ...], new: tuple[object, ...]) -> bool:
+    """True when each value is the very object it was (not merely equal): what a cache kept on
+    a model was made from."""
+    return len(old) == len(new) and all(map(operator.is_, old, new))
 
 
 def derived_impact(statuses: list[ComponentStatus]) -> Impact:

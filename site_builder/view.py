@@ -113,7 +113,7 @@ class SiteView:
     def groups(self) -> list[GroupView]:
         return [entry for entry in self.layout if isinstance(entry, GroupView)]
 
-    @property
+    @cached_property
     def updated_at(self) -> datetime:
         """When anything on the page last changed: the latest check or incident update."""
         times = [u.at for i in self.bundle.incidents for u in i.updates if u.at <= self.now]

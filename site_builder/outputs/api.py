@@ -39,12 +39,13 @@ def incident_state(incident: Incident, now: datetime) -> str:
     clock decides (which updates are published yet, its status, whether it is resolved).
 
     Two moments with the same state give the same bytes for the incident, so this is the
-    incident's part of a cache key.
+    incident's part of a cache key. Its content enters as the digest of its JSON (`Incident.digest`,
+    made once per incident however many files show it).
     """
     resolved = incident.resolved_at()
     due = "".join("1" if u.at <= now else "0" for u in incident.updates)
     closed = resolved is not None and resolved <= now
-    return f"{incident.model_dump_json()}\0{incident.status_at(now)}\0{due}\0{closed}"
+    return f"{incident.digest}\0{incident.status_at(now)}\0{due}\0{closed}"
 
 
 def timestamp(when: datetime, zone: ZoneInfo) -> str:
@@ -125,11 +126,15 @@ class ApiRenderer:
         )
         self.status = view.status
         self._positions = positions(view)
+        self._views = {c.id: c for c in view.components}
+        self._order = {c.id: n for n, c in enumerate(view.components)}
         self._components = {c.id: self._component(c) for c in view.components}
         self._incidents: dict[str, api.Incident] = {}
         self._maintenance: dict[str, api.ScheduledMaintenance] = {}
-        # Part of each incident file's key: the components it embeds (only those it affects).
+        # Part of each incident file's key: the components it embeds (only those it affects), and
+        # the page it names, whose `updated_at` is the incident's own (see `_incident_file`).
         self._component_json = {cid: model.model_dump_json() for cid, model in self._components.items()}
+        self._page_json = self.page.model_copy(update={"updated_at": ""}).model_dump_json()
 
     def stamp(self, when: datetime) -> str:
         return timestamp(when, self.zone)
@@ -186,13 +191,15 @@ class ApiRenderer:
         Its `page.updated_at` is when this incident last changed, not the page: otherwise one new
         update anywhere would rewrite (and upload) the file of every incident ever published.
         """
-        page = self.page.model_copy(update={"updated_at": self.stamp(_last_change(incident, self.view.now))})
-        inputs = [page.model_dump_json(), incident_state(incident, self.view.now)]
+        updated_at = self.stamp(_last_change(incident, self.view.now))
+        # The page's JSON without its `updated_at`, then that value: what `page` below holds.
+        inputs = [self._page_json, updated_at, incident_state(incident, self.view.now)]
         for component in self._affected(incident):
             inputs += [self._component_json[component.id], _qualified_name(component)]
         key = hashlib.sha256("\0".join(inputs).encode()).hexdigest()
 
         def render() -> bytes:
+            page = self.page.model_copy(update={"updated_at": updated_at})
             # Made afresh unless a list made it already: kept, every incident's model would stay
             # in memory (and in each garbage collection) until the build ends.
             model: api.Incident | api.ScheduledMaintenance | None = (
@@ -321,7 +328,8 @@ class ApiRenderer:
 
     def _affected(self, incident: Incident) -> list[ComponentView]:
         """The components the incident declares a status for, in page order."""
-        return [c for c in self.view.components if c.id in incident.components]
+        return sorted((self._views[cid] for cid in incident.components if cid in self._views),
+                      key=lambda c: self._order[c.id])
 
     def incident(self, incident: Incident) -> api.Incident:
         now = self.view.now

@@ -8,20 +8,41 @@ never the build time, so equal content gives equal bytes.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from icalendar import Calendar, Event
 
 from checker.bundle import Incident
 from site_builder.markdown import update_text
-from site_builder.outputs.api import changes, incident_url, page_updated_at, published_updates
+from site_builder.outputs import Deferred
+from site_builder.outputs.api import changes, incident_state, incident_url, page_updated_at, published_updates
 from site_builder.view import SiteView
+
+if TYPE_CHECKING:  # icalendar is imported when the calendar is rendered: a rebuild rarely renders it
+    from icalendar import Event
 
 CALENDAR_PATH = "maintenance.ics"
 
 
+def plan(view: SiteView) -> list[Deferred]:
+    """`maintenance.ics`, keyed by everything `render` reads: the site's name and address and, for
+    each maintenance, its content and state at `now`, its changes so far and its components' names
+    (and when one has not changed yet, the page's last change, which then dates it)."""
+    inputs: list[object] = [view.bundle.site.name, view.bundle.site.url]
+    for item in _maintenance(view):
+        moments = changes(item, view.now)
+        inputs += [incident_state(item, view.now), [t.isoformat() for t in moments], _names(view, item)]
+        if not moments:
+            inputs.append(page_updated_at(view).isoformat())
+    key = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
+    return [Deferred(CALENDAR_PATH, key, lambda: render(view)[CALENDAR_PATH])]
+
+
 def render(view: SiteView) -> dict[str, bytes]:
     """`maintenance.ics` with one VEVENT per maintenance, soonest window first."""
+    from icalendar import Calendar
+
     site = view.bundle.site
     calendar = Calendar()
     calendar.add("prodid", "-//statusgen//maintenance calendar//EN")
@@ -31,13 +52,23 @@ def render(view: SiteView) -> dict[str, bytes]:
     calendar.add("x-wr-calname", f"{site.name} maintenance")
     calendar.add("x-wr-timezone", "UTC")
     host = urlsplit(site.url).hostname or "statusgen"
-    maintenance = sorted(view.incidents("maintenance"), key=lambda m: (m.scheduled_for, m.slug))
-    for item in maintenance:
+    for item in _maintenance(view):
         calendar.add_component(_event(view, item, host))
     return {CALENDAR_PATH: calendar.to_ical()}
 
 
+def _maintenance(view: SiteView) -> list[Incident]:
+    return sorted(view.incidents("maintenance"), key=lambda m: (m.scheduled_for, m.slug))
+
+
+def _names(view: SiteView, maintenance: Incident) -> list[str]:
+    """The names of the components the maintenance affects, in page order."""
+    return [c.component.name for c in view.components if c.id in maintenance.components]
+
+
 def _event(view: SiteView, maintenance: Incident, host: str) -> Event:
+    from icalendar import Event
+
     assert maintenance.scheduled_for is not None and maintenance.scheduled_until is not None
     # Updates and the window's start and end: maintenance without any update still moves on.
     moments = changes(maintenance, view.now)
@@ -52,7 +83,7 @@ def _event(view: SiteView, maintenance: Incident, host: str) -> Event:
     event.add("dtstart", maintenance.scheduled_for)
     event.add("dtend", maintenance.scheduled_until)
     event.add("summary", maintenance.title)
-    names = [c.component.name for c in view.components if c.id in maintenance.components]
+    names = _names(view, maintenance)
     event.add("description", _description(maintenance, view, status, names))
     event.add("url", incident_url(view, maintenance))
     event.add("status", "CONFIRMED")

@@ -14,16 +14,18 @@ import ipaddress
 import json
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
-
-from feedgen.feed import FeedEntry, FeedGenerator
 
 from checker.bundle import Incident, IncidentUpdate
 from site_builder.markdown import update_text
 from site_builder.outputs import Deferred
 from site_builder.outputs.api import changes, incident_state, incident_url, page_updated_at, published_updates
 from site_builder.view import SiteView, is_published
+
+if TYPE_CHECKING:  # feedgen is imported when a feed is rendered: a rebuild rarely renders one
+    from feedgen.feed import FeedGenerator
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 FEED_LIMIT = 50
@@ -98,6 +100,8 @@ class _Feeds:
         return max((t for i in incidents if (t := self.last_change(i)) <= self.view.now), default=self.updated_at)
 
     def feed(self, incidents: list[Incident], title: str, path: str, *, rss: bool) -> FeedGenerator:
+        from feedgen.feed import FeedGenerator
+
         view = self.view
         site = view.bundle.site
         host = tag_authority(site.url)
@@ -116,7 +120,7 @@ class _Feeds:
         feed.lastBuildDate(updated)
         feed.pubDate(updated)
         for incident in incidents:
-            entry: FeedEntry = feed.add_entry(order="append")
+            entry = feed.add_entry(order="append")
             url = incident_url(view, incident)
             # feedgen keeps one identifier for both formats: RSS gets the permalink, Atom a tag URI.
             if rss:
