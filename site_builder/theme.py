@@ -9,6 +9,9 @@ brand colour can never make links unreadable.
 from __future__ import annotations
 
 import hashlib
+import math
+import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,3 +157,101 @@ def _luminance(rgb: tuple[int, int, int]) -> float:
 
     r, g, b = (channel(c) for c in rgb)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+# --- status images: the favicon and the link-preview (Open Graph) picture of each overall status ---
+# Drawn here rather than shipped as files, so they always match the banner: the same colours as
+# style.css's `.banner.s-*`, the same icons as the sprite in base.html.
+
+STATUS_COLOURS = {"none": "#1a7f37", "minor": "#9a6700", "major": "#bc4c00", "critical": "#cf222e",
+                  "maintenance": "#0969da"}
+"""Overall indicator -> the banner's background colour."""
+_ICON_PATHS = {
+    "none": "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm-1.5 14.2-4.2-4.2 1.4-1.4 2.8 2.8 6-6 1.4 1.4z",
+    "minor": "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm-6 9h12v2H6z",
+    "major": "M12 2 1 21h22zm-1 6h2v7h-2zm0 9h2v2h-2z",
+    "critical": "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm3.5 5 1.5 1.5-3.5 3.5 3.5 3.5-1.5 1.5-3.5-3.5-3.5 "
+                "3.5L7 15.5l3.5-3.5L7 8.5 8.5 7l3.5 3.5z",
+    "maintenance": "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 4v5.6l4 2.3-1 1.7-5-2.9V6z",
+}
+"""The sprite's icons (base.html) of the banner's statuses, by overall indicator."""
+OG_WIDTH, OG_HEIGHT = 1200, 630
+"""The size link previews (Open Graph, X/Twitter large cards) expect."""
+
+
+def status_favicon(indicator: str) -> bytes:
+    """A 32 px-friendly SVG: the banner's icon for `indicator` on a white disc, in its colour."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="9" '
+            f'fill="#fff"/><path fill="{STATUS_COLOURS[indicator]}" d="{_ICON_PATHS[indicator]}"/></svg>\n').encode()
+
+
+Point = tuple[float, float]
+
+
+def _thick(a: Point, b: Point, width: float) -> list[Point]:
+    """A line from a to b, `width` thick, as a convex quadrilateral."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    length = (dx * dx + dy * dy) ** 0.5
+    nx, ny = -dy / length * width / 2, dx / length * width / 2
+    return [(a[0] + nx, a[1] + ny), (b[0] + nx, b[1] + ny), (b[0] - nx, b[1] - ny), (a[0] - nx, a[1] - ny)]
+
+
+def _disc(cx: float, cy: float, r: float) -> list[Point]:
+    return [(cx + r * math.cos(k * math.pi / 48), cy + r * math.sin(k * math.pi / 48)) for k in range(96)]
+
+
+def _rect(x0: float, y0: float, x1: float, y1: float) -> list[Point]:
+    return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+
+
+def _glyph(indicator: str) -> list[tuple[bool, list[Point]]]:
+    """The icon as convex shapes in the sprite's 24-unit box: (in the status colour?, polygon)."""
+    ring = [(True, _disc(12, 12, 10)), (False, _disc(12, 12, 8))]
+    if indicator == "none":
+        return [(True, _disc(12, 12, 10)), (False, _thick((6.6, 12.3), (10.9, 16.6), 2.2)),
+                (False, _thick((9.7, 16.2), (17.6, 8.3), 2.2))]
+    if indicator == "minor":
+        return [(True, _disc(12, 12, 10)), (False, _rect(6, 11, 18, 13))]
+    if indicator == "major":
+        return [(True, [(12, 2), (23, 21), (1, 21)]), (False, _rect(11, 8, 13, 15)), (False, _rect(11, 17, 13, 19))]
+    if indicator == "critical":
+        return [(True, _disc(12, 12, 10)), (False, _thick((7.8, 7.8), (16.2, 16.2), 2.1)),
+                (False, _thick((16.2, 7.8), (7.8, 16.2), 2.1))]
+    return [*ring, (True, _rect(11, 6, 13, 12.6)), (True, _thick((12, 11.8), (16.5, 14.4), 2))]
+
+
+def status_card(indicator: str) -> bytes:
+    """The link-preview picture for `indicator`: a 1200 x 630 PNG in the banner's colour with the
+    status icon on a white disc. Text is left to og:title and og:description, which say it in
+    words; the picture only has to be right at a glance."""
+    colour = bytes.fromhex(STATUS_COLOURS[indicator][1:])
+    white = b"\xff\xff\xff"
+    size, left, top = 15.0, OG_WIDTH / 2 - 180, OG_HEIGHT / 2 - 180  # 24 units -> 360 px, centred
+    shapes = [(white, [(left + x * size, top + y * size) for x, y in _disc(12, 12, 11.5)])]
+    shapes += [(colour if filled else white, [(left + x * size, top + y * size) for x, y in polygon])
+               for filled, polygon in _glyph(indicator)]
+    plain = b"\0" + colour * OG_WIDTH
+    rows = []
+    for y in range(OG_HEIGHT):
+        centre = y + 0.5
+        if not top - 10 <= centre <= top + 370:
+            rows.append(plain)
+            continue
+        row = bytearray(colour * OG_WIDTH)
+        for paint, polygon in shapes:
+            xs = []
+            for (x0, y0), (x1, y1) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
+                if (y0 <= centre < y1) or (y1 <= centre < y0):
+                    xs.append(x0 + (centre - y0) * (x1 - x0) / (y1 - y0))
+            if len(xs) >= 2:
+                start, end = round(min(xs)), round(max(xs))
+                if end > start:
+                    row[start * 3:end * 3] = paint * (end - start)
+        rows.append(b"\0" + bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", OG_WIDTH, OG_HEIGHT, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 6))
+            + chunk(b"IEND", b""))

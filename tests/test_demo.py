@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -37,3 +38,24 @@ def test_the_demo_page_shows_what_the_local_endpoints_did(tmp_path: Path) -> Non
     assert "Partial System Outage" in page
     assert any("expected 200-299, got 503" in line for line in printed)
     assert (root / "data/summary.json").is_file()
+
+
+def test_the_demo_opens_with_believable_figures_and_labels_its_simulated_days(tmp_path: Path) -> None:
+    root = example_site(tmp_path)
+    printed: list[str] = []
+    folder = run_demo(root, port=0, rounds=2, serve=False, echo=printed.append)
+
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    figures = {name: float(value) for name, value in re.findall(
+        r'<a href="components/\w+/index.html">(\w+)</a>.*?<span class="wide">([\d.]+)% uptime', page, re.S)}
+    # A declared 65-minute partial outage and a 49-minute payments outage over a (simulated) 90
+    # days, not over the few minutes the demo measured.
+    assert set(figures) == {"API", "Website", "Search", "Payments"}
+    assert all(99.0 <= value <= 100.0 for value in figures.values()), figures
+    assert figures["API"] < 100.0 and figures["Payments"] < 100.0  # the incidents still count
+    assert page.count("are simulated; today is measured by real checks") == 4  # each checked component
+    assert any("simulated for this demo" in line for line in printed)
+    # The store keeps only what was measured: nothing simulated is written to data/.
+    stored = json.loads((root / "data/summary.json").read_text())
+    api = next(c for c in stored["components"] if c["id"] == "api")
+    assert api["uptime"]["90d"]["uptime"] < 0.9

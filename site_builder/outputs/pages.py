@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
@@ -27,7 +29,16 @@ from checker.summary import WINDOWS, ComponentSummary, DayBar, UptimeFigure, Win
 from checker.uptime import format_uptime as shown_uptime
 from site_builder.markdown import UpdateBody, render_markdown
 from site_builder.outputs import Deferred, RenderContext
-from site_builder.theme import Asset, Theme, builtin_templates
+from site_builder.theme import (
+    OG_HEIGHT,
+    OG_WIDTH,
+    STATUS_COLOURS,
+    Asset,
+    Theme,
+    builtin_templates,
+    status_card,
+    status_favicon,
+)
 from site_builder.view import RECENT_DAYS, STATUS_LABELS, ComponentView, GroupView, SiteView
 
 MONTH_PAGE_SIZE = 50
@@ -80,7 +91,9 @@ def environment(theme: Theme, zone: str = "Etc/UTC") -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["when"] = Clock(zone).when
+    clock = Clock(zone)
+    env.filters["when"] = clock.when
+    env.filters["when_rel"] = clock.when_rel
     return env
 
 
@@ -151,10 +164,21 @@ class Clock:
             self._shown[when] = self._element(when)
         return self._shown[when]
 
-    def _element(self, when: datetime) -> Markup:
+    def when_rel(self, when: datetime | None) -> Markup:
+        """`when`, marked for status.js to add how long ago it was ("12 min ago"): only the
+        reading browser knows the time it is read at."""
+        shown = self.when(when)
+        return Markup(f'<span class="rel">{shown}</span>') if shown else shown
+
+    def text(self, when: datetime) -> str:
+        """`22 Nov 2026, 14:05 UTC`: how every time on the site reads (status.js writes the
+        same format in the reader's zone)."""
         local = self.local(when)
+        return f"{local.day} {local:%b %Y}, {local:%H:%M} {local.tzname()}"
+
+    def _element(self, when: datetime) -> Markup:
         iso = when.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
-        text = f"{local.day} {local:%b %Y}, {local:%H:%M} {local.tzname()}"
+        text = self.text(when)
         # Escaped values in an f-string: the same markup as Markup.format, without its slow
         # formatter (a page of incidents shows hundreds of times).
         return Markup(f'<time datetime="{escape(iso)}">{escape(text)}</time>')
@@ -280,8 +304,8 @@ class Pages:
             "subscribe_action": subscribe_action,
             "components_for_subscribe": [(c.id, c.component.name) for c in self.view.components],
             "footer_links": footer,
-            "status_api": "api/v2/status.json" if has("api/v2/status.json") else None,
             "zone_name": self.clock.zone_name(self.view.now),
+            "og_size": (OG_WIDTH, OG_HEIGHT),
         }
 
     def _frame(self, path: str, title: str, description: str = "") -> dict[str, Any]:
@@ -293,6 +317,10 @@ class Pages:
             "canonical": f"{site.url}/{path.removesuffix('index.html')}",
             "page_title": title,
             "page_description": description or site.description or f"Current status of {site.name}",
+            "favicon": "favicon.svg",
+            "og_image": None,
+            "og_image_alt": "",
+            "refresh": False,
         }
 
     def _deferred(self, path: str, template: str, data: dict[str, Any]) -> Deferred:
@@ -320,7 +348,8 @@ class Pages:
     # -- the pages
 
     def all(self) -> list[Deferred]:
-        items = [self.index(), self.uptime(), self.not_found(), self.robots(), self.sitemap()]
+        items = [self.index(), self.status_favicon(), self.uptime(), self.not_found(), self.robots(),
+                 self.sitemap()]
         items += [self.incident(i) for i in self.published()]
         items += self.history()
         items += [self.component(c) for c in self.view.components]
@@ -377,8 +406,62 @@ class Pages:
             layout=layout,
             no_data_yet=view.summary is None or not view.summary.components,
             recent_days=days,
+            page_description=self._index_description(),
+            favicon=self.context.assets.get(f"favicon-{view.indicator}.svg", "favicon.svg"),
+            og_image=self._og_image(view.indicator),
+            og_image_alt=view.description,
+            refresh=True,
         )
         return self._deferred("index.html", "index.html", data)
+
+    # -- what a link preview says (meta description, Open Graph)
+
+    def _og_image(self, indicator: str) -> str | None:
+        """The absolute address of the link-preview picture of an overall status."""
+        path = self.context.assets.get(f"og-{indicator}.png")
+        return f"{self.view.bundle.site.url}/{path}" if path else None
+
+    def _latest(self, incident: Incident) -> IncidentUpdate | None:
+        return next((u for u in incident.updates if u.at <= self.view.now), None)
+
+    def _update_line(self, update: IncidentUpdate) -> str:
+        """`Identified (22 Nov 2026, 14:30 UTC): A failing replica served stale reads.`"""
+        head = f"{UPDATE_LABELS[update.status]} ({self.clock.text(update.at)})"
+        body = _plain(update.body)
+        return f"{head}: {body}" if body else head
+
+    def _index_description(self) -> str:
+        """The overall status, then the latest update of what is open (or the next maintenance)."""
+        view = self.view
+        text = f"{view.description}."
+        open_items = [*view.active_incidents, *view.active_maintenance]
+        updates = [(u, i) for i in open_items for u in [self._latest(i)] if u is not None]
+        if updates:
+            update, incident = max(updates, key=lambda pair: pair[0].at)
+            count = len(view.active_incidents)
+            if count > 1:
+                text += f" {count} open incidents."
+            text += f" Latest update on \u201c{incident.title}\u201d \u2014 {self._update_line(update)}"
+        elif view.upcoming_maintenance:
+            first = view.upcoming_maintenance[0]
+            text += f" Next scheduled maintenance: {first.title}, {self.clock.text(self.start(first))}."
+        else:
+            text += f" No open incidents. Updated {self.clock.text(view.updated_at)}."
+        return _clip(text, 300)
+
+    def _incident_description(self, incident: Incident, status: str, affected: list[dict[str, Any]]) -> str:
+        names = ", ".join(a["name"] for a in affected)
+        if incident.kind == "maintenance" and incident.scheduled_for and incident.scheduled_until:
+            window = f"{self.clock.text(incident.scheduled_for)} \u2013 {self.clock.text(incident.scheduled_until)}"
+            text = (f"Scheduled maintenance ({UPDATE_LABELS[status].lower()})" + (f" on {names}" if names else "")
+                    + f", {window}.")
+        else:
+            text = f"{UPDATE_LABELS[status]}: {IMPACT_LABELS[incident.impact].lower()} impact"
+            text += f" on {names}." if names else "."
+        latest = self._latest(incident)
+        if latest is not None:
+            text += f" Latest update: {self._update_line(latest)}"
+        return _clip(text, 300)
 
     def _card(self, incident: Incident) -> dict[str, Any]:
         card = self.item(incident)
@@ -448,8 +531,7 @@ class Pages:
         now = self.view.now
         path = incident_href(incident)
         status = incident.status_at(now)
-        data = self._frame(path, f"{incident.title} · {self.view.bundle.site.name} Status",
-                           _summary_line(incident))
+        data = self._frame(path, f"{incident.title} · {self.view.bundle.site.name} Status")
         affected = []
         for component_id, declared in incident.components.items():
             if component_id in self._components:
@@ -481,6 +563,9 @@ class Pages:
             updates=[_update_data(u) for u in incident.updates if u.at <= now],
             month=key,
             month_label=month_label(key),
+            page_description=self._incident_description(incident, status, affected),
+            og_image=self._og_image(_incident_indicator(incident, status)),
+            og_image_alt=f"{_summary_line(incident)}: {UPDATE_LABELS[status]}",
         )
         return self._deferred(path, "incident.html", data)
 
@@ -574,8 +659,17 @@ class Pages:
             incidents=[self.item(i) for i in incidents[:COMPONENT_INCIDENTS]],
             more_incidents=len(incidents) > COMPONENT_INCIDENTS,
             links=links,
+            og_image=self._og_image(_COMPONENT_INDICATORS[component.status]),
+            og_image_alt=f"{name}: {component.label}",
         )
         return self._deferred(path, "component.html", data)
+
+    def status_favicon(self) -> Deferred:
+        """`favicon.svg`, linked by every page but the index (which links the content-hash copy,
+        so a browser cannot keep showing an old status): the current overall status's icon."""
+        indicator = self.view.indicator
+        return Deferred("favicon.svg", cache_key(self._shared_key, "favicon.svg", {"indicator": indicator}),
+                        functools.partial(status_favicon, indicator))
 
     def uptime(self) -> Deferred:
         data = self._frame("uptime/index.html",
@@ -643,6 +737,38 @@ def _day_range(first: date, last: date) -> str:
     if first.year == last.year:
         return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
     return f"{_day_label(first)} – {_day_label(last)}"
+
+
+_COMPONENT_INDICATORS = {"operational": "none", "degraded_performance": "minor", "partial_outage": "major",
+                         "major_outage": "critical", "under_maintenance": "maintenance"}
+_IMPACT_INDICATORS = {"none": "minor", "minor": "minor", "major": "major", "critical": "critical"}
+
+
+def _incident_indicator(incident: Incident, status: str) -> str:
+    """The status picture of an incident's link preview: its impact while open, green once over."""
+    if status in ("resolved", "postmortem", "completed"):
+        return "none"
+    if incident.kind == "maintenance":
+        return "maintenance" if status in ("in_progress", "verifying") else "none"
+    return _IMPACT_INDICATORS[incident.impact]
+
+
+_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)"                            # a link: its text
+                     r"|<(?:script|style|iframe)\b.*?</(?:script|style|iframe)\s*>|<[^>]+>"  # HTML
+                     r"|[*_`#>|~]+|^\s*(?:[-+]|\d+\.)\s+",                     # emphasis, lists
+                     re.MULTILINE | re.DOTALL | re.IGNORECASE)
+
+
+def _plain(markdown: str) -> str:
+    """An update's Markdown as one line of plain text, for a meta description (cheap: no render)."""
+    text = _MARKUP.sub(lambda m: m.group(1) or " ", markdown)
+    return " ".join(html.unescape(text).split())
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
 
 
 def _summary_line(incident: Incident) -> str:
@@ -926,15 +1052,26 @@ def static_assets(env: jinja2.Environment, theme: Theme) -> dict[str, Asset]:
     accents = f":root{{--accent:{theme.accent_light};--accent-dark:{theme.accent_dark}}}\n"
     stylesheet = (accents + css + ("\n" + theme.custom_css if theme.custom_css else "")).encode()
     script = env.loader.get_source(env, "static/status.js")[0].encode()
-    favicon = env.loader.get_source(env, "static/favicon.svg")[0].encode()
     assets = {
         "style.css": Asset(f"assets/style.{_digest(stylesheet)}.css", stylesheet),
         "status.js": Asset(f"assets/status.{_digest(script)}.js", script),
-        "favicon.svg": Asset("favicon.svg", favicon),
     }
+    # The favicon and the link-preview picture of each overall status, under content-hash names:
+    # the index links the one of the current status (see `Pages.status_favicon` for the rest).
+    for indicator in STATUS_COLOURS:
+        icon = status_favicon(indicator)
+        assets[f"favicon-{indicator}.svg"] = Asset(f"assets/favicon-{indicator}.{_digest(icon)}.svg", icon)
+        assets[f"og-{indicator}.png"] = _status_card(indicator)
     if theme.logo is not None:
         assets["logo"] = theme.logo
     return assets
+
+
+@functools.lru_cache(maxsize=8)
+def _status_card(indicator: str) -> Asset:
+    """The link-preview PNG (drawn once per process: it never changes)."""
+    card = status_card(indicator)
+    return Asset(f"assets/og-{indicator}.{_digest(card)}.png", card)
 
 
 def _digest(content: bytes) -> str:

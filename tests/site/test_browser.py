@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from bigsite import build_big
-from sitetest import FIXTURES, build
+from sitetest import FIXTURES, build, load_bundle, load_summary
 
 from site_builder.serve import PreviewServer, start
 
@@ -294,23 +295,77 @@ def test_subscribe_links_have_no_bullets(server: PreviewServer, browser: Any) ->
         visit.close()
 
 
-def test_script_localises_times_and_refreshes_the_banner(server: PreviewServer, browser: Any) -> None:
-    # wait_for_function polls with eval(), which the page's Content-Security-Policy forbids.
-    context = browser.new_context(timezone_id="Asia/Tokyo", bypass_csp=True)
+def test_times_keep_the_page_language_in_the_readers_zone_and_the_footer_says_so(
+        server: PreviewServer, browser: Any) -> None:
+    # A German browser in Berlin reading the English page: dates stay in the page's format and
+    # language, shift to the reader's zone, and the footer names that zone.
+    context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
     page = context.new_page()
     try:
-        page.clock.install()
-        status = {"page": {}, "status": {"indicator": "none", "description": "All Systems Operational"}}
-        page.route("**/api/v2/status.json", lambda route: route.fulfill(json=status))
+        page.clock.install(time="2026-11-22T11:52:00Z")
         page.goto(server.url)
-        assert "GMT+9" in page.locator('time[datetime="2026-11-22T11:40:00Z"]').first.inner_text()
-        assert page.locator("#banner .banner-text").inner_text() == "Partial System Outage"
-        page.clock.run_for(61_000)
-        page.wait_for_function(
-            "document.querySelector('#banner .banner-text').textContent === 'All Systems Operational'")
-        assert page.locator("#banner").get_attribute("class") == "banner s-none"
+        card = page.locator("#h-active + article .update-head")
+        assert card.locator("time").inner_text() == "22 Nov 2026, 12:40 GMT+1"
+        assert card.locator(".ago").inner_text().strip() == "(12\u00a0min ago)"
+        assert card.locator("time").get_attribute("title") == "22 Nov 2026, 11:40 UTC"
+        assert page.locator(".foot .tz").inner_text() == "Times are shown in your time zone, GMT+1 (Europe/Berlin)."
+        texts = page.eval_on_selector_all("time", "ts => ts.map(t => t.textContent)")
+        assert texts and all(t.endswith(("GMT+1", "GMT+2")) or ":" not in t for t in texts), texts
+        assert not any(word in page.locator("body").inner_text() for word in ("Uhr", "Nov.", "Okt."))
     finally:
         context.close()
+
+
+def test_refresh_swaps_banner_incidents_statuses_and_updated_together(
+        tmp_path: Path, browser: Any) -> None:
+    site = tmp_path / "site"
+    build(site)
+    running = start(site)
+    # wait_for_function polls with eval(), which the page's Content-Security-Policy forbids.
+    context = browser.new_context(bypass_csp=True, timezone_id="UTC")
+    page = context.new_page()
+    try:
+        page.clock.install(time="2026-11-22T12:05:00Z")
+        page.goto(running.url)
+        before = {
+            "banner": page.locator("#banner .banner-text").inner_text(),
+            "updated": page.locator(".banner-time time").get_attribute("datetime"),
+            "cards": page.locator("#h-active").count(),
+            "search": page.locator(".comp", has=page.get_by_role("link", name="Search", exact=True))
+                          .locator(".st").inner_text(),
+            "icon": page.locator("link[rel=icon]").get_attribute("href"),
+        }
+        assert before["banner"] == "Partial System Outage" and before["cards"] == 1
+        # The next build: the search incident resolved, the maintenance over, a later check.
+        bundle, summary = load_bundle(), load_summary()
+        over = ("2026-11-22-search-down", "2026-11-22-database-maintenance")
+        calm = bundle.model_copy(update={"incidents": [i for i in bundle.incidents if i.slug not in over]})
+        build(site, bundle=calm, summary=summary.model_copy(update={
+            "generated_at": summary.generated_at + timedelta(minutes=5)}))
+        page.clock.run_for(61_000)
+        page.wait_for_function("document.querySelector('#banner .banner-text').textContent !== "
+                               f"{json.dumps(before['banner'])}")
+        after = {
+            "banner": page.locator("#banner .banner-text").inner_text(),
+            "updated": page.locator(".banner-time time").get_attribute("datetime"),
+            "cards": page.locator("#h-active").count(),
+            "search": page.locator(".comp", has=page.get_by_role("link", name="Search", exact=True))
+                          .locator(".st").inner_text(),
+            "icon": page.locator("link[rel=icon]").get_attribute("href"),
+        }
+        assert after["cards"] == 0 and after["search"] != before["search"]
+        assert after["updated"] != before["updated"] and after["icon"] != before["icon"]
+        assert after["banner"] == page.locator("#banner").evaluate(
+            "b => b.querySelector('.banner-text').textContent")
+        assert page.locator("main").count() == 1 and visit_ok(page)
+    finally:
+        context.close()
+        running.close()
+
+
+def visit_ok(page: Any) -> bool:
+    """The swapped page still has its localised times and one of each landmark."""
+    return bool(page.locator("#banner").count() == 1 and page.locator(".banner-time .ago").count() == 1)
 
 
 SHOTS = {"index": "index.html", "component": "components/api/index.html",

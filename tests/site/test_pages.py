@@ -379,3 +379,59 @@ def test_updates_dated_after_the_build_are_not_shown_yet(tmp_path: Path) -> None
     text = text_of(read(tmp_path, "incidents/2026-11-20-api-errors/index.html"))
     assert "Status Identified" in text and "Duration Ongoing" in text
     assert "Resolved" not in text and "replaced the replica" not in text
+
+
+def test_favicon_follows_the_overall_status(built_site: Path, tmp_path: Path) -> None:
+    from site_builder.theme import status_favicon
+
+    html = read(built_site, "index.html")
+    icon = re.search(r'<link rel="icon" href="(assets/favicon-major\.[0-9a-f]{10}\.svg)"', html)
+    assert icon and (built_site / icon[1]).read_bytes() == status_favicon("major")
+    assert (built_site / "favicon.svg").read_bytes() == status_favicon("major")  # other pages' icon
+    assert '<link rel="icon" href="../../favicon.svg"' in read(built_site, "incidents/2026-11-20-api-errors/index.html")
+    bundle = load_bundle()
+    calm = bundle.model_copy(update={"incidents": [i for i in bundle.incidents if i.kind == "incident"
+                                                   and i.slug != "2026-11-22-search-down"]})
+    build(tmp_path, bundle=calm)
+    assert re.search(r'<link rel="icon" href="assets/favicon-none\.', read(tmp_path, "index.html"))
+    assert (tmp_path / "favicon.svg").read_bytes() == status_favicon("none")
+
+
+def _meta(html: str, name: str) -> str:
+    found = re.search(rf'<meta (?:property|name)="{re.escape(name)}" content="([^"]*)">', html)
+    assert found, name
+    return found[1].replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
+
+
+def test_link_previews_state_the_status_and_the_latest_update(built_site: Path) -> None:
+    html = read(built_site, "index.html")
+    description = ("Partial System Outage. Latest update on “Search is unavailable” — Identified "
+                   "(22 Nov 2026, 11:40 UTC): The search cluster lost its leader; we are electing a new one.")
+    assert _meta(html, "description") == description == _meta(html, "og:description")
+    image = _meta(html, "og:image")
+    assert re.fullmatch(r"https://status\.example\.test/assets/og-major\.[0-9a-f]{10}\.png", image)
+    png = (built_site / image.removeprefix("https://status.example.test/")).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[16:24] == (1200).to_bytes(4, "big") + (630).to_bytes(4, "big")
+    assert _meta(html, "og:image:alt") == "Partial System Outage"
+    assert _meta(html, "twitter:card") == "summary_large_image"
+    incident = read(built_site, "incidents/2026-11-20-api-errors/index.html")
+    assert _meta(incident, "og:description") == (
+        "Resolved: major impact on API, Website. Latest update: Resolved (20 Nov 2026, 15:10 UTC): "
+        "Error rates are back to normal after we replaced the replica.")
+    assert "/assets/og-none." in _meta(incident, "og:image")  # over: the green picture
+    hostile = _meta(read(built_site, "incidents/2026-10-05-hostile-markup/index.html"), "og:description")
+    assert "alert" not in hostile and "<" not in hostile
+
+
+def test_stylesheet_has_a_print_style(built_site: Path) -> None:
+    [css] = list((built_site / "assets").glob("style.*.css"))
+    text = css.read_text()
+    print_rules = text[text.index("@media print{"):]
+    assert ".top nav" in print_rules and "#subscribe" in print_rules and "print-color-adjust:exact" in print_rules
+
+
+def test_times_are_marked_for_relative_display_only_where_it_helps(built_site: Path) -> None:
+    html = read(built_site, "index.html")
+    assert re.search(r'<p class="banner-time">Updated <span class="rel"><time datetime="[^"]+">', html)
+    assert html.count('class="rel"') == 2  # "Updated" and the latest update of the open incident
+    assert 'class="zone">UTC (Etc/UTC)</span>' in html or 'class="zone">UTC</span>' in html
