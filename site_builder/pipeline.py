@@ -104,9 +104,15 @@ class Compiled:
 def store_name(store: Store) -> str:
     """The store as a person finds it: `s3://bucket/prefix`, or its folder as a path from the
     current directory (`./data`), absolute when it is elsewhere."""
-    if not isinstance(store, LocalStore):
-        return store.location
-    folder = store.root.absolute()
+    return store.location if not isinstance(store, LocalStore) else shown_path(store.root)
+
+
+def shown_path(path: Path | str) -> str:
+    """A local folder as a person finds it: from the current directory (`./public`), absolute
+    when it is elsewhere; an `s3://` target as it is."""
+    if str(path).startswith("s3://"):
+        return str(path)
+    folder = Path(path).absolute()
     try:
         return f"./{folder.relative_to(Path.cwd()).as_posix()}".removesuffix("/.")
     except ValueError:
@@ -144,7 +150,7 @@ class BuildResult:
         built, published = self.built, self.published
         lines = [f"built {_count(built.files, 'file')}: {built.files - built.skipped} rendered, "
                  f"{built.skipped} reused from the cache",
-                 f"published to {published.target}: {len(published.uploaded)} written, "
+                 f"published to {shown_path(published.target)}: {len(published.uploaded)} written, "
                  f"{published.unchanged} unchanged, {len(published.deleted)} deleted"]
         if published.not_deleted:
             lines[-1] += f" ({len(published.not_deleted)} could not be deleted: retried next time)"
@@ -194,7 +200,7 @@ def build_site_and_publish(
         pass  # nobody to tell, so nothing to say
     elif notify and not is_configured_target(site, out):
         # A build elsewhere is a preview: what it shows is not public yet, so nobody is told.
-        notified = f"subscribers not notified: {out} is not the configured publish target"
+        notified = f"subscribers not notified: {shown_path(out or '')} is not the configured publish target"
     elif notify:
         notified = notify_subscribers(site, summary, now=now)
     return BuildResult(built=built, published=built.published, notified=notified)

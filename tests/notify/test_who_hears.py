@@ -78,7 +78,7 @@ def test_only_a_publish_to_the_configured_target_notifies(tmp_path: Path) -> Non
 
     preview = statusgen(root, "build", "--out", "preview")
     assert preview.returncode == 0, preview.stderr
-    assert "subscribers not notified: preview is not the configured publish target" in preview.stdout
+    assert "subscribers not notified: ./preview is not the configured publish target" in preview.stdout
     assert (root / "preview" / "index.html").is_file()
     assert not (root / "outbox").exists()
 
