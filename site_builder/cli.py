@@ -279,11 +279,13 @@ def import_upptime_command(folder: Path, root: Path, force: bool) -> None:
 def check(root: Path) -> None:
     """Run every check once and record the results in the store (then, with `checker.rebuild:
     inline`, rebuild and publish the site)."""
-    from site_builder.pipeline import check_once, rebuild_after_check
+    from site_builder.content import load_site
+    from site_builder.pipeline import check_loaded_site, rebuild_after_check
 
-    for line in check_once(root, now=_now()).lines():
+    site = load_site(root)  # once: the rebuild that may follow uses the same files
+    for line in check_loaded_site(site, now=_now()).lines():
         click.echo(line)
-    rebuilt = rebuild_after_check(root, now=_now())
+    rebuilt = rebuild_after_check(site, now=_now())
     for line in rebuilt.lines() if rebuilt is not None else []:
         click.echo(line)
 

@@ -43,12 +43,12 @@ def site_store(site: Site) -> Store:
 
 def check_once(root: Path, *, now: datetime) -> RunReport:
     """One checker run over the site's components against its store; returns the run's report."""
-    # Check references are resolved by each probe: a missing variable fails that component only.
     return check_loaded_site(load_site(root), now=now)
 
 
 def check_loaded_site(site: Site, *, now: datetime) -> RunReport:
-    """`check_once` for a site already loaded (the `run` loop loads it once per round)."""
+    """`check_once` for a site already loaded (the `run` loop loads it once per round). Check
+    references are resolved by each probe: a missing variable fails that component only."""
     from checker.alerting import send_alerts
     from checker.run import run_checks
 
@@ -60,10 +60,9 @@ def check_loaded_site(site: Site, *, now: datetime) -> RunReport:
     return report
 
 
-def rebuild_after_check(root: Path, *, now: datetime) -> BuildResult | None:
+def rebuild_after_check(site: Site, *, now: datetime) -> BuildResult | None:
     """With `checker.rebuild: inline`, build and publish the site (and notify subscribers) as the
     checker's Lambda does after a run; otherwise None (CI or `statusgen build` rebuilds)."""
-    site = load_site(root)
     if site.bundle.checker.rebuild != "inline":
         return None
     return build_site_and_publish(site, load_summary(site_store(site)), out=None, now=now, notify=True)
