@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from checker_support import T0, LoopbackServer, answer, http_component, make_bundle
 
-from checker.bundle import Bundle
+from checker.bundle import BUNDLE_KEY, Bundle
 from checker.fanout import shard_of
+from checker.handler import handle, read_bundle
 from checker.rollup import rebuild
 from checker.run import run_checks
 from checker.store import LocalStore
@@ -96,3 +97,27 @@ def test_rebuild_of_a_sharded_store_gives_the_same_bytes(
         store.delete(key)
     rebuild(bundle, store, now=at)
     assert derived(store) == live
+
+
+def test_workers_started_as_lambda_would_read_only_their_part_of_the_bundle(
+    fleet: tuple[LoopbackServer, Bundle], store: LocalStore,
+) -> None:
+    """Each worker event through the Lambda entry point: its part probed and recorded, and the
+    bundle it works from holds its own components only (unless alerts need every component)."""
+    _, bundle = fleet
+    store.put(BUNDLE_KEY, bundle.model_dump_json().encode())
+    for shard in range(SHARDS):
+        event = {"statusgen": "check", "run_id": "evt-1", "shard": shard, "shards": SHARDS}
+        line = handle(event, None, store=store, env={}, now=T0, log=lambda _: None)
+        assert line["components"] == len([c for c in bundle.components if shard_of(c.id, SHARDS) == shard])
+        part = read_bundle(store, shard=(shard, SHARDS))
+        assert {shard_of(c.id, SHARDS) for c in part.components} == {shard}
+    summary = load_summary(store)
+    assert summary is not None
+    assert sorted(c.id for c in summary.components) == sorted(c.id for c in bundle.components)
+    broken = summary.component("c8")
+    assert broken is not None and broken.last_reason == "expected 200-299, got 503"
+
+    with_alerts = bundle.model_copy(update={"alerts": {"channels": {}, "routes": []}})
+    store.put(BUNDLE_KEY, with_alerts.model_dump_json().encode())
+    assert len(read_bundle(store, shard=(0, SHARDS)).components) == len(bundle.components)
