@@ -6,14 +6,17 @@ after 50 ms. `--bombs N` adds N endpoints whose 2 kB answer is a gzip bomb (`Con
 gzip, gzip`, 1 GiB once decoded) behind a body check.
 
 Each measured run writes a `statuspage.yaml` with the default `checker:` settings into a fresh
-folder and starts the real `statusgen check` command as its own process; the wall time and peak
-RSS are that process's. It then reads the stored run object and checks every status (up, degraded,
-down) against what its endpoint does, and the latency recorded for the healthy endpoints. It also
-times, in a separate process, how long loading that `statuspage.yaml` takes.
+folder and starts the real `statusgen check` command as its own process twice: the first run on a
+new store, then an ordinary run (what a scheduled checker does every minute: the store holds the
+last decisions, and it is not the first run of the day). The wall time and peak RSS are that
+process's. After each, the bench reads the stored run object and checks every status (up,
+degraded, down) against what its endpoint does, and the latency recorded for the healthy
+endpoints. It also times, in a separate process, how long loading that `statuspage.yaml` takes.
 
 `--shards N` sets `checker.shards: N`, compiles the bundle into the store (`statusgen compile
 --to-store`) and runs each shard's worker through the Lambda entry point (`checker.handler`) as
 its own process, one after another: a stand-in for Lambda invocations, each with its own CPU.
+Each worker runs twice, as above; the figures reported are the ordinary runs'.
 
     python bench/checker_fleet.py [--runs 5] [--endpoints 1000] [--bombs 10]
     python bench/checker_fleet.py --runs 3 --endpoints 10000 --shards 10
@@ -162,9 +165,13 @@ def _timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float
         return wall, usage.ru_maxrss / 1024, out.read()
 
 
-def _samples(store: Path) -> list[dict[str, Any]]:
-    runs = sorted((store / "runs").rglob("*.json"))
+def _samples(runs: list[Path]) -> list[dict[str, Any]]:
     return [s for path in runs for s in json.loads(path.read_text())["samples"]]
+
+
+def _run_file(store: Path, run_id: str) -> Path:
+    """The stored run object of `run_id`."""
+    return next((store / "runs").rglob(f"*-{run_id}.json"))
 
 
 def _probe_seconds(run_file: Path) -> float:
@@ -191,18 +198,27 @@ def _judge(samples: list[dict[str, Any]], planned: int) -> dict[str, Any]:
             "bomb_reasons": sorted({s["reason"] for s in samples if kind(s["component"]) == "bomb"})}
 
 
+def _check_once(root: Path, endpoints: int) -> dict[str, Any]:
+    before = set((root / "data" / "runs").rglob("*.json"))
+    wall, rss, out = _timed([STATUSGEN, "check", "--root", str(root)])
+    closing = next(line for line in out.splitlines() if " up, " in line)
+    run_checks_s = float(closing.rsplit(" in ", 1)[1].split()[0])
+    (run_file,) = set((root / "data" / "runs").rglob("*.json")) - before
+    probe_s = _probe_seconds(run_file)
+    return {"wall_s": wall, "rss_mb": rss, "probe_s": probe_s, "record_s": run_checks_s - probe_s,
+            **_judge(_samples([run_file]), endpoints)}
+
+
 def check_run(ports: list[int], endpoints: int, bombs: int) -> dict[str, Any]:
+    """The first run on a new store, then an ordinary run on it: the second is the result, with
+    the first's figures under `first`."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         write_site(root, ports, endpoints, bombs, shards=1)
         load = _load_time(root)
-        wall, rss, out = _timed([STATUSGEN, "check", "--root", str(root)])
-        closing = next(line for line in out.splitlines() if " up, " in line)
-        run_checks_s = float(closing.rsplit(" in ", 1)[1].split()[0])
-        probe_s = _probe_seconds(next((root / "data" / "runs").rglob("*.json")))
-        result = _judge(_samples(root / "data"), endpoints + bombs)
-    return {"wall_s": wall, "rss_mb": rss, "load_s": load, "probe_s": probe_s,
-            "record_s": run_checks_s - probe_s, **result}
+        first = _check_once(root, endpoints + bombs)
+        ordinary = _check_once(root, endpoints + bombs)
+    return {"load_s": load, "first": first, **ordinary}
 
 
 def shard_run(ports: list[int], endpoints: int, shards: int) -> dict[str, Any]:
@@ -214,16 +230,24 @@ def shard_run(ports: list[int], endpoints: int, shards: int) -> dict[str, Any]:
         env = {**installed.ENVIRONMENT, "STATUSGEN_STORE": str(root / "data")}
         code = ("import json, sys; from checker.handler import handler; "
                 "handler(json.loads(sys.argv[1]), None)")
-        workers = []
-        for shard in range(shards):
-            event = {"statusgen": "check", "run_id": f"bench-s{shard}", "shard": shard,
-                     "shards": shards}
-            wall, rss, _ = _timed([sys.executable, "-c", code, json.dumps(event)], env=env)
-            run = next((root / "data" / "runs").rglob(f"*-{event['run_id']}.json"))
-            workers.append({"wall_s": wall, "rss_mb": rss, "probe_s": _probe_seconds(run)})
-        result = _judge(_samples(root / "data"), endpoints)
+        runs: dict[str, list[dict[str, Any]]] = {"first": [], "ordinary": []}
+        files: dict[str, list[Path]] = {"first": [], "ordinary": []}
+        for which in ("first", "ordinary"):
+            for shard in range(shards):
+                event = {"statusgen": "check", "run_id": f"bench-{which}-s{shard}", "shard": shard,
+                         "shards": shards}
+                wall, rss, _ = _timed([sys.executable, "-c", code, json.dumps(event)], env=env)
+                run = _run_file(root / "data", event["run_id"])
+                files[which].append(run)
+                runs[which].append({"wall_s": wall, "rss_mb": rss, "probe_s": _probe_seconds(run)})
+        results = {which: _judge(_samples(files[which]), endpoints) for which in runs}
+    workers = runs["ordinary"]
+    first = runs["first"]
     return {"workers": workers, "worst_wall_s": max(w["wall_s"] for w in workers),
-            "worst_rss_mb": max(w["rss_mb"] for w in workers), **result}
+            "worst_rss_mb": max(w["rss_mb"] for w in workers),
+            "first": {"workers": first, "worst_wall_s": max(w["wall_s"] for w in first),
+                      **results["first"]},
+            **results["ordinary"]}
 
 
 def _median(results: list[dict[str, Any]], key: str) -> float:
@@ -255,7 +279,10 @@ def main() -> None:
                 result = shard_run(ports, args.endpoints, args.shards)
                 times = ", ".join(f"{w['wall_s']:.2f}" for w in result["workers"])
                 probing = ", ".join(f"{w['probe_s']:.2f}" for w in result["workers"])
-                print(f"run {number}: workers {times} s wall, of which probing {probing} s "
+                first = ", ".join(f"{w['wall_s']:.2f}" for w in result["first"]["workers"])
+                print(f"run {number}: first run on a new store: workers {first} s wall, "
+                      f"{result['first']['wrong'] + result['first']['missing']} wrong or missing; "
+                      f"ordinary run: workers {times} s wall, of which probing {probing} s "
                       f"(worst wall {result['worst_wall_s']:.2f} s, "
                       f"{result['worst_rss_mb']:.0f} MB peak RSS); {result['counts']} "
                       f"(expected {result['expected']}), {result['wrong']} wrong, "
@@ -263,7 +290,11 @@ def main() -> None:
                       f"p95 {result['healthy_p95_ms']} ms", flush=True)
             else:
                 result = check_run(ports, args.endpoints, args.bombs)
-                print(f"run {number}: {result['wall_s']:.2f} s wall (config load "
+                first = result["first"]
+                print(f"run {number}: first run on a new store {first['wall_s']:.2f} s wall (probing "
+                      f"{first['probe_s']:.2f} s, record {first['record_s']:.2f} s), "
+                      f"{first['wrong'] + first['missing']} wrong or missing; ordinary run "
+                      f"{result['wall_s']:.2f} s wall (config load "
                       f"{result['load_s']:.3f} s, probing {result['probe_s']:.2f} s, record_run + "
                       f"summary {result['record_s']:.2f} s), {result['rss_mb']:.0f} MB peak RSS; "
                       f"{result['counts']} (expected {result['expected']}), {result['wrong']} wrong, "
@@ -273,7 +304,11 @@ def main() -> None:
             results.append(result)
         if args.shards > 1:
             worst_probe = statistics.median(max(w["probe_s"] for w in r["workers"]) for r in results)
-            print(f"median over {len(results)} runs of {args.endpoints} endpoints in "
+            firsts = [r["first"] for r in results]
+            print(f"first runs on a new store: worst worker {_median(firsts, 'worst_wall_s'):.2f} s "
+                  f"wall (median), {max(f['wrong'] + f['missing'] for f in firsts)} wrong or missing "
+                  "at most")
+            print(f"median over {len(results)} ordinary runs of {args.endpoints} endpoints in "
                   f"{args.shards} shards: worst worker {_median(results, 'worst_wall_s'):.2f} s "
                   f"wall, worst probing {worst_probe:.2f} s, "
                   f"every worker {statistics.median(w['wall_s'] for r in results for w in r['workers']):.2f} s "
@@ -281,7 +316,11 @@ def main() -> None:
                   f"{max(r['wrong'] + r['missing'] for r in results)} wrong or missing at most; "
                   f"healthy p95 {_median(results, 'healthy_p95_ms'):.1f} ms")
         else:
-            print(f"median over {len(results)} runs of {args.endpoints} endpoints"
+            firsts = [r["first"] for r in results]
+            print(f"first runs on a new store: {_median(firsts, 'wall_s'):.2f} s wall (median), "
+                  f"probing {_median(firsts, 'probe_s'):.2f} s, record {_median(firsts, 'record_s'):.2f} s, "
+                  f"{max(f['wrong'] + f['missing'] for f in firsts)} wrong or missing at most")
+            print(f"median over {len(results)} ordinary runs of {args.endpoints} endpoints"
                   f"{f' + {args.bombs} gzip bombs' if args.bombs else ''}: "
                   f"{_median(results, 'wall_s'):.2f} s wall, config load "
                   f"{_median(results, 'load_s'):.3f} s, probing {_median(results, 'probe_s'):.2f} s, "

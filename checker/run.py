@@ -137,7 +137,10 @@ def run_checks(
             reports.append(_repeat(part.bundle, part.store, known, part.run_id, region, now, started))
         else:
             pending.append((part, known))
-    components = [c for part, _ in pending for c in part.bundle.components if c.check is not None]
+    components = _slowest_first(
+        [c for part, _ in pending for c in part.bundle.components if c.check is not None],
+        [known for _, known in pending if known is not None],
+    )
     samples: list[Sample] = []
     offline = False
     if pending:
@@ -158,6 +161,25 @@ def run_checks(
     if len(reports) == 1:
         return reports[0]
     return _joined(bundle, reports, run_id, region, now, started)
+
+
+def _slowest_first(components: list[Component], known: list[State]) -> list[Component]:
+    """`components` with those whose last probe took longest (or never answered) first.
+
+    A run lasts until its last probe ends, and a probe ends at the latest one timeout after it
+    starts. Starting a thousand probes takes a few hundred milliseconds of CPU, so a hung endpoint
+    started last would end the run that much past its timeout; started first, it ends with the
+    timeout. The order comes from the last decision stored for each component; a component never
+    probed keeps its place after those, and the order of samples in the stored run is the plan's.
+    """
+    last: dict[str, float] = {}
+    for state in known:
+        for component_id, decided in state.components.items():
+            last[component_id] = (
+                decided.last_latency_ms / 1000 if decided.last_latency_ms is not None
+                else float("inf")  # no answer: a timeout, or a refusal that costs nothing to start early
+            )
+    return sorted(components, key=lambda c: -min(last.get(c.id, 0.0), c.check.timeout if c.check else 0.0))
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,13 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from checker_support import (
     T0,
     LoopbackServer,
+    Route,
     answer,
     closed_port,
     http_component,
@@ -123,6 +125,37 @@ def test_a_hanging_endpoint_does_not_hold_up_the_others(api: tuple[LoopbackServe
     assert statuses["gone"] == ("down", "connection refused")
     # The slow probe ended at its own 0.5 s deadline (its reason says so), not after the 5 s hang.
     assert all(statuses[f"ok-{i}"] == ("up", None) for i in range(5))
+
+
+def test_probes_that_answered_slowest_last_time_start_first(store: LocalStore) -> None:
+    arrivals: list[str] = []
+
+    def noted(name: str, delay: float = 0.0) -> Route:
+        def route(handler: BaseHTTPRequestHandler) -> None:
+            arrivals.append(name)
+            answer(200, delay=delay)(handler)
+        return route
+
+    server = LoopbackServer({"/fast": noted("fast"), "/hang": noted("hang", delay=2),
+                             "/slow": noted("slow", delay=0.2), "/new": noted("new")})
+    try:
+        components = [http_component("fast", server.url("/fast")),
+                      http_component("hang", server.url("/hang"), timeout=0.5),
+                      http_component("slow", server.url("/slow"))]
+        # One probe at a time, so requests arrive in the order the probes start.
+        first = make_bundle(components, checker={"interval": 60, "concurrency": 1})
+        run_checks(first, store, now=T0, run_id="first")
+        assert arrivals == ["fast", "hang", "slow"]
+        arrivals.clear()
+        second = make_bundle([*components, http_component("new", server.url("/new"))],
+                             checker={"interval": 60, "concurrency": 1})
+        report = run_checks(second, store, now=T0 + timedelta(minutes=1), run_id="second")
+    finally:
+        server.close()
+    # The timed-out probe starts first, then by last latency; a component never probed goes last.
+    assert arrivals == ["hang", "slow", "fast", "new"]
+    # The stored run still lists its samples in the order of statuspage.yaml.
+    assert [s.component for s in report.run.samples] == ["fast", "hang", "slow", "new"]
 
 
 def test_retries_within_a_run_hide_a_single_failure(store: LocalStore) -> None:
