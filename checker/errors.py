@@ -89,5 +89,9 @@ class PackageError(StatusgenError):
     """The Lambda package could not be built: pip failed, or the result exceeds Lambda's limits."""
 
 
+class DeployError(StatusgenError):
+    """`statusgen deploy` could not create or update the stack, or could not bring it to life."""
+
+
 class GateFailed(StatusgenError):
     """A deployment gate saw its component fail more often than allowed; the message summarises."""

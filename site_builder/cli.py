@@ -388,6 +388,36 @@ def package(arch: str, python_version: str, out: Path, without_boto3: bool) -> N
 
 
 @main.command()
+@root_option
+@click.option("--stack-name", default="statusgen", show_default=True, help="The CloudFormation stack.")
+@click.option("--region", required=True, envvar="AWS_REGION", show_envvar=True,
+              help="The stack's AWS region.")
+@click.option("--parameter", "parameters", multiple=True, metavar="KEY=VALUE",
+              help="A template parameter, e.g. AlarmEmail=oncall@example.com (repeatable); the others "
+                   "keep the stack's values.")
+@click.option("--package", "package_zip", type=click.Path(dir_okay=False, path_type=Path),
+              help="A Lambda zip built before with `statusgen package` (default: build dist/lambda.zip).")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
+              help="The stack's template (default: infra/template.yaml in --root).")
+@click.option("--artifacts-bucket", help="Bucket for the zip and template (default: "
+              "statusgen-artifacts-ACCOUNT-REGION, created when missing).")
+@click.option("--no-first-run", is_flag=True, help="Only create or update the stack.")
+@_friendly_errors
+def deploy(root: Path, stack_name: str, region: str, parameters: tuple[str, ...], package_zip: Path | None,
+           template: Path | None, artifacts_bucket: str | None, no_first_run: bool) -> None:
+    """Create or update the AWS stack, store the bundle, run the checker once and publish the page."""
+    from site_builder.deploy import DeployOptions, deploy_stack, parse_parameters
+
+    options = DeployOptions(
+        root=root, stack_name=stack_name, region=region, parameters=parse_parameters(parameters),
+        package=None if package_zip is None else package_zip.absolute(),
+        template=None if template is None else template.absolute(),
+        artifacts_bucket=artifacts_bucket, first_run=not no_first_run,
+    )
+    deploy_stack(options, now=_now, echo=click.echo)
+
+
+@main.command()
 @click.option("--component", "component_id", required=True, help="The component whose check to run.")
 @click.option("--for", "duration", default="5m", show_default=True, help="How long to keep checking.")
 @click.option("--every", default="10s", show_default=True, help="Time between probes.")

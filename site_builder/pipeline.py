@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from checker.bundle import BUNDLE_KEY
+from checker.bundle import BUNDLE_KEY, Bundle
 from checker.durations import parse_duration
 from checker.errors import ContentError, StatusgenError, StoreError
 from checker.store import Store, dump_json, open_store
@@ -79,17 +79,21 @@ def rebuild_rollups(root: Path, *, now: datetime) -> Summary:
 def compile_and_store(root: Path, *, to_store: bool) -> Compiled:
     """The bundle as JSON (references kept, secrets never resolved); optionally stored for the
     checker at `bundle.json`, with the theme files a rebuild in Lambda needs."""
+    bundle = compile_bundle(root)
+    # The site resolved: `store:` itself may be a ${NAME} reference.
+    stored_in = store_bundle(root, bundle, load_site(root)) if to_store else None
+    return Compiled(bundle.model_dump_json(indent=2, by_alias=True), stored_in)
+
+
+def store_bundle(root: Path, bundle: Bundle, site: Site) -> str:
+    """Put `bundle` (references kept) at `bundle.json` in the store of `site` (references
+    resolved), with the theme files a rebuild in Lambda needs; returns the store's name."""
     from site_builder.theme_store import store_theme
 
-    bundle = compile_bundle(root)
-    stored_in = None
-    if to_store:
-        site = load_site(root)  # resolved: `store:` itself may be a ${NAME} reference
-        store = site_store(site)
-        store_theme(root, bundle.site, store)
-        store.put(BUNDLE_KEY, dump_json(bundle.model_dump(mode="json", by_alias=True)))
-        stored_in = store_name(store)
-    return Compiled(bundle.model_dump_json(indent=2, by_alias=True), stored_in)
+    store = site_store(site)
+    store_theme(root, bundle.site, store)
+    store.put(BUNDLE_KEY, dump_json(bundle.model_dump(mode="json", by_alias=True)))
+    return store_name(store)
 
 
 @dataclass(frozen=True)

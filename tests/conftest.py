@@ -1,4 +1,5 @@
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +9,19 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from helpers import TOTALS
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """moto's server (every AWS service it emulates) on loopback over real HTTP, shared by a
+    worker's tests: each test makes its own buckets and stacks."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -13,7 +13,6 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "hostile"))  # output_chec
 
 import boto3
 from faults_support import Endpoints
-from moto.server import ThreadedMotoServer
 
 from checker.store import LocalStore, Store
 from checker.store.s3 import S3Store
@@ -24,16 +23,6 @@ def endpoints() -> Iterator[Endpoints]:
     running = Endpoints()
     yield running
     running.close()
-
-
-@pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    """moto's S3 server on loopback, shared by the suite (each test makes its own bucket)."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture
