@@ -24,14 +24,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from checker.alerting import AlertsSettings, send_alerts  # noqa: E402
 from checker.alerting.mail import MailSettings  # noqa: E402
-from checker.bundle import (  # noqa: E402
-    Bundle,
-    CheckerSettings,
-    Component,
-    Incident,
-    IncidentUpdate,
-    SiteSettings,
-)
+from checker.bundle import Bundle, CheckerSettings, Component, SiteSettings  # noqa: E402
+from checker.incident_model import Incident, IncidentUpdate  # noqa: E402
 from checker.store import LocalStore  # noqa: E402
 from site_builder.notify.config import SubscribersSettings  # noqa: E402
 from site_builder.notify.deliver import notify_subscribers  # noqa: E402

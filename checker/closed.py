@@ -21,7 +21,7 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from checker.bundle import Bundle, ComponentStatus
+from checker.bundle import Bundle
 from checker.daily import (
     DAY_SECONDS,
     DETAIL_DAYS,
@@ -37,6 +37,7 @@ from checker.slo import BURN_WINDOWS
 from checker.store.base import dump_json
 from checker.summary import WINDOW_SECONDS
 from checker.uptime import Tally, declared_segments, uptime_ratio
+from checker.vocabulary import ComponentStatus
 
 CLOSED_KEY = "rollups/closed.json"
 MONTHS = 12

@@ -18,11 +18,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from checker.bundle import Bundle, Component, ComponentStatus
+from checker.bundle import Bundle, Component
 from checker.histogram import Histogram, add_counts, counts_of, merged, quantiles
 from checker.results import SampleStatus
 from checker.state import RunEffects, State
 from checker.uptime import DEFAULT_WEIGHTS, OUTAGE_STATUSES, Segment, Tally, declared_segments, tally
+from checker.vocabulary import ComponentStatus
 
 HISTORY_KEY = "rollups/history.json"
 DETAIL_DAYS = 92

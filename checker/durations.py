@@ -1,8 +1,12 @@
-"""Durations as people write them in config (`90`, `30s`, `5m`, `2h`, `1d`), turned into seconds."""
+"""Durations as people write them in config (`90`, `30s`, `5m`, `2h`, `1d`), turned into seconds
+(`Duration`, the type of such a config field), and seconds written back for people to read."""
 
 from __future__ import annotations
 
 import re
+from typing import Annotated
+
+from pydantic import BeforeValidator
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -22,6 +26,10 @@ def parse_duration(value: object) -> float:
     return float(match[1]) * _UNIT_SECONDS[match[2] or "s"]
 
 
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+"""Seconds; written as a number of seconds or as `30s`, `5m`, `2h`, `1d`."""
+
+
 def format_duration(seconds: float) -> str:
     """`1 h 5 min`, `4 min`, `45 s`: the short form the page and alerts use."""
     seconds = round(seconds)
@@ -31,3 +39,4 @@ def format_duration(seconds: float) -> str:
     parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
     text = " ".join(p for p in parts if p)
     return text or f"{secs} s"
+

@@ -6,9 +6,9 @@ import hmac
 from collections.abc import Mapping
 from datetime import datetime
 
-from checker.bundle import Bundle, HeartbeatCheck
+from checker.bundle import Bundle
 from checker.errors import HeartbeatRejected
-from checker.probes.heartbeat import heartbeat_key
+from checker.probes.heartbeat import HeartbeatCheck, heartbeat_key
 from checker.secrets import MissingVariable, expand_text
 from checker.store import Store
 

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from checker.bundle import Bundle, Check, Component, ComponentStatus, utc_now
+from checker.bundle import Bundle, Component, utc_now
 from checker.errors import PreconditionFailed, StoreError
 from checker.fanout import PartStore, part_bundle, parts_summary
-from checker.probes import PROBES, Outcome, ProbeContext
+from checker.probes import PROBES, Check, Outcome, ProbeContext
 from checker.probes.addresses import Resolve
 from checker.probes.base import timeout_reason
 from checker.probes.http_client import HttpClient, HttpFailure, HttpRequest
@@ -31,6 +31,7 @@ from checker.secrets import MissingVariable
 from checker.state import STATE_KEY, State, Transition
 from checker.store import Store
 from checker.summary import SUMMARY_KEY
+from checker.vocabulary import ComponentStatus
 
 CONNECTIVITY_TIMEOUT = 5.0
 _GRACE = 1.0

@@ -23,9 +23,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from checker.bundle import Bundle, CheckerSettings, Component, ComponentStatus
+from checker.bundle import Bundle, CheckerSettings, Component
 from checker.results import Run, SampleStatus
 from checker.status import flap_step, quorum_status
+from checker.vocabulary import ComponentStatus
 
 STATE_KEY = "state.json"
 KEEP_RUN_IDS = 1500

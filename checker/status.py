@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from checker.bundle import ComponentStatus, worst_status
 from checker.results import SampleStatus
+from checker.vocabulary import ComponentStatus, worst_status
 
 _SAMPLE_RANK = {"up": 0, "degraded": 1, "down": 2}
 

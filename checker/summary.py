@@ -11,9 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from checker.bundle import ComponentStatus
 from checker.errors import StoreError
 from checker.store.base import Store
+from checker.vocabulary import ComponentStatus
 
 SUMMARY_KEY = "summary.json"
 Window = Literal["24h", "7d", "30d", "90d"]

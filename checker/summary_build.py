@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from checker.bundle import Bundle, Component, ComponentStatus
+from checker.bundle import Bundle, Component
 from checker.closed import MONTHS, NO_DATA_DAY, ClosedDays, DayFigures, make_closed_days
 from checker.daily import (
     ComponentDay,
@@ -32,6 +32,7 @@ from checker.state import State
 from checker.store.base import dump_json
 from checker.summary import WINDOW_SECONDS, WINDOWS, Summary
 from checker.uptime import Tally, declared_segments
+from checker.vocabulary import ComponentStatus
 
 BAR_DAYS = 90
 

@@ -18,7 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from checker.bundle import SEVERITY, Bundle
+from checker.bundle import Bundle
+from checker.vocabulary import SEVERITY
 
 Segment = tuple[float, float, str]
 """(start, end, component status), times in epoch seconds, end exclusive."""

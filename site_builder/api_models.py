@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from checker.bundle import ComponentStatus
+from checker.vocabulary import ComponentStatus
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)$")
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
@@ -43,7 +43,7 @@ Timestamp = Annotated[str, AfterValidator(_timestamp)]
 Day = Annotated[str, AfterValidator(_date)]
 """A calendar date, `YYYY-MM-DD`."""
 StatuspageId = Annotated[str, AfterValidator(_statuspage_id)]
-"""12 lower-case base36 characters, stable across builds (checker.bundle.stable_id)."""
+"""12 lower-case base36 characters, stable across builds (checker.ids.stable_id)."""
 
 Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
 IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved", "postmortem"]

@@ -15,13 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from checker.bundle import (
-    COMPONENT_STATUSES,
-    INCIDENT_UPDATE_STATUSES,
-    MAINTENANCE_UPDATE_STATUSES,
-)
 from checker.errors import ContentError, StatusgenError
 from checker.secrets import KeepReferences
+from checker.vocabulary import COMPONENT_STATUSES, INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES
 from site_builder.config import load_config
 from site_builder.incidents import INCIDENTS_DIR, parse_incident_text, parse_time
 from site_builder.problems import suggest

@@ -15,9 +15,10 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 
 from checker.alerting.config import AlertsSettings
-from checker.bundle import CheckerSettings, Component, SiteSettings, StrictModel
+from checker.bundle import CheckerSettings, Component, SiteSettings
 from checker.errors import Problem
 from checker.secrets import MissingVariable, expand_text
+from checker.strict_model import StrictModel
 from site_builder.notify.config import SubscribersSettings
 from site_builder.problems import problems_from_error
 from site_builder.yaml_source import LocatedYaml, format_path, load_yaml

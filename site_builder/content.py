@@ -18,8 +18,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from checker.bundle import Bundle, Incident
+from checker.alerting.mail import MailSettings
+from checker.bundle import Bundle
 from checker.errors import ContentError, Problem, PublishError
+from checker.incident_model import Incident
 from checker.secrets import KeepReferences
 from site_builder.code_version import code_digest
 from site_builder.config import SiteConfig, load_config
@@ -55,6 +57,8 @@ def check_site(
     `cache` is a file remembering parsed incident files: only files whose bytes changed are parsed.
     """
     config, _, problems = load_config(root, KeepReferences() if env is None else env, require=require)
+    if config is not None and env is not None:
+        config = outboxes_under(config, root)
     component_ids = [c.id for c in config.components] if config else None
     parsed = ParsedIncidents.open(cache, component_ids)
     incidents: list[Incident] = []
@@ -81,6 +85,26 @@ def check_site(
         subscribers=config.subscribers.model_dump(mode="json", by_alias=True) if config.subscribers else None,
     )
     return Site(root=root, config=config, bundle=bundle), []
+
+
+def outboxes_under(config: SiteConfig, root: Path) -> SiteConfig:
+    """`config` with the `outbox:` folders of its mail settings (subscriber mail, email alert
+    channels) under `root` when relative: like every path in statuspage.yaml, they are relative to
+    its folder. Only a loaded site's are: the stored bundle keeps them as written."""
+    def under(mail: MailSettings) -> MailSettings:
+        if mail.backend != "outbox" or Path(mail.outbox).is_absolute():
+            return mail
+        return mail.model_copy(update={"outbox": str(root / mail.outbox)})
+
+    update: dict[str, object] = {}
+    if config.subscribers is not None:
+        update["subscribers"] = config.subscribers.model_copy(
+            update={"email": under(config.subscribers.email)})
+    if config.alerts is not None:
+        channels = {name: under(channel) if isinstance(channel, MailSettings) else channel
+                    for name, channel in config.alerts.channels.items()}
+        update["alerts"] = config.alerts.model_copy(update={"channels": channels})
+    return config.model_copy(update=update) if update else config
 
 
 def load_site(

@@ -16,20 +16,19 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-from checker.bundle import (
+from checker.errors import Problem
+from checker.header_text import no_control_characters
+from checker.incident_model import Incident, IncidentUpdate
+from checker.strict_model import StrictModel
+from checker.vocabulary import (
     COMPONENT_STATUSES,
     IMPACTS,
     INCIDENT_UPDATE_STATUSES,
     MAINTENANCE_UPDATE_STATUSES,
     ComponentStatus,
     Impact,
-    Incident,
-    IncidentUpdate,
-    StrictModel,
     derived_impact,
 )
-from checker.errors import Problem
-from checker.header_text import no_control_characters
 from site_builder.problems import problems_from_error, suggest
 from site_builder.yaml_source import LocatedYaml, load_yaml
 

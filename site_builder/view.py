@@ -14,16 +14,12 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Literal
 
-from checker.bundle import (
-    Bundle,
-    Component,
-    ComponentStatus,
-    Incident,
-    stable_id,
-    worst_status,
-)
+from checker.bundle import Bundle, Component
+from checker.ids import stable_id
+from checker.incident_model import Incident
 from checker.status import shown_status
 from checker.summary import ComponentSummary, Summary
+from checker.vocabulary import ComponentStatus, worst_status
 from site_builder.api_models import Indicator, Status
 
 STATUS_LABELS: dict[ComponentStatus, str] = {

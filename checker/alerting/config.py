@@ -8,7 +8,9 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 
 from checker.alerting.channels import ChannelConfig
-from checker.bundle import ComponentStatus, Duration, StrictModel
+from checker.durations import Duration
+from checker.strict_model import StrictModel
+from checker.vocabulary import ComponentStatus
 
 
 class AlertLevel(StrictModel):

@@ -29,9 +29,10 @@ from checker.alerting.channels import CHANNELS, SendContext
 from checker.alerting.config import AlertRoute, AlertsSettings, alerts_settings, route_key
 from checker.alerting.events import Alert, AlertKind, StatusChange
 from checker.alerting.mail import Mailer, MailSettings, open_mailer
-from checker.bundle import SEVERITY, ComponentStatus, stable_id
 from checker.errors import StatusgenError
+from checker.ids import stable_id
 from checker.store import Store
+from checker.vocabulary import SEVERITY, ComponentStatus
 
 ALERT_STATE_KEY = "alerts/state.json"
 LEASE_SECONDS = 300.0

@@ -8,8 +8,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from checker.bundle import ComponentStatus
 from checker.durations import format_duration
+from checker.vocabulary import ComponentStatus
 
 
 class StatusChange(Protocol):

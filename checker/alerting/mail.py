@@ -7,8 +7,6 @@ mail, so the transport lives here, on the side both packages may import.
 from __future__ import annotations
 
 import os
-import smtplib
-import ssl
 import tempfile
 from collections.abc import Mapping
 from datetime import datetime
@@ -20,10 +18,10 @@ from typing import Any, Literal, Protocol
 
 from pydantic import Field
 
-from checker.bundle import StrictModel
 from checker.errors import DeliveryError
 from checker.header_text import HeaderText, header_safe
 from checker.secrets import expand_text
+from checker.strict_model import StrictModel
 
 MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
 """How every message is written: CRLF line ends, and headers folded only beyond RFC 5322's hard
@@ -41,7 +39,7 @@ class MailSettings(StrictModel):
     from_address: HeaderText = "Status <status@localhost>"
     """The `From:` header, e.g. `Example Status <status@example.com>`."""
     outbox: str = "./outbox"
-    """Folder the `outbox` backend writes into (relative to the current directory)."""
+    """Folder the `outbox` backend writes into; in statuspage.yaml, relative to that file's folder."""
     smtp_host: str = "127.0.0.1"
     """SMTP server host."""
     smtp_port: int = Field(default=25, ge=1, le=65535)
@@ -108,6 +106,9 @@ class SmtpMailer:
         self.password = _resolved(settings.smtp_password, env, "smtp_password")
 
     def send(self, message: EmailMessage) -> None:
+        import smtplib  # here: loading a site's mail settings should not load the SMTP client
+        import ssl
+
         s = self.settings
         try:
             smtp: smtplib.SMTP

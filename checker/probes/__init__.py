@@ -1,13 +1,28 @@
-"""Probe types, one module each, found by the check's `type:`."""
+"""Check types, one module each, found by the check's `type:`: a module holds the type's settings
+model (`HttpCheck`, what `check:` may say) and its probe (`HttpProbe`, how it is measured).
+
+Adding a type is its module, its test, and its entry below in `PROBES` and `Check`.
+
+The bundle imports `Check` from here, so validating a site imports every type module. Each keeps
+its probe's runtime (asyncio, ssl, `regex`, dnspython, the HTTP client in http_client.py) out of
+its top-level imports and imports it in the functions that use it, so `statusgen validate` loads
+none of it. That keeps the settings next to the probe that reads them, at the price of those
+function-level imports; a separate light module of settings per type would have made a new type
+touch four files instead of two.
+"""
 
 from __future__ import annotations
 
-from checker.probes.base import Outcome, Probe, ProbeContext
-from checker.probes.dns import DnsProbe
-from checker.probes.heartbeat import HeartbeatProbe
-from checker.probes.http import HttpProbe
-from checker.probes.tcp import TcpProbe
-from checker.probes.tls import TlsProbe
+from typing import Annotated
+
+from pydantic import Field
+
+from checker.probes.base import CheckBase, Outcome, Probe, ProbeContext
+from checker.probes.dns import DnsCheck, DnsProbe
+from checker.probes.heartbeat import HeartbeatCheck, HeartbeatProbe
+from checker.probes.http import HttpCheck, HttpProbe
+from checker.probes.tcp import TcpCheck, TcpProbe
+from checker.probes.tls import TlsCheck, TlsProbe
 
 PROBES: dict[str, Probe] = {
     "http": HttpProbe(),
@@ -17,4 +32,11 @@ PROBES: dict[str, Probe] = {
     "heartbeat": HeartbeatProbe(),
 }
 
-__all__ = ["PROBES", "Outcome", "Probe", "ProbeContext"]
+Check = Annotated[
+    HttpCheck | TcpCheck | DnsCheck | TlsCheck | HeartbeatCheck, Field(discriminator="type")
+]
+"""A component's `check:`, of the model its `type:` names."""
+CHECK_TYPES = tuple(PROBES)
+"""Every `type:` a check may have."""
+
+__all__ = ["CHECK_TYPES", "PROBES", "Check", "CheckBase", "Outcome", "Probe", "ProbeContext"]

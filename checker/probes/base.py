@@ -1,16 +1,46 @@
-"""The probe interface: one async method that turns a check into an Outcome, never an exception."""
+"""What every probe type shares: the settings of every check (`CheckBase`), and the probe
+interface, one async method that turns a check into an Outcome, never an exception.
+
+Validating a site imports this module (see checker.probes), so the runtime types it names (the
+HTTP client, ssl, the store) are imported for annotations only.
+"""
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from checker.probes.http_client import HttpClient
-from checker.results import SampleStatus
-from checker.store import Store
+from pydantic import Field
+
+from checker.durations import Duration
+from checker.strict_model import StrictModel
+
+if TYPE_CHECKING:
+    import ssl
+
+    from checker.probes.http_client import HttpClient
+    from checker.results import SampleStatus
+    from checker.store import Store
+
+ENDPOINT_TEXT_BYTES = 1024
+"""How much of an endpoint's own text is kept (privately, in the run object) to explain a failure."""
+
+
+class CheckBase(StrictModel):
+    """The settings every check has, whatever its `type:`."""
+
+    timeout: Duration = 10.0
+    """Seconds before the probe gives up and records the component as down."""
+    degraded_after: Duration | None = None
+    """A response slower than this many seconds counts as degraded_performance."""
+    retries: int = Field(default=0, ge=0, le=5)
+    """Extra attempts within one run before a failure counts."""
+    failure_threshold: int | None = Field(default=None, ge=1)
+    """Consecutive down runs before the component shows major_outage; default from `checker`."""
+    success_threshold: int | None = Field(default=None, ge=1)
+    """Consecutive up runs before it shows operational again; default from `checker`."""
 
 
 @dataclass(frozen=True)

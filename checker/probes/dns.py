@@ -1,16 +1,61 @@
-"""The `dns` probe: the name resolves (to an expected value, when one is given)."""
+"""The `dns` check: its settings (`DnsCheck`) and its probe, which passes when the name resolves
+(to an expected value, when one is given). Validating a site imports this module for `DnsCheck`,
+so dnspython is imported in the functions that use it (see checker.probes)."""
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from checker.bundle import DnsCheck, resolver_address
-from checker.probes.base import Outcome, ProbeContext, judge_latency, timeout_reason
-from checker.probes.http_client import ENDPOINT_TEXT_BYTES
+from pydantic import Field, field_validator
+
+from checker.probes.base import ENDPOINT_TEXT_BYTES, CheckBase, Outcome, ProbeContext, judge_latency, timeout_reason
 
 if TYPE_CHECKING:
     import dns.asyncresolver
+
+
+class DnsCheck(CheckBase):
+    type: Literal["dns"]
+    name: str
+    """The name to resolve."""
+    record_type: Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS"] = "A"
+    """The record type to ask for."""
+    expect: list[str] = Field(default_factory=list)
+    """When set, at least one of these values must be in the answer."""
+    resolver: str | None = None
+    """Address of the DNS server to ask (`10.0.0.2`, `10.0.0.2:5353`, `[fd00::2]:53`);
+    default: the system's."""
+
+    @field_validator("resolver")
+    @classmethod
+    def _resolver_address(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                resolver_address(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP address, optionally with a port, such as "
+                                 "10.0.0.2 or 10.0.0.2:5353") from None
+        return value
+
+
+def resolver_address(text: str) -> tuple[str, int]:
+    """(IP address, port) of a `resolver:` value; ValueError when it is not one."""
+    import ipaddress
+
+    host, port = text, "53"
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            if not rest.startswith(":"):
+                raise ValueError(text)
+            port = rest[1:]
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    ipaddress.ip_address(host)
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(text)
+    return host, int(port)
 
 
 class DnsProbe:

@@ -1,14 +1,24 @@
-"""The `heartbeat` probe: push monitoring. A job reports in (see checker.heartbeat); the component
-is down when the last report is older than `every + grace`."""
+"""The `heartbeat` check: push monitoring. A job reports in (see checker.heartbeat); the component
+is down when the last report is older than `every + grace`. Validating a site imports this module
+for `HeartbeatCheck`, so asyncio is imported in the probe itself (see checker.probes)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
+from typing import Literal
 
-from checker.bundle import HeartbeatCheck
-from checker.durations import format_duration
-from checker.probes.base import Outcome, ProbeContext
+from checker.durations import Duration, format_duration
+from checker.probes.base import CheckBase, Outcome, ProbeContext
+
+
+class HeartbeatCheck(CheckBase):
+    type: Literal["heartbeat"]
+    every: Duration
+    """How often the job reports in."""
+    grace: Duration = 0.0
+    """Extra time allowed before a missing report counts as down."""
+    token: str
+    """Secret the job sends; use a `${NAME}` reference."""
 
 
 def heartbeat_key(component_id: str) -> str:
@@ -17,6 +27,8 @@ def heartbeat_key(component_id: str) -> str:
 
 class HeartbeatProbe:
     async def probe(self, check: HeartbeatCheck, context: ProbeContext) -> Outcome:
+        import asyncio
+
         record = await asyncio.to_thread(context.store.get_json, heartbeat_key(context.component))
         if not record:
             return Outcome("down", reason="no report yet")

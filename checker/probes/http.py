@@ -1,39 +1,143 @@
-"""The `http` probe: one request through the run's bounded client, judged on status, body and time.
+"""The `http` check: its settings (`HttpCheck`) and its probe, which sends one request through the
+run's bounded client and judges the answer on status, body and time.
 
 Reasons are ours and short (`expected 200-299, got 503`); what the endpoint itself said (its body,
 a value at a JSON path, a redirect's address) goes only to `endpoint_text`, at most 1 KB.
+
+Validating a site imports this module for `HttpCheck`, so what only probing needs (asyncio, ssl, the
+HTTP client, the `regex` engine, `${NAME}` resolution) is imported in the functions that use it
+(see checker.probes).
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
-import socket
-import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-import regex
+from pydantic import ConfigDict, Field, field_validator
 
-from checker.bundle import HttpCheck
-from checker.probes.base import Outcome, ProbeContext, judge_latency, slow_reason, timeout_reason
-from checker.probes.http_client import (
+from checker.probes.base import (
     ENDPOINT_TEXT_BYTES,
-    MAX_BODY_BYTES,
-    HttpAnswer,
-    HttpFailure,
-    HttpRequest,
+    CheckBase,
+    Outcome,
+    ProbeContext,
+    judge_latency,
+    slow_reason,
+    timeout_reason,
 )
-from checker.secrets import MissingVariable, expand_text
+
+if TYPE_CHECKING:
+    import ssl
+
+    from checker.probes.http_client import HttpAnswer, HttpRequest
 
 REGEX_SECONDS = 0.2
 """Longest a body pattern may take to match."""
 
-__all__ = ["MAX_BODY_BYTES", "HttpProbe", "connection_reason", "tls_verify_message"]
+_STATUS_RANGE = re.compile(r"^([1-5]\d\d)(?:-([1-5]\d\d))?$")
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
+
+
+class HttpCheck(CheckBase):
+    type: Literal["http"]
+    url: str
+    """The address to request; `${NAME}` references are resolved from the environment."""
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
+    """HTTP method."""
+    headers: dict[str, str] = Field(default_factory=dict)
+    """Extra request headers (put tokens in `${NAME}` references, never in git)."""
+    body: str | None = None
+    """Request body, sent as is."""
+    expect_status: list[int | str] = Field(default=["200-299"])
+    """Accepted status codes: numbers or ranges such as `200-299`."""
+    body_contains: str | None = None
+    """The response body must contain this text."""
+    body_regex: str | None = None
+    """The response body must match this regular expression."""
+    json_equals: dict[str, Any] = Field(default={}, alias="json")
+    """Dotted JSON path -> expected value, e.g. `{status: ok, db.healthy: true}`."""
+    follow_redirects: bool = True
+    """Follow redirects (up to 10) on the same host and judge the final response."""
+    redirect_hosts: list[str] = Field(default_factory=list)
+    """Other hosts a redirect may lead to (`*`: any); never into an internal network (loopback,
+    private, link-local, metadata) unless the check's own address is in one of the same kind."""
+    verify_tls: bool = True
+    """Reject invalid certificates."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @field_validator("url")
+    @classmethod
+    def _url_has_scheme(cls, value: str) -> str:
+        if not re.match(r"^(https?://|\$\{)", value):
+            raise ValueError(f"must start with http:// or https:// (got {value!r})")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not a valid header name (letters, digits and - only)")
+            if "\r" in text or "\n" in text:
+                raise ValueError(f"the value of {name} contains a line break")
+        return value
+
+    @field_validator("body_regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            import regex  # the probe matches with `regex` (it has a time limit); compile the same
+
+            try:
+                regex.compile(value)
+            except regex.error as error:
+                raise ValueError(f"{value!r} is not a valid regular expression: {error}") from None
+        return value
+
+    @field_validator("json_equals")
+    @classmethod
+    def _json_paths(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for path in value:
+            if not path or any(not part for part in path.split(".")):
+                raise ValueError(f"{path!r} is not a JSON path such as status or db.healthy")
+        return value
+
+    @field_validator("redirect_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if host != "*" and not _HOST_NAME.fullmatch(host):
+                raise ValueError(f"{host!r} is not a host name such as login.example.com (or *)")
+        return [host.lower() for host in value]
+
+    @field_validator("expect_status")
+    @classmethod
+    def _status_ranges(cls, value: list[int | str]) -> list[int | str]:
+        for item in value:
+            if not _STATUS_RANGE.match(str(item)):
+                raise ValueError(f"{item!r} is not a status code or a range such as 200-299")
+        return value
+
+    def accepts_status(self, code: int) -> bool:
+        for item in self.expect_status:
+            match = _STATUS_RANGE.match(str(item))
+            assert match  # checked at load time
+            low = int(match[1])
+            high = int(match[2] or low)
+            if low <= code <= high:
+                return True
+        return False
 
 
 class HttpProbe:
     async def probe(self, check: HttpCheck, context: ProbeContext) -> Outcome:
+        import asyncio
+
+        from checker.probes.http_client import HttpFailure
+        from checker.secrets import MissingVariable
+
         try:
             request = _request(check, context)
         except MissingVariable as error:
@@ -55,6 +159,9 @@ class HttpProbe:
 
 def _request(check: HttpCheck, context: ProbeContext) -> HttpRequest:
     """The request a check sends, its `${NAME}` references resolved (MissingVariable if unset)."""
+    from checker.probes.http_client import HttpRequest
+    from checker.secrets import expand_text
+
     url = expand_text(check.url, context.env, "url")
     headers = {}
     for name, value in check.headers.items():
@@ -71,6 +178,10 @@ def _request(check: HttpCheck, context: ProbeContext) -> HttpRequest:
 
 
 def _judge(check: HttpCheck, answer: HttpAnswer) -> Outcome:
+    import json
+
+    import regex
+
     code, latency_ms = answer.code, answer.latency_ms
 
     def down(reason: str, endpoint_text: str | None = None) -> Outcome:
@@ -133,6 +244,9 @@ def _json_path(document: Any, path: str) -> Any:
 
 def connection_reason(error: BaseException) -> str:
     """A short human reason for a failed connection, from the innermost cause."""
+    import socket
+    import ssl
+
     cause: BaseException | None = error
     while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError):

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from checker.probes.addresses import Resolve, refused_kind, system_resolve
+from checker.probes.base import ENDPOINT_TEXT_BYTES
 from checker.probes.decoding import DecodeChain, DecodingError, encodings_of
 
 MAX_HEAD_BYTES = 64 * 1024
@@ -36,8 +37,6 @@ MAX_WIRE_BYTES = 2 * 1024 * 1024
 MAX_BODY_BYTES = 1024 * 1024
 """Decoded body bytes a body check looks at; the rest of a bigger body is never read."""
 MAX_REDIRECTS = 10
-ENDPOINT_TEXT_BYTES = 1024
-"""How much of an endpoint's own text is kept (privately, in the run object) to explain a failure."""
 USER_AGENT = "statusgen-checker"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _NO_BODY = frozenset({204, 304})

@@ -1,18 +1,31 @@
-"""The `tcp` probe: the port accepts a connection within the timeout."""
+"""The `tcp` check: its settings (`TcpCheck`) and its probe, which passes when the port accepts a
+connection within the timeout. Validating a site imports this module for `TcpCheck`, so asyncio is
+imported in the probe itself (see checker.probes)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
+from typing import Literal
 
-from checker.bundle import TcpCheck
-from checker.probes.base import Outcome, ProbeContext, judge_latency, timeout_reason
+from pydantic import Field
+
+from checker.probes.base import CheckBase, Outcome, ProbeContext, judge_latency, timeout_reason
 from checker.probes.http import connection_reason
+
+
+class TcpCheck(CheckBase):
+    type: Literal["tcp"]
+    host: str
+    """Host name or address to connect to."""
+    port: int = Field(ge=1, le=65535)
+    """TCP port."""
 
 
 class TcpProbe:
     async def probe(self, check: TcpCheck, context: ProbeContext) -> Outcome:
+        import asyncio
+
         started = time.perf_counter()
         try:
             async with asyncio.timeout(check.timeout):

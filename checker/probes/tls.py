@@ -1,16 +1,34 @@
-"""The `tls` probe: the certificate is valid and far enough from expiry."""
+"""The `tls` check: its settings (`TlsCheck`) and its probe, which passes when the certificate is
+valid and far enough from expiry. Validating a site imports this module for `TlsCheck`, so asyncio,
+ssl and cryptography are imported in the functions that use them (see checker.probes)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import ssl
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
 
-from checker.bundle import TlsCheck
-from checker.probes.base import Outcome, ProbeContext, timeout_reason
+from pydantic import Field
+
+from checker.probes.base import CheckBase, Outcome, ProbeContext, timeout_reason
 from checker.probes.http import connection_reason, tls_verify_message
+
+if TYPE_CHECKING:
+    import ssl
+
+
+class TlsCheck(CheckBase):
+    type: Literal["tls"]
+    host: str
+    """Host whose certificate is checked (also sent as SNI)."""
+    port: int = Field(default=443, ge=1, le=65535)
+    """TLS port."""
+    warn_days: int = Field(default=14, ge=0)
+    """Fewer days left than this shows degraded_performance."""
+    min_days: int = Field(default=3, ge=0)
+    """Fewer days left than this (or an invalid certificate) is down."""
+
 
 _EXPIRED = 10
 """OpenSSL's X509_V_ERR_CERT_HAS_EXPIRED."""
@@ -18,6 +36,9 @@ _EXPIRED = 10
 
 class TlsProbe:
     async def probe(self, check: TlsCheck, context: ProbeContext) -> Outcome:
+        import asyncio
+        import ssl
+
         started = time.perf_counter()
         try:
             async with asyncio.timeout(check.timeout):
@@ -51,6 +72,9 @@ class TlsProbe:
 
 
 async def _certificate(check: TlsCheck, context: ssl.SSLContext) -> bytes:
+    import asyncio
+    import ssl
+
     _, writer = await asyncio.open_connection(
         check.host, check.port, ssl=context, server_hostname=check.host
     )
@@ -67,6 +91,8 @@ async def _certificate(check: TlsCheck, context: ssl.SSLContext) -> bytes:
 
 
 def _unverified() -> ssl.SSLContext:
+    import ssl
+
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from checker.bundle import COMPONENT_STATUSES, IMPACTS, SEVERITY
 from checker.errors import StatusgenError
+from checker.vocabulary import COMPONENT_STATUSES, IMPACTS, SEVERITY
 from site_builder.importers.common import (
     ImportedComponent,
     ImportedIncident,

@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from pydantic import Field, field_validator
 
 from checker.alerting.mail import MailSettings
-from checker.bundle import Duration, StrictModel
+from checker.durations import Duration
 from checker.header_text import no_control_characters
 from checker.secrets import expand_text
+from checker.strict_model import StrictModel
 
 
 class SubscribersSettings(StrictModel):

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from checker.bundle import Bundle, ComponentStatus, Incident, IncidentUpdate, stable_id
+from checker.bundle import Bundle
+from checker.ids import stable_id
+from checker.incident_model import Incident, IncidentUpdate
+from checker.vocabulary import ComponentStatus
 
 EventKind = Literal[
     "incident_created", "incident_updated", "incident_resolved",

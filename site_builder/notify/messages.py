@@ -8,9 +8,10 @@ from email.message import EmailMessage
 from typing import Any
 
 from checker.alerting.mail import new_message
-from checker.bundle import Bundle, SiteSettings, stable_id
+from checker.bundle import Bundle, SiteSettings
 from checker.durations import format_duration
 from checker.header_text import header_safe
+from checker.ids import stable_id
 from checker.summary import Summary
 from site_builder.markdown import update_html
 from site_builder.notify.events import NotificationEvent

@@ -11,8 +11,10 @@ import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from checker.bundle import ComponentStatus, Incident, IncidentUpdate, stable_id
+from checker.ids import stable_id
+from checker.incident_model import Incident, IncidentUpdate
 from checker.summary import WINDOWS
+from checker.vocabulary import ComponentStatus
 from site_builder import api_models as api
 from site_builder.markdown import update_text
 from site_builder.outputs import Deferred

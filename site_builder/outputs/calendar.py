@@ -13,7 +13,7 @@ import json
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from checker.bundle import Incident
+from checker.incident_model import Incident
 from site_builder.markdown import update_text
 from site_builder.outputs import Deferred
 from site_builder.outputs.api import changes, incident_state, incident_url, page_updated_at, published_updates

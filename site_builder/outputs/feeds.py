@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from checker.bundle import Incident, IncidentUpdate
+from checker.incident_model import Incident, IncidentUpdate
 from site_builder.markdown import update_text
 from site_builder.outputs import Deferred
 from site_builder.outputs.api import changes, incident_state, incident_url, page_updated_at, published_updates

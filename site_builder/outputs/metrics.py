@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import get_args
 
-from checker.bundle import COMPONENT_STATUSES
 from checker.summary import WINDOWS
+from checker.vocabulary import COMPONENT_STATUSES
 from site_builder.api_models import Indicator
 from site_builder.view import SiteView
 

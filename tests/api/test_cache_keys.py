@@ -11,8 +11,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.bundle import Bundle, Incident, IncidentUpdate, UpdateStatus
+from checker.bundle import Bundle
+from checker.incident_model import Incident, IncidentUpdate
 from checker.summary import Summary
+from checker.vocabulary import UpdateStatus
 from site_builder.build import _plan
 from site_builder.content import compile_bundle
 

@@ -11,7 +11,7 @@ import feedparser
 import icalendar
 import pytest
 
-from checker.bundle import stable_id
+from checker.ids import stable_id
 from site_builder.outputs import calendar, feeds
 from site_builder.view import SiteView, build_view
 

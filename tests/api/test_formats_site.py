@@ -18,7 +18,9 @@ import pytest
 from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 
-from checker.bundle import Bundle, ComponentStatus, stable_id
+from checker.bundle import Bundle
+from checker.ids import stable_id
+from checker.vocabulary import ComponentStatus
 from site_builder import api_models as models
 from site_builder.cli import main
 from site_builder.outputs import api, feeds

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.bundle import Bundle, IncidentUpdate
+from checker.bundle import Bundle
+from checker.incident_model import IncidentUpdate
 from checker.summary import Summary
 from site_builder import build
 from site_builder.build import build_site

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from checker.bundle import stable_id
+from checker.ids import stable_id
 from checker.summary import Summary
 from site_builder import api_models as models
 from site_builder.outputs import api

@@ -119,3 +119,25 @@ def test_github_annotations_escape_what_would_end_a_property(
     assert github_annotation(problem, "sub/") == (
         "::error file=sub/statuspage.yaml,line=3,title=a%3Ab%2Cc::50%25 down%0Anow"
     )
+
+
+def test_the_outbox_in_statuspage_yaml_is_relative_to_its_folder(workdir: Path) -> None:
+    import httpx
+
+    from site_builder.pipeline import SiteEndpoints, load_site
+    from site_builder.serve import start
+
+    config = workdir / "site" / "statuspage.yaml"
+    config.write_text(config.read_text() + "subscribers:\n  token_secret: " + "k" * 40
+                      + "\n  email: {backend: outbox, outbox: ./mail}\n")
+    public = workdir / "public"
+    public.mkdir()
+    # What `statusgen serve --root site` and `statusgen run --root site` mount, from the parent folder.
+    server = start(public, handlers=SiteEndpoints(load_site(Path("site"))).handlers())
+    try:
+        answer = httpx.post(f"{server.url}/subscribe", data={"email": "ada@example.com"})
+    finally:
+        server.close()
+    assert answer.status_code == 202, answer.text
+    assert len(list((workdir / "site" / "mail").glob("*.eml"))) == 1
+    assert not (workdir / "mail").exists()

@@ -14,7 +14,7 @@ import pytest
 from helpers import fixture
 from output_checks import folder_files, local_target, site_problems
 
-from checker.bundle import stable_id
+from checker.ids import stable_id
 from site_builder.build import build_site
 from site_builder.content import check_site, compile_bundle
 

@@ -22,7 +22,8 @@ from checker_support import T0, make_bundle, probe_once
 from hostile_servers import BOMB_BYTES, HostileHttp, bomb
 
 from checker.probes import ProbeContext
-from checker.probes.http_client import ENDPOINT_TEXT_BYTES, MAX_BODY_BYTES, HttpClient
+from checker.probes.base import ENDPOINT_TEXT_BYTES
+from checker.probes.http_client import MAX_BODY_BYTES, HttpClient
 from checker.run import probe_once as run_probe
 from checker.run import run_checks
 from checker.store import LocalStore

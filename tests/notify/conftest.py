@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from checker.bundle import Bundle, Incident, IncidentUpdate
+from checker.bundle import Bundle
+from checker.incident_model import Incident, IncidentUpdate
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "notify"
 

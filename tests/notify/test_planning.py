@@ -8,16 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from checker.bundle import (
+from checker.bundle import Bundle, CheckerSettings, SiteSettings
+from checker.incident_model import Incident, IncidentUpdate
+from checker.vocabulary import (
     COMPONENT_STATUSES,
     INCIDENT_UPDATE_STATUSES,
     MAINTENANCE_UPDATE_STATUSES,
-    Bundle,
-    CheckerSettings,
     ComponentStatus,
-    Incident,
-    IncidentUpdate,
-    SiteSettings,
     worst_status,
 )
 from site_builder.notify.events import notification_events

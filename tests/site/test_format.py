@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from site_builder.outputs.pages import format_duration, format_ms, format_uptime
+from site_builder.outputs.pages.formatting import format_duration, format_ms, format_uptime
 from site_builder.theme import DARK_BACKGROUND, LIGHT_BACKGROUND, contrast, readable_on
 
 

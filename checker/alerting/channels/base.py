@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from checker.alerting.events import Alert
 from checker.alerting.mail import Mailer, MailSettings
-from checker.bundle import StrictModel
 from checker.errors import DeliveryError
 from checker.secrets import expand_text
+from checker.strict_model import StrictModel
 
 if TYPE_CHECKING:
     import httpx

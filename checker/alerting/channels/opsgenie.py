@@ -8,7 +8,7 @@ from pydantic import Field
 
 from checker.alerting.channels.base import ChannelKind, SendContext, post_json
 from checker.alerting.events import Alert
-from checker.bundle import StrictModel
+from checker.strict_model import StrictModel
 
 _PRIORITY = {"major_outage": "P1", "partial_outage": "P2", "degraded_performance": "P3"}
 

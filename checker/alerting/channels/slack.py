@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from checker.alerting.channels.base import ChannelKind, SendContext, post_json
 from checker.alerting.events import Alert
-from checker.bundle import StrictModel
+from checker.strict_model import StrictModel
 
 
 class SlackConfig(StrictModel):

@@ -10,8 +10,8 @@ from pydantic import Field
 
 from checker.alerting.channels.base import ChannelKind, SendContext, post_json
 from checker.alerting.events import Alert
-from checker.bundle import StrictModel
 from checker.store import dump_json
+from checker.strict_model import StrictModel
 
 SIGNATURE_HEADER = "X-Statusgen-Signature"
 

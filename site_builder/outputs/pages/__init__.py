@@ -1,0 +1,43 @@
+"""The HTML pages: index, incidents, history by month, components, uptime explanation, 404, plus
+robots.txt and sitemap.xml.
+
+Every value a template shows is decided here, from the view, and passed in as plain data; that
+data is also the page's cache key, so a page whose data did not change is not rendered again.
+Templates never see the clock: anything that depends on `now` is computed before rendering.
+
+One module per page kind (`index_page`, `incident_page`, `history_pages`, `component_page`,
+`uptime_page`, `site_files`), each a function of `base.Pages`, what a build's pages share; the
+90-day strips are in `strips`, the response-time chart in `chart`, how figures and times read in
+`formatting`, the Jinja environment in `templates` and the stylesheet, script and icons in `assets`.
+"""
+
+from __future__ import annotations
+
+from site_builder.outputs import Deferred, RenderContext
+from site_builder.outputs.pages.assets import static_assets
+from site_builder.outputs.pages.base import Pages
+from site_builder.outputs.pages.component_page import component
+from site_builder.outputs.pages.history_pages import history
+from site_builder.outputs.pages.incident_page import incident
+from site_builder.outputs.pages.index_page import index
+from site_builder.outputs.pages.site_files import favicon, not_found, robots, sitemap
+from site_builder.outputs.pages.templates import environment, template_digest
+from site_builder.outputs.pages.uptime_page import uptime
+from site_builder.view import SiteView
+
+__all__ = ["environment", "plan", "render", "static_assets", "template_digest"]
+
+
+def plan(view: SiteView, context: RenderContext) -> list[Deferred]:
+    """Every page of the site, each with its cache key and a way to render it."""
+    pages = Pages(view, context, environment(context.theme, view.bundle.site.time_zone))
+    items = [index(pages), favicon(pages), uptime(pages), not_found(pages), robots(pages), sitemap(pages)]
+    items += [incident(pages, i) for i in pages.published()]
+    items += history(pages)
+    items += [component(pages, c) for c in view.components]
+    return items
+
+
+def render(view: SiteView, context: RenderContext) -> dict[str, bytes]:
+    """Every page of the site, rendered."""
+    return {item.path: item.render() for item in plan(view, context)}

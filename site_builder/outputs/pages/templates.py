@@ -1,0 +1,37 @@
+"""The Jinja environment the pages render with, and the digest of its templates for the cache keys."""
+
+from __future__ import annotations
+
+import hashlib
+
+import jinja2
+
+from site_builder.outputs.pages.formatting import Clock
+from site_builder.theme import Theme, builtin_templates
+
+
+def environment(theme: Theme, zone: str = "Etc/UTC") -> jinja2.Environment:
+    """Templates from the site's own `templates/` first, then statusgen's; times shown in `zone`."""
+    loader = jinja2.FileSystemLoader([*theme.template_dirs, builtin_templates()])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    clock = Clock(zone)
+    env.filters["when"] = clock.when
+    env.filters["when_rel"] = clock.when_rel
+    return env
+
+
+def template_digest(env: jinja2.Environment) -> str:
+    """Digest of every template's source, so editing a template re-renders the pages."""
+    h = hashlib.sha256()
+    for name in sorted(env.list_templates()):
+        assert env.loader is not None
+        source, _, _ = env.loader.get_source(env, name)
+        h.update(name.encode() + b"\0" + source.encode() + b"\0")
+    return h.hexdigest()
