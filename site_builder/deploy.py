@@ -27,14 +27,13 @@ from typing import TYPE_CHECKING, Any
 from checker.errors import ContentError, DeployError, StatusgenError
 from site_builder.content import Site, check_site, compile_bundle, load_site
 from site_builder.pipeline import build_site_and_publish, shown_path, site_store, store_bundle
+from site_builder.shipped import shipped
 
 if TYPE_CHECKING:
     import boto3
 
 TEMPLATE = Path("infra") / "template.yaml"
-"""Where the stack's template is, in the page's repository (deploy.md, step 0)."""
-SOURCE_TEMPLATE = Path(__file__).resolve().parent.parent / TEMPLATE
-"""The template in statusgen's own source tree: used when the repository has none."""
+"""Where the stack's template is, in the page's repository (`statusgen init` writes it)."""
 LAMBDA_ZIP = Path("dist") / "lambda.zip"
 _CODE_URI = re.compile(r"^(?P<indent>[ \t]+CodeUri:[ \t]*)\S.*$", re.MULTILINE)
 _NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
@@ -137,12 +136,12 @@ def _deploy_to_aws(session: boto3.Session, options: DeployOptions, template: Pat
 
 
 def _template(root: Path, given: Path | None) -> Path:
-    for candidate in ([given] if given is not None else [root / TEMPLATE, SOURCE_TEMPLATE]):
-        if candidate.is_file():
-            return candidate
-    where = shown_path(given) if given is not None else shown_path(root / TEMPLATE)
-    raise DeployError(f"{where}: no such template; copy infra/template.yaml from statusgen's "
-                      "source there, or pass --template FILE")
+    """The template given, else the repository's, else the one this statusgen ships."""
+    if given is not None and not given.is_file():
+        raise DeployError(f"{shown_path(given)}: no such template")
+    if given is not None:
+        return given
+    return root / TEMPLATE if (root / TEMPLATE).is_file() else shipped("infra", "template.yaml")
 
 
 def _lambda_zip(root: Path, given: Path | None, echo: Callable[[str], None]) -> Path:

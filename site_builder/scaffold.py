@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.resources
+import shutil
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from checker.errors import StatusgenError
+from site_builder.shipped import shipped
 
 # Packaged without the leading dot (package data skips hidden folders); restored on copy.
 _RENAMES = {"github": ".github", "gitignore": ".gitignore"}
@@ -28,6 +30,12 @@ def init_site(target: Path) -> list[Path]:
         raise StatusgenError(f"{target / 'statuspage.yaml'} already exists; not overwriting it")
     written: list[Path] = []
     _copy(importlib.resources.files("site_builder") / "scaffold", target, written, top=True)
+    # The stack `statusgen deploy` creates, as this statusgen version knows it.
+    stack = target / "infra" / "template.yaml"
+    if not stack.exists():
+        stack.parent.mkdir(exist_ok=True)
+        shutil.copyfile(shipped("infra", "template.yaml"), stack)
+        written.append(stack)
     return written
 
 

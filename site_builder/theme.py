@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checker.bundle import SiteSettings
-from checker.errors import ContentError, Problem, StatusgenError
+from checker.errors import ContentError, Problem
+from site_builder.shipped import shipped
 
 CONFIG_FILE = "statuspage.yaml"
 TEMPLATES_DIR = "templates"
@@ -68,11 +69,7 @@ class Theme:
 def builtin_templates() -> Path:
     """The folder of statusgen's own templates: `site_builder/templates/` in an installed wheel
     (pyproject maps the top-level folder there), or `templates/` beside the package in a checkout."""
-    package = Path(__file__).resolve().parent
-    for folder in (package / TEMPLATES_DIR, package.parent / TEMPLATES_DIR):
-        if (folder / "base.html").is_file():
-            return folder
-    raise StatusgenError(f"statusgen's templates are missing (looked in {package / TEMPLATES_DIR})")
+    return shipped(TEMPLATES_DIR, "base.html").parent
 
 
 def load_theme(settings: SiteSettings, root: Path | None) -> Theme:

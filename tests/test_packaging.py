@@ -34,6 +34,9 @@ def test_the_wheel_ships_templates_static_assets_and_scaffold(wheel: Path) -> No
     assert repo_templates, "templates/ is empty"
     assert repo_templates <= names
     assert "site_builder/scaffold/statuspage.yaml" in names
+    # The stack `statusgen init` writes into a new repository and `statusgen deploy` creates.
+    assert zipfile.ZipFile(wheel).read("site_builder/infra/template.yaml") == (
+        REPO_ROOT / "infra" / "template.yaml").read_bytes()
     assert any(n.startswith("site_builder/scaffold/incidents/") for n in names)
     assert "checker/bundle.py" in names
     # Every package of the source tree ships (the list in pyproject.toml is written by hand).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -71,6 +72,8 @@ def test_deploy_creates_the_stack_and_publishes_the_page(tmp_path: Path, moto_ur
     templates = [k for k in keys if k.startswith("templates/")]
     bodies = [s3.get_object(Bucket=ARTIFACTS, Key=k)["Body"].read().decode() for k in templates]  # type: ignore[attr-defined]
     assert any(f"CodeUri: s3://{ARTIFACTS}/{code_key}" in body for body in bodies)
+    # The template is the one `statusgen init` wrote into the repository.
+    assert re.search(r"^\./infra/template\.yaml: (uploaded to|already in) s3://", result.stdout, re.MULTILINE)
 
     stack = cloudformation.describe_stacks(StackName="page-one")["Stacks"][0]  # type: ignore[attr-defined]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
