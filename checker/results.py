@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from checker.vocabulary import ComponentStatus
+
 SampleStatus = Literal["up", "degraded", "down"]
 
 
@@ -31,6 +33,9 @@ class Sample(BaseModel):
     endpoint_text: str | None = Field(default=None, max_length=1024, exclude_if=lambda v: v is None)
     """What the endpoint itself said that explains a failure (a body, a TXT record), at most
     1 KB. Private: kept in this run object only, never copied to the summary or the site."""
+    stated: ComponentStatus | None = Field(default=None, exclude_if=lambda v: v is None)
+    """The status another status page states for this component (`statuspage` checks), which
+    becomes the component's status as it is."""
 
 
 class Run(BaseModel):

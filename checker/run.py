@@ -335,7 +335,7 @@ async def _probe_component(component: Component, context: ProbeContext, pacer: P
     latency = None if outcome.latency_ms is None else round(outcome.latency_ms, 1)
     return Sample(component=component.id, status=outcome.status, at=context.now,
                   latency_ms=latency, code=outcome.code, reason=outcome.reason,
-                  endpoint_text=outcome.endpoint_text)
+                  endpoint_text=outcome.endpoint_text, stated=outcome.stated)
 
 
 async def probe_once(check: Check, context: ProbeContext) -> Outcome:

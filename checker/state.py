@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from checker.bundle import Bundle, CheckerSettings, Component
 from checker.results import Run, SampleStatus
@@ -64,6 +64,8 @@ class WindowSample(_Model):
     latency_ms: float | None = None
     code: int | None = None
     reason: str | None = None
+    stated: ComponentStatus | None = Field(default=None, exclude_if=lambda v: v is None)
+    """A status another status page stated (`statuspage` checks): the decision, as it is."""
 
 
 class Decision(_Model):
@@ -197,7 +199,7 @@ def apply_run(state: State, run: Run, bundle: Bundle) -> tuple[State, RunEffects
             continue
         entry = WindowSample(position=at, region=run.region, at=run.started_at, status=sample.status,
                              checked_at=sample.at, latency_ms=sample.latency_ms, code=sample.code,
-                             reason=sample.reason)
+                             reason=sample.reason, stated=sample.stated)
         current = state.components.get(component.id)
         placed = _place(current, entry, component, bundle.checker, effects, canonical)
         if placed is not None:
@@ -333,21 +335,27 @@ def _decide(
                 steps.append(component.id)
             else:
                 at = current.evaluated_at  # a little late: decided at the last decision's time
-        if settings.regions:
-            latest = {r: (s.status, s.at) for r, s in regions.items()}
-            observed = quorum_status(latest, now=at, interval=interval, quorum=settings.quorum)
+        if sample.stated is not None:
+            # Another status page's statement, the same from every region: taken as it is.
+            status = sample.stated
+            downs = (current.consecutive_down if current else 0) + 1 if sample.status == "down" else 0
+            ups = (current.consecutive_up if current else 0) + 1 if sample.status == "up" else 0
         else:
-            observed = sample.status
-        if observed is None:
-            if current is not None:
-                current = current.model_copy(update={"regions": regions})
-            continue
-        status, downs, ups = flap_step(
-            current.status if current else None,
-            current.consecutive_down if current else 0,
-            current.consecutive_up if current else 0,
-            observed, failure_threshold=failure, success_threshold=success,
-        )
+            if settings.regions:
+                latest = {r: (s.status, s.at) for r, s in regions.items()}
+                observed = quorum_status(latest, now=at, interval=interval, quorum=settings.quorum)
+            else:
+                observed = sample.status
+            if observed is None:
+                if current is not None:
+                    current = current.model_copy(update={"regions": regions})
+                continue
+            status, downs, ups = flap_step(
+                current.status if current else None,
+                current.consecutive_down if current else 0,
+                current.consecutive_up if current else 0,
+                observed, failure_threshold=failure, success_threshold=success,
+            )
         since = at
         if current is None and status != "operational":
             transitions.append(Transition(component=component.id, old=None, new=status, at=at,

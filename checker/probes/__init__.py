@@ -21,6 +21,7 @@ from checker.probes.base import CheckBase, Outcome, Probe, ProbeContext
 from checker.probes.dns import DnsCheck, DnsProbe
 from checker.probes.heartbeat import HeartbeatCheck, HeartbeatProbe
 from checker.probes.http import HttpCheck, HttpProbe
+from checker.probes.statuspage import StatuspageCheck, StatuspageProbe
 from checker.probes.tcp import TcpCheck, TcpProbe
 from checker.probes.tls import TlsCheck, TlsProbe
 
@@ -30,10 +31,11 @@ PROBES: dict[str, Probe] = {
     "dns": DnsProbe(),
     "tls": TlsProbe(),
     "heartbeat": HeartbeatProbe(),
+    "statuspage": StatuspageProbe(),
 }
 
 Check = Annotated[
-    HttpCheck | TcpCheck | DnsCheck | TlsCheck | HeartbeatCheck, Field(discriminator="type")
+    HttpCheck | TcpCheck | DnsCheck | TlsCheck | HeartbeatCheck | StatuspageCheck, Field(discriminator="type")
 ]
 """A component's `check:`, of the model its `type:` names."""
 CHECK_TYPES = tuple(PROBES)

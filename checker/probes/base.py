@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from checker.probes.http_client import HttpClient
     from checker.results import SampleStatus
     from checker.store import Store
+    from checker.vocabulary import ComponentStatus
 
 ENDPOINT_TEXT_BYTES = 1024
 """How much of an endpoint's own text is kept (privately, in the run object) to explain a failure."""
@@ -55,6 +56,9 @@ class Outcome:
     endpoint_text: str | None = None
     """The endpoint's own words that explain a failure (a body, a TXT record), at most 1 KB:
     kept in the private run object only, never on the page, the feeds or the summary."""
+    stated: ComponentStatus | None = None
+    """The component's status as another status page states it (`statuspage` checks): taken as
+    the component's status exactly, instead of deciding one from up, degraded and down."""
 
 
 @dataclass

@@ -141,7 +141,7 @@ def test_misspelt_config_keys_values_and_duplicate_ids_are_all_reported(tmp_path
         "statuspage.yaml:4: site.time_zone: unknown time zone 'Mars/Olympus' (use an IANA name such as Europe/Paris)",
         "statuspage.yaml:5: chekcer: unknown key 'chekcer'; did you mean 'checker'?",
         "statuspage.yaml:10: components[0].check.type: unknown check type 'htp'; did you mean 'http'? "
-        "(one of: http, tcp, dns, tls, heartbeat)",
+        "(one of: http, tcp, dns, tls, heartbeat, statuspage)",
         "statuspage.yaml:16: components[1].check.timout: unknown key 'timout'; did you mean 'timeout'?",
         "statuspage.yaml:17: components[2].id: duplicate component id 'web' (first used by components[1])",
     ]
