@@ -292,6 +292,19 @@ def check(root: Path) -> None:
 
 @main.command()
 @root_option
+@click.option("--month", required=True, help="The month to report on, YYYY-MM (one that is over).")
+@click.option("--format", "output_format", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@_friendly_errors
+def report(root: Path, month: str, output_format: str) -> None:
+    """Print a month's service report: each component's uptime, downtime, time without data,
+    incidents and error budget (the published page is reports/YYYY-MM/)."""
+    from site_builder.pipeline import month_report_of
+
+    click.echo(month_report_of(root, month, output_format, now=_now()), nl=False)
+
+
+@main.command()
+@root_option
 @click.option("--rebuild", is_flag=True, required=True, help="Recompute every derived file from runs/.")
 @_friendly_errors
 def rollup(root: Path, rebuild: bool) -> None:

@@ -76,6 +76,21 @@ def rebuild_rollups(root: Path, *, now: datetime) -> Summary:
     return rebuild(site.bundle, site_store(site), now=now)
 
 
+def month_report_of(root: Path, month: str, output_format: str, *, now: datetime) -> str:
+    """The service report of `month` (`YYYY-MM`) as CSV or JSON text, from the site and its store."""
+    from site_builder.reports import as_csv, as_json, month_report, reported_months
+    from site_builder.view import build_view
+
+    site = load_site(root)
+    view = build_view(site.bundle, load_summary(site_store(site)), now)
+    months = reported_months(view)
+    if month not in months:
+        known = ", ".join(months) or "none yet"
+        raise StatusgenError(f"--month {month}: not a month that is over and was measured (reported: {known})")
+    report = month_report(view, month)
+    return (as_csv(report) if output_format == "csv" else as_json(report)).decode()
+
+
 def compile_and_store(root: Path, *, to_store: bool) -> Compiled:
     """The bundle as JSON (references kept, secrets never resolved); optionally stored for the
     checker at `bundle.json`, with the theme files a rebuild in Lambda needs."""

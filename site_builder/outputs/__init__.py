@@ -19,7 +19,7 @@ from site_builder.view import SiteView
 DataOutput = Callable[[SiteView], dict[str, bytes]]
 DataPlan = Callable[[SiteView], list["Deferred"]]
 
-DATA_OUTPUTS: tuple[str, ...] = ("api", "feeds", "calendar", "badges", "metrics")
+DATA_OUTPUTS: tuple[str, ...] = ("api", "feeds", "calendar", "badges", "metrics", "reports")
 """Modules of this package rendered before the pages, in this order."""
 
 
@@ -49,9 +49,10 @@ class Deferred:
 
 def _modules() -> dict[str, ModuleType]:
     # Imported here, not at the top: these modules import this package (for its types) first.
-    from site_builder.outputs import api, badges, calendar, feeds, metrics
+    from site_builder.outputs import api, badges, calendar, feeds, metrics, reports
 
-    return {"api": api, "feeds": feeds, "calendar": calendar, "badges": badges, "metrics": metrics}
+    return {"api": api, "feeds": feeds, "calendar": calendar, "badges": badges, "metrics": metrics,
+            "reports": reports}
 
 
 def data_outputs() -> dict[str, DataOutput]:

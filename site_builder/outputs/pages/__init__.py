@@ -6,8 +6,8 @@ data is also the page's cache key, so a page whose data did not change is not re
 Templates never see the clock: anything that depends on `now` is computed before rendering.
 
 One module per page kind (`index_page`, `incident_page`, `history_pages`, `component_page`,
-`uptime_page`, `site_files`), each a function of `base.Pages`, what a build's pages share; the
-90-day strips are in `strips`, the response-time chart in `chart`, how figures and times read in
+`uptime_page`, `report_pages`, `site_files`), each a function of `base.Pages`, what a build's
+pages share; the 90-day strips are in `strips`, the response-time chart in `chart`, how figures and times read in
 `formatting`, the Jinja environment in `templates` and the stylesheet, script and icons in `assets`.
 """
 
@@ -20,6 +20,7 @@ from site_builder.outputs.pages.component_page import component
 from site_builder.outputs.pages.history_pages import history
 from site_builder.outputs.pages.incident_page import incident
 from site_builder.outputs.pages.index_page import index
+from site_builder.outputs.pages.report_pages import reports
 from site_builder.outputs.pages.site_files import favicon, not_found, robots, sitemap
 from site_builder.outputs.pages.templates import environment, template_digest
 from site_builder.outputs.pages.uptime_page import uptime
@@ -35,6 +36,7 @@ def plan(view: SiteView, context: RenderContext) -> list[Deferred]:
     items += [incident(pages, i) for i in pages.published()]
     items += history(pages)
     items += [component(pages, c) for c in view.components]
+    items += reports(pages)
     return items
 
 

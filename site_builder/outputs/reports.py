@@ -1,0 +1,34 @@
+"""`reports/<YYYY-MM>/report.json` and `report.csv`: each month's SLA report as data (the page
+beside them is `reports/<YYYY-MM>/`, see outputs/pages/report_pages.py).
+
+Each file's key is the report itself: a month's figures settle once the month is over, so its
+files are written once and then only when an incident file that touched the month changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+from site_builder.outputs import Deferred
+from site_builder.reports import as_csv, as_json, month_report, reported_months
+from site_builder.view import SiteView
+
+
+def plan(view: SiteView) -> list[Deferred]:
+    planned = []
+    for month in reported_months(view):
+        data = as_json(month_report(view, month))
+        key = hashlib.sha256(data).hexdigest()
+        planned.append(Deferred(f"reports/{month}/report.json", key, functools.partial(bytes, data)))
+        planned.append(Deferred(f"reports/{month}/report.csv", key,
+                                functools.partial(_csv, view, month)))
+    return planned
+
+
+def render(view: SiteView) -> dict[str, bytes]:
+    return {item.path: item.render() for item in plan(view)}
+
+
+def _csv(view: SiteView, month: str) -> bytes:
+    return as_csv(month_report(view, month))
