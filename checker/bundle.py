@@ -12,17 +12,20 @@ from __future__ import annotations
 import bisect
 import re
 import zoneinfo
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator
 
+from checker.alerting.config import AlertsSettings
 from checker.durations import Duration
 from checker.header_text import HeaderText
 from checker.ids import stable_id
 from checker.incident_model import Incident, active_spans
 from checker.probes import Check
 from checker.strict_model import StrictModel
+from checker.subscriber_settings import SubscribersSettings
 from checker.vocabulary import COMPONENT_STATUSES, SEVERITY, ComponentStatus
 
 BUNDLE_KEY = "bundle.json"
@@ -155,10 +158,20 @@ class Bundle(StrictModel):
     """In the order of `statuspage.yaml`."""
     incidents: list[Incident]
     """Incidents and maintenance, newest first by creation time."""
-    alerts: dict[str, Any] | None = None
-    """`alerts:` of statuspage.yaml (references unresolved), validated by checker.alerting where used."""
-    subscribers: dict[str, Any] | None = None
-    """`subscribers:` of statuspage.yaml, validated by site_builder.notify where used."""
+    alerts: AlertsSettings | None = None
+    """`alerts:` of statuspage.yaml, its `${NAME}` references unresolved (resolved when sending)."""
+    subscribers: SubscribersSettings | None = None
+    """`subscribers:` of statuspage.yaml, its `${NAME}` references unresolved likewise."""
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """pydantic's copy, with `alerts` and `subscribers` in `update` validated: they may be
+        given in their JSON form (as bundle.json holds them), and pydantic validates no update,
+        so a dict would stay where every reader expects the model."""
+        if update is not None and not update.keys().isdisjoint(_SECTIONS):
+            update = {name: _SECTIONS[name].model_validate(value)
+                      if name in _SECTIONS and value is not None else value
+                      for name, value in update.items()}
+        return super().model_copy(update=update, deep=deep)
 
     def component(self, component_id: str) -> Component:
         return next(c for c in self.components if c.id == component_id)
@@ -212,6 +225,12 @@ class Bundle(StrictModel):
             timelines[component_id] = (times, statuses)
         self.__dict__["_declared_index"] = (self.incidents, timelines)  # not a field: frozen is fine
         return timelines
+
+
+_SECTIONS: dict[str, type[AlertsSettings] | type[SubscribersSettings]] = {
+    "alerts": AlertsSettings, "subscribers": SubscribersSettings,
+}
+"""The Bundle's fields that hold a section of statuspage.yaml as its model."""
 
 
 def utc_now() -> datetime:

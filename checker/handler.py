@@ -13,6 +13,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,70 @@ from checker.summary import load_summary
 
 STORE_VARIABLE = "STATUSGEN_STORE"
 METRICS_NAMESPACE = "statusgen"
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """One run, or one shard's part of a run: the figures of its log line, and its bundle."""
+
+    run_id: str
+    region: str
+    components: int
+    """Components probed."""
+    up: int
+    degraded: int
+    down: int
+    transitions: int
+    """Status changes this run reported."""
+    offline: bool
+    """The checker itself was offline: the run recorded no data."""
+    duplicate: bool
+    """A retried invocation of a run already recorded."""
+    duration_ms: int
+    bundle: Bundle
+    """The bundle the run worked from; a shard's worker reads only its own components (unless
+    alerts are configured), so it holds the whole bundle only when `shard` is None."""
+    shard: tuple[int, int] | None = None
+    """(index, count) when this was one worker of a sharded run."""
+
+    def response(self) -> dict[str, Any]:
+        """The run's log line, which is also what the Lambda returns."""
+        return {
+            "event": "run", "run_id": self.run_id, "region": self.region,
+            "components": self.components, "up": self.up, "degraded": self.degraded,
+            "down": self.down, "transitions": self.transitions, "offline": self.offline,
+            "duplicate": self.duplicate, "duration_ms": self.duration_ms,
+        }
+
+
+@dataclass(frozen=True)
+class DispatchOutcome:
+    """The scheduled event of a sharded checker: one worker started per shard."""
+
+    run_id: str
+    workers: int
+
+    def response(self) -> dict[str, Any]:
+        return {"dispatched": self.workers, "run_id": self.run_id}
+
+
+@dataclass(frozen=True)
+class HttpOutcome:
+    """The answer to a Function URL request (a heartbeat)."""
+
+    status_code: int
+    body: str | None = None
+
+    def response(self) -> dict[str, Any]:
+        """The Function URL response."""
+        answer: dict[str, Any] = {"statusCode": self.status_code}
+        if self.body is not None:
+            answer["body"] = self.body
+        return answer
+
+
+Outcome = RunOutcome | DispatchOutcome | HttpOutcome
+"""What one invocation did."""
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
@@ -44,21 +109,37 @@ def handle(
     log: Callable[[str], None] = print,
     **run_options: Any,
 ) -> dict[str, Any]:
-    """`handler` with its I/O injectable (store, environment, clock, worker invoke, log)."""
+    """`handler` with its I/O injectable (store, environment, clock, worker invoke, log): what
+    the Lambda returns, made from `outcome_of`."""
+    return outcome_of(event, context, store=store, env=env, now=now, invoke=invoke, log=log,
+                      **run_options).response()
+
+
+def outcome_of(
+    event: Mapping[str, Any],
+    context: Any,
+    *,
+    store: Store | None = None,
+    env: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+    invoke: Invoke | None = None,
+    log: Callable[[str], None] = print,
+    **run_options: Any,
+) -> Outcome:
+    """What handling `event` did, as a typed outcome (parameters as for `handle`)."""
     env = os.environ if env is None else env
     store = store or store_from_env(env)
     now = now or datetime.now(UTC)
     worker = event.get("statusgen") == "check"
-    bundle = read_bundle(store, shard=(int(event["shard"]), int(event["shards"])) if worker else None)
+    shard = (int(event["shard"]), int(event["shards"])) if worker else None
+    bundle = read_bundle(store, shard=shard)
     if "rawPath" in event and "requestContext" in event:
         return _heartbeat(event, bundle, store, env=env, now=now)
     region = env.get("AWS_REGION", "local")
     request_id = str(getattr(context, "aws_request_id", "") or "local")
     started = time.perf_counter()
-    shard: tuple[int, int] | None = None
     if worker:
         run_id = str(event["run_id"])
-        shard = (int(event["shard"]), int(event["shards"]))
     else:
         # The scheduled event's id is the same when EventBridge or Lambda retries it: the run id.
         run_id = str(event.get("id") or request_id)
@@ -67,11 +148,13 @@ def handle(
             events = dispatch(run_id, bundle.checker.shards, starter)
             log(json.dumps({"event": "dispatch", "run_id": run_id, "workers": len(events),
                             "duration_ms": round((time.perf_counter() - started) * 1000)}))
-            return {"dispatched": len(events), "run_id": run_id}
+            return DispatchOutcome(run_id=run_id, workers=len(events))
     report = run_checks(bundle, store, now=now, region=region, run_id=run_id, env=env,
                         shard=shard, **run_options)
     _send_alerts(report, bundle, store, env=env, now=now, log=log)
-    return _log_run(report, log, now=now)
+    outcome = _run_outcome(report, bundle, shard)
+    _log_run(outcome, log, now=now)
+    return outcome
 
 
 def _send_alerts(report: RunReport, bundle: Bundle, store: Store, *, env: Mapping[str, str],
@@ -113,16 +196,19 @@ def read_bundle(store: Store, *, shard: tuple[int, int] | None = None) -> Bundle
     return Bundle.model_validate_json(stored.data)
 
 
-def _log_run(report: RunReport, log: Callable[[str], None], *, now: datetime) -> dict[str, Any]:
+def _run_outcome(report: RunReport, bundle: Bundle, shard: tuple[int, int] | None) -> RunOutcome:
     counts = report.counts
-    line = {
-        "event": "run", "run_id": report.run.id, "region": report.run.region,
-        "components": len(report.run.samples), "up": counts["up"],
-        "degraded": counts["degraded"], "down": counts["down"],
-        "transitions": len(report.transitions), "offline": report.run.offline,
-        "duplicate": report.duplicate, "duration_ms": round(report.duration_seconds * 1000),
-    }
-    log(json.dumps(line))
+    return RunOutcome(
+        run_id=report.run.id, region=report.run.region, components=len(report.run.samples),
+        up=counts["up"], degraded=counts["degraded"], down=counts["down"],
+        transitions=len(report.transitions), offline=report.run.offline,
+        duplicate=report.duplicate, duration_ms=round(report.duration_seconds * 1000),
+        bundle=bundle, shard=shard,
+    )
+
+
+def _log_run(outcome: RunOutcome, log: Callable[[str], None], *, now: datetime) -> None:
+    log(json.dumps(outcome.response()))
     log(json.dumps({
         "_aws": {
             "Timestamp": int(now.timestamp() * 1000),
@@ -136,20 +222,19 @@ def _log_run(report: RunReport, log: Callable[[str], None], *, now: datetime) ->
                 ],
             }],
         },
-        "Region": report.run.region,
+        "Region": outcome.region,
         "Runs": 1,
-        "Failures": counts["down"],
-        "Duration": line["duration_ms"],
+        "Failures": outcome.down,
+        "Duration": outcome.duration_ms,
     }))
-    return line
 
 
 def _heartbeat(event: Mapping[str, Any], bundle: Bundle, store: Store, *,
-               env: Mapping[str, str], now: datetime) -> dict[str, Any]:
+               env: Mapping[str, str], now: datetime) -> HttpOutcome:
     path = str(event.get("rawPath", ""))
     parts = [p for p in path.split("/") if p]
     if len(parts) != 2 or parts[0] != "heartbeat":
-        return {"statusCode": 404, "body": "not found"}
+        return HttpOutcome(404, "not found")
     headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
     token = headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not token:
@@ -158,5 +243,5 @@ def _heartbeat(event: Mapping[str, Any], bundle: Bundle, store: Store, *,
         record_heartbeat(bundle, store, parts[1], token, now=now, env=env)
     except HeartbeatRejected:
         # Same answer for an unknown component and a wrong token: nothing to probe for.
-        return {"statusCode": 403, "body": "rejected"}
-    return {"statusCode": 204}
+        return HttpOutcome(403, "rejected")
+    return HttpOutcome(204)

@@ -81,8 +81,7 @@ def check_site(
     incidents.sort(key=lambda i: (i.created_at, i.slug), reverse=True)
     bundle = Bundle(
         site=config.site, checker=config.checker, components=config.components, incidents=incidents,
-        alerts=config.alerts.model_dump(mode="json", by_alias=True) if config.alerts else None,
-        subscribers=config.subscribers.model_dump(mode="json", by_alias=True) if config.subscribers else None,
+        alerts=config.alerts, subscribers=config.subscribers,
     )
     return Site(root=root, config=config, bundle=bundle), []
 

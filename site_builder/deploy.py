@@ -43,6 +43,7 @@ _FAILED_END = {"CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_
                "UPDATE_FAILED", "IMPORT_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_FAILED"}
 _ENV_NAMES = {"store": "STATUSGEN_STORE", "publish": "STATUSGEN_PUBLISH",
               "cloudfront_distribution": "STATUSGEN_DISTRIBUTION"}
+_LOCAL_DEFAULTS = {"store": "./data", "publish": "./public", "cloudfront_distribution": ""}
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,12 @@ class Stack:
         return self.outputs.get("DistributionId") or self.resources.get("Distribution")
 
 
-def deploy_stack(options: DeployOptions, *, now: Callable[[], datetime],
-           echo: Callable[[str], None], session: boto3.Session | None = None) -> Stack:
+def deploy_stack(options: DeployOptions, *, now: Callable[[], datetime], echo: Callable[[str], None],
+                 session: boto3.Session | None = None) -> Stack:
     """Deploy the repository at `options.root` to its stack; raises DeployError with one line."""
     import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
     root = options.root
     site, problems = check_site(root, None)
@@ -102,9 +105,6 @@ def deploy_stack(options: DeployOptions, *, now: Callable[[], datetime],
     package = _lambda_zip(root, options.package, echo)
 
     session = session or boto3.Session(region_name=options.region)
-    from botocore.exceptions import BotoCoreError, ClientError
-    from botocore.parsers import ResponseParserError
-
     try:
         stack = _deploy_to_aws(session, options, template, package, now=now, echo=echo)
     except (BotoCoreError, ClientError, ResponseParserError) as error:
@@ -349,9 +349,6 @@ def _require_stack_targets(site: Site, stack: Stack) -> None:
                 f"{shown_path(site.root / 'statuspage.yaml')}: `{key}` is {given[key] or 'empty'!r}, "
                 f"not the stack's {value or 'none'!r}; write `{key}: "
                 f"${{{_ENV_NAMES[key]}:-{_LOCAL_DEFAULTS[key]}}}` (as `statusgen init` does) and deploy again")
-
-
-_LOCAL_DEFAULTS = {"store": "./data", "publish": "./public", "cloudfront_distribution": ""}
 
 
 def _invoke_checker(session: boto3.Session, stack: Stack, echo: Callable[[str], None]) -> None:

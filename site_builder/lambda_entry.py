@@ -29,7 +29,7 @@ import httpx
 
 from checker.bundle import Bundle
 from checker.errors import StatusgenError
-from checker.handler import handle, read_bundle, store_from_env
+from checker.handler import RunOutcome, handle, outcome_of, read_bundle, store_from_env
 from checker.store import Store
 from checker.summary import load_summary
 
@@ -89,28 +89,31 @@ def check_and_rebuild(
     log: Callable[[str], None] = print,
     **run_options: Any,
 ) -> dict[str, Any]:
-    """One checker invocation, then the rebuild the bundle asks for; returns the run's log line.
+    """One checker invocation, then the rebuild the bundle asks for; returns the run's log line
+    (with `rebuild`: what the rebuild did, when there was one).
 
     `run_options` go to `checker.run.run_checks` (e.g. `resolve=` and `ssl_context=` for tests and benchmarks).
     """
     store = store or store_from_env(env)
     now = now or datetime.now(UTC)
-    result = handle(event, context, store=store, env=env, now=now, log=log, **run_options)
-    if result.get("event") != "run":
+    outcome = outcome_of(event, context, store=store, env=env, now=now, log=log, **run_options)
+    result = outcome.response()
+    if not isinstance(outcome, RunOutcome):
         return result  # a heartbeat, or the dispatcher of a sharded run
-    bundle = read_bundle(store)
-    mode = "none" if env.get(REBUILD_VARIABLE) == "none" else bundle.checker.rebuild
+    mode = "none" if env.get(REBUILD_VARIABLE) == "none" else outcome.bundle.checker.rebuild
     # A retried invocation reports no transition again, but the failed attempt may have died
     # before publishing: rebuild (a no-op publish when the page is already up to date).
-    changed = bool(result.get("transitions")) or bool(result.get("duplicate"))
+    changed = bool(outcome.transitions) or outcome.duplicate
     if mode == "none" or not (changed or env.get(REBUILD_ON_VARIABLE) == "every-run"):
         return result
     started = time.perf_counter()
     if mode == "inline":
+        # The run's own bundle, unless it was a shard's worker, which read only its part.
+        bundle = outcome.bundle if outcome.shard is None else read_bundle(store)
         result["rebuild"] = rebuild_site(bundle, store, env=env, now=now)
     else:
         result["rebuild"] = request_rebuild(env, transport=github_transport)
-    log(json.dumps({"event": "rebuild", "mode": mode, "run_id": result.get("run_id"),
+    log(json.dumps({"event": "rebuild", "mode": mode, "run_id": outcome.run_id,
                     "duration_ms": round((time.perf_counter() - started) * 1000)}))
     return result
 

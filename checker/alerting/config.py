@@ -117,12 +117,5 @@ def _unknown_channel(where: str, name: str, names: set[str]) -> str:
     return f"{where} names channel {name!r}, which is not in alerts.channels{hint} (known: {known})"
 
 
-def alerts_settings(value: object) -> AlertsSettings | None:
-    """The settings in `value`: a model, its JSON form (as the bundle may carry it), or None."""
-    if value is None or isinstance(value, AlertsSettings):
-        return value
-    return AlertsSettings.model_validate(value)
-
-
 def route_key(index: int, route: AlertRoute) -> str:
     return route.name or f"routes[{index}]"

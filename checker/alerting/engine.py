@@ -3,6 +3,7 @@
 Each run does two things with `alerts/state.json`:
 1. *Plan* (one conditional read-modify-write): apply the run's transitions and the clock to the
    open outages ("episodes"), queue the messages they call for, and lease the due ones to this run.
+   The document's parts are typed models (checker.alerting.state).
    Every queued message has an id derived from (route, component, outage start, event, channel),
    so a retried invocation that replays the same transitions finds its messages already queued or
    done and queues nothing new.
@@ -13,7 +14,6 @@ Each run does two things with `alerts/state.json`:
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import logging
 import os
@@ -26,15 +26,22 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from checker.alerting.channels import CHANNELS, SendContext
-from checker.alerting.config import AlertRoute, AlertsSettings, alerts_settings, route_key
+from checker.alerting.config import AlertRoute, AlertsSettings, BurnRateAlerts, route_key
 from checker.alerting.events import Alert, AlertKind, StatusChange
 from checker.alerting.mail import Mailer, MailSettings, open_mailer
+from checker.alerting.state import (
+    ALERT_STATE_KEY,
+    AlertState,
+    BurnEpisode,
+    Episode,
+    Lease,
+    QueuedMessage,
+)
 from checker.errors import StatusgenError
 from checker.ids import stable_id
 from checker.store import Store
 from checker.vocabulary import SEVERITY, ComponentStatus
 
-ALERT_STATE_KEY = "alerts/state.json"
 LEASE_SECONDS = 300.0
 """How long a run owns the messages it is sending; after that another run may send them."""
 DONE_KEPT = timedelta(days=7)
@@ -94,24 +101,24 @@ def send_alerts(
     alerts are sent too. Never raises for a failing channel; the failures are in the report (and
     logged) and retried on the next run.
     """
-    settings = settings if settings is not None else alerts_settings(getattr(bundle, "alerts", None))
+    settings = settings if settings is not None else bundle.alerts
     if settings is None or not (settings.routes or settings.slo):
         return AlertReport()
     environment = os.environ if env is None else env
     owner = uuid.uuid4().hex
     changes = sorted(transitions, key=lambda t: t.at)
+
+    def planned(current: Any | None) -> dict[str, Any]:
+        state = AlertState.load(current)
+        plan(state, changes, bundle, settings, now, owner, summary)
+        return state.dump()
+
     current = store.get_json(ALERT_STATE_KEY)
-    if current is not None and plan(current, changes, bundle, settings, now, owner, summary) == current:
+    if current is not None and planned(current) == current:
         return AlertReport()  # nothing happened and nothing is due: spare the write
-    state = store.update_json(
-        ALERT_STATE_KEY,
-        lambda current: plan(current, changes, bundle, settings, now, owner, summary),
-    )
-    leased = [
-        (key, entry)
-        for key, entry in state["queue"].items()
-        if entry.get("lease", {}).get("owner") == owner
-    ]
+    state = AlertState.load(store.update_json(ALERT_STATE_KEY, planned))
+    leased = [(key, entry) for key, entry in state.queue.items()
+              if entry.lease is not None and entry.lease.owner == owner]
     if not leased:
         return AlertReport()
 
@@ -123,7 +130,7 @@ def send_alerts(
     with httpx.Client(transport=transport, timeout=10.0) as http:
         context = SendContext(http=http, env=environment, mailer_for=mailer_for)
 
-        def deliver(item: tuple[str, dict[str, Any]]) -> str | None:
+        def deliver(item: tuple[str, QueuedMessage]) -> str | None:
             return _deliver(item[1], settings, context, sleep)
 
         with ThreadPoolExecutor(max_workers=min(8, len(leased))) as pool:
@@ -131,162 +138,223 @@ def send_alerts(
 
     report = AlertReport()
     for (key, entry), error in zip(leased, errors, strict=True):
-        outcome: dict[str, bool] = {}
-
-        def change(current: dict[str, Any] | None, key: str = key, error: str | None = error,
-                   outcome: dict[str, bool] = outcome) -> dict[str, Any]:
-            return record(current, key, error, settings, now, owner, outcome)
-
-        store.update_json(ALERT_STATE_KEY, change)
-        alert = entry["alert"]
-        delivery = Delivery(entry["channel"], alert["kind"], alert["component"], error is None,
-                            error, outcome.get("gave_up", False))
+        gave_up = _store_outcome(store, key, error, settings, now, owner)
+        alert = entry.alert
+        delivery = Delivery(entry.channel, alert.kind, alert.component, error is None, error, gave_up)
         if error is not None:
-            logger.warning("alert %s about %s via %s failed%s: %s", alert["kind"],
-                           alert["component"], entry["channel"],
-                           " (giving up)" if delivery.gave_up else "", error)
+            logger.warning("alert %s about %s via %s failed%s: %s", alert.kind, alert.component,
+                           entry.channel, " (giving up)" if delivery.gave_up else "", error)
         report.deliveries.append(delivery)
     return report
 
 
 def plan(
-    current: dict[str, Any] | None,
+    state: AlertState,
     transitions: list[StatusChange],
     bundle: Bundle,
     settings: AlertsSettings,
     now: datetime,
     owner: str,
     summary: Summary | None = None,
-) -> dict[str, Any]:
-    """The new alert state: `current` with the transitions and the clock applied, the messages
-    they call for queued, and the due ones leased to `owner`. Pure, as `update_json` requires."""
-    state: dict[str, Any] = copy.deepcopy(current) if current else {}
-    episodes: dict[str, dict[str, Any]] = state.setdefault("episodes", {})
-    queue: dict[str, dict[str, Any]] = state.setdefault("queue", {})
-    done: dict[str, str] = state.setdefault("done", {})
+) -> None:
+    """Apply the transitions and the clock to `state` (in place): queue the messages they call
+    for, and lease the due ones to `owner`. Depends on nothing else, as `update_json` requires."""
     routes = {route_key(i, r): r for i, r in enumerate(settings.routes)}
-    planner = _Planner(bundle, queue, done, now)
-
+    planner = _Planner(bundle, state, now)
     for change in transitions:
-        for name, route in routes.items():
-            if route.components and change.component not in route.components:
-                continue
-            key = f"{name}|{change.component}"
-            episode = episodes.get(key)
-            is_outage = SEVERITY[change.new] >= SEVERITY[route.min_status]
-            if is_outage and episode is None:
-                episodes[key] = {
-                    "opened_at": change.at.isoformat(), "status": change.new,
-                    "previous": change.old, "reason": change.reason, "fired": [], "reminders": 0,
-                    "silenced": _in_maintenance(bundle, change.component, change.at),
-                }
-            elif is_outage and episode is not None and episode["status"] != change.new:
-                episode.update(previous=episode["status"], status=change.new, reason=change.reason)
-                if episode["fired"] and not episode["silenced"]:
-                    event = f"changed:{change.at.isoformat()}"
-                    planner.enqueue(key, episode, route, "changed", event, at=change.at)
-            elif not is_outage and episode is not None:
-                if episode["fired"]:
-                    episode.update(previous=episode["status"], status=change.new, reason=None)
-                    planner.enqueue(key, episode, route, "recovered",
-                                    f"recovered:{change.at.isoformat()}", at=change.at)
-                del episodes[key]
-
-    for key, episode in list(episodes.items()):
-        route_name, component = key.split("|", 1)
-        if route_name not in routes:  # the route was removed from the config: forget its outages
-            del episodes[key]
-            continue
-        route = routes[route_name]
-        episode["silenced"] = _in_maintenance(bundle, component, now)
-        if episode["silenced"] or _acknowledged(bundle, component, episode["status"], now):
-            continue
-        age = (now - datetime.fromisoformat(episode["opened_at"])).total_seconds()
-        fired_now = False
-        for index, level in enumerate(route.all_levels()):
-            if index not in episode["fired"] and level.after <= age:
-                kind: AlertKind = "escalated" if episode["fired"] else "triggered"
-                episode["fired"].append(index)
-                # Named by the delay, not by the route's own numbering: two routes that tell the
-                # same channel at the same delay make one message (see queue_alert).
-                planner.enqueue(key, episode, route, kind, f"after{level.after:g}", at=now,
-                                levels=[index])
-                fired_now = True
-        if route.remind_every and episode["fired"]:
-            count = int(age // route.remind_every)
-            if fired_now:
-                episode["reminders"] = count  # a fresh alert is its own reminder
-            elif count > episode["reminders"]:
-                episode["reminders"] = count
-                planner.enqueue(key, episode, route, "reminder", f"remind{count}", at=now)
-
+        planner.apply(change, routes)
+    planner.forget_removed_routes(routes)
+    for key, episode in list(state.episodes.items()):
+        planner.advance(key, episode, routes[key.split("|", 1)[0]])
     if summary is not None and settings.slo is not None:
-        _plan_burns(state.setdefault("burns", {}), summary, settings, planner)
-
-    for entry in queue.values():
-        lease = entry.get("lease")
-        free = lease is None or datetime.fromisoformat(lease["until"]) <= now
-        if free and datetime.fromisoformat(entry["next_at"]) <= now:
-            entry["lease"] = {"owner": owner,
-                              "until": (now + timedelta(seconds=LEASE_SECONDS)).isoformat()}
-    for key, when in list(done.items()):
-        if datetime.fromisoformat(when) < now - DONE_KEPT:
-            del done[key]
-    return state
+        planner.plan_burns(summary, settings.slo)
+    _lease_due(state.queue, owner, now)
+    _forget_old_deliveries(state.done, now)
 
 
 def record(
-    current: dict[str, Any] | None,
+    state: AlertState,
     key: str,
     error: str | None,
     settings: AlertsSettings,
     now: datetime,
     owner: str,
-    outcome: dict[str, bool],
-) -> dict[str, Any]:
-    """The state after the message `key` was sent (error None) or failed; pure but for `outcome`."""
-    state: dict[str, Any] = (
-        copy.deepcopy(current) if current else {"episodes": {}, "queue": {}, "done": {}}
-    )
-    entry = state["queue"].get(key)
-    if entry is None or entry.get("lease", {}).get("owner") != owner:
-        return state  # our lease ran out and another run has taken the message over
+) -> bool:
+    """Record in `state` (in place) that the message `key` was sent (error None) or failed;
+    True when it failed for `give_up_after` and was dropped."""
+    entry = state.queue.get(key)
+    if entry is None or entry.lease is None or entry.lease.owner != owner:
+        return False  # our lease ran out and another run has taken the message over
     if error is None:
-        del state["queue"][key]
-        state["done"][key] = now.isoformat()
-        return state
-    entry["attempts"] += 1
-    entry.pop("lease")
-    created = datetime.fromisoformat(entry["created_at"])
-    if (now - created).total_seconds() >= settings.give_up_after:
-        del state["queue"][key]
-        outcome["gave_up"] = True
-    else:
-        wait = min(60.0 * 2 ** (entry["attempts"] - 1), _MAX_WAIT)
-        entry["next_at"] = (now + timedelta(seconds=wait)).isoformat()
-    return state
+        del state.queue[key]
+        state.done[key] = now
+        return False
+    entry.attempts += 1
+    entry.lease = None
+    if (now - entry.created_at).total_seconds() >= settings.give_up_after:
+        del state.queue[key]
+        return True
+    wait = min(60.0 * 2 ** (entry.attempts - 1), _MAX_WAIT)
+    entry.next_at = now + timedelta(seconds=wait)
+    return False
+
+
+def _store_outcome(
+    store: Store, key: str, error: str | None, settings: AlertsSettings, now: datetime, owner: str
+) -> bool:
+    """Record the outcome of message `key` in the store; True when the message was dropped."""
+    gave_up = False
+
+    def recorded(current: Any | None) -> dict[str, Any]:
+        nonlocal gave_up
+        state = AlertState.load(current)
+        gave_up = record(state, key, error, settings, now, owner) or gave_up
+        return state.dump()
+
+    store.update_json(ALERT_STATE_KEY, recorded)
+    return gave_up
+
+
+def _lease_due(queue: dict[str, QueuedMessage], owner: str, now: datetime) -> None:
+    """Lease to `owner` every message that is due and that no other run is sending."""
+    for entry in queue.values():
+        free = entry.lease is None or entry.lease.until <= now
+        if free and entry.next_at <= now:
+            entry.lease = Lease(owner=owner, until=now + timedelta(seconds=LEASE_SECONDS))
+
+
+def _forget_old_deliveries(done: dict[str, datetime], now: datetime) -> None:
+    for key, when in list(done.items()):
+        if when < now - DONE_KEPT:
+            del done[key]
 
 
 class _Planner:
-    """Builds alerts for episodes and queues one message per channel, skipping known ids."""
+    """Applies transitions and the clock to the episodes of one state, and queues one message per
+    channel for what they call for, skipping ids already queued or done."""
 
-    def __init__(
-        self,
-        bundle: Bundle,
-        queue: dict[str, dict[str, Any]],
-        done: dict[str, str],
-        now: datetime,
-    ) -> None:
+    def __init__(self, bundle: Bundle, state: AlertState, now: datetime) -> None:
         self.bundle = bundle
-        self.queue = queue
-        self.done = done
+        self.state = state
         self.now = now
         self.names = {c.id: c.name for c in bundle.components}
+
+    # -- outages: transitions
+
+    def apply(self, change: StatusChange, routes: dict[str, AlertRoute]) -> None:
+        """Open, change or close the episode of every route that covers the component."""
+        for name, route in routes.items():
+            if route.components and change.component not in route.components:
+                continue
+            key = f"{name}|{change.component}"
+            episode = self.state.episodes.get(key)
+            is_outage = SEVERITY[change.new] >= SEVERITY[route.min_status]
+            if is_outage and episode is None:
+                self._open(key, change)
+            elif is_outage and episode is not None and episode.status != change.new:
+                self._change(key, episode, route, change)
+            elif not is_outage and episode is not None:
+                self._close(key, episode, route, change)
+
+    def _open(self, key: str, change: StatusChange) -> None:
+        self.state.episodes[key] = Episode(
+            opened_at=change.at, status=change.new, previous=change.old, reason=change.reason,
+            fired=[], reminders=0, silenced=_in_maintenance(self.bundle, change.component, change.at),
+        )
+
+    def _change(self, key: str, episode: Episode, route: AlertRoute, change: StatusChange) -> None:
+        """Still an outage, but better or worse: told to whoever heard of it."""
+        episode.previous, episode.status, episode.reason = episode.status, change.new, change.reason
+        if episode.fired and not episode.silenced:
+            self.enqueue(key, episode, route, "changed", f"changed:{change.at.isoformat()}",
+                         at=change.at)
+
+    def _close(self, key: str, episode: Episode, route: AlertRoute, change: StatusChange) -> None:
+        """Over: whoever heard of it hears it recovered."""
+        if episode.fired:
+            episode.previous, episode.status, episode.reason = episode.status, change.new, None
+            self.enqueue(key, episode, route, "recovered", f"recovered:{change.at.isoformat()}",
+                         at=change.at)
+        del self.state.episodes[key]
+
+    # -- outages: the clock
+
+    def forget_removed_routes(self, routes: dict[str, AlertRoute]) -> None:
+        """A route removed from the config takes its outages with it."""
+        for key in [k for k in self.state.episodes if k.split("|", 1)[0] not in routes]:
+            del self.state.episodes[key]
+
+    def advance(self, key: str, episode: Episode, route: AlertRoute) -> None:
+        """Fire the levels that are due and the reminder, unless the outage is silenced by
+        maintenance or acknowledged by an incident."""
+        component = key.split("|", 1)[1]
+        episode.silenced = _in_maintenance(self.bundle, component, self.now)
+        if episode.silenced or _acknowledged(self.bundle, component, episode.status, self.now):
+            return
+        age = (self.now - episode.opened_at).total_seconds()
+        fired_now = self._fire_due_levels(key, episode, route, age)
+        if episode.fired:
+            self._remind(key, episode, route, age, fired_now=fired_now)
+
+    def _fire_due_levels(self, key: str, episode: Episode, route: AlertRoute, age: float) -> bool:
+        """Tell the levels whose delay has passed; True when one fired."""
+        fired_now = False
+        for index, level in enumerate(route.all_levels()):
+            if index not in episode.fired and level.after <= age:
+                kind: AlertKind = "escalated" if episode.fired else "triggered"
+                episode.fired.append(index)
+                # Named by the delay, not by the route's own numbering: two routes that tell the
+                # same channel at the same delay make one message (see queue_alert).
+                self.enqueue(key, episode, route, kind, f"after{level.after:g}", at=self.now,
+                             levels=[index])
+                fired_now = True
+        return fired_now
+
+    def _remind(self, key: str, episode: Episode, route: AlertRoute, age: float, *,
+                fired_now: bool) -> None:
+        """Repeat the alert to the channels told, once per `remind_every` the outage lasts."""
+        if not route.remind_every:
+            return
+        count = int(age // route.remind_every)
+        if fired_now:
+            episode.reminders = count  # a fresh alert is its own reminder
+        elif count > episode.reminders:
+            episode.reminders = count
+            self.enqueue(key, episode, route, "reminder", f"remind{count}", at=self.now)
+
+    # -- error budgets
+
+    def plan_burns(self, summary: Summary, slo: BurnRateAlerts) -> None:
+        """Open and close burn-rate episodes from the summary's error-budget figures."""
+        if self.state.burns is None:
+            self.state.burns = {}
+        burns = self.state.burns
+        for component in summary.components:
+            if component.slo is None or (slo.components and component.id not in slo.components):
+                continue
+            self._burn(burns, component, "fast", component.slo.fast_burn, slo.fast)
+            self._burn(burns, component, "slow", component.slo.slow_burn, slo.slow)
+
+    def _burn(self, burns: dict[str, BurnEpisode], component: ComponentSummary, speed: str,
+              firing: bool, channels: list[str]) -> None:
+        """Open or close the episode of one burn-rate rule (`speed`) for one component."""
+        key = f"slo-{speed}|{component.id}"
+        episode = burns.get(key)
+        if firing and episode is None and channels:
+            if _in_maintenance(self.bundle, component.id, self.now):
+                return
+            burns[key] = BurnEpisode(opened_at=self.now)
+            self.enqueue_burn(key, self.now, "triggered", component, channels, speed)
+        elif not firing and episode is not None:
+            self.enqueue_burn(key, episode.opened_at, "recovered", component, channels, speed)
+            del burns[key]
+
+    # -- messages
 
     def enqueue(
         self,
         key: str,
-        episode: dict[str, Any],
+        episode: Episode,
         route: AlertRoute,
         kind: AlertKind,
         event: str,
@@ -295,36 +363,34 @@ class _Planner:
         levels: list[int] | None = None,
     ) -> None:
         route_name, component = key.split("|", 1)
-        opened = datetime.fromisoformat(episode["opened_at"])
+        opened = episode.opened_at
         all_levels = route.all_levels()
-        chosen = levels if levels is not None else episode["fired"]
+        chosen = levels if levels is not None else episode.fired
         channels = list(dict.fromkeys(c for i in sorted(chosen) for c in all_levels[i].channels))
-        status: ComponentStatus = episode["status"]
         alert = Alert(
             kind=kind,
             component=component,
             component_name=self.names.get(component, component),
-            status=status,
-            previous_status=episode["previous"],
+            status=episode.status,
+            previous_status=episode.previous,
             started_at=opened,
             at=at,
             duration_seconds=max(0.0, (at - opened).total_seconds()),
-            reason=episode["reason"],
+            reason=episode.reason,
             route=route_name,
             level=max(chosen, default=0),
             dedup_key="statusgen-" + stable_id("alert", route_name, component, opened.isoformat()),
             site_name=self.bundle.site.name,
             page_url=self.bundle.site.url + "/",
         )
-        self.queue_alert(component, episode["opened_at"], event, channels, alert)
+        self.queue_alert(component, opened, event, channels, alert)
 
     def enqueue_burn(
-        self, key: str, opened_at: str, kind: AlertKind, component: ComponentSummary,
+        self, key: str, opened: datetime, kind: AlertKind, component: ComponentSummary,
         channels: list[str], speed: str,
     ) -> None:
         slo = component.slo
         assert slo is not None
-        opened = datetime.fromisoformat(opened_at)
         alert = Alert(
             kind=kind,
             component=component.id,
@@ -337,7 +403,7 @@ class _Planner:
             reason=None,
             route="slo",
             level=0,
-            dedup_key="statusgen-" + stable_id("burn", speed, component.id, opened_at),
+            dedup_key="statusgen-" + stable_id("burn", speed, component.id, opened.isoformat()),
             site_name=self.bundle.site.name,
             page_url=self.bundle.site.url + "/",
             burn="fast" if speed == "fast" else "slow",
@@ -345,10 +411,10 @@ class _Planner:
             budget_left=slo.remaining_ratio,
             objective=slo.target,
         )
-        self.queue_alert(key, opened_at, kind, channels, alert)
+        self.queue_alert(key, opened, kind, channels, alert)
 
     def queue_alert(
-        self, scope: str, opened_at: str, event: str, channels: list[str], alert: Alert
+        self, scope: str, opened: datetime, event: str, channels: list[str], alert: Alert
     ) -> None:
         """One message per channel per event, with an id that a replay of the event reproduces.
 
@@ -357,67 +423,35 @@ class _Planner:
         channels, they do not repeat them).
         """
         for channel in channels:
-            identity = "|".join((scope, opened_at, event, channel))
+            identity = "|".join((scope, opened.isoformat(), event, channel))
             message_id = hashlib.sha256(identity.encode()).hexdigest()[:32]
-            if message_id in self.queue or message_id in self.done:
+            if message_id in self.state.queue or message_id in self.state.done:
                 continue
-            self.queue[message_id] = {
-                "channel": channel,
-                "alert": alert.model_dump(mode="json"),
-                "created_at": self.now.isoformat(),
-                "next_at": self.now.isoformat(),
-                "attempts": 0,
-            }
-
-
-def _plan_burns(
-    burns: dict[str, dict[str, Any]], summary: Summary, settings: AlertsSettings,
-    planner: _Planner,
-) -> None:
-    """Open and close burn-rate episodes from the summary's error-budget figures."""
-    assert settings.slo is not None
-    covered = settings.slo.components
-    for component in summary.components:
-        if component.slo is None or (covered and component.id not in covered):
-            continue
-        rules = (("fast", component.slo.fast_burn, settings.slo.fast),
-                 ("slow", component.slo.slow_burn, settings.slo.slow))
-        for speed, firing, channels in rules:
-            key = f"slo-{speed}|{component.id}"
-            episode = burns.get(key)
-            if firing and episode is None and channels:
-                if _in_maintenance(planner.bundle, component.id, planner.now):
-                    continue
-                burns[key] = {"opened_at": planner.now.isoformat()}
-                planner.enqueue_burn(key, burns[key]["opened_at"], "triggered", component,
-                                     channels, speed)
-            elif not firing and episode is not None:
-                planner.enqueue_burn(key, episode["opened_at"], "recovered", component,
-                                     channels, speed)
-                del burns[key]
+            self.state.queue[message_id] = QueuedMessage(
+                channel=channel, alert=alert, created_at=self.now, next_at=self.now, attempts=0,
+            )
 
 
 def _deliver(
-    entry: dict[str, Any],
+    entry: QueuedMessage,
     settings: AlertsSettings,
     context: SendContext,
     sleep: Callable[[float], None],
 ) -> str | None:
     """Send one queued message with retries; the last error, or None when it was delivered."""
-    config = settings.channels.get(entry["channel"])
+    config = settings.channels.get(entry.channel)
     if config is None:
-        return f"channel {entry['channel']!r} is no longer in alerts.channels"
-    alert = Alert.model_validate(entry["alert"])
+        return f"channel {entry.channel!r} is no longer in alerts.channels"
     kind = CHANNELS[config.type]
     error = ""
     for attempt in range(settings.retry_attempts):
         try:
-            kind.send(config, alert, context)
+            kind.send(config, entry.alert, context)
             return None
         except StatusgenError as problem:
             error = str(problem)
         except Exception as problem:  # a bug in one channel must not stop the others
-            error = f"{entry['channel']}: {type(problem).__name__}"
+            error = f"{entry.channel}: {type(problem).__name__}"
         if attempt + 1 < settings.retry_attempts:
             sleep(settings.retry_backoff * 2**attempt)
     return error

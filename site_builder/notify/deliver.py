@@ -31,8 +31,8 @@ from checker.bundle import Bundle
 from checker.errors import DeliveryError, PreconditionFailed
 from checker.secrets import expand_text
 from checker.store import Store
+from checker.subscriber_settings import SubscribersSettings
 from checker.summary import Summary
-from site_builder.notify.config import SubscribersSettings, subscribers_settings
 from site_builder.notify.events import NotificationEvent, notification_events
 from site_builder.notify.messages import update_email, webhook_payload
 from site_builder.notify.webhook_target import Resolver, system_resolver, webhook_target
@@ -102,7 +102,7 @@ def notify_subscribers(
     `resolve` looks up webhook host names (see webhook_target).
     """
     if settings is None:
-        settings = subscribers_settings(bundle.subscribers)
+        settings = bundle.subscribers
     report = NotifyReport()
     if settings is None or not settings.enabled:
         return report

@@ -31,8 +31,8 @@ from checker.errors import (
 )
 from checker.secrets import expand_text
 from checker.store import Store
+from checker.subscriber_settings import SubscribersSettings
 from site_builder.http_types import Request, Response
-from site_builder.notify.config import SubscribersSettings, subscribers_settings
 from site_builder.notify.messages import already_subscribed_email, confirmation_email
 from site_builder.notify.webhook_target import is_private_host
 from site_builder.subscribe import limits, records, tokens
@@ -63,7 +63,7 @@ def handle_subscribe_request(
 ) -> Response:
     """Answer one request to /subscribe, /confirm or /unsubscribe (any path prefix)."""
     if settings is None:
-        settings = subscribers_settings(bundle.subscribers)
+        settings = bundle.subscribers
     as_json = _wants_json(request)
     if settings is None or not settings.enabled:
         return _answer(bundle, 404, "Subscriptions are not offered on this page.", as_json)

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from checker.alerting import AlertsSettings
-from site_builder.notify.config import SubscribersSettings
+from checker.subscriber_settings import SubscribersSettings
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "notifications.md"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from checker.alerting.mail import MailSettings
 from checker.store import LocalStore
-from site_builder.notify.config import SubscribersSettings
+from checker.subscriber_settings import SubscribersSettings
 from site_builder.notify.deliver import notify_subscribers
 from site_builder.subscribe import records, tokens
 from site_builder.subscribe.records import Subscriber

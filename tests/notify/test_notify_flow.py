@@ -16,7 +16,7 @@ from moto import mock_aws
 from checker.alerting.mail import MailSettings
 from checker.errors import DeliveryError
 from checker.store import LocalStore
-from site_builder.notify.config import SubscribersSettings
+from checker.subscriber_settings import SubscribersSettings
 from site_builder.notify.deliver import notify_subscribers
 from site_builder.notify.events import notification_events
 from site_builder.notify.webhook_target import webhook_target

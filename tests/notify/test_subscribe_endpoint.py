@@ -15,7 +15,7 @@ import pytest
 from checker.alerting.mail import MailSettings, OutboxMailer
 from checker.bundle import BUNDLE_KEY
 from checker.store import LocalStore
-from site_builder.notify.config import SubscribersSettings
+from checker.subscriber_settings import SubscribersSettings
 from site_builder.subscribe import Request, Response, handle_subscribe_request, records, tokens
 from site_builder.subscribe.handler import handler
 

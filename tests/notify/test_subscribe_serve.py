@@ -10,7 +10,7 @@ import httpx
 
 from checker.alerting.mail import MailSettings
 from checker.store import LocalStore
-from site_builder.notify.config import SubscribersSettings
+from checker.subscriber_settings import SubscribersSettings
 from site_builder.serve import start
 from site_builder.subscribe import local_handler, records
 

@@ -79,10 +79,10 @@ class Pages:
                   for p, name in (("api/v2/summary.json", "Status API"),) if has(p)]
         # The email form posts to the subscribe endpoint (a Lambda Function URL, or `statusgen
         # serve` locally); a plain form, so it works without JavaScript.
-        subscribers = self.view.bundle.subscribers or {}
+        subscribers = self.view.bundle.subscribers
         subscribe_action = None
-        if self.view.bundle.subscribers is not None and subscribers.get("enabled", True):
-            subscribe_action = f"{(subscribers.get('endpoint_url') or site.url).rstrip('/')}/subscribe"
+        if subscribers is not None and subscribers.enabled:
+            subscribe_action = f"{(subscribers.endpoint_url or site.url).rstrip('/')}/subscribe"
         return {
             "site": site,
             "assets": dict(self.context.assets),
