@@ -12,11 +12,11 @@ from __future__ import annotations
 import bisect
 import re
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from checker.alerting.config import AlertsSettings
 from checker.durations import Duration
@@ -134,6 +134,9 @@ class Component(StrictModel):
     """How the checker measures it; without one, status comes from incidents alone."""
     slo: Slo | None = None
     """Optional objective; the summary then carries its error budget and burn rates."""
+    depends_on: list[str] = Field(default_factory=list, exclude_if=lambda ids: not ids)
+    """Ids of the components this one needs: when one of them fails too, it is the named root
+    cause (one alert for all, "affected by" on the page)."""
 
     @field_validator("id")
     @classmethod
@@ -147,6 +150,50 @@ class Component(StrictModel):
     @property
     def statuspage_id(self) -> str:
         return stable_id("component", self.id)
+
+
+def dependency_problems(components: list[Component]) -> list[tuple[int, str]]:
+    """(index of the component, what is wrong) for every `depends_on` naming an unknown
+    component or itself, and for each cycle (reported at its first component)."""
+    ids = {c.id for c in components}
+    problems = []
+    for index, component in enumerate(components):
+        for name in component.depends_on:
+            if name == component.id:
+                problems.append((index, f"{name!r} is the component itself"))
+            elif name not in ids:
+                problems.append((index, f"unknown component id {name!r}"))
+    direct = {c.id: [d for d in c.depends_on if d in ids and d != c.id] for c in components}
+    order = {c.id: i for i, c in enumerate(components)}
+    for cycle in _cycles(direct, [c.id for c in components]):
+        first = min(cycle[:-1], key=order.__getitem__)
+        problems.append((order[first], f"a cycle: {' -> '.join(cycle)}; remove one of these dependencies"))
+    return sorted(problems)
+
+
+def _cycles(direct: Mapping[str, list[str]], ids: list[str]) -> list[list[str]]:
+    """Cycles of the dependency graph, one per back edge of a depth-first walk: linear in the
+    number of components and dependencies, whatever the file holds."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    found: list[list[str]] = []
+    for start in ids:
+        if start in state:
+            continue
+        path = [start]
+        state[start] = 1
+        stack = [iter(direct[start])]
+        while stack:
+            above = next(stack[-1], None)
+            if above is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(above) == 1:
+                found.append([*path[path.index(above):], above])
+            elif above not in state:
+                state[above] = 1
+                path.append(above)
+                stack.append(iter(direct[above]))
+    return found
 
 
 class Bundle(StrictModel):
@@ -173,8 +220,46 @@ class Bundle(StrictModel):
                       for name, value in update.items()}
         return super().model_copy(update=update, deep=deep)
 
+    @model_validator(mode="after")
+    def _dependencies_known_and_acyclic(self) -> Bundle:
+        problems = dependency_problems(self.components)
+        if problems:
+            raise ValueError("; ".join(f"components[{index}].depends_on: {message}"
+                                       for index, message in problems))
+        return self
+
     def component(self, component_id: str) -> Component:
         return next(c for c in self.components if c.id == component_id)
+
+    def root_cause(self, component_id: str, failing: Callable[[str], bool]) -> str | None:
+        """The component that `component_id`'s outage comes from, if one it depends on (directly
+        or through others) is `failing` too: the failing one highest up, whose own dependencies
+        are all fine (the first in statuspage.yaml's order when several are). None otherwise."""
+        roots = [a for a in self._ancestors(component_id) if failing(a)
+                 and not any(failing(above) for above in self._ancestors(a))]
+        return roots[0] if roots else None
+
+    def _ancestors(self, component_id: str) -> list[str]:
+        """Every component `component_id` depends on, directly or not, in statuspage.yaml's
+        order; worked out when first asked, once per component for this list of components."""
+        cached = self.__dict__.get("_ancestor_index")
+        if cached is None or cached[0] is not self.components:  # a copy with other components
+            order = {c.id: i for i, c in enumerate(self.components)}
+            found: dict[str, list[str]] = {}
+            cached = (self.components, order, {c.id: c.depends_on for c in self.components}, found)
+            self.__dict__["_ancestor_index"] = cached  # not a field: frozen is fine
+        index: dict[str, list[str]]
+        _, order, direct, index = cached
+        if component_id not in index:
+            seen: set[str] = set()
+            pending = list(direct.get(component_id, []))
+            while pending:
+                above = pending.pop()
+                if above not in seen and above in direct:
+                    seen.add(above)
+                    pending.extend(direct[above])
+            index[component_id] = sorted(seen, key=order.__getitem__)
+        return index[component_id]
 
     def declared_statuses_at(self, when: datetime) -> dict[str, ComponentStatus]:
         """Component id -> worst status declared by the incidents and maintenance active at `when`."""

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from checker.vocabulary import ComponentStatus
 
@@ -424,6 +424,9 @@ class ComponentUptime(ApiModel):
     """Daily response time, oldest first."""
     slo: ErrorBudget | None
     """Error budget, for components that declare an objective; else null."""
+    affected_by: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    """While it is failing because a component it depends on (`depends_on`) fails too: that
+    component's id, the root cause. Left out otherwise."""
 
 
 class ComponentUptimeResponse(ApiModel):

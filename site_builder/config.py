@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 
 from checker.alerting.config import AlertsSettings
-from checker.bundle import CheckerSettings, Component, SiteSettings
+from checker.bundle import CheckerSettings, Component, SiteSettings, dependency_problems
 from checker.errors import Problem
 from checker.secrets import MissingVariable, expand_text
 from checker.strict_model import StrictModel
@@ -89,6 +89,9 @@ def load_config(
     except ValidationError as error:
         problems.extend(problems_from_error(error, SiteConfig, located, CONFIG_FILE))
         return None, located, problems
+    problems.extend(Problem(CONFIG_FILE, located.line_of(("components", index, "depends_on")),
+                            f"components[{index}].depends_on", message)
+                    for index, message in dependency_problems(config.components))
     return (None if problems else config), located, problems
 
 

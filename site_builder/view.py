@@ -9,6 +9,7 @@ of their own.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -46,6 +47,9 @@ class ComponentView:
     group_id: str | None
     position: int
     """1-based position within its group (or among top-level entries), as Statuspage numbers them."""
+    affected_by: str | None = None
+    """The id of a component this one depends on (`depends_on`, directly or not) that is failing
+    too, highest up: the root cause of this one's trouble. None when it is fine, or on its own."""
 
     @property
     def id(self) -> str:
@@ -179,6 +183,7 @@ def build_view(bundle: Bundle, summary: Summary | None, now: datetime) -> SiteVi
             group_id=stable_id("group", component.group) if component.group else None,
             position=positions[group_key],
         ))
+    views = _with_root_causes(bundle, views)
     layout: list[GroupView | ComponentView] = []
     placed: set[str] = set()
     top_position = 0
@@ -211,3 +216,14 @@ def build_view(bundle: Bundle, summary: Summary | None, now: datetime) -> SiteVi
         upcoming_maintenance=upcoming,
     )
 
+
+FAILING: frozenset[ComponentStatus] = frozenset({"degraded_performance", "partial_outage", "major_outage"})
+
+
+def _with_root_causes(bundle: Bundle, views: list[ComponentView]) -> list[ComponentView]:
+    """`views` with `affected_by` set where a failing component depends on another failing one."""
+    failing = {view.id for view in views if view.status in FAILING and not view.no_data}
+    if not failing or not any(c.depends_on for c in bundle.components):
+        return views
+    return [dataclasses.replace(view, affected_by=bundle.root_cause(view.id, failing.__contains__))
+            if view.id in failing else view for view in views]

@@ -164,6 +164,7 @@ def plan(
     for change in transitions:
         planner.apply(change, routes)
     planner.forget_removed_routes(routes)
+    planner.find_root_causes()
     for key, episode in list(state.episodes.items()):
         planner.advance(key, episode, routes[key.split("|", 1)[0]])
     if summary is not None and settings.slo is not None:
@@ -277,6 +278,26 @@ class _Planner:
                          at=change.at)
         del self.state.episodes[key]
 
+    # -- outages: root causes
+
+    def find_root_causes(self) -> None:
+        """Mark each outage whose component depends (directly or not) on another component this
+        same route tracks an outage of: that one, highest up, is its root cause. Recomputed every
+        run, so when the root recovers and a dependent is still failing, the dependent's own
+        alert goes out on this run."""
+        tracked: dict[str, set[str]] = {}
+        for key in self.state.episodes:
+            route, component = key.split("|", 1)
+            tracked.setdefault(route, set()).add(component)
+        for key, episode in self.state.episodes.items():
+            route, component = key.split("|", 1)
+            episode.caused_by = self.bundle.root_cause(component, tracked[route].__contains__)
+
+    def affected_by(self, route: str, root: str) -> list[str]:
+        """Names of the components whose outage on `route` has `root` as its cause."""
+        return [self.names.get(key.split("|", 1)[1], key) for key, episode in self.state.episodes.items()
+                if episode.caused_by == root and key.startswith(f"{route}|")]
+
     # -- outages: the clock
 
     def forget_removed_routes(self, routes: dict[str, AlertRoute]) -> None:
@@ -291,6 +312,8 @@ class _Planner:
         episode.silenced = _in_maintenance(self.bundle, component, self.now)
         if episode.silenced or _acknowledged(self.bundle, component, episode.status, self.now):
             return
+        if episode.caused_by is not None:
+            return  # the root cause's alerts tell of this one
         age = (self.now - episode.opened_at).total_seconds()
         fired_now = self._fire_due_levels(key, episode, route, age)
         if episode.fired:
@@ -382,6 +405,7 @@ class _Planner:
             dedup_key="statusgen-" + stable_id("alert", route_name, component, opened.isoformat()),
             site_name=self.bundle.site.name,
             page_url=self.bundle.site.url + "/",
+            affected=self.affected_by(route_name, component),
         )
         self.queue_alert(component, opened, event, channels, alert)
 

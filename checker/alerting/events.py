@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from checker.durations import format_duration
 from checker.vocabulary import ComponentStatus
@@ -94,6 +94,9 @@ class Alert(BaseModel):
     """Share of the error budget left (1.0 untouched, below 0 overspent)."""
     objective: float | None = None
     """The objective in percent, e.g. 99.9."""
+    affected: list[str] = Field(default_factory=list, exclude_if=lambda names: not names)
+    """Names of the components that depend on this one and are failing with it: their outages
+    are told here, in one message, instead of one alert each."""
 
     @property
     def is_resolved(self) -> bool:
@@ -141,6 +144,9 @@ class Alert(BaseModel):
             rows.append(("Was", STATUS_WORDS[self.previous_status]))
         if self.reason and self.kind != "recovered":
             rows.append(("Reason", self.reason))
+        if self.affected:
+            label = "Dependents (were failing)" if self.kind == "recovered" else "Also affected"
+            rows.append((label, ", ".join(self.affected)))
         return rows
 
     @property

@@ -44,6 +44,9 @@ class Episode(_Stored):
     """`remind_every` periods accounted for (sent, or covered by a fresh alert)."""
     silenced: bool
     """The component was in maintenance when last looked at: nothing is sent."""
+    caused_by: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    """A component this one depends on whose outage this route tracks too: the root cause. Its
+    alerts name this one, and this one sends none of its own while it lasts."""
 
 
 class BurnEpisode(_Stored):

@@ -407,6 +407,7 @@ class ApiRenderer:
             latency_daily=[api.LatencyDay(date=d.date.isoformat(), p50_ms=d.p50_ms, p95_ms=d.p95_ms)
                            for d in measured.latency_daily] if measured else [],
             slo=api.ErrorBudget(**measured.slo.model_dump()) if measured and measured.slo else None,
+            affected_by=component.affected_by,
         )
 
 

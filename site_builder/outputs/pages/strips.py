@@ -63,6 +63,8 @@ class ComponentRows:
             "id": component.id,
             "name": component.component.name,
             "description": component.component.description,
+            "affected_by": None if component.affected_by is None else {
+                "id": component.affected_by, "name": self.view.component(component.affected_by).component.name},
             "href": f"components/{component.id}/index.html",
             "code": "no_data" if component.no_data else component.status,
             "label": component.label,
