@@ -6,10 +6,10 @@ from __future__ import annotations
 import bisect
 import hashlib
 import operator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from checker.ids import stable_id
 from checker.strict_model import StrictModel
@@ -37,6 +37,15 @@ class IncidentUpdate(StrictModel):
         return data
 
 
+class Repeat(StrictModel):
+    """How a maintenance window repeats, as the bundle keeps it (see checker.recurrence)."""
+
+    rule: str
+    """An RFC 5545 rule with its own end if it has one, e.g. `FREQ=WEEKLY;INTERVAL=2;COUNT=6`."""
+    skipped: list[date] = Field(default_factory=list)
+    """Dates whose window does not take place."""
+
+
 class Incident(StrictModel):
     slug: str
     """`<YYYY-MM-DD>-<name>` from the file name; the permanent URL."""
@@ -56,6 +65,10 @@ class Incident(StrictModel):
     """Newest first."""
     file: str
     """Source file, relative to the site's root."""
+    repeat: Repeat | None = Field(default=None, exclude_if=lambda value: value is None)
+    """Maintenance only: how its window repeats (checker.recurrence); on the file's own window."""
+    series: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    """For every window of a repeating maintenance: the slug of the file's own window."""
 
     @property
     def id(self) -> str:

@@ -50,6 +50,9 @@ class SubscribersSettings(StrictModel):
     max_event_age: Duration = 86400.0
     """Updates older than this when first seen are recorded without sending (so enabling
     notifications on a page with history does not mail its whole past)."""
+    maintenance_reminder: Duration | None = None
+    """How long before each maintenance window subscribers get a reminder (`1h`, `1d`), once
+    per window and subscriber; none by default. Calendars remind as long before."""
 
     @field_validator("endpoint_url")
     @classmethod

@@ -22,6 +22,7 @@ from checker.alerting.mail import MailSettings
 from checker.bundle import Bundle
 from checker.errors import ContentError, Problem, PublishError
 from checker.incident_model import Incident
+from checker.recurrence import occurrences
 from checker.secrets import KeepReferences
 from site_builder.code_version import code_digest
 from site_builder.config import SiteConfig, load_config
@@ -65,16 +66,18 @@ def check_site(
     first_file_of_slug: dict[str, str] = {}
     for path in incident_files(root):
         rel = path.relative_to(root).as_posix()
-        incident, found = parsed.parse(path, rel)
+        parsed_file, found = parsed.parse(path, rel)
         problems.extend(found)
-        if incident is None:
+        if parsed_file is None:
             continue
-        if incident.slug in first_file_of_slug:
-            problems.append(Problem(rel, 0, "", f"duplicate slug '{incident.slug}': "
-                                                f"{first_file_of_slug[incident.slug]} has the same name; rename one"))
-            continue
-        first_file_of_slug[incident.slug] = rel
-        incidents.append(incident)
+        for incident in occurrences(parsed_file):  # a repeating maintenance: each of its windows
+            if incident.slug in first_file_of_slug:
+                first = first_file_of_slug[incident.slug]
+                problems.append(Problem(rel, 0, "", f"duplicate slug '{incident.slug}': {first} has the same "
+                                                    "name; rename one"))
+                break
+            first_file_of_slug[incident.slug] = rel
+            incidents.append(incident)
     parsed.save()
     if problems or config is None:
         return None, sorted(problems)

@@ -12,13 +12,14 @@ import re
 import zoneinfo
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
 from checker.errors import Problem
 from checker.header_text import no_control_characters
-from checker.incident_model import Incident, IncidentUpdate
+from checker.incident_model import Incident, IncidentUpdate, Repeat
+from checker.recurrence import parse_repeat
 from checker.strict_model import StrictModel
 from checker.vocabulary import (
     COMPONENT_STATUSES,
@@ -54,6 +55,9 @@ class FrontMatter(StrictModel):
     """Maintenance only: when the window starts (a time with a zone)."""
     scheduled_until: str | None = None
     """Maintenance only: when the window ends."""
+    repeat: str | dict[str, Any] | None = None
+    """Maintenance only: `every week`, `{every: 2 weeks, until: 2027-06-30, except: [2026-12-27]}`
+    or an RFC 5545 rule such as `FREQ=MONTHLY;BYDAY=1SU;COUNT=12` (see checker.recurrence)."""
 
     @field_validator("title")
     @classmethod
@@ -186,6 +190,7 @@ def parse_incident_text(
 
     components = _components(front, located, rel, component_ids, problems)
     window = _window(front, located, rel, problems)
+    repeat = _repeat(front, located, rel, problems)
     allowed = MAINTENANCE_UPDATE_STATUSES if front.type == "maintenance" else INCIDENT_UPDATE_STATUSES
     updates = _updates(lines, closing + 1, rel, allowed, problems)
     if front.type == "incident" and not updates and not problems:
@@ -207,7 +212,22 @@ def parse_incident_text(
         scheduled_until=window[1] if window else None,
         updates=sorted(updates, key=lambda u: u.at, reverse=True),
         file=rel,
+        repeat=repeat,
     ), []
+
+
+def _repeat(front: FrontMatter, located: LocatedYaml, rel: str, problems: list[Problem]) -> Repeat | None:
+    if front.repeat is None:
+        return None
+    line = located.line_of(("repeat",))
+    if front.type != "maintenance":
+        problems.append(Problem(rel, line, "repeat", "repeat is only for maintenance; add 'type: maintenance'"))
+        return None
+    try:
+        return parse_repeat(front.repeat, parse_time)
+    except ValueError as error:
+        problems.append(Problem(rel, line, "repeat", str(error)))
+        return None
 
 
 def _components(

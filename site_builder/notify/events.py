@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from checker.bundle import Bundle
@@ -15,8 +15,8 @@ from checker.vocabulary import ComponentStatus
 
 EventKind = Literal[
     "incident_created", "incident_updated", "incident_resolved",
-    "maintenance_scheduled", "maintenance_started", "maintenance_updated", "maintenance_completed",
-    "component_updated",
+    "maintenance_scheduled", "maintenance_reminder", "maintenance_started", "maintenance_updated",
+    "maintenance_completed", "component_updated",
 ]
 
 
@@ -43,11 +43,14 @@ class NotificationEvent:
 def notification_events(bundle: Bundle, now: datetime) -> list[NotificationEvent]:
     """Every event that has happened by `now`, oldest first."""
     events: list[NotificationEvent] = []
+    remind = bundle.subscribers.maintenance_reminder if bundle.subscribers else None
     for incident in bundle.incidents:
         if incident.kind == "incident":
             events += _incident_events(incident, now)
         else:
             events += _maintenance_events(incident, now)
+            if remind:
+                events += _reminder(incident, now, remind)
     events += _component_events(bundle, events)
     return sorted(events, key=lambda e: (e.at, e.id))
 
@@ -122,3 +125,14 @@ def _maintenance_events(incident: Incident, now: datetime) -> list[NotificationE
             events.append(NotificationEvent(event_id, "maintenance_updated", incident, update,
                                             update.at))
     return events
+
+
+def _reminder(incident: Incident, now: datetime, before: float) -> list[NotificationEvent]:
+    """`before` seconds ahead of a window (each window of a repeating maintenance): one reminder,
+    due from then until the window starts (after that it would be news from the past)."""
+    started = incident.started_at()
+    due = started - timedelta(seconds=before)
+    if not due <= now < started:
+        return []
+    return [NotificationEvent(stable_id("notify", incident.id, "reminder"), "maintenance_reminder",
+                              incident, None, due)]

@@ -23,6 +23,7 @@ _HEADLINES = {
     "incident_updated": "Incident update",
     "incident_resolved": "Resolved",
     "maintenance_scheduled": "Scheduled maintenance",
+    "maintenance_reminder": "Maintenance soon",
     "maintenance_started": "Maintenance in progress",
     "maintenance_updated": "Maintenance update",
     "maintenance_completed": "Maintenance completed",
@@ -162,7 +163,8 @@ def _names(bundle: Bundle, ids: list[str]) -> list[str]:
 def _when(event: NotificationEvent) -> str:
     incident = event.incident
     stamp = event.at.strftime("%Y-%m-%d %H:%M UTC")
-    if event.kind == "maintenance_scheduled" and incident.scheduled_for and incident.scheduled_until:
+    if event.kind in ("maintenance_scheduled", "maintenance_reminder") and incident.scheduled_for \
+            and incident.scheduled_until:
         start = incident.scheduled_for.strftime("%Y-%m-%d %H:%M")
         end = incident.scheduled_until.strftime("%Y-%m-%d %H:%M UTC")
         return f"Scheduled from {start} to {end}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -20,16 +21,19 @@ from site_builder.outputs.api import changes, incident_state, incident_url, page
 from site_builder.view import SiteView
 
 if TYPE_CHECKING:  # icalendar is imported when the calendar is rendered: a rebuild rarely renders it
-    from icalendar import Event
+    from icalendar import Alarm, Event
 
 CALENDAR_PATH = "maintenance.ics"
+REMINDER_SECONDS = 3600.0
+"""How long before a window the calendar reminds, unless subscribers are reminded earlier or later."""
 
 
 def plan(view: SiteView) -> list[Deferred]:
     """`maintenance.ics`, keyed by everything `render` reads: the site's name and address and, for
     each maintenance, its content and state at `now`, its changes so far and its components' names
     (and when one has not changed yet, the page's last change, which then dates it)."""
-    inputs: list[object] = [view.bundle.site.name, view.bundle.site.url]
+    reminder = view.bundle.subscribers.maintenance_reminder if view.bundle.subscribers else None
+    inputs: list[object] = [view.bundle.site.name, view.bundle.site.url, reminder]
     for item in _maintenance(view):
         moments = changes(item, view.now)
         inputs += [incident_state(item, view.now), [t.isoformat() for t in moments], _names(view, item)]
@@ -53,6 +57,8 @@ def render(view: SiteView) -> dict[str, bytes]:
     calendar.add("x-wr-timezone", "UTC")
     host = urlsplit(site.url).hostname or "statusgen"
     for item in _maintenance(view):
+        if item.series is not None and item.slug != item.series:
+            continue  # a later window of a repeating maintenance: its first one's rule holds it
         calendar.add_component(_event(view, item, host))
     return {CALENDAR_PATH: calendar.to_ical()}
 
@@ -90,7 +96,30 @@ def _event(view: SiteView, maintenance: Incident, host: str) -> Event:
     event.add("transp", "OPAQUE")
     if names:
         event.add("categories", names)
+    if maintenance.repeat is not None:
+        # One event for the whole series, as calendars expect; the page lists each window.
+        from icalendar import vRecur
+
+        event.add("rrule", vRecur.from_ical(maintenance.repeat.rule))
+        for day in maintenance.repeat.skipped:
+            start = maintenance.scheduled_for
+            event.add("exdate", start.replace(year=day.year, month=day.month, day=day.day))
+    event.add_component(_alarm(view, maintenance))
     return event
+
+
+def _alarm(view: SiteView, maintenance: Incident) -> Alarm:
+    """A reminder before the window, as long before as subscribers are reminded (1 h unless
+    `subscribers.maintenance_reminder` says otherwise)."""
+    from icalendar import Alarm
+
+    settings = view.bundle.subscribers
+    before = settings.maintenance_reminder if settings and settings.maintenance_reminder else REMINDER_SECONDS
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", f"{maintenance.title} starts soon")
+    alarm.add("trigger", -timedelta(seconds=before))
+    return alarm
 
 
 def _description(maintenance: Incident, view: SiteView, status: str, names: list[str]) -> str:
