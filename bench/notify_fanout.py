@@ -27,7 +27,7 @@ from checker.alerting.mail import MailSettings  # noqa: E402
 from checker.bundle import Bundle, CheckerSettings, Component, SiteSettings  # noqa: E402
 from checker.incident_model import Incident, IncidentUpdate  # noqa: E402
 from checker.store import LocalStore  # noqa: E402
-from site_builder.notify.config import SubscribersSettings  # noqa: E402
+from checker.subscriber_settings import SubscribersSettings  # noqa: E402
 from site_builder.notify.deliver import notify_subscribers  # noqa: E402
 from site_builder.subscribe import records, tokens  # noqa: E402
 from site_builder.subscribe.records import Subscriber  # noqa: E402

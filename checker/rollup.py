@@ -1,4 +1,4 @@
-"""Keeping the derived files up to date: one run at a time, or all over again from `runs/`.
+"""Keeping the derived files up to date, one run at a time (all over again from `runs/`: checker.rebuild).
 
 Per run (`record_run`), in this order, each step safe to repeat:
 1. `state.json`: apply the run (read-modify-write with a conditional put, retried on conflict);
@@ -8,49 +8,31 @@ Per run (`record_run`), in this order, each step safe to repeat:
    `rollups/history.json` and `rollups/closed.json` is made again from it.
 4. `summary.json` is recomputed from the state, the closed days and today's rollup.
 A retried invocation finds its run id in the state, redoes 2–4 with the remembered effects and
-reports no transition a second time. `rebuild` replays every run through the same functions.
+reports no transition a second time. `rebuild` replays every run through the same functions; the
+run objects themselves are found, loaded and pruned in checker.stored_runs.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from checker.bundle import Bundle, utc_now
+from checker.bundle import Bundle
 from checker.closed import CLOSED_KEY, ClosedDays, closed_fingerprint, make_closed_days
-from checker.daily import (
-    HISTORY_KEY,
-    DayRollup,
-    History,
-    apply_effects_to_day,
-    day_key,
-    fold_open_days,
-)
+from checker.daily import HISTORY_KEY, DayRollup, History, apply_effects_to_day, day_key, fold_open_days
+from checker.derived_files import DamagedFile, day_rollup, day_rollup_or_none, parse_stored, read_stored
 from checker.errors import PreconditionFailed, StoreError
-from checker.fanout import PART_RUNS_PREFIX, PartStore, part_bundle, parts_summary
+from checker.rebuild import rebuild
 from checker.results import Run
-from checker.state import (
-    CLOCK_STEP,
-    STATE_KEY,
-    RunEffects,
-    SampleFact,
-    State,
-    TooLate,
-    apply_run,
-    position,
-    touched_days,
-)
-from checker.store import LocalStore, Store, StoredObject
+from checker.state import STATE_KEY, RunEffects, SampleFact, State, touched_days
+from checker.store import Store, StoredObject
 from checker.store.base import dump_json
-from checker.summary import SUMMARY_KEY, Summary, load_summary
-from checker.summary_build import summary_as_of, summary_bytes
+from checker.stored_runs import prune_runs, unapplied_runs
+from checker.summary import SUMMARY_KEY
+from checker.summary_build import summary_bytes
+from checker.timeline import CLOCK_STEP, TooLate, apply_run, position
 
-RUNS_PREFIX = "runs/"
-QUARANTINE_PREFIX = "runs-quarantine/"
-"""Where objects found under `runs/` that are not runs are moved: kept for a person to look at,
-never counted."""
 ATTEMPTS = 40
 """Conditional-write attempts before giving up; concurrent shards and regions contend here."""
 
@@ -66,15 +48,11 @@ def record_run(bundle: Bundle, store: Store, run: Run, *, now: datetime,
     except (DamagedFile, TooLate) as problem:
         notes.append(f"{problem}; rebuilt the derived files from runs/")
     rebuild(bundle, store, now=now, warnings=notes)
-    state = _read(store, STATE_KEY, State) or State()
+    state = read_stored(store, STATE_KEY, State) or State()
     effects = state.effects_of(run.id) or RunEffects(
         run_id=run.id, region=run.region, at=run.started_at, offline=run.offline,
         transitions=[], samples=[], segments=[])
     return effects, state
-
-
-class DamagedFile(StoreError):
-    """A derived file that cannot be read: it is made again from `runs/`."""
 
 
 def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime,
@@ -82,9 +60,9 @@ def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime,
     # 1. The state: this run, and the stored runs it lacks (a killed run, a lost answer, a late
     # region), in canonical order. A conditional write; on conflict, read and apply again.
     stored = store.get(STATE_KEY)
-    missing = _unapplied_runs(store, _parse(stored, STATE_KEY, State), run, notes)
+    missing = unapplied_runs(store, parse_stored(stored, STATE_KEY, State), run, notes)
     for _ in range(ATTEMPTS):
-        state = _parse(stored, STATE_KEY, State) or State()
+        state = parse_stored(stored, STATE_KEY, State) or State()
         recorded = [apply_run(state, pending, bundle)[1]
                     for pending in sorted([run, *missing], key=position)]
         data = dump_json(state.model_dump(mode="json"))
@@ -107,72 +85,13 @@ def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime,
     # An overlapping run may have written a newer state meanwhile: then the days are brought up
     # to it and the summary is made again, before anything is put (see _put_summary).
     for _ in range(ATTEMPTS):
-        open_days = {name: days.get(name) or _day(store.get(day_key(name)), name) for name in state.open_days}
+        open_days = {name: days.get(name) or day_rollup(store.get(day_key(name)), name) for name in state.open_days}
         newer = _put_summary(store, summary_bytes(bundle, state, closed, open_days, now=now), now, made_from=data)
         if newer is None:
             break
-        state, data = _parse(newer, STATE_KEY, State) or state, newer.data
+        state, data = parse_stored(newer, STATE_KEY, State) or state, newer.data
         days = _update_days(bundle, store, state, [])
     return effects, state
-
-
-def _unapplied_runs(store: Store, state: State | None, run: Run, notes: list[str]) -> list[Run]:
-    """Stored runs of the days the state remembers (and today's) that it has not applied; every
-    stored run when there is no state (a new store, whose first runs may be recording at the same
-    moment, or a lost state): they are applied through the same conditional writes as any run."""
-    ids = {run.id}
-    if state is None:
-        keys = [key for key in store.list(RUNS_PREFIX) if not key.startswith(PART_RUNS_PREFIX)]
-    else:
-        ids |= state.applied_ids()
-        times = [entry.split(" ", 2)[1] for entry in state.applied]
-        oldest = min(times, default=run.started_at.strftime("%Y-%m-%dT%H:%M:%S"))[:19]
-        days = {t[:10] for t in times} | {run.started_at.date().isoformat()}
-        keys = [key for day in sorted(days) for key in store.list(f"{RUNS_PREFIX}{day.replace('-', '/')}/")
-                if _key_time(key) >= oldest]
-    found: list[Run] = []
-    for key in keys:
-        if _key_run_id(key, ids) is None:
-            loaded = _load_run(store, key, notes)
-            if loaded is not None and loaded.id not in ids:
-                found.append(loaded)
-    return found
-
-
-def _key_time(key: str) -> str:
-    """`YYYY-MM-DDTHH:MM:SS` of a run key (`runs/YYYY/MM/DD/HHMMSS-…`)."""
-    parts = key.split("/")
-    if len(parts) < 5 or len(parts[4]) < 6:
-        return ""
-    clock = parts[4][:6]
-    return f"{parts[1]}-{parts[2]}-{parts[3]}T{clock[:2]}:{clock[2:4]}:{clock[4:6]}"
-
-
-def _key_run_id(key: str, ids: set[str]) -> str | None:
-    """Which of `ids` the key (`…/HHMMSS-<region>-<id>.json`) belongs to, if any (regions and
-    ids may both hold dashes, so every split is tried)."""
-    rest = key.rsplit("/", 1)[-1].removesuffix(".json")[7:]
-    for index, char in enumerate(rest):
-        if char == "-" and rest[index + 1:] in ids:
-            return rest[index + 1:]
-    return None
-
-
-def _load_run(store: Store, key: str, notes: list[str]) -> Run | None:
-    """The run stored at `key`; an object that is not a run is moved to `runs-quarantine/` (kept,
-    never counted) and named in `notes`."""
-    stored = store.get(key)
-    if stored is None:
-        return None
-    try:
-        return Run.model_validate_json(stored.data)
-    except ValidationError as error:
-        reason = error.errors()[0]["msg"] if error.errors() else "not a run"
-    aside = QUARANTINE_PREFIX + key.removeprefix(RUNS_PREFIX)
-    store.put(aside, stored.data)
-    store.delete(key)
-    notes.append(f"{store.location}/{key}: not a readable run ({reason}); moved to {aside}")
-    return None
 
 
 def _update_days(bundle: Bundle, store: Store, state: State,
@@ -191,7 +110,7 @@ def _update_days(bundle: Bundle, store: Store, state: State,
     with_samples: dict[str, RunEffects] = {e.run_id: e for e in recorded}
     days: dict[str, DayRollup] = {}
     for name, relevant in sorted(by_day.items()):
-        current = _day(store.get(day_key(name)), name)
+        current = day_rollup(store.get(day_key(name)), name)
         if all(item.run_id in current.runs for item in relevant):
             days[name] = current
             continue
@@ -248,12 +167,12 @@ def _closed_days(bundle: Bundle, store: Store, state: State, today: date) -> tup
         latest = store.get(HISTORY_KEY)
         if latest is None or latest.etag == etag:
             break
-        history, etag = _parse(latest, HISTORY_KEY, History) or History(), latest.etag
+        history, etag = parse_stored(latest, HISTORY_KEY, History) or History(), latest.etag
         if history.as_of != today.isoformat():
             break  # folded for another day: the runs of that day make their own
     if not finished:
         return closed, state
-    _prune(bundle, store, today)
+    prune_runs(bundle, store, today)
 
     def drop_finished(data: object) -> object:
         current = _state_data(data)
@@ -279,9 +198,9 @@ def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tu
     its version tag."""
     for _ in range(ATTEMPTS):
         current = store.get(HISTORY_KEY)
-        history = _parse(current, HISTORY_KEY, History) or History()
+        history = parse_stored(current, HISTORY_KEY, History) or History()
         fold_open_days(state.model_copy(update={"open_days": list(state.open_days)}), history,
-                       lambda name: _day_or_none(store.get(day_key(name)), name),
+                       lambda name: day_rollup_or_none(store.get(day_key(name)), name),
                        today=today, bundle=bundle)
         data = dump_json(history.model_dump(mode="json"))
         try:
@@ -289,27 +208,6 @@ def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tu
         except PreconditionFailed:
             continue
     raise StoreError(f"{store.location}/{HISTORY_KEY}: still changing after {ATTEMPTS} attempts")
-
-
-def _prune(bundle: Bundle, store: Store, today: date) -> None:
-    """Delete raw runs past retention (folder store only; S3 uses a lifecycle rule), once a day.
-
-    Never on one clock's say-so: a day's runs go only when they are older than retention by
-    this run's clock *and* runs are stored on at least `retention_days` later days, so a run
-    whose clock is far ahead deletes nothing.
-    """
-    if not isinstance(store, LocalStore):
-        return
-    retention = bundle.checker.retention_days
-    cutoff = (today - timedelta(days=retention)).isoformat()
-    by_day: dict[str, list[str]] = {}
-    for key in store.list(RUNS_PREFIX):
-        by_day.setdefault(_run_day(key), []).append(key)
-    stored_days = sorted(by_day)
-    for index, day in enumerate(stored_days):
-        if day < cutoff and len(stored_days) - index - 1 >= retention:
-            for key in by_day[day]:
-                store.delete(key)
 
 
 def _put_summary(store: Store, data: bytes, now: datetime, *, made_from: bytes) -> StoredObject | None:
@@ -353,116 +251,9 @@ def _generated_at(summary: bytes) -> datetime | None:
         return None
 
 
-def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None,
-            warnings: list[str] | None = None) -> Summary:
-    """Recompute state, rollups, history, closed days and summary from the run objects in `runs/`.
-
-    Runs are applied in canonical order (see `checker.state.position`), whatever order they
-    were stored in. Days before the first stored run (their raw runs are past retention) keep
-    their rollups as they are: rollups are kept forever. A run id stored twice (a retried
-    invocation) counts once, from its last object. An object under `runs/` that is not a run is
-    moved to `runs-quarantine/` and named in `warnings`.
-    """
-    notes = warnings if warnings is not None else []
-    now = now or utc_now()
-    if bundle.checker.shards > 1:
-        return _rebuild_parts(bundle, store, now=now, warnings=notes)
-    runs = load_runs(store, notes)
-    # Retention removes the oldest runs, so the days before the first stored run are the ones
-    # whose rollups cannot be recomputed: keep those, recompute the rest.
-    first_run_day = min((r.started_at.date().isoformat() for r in runs), default="9999-12-31")
-    days: dict[str, DayRollup] = {}
-    for key in store.list("rollups/daily/"):
-        name = key.rsplit("/", 1)[-1].removesuffix(".json")
-        if name < first_run_day:
-            try:
-                kept = _day_or_none(store.get(key), name)
-            except DamagedFile as problem:
-                notes.append(f"{problem}; its raw runs are past retention, so the day counts as no data")
-                continue
-            if kept is not None:
-                days[name] = kept
-    state = State(open_days=sorted(days))
-    history = History()
-    for run in runs:
-        state, effects = apply_run(state, run, bundle)
-        for name in touched_days(effects):
-            days[name] = apply_effects_to_day(days.get(name) or _day(None, name), effects)
-        fold_open_days(state, history, days.get, today=run.started_at.date(), bundle=bundle)
-    closed, data = summary_as_of(bundle, state, history, days, now=now)
-    for name, day in sorted(days.items()):
-        store.put_json(day_key(name), day.model_dump(mode="json"))
-    store.put_json(HISTORY_KEY, history.model_dump(mode="json"))
-    store.put_json(CLOSED_KEY, closed.model_dump(mode="json"))
-    store.put_json(STATE_KEY, state.model_dump(mode="json"))
-    store.put(SUMMARY_KEY, data)
-    return Summary.model_validate_json(data)
-
-
-def _rebuild_parts(bundle: Bundle, store: Store, *, now: datetime, warnings: list[str]) -> Summary:
-    """`rebuild` of a sharded store: each part from its own runs, then the `summary.json` that
-    names the parts (see checker.fanout)."""
-    count = bundle.checker.shards
-    for index in range(count):
-        rebuild(part_bundle(bundle, index, count), PartStore(store, index, count), now=now,
-                warnings=warnings)
-    store.put(SUMMARY_KEY, parts_summary(bundle))
-    summary = load_summary(store)
-    assert summary is not None  # just written
-    return summary
-
-
-def load_runs(store: Store, warnings: list[str] | None = None) -> list[Run]:
-    """Every stored run in canonical order, one per run id (the last object stored under that
-    id); objects that are not runs are moved aside (see `_load_run`)."""
-    notes = warnings if warnings is not None else []
-    by_id: dict[str, Run] = {}
-    for key in list(store.list(RUNS_PREFIX)):
-        if key.startswith(PART_RUNS_PREFIX):
-            continue  # a sharded checker's runs, counted in their parts only
-        run = _load_run(store, key, notes)
-        if run is not None:
-            by_id[run.id] = run
-    return sorted(by_id.values(), key=position)
-
-
-def _run_day(key: str) -> str:
-    # runs/YYYY/MM/DD/HHMMSS-…
-    parts = key.split("/")
-    return "-".join(parts[1:4]) if len(parts) >= 5 else "9999-99-99"
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def _parse(stored: StoredObject | None, key: str, model: type[M]) -> M | None:
-    """The model stored at `key` (None when there is none); DamagedFile when it cannot be read."""
-    if stored is None:
-        return None
-    try:
-        return model.model_validate_json(stored.data)
-    except ValidationError as error:
-        first = error.errors()[0] if error.errors() else {"msg": "unreadable", "loc": ()}
-        where = ".".join(str(part) for part in first.get("loc", ()))
-        detail = f"{where}: {first['msg']}" if where else first["msg"]
-        raise DamagedFile(f"{key} cannot be read ({detail})") from None
-
-
-def _read(store: Store, key: str, model: type[M]) -> M | None:
-    return _parse(store.get(key), key, model)
-
-
 def _state_data(data: object) -> State:
     return State() if data is None else State.model_validate(data)
 
 
-def _day(stored: StoredObject | None, name: str) -> DayRollup:
-    return _parse(stored, day_key(name), DayRollup) or DayRollup(date=date.fromisoformat(name))
-
-
 def _day_data(data: object, name: str) -> DayRollup:
     return DayRollup(date=date.fromisoformat(name)) if data is None else DayRollup.model_validate(data)
-
-
-def _day_or_none(stored: StoredObject | None, name: str) -> DayRollup | None:
-    return None if stored is None else _day(stored, name)

@@ -23,7 +23,8 @@ from checker.fanout import PartStore, part_bundle, parts_summary
 from checker.probes import PROBES, Check, Outcome, ProbeContext
 from checker.probes.addresses import Resolve
 from checker.probes.base import timeout_reason
-from checker.probes.http_client import HttpClient, HttpFailure, HttpRequest
+from checker.probes.http_client import HttpClient, HttpRequest
+from checker.probes.http_connection import HttpFailure
 from checker.probes.pacing import STARTS_PER_TURN, Pacer
 from checker.results import Run, Sample, SampleStatus
 from checker.rollup import record_run

@@ -3,59 +3,25 @@
 Field order is the order of Statuspage's own responses (clients that compare bytes or print keys
 see the same thing), and every model forbids unknown keys, so the same classes serve as the strict
 decoder the tests read the output back with.
+
+The figures inside the extras are modelled in site_builder.api_figures; the strict base model and
+the checked string types every model uses, in site_builder.api_types.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from typing import Annotated, Literal
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from typing import Literal
 
 from checker.vocabulary import ComponentStatus
-
-_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)$")
-_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
-_ID = re.compile(r"^[0-9a-z]{12}$")
-
-
-def _timestamp(value: str) -> str:
-    if not _TIMESTAMP.match(value):
-        raise ValueError(f"{value!r} is not a Statuspage timestamp such as 2021-12-07T09:06:43.178Z")
-    return value
-
-
-def _date(value: str) -> str:
-    if not _DATE.match(value):
-        raise ValueError(f"{value!r} is not a date such as 2021-10-04")
-    return value
-
-
-def _statuspage_id(value: str) -> str:
-    if not _ID.match(value):
-        raise ValueError(f"{value!r} is not a 12-character lower-case base36 id")
-    return value
-
-
-Timestamp = Annotated[str, AfterValidator(_timestamp)]
-"""ISO 8601 with milliseconds, in the page's time zone (`Z` for UTC), as Statuspage writes them."""
-Day = Annotated[str, AfterValidator(_date)]
-"""A calendar date, `YYYY-MM-DD`."""
-StatuspageId = Annotated[str, AfterValidator(_statuspage_id)]
-"""12 lower-case base36 characters, stable across builds (checker.ids.stable_id)."""
+from site_builder.api_figures import ComponentUptime
+from site_builder.api_types import ApiModel, Day, StatuspageId, Timestamp
 
 Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
 IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved", "postmortem"]
 MaintenanceStatus = Literal["scheduled", "in_progress", "verifying", "completed"]
 IncidentImpact = Literal["none", "minor", "major", "critical"]
 MaintenanceImpact = Literal["none", "minor", "major", "critical", "maintenance"]
-
-
-class ApiModel(BaseModel):
-    """Strict both ways: unknown keys are rejected, and values are not coerced when read back."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 # --- Statuspage v2 -------------------------------------------------------------------------------
@@ -321,112 +287,6 @@ class SummaryResponse(ApiModel):
 
 
 # --- our extras (not part of Statuspage) ---------------------------------------------------------
-
-
-class UptimeWindow(ApiModel):
-    """Uptime over one window, with the parts it is computed from."""
-
-    uptime: float | None
-    """Ratio in [0, 1]; null when the window has no observation at all."""
-    observed_seconds: float
-    """Time covered by samples (maintenance left out)."""
-    downtime_seconds: float
-    """Weighted downtime (major outage 1.0, partial 0.3 by default)."""
-    no_data_seconds: float
-    """Time in the window without any sample, left out of the ratio."""
-
-
-class UptimeDay(ApiModel):
-    """One daily bar."""
-
-    date: Day
-    """The UTC day."""
-    uptime: float | None
-    """Ratio in [0, 1]; null with no data that day."""
-    no_data_seconds: float
-    """Seconds of that day without a sample."""
-    worst_status: ComponentStatus | None
-    """Worst status seen or declared that day; null with no data."""
-    outage_seconds: float
-    """Seconds in partial or major outage (unweighted)."""
-
-
-class Latency(ApiModel):
-    """Response-time percentiles over one window."""
-
-    p50_ms: float | None
-    """Median, in milliseconds; null without samples."""
-    p95_ms: float | None
-    """95th percentile, in milliseconds."""
-    p99_ms: float | None
-    """99th percentile, in milliseconds."""
-    samples: int
-    """Number of samples behind the figures."""
-
-
-class LatencyDay(ApiModel):
-    """Response time of one UTC day."""
-
-    date: Day
-    p50_ms: float | None
-    p95_ms: float | None
-
-
-class ErrorBudget(ApiModel):
-    """A component's objective (`slo` in `statuspage.yaml`) and how fast its budget is spent."""
-
-    target: float
-    """Objective in percent, e.g. 99.9."""
-    window_seconds: float
-    """The rolling window the objective is measured over."""
-    uptime: float | None
-    """Uptime over that window; null with no data."""
-    allowed_seconds: float
-    """Weighted downtime the objective allows over the observed part of the window."""
-    spent_seconds: float
-    """Weighted downtime so far in the window."""
-    remaining_seconds: float
-    """allowed − spent; negative when the objective is missed."""
-    remaining_ratio: float | None
-    """remaining / allowed (1 untouched, 0 spent, below 0 overspent); null with no data."""
-    burn_rates: dict[str, float | None]
-    """`1h`, `6h`, `3d` -> how many times faster than allowed the budget is being spent."""
-    fast_burn: bool
-    """1 h burn ≥ 14.4 and 6 h burn ≥ 6."""
-    slow_burn: bool
-    """3 d burn ≥ 1 and 6 h burn ≥ 1."""
-
-
-class ComponentUptime(ApiModel):
-    """What the checker measured for one component (`api/components/<id>.json`, `api/uptime.json`)."""
-
-    id: str
-    """The component's id from `statuspage.yaml` (also its URL slug)."""
-    statuspage_id: StatuspageId
-    """Its id in the Statuspage v2 files."""
-    name: str
-    """Shown name."""
-    status: ComponentStatus
-    """Effective status, as in `components.json`."""
-    no_data: bool
-    """True when it has a check but the checker has no recent sample."""
-    last_checked_at: Timestamp | None
-    """When the checker last measured it."""
-    uptime: dict[str, UptimeWindow]
-    """`24h`, `7d`, `30d`, `90d` -> uptime; empty before the first run."""
-    monthly: dict[str, UptimeWindow]
-    """`YYYY-MM` -> uptime for that calendar month."""
-    latency: dict[str, Latency]
-    """`24h`, `7d`, `30d`, `90d` -> response-time percentiles."""
-    days: list[UptimeDay]
-    """The 90 daily bars, oldest first."""
-    latency_daily: list[LatencyDay]
-    """Daily response time, oldest first."""
-    slo: ErrorBudget | None
-    """Error budget, for components that declare an objective; else null."""
-    affected_by: str | None = Field(default=None, exclude_if=lambda value: value is None)
-    """While it is failing because a component it depends on (`depends_on`) fails too: that
-    component's id, the root cause. Left out otherwise."""
 
 
 class ComponentUptimeResponse(ApiModel):

@@ -19,7 +19,7 @@ from checker.bundle import CheckerSettings, Component, SiteSettings, dependency_
 from checker.errors import Problem
 from checker.secrets import MissingVariable, expand_text
 from checker.strict_model import StrictModel
-from site_builder.notify.config import SubscribersSettings
+from checker.subscriber_settings import SubscribersSettings
 from site_builder.problems import problems_from_error
 from site_builder.yaml_source import LocatedYaml, format_path, load_yaml
 

@@ -70,7 +70,7 @@ def rebuild_after_check(site: Site, *, now: datetime) -> BuildResult | None:
 
 def rebuild_rollups(root: Path, *, now: datetime) -> Summary:
     """Recompute every derived file in the store from the raw runs."""
-    from checker.rollup import rebuild
+    from checker.rebuild import rebuild
 
     site = load_site(root)
     return rebuild(site.bundle, site_store(site), now=now)

@@ -7,9 +7,8 @@ import re
 import shutil
 from pathlib import Path
 
-from helpers import REPO_ROOT
-
 from site_builder.demo import run_demo
+from tests.helpers import REPO_ROOT
 
 
 def example_site(tmp_path: Path) -> Path:

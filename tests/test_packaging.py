@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import REPO_ROOT, fixture
+
+from tests.helpers import REPO_ROOT, fixture
 
 
 @pytest.fixture(scope="module")

@@ -135,7 +135,7 @@ class HttpProbe:
     async def probe(self, check: HttpCheck, context: ProbeContext) -> Outcome:
         import asyncio
 
-        from checker.probes.http_client import HttpFailure
+        from checker.probes.http_connection import HttpFailure
         from checker.secrets import MissingVariable
 
         try:

@@ -67,7 +67,8 @@ class StatuspageProbe:
         import asyncio
 
         from checker.probes.http import connection_reason
-        from checker.probes.http_client import HttpFailure, HttpRequest
+        from checker.probes.http_client import HttpRequest
+        from checker.probes.http_connection import HttpFailure
         from checker.secrets import MissingVariable, expand_text
 
         try:

@@ -2,7 +2,8 @@
 
 Integrators point tools written for Statuspage at these files, so the v2 files carry exactly
 Statuspage's keys, in its order, with its enums; what Statuspage has no key for (uptime, latency,
-daily bars) goes to `api/uptime.json` and `api/components/<id>.json` instead.
+daily bars) goes to `api/uptime.json` and `api/components/<id>.json` instead (those are made in
+site_builder.outputs.api_extras).
 """
 
 from __future__ import annotations
@@ -13,11 +14,19 @@ from zoneinfo import ZoneInfo
 
 from checker.ids import stable_id
 from checker.incident_model import Incident, IncidentUpdate
-from checker.summary import WINDOWS
 from checker.vocabulary import ComponentStatus
 from site_builder import api_models as api
+from site_builder.api_types import ApiModel
 from site_builder.markdown import update_text
 from site_builder.outputs import Deferred
+from site_builder.outputs.api_extras import extras_files
+from site_builder.outputs.incident_facts import (
+    changes,
+    incident_state,
+    incident_url,
+    page_updated_at,
+    published_updates,
+)
 from site_builder.view import ComponentView, GroupView, SiteView
 
 LIST_LIMIT = 50
@@ -36,57 +45,9 @@ def plan(view: SiteView) -> list[Deferred]:
     return ApiRenderer(view).plan()
 
 
-def incident_state(incident: Incident, now: datetime) -> str:
-    """Everything about `incident` that an output shows at `now`: its whole content, plus what the
-    clock decides (which updates are published yet, its status, whether it is resolved).
-
-    Two moments with the same state give the same bytes for the incident, so this is the
-    incident's part of a cache key. Its content enters as the digest of its JSON (`Incident.digest`,
-    made once per incident however many files show it).
-    """
-    resolved = incident.resolved_at()
-    due = "".join("1" if u.at <= now else "0" for u in incident.updates)
-    closed = resolved is not None and resolved <= now
-    return f"{incident.digest}\0{incident.status_at(now)}\0{due}\0{closed}"
-
-
 def timestamp(when: datetime, zone: ZoneInfo) -> str:
     """`when` as Statuspage writes it: in the page's zone, with milliseconds, `Z` for UTC."""
     return when.astimezone(zone).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def incident_url(view: SiteView, incident: Incident) -> str:
-    """The permanent public address of an incident's page (Statuspage's `shortlink`)."""
-    return f"{view.bundle.site.url}/incidents/{incident.slug}/"
-
-
-def page_updated_at(view: SiteView) -> datetime:
-    """When something the page shows last changed: an incident update, a maintenance window opening
-    or closing, or a measured status change.
-
-    Not the checker's last run: that moves every minute and would make every file of the API
-    (one per incident) differ on each build, so each publish would upload all of them again.
-    """
-    changes = [u.at for i in view.bundle.incidents for u in i.updates if u.at <= view.now]
-    # Maintenance also starts and ends by the clock, without an update.
-    for item in view.bundle.incidents:
-        if item.kind == "maintenance":
-            ends = item.resolved_at()
-            changes += [t for t in (item.started_at(), ends) if t is not None and t <= view.now]
-    changes += [c.measured.status_since for c in view.components
-                if c.measured is not None and c.measured.status_since is not None
-                and c.measured.status_since <= view.now]
-    return max(changes, default=view.updated_at)
-
-
-def changes(incident: Incident, now: datetime) -> list[datetime]:
-    """The moments by `now` at which this incident or maintenance changed, oldest first: its
-    published updates and, for maintenance, the start and end of the window, which move it
-    without an update (a maintenance file may have no update at all)."""
-    moments = {u.at for u in incident.updates if u.at <= now}
-    if incident.kind == "maintenance":
-        moments.update(t for t in (incident.started_at(), incident.resolved_at()) if t is not None and t <= now)
-    return sorted(moments)
 
 
 def _last_change(incident: Incident, now: datetime) -> datetime:
@@ -106,9 +67,6 @@ def positions(view: SiteView) -> dict[str, int]:
     return numbers
 
 
-def published_updates(incident: Incident, now: datetime) -> list[IncidentUpdate]:
-    """Updates due by `now`, newest first: a file may hold updates written ahead of time."""
-    return sorted((u for u in incident.updates if u.at <= now), key=lambda u: u.at, reverse=True)
 
 
 class ApiRenderer:
@@ -157,7 +115,7 @@ class ApiRenderer:
 
         components = self.components()
         maintenance_models = [self.maintenance_model(m) for m in maintenance[:LIST_LIMIT]]
-        lists: dict[str, api.ApiModel] = {
+        lists: dict[str, ApiModel] = {
             "api/v2/summary.json": api.SummaryResponse(
                 page=self.page, components=components, incidents=unresolved,
                 scheduled_maintenances=active + upcoming, status=self.status),
@@ -178,13 +136,7 @@ class ApiRenderer:
         out += [self._incident_file(i) for i in incidents]
         out += [self._incident_file(m) for m in maintenance]
 
-        uptime = [self.uptime(c) for c in view.components]
-        generated = view.summary.generated_at if view.summary is not None else None
-        out.append(_now("api/uptime.json", api.UptimeResponse(
-            page=self.page, generated_at=self.stamp(generated) if generated else None, components=uptime)))
-        for component_view, figures in zip(view.components, uptime, strict=True):
-            out.append(_now(f"api/components/{component_view.id}.json",
-                            api.ComponentUptimeResponse(page=self.page, component=figures)))
+        out += [_now(path, model) for path, model in extras_files(view, self.page, self.stamp)]
         return out
 
     def _incident_file(self, incident: Incident) -> Deferred:
@@ -383,35 +335,8 @@ class ApiRenderer:
             "tweet_id": None,
         }
 
-    # --- extras ---
 
-    def uptime(self, component: ComponentView) -> api.ComponentUptime:
-        measured = component.measured
-        last_checked = measured.last_checked_at if measured is not None else None
-        return api.ComponentUptime(
-            id=component.id,
-            statuspage_id=component.statuspage_id,
-            name=component.component.name,
-            status=component.status,
-            no_data=component.no_data,
-            last_checked_at=self.stamp(last_checked) if last_checked is not None else None,
-            uptime={w: api.UptimeWindow(**measured.uptime[w].model_dump())
-                    for w in WINDOWS if measured is not None and w in measured.uptime},
-            monthly={month: api.UptimeWindow(**figure.model_dump())
-                     for month, figure in sorted(measured.monthly.items())} if measured else {},
-            latency={w: api.Latency(**measured.latency[w].model_dump())
-                     for w in WINDOWS if measured is not None and w in measured.latency},
-            days=[api.UptimeDay(date=b.date.isoformat(), uptime=b.uptime, no_data_seconds=b.no_data_seconds,
-                                worst_status=b.worst_status, outage_seconds=b.outage_seconds)
-                  for b in measured.bars] if measured else [],
-            latency_daily=[api.LatencyDay(date=d.date.isoformat(), p50_ms=d.p50_ms, p95_ms=d.p95_ms)
-                           for d in measured.latency_daily] if measured else [],
-            slo=api.ErrorBudget(**measured.slo.model_dump()) if measured and measured.slo else None,
-            affected_by=component.affected_by,
-        )
-
-
-def _now(path: str, model: api.ApiModel) -> Deferred:
+def _now(path: str, model: ApiModel) -> Deferred:
     """A file rendered on every build (no key): its model is already made."""
     return Deferred(path, None, lambda: model.model_dump_json().encode())
 

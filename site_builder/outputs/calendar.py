@@ -17,7 +17,13 @@ from urllib.parse import urlsplit
 from checker.incident_model import Incident
 from site_builder.markdown import update_text
 from site_builder.outputs import Deferred
-from site_builder.outputs.api import changes, incident_state, incident_url, page_updated_at, published_updates
+from site_builder.outputs.incident_facts import (
+    changes,
+    incident_state,
+    incident_url,
+    page_updated_at,
+    published_updates,
+)
 from site_builder.view import SiteView
 
 if TYPE_CHECKING:  # icalendar is imported when the calendar is rendered: a rebuild rarely renders it

@@ -21,7 +21,13 @@ from zoneinfo import ZoneInfo
 from checker.incident_model import Incident, IncidentUpdate
 from site_builder.markdown import update_text
 from site_builder.outputs import Deferred
-from site_builder.outputs.api import changes, incident_state, incident_url, page_updated_at, published_updates
+from site_builder.outputs.incident_facts import (
+    changes,
+    incident_state,
+    incident_url,
+    page_updated_at,
+    published_updates,
+)
 from site_builder.view import SiteView, is_published
 
 if TYPE_CHECKING:  # feedgen is imported when a feed is rendered: a rebuild rarely renders one

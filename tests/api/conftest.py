@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from moto import mock_aws
 
 from checker.bundle import Bundle
 from checker.summary import Summary
@@ -17,17 +15,6 @@ from site_builder.view import SiteView, build_view
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "api"
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 """During the database incident and the website maintenance of the fixture site."""
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto in process, with test credentials and no profile of the machine's."""
-    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                        ("AWS_DEFAULT_REGION", "us-east-1")):
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield
 
 
 @pytest.fixture(scope="session")

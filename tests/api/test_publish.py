@@ -10,7 +10,6 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 from checker.errors import PublishError
 from site_builder.publish import (
@@ -285,20 +284,13 @@ def test_s3_failure_mid_way_keeps_old_pages_with_their_assets(tmp_path: Path) ->
     assert report.uploaded == ["incidents/new/index.html", "index.html"]
 
 
-def test_s3_publish_over_http_to_a_moto_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
-        monkeypatch.setenv(name, value)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=f"http://{host}:{port}")
-        s3.create_bucket(Bucket="status-site")
-        built = site_v1(tmp_path / "build")
-        first = publish(built, "s3://status-site/www", base=tmp_path, s3_client=s3)
-        again = publish(built, "s3://status-site/www", base=tmp_path, s3_client=s3)
-        assert len(first.uploaded) == 8 and again.uploaded == []
-        head = s3.head_object(Bucket="status-site", Key=f"www/{CSS_V1}")
-        assert head["CacheControl"] == IMMUTABLE
-    finally:
-        server.stop()
+def test_s3_publish_over_http_to_a_moto_server(tmp_path: Path, aws_env: None, moto_url: str,
+                                               unique_name: str) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url)
+    s3.create_bucket(Bucket=unique_name)
+    built = site_v1(tmp_path / "build")
+    first = publish(built, f"s3://{unique_name}/www", base=tmp_path, s3_client=s3)
+    again = publish(built, f"s3://{unique_name}/www", base=tmp_path, s3_client=s3)
+    assert len(first.uploaded) == 8 and again.uploaded == []
+    head = s3.head_object(Bucket=unique_name, Key=f"www/{CSS_V1}")
+    assert head["CacheControl"] == IMMUTABLE

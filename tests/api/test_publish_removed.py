@@ -15,7 +15,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from site_builder.content import PARSED_CACHE, compile_bundle
 from site_builder.pipeline import WORK_DIR, build_and_publish
@@ -52,18 +51,18 @@ def folder_target(root: Path) -> Target:
     return Target("public", files, put_foreign)
 
 
-def s3_target(s3: Any) -> Target:
-    s3.create_bucket(Bucket="status-site")
+def s3_target(s3: Any, bucket: str = "status-site") -> Target:
+    s3.create_bucket(Bucket=bucket)
 
     def files() -> dict[str, bytes]:
-        pages = s3.get_paginator("list_objects_v2").paginate(Bucket="status-site", Prefix="www/")
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="www/")
         keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
-        return {key[len("www/"):]: s3.get_object(Bucket="status-site", Key=key)["Body"].read() for key in keys}
+        return {key[len("www/"):]: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
 
     def put_foreign() -> None:
-        s3.put_object(Bucket="status-site", Key=f"www/{FOREIGN}", Body=b"status.example.test\n")
+        s3.put_object(Bucket=bucket, Key=f"www/{FOREIGN}", Body=b"status.example.test\n")
 
-    return Target("s3://status-site/www", files, put_foreign, s3)
+    return Target(f"s3://{bucket}/www", files, put_foreign, s3)
 
 
 @pytest.fixture
@@ -135,23 +134,16 @@ def test_a_removed_incident_leaves_every_output_when_the_build_state_is_lost(
     assert all(size == len(after[path]) for path, (_, size) in manifest["files"].items())
 
 
-def test_a_removed_incident_leaves_an_s3_site_served_over_http(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
-        monkeypatch.setenv(name, value)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        target = s3_target(boto3.client("s3", region_name="us-east-1", endpoint_url=f"http://{host}:{port}"))
-        incident_id = removed_incident_id(root)
-        build(root, target)
-        assert mentions(target.files(), REMOVED, incident_id)
-        lose_build_state(root, "cache file")
-        (root / "incidents" / f"{REMOVED}.md").unlink()
-        build(root, target)
-        assert mentions(target.files(), REMOVED, incident_id) == []
-    finally:
-        server.stop()
+def test_a_removed_incident_leaves_an_s3_site_served_over_http(root: Path, aws_env: None, moto_url: str,
+                                                               unique_name: str) -> None:
+    target = s3_target(boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url), unique_name)
+    incident_id = removed_incident_id(root)
+    build(root, target)
+    assert mentions(target.files(), REMOVED, incident_id)
+    lose_build_state(root, "cache file")
+    (root / "incidents" / f"{REMOVED}.md").unlink()
+    build(root, target)
+    assert mentions(target.files(), REMOVED, incident_id) == []
 
 
 def test_a_cold_build_writes_the_site_once_straight_into_its_target(root: Path) -> None:

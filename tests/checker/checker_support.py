@@ -1,4 +1,4 @@
-"""Loopback servers, bundles and a fixed clock for the checker tests (imported as checker_support)."""
+"""Loopback servers, bundles and a fixed clock for the checker tests."""
 
 from __future__ import annotations
 

@@ -1,21 +1,16 @@
-"""Fixtures of the checker tests; helpers live in checker_support (put on the path here)."""
+"""Fixtures of the checker tests; their helpers live in tests/checker/checker_support.py."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from checker_support import LoopbackServer, answer
 
 from checker.store import LocalStore
+from tests.checker.checker_support import LoopbackServer, answer
 
 
 @pytest.fixture
@@ -26,15 +21,11 @@ def server() -> Iterator[LoopbackServer]:
 
 
 @pytest.fixture
-def s3_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """An S3 client on moto, in process, with the bucket `statusgen-test`."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket="statusgen-test")
-        yield client
+def s3_client(aws: None) -> Any:
+    """An S3 client on moto, in process (tests/conftest.py), with the bucket `statusgen-test`."""
+    client = boto3.client("s3", region_name="us-east-1")
+    client.create_bucket(Bucket="statusgen-test")
+    return client
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checker_support import LoopbackServer, answer
 from click.testing import CliRunner
 
 from site_builder.cli import main
+from tests.checker.checker_support import LoopbackServer, answer
 
 BAD_CHECKS = """\
 site: {name: Example}

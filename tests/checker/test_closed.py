@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from checker_support import make_bundle
-
 from checker.bundle import Bundle
 from checker.closed import CLOSED_KEY, ClosedDays, make_closed_days
 from checker.daily import HISTORY_KEY, History
@@ -17,6 +15,7 @@ from checker.results import Run, Sample
 from checker.rollup import record_run
 from checker.store import LocalStore, StoredObject
 from checker.summary import SUMMARY_KEY, Summary
+from tests.checker.checker_support import make_bundle
 
 CHECKED = [{"id": "api", "name": "API", "check": {"type": "http", "url": "http://127.0.0.1:9/"}}]
 START = datetime(2026, 5, 1, tzinfo=UTC)

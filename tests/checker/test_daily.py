@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from checker_support import make_bundle
-
 from checker.daily import DETAIL_DAYS, ComponentDay, DayRollup, History, fold_open_days
 from checker.histogram import Histogram
 from checker.state import State
 from checker.summary_build import compute_summary
+from tests.checker.checker_support import make_bundle
 
 BUNDLE = make_bundle([{"id": "api", "name": "API",
                        "check": {"type": "http", "url": "http://127.0.0.1:9/"}}])

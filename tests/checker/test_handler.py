@@ -7,13 +7,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from checker_support import T0, LoopbackServer, answer, fixture_json, http_component, make_bundle
 
 from checker.bundle import BUNDLE_KEY, Bundle
 from checker.errors import StoreError
 from checker.handler import handle
 from checker.store import LocalStore
 from checker.summary import load_summary
+from tests.checker.checker_support import T0, LoopbackServer, answer, fixture_json, http_component, make_bundle
 
 CONTEXT = SimpleNamespace(
     aws_request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef",

@@ -13,7 +13,8 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 import trustme
-from checker_support import LoopbackServer, QuietServer, answer, closed_port, probe_once, reply
+
+from tests.checker.checker_support import LoopbackServer, QuietServer, answer, closed_port, probe_once, reply
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ import dns.rcode
 import dns.rrset
 import pytest
 import trustme
-from checker_support import T0, closed_port, make_bundle, probe_once
 
 from checker.errors import HeartbeatRejected
 from checker.heartbeat import record_heartbeat
 from checker.store import LocalStore
+from tests.checker.checker_support import T0, closed_port, make_bundle, probe_once
 
 # --- tcp --------------------------------------------------------------------------------------
 

@@ -9,13 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from checker_support import T0, LoopbackServer, answer, make_bundle, probe_once, reply
-from helpers import fixture
 
 from checker.run import run_checks
 from checker.state import STATE_KEY, State
 from checker.store import LocalStore
 from checker.summary import load_summary
+from tests.checker.checker_support import T0, LoopbackServer, answer, make_bundle, probe_once, reply
+from tests.helpers import fixture
 
 CAPTURED = fixture("api", "statuspage")
 

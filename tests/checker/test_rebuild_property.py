@@ -5,14 +5,15 @@ from __future__ import annotations
 import tempfile
 from datetime import timedelta
 
-from checker_support import T0, make_bundle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from checker.rebuild import rebuild
 from checker.results import Run, Sample
-from checker.rollup import rebuild, record_run
+from checker.rollup import record_run
 from checker.store import LocalStore
 from checker.summary import SUMMARY_KEY
+from tests.checker.checker_support import T0, make_bundle
 
 BUNDLE = make_bundle(
     [{"id": "api", "name": "API", "check": {"type": "http", "url": "http://127.0.0.1:9/"}},

@@ -9,7 +9,16 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
 
 import pytest
-from checker_support import (
+
+from checker.closed import CLOSED_KEY, make_closed_days
+from checker.daily import HISTORY_KEY, DayRollup, History, day_key
+from checker.rebuild import rebuild
+from checker.run import run_checks
+from checker.state import STATE_KEY, State
+from checker.store import LocalStore
+from checker.summary import SUMMARY_KEY, load_summary
+from checker.summary_build import summary_bytes
+from tests.checker.checker_support import (
     T0,
     LoopbackServer,
     Route,
@@ -18,15 +27,6 @@ from checker_support import (
     http_component,
     make_bundle,
 )
-
-from checker.closed import CLOSED_KEY, make_closed_days
-from checker.daily import HISTORY_KEY, DayRollup, History, day_key
-from checker.rollup import rebuild
-from checker.run import run_checks
-from checker.state import STATE_KEY, State
-from checker.store import LocalStore
-from checker.summary import SUMMARY_KEY, load_summary
-from checker.summary_build import summary_bytes
 
 
 class Switch:

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
-from checker_support import T0, LoopbackServer, http_component, make_bundle
-from moto.server import ThreadedMotoServer
 
 from checker.errors import PreconditionFailed, StoreError
-from checker.rollup import rebuild
+from checker.rebuild import rebuild
 from checker.run import run_checks
 from checker.store import open_store
 from checker.store.s3 import S3Store
 from checker.summary import SUMMARY_KEY, load_summary
+from tests.checker.checker_support import T0, LoopbackServer, http_component, make_bundle
 
 BUCKET = "statusgen-test"  # made by the s3_client fixture (conftest.py)
 
@@ -99,21 +97,10 @@ def test_a_failed_write_leaves_nothing_half_written(s3_client: Any) -> None:
     assert store.get_json("state.json") == {"v": 1}
 
 
-@pytest.fixture
-def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-def test_runs_and_rebuild_over_real_http(moto_server: str) -> None:
-    client = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_server)
-    client.create_bucket(Bucket=BUCKET)
-    store = S3Store.from_url(f"s3://{BUCKET}/status", client=client)
+def test_runs_and_rebuild_over_real_http(aws_env: None, moto_url: str, unique_name: str) -> None:
+    client = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url)
+    client.create_bucket(Bucket=unique_name)
+    store = S3Store.from_url(f"s3://{unique_name}/status", client=client)
     endpoint = LoopbackServer({})
     try:
         bundle = make_bundle([http_component("api", endpoint.url("/missing"))],

@@ -6,15 +6,15 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from checker_support import T0, LoopbackServer, answer, http_component, make_bundle
 
 from checker.bundle import BUNDLE_KEY, Bundle
 from checker.fanout import shard_of
 from checker.handler import handle, read_bundle
-from checker.rollup import rebuild
+from checker.rebuild import rebuild
 from checker.run import run_checks
 from checker.store import LocalStore
 from checker.summary import SUMMARY_KEY, load_summary
+from tests.checker.checker_support import T0, LoopbackServer, answer, http_component, make_bundle
 
 SHARDS = 3
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from checker_support import make_bundle
-
 from checker.bundle import Slo
 from checker.daily import DayRollup, History, apply_effects_to_day
 from checker.slo import slo_figure
 from checker.state import RunEffects, SegmentFact, State
 from checker.summary_build import compute_summary
 from checker.uptime import tally
+from tests.checker.checker_support import make_bundle
 
 NOW = 30 * 86400.0
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from checker_support import T0
-
 from checker.status import flap_step, quorum_status
+from tests.checker.checker_support import T0
 
 
 def statuses(observations: str, failure: int = 2, success: int = 1) -> list[str]:

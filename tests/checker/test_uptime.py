@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from checker_support import make_bundle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +11,7 @@ from checker.daily import DayRollup, History, apply_effects_to_day
 from checker.state import RunEffects, SegmentFact, State
 from checker.summary_build import compute_summary
 from checker.uptime import format_uptime, tally
+from tests.checker.checker_support import make_bundle
 
 DAY = 86400.0
 MIDNIGHT = datetime(2026, 11, 20, tzinfo=UTC).timestamp()

@@ -19,7 +19,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from site_builder.deploy import Stack, next_steps
+from site_builder.deploy.first_run import next_steps
+from site_builder.deploy.stack import Stack
 from site_builder.scaffold import init_site
 
 STATUSGEN = str(Path(sys.executable).with_name("statusgen"))

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from helpers import copy_site, fixture
 
 from site_builder.cli import main
+from tests.helpers import copy_site, fixture
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -10,7 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,6 @@ import boto3
 import pytest
 import yaml
 from click.testing import CliRunner
-from moto.server import ThreadedMotoServer
 
 from checker.secrets import expand_text
 from site_builder.cli import main
@@ -72,15 +71,6 @@ def run_workflow(path: Path, repo: Path, *, context: Mapping[str, Mapping[str, s
     return ran
 
 
-@pytest.fixture
-def aws() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 def clean_env(**extra: str) -> dict[str, str]:
     """A CI runner's environment: no AWS settings of the person running the tests leak in."""
     kept = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STATUSGEN_"))}
@@ -88,18 +78,20 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_the_generated_publish_workflow_deploys_to_s3(tmp_path: Path, aws: str) -> None:
+def test_the_generated_publish_workflow_deploys_to_s3(tmp_path: Path, moto_url: str, unique_name: str) -> None:
     repo = tmp_path / "my-status"
     init_site(repo)
     credentials = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    s3 = boto3.client("s3", region_name=REGION, endpoint_url=aws, **_keys(credentials))
-    for name in ("data-bucket", "site-bucket"):
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=moto_url, **_keys(credentials))
+    # Buckets of this test's own on the server the worker's tests share.
+    data_bucket, site_bucket = f"{unique_name}-data", f"{unique_name}-site"
+    for name in (data_bucket, site_bucket):
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
-    cloudfront = boto3.client("cloudfront", region_name="us-east-1", endpoint_url=aws, **_keys(credentials))
+    cloudfront = boto3.client("cloudfront", region_name="us-east-1", endpoint_url=moto_url, **_keys(credentials))
     distribution = cloudfront.create_distribution(DistributionConfig={
-        "CallerReference": "scaffold", "Comment": "", "Enabled": True,
+        "CallerReference": unique_name, "Comment": "", "Enabled": True,
         "Origins": {"Quantity": 1, "Items": [{
-            "Id": "site", "DomainName": "site-bucket.s3.amazonaws.com",
+            "Id": "site", "DomainName": f"{site_bucket}.s3.amazonaws.com",
             "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
         "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
                                  "MinTTL": 0, "ForwardedValues": {"QueryString": False,
@@ -107,22 +99,22 @@ def test_the_generated_publish_workflow_deploys_to_s3(tmp_path: Path, aws: str) 
     })["Distribution"]["Id"]
     context = {
         "vars": {"AWS_REGION": REGION, "STATUSGEN_DEPLOY_ROLE": "arn:aws:iam::123456789012:role/deploy",
-                 "STATUSGEN_STORE": "s3://data-bucket", "STATUSGEN_PUBLISH": "s3://site-bucket",
+                 "STATUSGEN_STORE": f"s3://{data_bucket}", "STATUSGEN_PUBLISH": f"s3://{site_bucket}",
                  "STATUSGEN_DISTRIBUTION": distribution},
         "secrets": {"STATUSGEN_TOKEN_SECRET": "a" * 40},
     }
     # What aws-actions/configure-aws-credentials leaves behind, pointed at moto.
-    env = clean_env(AWS_ENDPOINT_URL=aws, AWS_REGION=REGION, AWS_DEFAULT_REGION=REGION, **credentials)
+    env = clean_env(AWS_ENDPOINT_URL=moto_url, AWS_REGION=REGION, AWS_DEFAULT_REGION=REGION, **credentials)
 
     ran = run_workflow(repo / ".github" / "workflows" / "publish.yml", repo, context=context, env=env)
 
     assert ran == ["statusgen validate --format github", "statusgen compile --to-store --out bundle.json",
                    "statusgen build"]
-    bundle = json.loads(s3.get_object(Bucket="data-bucket", Key="bundle.json")["Body"].read())
+    bundle = json.loads(s3.get_object(Bucket=data_bucket, Key="bundle.json")["Body"].read())
     assert [c["id"] for c in bundle["components"]] == ["api", "website", "support"]
-    page = s3.get_object(Bucket="site-bucket", Key="index.html")["Body"].read().decode()
+    page = s3.get_object(Bucket=site_bucket, Key="index.html")["Body"].read().decode()
     assert "Example" in page
-    assert "api/v2/summary.json" in {o["Key"] for o in s3.list_objects_v2(Bucket="site-bucket")["Contents"]}
+    assert "api/v2/summary.json" in {o["Key"] for o in s3.list_objects_v2(Bucket=site_bucket)["Contents"]}
     invalidations = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]
     assert invalidations["Quantity"] >= 1
     # Nothing was written locally: the defaults were not used.

@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
-from helpers import copy_site, fixture
 
 from site_builder.cli import main
 from site_builder.content import check_site
+from tests.helpers import copy_site, fixture
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from helpers import fixture
+from tests.helpers import fixture
 
 HEAVY = ("asyncio", "ssl", "regex", "checker.probes.http_client", "checker.probes.addresses", "dns",
          "httpx", "jinja2", "cmarkgfm", "feedgen", "icalendar", "boto3", "botocore", "smtplib",

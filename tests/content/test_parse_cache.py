@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import copy_site, fixture
 
 from site_builder.content import PARSED_CACHE, check_site, load_site
+from tests.helpers import copy_site, fixture
 
 API_ERRORS = "incidents/2026-11-22-api-errors.md"
 

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import copy_site, fixture
 
 from site_builder.content import check_site, compile_bundle, load_site
+from tests.helpers import copy_site, fixture
 
 CASE_FILE = "incidents/2026-11-22-case.md"
 

@@ -1,21 +1,16 @@
-"""Fixtures of the faults suite; helpers live in faults_support (put on the path here)."""
+"""Fixtures of the faults suite; its helpers live in tests/faults/faults_support.py."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parent.parent / "hostile"))  # output_checks
-
 import boto3
-from faults_support import Endpoints
+import pytest
 
 from checker.store import LocalStore, Store
 from checker.store.s3 import S3Store
+from tests.faults.faults_support import Endpoints
 
 
 @pytest.fixture
@@ -23,15 +18,6 @@ def endpoints() -> Iterator[Endpoints]:
     running = Endpoints()
     yield running
     running.close()
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fake credentials and a region, so boto3 never looks for real ones."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
 @pytest.fixture(params=["folder", "moto"])
@@ -43,7 +29,7 @@ def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Sto
     request.getfixturevalue("aws_env")
     url = request.getfixturevalue("moto_url")
     client = boto3.client("s3", region_name="us-east-1", endpoint_url=url)
-    bucket = f"faults-{abs(hash(request.node.nodeid)) % 10**10}"
+    bucket = request.getfixturevalue("unique_name")
     client.create_bucket(Bucket=bucket)
     return f"s3:{url}/{bucket}", S3Store(bucket, "status", client=client)
 

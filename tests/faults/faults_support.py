@@ -1,8 +1,7 @@
 """Fault injection for the faults suite: S3 failures through botocore's event hooks, programmable
 loopback endpoints, the suite's bundle and clock, and checks that derived data matches the runs.
 
-Imported as `faults_support` (tests/faults/conftest.py puts this folder on the path); the worker
-subprocess (worker.py) imports it too.
+The worker processes (faults_worker.py) import it too.
 """
 
 from __future__ import annotations
@@ -20,14 +19,16 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 from botocore.httpsession import URLLib3Session
-from helpers import TOTALS
 
 from checker.bundle import Bundle
 from checker.errors import StoreError
+from checker.rebuild import rebuild
 from checker.results import Run
-from checker.rollup import RUNS_PREFIX, load_runs, rebuild, record_run
+from checker.rollup import record_run
 from checker.run import RunReport, run_checks
 from checker.store import LocalStore, Store
+from checker.stored_runs import RUNS_PREFIX, load_runs
+from tests.helpers import TOTALS
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "faults"
 T0 = datetime(2026, 11, 20, 23, 45, tzinfo=UTC)

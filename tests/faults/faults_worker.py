@@ -1,8 +1,8 @@
 """A checker process for the faults suite: runs checks or a rebuild against a store, and can
 SIGKILL itself just before its Nth store operation (a deterministic kill point).
 
-    python faults_worker.py run     --store SPEC --base URL --first I --count N [--prefix P] [--kill-at K]
-    python faults_worker.py rebuild --store SPEC --base URL --now-index I [--kill-at K]
+    python -m tests.faults.faults_worker run     --store SPEC --base URL --first I --count N [--prefix P] [--kill-at K]
+    python -m tests.faults.faults_worker rebuild --store SPEC --base URL --now-index I [--kill-at K]
     (add --report-ops to print how many store operations it made)
 
 `--kill-from TEXT` counts `--kill-at` from the first store operation whose label (`get state.json`,
@@ -29,17 +29,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parent.parent))  # helpers, which faults_support uses
-
 import boto3
-from faults_support import fault_bundle, run_time
 
 from checker.errors import StoreError
-from checker.rollup import rebuild
+from checker.rebuild import rebuild
 from checker.run import run_checks
 from checker.store import LocalStore, Store
 from checker.store.s3 import S3Store
+from tests.faults.faults_support import fault_bundle, run_time
 
 SESSION = boto3.session.Session(region_name="us-east-1", aws_access_key_id="testing",
                                 aws_secret_access_key="testing")
@@ -198,7 +195,7 @@ def work_logged(argv: list[str], log: str) -> None:
 
 
 FORKS = multiprocessing.get_context("forkserver")
-FORKS.set_forkserver_preload(["faults_worker", "checker.run", "checker.rollup", "httpx"])
+FORKS.set_forkserver_preload(["tests.faults.faults_worker", "checker.run", "checker.rollup", "httpx"])
 
 
 def start(argv: list[str], log: Path) -> multiprocessing.process.BaseProcess:

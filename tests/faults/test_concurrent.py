@@ -4,7 +4,6 @@ and `rollup --rebuild` afterwards gives the same figures."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -12,7 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from faults_support import (
+
+from checker.store import Store
+from tests.faults.faults_support import (
     TOTALS,
     Endpoints,
     assert_counted_once,
@@ -26,9 +27,8 @@ from faults_support import (
     summary_progress,
 )
 
-from checker.store import Store
-
-WORKER = Path(__file__).parent / "faults_worker.py"
+WORKER = "tests.faults.faults_worker"
+"""Run as `python -m` from the repository root, where the `tests` package is."""
 REPO = Path(__file__).parent.parent.parent
 RUNS = 12
 
@@ -65,13 +65,12 @@ def test_two_checkers_on_one_store_lose_and_double_nothing(
 ) -> None:
     location, store = store_spec
     endpoints.codes = {"search": 502, "web": 200, "api": 200}
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     watcher = SummaryWatcher(store)
     watcher.start()
     workers = [
-        subprocess.Popen([sys.executable, str(WORKER), "run", "--store", location,
+        subprocess.Popen([sys.executable, "-m", WORKER, "run", "--store", location,
                           "--base", endpoints.url(""), "--first", "0", "--count", str(RUNS),
-                          "--prefix", prefix], env=env, stderr=subprocess.PIPE, text=True)
+                          "--prefix", prefix], cwd=REPO, stderr=subprocess.PIPE, text=True)
         for prefix in ("a", "b")
     ]
     try:

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from faults_support import T0, TOTALS, Endpoints
-from hostile_servers import HostileHttp, NxDomainDns, SilentDns, wrong_name_tls
 
 from checker.alerting import AlertsSettings, send_alerts
 from checker.bundle import Bundle
 from checker.run import run_checks
 from checker.store import LocalStore
 from checker.summary import load_summary
+from tests.faults.faults_support import T0, TOTALS, Endpoints
+from tests.faults.hostile_servers import HostileHttp, NxDomainDns, SilentDns, wrong_name_tls
 
 TIMEOUT = 1.0
 

@@ -11,7 +11,10 @@ import signal
 from pathlib import Path
 
 import pytest
-from faults_support import (
+
+from checker.rebuild import rebuild
+from checker.store import Store
+from tests.faults.faults_support import (
     TOTALS,
     Endpoints,
     assert_counted_once,
@@ -24,16 +27,13 @@ from faults_support import (
     run_time,
     run_until_recorded,
 )
-from faults_worker import work
-
-from checker.rollup import rebuild
-from checker.store import Store
+from tests.faults.faults_worker import work
 
 RUNS = 20
 MIDNIGHT = 15
 """Index of the run at 00:00, which also folds the finished day into the history."""
 _FORKS = multiprocessing.get_context("forkserver")
-_FORKS.set_forkserver_preload(["faults_worker", "checker.run", "checker.rollup", "httpx"])
+_FORKS.set_forkserver_preload(["tests.faults.faults_worker", "checker.run", "checker.rollup", "httpx"])
 
 
 def killed(*argv: str) -> bool:

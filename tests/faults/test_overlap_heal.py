@@ -11,7 +11,10 @@ import signal
 from pathlib import Path
 
 import pytest
-from faults_support import (
+
+from checker.store import Store
+from checker.stored_runs import load_runs
+from tests.faults.faults_support import (
     TOTALS,
     Endpoints,
     assert_each_stored_run_counted_once,
@@ -22,10 +25,7 @@ from faults_support import (
     rebuilt_bytes,
     run_time,
 )
-from faults_worker import finish, start
-
-from checker.rollup import load_runs
-from checker.store import Store
+from tests.faults.faults_worker import finish, start
 
 ABANDONED = 3
 """Index of the run killed and never retried; the two overlapping runs come next."""

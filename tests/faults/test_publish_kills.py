@@ -13,18 +13,18 @@ from pathlib import Path
 
 import boto3
 import pytest
-from faults_support import TOTALS
-from faults_worker import publish_killed_at
-from output_checks import folder_files, site_problems
 
 from site_builder.build import build_site
 from site_builder.content import compile_bundle
 from site_builder.publish import MANIFEST_NAME, publish
+from tests.faults.faults_support import TOTALS
+from tests.faults.faults_worker import publish_killed_at
+from tests.hostile.output_checks import folder_files, site_problems
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "faults" / "site"
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 _FORKS = multiprocessing.get_context("forkserver")
-_FORKS.set_forkserver_preload(["faults_worker", "site_builder.publish", "boto3"])
+_FORKS.set_forkserver_preload(["tests.faults.faults_worker", "site_builder.publish", "boto3"])
 
 NEW_INCIDENT = """---
 title: Search is slow
@@ -115,17 +115,17 @@ def test_publish_to_a_folder_killed_anywhere_leaves_a_consistent_site(tmp_path: 
 
 @pytest.mark.slow
 def test_publish_to_s3_killed_anywhere_leaves_a_consistent_site(
-    tmp_path: Path, aws_env: None, moto_url: str
+    tmp_path: Path, aws_env: None, moto_url: str, unique_name: str
 ) -> None:
     versions = two_versions(tmp_path)
     client = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url)
-    client.create_bucket(Bucket="public-site")
+    client.create_bucket(Bucket=unique_name)
 
     def live() -> dict[str, bytes]:
-        pages = client.get_paginator("list_objects_v2").paginate(Bucket="public-site", Prefix="www/")
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=unique_name, Prefix="www/")
         keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
-        return {key[4:]: client.get_object(Bucket="public-site", Key=key)["Body"].read()
+        return {key[4:]: client.get_object(Bucket=unique_name, Key=key)["Body"].read()
                 for key in keys if key != f"www/{MANIFEST_NAME}"}
 
-    kills = kill_every_operation(versions, "s3://public-site/www", live, moto_url, step=3, s3_client=client)
+    kills = kill_every_operation(versions, f"s3://{unique_name}/www", live, moto_url, step=3, s3_client=client)
     TOTALS["kill points tried (publish to S3)"] += kills

@@ -11,7 +11,13 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from faults_support import (
+
+from checker.bundle import Bundle
+from checker.errors import StoreError
+from checker.rebuild import rebuild
+from checker.run import run_checks
+from checker.store.s3 import S3Store
+from tests.faults.faults_support import (
     Endpoints,
     S3Faults,
     assert_counted_once,
@@ -28,24 +34,17 @@ from faults_support import (
     summary_progress,
 )
 
-from checker.bundle import Bundle
-from checker.errors import StoreError
-from checker.rollup import rebuild
-from checker.run import run_checks
-from checker.store.s3 import S3Store
-
 RUNS = 24
 
 
 @pytest.fixture
-def s3(aws_env: None, moto_url: str, request: pytest.FixtureRequest) -> Any:
+def s3(aws_env: None, moto_url: str, unique_name: str) -> Any:
     """A client of moto's server (real HTTP on loopback) with a fresh bucket; one attempt per
     call, so every injected fault reaches the store's own retry logic."""
     client = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url,
                           config=Config(retries={"total_max_attempts": 1}))
-    bucket = f"store-{abs(hash(request.node.nodeid)) % 10**10}"
-    client.create_bucket(Bucket=bucket)
-    client.bucket = bucket
+    client.create_bucket(Bucket=unique_name)
+    client.bucket = unique_name
     return client
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from helpers import fixture
-from output_checks import folder_files, local_target, site_problems
 
 from checker.ids import stable_id
 from site_builder.build import build_site
 from site_builder.content import check_site, compile_bundle
+from tests.helpers import fixture
+from tests.hostile.output_checks import folder_files, local_target, site_problems
 
 NOW = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)
 CASE = "incidents/2026-11-22-case.md"

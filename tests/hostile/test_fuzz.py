@@ -13,11 +13,11 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from output_checks import _html_problems
 
 from site_builder.config import CONFIG_FILE, load_config
 from site_builder.incidents import parse_incident_file, parse_incident_text
 from site_builder.markdown import render_markdown
+from tests.hostile.output_checks import _html_problems
 
 COMPONENTS = ["api", "web", "db"]
 BOUND = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import copy_site, fixture
 
 from site_builder.content import check_site
 from site_builder.markdown import render_markdown
+from tests.helpers import copy_site, fixture
 
 CASE = "incidents/2026-11-22-case.md"
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-import sys
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,18 +14,15 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "faults"))  # hostile_servers
-sys.path.insert(0, str(Path(__file__).parent.parent / "checker"))  # checker_support
-
-from checker_support import T0, make_bundle, probe_once
-from hostile_servers import BOMB_BYTES, HostileHttp, bomb
-
 from checker.probes import ProbeContext
 from checker.probes.base import ENDPOINT_TEXT_BYTES
-from checker.probes.http_client import MAX_BODY_BYTES, HttpClient
+from checker.probes.http_client import HttpClient
+from checker.probes.http_connection import MAX_BODY_BYTES
 from checker.run import probe_once as run_probe
 from checker.run import run_checks
 from checker.store import LocalStore
+from tests.checker.checker_support import T0, make_bundle, probe_once
+from tests.faults.hostile_servers import BOMB_BYTES, HostileHttp, bomb
 
 TIMEOUT = 5.0
 

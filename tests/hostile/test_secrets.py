@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from helpers import fixture
 
 from checker.alerting import AlertsSettings, Transition, send_alerts
 from checker.alerting.mail import MailSettings, open_mailer
@@ -29,6 +28,8 @@ from checker.store import LocalStore
 from checker.summary import load_summary
 from site_builder.build import build_site
 from site_builder.content import compile_bundle, load_site
+from tests.faults.faults_support import Endpoints
+from tests.helpers import fixture
 
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 SECRETS = {
@@ -64,11 +65,6 @@ class Answers:
     """A loopback server that fails whatever asks it (the probed API and the alert webhook)."""
 
     def __init__(self) -> None:
-        import sys
-
-        sys.path.insert(0, str(Path(__file__).parent.parent / "faults"))
-        from faults_support import Endpoints
-
         self.server = Endpoints()
         self.server.codes = {"api": 401, f"hook/{SECRETS['WEBHOOK_PATH']}": 500}
 

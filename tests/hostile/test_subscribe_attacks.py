@@ -25,14 +25,14 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from helpers import fixture
 
 from checker.alerting.mail import MailSettings, OutboxMailer
 from checker.bundle import Bundle
+from checker.subscriber_settings import SubscribersSettings
 from site_builder.build import build_site
 from site_builder.content import compile_bundle
-from site_builder.notify.config import SubscribersSettings
 from site_builder.subscribe import Request, Response, handle_subscribe_request, records, tokens
+from tests.helpers import fixture
 
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 SECRET = "hardening-token-secret-0123456789abcdef"

@@ -1,5 +1,5 @@
 """Shared steps of the importer tests: run the command, validate and build the imported site as a user
-would. Imported as `importers_support` (conftest.py puts this folder on the path)."""
+would."""
 
 from __future__ import annotations
 

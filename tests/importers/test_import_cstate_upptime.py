@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from importers_support import assert_valid_and_builds, run, snapshot
 
 from site_builder.incidents import parse_incident_file
+from tests.importers.importers_support import assert_valid_and_builds, run, snapshot
 
 CSTATE_CONFIG = """\
 baseURL: https://status.example.org/

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import fixture
-from importers_support import assert_valid_and_builds, run, snapshot
 
 from site_builder.importers.common import plain_text_to_markdown
 from site_builder.incidents import parse_incident_file
+from tests.helpers import fixture
+from tests.importers.importers_support import assert_valid_and_builds, run, snapshot
 
 CAPTURED = fixture("api", "statuspage")
 

@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from helpers import fixture
-from infra_support import TEMPLATE
 from samtranslator.yaml_helper import yaml_parse
+
+from tests.helpers import fixture
+from tests.infra.infra_support import TEMPLATE
 
 NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed (apt-get install nodejs)")

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from infra_support import translated
 
 from checker.bundle import Bundle
 from site_builder.build import build_site
+from tests.infra.infra_support import translated
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

@@ -16,7 +16,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from checker.bundle import BUNDLE_KEY
 from checker.errors import StatusgenError
@@ -234,12 +233,10 @@ def test_heartbeat_entry_records_a_report_with_the_right_token(
 
 
 @pytest.fixture
-def ssm(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def ssm(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """SSM on moto in process (tests/conftest.py), in eu-west-1."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield boto3.client("ssm", region_name="eu-west-1")
+    return boto3.client("ssm", region_name="eu-west-1")
 
 
 def test_secrets_come_from_ssm_and_the_functions_own_settings_win(ssm: Any) -> None:

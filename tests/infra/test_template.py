@@ -12,14 +12,13 @@ import importlib
 import io
 import json
 import zipfile
-from collections.abc import Iterator
 
 import boto3
 import pytest
 from cfnlint.api import lint_file
-from infra_support import ARTIFACT_BUCKET, REGION, TEMPLATE, translated
-from moto import mock_aws
 from samtranslator.yaml_helper import yaml_parse
+
+from tests.infra.infra_support import ARTIFACT_BUCKET, REGION, TEMPLATE, translated
 
 # moto warns about resource types it skips (CloudFront, alarms, Function URLs); they are checked
 # in the translated template instead.
@@ -58,13 +57,9 @@ def create_stack(parameters: dict[str, str]) -> dict[str, str]:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def aws(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto in process (tests/conftest.py's `aws`), in the template's region."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield
 
 
 def test_cfn_lint_finds_nothing() -> None:

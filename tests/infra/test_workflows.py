@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -27,8 +29,55 @@ def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
     return value
 
 
-def run_steps(workflow: dict[Any, Any]) -> list[str]:
-    return [step["run"] for job in workflow["jobs"].values() for step in job["steps"] if "run" in step]
+def shell_commands(script: str) -> list[list[str]]:
+    """The simple commands of a shell script as words (quotes removed): one per line and per part
+    between `&&`, `||`, `;` and `|`; comments left out."""
+    commands: list[list[str]] = []
+    for line in script.replace("\\\n", " ").splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        words: list[str] = []
+        for token in lexer:
+            if token in ("&&", "||", ";", "|", "&"):
+                commands.append(words)
+                words = []
+            else:
+                words.append(token)
+        commands.append(words)
+    return [words for words in commands if words]
+
+
+def same_command(words: list[str]) -> tuple[str, ...]:
+    """A command as compared with another: `python` and `python3` alike, quiet flags left out."""
+    return tuple("python" if w in ("python", "python3") else w for w in words if w not in ("-q", "--quiet"))
+
+
+def runs_script(words: list[str]) -> Path | None:
+    """The repository's script a command runs (`bash .ci/run`, `./.ci/run`), if it runs one."""
+    if words and words[0] in ("bash", "sh") and len(words) > 1:
+        words = words[1:]
+    script = ROOT / words[0]
+    return script if script.is_file() and script.resolve().is_relative_to(ROOT) else None
+
+
+def job_commands(job: dict[Any, Any]) -> list[tuple[str, ...]]:
+    """Every command the job runs, with those of the repository's scripts it runs in their place."""
+    out: list[tuple[str, ...]] = []
+    for step in job["steps"]:
+        for words in shell_commands(step.get("run", "")):
+            script = runs_script(words)
+            out.append(same_command(words))
+            if script is not None:
+                out.extend(same_command(w) for w in shell_commands(script.read_text(encoding="utf-8")))
+    return out
+
+
+def readme_test_commands() -> list[tuple[str, ...]]:
+    """The README's commands for running the test suite (the shell block that runs pytest)."""
+    blocks = re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    tests = [block for block in blocks if "pytest" in block]
+    assert len(tests) == 1, tests
+    return [same_command(words) for words in shell_commands(tests[0])]
 
 
 def test_every_workflow_matches_githubs_schema() -> None:
@@ -54,15 +103,27 @@ def test_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:
 
 
 def test_project_ci_runs_the_same_script_as_a_person() -> None:
+    """On pushes to main and on pull requests, a job checks the repository out and then runs the
+    README's test commands (itself, or through `.ci/run` as the README says), and lints the template."""
     ci = load(ROOT / ".github" / "workflows" / "ci.yml")
-    assert "bash .ci/run" in run_steps(ci)
-    assert "cfn-lint infra/template.yaml" in run_steps(ci)
+    on = triggers(ci)
+    assert on["push"]["branches"] == ["main"] and "pull_request" in on
+    readme = readme_test_commands()
+    assert ("python", "-m", "pytest") in readme
+    testing = [job for job in ci["jobs"].values() if set(readme) <= set(job_commands(job))]
+    assert testing, "no CI job runs the README's test commands"
+    for job in testing:  # on the repository's code: checked out before anything runs
+        steps = job["steps"]
+        checkout = next(n for n, s in enumerate(steps) if s.get("uses", "").startswith("actions/checkout@"))
+        assert all("run" not in step for step in steps[:checkout])
+    assert any(command[:1] == ("cfn-lint",) and "infra/template.yaml" in command
+               for job in ci["jobs"].values() for command in job_commands(job))
 
 
 def test_pull_requests_validate_with_annotations_and_upload_a_preview_without_aws() -> None:
     workflow = load(SCAFFOLD / "pull-request.yml")
     assert set(triggers(workflow)["pull_request"]["paths"]) >= {"incidents/**", "statuspage.yaml"}
-    assert "statusgen validate --format github" in run_steps(workflow)
+    assert ("statusgen", "validate", "--format", "github") in job_commands(workflow["jobs"]["validate"])
     steps = workflow["jobs"]["validate"]["steps"]
     uploads = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert uploads and uploads[0]["with"]["path"] == "preview/"
@@ -82,9 +143,9 @@ def test_publish_runs_on_merge_dispatch_and_schedule_one_at_a_time_with_oidc() -
     credentials = next(s for s in steps if "configure-aws-credentials" in s.get("uses", ""))
     assert "role-to-assume" in credentials["with"]
     assert "aws-access-key-id" not in credentials["with"]
-    commands = run_steps(workflow)
-    assert commands.index("statusgen compile --to-store --out bundle.json") < commands.index(
-        "statusgen build"
+    commands = job_commands(workflow["jobs"]["publish"])
+    assert commands.index(("statusgen", "compile", "--to-store", "--out", "bundle.json")) < commands.index(
+        ("statusgen", "build")
     )
 
 

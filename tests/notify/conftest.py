@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,8 +22,6 @@ from checker.incident_model import Incident, IncidentUpdate
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "notify"
 
-# The alerting tests import their helpers as `alert_support` (this folder).
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @dataclass

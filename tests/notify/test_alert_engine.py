@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 import pytest
-from alert_support import FIXTURES, hooks, minutes, received
 from pydantic import ValidationError
 
 from checker.alerting import ALERT_STATE_KEY, AlertsSettings, Transition, send_alerts
 from checker.store import LocalStore
 from checker.summary import Summary
+from tests.notify.alert_support import FIXTURES, hooks, minutes, received
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from alert_support import FIXTURES, T0, hooks, minutes, received
-
 from checker.alerting import AlertsSettings, Transition, send_alerts
 from checker.store import LocalStore
 from checker.summary import Summary
 from site_builder.build import build_site
 from site_builder.outputs.api import ApiRenderer
 from site_builder.view import build_view
+from tests.notify.alert_support import FIXTURES, T0, hooks, minutes, received
 
 
 def test_an_incident_about_a_partial_outage_does_not_silence_a_major_one(

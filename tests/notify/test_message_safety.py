@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from helpers import copy_site, fixture
 from moto import mock_aws
 
 from checker.alerting.mail import MailSettings
@@ -22,6 +21,7 @@ from site_builder.content import check_site
 from site_builder.notify.deliver import notify_subscribers
 from site_builder.subscribe import records, tokens
 from site_builder.subscribe.records import Subscriber
+from tests.helpers import copy_site, fixture
 
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 SECRET = "s" * 40

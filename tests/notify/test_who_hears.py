@@ -12,14 +12,13 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
-from helpers import fixture
-
 from checker.alerting.mail import MailSettings
 from checker.store import LocalStore
 from checker.subscriber_settings import SubscribersSettings
 from site_builder.notify.deliver import notify_subscribers
 from site_builder.subscribe import records, tokens
 from site_builder.subscribe.records import Subscriber
+from tests.helpers import fixture
 
 SECRET = "s" * 40
 ENV = {"TOKEN_SECRET": SECRET}

@@ -9,11 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sitetest import NOW, build, load_bundle, load_summary
-
 from checker.bundle import Bundle, Component
 from checker.summary import ComponentSummary, Summary
 from site_builder.build import BuildReport
+from tests.site.sitetest import NOW, build, load_bundle, load_summary
 
 COMPONENTS = 20
 _EXTRA_GROUPS = ("Core", "Storage", "Billing", "Edge")

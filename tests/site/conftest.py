@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-# The helpers next to this file are imported by name (`sitetest`, `sitechecks`), as tests/helpers.py is.
-sys.path.insert(0, str(Path(__file__).parent))
-
-from sitetest import build
+from tests.site.sitetest import build
 
 
 @pytest.fixture(scope="session")

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bigsite import build_big
-from sitetest import FIXTURES, build, load_bundle, load_summary
 
 from site_builder.serve import PreviewServer, start
+from tests.site.bigsite import build_big
+from tests.site.sitetest import FIXTURES, build, load_bundle, load_summary
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

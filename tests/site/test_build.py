@@ -7,9 +7,8 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
-from sitetest import NOW, build, load_bundle, load_summary
-
 from site_builder.build import build_site
+from tests.site.sitetest import NOW, build, load_bundle, load_summary
 
 
 def tree(folder: Path) -> dict[str, str]:

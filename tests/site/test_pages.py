@@ -11,12 +11,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from bigsite import build_big
-from sitechecks import broken_links, element_count, parse, text_of
-from sitetest import NOW, build, fixture_site, load_bundle, load_summary
 
 from checker.errors import ContentError
 from site_builder.build import build_site
+from tests.site.bigsite import build_big
+from tests.site.sitechecks import broken_links, element_count, parse, text_of
+from tests.site.sitetest import NOW, build, fixture_site, load_bundle, load_summary
 
 
 def read(site: Path, path: str) -> str:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sitetest import build
 
 from site_builder.serve import PreviewServer, Request, Response, start
+from tests.site.sitetest import build
 
 SEEN: list[Request] = []
 """Requests the mounted handler received, in the current test."""

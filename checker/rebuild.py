@@ -1,0 +1,76 @@
+"""Recomputing every derived file from the run objects in `runs/` (`statusgen rollup --rebuild`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from checker.bundle import Bundle, utc_now
+from checker.closed import CLOSED_KEY
+from checker.daily import HISTORY_KEY, DayRollup, History, apply_effects_to_day, day_key, fold_open_days
+from checker.derived_files import DamagedFile, day_rollup, day_rollup_or_none
+from checker.fanout import PartStore, part_bundle, parts_summary
+from checker.state import STATE_KEY, State, touched_days
+from checker.store import Store
+from checker.stored_runs import load_runs
+from checker.summary import SUMMARY_KEY, Summary, load_summary
+from checker.summary_build import summary_as_of
+from checker.timeline import apply_run
+
+
+def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None,
+            warnings: list[str] | None = None) -> Summary:
+    """Recompute state, rollups, history, closed days and summary from the run objects in `runs/`.
+
+    Runs are applied in canonical order (see `checker.timeline.position`), whatever order they
+    were stored in. Days before the first stored run (their raw runs are past retention) keep
+    their rollups as they are: rollups are kept forever. A run id stored twice (a retried
+    invocation) counts once, from its last object. An object under `runs/` that is not a run is
+    moved to `runs-quarantine/` and named in `warnings`.
+    """
+    notes = warnings if warnings is not None else []
+    now = now or utc_now()
+    if bundle.checker.shards > 1:
+        return _rebuild_parts(bundle, store, now=now, warnings=notes)
+    runs = load_runs(store, notes)
+    # Retention removes the oldest runs, so the days before the first stored run are the ones
+    # whose rollups cannot be recomputed: keep those, recompute the rest.
+    first_run_day = min((r.started_at.date().isoformat() for r in runs), default="9999-12-31")
+    days: dict[str, DayRollup] = {}
+    for key in store.list("rollups/daily/"):
+        name = key.rsplit("/", 1)[-1].removesuffix(".json")
+        if name < first_run_day:
+            try:
+                kept = day_rollup_or_none(store.get(key), name)
+            except DamagedFile as problem:
+                notes.append(f"{problem}; its raw runs are past retention, so the day counts as no data")
+                continue
+            if kept is not None:
+                days[name] = kept
+    state = State(open_days=sorted(days))
+    history = History()
+    for run in runs:
+        state, effects = apply_run(state, run, bundle)
+        for name in touched_days(effects):
+            days[name] = apply_effects_to_day(days.get(name) or day_rollup(None, name), effects)
+        fold_open_days(state, history, days.get, today=run.started_at.date(), bundle=bundle)
+    closed, data = summary_as_of(bundle, state, history, days, now=now)
+    for name, day in sorted(days.items()):
+        store.put_json(day_key(name), day.model_dump(mode="json"))
+    store.put_json(HISTORY_KEY, history.model_dump(mode="json"))
+    store.put_json(CLOSED_KEY, closed.model_dump(mode="json"))
+    store.put_json(STATE_KEY, state.model_dump(mode="json"))
+    store.put(SUMMARY_KEY, data)
+    return Summary.model_validate_json(data)
+
+
+def _rebuild_parts(bundle: Bundle, store: Store, *, now: datetime, warnings: list[str]) -> Summary:
+    """`rebuild` of a sharded store: each part from its own runs, then the `summary.json` that
+    names the parts (see checker.fanout)."""
+    count = bundle.checker.shards
+    for index in range(count):
+        rebuild(part_bundle(bundle, index, count), PartStore(store, index, count), now=now,
+                warnings=warnings)
+    store.put(SUMMARY_KEY, parts_summary(bundle))
+    summary = load_summary(store)
+    assert summary is not None  # just written
+    return summary

@@ -1,0 +1,5 @@
+"""`python -m site_builder.cli`: the same as the `statusgen` command."""
+
+from site_builder.cli import main
+
+main()
