@@ -87,8 +87,26 @@ def month_report_of(root: Path, month: str, output_format: str, *, now: datetime
     if month not in months:
         known = ", ".join(months) or "none yet"
         raise StatusgenError(f"--month {month}: not a month that is over and was measured (reported: {known})")
+    if output_format == "html":
+        return _standalone_report(site, view, month).decode()
     report = month_report(view, month)
     return (as_csv(report) if output_format == "csv" else as_json(report)).decode()
+
+
+def _standalone_report(site: Site, view: Any, month: str) -> bytes:
+    """The report page with its stylesheet inside it, rendered as the build renders it."""
+    from site_builder.outputs import RenderContext
+    from site_builder.outputs.pages import environment, static_assets
+    from site_builder.outputs.pages.base import Pages
+    from site_builder.outputs.pages.report_pages import standalone_report
+    from site_builder.theme import load_theme
+
+    theme = load_theme(site.bundle.site, site.root)
+    env = environment(theme, site.bundle.site.time_zone)
+    assets = static_assets(env, theme)
+    context = RenderContext(theme=theme, assets={name: asset.name for name, asset in assets.items()},
+                            available=frozenset(), digest="")
+    return standalone_report(Pages(view, context, env), month, assets["style.css"].content.decode())
 
 
 def compile_and_store(root: Path, *, to_store: bool) -> Compiled:

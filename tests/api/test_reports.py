@@ -106,3 +106,9 @@ def test_a_months_report_holds_the_pages_figures_and_survives_a_rebuild(tmp_path
     result = CliRunner().invoke(main, ["report", "--root", str(root), "--month", "2026-10", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == report
+    # As one file to keep or print: the stylesheet inside it, no script, links into the site.
+    page = CliRunner().invoke(main, ["report", "--root", str(root), "--month", "2026-10", "--format", "html"])
+    assert page.exit_code == 0, page.output
+    assert "<style>" in page.stdout and "<script" not in page.stdout
+    assert f"<td>{api['uptime']}</td>" in page.stdout
+    assert 'href="https://status.example.com/components/api/index.html"' in page.stdout

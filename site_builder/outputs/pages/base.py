@@ -57,6 +57,11 @@ class Pages:
         # for each of thousands of pages.
         self.shared_key = cache_key(context.digest, "frame", self._shared)
 
+    @property
+    def shared(self) -> dict[str, Any]:
+        """The part of the frame every page shows the same."""
+        return self._shared
+
     # -- the page frame
 
     def _shared_frame(self) -> dict[str, Any]:

@@ -15,22 +15,35 @@ from site_builder.view import STATUS_LABELS
 def reports(pages: Pages) -> list[Deferred]:
     """The list of months, and one page per month that is over."""
     months = reported_months(pages.view)
-    site = pages.view.bundle.site.name
-    listing = pages.frame("reports/index.html", f"Service reports · {site} Status")
+    listing = pages.frame("reports/index.html", f"Service reports · {pages.view.bundle.site.name} Status")
     listing["months"] = [{"key": month, "label": month_label(month)} for month in months]
     planned = [pages.deferred("reports/index.html", "reports.html", listing)]
     for month in months:
         path = f"reports/{month}/index.html"
-        report = month_report(pages.view, month)
-        data = pages.frame(path, f"Service report {month_label(month)} · {site} Status",
-                           f"Uptime of each component of {site} in {month_label(month)}")
-        weights = ", ".join(f"{STATUS_LABELS[status]} {share:.0%}" for status, share in report.weights.items())
-        data.update(
-            month_label=month_label(month), formula=report.formula[0].upper() + report.formula[1:],
-            weights=weights, components=[_row(row) for row in report.components],
-        )
-        planned.append(pages.deferred(path, "report.html", data))
+        planned.append(pages.deferred(path, "report.html", _report_data(pages, month, path)))
     return planned
+
+
+def standalone_report(pages: Pages, month: str, stylesheet: str) -> bytes:
+    """The page of `month` as one file to keep or print (`statusgen report --format html`): the
+    stylesheet inside it, no script, and links that lead into the published site."""
+    path = f"reports/{month}/index.html"
+    data = _report_data(pages, month, path)
+    data.update(root=pages.view.bundle.site.url.rstrip("/") + "/", inline_css=stylesheet)
+    return pages.env.get_template("report.html").render({**pages.shared, **data}).encode()
+
+
+def _report_data(pages: Pages, month: str, path: str) -> dict[str, Any]:
+    site = pages.view.bundle.site.name
+    report = month_report(pages.view, month)
+    data = pages.frame(path, f"Service report {month_label(month)} · {site} Status",
+                       f"Uptime of each component of {site} in {month_label(month)}")
+    weights = ", ".join(f"{STATUS_LABELS[status]} {share:.0%}" for status, share in report.weights.items())
+    data.update(
+        month_label=month_label(month), formula=report.formula[0].upper() + report.formula[1:],
+        weights=weights, components=[_row(row) for row in report.components],
+    )
+    return data
 
 
 def _row(row: ComponentMonth) -> dict[str, Any]:
