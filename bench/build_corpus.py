@@ -9,8 +9,9 @@ updates each over 3 years, 20 components, 90 days of checker data in the store).
 For each size it prints medians over --repeat runs of wall time, CPU time (user + system) and peak
 RSS of: `validate`; a cold `build` (no `.statusgen/`, empty publish folder); a no-op rebuild; a
 rebuild after one incident file was edited. Every result is checked before it is counted: the
-build wrote a page and an API file for every incident, the no-op wrote nothing, the edit wrote
-the edited text. `--hostile` builds a site holding one 1 MB incident file of each kind (nested
+build wrote a page and an API file for every incident, the no-op wrote nothing (no file of the
+publish folder or of `.statusgen/` was created, replaced, changed or removed, and the command said
+so), the edit wrote the edited text. `--hostile` builds a site holding one 1 MB incident file of each kind (nested
 brackets, emphasis runs, nested quotes and lists, a long table, HTML soup) and times `validate`
 and a cold `build` of each. The gzipped size of index.html plus its stylesheet is printed last.
 """
@@ -213,8 +214,21 @@ def _built_incidents(site: Path) -> int:
 
 
 def _published_nothing(stdout: str) -> bool:
-    """True when the build's report says nothing was written or deleted (either wording)."""
-    return re.search(r": 0 (?:uploaded|written),(?: \d+ unchanged,)? 0 deleted", stdout) is not None
+    """True when the build's report says nothing was written or deleted (any wording: a full
+    build's, or the one line of a build that found nothing changed since the last)."""
+    return (re.search(r": 0 (?:uploaded|written),(?: \d+ unchanged,)? 0 deleted", stdout) is not None
+            or re.fullmatch(r"nothing changed since the last build: [\d,]+ files published to \S+ unchanged\n",
+                            stdout) is not None)
+
+
+def _files_under(*folders: Path) -> dict[str, tuple[int, int, int, int]]:
+    """Every file and folder under `folders` with its inode, size and times: any write changes one."""
+    found = {}
+    for folder in folders:
+        for path in [folder, *folder.rglob("*")]:
+            info = path.lstat()
+            found[str(path)] = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    return found
 
 
 def measure_size(incidents: int, repeat: int, folder: Path) -> None:
@@ -229,9 +243,15 @@ def measure_size(incidents: int, repeat: int, folder: Path) -> None:
         assert _built_incidents(site) == incidents, _built_incidents(site)
         assert sum(1 for _ in (site / "public" / "incidents").glob("*/index.html")) == incidents
     print(f"{incidents} incidents: cold build {_median(cold)}")
-    noop = [statusgen("build", "--no-notify", cwd=site) for _ in range(repeat)]
-    assert all(_published_nothing(r.stdout) for r in noop), noop[0].stdout
-    print(f"{incidents} incidents: no-op rebuild + publish {_median(noop)}")
+    noop = []
+    for _ in range(repeat):
+        before = _files_under(site / "public", site / ".statusgen")
+        noop.append(statusgen("build", "--no-notify", cwd=site))
+        assert _published_nothing(noop[-1].stdout), noop[-1].stdout
+        assert _files_under(site / "public", site / ".statusgen") == before, "the no-op rebuild wrote something"
+    recognised = sum(1 for r in noop if r.stdout.startswith("nothing changed"))
+    print(f"{incidents} incidents: no-op rebuild + publish {_median(noop)}; {recognised} of {len(noop)} "
+          "recognised unchanged without building")
     edited = []
     files = sorted((site / "incidents").glob("*.md"))
     for attempt in range(repeat):

@@ -8,7 +8,9 @@ templates and theme, and the renderer's code and library versions, so a changed 
 everything. The cache only spares rendering: losing it never changes what is published.
 Everything is rendered before anything is written, so a build that fails publishes nothing; the
 rendered bytes wait in temporary files, and large builds render on two cores (see
-`site_builder.render_share`).
+`site_builder.render_share`). Given what its inputs were read from, the cache also records the
+build, with the next moment its outputs change by the clock, so that `statusgen build` can tell
+a rebuild that would change nothing without loading the site (see `site_builder.last_build`).
 """
 
 from __future__ import annotations
@@ -28,8 +30,11 @@ from checker.bundle import Bundle
 from checker.errors import PublishError
 from checker.summary import Summary
 from site_builder.code_version import code_digest
+from site_builder.last_build import Inputs
+from site_builder.next_change import next_change
 from site_builder.outputs import Deferred, RenderContext, data_plans, pages
 from site_builder.publish import (
+    MANIFEST_NAME,
     FolderTarget,
     LiveFile,
     LiveSite,
@@ -108,13 +113,19 @@ def build_and_publish_site(
     cloudfront_distribution: str | None = None,
     s3_client: S3Client | None = None,
     cloudfront_client: Any = None,
+    inputs: Inputs | None = None,
 ) -> BuildReport:
     """Render the site and write what changed straight to `target` (a folder, absolute or
     relative to `base`, or `s3://bucket/prefix`), then invalidate the changed paths.
+
+    `inputs` are what the bundle, summary and theme were read from (see `site_builder.last_build`):
+    given them, the `cache` also records the build, so that a rebuild that would change nothing
+    is recognised without loading the site.
     Raises PublishError when the target cannot be read or written (see `publish_files`)."""
     destination = open_target(target, base=base, s3_client=s3_client)
     return _build(bundle, summary, destination, now=now, theme=theme, cache=cache,
-                  cloudfront_distribution=cloudfront_distribution, cloudfront_client=cloudfront_client)
+                  cloudfront_distribution=cloudfront_distribution, cloudfront_client=cloudfront_client,
+                  inputs=inputs)
 
 
 def _build(
@@ -127,20 +138,34 @@ def _build(
     cache: Path | None,
     cloudfront_distribution: str | None = None,
     cloudfront_client: Any = None,
+    inputs: Inputs | None = None,
 ) -> BuildReport:
     live = read_live_site(destination)
     with Spool.open() as spool:
         with _collector_spared():
             planned = _plan(bundle, summary, now=now, theme=theme)
-            previous = _read_cache(cache)
+            previous, previous_build = _read_cache(cache)
             site = _render(planned, live, previous, spool)
         published = publish_files(destination, site.files, lambda path: spool.read(site.changed[path]), live,
                                   cloudfront_distribution=cloudfront_distribution,
                                   cloudfront_client=cloudfront_client, now=now)
-    if cache is not None and site.entries != previous:
-        _write_cache(cache, site.entries)
+    last_build = None
+    if inputs is not None and isinstance(destination, FolderTarget) and not published.not_deleted:
+        last_build = inputs.record(
+            folder=destination.root, location=destination.location, manifest=MANIFEST_NAME,
+            files=len(site.files), serves=functools.partial(_serves, destination, site.files),
+            built_at=now, until=next_change(bundle, summary, now), previous=previous_build)
+    if cache is not None and (site.entries != previous or last_build != previous_build):
+        _write_cache(cache, site.entries, last_build)
     return BuildReport(files=len(site.files), published=published, rendered=site.rendered,
                        skipped=site.skipped)
+
+
+def _serves(destination: Target, files: dict[str, LiveFile]) -> bool:
+    """True when `destination` serves exactly `files` as a publish finds it: the next publish of
+    the same files writes and deletes nothing."""
+    live = read_live_site(destination)
+    return live.files == files and live.owned == files.keys()
 
 
 @contextlib.contextmanager
@@ -247,21 +272,26 @@ def _still_live(item: Deferred, old: _Entry | None, live: LiveSite) -> bool:
             and live.files.get(item.path) == (old.sha, old.size))
 
 
-def _read_cache(cache: Path | None) -> dict[str, _Entry]:
+def _read_cache(cache: Path | None) -> tuple[dict[str, _Entry], dict[str, Any] | None]:
+    """The cached entries of each file, and the record of the last build (see `last_build`)."""
     if cache is None or not cache.is_file():
-        return {}
+        return {}, None
     try:
         data = json.loads(cache.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
-            return {}
-        return {str(path): _Entry(str(key), str(sha), int(size)) for path, (key, sha, size) in data["files"].items()}
+            return {}, None
+        entries = {str(path): _Entry(str(key), str(sha), int(size))
+                   for path, (key, sha, size) in data["files"].items()}
+        return entries, data.get("last_build")
     except (OSError, ValueError, TypeError, KeyError):
-        return {}  # a damaged cache only costs rendering every file once
+        return {}, None  # a damaged cache only costs rendering every file once
 
 
-def _write_cache(cache: Path, entries: dict[str, _Entry]) -> None:
-    data = {"format": CACHE_FORMAT,
-            "files": {p: [e.key, e.sha, e.size] for p, e in sorted(entries.items())}}
+def _write_cache(cache: Path, entries: dict[str, _Entry], last_build: dict[str, Any] | None) -> None:
+    data: dict[str, Any] = {"format": CACHE_FORMAT,
+                            "files": {p: [e.key, e.sha, e.size] for p, e in sorted(entries.items())}}
+    if last_build is not None:
+        data["last_build"] = last_build
     # Written as a folder target writes a file (atomically); a cache that cannot be written only
     # costs rendering again next time.
     with contextlib.suppress(PublishError):

@@ -3,6 +3,8 @@ and publish, serve. The CLI and the Lambda entry points only parse input and cal
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -20,6 +22,8 @@ from checker.store.local import LocalStore
 from checker.summary import SUMMARY_KEY, Summary, load_summary
 from site_builder.content import Site, check_site, compile_bundle, load_site
 from site_builder.http_types import Request, Response
+from site_builder.last_build import BUILD_CACHE, Inputs, read_sources
+from site_builder.last_build import shown_path as shown_path
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -143,18 +147,6 @@ def store_name(store: Store) -> str:
     return store.location if not isinstance(store, LocalStore) else shown_path(store.root)
 
 
-def shown_path(path: Path | str) -> str:
-    """A local folder as a person finds it: from the current directory (`./public`), absolute
-    when it is elsewhere; an `s3://` target as it is."""
-    if str(path).startswith("s3://"):
-        return str(path)
-    folder = Path(path).absolute()
-    try:
-        return f"./{folder.relative_to(Path.cwd()).as_posix()}".removesuffix("/.")
-    except ValueError:
-        return str(folder)
-
-
 def gate_component(
     root: Path, component_id: str, *, duration: str, every: str, max_failures: int,
     on_probe: Callable[[GateProbe], None],
@@ -205,22 +197,47 @@ def _count(number: int, noun: str) -> str:
 
 
 def build_and_publish(
-    root: Path, *, out: str | None, now: datetime, notify: bool, s3_client: S3Client | None = None
+    root: Path, *, out: str | None, now: datetime, notify: bool, s3_client: S3Client | None = None,
+    sources: Inputs | None = None,
 ) -> BuildResult:
     """Load and validate the site, build it and publish what changed to its target.
 
     Validation happens before anything is rendered, and everything is rendered before anything
-    is written, so a failed build publishes nothing.
+    is written, so a failed build publishes nothing. The build is recorded with what it read, so
+    that `statusgen build` can tell when a rebuild would change nothing (`site_builder.last_build`);
+    `sources` are the site's sources as `last_build.read_sources` took them just before, if it did.
     """
+    sources = sources or read_sources(root, out=out)  # before any of them is read
     site = load_site(root)
-    summary = load_summary(site_store(site))
-    return build_site_and_publish(site, summary, out=out, now=now, notify=notify, s3_client=s3_client)
+    store = site_store(site)
+    inputs = _site_inputs(sources, site, store, out)  # before the summary, stylesheet and logo are read
+    summary = load_summary(store)
+    return build_site_and_publish(site, summary, out=out, now=now, notify=notify, s3_client=s3_client,
+                                  inputs=inputs)
+
+
+def _site_inputs(sources: Inputs, site: Site, store: Store, out: str | None) -> Inputs:
+    """`sources` and the files only the loaded site names: its summary (with the parts of a
+    sharded checker's) when the store is a folder, its stylesheet and logo."""
+    files: list[Path] = []
+    if isinstance(store, LocalStore):
+        files.append(store.root / SUMMARY_KEY)
+        with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+            files += [store.root / str(key) for key in json.loads(files[0].read_bytes()).get("parts", [])]
+    settings = site.bundle.site
+    files += [(site.root / name).resolve() for name in (settings.custom_css, settings.logo) if name]
+    target = out or site.config.publish
+    return sources.with_site(files=files, zone=settings.time_zone, notifies=site.bundle.subscribers is not None,
+                             recordable=isinstance(store, LocalStore) and not target.startswith("s3://"))
 
 
 def build_site_and_publish(
     site: Site, summary: Summary | None, *, out: str | None, now: datetime, notify: bool,
-    s3_client: S3Client | None = None,
+    s3_client: S3Client | None = None, inputs: Inputs | None = None,
 ) -> BuildResult:
+    """Build the loaded site and publish what changed to `out` or its `publish:` target, then
+    notify subscribers. With the `inputs` it was read from, the build is recorded (see
+    `build_and_publish`)."""
     from site_builder.build import build_and_publish_site
 
     # Straight to the target, each changed file written once: the target's own listing and
@@ -228,8 +245,8 @@ def build_site_and_publish(
     # incident published), and the cache of each file's inputs only spares rendering.
     built = build_and_publish_site(
         site.bundle, summary, out or site.config.publish, base=site.root, now=now, theme=site.root,
-        cache=site.root / WORK_DIR / "build-cache.json",
-        cloudfront_distribution=site.config.cloudfront_distribution, s3_client=s3_client,
+        cache=site.root / BUILD_CACHE,
+        cloudfront_distribution=site.config.cloudfront_distribution, s3_client=s3_client, inputs=inputs,
     )
     notified: Any = None
     if site.bundle.subscribers is None:

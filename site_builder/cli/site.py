@@ -17,10 +17,11 @@ from site_builder.cli.common import friendly_errors, from_cwd, now, root_option
 @friendly_errors
 def build(root: Path, out: str | None, no_notify: bool) -> None:
     """Build the site and publish what changed."""
-    from site_builder.pipeline import build_and_publish
+    # Not through the pipeline's module: when nothing changed, this answers before the site is loaded.
+    from site_builder.last_build import build_unless_unchanged
 
-    result = build_and_publish(root, out=from_cwd(out), now=now(), notify=not no_notify)
-    click.echo(result.describe())
+    for line in build_unless_unchanged(root, out=from_cwd(out), now=now(), notify=not no_notify):
+        click.echo(line)
 
 
 @click.command()
