@@ -15,7 +15,7 @@ The outputs read the clock only through the view's `now`, in these ways, each a 
   in the site's zone for the index's recent days;
 - the site's zone changes offset or name (daylight saving time), which every page's footer shows;
 - today's bar in a strip shows the share of the day so far without data, which shrinks as the day
-  goes on (`strips._day`);
+  goes on (`strips.day_figures`);
 - with no summary and no update due yet, the page is dated `now` itself: it changes every instant.
 
 tests/api/test_unchanged_rebuild.py builds sites on either side of each of these moments.
@@ -28,8 +28,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from site_builder.outputs.pages.strips import _day, _strip
-from site_builder.view import RECENT_DAYS, UPCOMING_DAYS
+from site_builder.outputs.pages.strips import day_figures, strip_paths
+from site_builder.view import RECENT_DAYS, UPCOMING_DAYS, stale_after_for
 
 if TYPE_CHECKING:
     from checker.bundle import Bundle
@@ -69,7 +69,7 @@ def _incident_moments(bundle: Bundle) -> Iterator[datetime]:
 
 
 def _measured_moments(bundle: Bundle, summary: Summary) -> Iterator[datetime]:
-    stale_after = timedelta(seconds=2 * bundle.checker.interval + 30)  # as `view.build_view` decides
+    stale_after = stale_after_for(bundle.checker.interval)
     for measured in summary.components:
         if measured.last_checked_at is not None:
             yield measured.last_checked_at + stale_after
@@ -122,7 +122,7 @@ def _bar_drawing(today: date, bar: DayBar) -> Callable[[int], object]:
     """The strip of a monitored component's day `bar` when `ticks` microseconds of it have passed."""
     def drawing(ticks: int) -> object:
         length = timedelta(microseconds=ticks).total_seconds()  # as the strip computes it
-        return _strip([_day(today, bar, [], monitored=True, length=length)])
+        return strip_paths([day_figures(today, bar, [], monitored=True, length=length)])
 
     return drawing
 

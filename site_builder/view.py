@@ -156,12 +156,18 @@ def is_published(incident: Incident, now: datetime) -> bool:
     return incident.kind == "maintenance" or incident.created_at <= now
 
 
+def stale_after_for(interval: float) -> timedelta:
+    """How long after its last check a component's measured status is still shown: two check
+    intervals and a margin; after that the page says it has no data."""
+    return timedelta(seconds=2 * interval + 30)
+
+
 def build_view(bundle: Bundle, summary: Summary | None, now: datetime) -> SiteView:
     """Decide every status on the page at `now`."""
     declared = bundle.declared_statuses_at(now)
     in_maintenance = {cid for i in bundle.incidents if i.kind == "maintenance" and i.is_active_at(now)
                       for cid in i.components}
-    stale_after = timedelta(seconds=2 * bundle.checker.interval + 30)
+    stale_after = stale_after_for(bundle.checker.interval)
     views: list[ComponentView] = []
     positions: dict[str | None, int] = {}
     for component in bundle.components:

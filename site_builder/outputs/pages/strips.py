@@ -69,7 +69,7 @@ class ComponentRows:
             "code": "no_data" if component.no_data else component.status,
             "label": component.label,
             "monitored": monitored,
-            "strip": _strip(days),
+            "strip": strip_paths(days),
             "strip_label": _strip_label(component.component.name, measured, days, monitored),
             "wide": _window_figure(measured, "90d", monitored),
             "narrow": _window_figure(measured, "30d", monitored),
@@ -85,7 +85,7 @@ class ComponentRows:
             incidents = self._incidents_by_day(component.id, today)
             elapsed_today = (self.view.now - datetime.combine(today, time(), self.view.now.tzinfo)).total_seconds()
             self._days[component.id] = [
-                _day(day, by_date.get(day), incidents.get(day, []),
+                day_figures(day, by_date.get(day), incidents.get(day, []),
                      monitored=component.component.check is not None,
                      length=elapsed_today if day == today else 86400.0)
                 for day in (today - timedelta(days=BAR_DAYS - 1 - index) for index in range(BAR_DAYS))
@@ -167,7 +167,7 @@ class Day:
         return text
 
 
-def _day(day: date, bar: DayBar | None, incidents: list[dict[str, str]], *, monitored: bool,
+def day_figures(day: date, bar: DayBar | None, incidents: list[dict[str, str]], *, monitored: bool,
          length: float) -> Day:
     """A day as the strip and the day list show it; `length` is how much of it has elapsed."""
     if bar is not None and bar.worst_status is not None and (monitored or bar.worst_status != "operational"):
@@ -186,7 +186,7 @@ def _day(day: date, bar: DayBar | None, incidents: list[dict[str, str]], *, moni
                missing=None, missing_share=1.0, incidents=incidents)
 
 
-def _strip(days: list[Day]) -> list[dict[str, str]]:
+def strip_paths(days: list[Day]) -> list[dict[str, str]]:
     """The strip's paths: `cls` (a day class, or `k` + class for the marks) and `d`."""
     bars: dict[str, list[str]] = {}
     marks: dict[str, list[str]] = {}
