@@ -70,9 +70,7 @@ class HttpCheck(CheckBase):
     @field_validator("url")
     @classmethod
     def _url_has_scheme(cls, value: str) -> str:
-        if not re.match(r"^(https?://|\$\{)", value):
-            raise ValueError(f"must start with http:// or https:// (got {value!r})")
-        return value
+        return http_url(value)
 
     @field_validator("headers")
     @classmethod
@@ -133,9 +131,6 @@ class HttpCheck(CheckBase):
 
 class HttpProbe:
     async def probe(self, check: HttpCheck, context: ProbeContext) -> Outcome:
-        import asyncio
-
-        from checker.probes.http_connection import HttpFailure
         from checker.secrets import MissingVariable
 
         try:
@@ -144,17 +139,33 @@ class HttpProbe:
             return Outcome("down", reason=f"configuration: ${{{error.name}}} is not set")
         except ValueError as error:
             return Outcome("down", reason=f"configuration: {error}")
-        try:
-            # One deadline for the whole exchange: connect, head, body and its decoding.
-            async with asyncio.timeout(check.timeout):
-                answer = await context.http.fetch(request)
-        except TimeoutError:
-            return Outcome("down", reason=timeout_reason(check.timeout))
-        except HttpFailure as failure:
-            return Outcome("down", reason=failure.reason, endpoint_text=failure.endpoint_text)
-        except OSError as error:
-            return Outcome("down", reason=connection_reason(error))
-        return _judge(check, answer)
+        answer = await fetch_within(request, check.timeout, context)
+        return answer if isinstance(answer, Outcome) else _judge(check, answer)
+
+
+async def fetch_within(request: HttpRequest, timeout: float, context: ProbeContext) -> HttpAnswer | Outcome:
+    """The answer to `request` through the run's client, or the down Outcome saying why there is
+    none. One deadline for the whole exchange: connect, head, body and its decoding."""
+    import asyncio
+
+    from checker.probes.http_connection import HttpFailure
+
+    try:
+        async with asyncio.timeout(timeout):
+            return await context.http.fetch(request)
+    except TimeoutError:
+        return Outcome("down", reason=timeout_reason(timeout))
+    except HttpFailure as failure:
+        return Outcome("down", reason=failure.reason, endpoint_text=failure.endpoint_text)
+    except OSError as error:
+        return Outcome("down", reason=connection_reason(error))
+
+
+def http_url(value: str) -> str:
+    """`value` when it is an http(s) address (or a `${NAME}` reference to one); ValueError else."""
+    if not re.match(r"^(https?://|\$\{)", value):
+        raise ValueError(f"must start with http:// or https:// (got {value!r})")
+    return value
 
 
 def _request(check: HttpCheck, context: ProbeContext) -> HttpRequest:

@@ -14,12 +14,12 @@ it is used (see checker.probes).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import field_validator
 
-from checker.probes.base import ENDPOINT_TEXT_BYTES, CheckBase, Outcome, ProbeContext, timeout_reason
+from checker.probes.base import ENDPOINT_TEXT_BYTES, CheckBase, Outcome, ProbeContext
+from checker.probes.http import fetch_within, http_url
 from checker.vocabulary import ComponentStatus
 
 if TYPE_CHECKING:
@@ -46,9 +46,7 @@ class StatuspageCheck(CheckBase):
     @field_validator("url")
     @classmethod
     def _url_has_scheme(cls, value: str) -> str:
-        if not re.match(r"^(https?://|\$\{)", value):
-            raise ValueError(f"must start with http:// or https:// (got {value!r})")
-        return value
+        return http_url(value)
 
     @field_validator("component")
     @classmethod
@@ -64,11 +62,7 @@ class StatuspageCheck(CheckBase):
 
 class StatuspageProbe:
     async def probe(self, check: StatuspageCheck, context: ProbeContext) -> Outcome:
-        import asyncio
-
-        from checker.probes.http import connection_reason
         from checker.probes.http_client import HttpRequest
-        from checker.probes.http_connection import HttpFailure
         from checker.secrets import MissingVariable, expand_text
 
         try:
@@ -78,15 +72,9 @@ class StatuspageProbe:
         request = HttpRequest(method="GET", url=url, headers={"Accept": "application/json"}, body=None,
                               verify_tls=True, follow_redirects=True, redirect_hosts=frozenset(),
                               read_body=True)
-        try:
-            async with asyncio.timeout(check.timeout):
-                answer = await context.http.fetch(request)
-        except TimeoutError:
-            return Outcome("down", reason=timeout_reason(check.timeout))
-        except HttpFailure as failure:
-            return Outcome("down", reason=failure.reason, endpoint_text=failure.endpoint_text)
-        except OSError as error:
-            return Outcome("down", reason=connection_reason(error))
+        answer = await fetch_within(request, check.timeout, context)
+        if isinstance(answer, Outcome):
+            return answer
         if not 200 <= answer.code < 300:
             return Outcome("down", code=answer.code, reason=f"status page answered {answer.code}")
         return stated(check.component, answer.body, code=answer.code)
