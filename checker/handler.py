@@ -98,21 +98,9 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     return handle(event, context)
 
 
-def handle(
-    event: Mapping[str, Any],
-    context: Any,
-    *,
-    store: Store | None = None,
-    env: Mapping[str, str] | None = None,
-    now: datetime | None = None,
-    invoke: Invoke | None = None,
-    log: Callable[[str], None] = print,
-    **run_options: Any,
-) -> dict[str, Any]:
-    """`handler` with its I/O injectable (store, environment, clock, worker invoke, log): what
-    the Lambda returns, made from `outcome_of`."""
-    return outcome_of(event, context, store=store, env=env, now=now, invoke=invoke, log=log,
-                      **run_options).response()
+def handle(event: Mapping[str, Any], context: Any, **options: Any) -> dict[str, Any]:
+    """`handler` with its I/O injectable (the options of `outcome_of`): what the Lambda returns."""
+    return outcome_of(event, context, **options).response()
 
 
 def outcome_of(

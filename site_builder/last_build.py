@@ -40,6 +40,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from site_builder.paths import shown_path
+
 BUILD_CACHE = Path(".statusgen") / "build-cache.json"
 """The build's cache of each file's inputs, relative to the site's folder; it holds this record
 too, under `last_build` (see `site_builder.build`)."""
@@ -47,18 +49,6 @@ CONFIG_FILE = "statuspage.yaml"
 SOURCE_FOLDERS = ("incidents", "templates")
 """The folders of the site a build reads whole: the incident files and the template overrides."""
 _RECORD_FORMAT = 1
-
-
-def shown_path(path: Path | str) -> str:
-    """A local folder as a person finds it: from the current directory (`./public`), absolute
-    when it is elsewhere; an `s3://` target as it is."""
-    if str(path).startswith("s3://"):
-        return str(path)
-    folder = Path(path).absolute()
-    try:
-        return f"./{folder.relative_to(Path.cwd()).as_posix()}".removesuffix("/.")
-    except ValueError:
-        return str(folder)
 
 
 # --- the front door of `statusgen build` ----------------------------------------------------------

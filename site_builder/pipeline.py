@@ -23,7 +23,7 @@ from checker.summary import SUMMARY_KEY, Summary, load_summary
 from site_builder.content import Site, check_site, compile_bundle, load_site
 from site_builder.http_types import Request, Response
 from site_builder.last_build import BUILD_CACHE, Inputs, read_sources
-from site_builder.last_build import shown_path as shown_path
+from site_builder.paths import shown_path
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

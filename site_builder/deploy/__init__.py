@@ -24,7 +24,7 @@ from site_builder.deploy.artifacts import default_artifacts_bucket, digest, ensu
 from site_builder.deploy.first_run import first_run, next_steps
 from site_builder.deploy.options import DeployOptions
 from site_builder.deploy.stack import Stack, apply_change_set, aws_message, describe
-from site_builder.pipeline import shown_path
+from site_builder.paths import shown_path
 from site_builder.shipped import shipped
 
 if TYPE_CHECKING:

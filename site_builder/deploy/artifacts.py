@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from checker.errors import DeployError
 from site_builder.deploy.stack import aws_message
-from site_builder.pipeline import shown_path
+from site_builder.paths import shown_path
 
 if TYPE_CHECKING:
     import boto3

@@ -5,10 +5,8 @@ gets one alert naming the root cause and listing the dependents, then one recove
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,39 +14,25 @@ import pytest
 from checker.summary import load_summary
 from site_builder.content import load_site
 from site_builder.pipeline import build_site_and_publish, check_loaded_site, site_store
+from tests.checker.checker_support import LoopbackServer, Route, reply
 
 T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 SERVICES = [f"svc{n}" for n in range(10)]
 
 
 class Endpoints:
-    """An HTTP server on 127.0.0.1 answering 200 on /<name>, or 503 for the names in `failing`."""
+    """Endpoints on 127.0.0.1 answering 200 on /<name>, or 503 for the names in `failing`."""
 
     def __init__(self) -> None:
         self.failing: set[str] = set()
-        endpoints = self
+        self.server = LoopbackServer({f"/{name}": self._route(name) for name in ("db", *SERVICES)})
+        self.url = f"http://127.0.0.1:{self.server.port}"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                code = 503 if self.path.strip("/") in endpoints.failing else 200
-                self.send_response(code)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        class Server(ThreadingHTTPServer):
-            request_queue_size = 64  # the default 5 makes concurrent probes wait for a retry
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+    def _route(self, name: str) -> Route:
+        return lambda handler: reply(handler, 503 if name in self.failing else 200)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 @pytest.fixture
