@@ -13,12 +13,17 @@ process's. After each, the bench reads the stored run object and checks every st
 degraded, down) against what its endpoint does, and the latency recorded for the healthy
 endpoints. It also times, in a separate process, how long loading that `statuspage.yaml` takes.
 
+`--history-days 90` gives the store, between the first run and the ordinary one, 90 days of
+history (synthetic days folded by the checker's own code, `bench/seeded_history.py`) and today's
+earlier hours of latency: the ordinary run of a checker that has been running for months, which
+reads and writes a full 90-day window and 12 months for every component.
+
 `--shards N` sets `checker.shards: N`, compiles the bundle into the store (`statusgen compile
 --to-store`) and runs each shard's worker through the Lambda entry point (`checker.handler`) as
 its own process, one after another: a stand-in for Lambda invocations, each with its own CPU.
 Each worker runs twice, as above; the figures reported are the ordinary runs'.
 
-    python bench/checker_fleet.py [--runs 5] [--endpoints 1000] [--bombs 10]
+    python bench/checker_fleet.py [--runs 5] [--endpoints 1000] [--bombs 10] [--history-days 90]
     python bench/checker_fleet.py --runs 3 --endpoints 10000 --shards 10
 """
 
@@ -28,12 +33,14 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import zlib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -176,8 +183,6 @@ def _run_file(store: Path, run_id: str) -> Path:
 
 def _probe_seconds(run_file: Path) -> float:
     """Seconds from the start of a run to the end of its probing, from its stored run object."""
-    from datetime import datetime
-
     run = json.loads(run_file.read_text())
     return (datetime.fromisoformat(run["finished_at"])
             - datetime.fromisoformat(run["started_at"])).total_seconds()
@@ -209,14 +214,46 @@ def _check_once(root: Path, endpoints: int) -> dict[str, Any]:
             **_judge(_samples([run_file]), endpoints)}
 
 
-def check_run(ports: list[int], endpoints: int, bombs: int) -> dict[str, Any]:
+_SEEDED: dict[int, Path] = {}
+"""Days of history -> a store folder holding only that history and its closed days (made once:
+they do not depend on the run, and making them takes minutes for a large fleet)."""
+
+
+def with_history(root: Path, days: int) -> None:
+    """Give the store of the site at `root`, after its first run, `days` days of history and
+    today's earlier hours of latency, as a checker that has been running for months has."""
+    from seeded_history import seed_history, synthetic_day
+
+    from checker.daily import DayRollup, day_key
+    from checker.store import LocalStore
+    from site_builder.content import compile_bundle
+
+    now = datetime.now(UTC)
+    if days not in _SEEDED:
+        _SEEDED[days] = Path(tempfile.mkdtemp(prefix="statusgen-history-"))
+        seed_history(LocalStore(_SEEDED[days]), compile_bundle(root), days=days, today=now.date())
+    shutil.copytree(_SEEDED[days], root / "data", dirs_exist_ok=True)
+    store = LocalStore(root / "data")
+    key = day_key(now.date().isoformat())
+    today = DayRollup.model_validate(store.get_json(key))
+    morning = synthetic_day(list(today.components), now.date(), runs=60 * now.hour, hours=now.hour)
+    for component, entry in today.components.items():
+        entry.latency = {**morning.components[component].latency, **entry.latency}
+    today.runs = [*morning.runs, *today.runs]
+    store.put_json(key, today.model_dump(mode="json"))
+
+
+def check_run(ports: list[int], endpoints: int, bombs: int, history_days: int) -> dict[str, Any]:
     """The first run on a new store, then an ordinary run on it: the second is the result, with
-    the first's figures under `first`."""
+    the first's figures under `first`. With `history_days`, the store is given that much history
+    between the two."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         write_site(root, ports, endpoints, bombs, shards=1)
         load = _load_time(root)
         first = _check_once(root, endpoints + bombs)
+        if history_days:
+            with_history(root, history_days)
         ordinary = _check_once(root, endpoints + bombs)
     return {"load_s": load, "first": first, **ordinary}
 
@@ -261,6 +298,8 @@ def main() -> None:
     parser.add_argument("--bombs", type=int, default=0)
     parser.add_argument("--shards", type=int, default=1)
     parser.add_argument("--ports", type=int, default=4)
+    parser.add_argument("--history-days", type=int, default=0,
+                        help="give the store this many days of history before the ordinary run")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -289,7 +328,7 @@ def main() -> None:
                       f"{result['missing']} missing; healthy p50 {result['healthy_p50_ms']} ms, "
                       f"p95 {result['healthy_p95_ms']} ms", flush=True)
             else:
-                result = check_run(ports, args.endpoints, args.bombs)
+                result = check_run(ports, args.endpoints, args.bombs, args.history_days)
                 first = result["first"]
                 print(f"run {number}: first run on a new store {first['wall_s']:.2f} s wall (probing "
                       f"{first['probe_s']:.2f} s, record {first['record_s']:.2f} s), "
@@ -320,7 +359,8 @@ def main() -> None:
             print(f"first runs on a new store: {_median(firsts, 'wall_s'):.2f} s wall (median), "
                   f"probing {_median(firsts, 'probe_s'):.2f} s, record {_median(firsts, 'record_s'):.2f} s, "
                   f"{max(f['wrong'] + f['missing'] for f in firsts)} wrong or missing at most")
-            print(f"median over {len(results)} ordinary runs of {args.endpoints} endpoints"
+            history = f", {args.history_days} days of history" if args.history_days else ""
+            print(f"median over {len(results)} ordinary runs of {args.endpoints} endpoints{history}"
                   f"{f' + {args.bombs} gzip bombs' if args.bombs else ''}: "
                   f"{_median(results, 'wall_s'):.2f} s wall, config load "
                   f"{_median(results, 'load_s'):.3f} s, probing {_median(results, 'probe_s'):.2f} s, "

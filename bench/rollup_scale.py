@@ -18,24 +18,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import shutil
 import statistics
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 
+from seeded_history import seed_history, synthetic_day  # bench/
+
 from checker.bundle import Bundle
-from checker.closed import CLOSED_KEY, ClosedDays, make_closed_days
-from checker.daily import (
-    HISTORY_KEY,
-    ComponentDay,
-    DayRollup,
-    History,
-    day_key,
-    fold_open_days,
-)
-from checker.histogram import Histogram
+from checker.closed import CLOSED_KEY, ClosedDays
+from checker.daily import DayRollup, day_key
 from checker.results import Run, Sample
 from checker.rollup import record_run
 from checker.state import STATE_KEY, ComponentState, State
@@ -57,42 +50,13 @@ def bundle() -> Bundle:
     })
 
 
-def synthetic_day(day: date, runs: int, hours: int = 24) -> DayRollup:
-    rng = random.Random(day.toordinal())
-    components = {}
-    for i in range(COMPONENTS):
-        outage = rng.randrange(0, 80000)
-        segments = [(0.0, float(outage), "operational"),
-                    (float(outage), float(outage + 300), "major_outage"),
-                    (float(outage + 300), hours * 3600.0, "operational")]
-        latency = {}
-        for hour in range(hours):
-            histogram = Histogram()
-            for _ in range(20):
-                histogram.add(rng.lognormvariate(4, 0.5), count=3)
-            latency[f"{hour:02d}"] = histogram.to_json()
-        components[f"c{i}"] = ComponentDay(segments=segments, samples={"up": runs},
-                                           latency=latency,
-                                           outages=[s for s in segments if s[2] != "operational"])
-    return DayRollup(date=day, runs=[f"run-{n}" for n in range(runs)], components=components)
-
-
 def prepared_store(history_days: int) -> LocalStore:
     store = LocalStore(tempfile.mkdtemp(prefix="statusgen-bench-"))
     plan = bundle()
-    history = History()
-    for back in range(history_days - 1, 0, -1):
-        day = TODAY - timedelta(days=back)
-        rollup = synthetic_day(day, runs=1440)
-        state = State(open_days=[day.isoformat()])
-        fold_open_days(state, history, lambda _, r=rollup: r, today=day + timedelta(days=1),
-                       bundle=plan)
-    if not history.as_of:
-        fold_open_days(State(), history, lambda _: None, today=TODAY, bundle=plan)
-    store.put_json(HISTORY_KEY, history.model_dump(mode="json"))
-    store.put_json(CLOSED_KEY, make_closed_days(plan, history, TODAY).model_dump(mode="json"))
+    seed_history(store, plan, days=history_days, today=TODAY)
+    ids = [c.id for c in plan.components]
     store.put_json(day_key(TODAY.isoformat()),
-                   synthetic_day(TODAY, runs=720, hours=12).model_dump(mode="json"))
+                   synthetic_day(ids, TODAY, runs=720, hours=12).model_dump(mode="json"))
     # The morning's 720 one-minute runs, as the state remembers them (canonical positions).
     morning = [NOON - timedelta(minutes=720 - n) for n in range(720)]
     state = State(open_days=[TODAY.isoformat()], sequence=720,

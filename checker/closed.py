@@ -2,12 +2,14 @@
 
 What the summary takes from a day that is over does not change until the history or the incidents
 do, so it is computed when the day is folded and kept in `rollups/closed.json`:
-- each component's tally of every closed day in the detail (for the bars, the windows and the
-  months) and that day's latency percentiles;
+- each component's closed days in the summary's bars and daily latency, as the JSON text a run
+  splices in, and the sums of whole closed days each window adds up;
 - the measured segments of the few days a window begins in partway (a 7-day window begins on the
   seventh day back at the current time of day), so that part can be tallied;
 - yesterday's hourly latency (for the 24-hour percentiles), the merged latency of the closed days
   of each longer window, and the month figures.
+It holds what is needed and no more: parsing a file of a thousand components' days, day by day,
+would cost a large fleet's run more than everything else it does.
 A run reads this file and today's rollup, so its cost does not grow with the history. The file is
 made for one day (`as_of`) and one set of incidents and settings (`fingerprint`); a run that finds
 either different makes it again from `rollups/history.json`.
@@ -15,6 +17,7 @@ either different makes it again from `rollups/history.json`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, NamedTuple
@@ -42,6 +45,8 @@ from checker.vocabulary import ComponentStatus
 CLOSED_KEY = "rollups/closed.json"
 MONTHS = 12
 """Months shown in the summary (the last ones with data)."""
+BAR_DAYS = 90
+"""Days in a component's bars and daily latency in the summary: today and the 89 before it."""
 
 
 class _Model(BaseModel):
@@ -49,7 +54,7 @@ class _Model(BaseModel):
 
 
 class DayFigures(NamedTuple):
-    """One component's closed day; stored as a JSON array in this order."""
+    """The figures of one component's day that its bar and daily latency show."""
 
     observed: float
     downtime: float
@@ -80,11 +85,16 @@ NO_DATA_DAY = DayFigures(0.0, 0.0, DAY_SECONDS, 0.0, 0.0, None, None, None)
 
 
 class ClosedComponent(_Model):
-    quiet_days: int = 0
-    """Days from `ClosedDays.first_day` on with nothing measured or declared, left out of `days`
-    (a component, or a store, younger than the detail)."""
-    days: list[DayFigures] = []
-    """One per day from `ClosedDays.first_day` + `quiet_days` to the day before `as_of`."""
+    bars: str = ""
+    """The summary's `bars` of the closed days among them (BAR_DAYS - 1, oldest first) as JSON
+    text without the enclosing brackets. They are the same for every run of the day, so a run
+    splices this text into the summary instead of parsing and writing 89 objects per component."""
+    latency_daily: str = ""
+    """The summary's `latency_daily` of the same days, the same way."""
+    whole_days: dict[str, tuple[float, float, float]] = {}
+    """Observed, downtime and no-data seconds from each day in the detail on which a window's
+    whole days can begin (the day after a partial day, the partial day itself when a window
+    begins at midnight, the first day of the detail) to the day before `as_of`."""
     segments: dict[str, list[tuple[float, float, ComponentStatus]]] = {}
     """The measured segments (as in the daily rollup) of the days in `ClosedDays.partial_days`;
     a day left out had no entry."""
@@ -97,7 +107,7 @@ class ClosedComponent(_Model):
 
 
 class ClosedDays(_Model):
-    format: Literal[1] = 1
+    format: Literal[2] = 2
     as_of: date
     """The day it was made for: every earlier day is closed."""
     first_day: date
@@ -118,6 +128,10 @@ def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDay
     calendar = [first_day + timedelta(days=n) for n in range(DETAIL_DAYS)]
     partial = partial_days(bundle, today)
     yesterday = (today - timedelta(days=1)).isoformat()
+    bar_names = [day.isoformat() for day in calendar[-(BAR_DAYS - 1):]]
+    # A window's whole days begin the day after its partial first day, or on that day when the
+    # window begins at midnight; one older than the detail is summed from the first day on.
+    sum_starts = {first_day, *partial, *(day + timedelta(days=1) for day in partial)}
     weights = downtime_weights(bundle)
     components = {}
     for component in bundle.components:
@@ -126,15 +140,16 @@ def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDay
         months = {month: figures[component.id].tally()
                   for month, figures in history.months.items() if component.id in figures}
         closed = ClosedComponent(latency=history.closed_latency.get(component.id, {}))
+        days = []
         for day in calendar:
             name = day.isoformat()
             entry = component_entry(history.days.get(name), component)
             if name not in history.days and not declared:
-                closed.days.append(NO_DATA_DAY)  # the common case of a day before monitoring
+                days.append(NO_DATA_DAY)  # the common case of a day before monitoring
                 continue
             part = component_day_tally(component.check is not None, day, entry, declared=declared,
                                        weights=weights, now=midnight)
-            closed.days.append(DayFigures.of(part, entry))
+            days.append(DayFigures.of(part, entry))
             if entry is not None and day in partial:
                 closed.segments[name] = list(entry.segments)
             if entry is not None and name == yesterday:
@@ -142,8 +157,10 @@ def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDay
             if name in history.days:
                 # The month figures count the days the checker ran, and incidents on those days.
                 months.setdefault(name[:7], Tally()).add(part)
-        quiet = next((n for n, figures in enumerate(closed.days) if figures != NO_DATA_DAY), DETAIL_DAYS)
-        closed.quiet_days, closed.days = quiet, closed.days[quiet:]
+        shown = list(zip(bar_names, days[-(BAR_DAYS - 1):], strict=True))
+        closed.bars = b",".join(bar_json(name, figures) for name, figures in shown).decode()
+        closed.latency_daily = b",".join(daily_json(name, figures) for name, figures in shown).decode()
+        closed.whole_days = _whole_days(calendar, days, sum_starts)
         with_data = [m for m in sorted(months) if months[m].observed > 0][-MONTHS:]
         closed.months = {m: MonthTally.of(months[m])
                          for m in sorted({*with_data, today.isoformat()[:7]} & set(months))}
@@ -151,6 +168,46 @@ def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDay
     return ClosedDays(as_of=today, first_day=first_day, partial_days=sorted(partial),
                       fingerprint=closed_fingerprint(bundle, today),
                       components=components)
+
+
+def _whole_days(calendar: list[date], days: list[DayFigures],
+                starts: set[date]) -> dict[str, tuple[float, float, float]]:
+    """Observed, downtime and no-data seconds from each day in `starts` to the last of `days`."""
+    sums: dict[str, tuple[float, float, float]] = {}
+    observed = downtime = no_data = 0.0
+    for day, figures in zip(reversed(calendar), reversed(days), strict=True):
+        observed += figures.observed
+        downtime += figures.downtime
+        no_data += figures.no_data
+        if day in starts:
+            sums[day.isoformat()] = (observed, downtime, no_data)
+    return dict(sorted(sums.items()))
+
+
+# Most components share their closed days' bars (a day with no data, a day wholly up), so each
+# distinct one is written once per process.
+@functools.lru_cache(maxsize=65536)
+def bar_json(name: str, figures: DayFigures) -> bytes:
+    """One day of a component's `bars` in the summary, as JSON."""
+    return dump_json({"date": name, "uptime": rounded_ratio(figures.uptime),
+                      "no_data_seconds": rounded(figures.no_data), "worst_status": figures.worst,
+                      "outage_seconds": rounded(figures.outage)})
+
+
+@functools.lru_cache(maxsize=65536)
+def daily_json(name: str, figures: DayFigures) -> bytes:
+    """One day of a component's `latency_daily` in the summary, as JSON."""
+    return dump_json({"date": name, "p50_ms": figures.p50_ms, "p95_ms": figures.p95_ms})
+
+
+def rounded(value: float | None) -> float | None:
+    """Seconds and milliseconds as the summary writes them."""
+    return None if value is None else round(value, 3)
+
+
+def rounded_ratio(value: float | None) -> float | None:
+    """Uptime ratios as the summary writes them."""
+    return None if value is None else round(value, 8)
 
 
 def partial_days(bundle: Bundle, today: date) -> set[date]:

@@ -54,12 +54,15 @@ def merged(pieces: Iterable[Mapping[str, int] | None]) -> Histogram:
 
 
 def counts_of(pieces: Iterable[Mapping[str, int]]) -> dict[int, int]:
-    total: dict[int, int] = {}
-    for piece in pieces:
+    """Stored histograms (`{"index": count}`) merged into counts by bucket index."""
+    total: dict[str, int] = {}
+    for piece in pieces:  # summed by the stored keys first: converting each one costs more
         for key, count in piece.items():
-            index = int(key)
-            total[index] = total.get(index, 0) + count
-    return total
+            total[key] = total.get(key, 0) + count
+    counts: dict[int, int] = {}
+    for key, count in total.items():
+        counts[int(key)] = counts.get(int(key), 0) + count
+    return counts
 
 
 def add_counts(total: dict[int, int], more: Mapping[int, int]) -> None:

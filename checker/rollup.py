@@ -110,31 +110,36 @@ def _update_days(bundle: Bundle, store: Store, state: State,
     with_samples: dict[str, RunEffects] = {e.run_id: e for e in recorded}
     days: dict[str, DayRollup] = {}
     for name, relevant in sorted(by_day.items()):
-        current = day_rollup(store.get(day_key(name)), name)
-        if all(item.run_id in current.runs for item in relevant):
-            days[name] = current
-            continue
-        # A remembered run whose rollup write never happened: its samples are in its run object.
-        for item in relevant:
-            if item.run_id not in current.runs and item.run_id not in with_samples:
-                with_samples[item.run_id] = _remembered_with_samples(store, item, checked)
-        changed: list[DayRollup] = []
-
-        def change(data: object, name: str = name, relevant: list[RunEffects] = relevant,
-                   changed: list[DayRollup] = changed) -> object:
-            day = _day_data(data, name)
-            behind = False
-            for item in relevant:
-                # A run counted now, before runs the day already holds (it was placed late and its
-                # process stopped before this write): their stretches are painted again after it.
-                behind = behind or item.run_id not in day.runs
-                apply_effects_to_day(day, with_samples.get(item.run_id, item), repaint=behind)
-            changed.append(day)
-            return day.model_dump(mode="json")
-
-        store.update_json(day_key(name), change, attempts=ATTEMPTS)
-        days[name] = changed[-1]
+        days[name] = _add_to_day(store, name, relevant, with_samples, checked)
     return days
+
+
+def _add_to_day(store: Store, name: str, relevant: list[RunEffects],
+                with_samples: dict[str, RunEffects], checked: set[str]) -> DayRollup:
+    """The rollup of day `name` with every run in `relevant` counted once: read and parsed once
+    (it is the largest file a run writes), written only if a run was missing, conditionally on
+    the version read; on conflict read again."""
+    key = day_key(name)
+    stored = store.get(key)
+    for _ in range(ATTEMPTS):
+        day = day_rollup(stored, name)
+        if all(item.run_id in day.runs for item in relevant):
+            return day
+        behind = False
+        for item in relevant:
+            if item.run_id not in day.runs and item.run_id not in with_samples:
+                # A remembered run whose rollup write never happened: its samples are in its run object.
+                with_samples[item.run_id] = _remembered_with_samples(store, item, checked)
+            # A run counted now, before runs the day already holds (it was placed late and its
+            # process stopped before this write): their stretches are painted again after it.
+            behind = behind or item.run_id not in day.runs
+            apply_effects_to_day(day, with_samples.get(item.run_id, item), repaint=behind)
+        try:
+            store.put_over(key, dump_json(day.model_dump(mode="json")), stored)
+            return day
+        except PreconditionFailed:
+            stored = store.get(key)
+    raise StoreError(f"{store.location}/{key}: still changing after {ATTEMPTS} attempts")
 
 
 def _remembered_with_samples(store: Store, effects: RunEffects, checked: set[str]) -> RunEffects:
@@ -253,7 +258,3 @@ def _generated_at(summary: bytes) -> datetime | None:
 
 def _state_data(data: object) -> State:
     return State() if data is None else State.model_validate(data)
-
-
-def _day_data(data: object, name: str) -> DayRollup:
-    return DayRollup(date=date.fromisoformat(name)) if data is None else DayRollup.model_validate(data)

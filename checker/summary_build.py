@@ -12,10 +12,20 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import orjson
 from pydantic_core import to_jsonable_python
 
 from checker.bundle import Bundle, Component
-from checker.closed import MONTHS, NO_DATA_DAY, ClosedDays, DayFigures, make_closed_days
+from checker.closed import (
+    MONTHS,
+    ClosedDays,
+    DayFigures,
+    bar_json,
+    daily_json,
+    make_closed_days,
+    rounded,
+    rounded_ratio,
+)
 from checker.daily import (
     ComponentDay,
     DayRollup,
@@ -33,8 +43,6 @@ from checker.store.base import dump_json
 from checker.summary import WINDOW_SECONDS, WINDOWS, Summary
 from checker.uptime import Tally, declared_segments
 from checker.vocabulary import ComponentStatus
-
-BAR_DAYS = 90
 
 
 def summary_as_of(
@@ -88,8 +96,6 @@ class _ComponentFigures:
         if component.id not in closed.components:
             raise ValueError(f"the closed days were made without component {component.id!r}")
         self.closed = closed.components[component.id]
-        self.closed_days = [NO_DATA_DAY] * self.closed.quiet_days + self.closed.days
-        """One per day from `first_closed` to yesterday."""
         self.first_closed = closed.first_day
         self.partial_days = set(closed.partial_days)
         self.open_days = open_days
@@ -106,11 +112,6 @@ class _ComponentFigures:
             if end > start:
                 self.open_segment = (start, end, self.current.status)
         self._day_tallies: dict[date, Tally] = {}
-
-    def closed_day(self, day: date) -> DayFigures | None:
-        """A closed day's figures, when the day is in the detail."""
-        index = (day - self.first_closed).days
-        return self.closed_days[index] if 0 <= index < len(self.closed_days) else None
 
     def entry(self, day: date) -> ComponentDay | None:
         """The measured day: today's rollup (with the open segment), or the stored segments of a
@@ -138,13 +139,9 @@ class _ComponentFigures:
         whole = start is None and end is None
         if whole and day in self._day_tallies:
             return self._day_tallies[day]
-        closed = self.closed_day(day) if whole and day < self.today else None
-        if closed is not None:
-            result = closed.tally()
-        else:
-            result = component_day_tally(self.component.check is not None, day, self.entry(day),
-                                         declared=self.declared, weights=self.weights, now=self.now,
-                                         start=start, end=end)
+        result = component_day_tally(self.component.check is not None, day, self.entry(day),
+                                     declared=self.declared, weights=self.weights, now=self.now,
+                                     start=start, end=end)
         if whole:
             self._day_tallies[day] = result
         return result
@@ -162,38 +159,27 @@ class _ComponentFigures:
             total.add(self.day_tally(day))
             day += timedelta(days=1)
         if day < self.today:
-            observed, downtime, no_data = self.whole_days_from[(day - self.first_closed).days]
+            sums = self.closed.whole_days.get(_iso(day))
+            if sums is None:
+                raise ValueError(f"the closed days hold no sums from {day} on")
+            observed, downtime, no_data = sums
             total.add(Tally(observed=observed, downtime=downtime, no_data=no_data))
             day = self.today
         if day == self.today:
             total.add(self.day_tally(day, start, end))
         return total
 
-    @functools.cached_property
-    def whole_days_from(self) -> list[tuple[float, float, float]]:
-        """For each closed day in the detail: observed, downtime and no-data seconds from that day
-        to yesterday."""
-        sums = []
-        observed = downtime = no_data = 0.0
-        for figures in reversed(self.closed_days):
-            observed += figures.observed
-            downtime += figures.downtime
-            no_data += figures.no_data
-            sums.append((observed, downtime, no_data))
-        return sums[::-1]
-
     def summary(self) -> dict[str, Any]:
         """The component's summary as plain data (validated once, for the whole summary)."""
         now_s = self.now.timestamp()
         uptime = {w: _figure(self.window_tally(now_s - WINDOW_SECONDS[w], now_s)) for w in WINDOWS}
         latency = {w: self._latency(w, now_s - WINDOW_SECONDS[w]) for w in WINDOWS}
-        # The bars and daily percentiles of the closed days come as they are; today's are new.
-        days = list(zip(_bar_dates(self.today), self.closed_days[-(BAR_DAYS - 1):], strict=True))
-        today = DayFigures.of(self.day_tally(self.today), None)
+        # The bars and daily percentiles of the closed days come as the JSON text the closed
+        # days hold; today's are new.
         p50, p95 = quantiles(self.today_counts, (0.5, 0.95))
-        days.append((_iso(self.today), today._replace(p50_ms=p50, p95_ms=p95)))
-        bars = [_bar(name, figures) for name, figures in days]
-        daily = [_daily(name, figures.p50_ms, figures.p95_ms) for name, figures in days]
+        today = DayFigures.of(self.day_tally(self.today), None)._replace(p50_ms=p50, p95_ms=p95)
+        bars = _spliced(self.closed.bars, bar_json(_iso(self.today), today))
+        daily = _spliced(self.closed.latency_daily, daily_json(_iso(self.today), today))
         current = self.current
         fresh = current is not None and (
             (self.now - current.evaluated_at).total_seconds() <= 2 * self.bundle.checker.interval
@@ -206,7 +192,7 @@ class _ComponentFigures:
             "status": current.status if current is not None and fresh else None,
             "status_since": _stamp(current.since) if current is not None else None,
             "last_checked_at": _stamp(current.last_checked_at) if current is not None else None,
-            "last_latency_ms": _round(current.last_latency_ms) if current is not None else None,
+            "last_latency_ms": rounded(current.last_latency_ms) if current is not None else None,
             "last_reason": current.last_reason if current is not None else None,
             "uptime": uptime,
             "monthly": self._monthly(),
@@ -244,31 +230,14 @@ class _ComponentFigures:
         return {m: _figure(totals[m]) for m in with_data}
 
 
-# Most components share their closed days' bars (a day with no data, a day wholly up), so each
-# distinct bar is made once per process and the same dict is reused: the summary is serialised
-# straight away and never changed, and a thousand components x 90 days of new dicts cost more
-# than the rest of the summary.
-@functools.lru_cache(maxsize=65536)
-def _bar(name: str, figures: DayFigures) -> dict[str, Any]:
-    return {"date": name, "uptime": _ratio(figures.uptime), "no_data_seconds": _round(figures.no_data),
-            "worst_status": figures.worst, "outage_seconds": _round(figures.outage)}
-
-
-@functools.lru_cache(maxsize=65536)
-def _daily(name: str, p50_ms: float | None, p95_ms: float | None) -> dict[str, Any]:
-    return {"date": name, "p50_ms": p50_ms, "p95_ms": p95_ms}
+def _spliced(closed: str, today: bytes) -> orjson.Fragment:
+    """A JSON array of the closed days' items (JSON text) and today's."""
+    return orjson.Fragment(b"[" + closed.encode() + b"," + today + b"]" if closed else b"[" + today + b"]")
 
 
 def _stamp(moment: datetime) -> str:
     """A UTC time as pydantic writes it (`2026-11-20T12:00:00Z`)."""
     return to_jsonable_python(moment)  # type: ignore[no-any-return]
-
-
-@functools.lru_cache(maxsize=4)
-def _bar_dates(today: date) -> list[str]:
-    """The dates of the closed days among the bars, oldest first (the same for every component)."""
-    first_bar = today - timedelta(days=BAR_DAYS - 1)
-    return [_iso(first_bar + timedelta(days=n)) for n in range(BAR_DAYS - 1)]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -277,13 +246,5 @@ def _iso(day: date) -> str:
 
 
 def _figure(part: Tally) -> dict[str, Any]:
-    return {"uptime": _ratio(part.uptime), "observed_seconds": _round(part.observed),
-            "downtime_seconds": _round(part.downtime), "no_data_seconds": _round(part.no_data)}
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
-
-
-def _ratio(value: float | None) -> float | None:
-    return None if value is None else round(value, 8)
+    return {"uptime": rounded_ratio(part.uptime), "observed_seconds": rounded(part.observed),
+            "downtime_seconds": rounded(part.downtime), "no_data_seconds": rounded(part.no_data)}

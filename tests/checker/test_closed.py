@@ -3,8 +3,9 @@ figures follow the history and the incidents."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,9 @@ def test_a_run_reads_the_same_few_files_after_a_day_or_after_half_a_year(tmp_pat
     assert HISTORY_KEY in reads[(199, 1)]
     assert not any(HISTORY_KEY in reads[(day, 12)] for day in range(200))
     closed = ClosedDays.model_validate(store.get_json(CLOSED_KEY))
-    assert len(closed.components["api"].days) == 92  # the detail, however long the history
+    api = closed.components["api"]  # the detail, however long the history:
+    assert len(json.loads(f"[{api.bars}]")) == len(json.loads(f"[{api.latency_daily}]")) == 89
+    assert all(closed.first_day <= date.fromisoformat(day) < closed.as_of for day in api.whole_days)
     summary = Summary.model_validate(store.get_json(SUMMARY_KEY))
     assert summary.components[0].uptime["90d"].uptime == 1.0
     assert len(summary.components[0].monthly) == 7  # May to November
