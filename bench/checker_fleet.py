@@ -33,14 +33,13 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import zlib
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -221,26 +220,12 @@ they do not depend on the run, and making them takes minutes for a large fleet).
 
 def with_history(root: Path, days: int) -> None:
     """Give the store of the site at `root`, after its first run, `days` days of history and
-    today's earlier hours of latency, as a checker that has been running for months has."""
-    from seeded_history import seed_history, synthetic_day
-
-    from checker.daily import DayRollup, day_key
-    from checker.store import LocalStore
-    from site_builder.content import compile_bundle
-
-    now = datetime.now(UTC)
-    if days not in _SEEDED:
-        _SEEDED[days] = Path(tempfile.mkdtemp(prefix="statusgen-history-"))
-        seed_history(LocalStore(_SEEDED[days]), compile_bundle(root), days=days, today=now.date())
-    shutil.copytree(_SEEDED[days], root / "data", dirs_exist_ok=True)
-    store = LocalStore(root / "data")
-    key = day_key(now.date().isoformat())
-    today = DayRollup.model_validate(store.get_json(key))
-    morning = synthetic_day(list(today.components), now.date(), runs=60 * now.hour, hours=now.hour)
-    for component, entry in today.components.items():
-        entry.latency = {**morning.components[component].latency, **entry.latency}
-    today.runs = [*morning.runs, *today.runs]
-    store.put_json(key, today.model_dump(mode="json"))
+    today's earlier hours of latency, as a checker that has been running for months has. Done
+    by another process: a timed command started from a process that grew to hold a large
+    history would report that process's memory as its own peak (it survives fork and exec)."""
+    seeded = _SEEDED.setdefault(days, Path(tempfile.mkdtemp(prefix="statusgen-history-")))
+    subprocess.run([sys.executable, str(Path(__file__).with_name("seeded_history.py")), str(root),
+                    "--days", str(days), "--seeded", str(seeded)], check=True)
 
 
 def check_run(ports: list[int], endpoints: int, bombs: int, history_days: int) -> dict[str, Any]:

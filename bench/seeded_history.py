@@ -4,13 +4,16 @@ and the closed days made from it, so a timed run pays for a full 90-day window a
 
 from __future__ import annotations
 
+import argparse
 import random
+import shutil
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from checker.bundle import Bundle
 from checker.closed import CLOSED_KEY, make_closed_days
-from checker.daily import HISTORY_KEY, ComponentDay, DayRollup, History, fold_open_days
+from checker.daily import HISTORY_KEY, ComponentDay, DayRollup, History, day_key, fold_open_days
 from checker.histogram import Histogram
 from checker.state import State
 from checker.store import LocalStore
@@ -51,3 +54,36 @@ def seed_history(store: LocalStore, bundle: Bundle, *, days: int, today: date) -
         fold_open_days(State(), history, lambda _: None, today=today, bundle=bundle)
     store.put_json(HISTORY_KEY, history.model_dump(mode="json"))
     store.put_json(CLOSED_KEY, make_closed_days(bundle, history, today).model_dump(mode="json"))
+
+
+def give_history(root: Path, days: int, seeded: Path) -> None:
+    """Give the store of the site at `root` (after its first run) `days` days of history and
+    today's earlier hours of latency; the history and closed days are made once into `seeded`
+    (they depend on the components only) and copied from there."""
+    from site_builder.content import compile_bundle
+
+    now = datetime.now(UTC)
+    if not (seeded / HISTORY_KEY).exists():
+        seed_history(LocalStore(seeded), compile_bundle(root), days=days, today=now.date())
+    shutil.copytree(seeded, root / "data", dirs_exist_ok=True)
+    store = LocalStore(root / "data")
+    key = day_key(now.date().isoformat())
+    today = DayRollup.model_validate(store.get_json(key))
+    morning = synthetic_day(list(today.components), now.date(), runs=60 * now.hour, hours=now.hour)
+    for component, entry in today.components.items():
+        entry.latency = {**morning.components[component].latency, **entry.latency}
+    today.runs = [*morning.runs, *today.runs]
+    store.put_json(key, today.model_dump(mode="json"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=give_history.__doc__)
+    parser.add_argument("root", type=Path, help="the site, whose store is ./data")
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--seeded", type=Path, required=True, help="where the history is made once")
+    args = parser.parse_args()
+    give_history(args.root, args.days, args.seeded)
+
+
+if __name__ == "__main__":
+    main()

@@ -22,7 +22,7 @@ import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from checker.bundle import Bundle
 from checker.daily import (
@@ -85,12 +85,10 @@ NO_DATA_DAY = DayFigures(0.0, 0.0, DAY_SECONDS, 0.0, 0.0, None, None, None)
 
 
 class ClosedComponent(_Model):
-    bars: str = ""
-    """The summary's `bars` of the closed days among them (BAR_DAYS - 1, oldest first) as JSON
-    text without the enclosing brackets. They are the same for every run of the day, so a run
-    splices this text into the summary instead of parsing and writing 89 objects per component."""
-    latency_daily: str = ""
-    """The summary's `latency_daily` of the same days, the same way."""
+    bars: str
+    """The key in `ClosedDays.texts` of the summary's `bars` of the closed days among them."""
+    latency_daily: str
+    """The key in `ClosedDays.texts` of the summary's `latency_daily` of the same days."""
     whole_days: dict[str, tuple[float, float, float]] = {}
     """Observed, downtime and no-data seconds from each day in the detail on which a window's
     whole days can begin (the day after a partial day, the partial day itself when a window
@@ -116,7 +114,20 @@ class ClosedDays(_Model):
     """The closed days a window can begin in partway during `as_of`."""
     fingerprint: str
     """Of what the figures depend on besides the history: see `closed_fingerprint`."""
+    texts: dict[str, str]
+    """The closed days' part of a component's `bars` or `latency_daily` in the summary (BAR_DAYS - 1
+    items, oldest first) as JSON text without the enclosing brackets, by a hash of that text. They
+    are the same for every run of the day, so a run splices the text into the summary instead of
+    parsing and writing 89 objects per component; components with the same days (no data yet,
+    every day up) share one."""
     components: dict[str, ClosedComponent]
+
+    @model_validator(mode="after")
+    def _texts_present(self) -> ClosedDays:
+        for component_id, component in self.components.items():
+            if component.bars not in self.texts or component.latency_daily not in self.texts:
+                raise ValueError(f"the closed days of {component_id!r} name a text that is missing")
+        return self
 
 
 def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDays:
@@ -133,14 +144,16 @@ def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDay
     # window begins at midnight; one older than the detail is summed from the first day on.
     sum_starts = {first_day, *partial, *(day + timedelta(days=1) for day in partial)}
     weights = downtime_weights(bundle)
+    texts: dict[str, str] = {}
     components = {}
     for component in bundle.components:
         declared = declared_segments(bundle, component.id, midnight)
         # Summed as plain tallies (adding to the models field by field is slow for a large fleet).
         months = {month: figures[component.id].tally()
                   for month, figures in history.months.items() if component.id in figures}
-        closed = ClosedComponent(latency=history.closed_latency.get(component.id, {}))
         days = []
+        segments: dict[str, list[tuple[float, float, ComponentStatus]]] = {}
+        yesterday_latency: dict[str, dict[str, int]] = {}
         for day in calendar:
             name = day.isoformat()
             entry = component_entry(history.days.get(name), component)
@@ -151,23 +164,31 @@ def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDay
                                        weights=weights, now=midnight)
             days.append(DayFigures.of(part, entry))
             if entry is not None and day in partial:
-                closed.segments[name] = list(entry.segments)
+                segments[name] = list(entry.segments)
             if entry is not None and name == yesterday:
-                closed.yesterday_latency = dict(entry.latency)
+                yesterday_latency = dict(entry.latency)
             if name in history.days:
                 # The month figures count the days the checker ran, and incidents on those days.
                 months.setdefault(name[:7], Tally()).add(part)
         shown = list(zip(bar_names, days[-(BAR_DAYS - 1):], strict=True))
-        closed.bars = b",".join(bar_json(name, figures) for name, figures in shown).decode()
-        closed.latency_daily = b",".join(daily_json(name, figures) for name, figures in shown).decode()
-        closed.whole_days = _whole_days(calendar, days, sum_starts)
         with_data = [m for m in sorted(months) if months[m].observed > 0][-MONTHS:]
-        closed.months = {m: MonthTally.of(months[m])
-                         for m in sorted({*with_data, today.isoformat()[:7]} & set(months))}
-        components[component.id] = closed
+        components[component.id] = ClosedComponent(
+            bars=_kept(texts, b",".join(bar_json(name, figures) for name, figures in shown)),
+            latency_daily=_kept(texts, b",".join(daily_json(name, figures) for name, figures in shown)),
+            whole_days=_whole_days(calendar, days, sum_starts), segments=segments,
+            yesterday_latency=yesterday_latency, latency=history.closed_latency.get(component.id, {}),
+            months={m: MonthTally.of(months[m])
+                    for m in sorted({*with_data, today.isoformat()[:7]} & set(months))})
     return ClosedDays(as_of=today, first_day=first_day, partial_days=sorted(partial),
-                      fingerprint=closed_fingerprint(bundle, today),
+                      fingerprint=closed_fingerprint(bundle, today), texts=dict(sorted(texts.items())),
                       components=components)
+
+
+def _kept(texts: dict[str, str], text: bytes) -> str:
+    """Keep `text` in `texts` under its hash; return the key."""
+    key = hashlib.sha256(text).hexdigest()[:20]
+    texts[key] = text.decode()
+    return key
 
 
 def _whole_days(calendar: list[date], days: list[DayFigures],

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from checker.bundle import BUNDLE_KEY, Bundle
 from checker.errors import HeartbeatRejected, StoreError
 from checker.fanout import Invoke, dispatch, lambda_invoker, shard_of
@@ -174,7 +176,7 @@ def read_bundle(store: Store, *, shard: tuple[int, int] | None = None) -> Bundle
     if stored is None:
         raise StoreError(f"{store.location}/{BUNDLE_KEY} is missing: CI writes it on each merge")
     if shard is not None:
-        data = json.loads(stored.data)
+        data = orjson.loads(stored.data)
         if isinstance(data, dict) and data.get("alerts") is None and isinstance(data.get("components"), list):
             index, count = shard
             data["components"] = [c for c in data["components"]

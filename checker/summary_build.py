@@ -78,7 +78,8 @@ def summary_bytes(
     `now`'s day and `open_days` holds the rollups of that day and any later one."""
     if closed.as_of != now.date():
         raise ValueError(f"the closed days are made as of {closed.as_of}, not {now.date()}")
-    components = [_ComponentFigures(bundle, component, state, closed, open_days, now).summary()
+    texts = {key: text.encode() for key, text in closed.texts.items()}
+    components = [_ComponentFigures(bundle, component, state, closed, texts, open_days, now).summary()
                   for component in bundle.components]
     data = {"format": 1, "generated_at": _stamp(now), "interval": bundle.checker.interval,
             "components": components}
@@ -89,13 +90,14 @@ class _ComponentFigures:
     """All figures of one component; day tallies are computed once and reused by every window."""
 
     def __init__(self, bundle: Bundle, component: Component, state: State, closed: ClosedDays,
-                 open_days: Mapping[str, DayRollup], now: datetime) -> None:
+                 texts: Mapping[str, bytes], open_days: Mapping[str, DayRollup], now: datetime) -> None:
         self.bundle = bundle
         self.component = component
         self.current = state.components.get(component.id)
         if component.id not in closed.components:
             raise ValueError(f"the closed days were made without component {component.id!r}")
         self.closed = closed.components[component.id]
+        self.texts = texts
         self.first_closed = closed.first_day
         self.partial_days = set(closed.partial_days)
         self.open_days = open_days
@@ -178,8 +180,8 @@ class _ComponentFigures:
         # days hold; today's are new.
         p50, p95 = quantiles(self.today_counts, (0.5, 0.95))
         today = DayFigures.of(self.day_tally(self.today), None)._replace(p50_ms=p50, p95_ms=p95)
-        bars = _spliced(self.closed.bars, bar_json(_iso(self.today), today))
-        daily = _spliced(self.closed.latency_daily, daily_json(_iso(self.today), today))
+        bars = _spliced(self.texts[self.closed.bars], bar_json(_iso(self.today), today))
+        daily = _spliced(self.texts[self.closed.latency_daily], daily_json(_iso(self.today), today))
         current = self.current
         fresh = current is not None and (
             (self.now - current.evaluated_at).total_seconds() <= 2 * self.bundle.checker.interval
@@ -230,9 +232,9 @@ class _ComponentFigures:
         return {m: _figure(totals[m]) for m in with_data}
 
 
-def _spliced(closed: str, today: bytes) -> orjson.Fragment:
+def _spliced(closed: bytes, today: bytes) -> orjson.Fragment:
     """A JSON array of the closed days' items (JSON text) and today's."""
-    return orjson.Fragment(b"[" + closed.encode() + b"," + today + b"]" if closed else b"[" + today + b"]")
+    return orjson.Fragment(b"[" + closed + b"," + today + b"]" if closed else b"[" + today + b"]")
 
 
 def _stamp(moment: datetime) -> str:
