@@ -13,7 +13,7 @@ from pathlib import Path
 
 from checker.bundle import Bundle
 from checker.closed import CLOSED_KEY, make_closed_days
-from checker.daily import HISTORY_KEY, ComponentDay, DayRollup, History, day_key, fold_open_days
+from checker.daily import HISTORY_KEY, ComponentDay, DayRollup, History, day_key, fold_open_days, history_json
 from checker.histogram import Histogram
 from checker.state import State
 from checker.store import LocalStore
@@ -52,7 +52,7 @@ def seed_history(store: LocalStore, bundle: Bundle, *, days: int, today: date) -
                        today=day + timedelta(days=1), bundle=bundle)
     if not history.as_of:
         fold_open_days(State(), history, lambda _: None, today=today, bundle=bundle)
-    store.put_json(HISTORY_KEY, history.model_dump(mode="json"))
+    store.put(HISTORY_KEY, history_json(history))
     store.put_json(CLOSED_KEY, make_closed_days(bundle, history, today).model_dump(mode="json"))
 
 

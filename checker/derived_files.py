@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import TypeVar
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
-from checker.daily import DayRollup, day_key
+from checker.daily import HISTORY_KEY, DayRollup, History, day_key, parse_history
 from checker.errors import StoreError
 from checker.store import Store, StoredObject
 
@@ -26,10 +27,26 @@ def parse_stored(stored: StoredObject | None, key: str, model: type[M]) -> M | N
     try:
         return model.model_validate_json(stored.data)
     except ValidationError as error:
-        first = error.errors()[0] if error.errors() else {"msg": "unreadable", "loc": ()}
-        where = ".".join(str(part) for part in first.get("loc", ()))
-        detail = f"{where}: {first['msg']}" if where else first["msg"]
-        raise DamagedFile(f"{key} cannot be read ({detail})") from None
+        raise _damaged(key, error) from None
+
+
+def parse_stored_history(stored: StoredObject | None) -> History | None:
+    """`rollups/history.json` (None when there is none); DamagedFile when it cannot be read."""
+    if stored is None:
+        return None
+    try:
+        return parse_history(stored.data)
+    except orjson.JSONDecodeError:
+        raise DamagedFile(f"{HISTORY_KEY} cannot be read (not JSON)") from None
+    except ValidationError as error:
+        raise _damaged(HISTORY_KEY, error) from None
+
+
+def _damaged(key: str, error: ValidationError) -> DamagedFile:
+    first = error.errors()[0] if error.errors() else {"msg": "unreadable", "loc": ()}
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    detail = f"{where}: {first['msg']}" if where else first["msg"]
+    return DamagedFile(f"{key} cannot be read ({detail})")
 
 
 def read_stored(store: Store, key: str, model: type[M]) -> M | None:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from checker.bundle import Bundle, utc_now
 from checker.closed import CLOSED_KEY
-from checker.daily import HISTORY_KEY, DayRollup, History, apply_effects_to_day, day_key, fold_open_days
+from checker.daily import HISTORY_KEY, DayRollup, History, apply_effects_to_day, day_key, fold_open_days, history_json
 from checker.derived_files import DamagedFile, day_rollup, day_rollup_or_none
 from checker.fanout import PartStore, part_bundle, parts_summary
 from checker.state import STATE_KEY, State, touched_days
@@ -56,7 +56,7 @@ def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None,
     closed, data = summary_as_of(bundle, state, history, days, now=now)
     for name, day in sorted(days.items()):
         store.put_json(day_key(name), day.model_dump(mode="json"))
-    store.put_json(HISTORY_KEY, history.model_dump(mode="json"))
+    store.put(HISTORY_KEY, history_json(history))
     store.put_json(CLOSED_KEY, closed.model_dump(mode="json"))
     store.put_json(STATE_KEY, state.model_dump(mode="json"))
     store.put(SUMMARY_KEY, data)

@@ -20,8 +20,15 @@ from pydantic import ValidationError
 
 from checker.bundle import Bundle
 from checker.closed import CLOSED_KEY, ClosedDays, closed_fingerprint, make_closed_days
-from checker.daily import HISTORY_KEY, DayRollup, History, apply_effects_to_day, day_key, fold_open_days
-from checker.derived_files import DamagedFile, day_rollup, day_rollup_or_none, parse_stored, read_stored
+from checker.daily import HISTORY_KEY, DayRollup, History, apply_effects_to_day, day_key, fold_open_days, history_json
+from checker.derived_files import (
+    DamagedFile,
+    day_rollup,
+    day_rollup_or_none,
+    parse_stored,
+    parse_stored_history,
+    read_stored,
+)
 from checker.errors import PreconditionFailed, StoreError
 from checker.rebuild import rebuild
 from checker.results import Run
@@ -172,7 +179,7 @@ def _closed_days(bundle: Bundle, store: Store, state: State, today: date) -> tup
         latest = store.get(HISTORY_KEY)
         if latest is None or latest.etag == etag:
             break
-        history, etag = parse_stored(latest, HISTORY_KEY, History) or History(), latest.etag
+        history, etag = parse_stored_history(latest) or History(), latest.etag
         if history.as_of != today.isoformat():
             break  # folded for another day: the runs of that day make their own
     if not finished:
@@ -203,11 +210,11 @@ def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tu
     its version tag."""
     for _ in range(ATTEMPTS):
         current = store.get(HISTORY_KEY)
-        history = parse_stored(current, HISTORY_KEY, History) or History()
+        history = parse_stored_history(current) or History()
         fold_open_days(state.model_copy(update={"open_days": list(state.open_days)}), history,
                        lambda name: day_rollup_or_none(store.get(day_key(name)), name),
                        today=today, bundle=bundle)
-        data = dump_json(history.model_dump(mode="json"))
+        data = history_json(history)
         try:
             return history, store.put_over(HISTORY_KEY, data, current)
         except PreconditionFailed:
