@@ -16,6 +16,7 @@ from typing import Literal
 from checker.vocabulary import ComponentStatus
 from site_builder.api_figures import ComponentUptime
 from site_builder.api_types import ApiModel, Day, StatuspageId, Timestamp
+from site_builder.i18n.marker import N_
 
 Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
 IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved", "postmortem"]
@@ -66,21 +67,22 @@ class Status(ApiModel):
         if impact:
             return _INCIDENT_STATUS[impact]
         if maintenance_in_progress or "under_maintenance" in components:
-            return cls(indicator="maintenance", description="Service Under Maintenance")
-        return cls(indicator="none", description="All Systems Operational")
+            return cls(indicator="maintenance", description=N_("Service Under Maintenance"))
+        return cls(indicator="none", description=N_("All Systems Operational"))
 
 
-_MAJOR_SYSTEM_OUTAGE = Status(indicator="critical", description="Major System Outage")
-_PARTIAL_SYSTEM_OUTAGE = Status(indicator="major", description="Partial System Outage")
-_MINOR_SERVICE_OUTAGE = Status(indicator="minor", description="Minor Service Outage")
+# Statuspage's words, in English in the API; the pages show them in their language.
+_MAJOR_SYSTEM_OUTAGE = Status(indicator="critical", description=N_("Major System Outage"))
+_PARTIAL_SYSTEM_OUTAGE = Status(indicator="major", description=N_("Partial System Outage"))
+_MINOR_SERVICE_OUTAGE = Status(indicator="minor", description=N_("Minor Service Outage"))
 _COMPONENT_RULES: tuple[tuple[ComponentStatus, Status, Status, int], ...] = (
     # worst status present: the page's status when every component is in it (and the page has at
     # least that many components), and when only some are
     ("major_outage", _MAJOR_SYSTEM_OUTAGE, _PARTIAL_SYSTEM_OUTAGE, 1),
     ("partial_outage", _PARTIAL_SYSTEM_OUTAGE, _MINOR_SERVICE_OUTAGE, 1),
     # A page of one degraded component reads "Partially Degraded Service".
-    ("degraded_performance", Status(indicator="minor", description="Degraded System Service"),
-     Status(indicator="minor", description="Partially Degraded Service"), 2),
+    ("degraded_performance", Status(indicator="minor", description=N_("Degraded System Service")),
+     Status(indicator="minor", description=N_("Partially Degraded Service")), 2),
 )
 """The top-level status while any component is degraded or out, checked worst first."""
 _IMPACT_RANK = {"minor": 1, "major": 2, "critical": 3}

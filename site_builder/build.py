@@ -30,6 +30,7 @@ from checker.bundle import Bundle
 from checker.errors import PublishError
 from checker.summary import Summary
 from site_builder.code_version import code_digest
+from site_builder.i18n.site_languages import SiteLanguages
 from site_builder.last_build import Inputs
 from site_builder.next_change import next_change
 from site_builder.outputs import Deferred, RenderContext, data_plans, pages
@@ -89,6 +90,7 @@ def build_site(
     now: datetime,
     theme: Path | None = None,
     cache: Path | None = None,
+    languages: SiteLanguages | None = None,
 ) -> BuildReport:
     """Render every output for the page at `now` into the folder `out`, published there as to any
     folder target (with its manifest), so files that left the site are removed.
@@ -96,9 +98,11 @@ def build_site(
     `theme` is the site's root folder: its `templates/` overrides the built-in templates, and the
     logo and custom CSS named in the site settings are read from it. `cache` is a file (outside
     `out`) remembering each file's inputs, so the next build renders only what changed.
+    `languages` are the languages to build the pages and feeds in (the site's own by default).
     Raises ContentError when the theme's logo or stylesheet cannot be read.
     """
-    return _build(bundle, summary, FolderTarget(out, str(out)), now=now, theme=theme, cache=cache)
+    return _build(bundle, summary, FolderTarget(out, str(out)), now=now, theme=theme, cache=cache,
+                  languages=languages)
 
 
 def build_and_publish_site(
@@ -114,6 +118,7 @@ def build_and_publish_site(
     s3_client: S3Client | None = None,
     cloudfront_client: Any = None,
     inputs: Inputs | None = None,
+    languages: SiteLanguages | None = None,
 ) -> BuildReport:
     """Render the site and write what changed straight to `target` (a folder, absolute or
     relative to `base`, or `s3://bucket/prefix`), then invalidate the changed paths.
@@ -125,7 +130,7 @@ def build_and_publish_site(
     destination = open_target(target, base=base, s3_client=s3_client)
     return _build(bundle, summary, destination, now=now, theme=theme, cache=cache,
                   cloudfront_distribution=cloudfront_distribution, cloudfront_client=cloudfront_client,
-                  inputs=inputs)
+                  inputs=inputs, languages=languages)
 
 
 def _build(
@@ -139,11 +144,12 @@ def _build(
     cloudfront_distribution: str | None = None,
     cloudfront_client: Any = None,
     inputs: Inputs | None = None,
+    languages: SiteLanguages | None = None,
 ) -> BuildReport:
     live = read_live_site(destination)
     with Spool.open() as spool:
         with _collector_spared():
-            planned = _plan(bundle, summary, now=now, theme=theme)
+            planned = _plan(bundle, summary, now=now, theme=theme, languages=languages)
             previous, previous_build = _read_cache(cache)
             site = _render(planned, live, previous, spool)
         published = publish_files(destination, site.files, lambda path: spool.read(site.changed[path]), live,
@@ -183,10 +189,11 @@ def _collector_spared() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _plan(bundle: Bundle, summary: Summary | None, *, now: datetime, theme: Path | None) -> list[Deferred]:
+def _plan(bundle: Bundle, summary: Summary | None, *, now: datetime, theme: Path | None,
+          languages: SiteLanguages | None = None) -> list[Deferred]:
     """Every file of the site, not rendered yet: assets, data outputs, then pages."""
     site_theme = load_theme(bundle.site, theme)
-    view = build_view(bundle, summary, now)
+    view = build_view(bundle, summary, now, languages)
     env = pages.environment(site_theme, bundle.site.time_zone)
     assets = pages.static_assets(env, site_theme)
     planned = [Deferred(asset.name, None, functools.partial(bytes, asset.content)) for asset in assets.values()]

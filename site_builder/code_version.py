@@ -13,7 +13,7 @@ from pathlib import Path
 import checker
 import site_builder
 
-RENDERING_LIBRARIES = ("pydantic-core", "jinja2", "markupsafe", "feedgen", "icalendar", "nh3", "cmarkgfm")
+RENDERING_LIBRARIES = ("pydantic-core", "jinja2", "markupsafe", "feedgen", "icalendar", "nh3", "cmarkgfm", "babel")
 """Libraries whose upgrade may change output bytes: their versions are part of every cache key."""
 
 
@@ -24,7 +24,8 @@ def code_digest() -> str:
     h = hashlib.sha256()
     for package in (checker, site_builder):
         root = Path(package.__file__ or "").parent
-        for source in sorted(root.rglob("*.py")):
+        # The message catalogs are source too: a changed translation changes the pages.
+        for source in sorted([*root.rglob("*.py"), *root.rglob("*.po")]):
             h.update(source.relative_to(root).as_posix().encode() + b"\0" + source.read_bytes() + b"\0")
     for library in RENDERING_LIBRARIES:
         try:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator
 
 from checker.alerting.config import AlertsSettings
-from checker.bundle import CheckerSettings, Component, SiteSettings, dependency_problems
+from checker.bundle import CheckerSettings, Component, dependency_problems
+from checker.bundle import SiteSettings as BundleSiteSettings
 from checker.errors import Problem
 from checker.secrets import MissingVariable, expand_text
 from checker.strict_model import StrictModel
@@ -24,6 +25,40 @@ from site_builder.problems import problems_from_error
 from site_builder.yaml_source import LocatedYaml, format_path, load_yaml
 
 CONFIG_FILE = "statuspage.yaml"
+
+
+def _supported_language(code: str) -> str:
+    from site_builder.i18n.codes import SUPPORTED, unknown_language
+
+    if code not in SUPPORTED:
+        raise ValueError(unknown_language(code))
+    return code
+
+
+LanguageCode = Annotated[str, AfterValidator(_supported_language)]
+"""A language the page can be built in: one with a message catalog."""
+
+
+class SiteSettings(BundleSiteSettings):
+    """`site:` as statuspage.yaml has it: what the bundle keeps, and the languages the page is
+    built in, which only the builder reads (the checker's bundle does not carry them)."""
+
+    language: LanguageCode = "en"
+    """The page's main language: its interface text, and the language incident files are written in."""
+    languages: list[LanguageCode] = Field(default_factory=list)
+    """Languages to build besides the main one, each under its own prefix (`/de/`)."""
+
+    @field_validator("languages")
+    @classmethod
+    def _no_repeats(cls, value: list[str]) -> list[str]:
+        repeated = sorted({code for code in value if value.count(code) > 1})
+        if repeated:
+            raise ValueError(f"lists {', '.join(repeated)} more than once")
+        return value
+
+    def bundle_settings(self) -> BundleSiteSettings:
+        """These settings without the builder's own keys, as the bundle holds them."""
+        return BundleSiteSettings.model_validate(self.model_dump(exclude={"languages"}))
 
 
 class SiteConfig(StrictModel):

@@ -12,7 +12,7 @@ import hashlib
 import importlib.metadata
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -26,12 +26,14 @@ from checker.recurrence import occurrences
 from checker.secrets import KeepReferences
 from site_builder.code_version import code_digest
 from site_builder.config import SiteConfig, load_config
-from site_builder.incidents import file_problem, incident_files, parse_incident_bytes, slug_from_name
+from site_builder.i18n.site_languages import IncidentTranslation, SiteLanguages
+from site_builder.incident_translations import parse_translation, translation_name
+from site_builder.incidents import MAX_FILE_BYTES, file_problem, incident_files, parse_incident_bytes, slug_from_name
 
 PARSED_CACHE = Path(".statusgen") / "incidents.json"
 """Where `load_site` remembers parsed incident files, relative to the site's root (the folder of
 the build's own cache; never committed)."""
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Site:
     root: Path
     config: SiteConfig
     bundle: Bundle
+    languages: SiteLanguages = field(default_factory=SiteLanguages)
+    """The languages the page is built in, with the translated incident files."""
 
 
 def check_site(
@@ -64,12 +68,19 @@ def check_site(
     parsed = ParsedIncidents.open(cache, component_ids)
     incidents: list[Incident] = []
     first_file_of_slug: dict[str, str] = {}
+    originals: dict[str, Incident] = {}
+    translated: list[tuple[Path, str, str]] = []
     for path in incident_files(root):
         rel = path.relative_to(root).as_posix()
+        names = translation_name(path.name)
+        if names is not None:  # a translation is read once its original is
+            translated.append((path, names[0], names[1]))
+            continue
         parsed_file, found = parsed.parse(path, rel)
         problems.extend(found)
         if parsed_file is None:
             continue
+        originals[rel] = parsed_file
         for incident in occurrences(parsed_file):  # a repeating maintenance: each of its windows
             if incident.slug in first_file_of_slug:
                 first = first_file_of_slug[incident.slug]
@@ -78,15 +89,54 @@ def check_site(
                 break
             first_file_of_slug[incident.slug] = rel
             incidents.append(incident)
+    translations = _translations(root, translated, originals, config, parsed, problems)
     parsed.save()
     if problems or config is None:
         return None, sorted(problems)
     incidents.sort(key=lambda i: (i.created_at, i.slug), reverse=True)
     bundle = Bundle(
-        site=config.site, checker=config.checker, components=config.components, incidents=incidents,
-        alerts=config.alerts, subscribers=config.subscribers,
+        site=config.site.bundle_settings(), checker=config.checker, components=config.components,
+        incidents=incidents, alerts=config.alerts, subscribers=config.subscribers,
     )
-    return Site(root=root, config=config, bundle=bundle), []
+    main = config.site.language
+    languages = SiteLanguages(main=main, extra=tuple(c for c in config.site.languages if c != main),
+                              translations=translations)
+    return Site(root=root, config=config, bundle=bundle, languages=languages), []
+
+
+def _translations(
+    root: Path, files: list[tuple[Path, str, str]], originals: dict[str, Incident], config: SiteConfig | None,
+    parsed: ParsedIncidents, problems: list[Problem],
+) -> dict[tuple[str, str], IncidentTranslation]:
+    """The translated incident files `files` ((path, the original's name, language)), each checked
+    against its original and `site.languages`; what is wrong goes to `problems`."""
+    found: dict[tuple[str, str], IncidentTranslation] = {}
+    for path, original_name, language in files:
+        rel = path.relative_to(root).as_posix()
+        original_rel = path.with_name(original_name).relative_to(root).as_posix()
+        if config is not None:
+            main, others = config.site.language, config.site.languages
+            if language == main:
+                problems.append(Problem(rel, 1, "", f"'{language}' is the site's main language (site.language): "
+                                                    f"write in the original, {original_rel}"))
+                continue
+            if language not in others:
+                listed = ", ".join(others) if others else "none"
+                problems.append(Problem(rel, 1, "", f"'{language}' is not one of site.languages in statuspage.yaml "
+                                                    f"({listed}); add it there or remove this file"))
+                continue
+        if not path.with_name(original_name).is_file():
+            problems.append(Problem(rel, 1, "", f"translates {original_rel}, which does not exist; name a translation "
+                                                "after its incident file, e.g. 2026-11-22-api-errors.de.md"))
+            continue
+        original = originals.get(original_rel)
+        if original is None:  # the original has problems of its own, reported with it
+            continue
+        translation, found_problems = parsed.translate(path, rel, language, original, original_rel)
+        problems.extend(found_problems)
+        if translation is not None:
+            found[(language, original_rel)] = translation
+    return found
 
 
 def outboxes_under(config: SiteConfig, root: Path) -> SiteConfig:
@@ -142,12 +192,21 @@ class _CachedFile(BaseModel):
     """What they parsed into (only files that parsed without a problem are remembered)."""
 
 
+class _CachedTranslation(BaseModel):
+    sha256: str
+    """Of the file's bytes and of its original's content (`Incident.digest`): a translation is
+    checked against its original."""
+    translation: IncidentTranslation
+
+
 class _CacheFile(BaseModel):
-    format: Literal[1]
+    format: Literal[2]
     context: str
     """Digest of what else decides a parse: the parser's code and libraries, the component ids."""
     files: dict[str, _CachedFile]
     """Site-relative path -> its last parse."""
+    translations: dict[str, _CachedTranslation]
+    """Site-relative path of a translated incident file -> its last parse."""
 
 
 class ParsedIncidents:
@@ -160,12 +219,14 @@ class ParsedIncidents:
     """
 
     def __init__(self, cache: Path | None, context: str, files: dict[str, _CachedFile],
-                 component_ids: list[str] | None) -> None:
+                 component_ids: list[str] | None, translations: dict[str, _CachedTranslation] | None = None) -> None:
         self._cache = cache
         self._context = context
         self._previous = files
         self._component_ids = component_ids
         self._current: dict[str, _CachedFile] = {}
+        self._previous_translations = translations or {}
+        self._current_translations: dict[str, _CachedTranslation] = {}
 
     @classmethod
     def open(cls, cache: Path | None, component_ids: list[str] | None) -> ParsedIncidents:
@@ -173,11 +234,12 @@ class ParsedIncidents:
             return cls(None, "", {}, component_ids)
         context = _context(component_ids)
         files: dict[str, _CachedFile] = {}
+        translations: dict[str, _CachedTranslation] = {}
         with contextlib.suppress(OSError, ValidationError, ValueError):
             stored = _CacheFile.model_validate_json(cache.read_bytes())
             if stored.context == context:
-                files = stored.files
-        return cls(cache, context, files, component_ids)
+                files, translations = stored.files, stored.translations
+        return cls(cache, context, files, component_ids, translations)
 
     def parse(self, path: Path, rel: str) -> tuple[Incident | None, list[Problem]]:
         refused = file_problem(path, rel)
@@ -196,16 +258,41 @@ class ParsedIncidents:
             self._current[rel] = _CachedFile(sha256=sha256, incident=incident)
         return incident, problems
 
+    def translate(
+        self, path: Path, rel: str, language: str, original: Incident, original_rel: str
+    ) -> tuple[IncidentTranslation | None, list[Problem]]:
+        """The translated incident file at `path`, checked against `original` (see `parse`)."""
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, [Problem(rel, 0, "", f"file is larger than {MAX_FILE_BYTES // 1000} kB")]
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            return None, [Problem(rel, line, "", "is not valid UTF-8; save the file as UTF-8")]
+        sha256 = hashlib.sha256(raw + b"\0" + original.digest.encode()).hexdigest()
+        cached = self._previous_translations.get(rel)
+        if cached is not None and cached.sha256 == sha256:
+            self._current_translations[rel] = cached
+            return cached.translation, []
+        translation, problems = parse_translation(text, rel, language, original, original_rel)
+        if translation is not None and self._cache is not None:
+            self._current_translations[rel] = _CachedTranslation(sha256=sha256, translation=translation)
+        return translation, problems
+
     def save(self) -> None:
         """Write the cache when what it remembers changed; a cache that cannot be written only
         costs parsing again next time."""
-        unchanged = self._current.keys() == self._previous.keys() and all(
-            self._current[rel] is self._previous[rel] for rel in self._current)
+        unchanged = all(
+            current.keys() == previous.keys() and all(current[rel] is previous[rel] for rel in current)
+            for current, previous in ((self._current, self._previous),
+                                      (self._current_translations, self._previous_translations)))
         if self._cache is None or unchanged:
             return
         from site_builder.publish import FolderTarget  # the one atomic file write
 
-        data = _CacheFile(format=_CACHE_FORMAT, context=self._context, files=self._current)
+        data = _CacheFile(format=_CACHE_FORMAT, context=self._context, files=self._current,
+                          translations=self._current_translations)
         with contextlib.suppress(PublishError):
             FolderTarget(self._cache.parent, str(self._cache.parent)).write(
                 self._cache.name, data.model_dump_json().encode())

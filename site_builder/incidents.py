@@ -299,7 +299,24 @@ def _updates(
     lines: list[str], start: int, rel: str, allowed: tuple[str, ...], problems: list[Problem]
 ) -> list[IncidentUpdate]:
     """One update per `## <time> <status>` heading from line index `start` on."""
-    sections: list[tuple[int, str, list[str]]] = []  # (line number, heading text, body lines)
+    updates = []
+    for line_number, heading, body_lines in update_sections(lines, start, rel, problems):
+        problem_count = len(problems)
+        parsed = parse_heading(heading, line_number, rel, allowed, problems)
+        body = "\n".join(body_lines).strip()
+        if not body:
+            problems.append(Problem(rel, line_number, "", "update has no text; write what happened under the heading"))
+        if parsed is not None and len(problems) == problem_count:
+            updates.append(IncidentUpdate(at=parsed[0], status=parsed[1], body=body))
+    return updates
+
+
+def update_sections(
+    lines: list[str], start: int, rel: str, problems: list[Problem]
+) -> list[tuple[int, str, list[str]]]:
+    """(line number, heading text, body lines) of each `## ` heading from line index `start` on,
+    headings inside fenced code left alone; text before the first heading is a Problem."""
+    sections: list[tuple[int, str, list[str]]] = []
     in_fence = False
     for index in range(start, len(lines)):
         line = lines[index]
@@ -314,27 +331,27 @@ def _updates(
             problems.append(Problem(rel, index + 1, "", "text before the first update heading; start each "
                                                        "update with '## 2026-11-22 14:05 UTC investigating'"))
             break
-    updates = []
-    for line_number, heading, body_lines in sections:
-        words = heading.rsplit(None, 1)
-        if len(words) < 2:
-            problems.append(Problem(rel, line_number, "", f"update heading '## {heading}' needs a time and a status, "
-                                                         "e.g. '## 2026-11-22 14:05 UTC investigating'"))
-            continue
-        when_text, status = words[0], words[1].lower()
-        problem_count = len(problems)
-        if status not in allowed:
-            problems.append(Problem(rel, line_number, "", _status_message(words[1], status, allowed)))
-        try:
-            at = parse_time(when_text)
-        except ValueError as error:
-            problems.append(Problem(rel, line_number, "", str(error)))
-        body = "\n".join(body_lines).strip()
-        if not body:
-            problems.append(Problem(rel, line_number, "", "update has no text; write what happened under the heading"))
-        if len(problems) == problem_count:
-            updates.append(IncidentUpdate(at=at, status=status, body=body))
-    return updates
+    return sections
+
+
+def parse_heading(
+    heading: str, line_number: int, rel: str, allowed: tuple[str, ...], problems: list[Problem]
+) -> tuple[datetime, str] | None:
+    """The time and status of an update heading, or None with its Problems added."""
+    words = heading.rsplit(None, 1)
+    if len(words) < 2:
+        problems.append(Problem(rel, line_number, "", f"update heading '## {heading}' needs a time and a status, "
+                                                     "e.g. '## 2026-11-22 14:05 UTC investigating'"))
+        return None
+    when_text, status = words[0], words[1].lower()
+    problem_count = len(problems)
+    if status not in allowed:
+        problems.append(Problem(rel, line_number, "", _status_message(words[1], status, allowed)))
+    try:
+        at = parse_time(when_text)
+    except ValueError as error:
+        problems.append(Problem(rel, line_number, "", str(error)))
+    return (at, status) if len(problems) == problem_count else None
 
 
 def _status_message(written: str, status: str, allowed: tuple[str, ...]) -> str:

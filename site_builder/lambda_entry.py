@@ -123,6 +123,7 @@ def rebuild_site(
 ) -> str:
     """Build the site from the bundle and the store's summary and publish what changed."""
     from site_builder.build import build_site
+    from site_builder.languages_store import fetch_languages
     from site_builder.publish import publish
     from site_builder.theme_store import fetch_theme
 
@@ -138,7 +139,7 @@ def rebuild_site(
     theme = fetch_theme(store, scratch / "statusgen-theme")
     built = build_site(
         bundle, load_summary(store), scratch / "statusgen-site", now=now, theme=theme,
-        cache=scratch / "statusgen-build-cache.json",
+        cache=scratch / "statusgen-build-cache.json", languages=fetch_languages(store),
     )
     published = publish(
         scratch / "statusgen-site", target, base=scratch,

@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from site_builder.i18n.languages import language
 from site_builder.outputs.pages.strips import day_figures, strip_paths
 from site_builder.view import RECENT_DAYS, UPCOMING_DAYS, stale_after_for
 
@@ -122,7 +123,8 @@ def _bar_drawing(today: date, bar: DayBar) -> Callable[[int], object]:
     """The strip of a monitored component's day `bar` when `ticks` microseconds of it have passed."""
     def drawing(ticks: int) -> object:
         length = timedelta(microseconds=ticks).total_seconds()  # as the strip computes it
-        return strip_paths([day_figures(today, bar, [], monitored=True, length=length)])
+        return strip_paths([day_figures(today, bar, [], monitored=True, length=length,
+                                           language=language("en"))])
 
     return drawing
 

@@ -86,7 +86,7 @@ def month_report_of(root: Path, month: str, output_format: str, *, now: datetime
     from site_builder.view import build_view
 
     site = load_site(root)
-    view = build_view(site.bundle, load_summary(site_store(site)), now)
+    view = build_view(site.bundle, load_summary(site_store(site)), now, site.languages)
     months = reported_months(view)
     if month not in months:
         known = ", ".join(months) or "none yet"
@@ -106,7 +106,7 @@ def _standalone_report(site: Site, view: Any, month: str) -> bytes:
     from site_builder.theme import load_theme
 
     theme = load_theme(site.bundle.site, site.root)
-    env = environment(theme, site.bundle.site.time_zone)
+    env = environment(theme, site.bundle.site.time_zone, site.languages.main)
     assets = static_assets(env, theme)
     context = RenderContext(theme=theme, assets={name: asset.name for name, asset in assets.items()},
                             available=frozenset(), digest="")
@@ -124,11 +124,14 @@ def compile_and_store(root: Path, *, to_store: bool) -> Compiled:
 
 def store_bundle(root: Path, bundle: Bundle, site: Site) -> str:
     """Put `bundle` (references kept) at `bundle.json` in the store of `site` (references
-    resolved), with the theme files a rebuild in Lambda needs; returns the store's name."""
+    resolved), with the theme files and the languages a rebuild in Lambda needs; returns the
+    store's name."""
+    from site_builder.languages_store import store_languages
     from site_builder.theme_store import store_theme
 
     store = site_store(site)
     store_theme(root, bundle.site, store)
+    store_languages(site.languages, store)
     store.put(BUNDLE_KEY, dump_json(bundle.model_dump(mode="json", by_alias=True)))
     return store_name(store)
 
@@ -247,6 +250,7 @@ def build_site_and_publish(
         site.bundle, summary, out or site.config.publish, base=site.root, now=now, theme=site.root,
         cache=site.root / BUILD_CACHE,
         cloudfront_distribution=site.config.cloudfront_distribution, s3_client=s3_client, inputs=inputs,
+        languages=site.languages,
     )
     notified: Any = None
     if site.bundle.subscribers is None:

@@ -19,9 +19,11 @@ from pydantic import BaseModel, ConfigDict
 from checker.incident_model import Incident, active_spans
 from checker.uptime import format_uptime
 from checker.vocabulary import ComponentStatus
+from site_builder.i18n.marker import N_
 from site_builder.view import SiteView
 
-FORMULA = "uptime = 1 - weighted downtime / observed time"
+FORMULA = N_("uptime = 1 - weighted downtime / observed time")
+"""In English in the data files; the report page shows it in its language."""
 
 
 class _Model(BaseModel):

@@ -22,14 +22,19 @@ from checker.status import shown_status
 from checker.summary import ComponentSummary, Summary
 from checker.vocabulary import ComponentStatus, worst_status
 from site_builder.api_models import Indicator, Status
+from site_builder.i18n.codes import SUPPORTED
+from site_builder.i18n.marker import N_
+from site_builder.i18n.site_languages import SiteLanguages
 
+# In English, as the JSON API and the English pages show them; each page translates them.
 STATUS_LABELS: dict[ComponentStatus, str] = {
-    "operational": "Operational",
-    "degraded_performance": "Degraded Performance",
-    "partial_outage": "Partial Outage",
-    "major_outage": "Major Outage",
-    "under_maintenance": "Under Maintenance",
+    "operational": N_("Operational"),
+    "degraded_performance": N_("Degraded Performance"),
+    "partial_outage": N_("Partial Outage"),
+    "major_outage": N_("Major Outage"),
+    "under_maintenance": N_("Under Maintenance"),
 }
+NO_DATA_LABEL = N_("No Data")
 RECENT_DAYS = 14
 UPCOMING_DAYS = 30
 
@@ -61,7 +66,7 @@ class ComponentView:
 
     @property
     def label(self) -> str:
-        return "No Data" if self.no_data else STATUS_LABELS[self.status]
+        return NO_DATA_LABEL if self.no_data else STATUS_LABELS[self.status]
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,8 @@ class SiteView:
     """Maintenance in progress or verifying, soonest first."""
     upcoming_maintenance: list[Incident] = field(default_factory=list)
     """Scheduled maintenance that has not started, soonest first."""
+    languages: SiteLanguages = field(default_factory=SiteLanguages)
+    """The languages the pages and feeds are built in, with the incidents' translations."""
 
     @property
     def indicator(self) -> Indicator:
@@ -162,8 +169,11 @@ def stale_after_for(interval: float) -> timedelta:
     return timedelta(seconds=2 * interval + 30)
 
 
-def build_view(bundle: Bundle, summary: Summary | None, now: datetime) -> SiteView:
-    """Decide every status on the page at `now`."""
+def build_view(
+    bundle: Bundle, summary: Summary | None, now: datetime, languages: SiteLanguages | None = None
+) -> SiteView:
+    """Decide every status on the page at `now`; the pages and feeds are made in `languages`
+    (by default the site's own language only)."""
     declared = bundle.declared_statuses_at(now)
     in_maintenance = {cid for i in bundle.incidents if i.kind == "maintenance" and i.is_active_at(now)
                       for cid in i.components}
@@ -220,6 +230,7 @@ def build_view(bundle: Bundle, summary: Summary | None, now: datetime) -> SiteVi
         active_incidents=active,
         active_maintenance=in_progress,
         upcoming_maintenance=upcoming,
+        languages=languages or SiteLanguages(main=bundle.site.language if bundle.site.language in SUPPORTED else "en"),
     )
 
 

@@ -48,6 +48,16 @@ def test_the_wheel_ships_templates_static_assets_and_scaffold(wheel: Path) -> No
     assert "statusgen = site_builder.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
+def test_the_wheel_ships_the_message_catalogs_as_text(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    locales = REPO_ROOT / "site_builder" / "locales"
+    catalogs = {p.relative_to(REPO_ROOT).as_posix() for p in locales.rglob("*.po")}
+    expected = {f"site_builder/locales/{code}/LC_MESSAGES/messages.po" for code in ("en", "de", "fr", "es", "ja")}
+    assert expected <= catalogs
+    assert catalogs <= names, sorted(catalogs - names)
+    assert not any(name.endswith(".mo") for name in names)
+
+
 def test_the_installed_wheel_builds_a_site_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
     """Install the wheel into a bare folder and build the fixture site from there, so nothing can
     come from the source checkout."""

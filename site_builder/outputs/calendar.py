@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from checker.incident_model import Incident
+from site_builder.i18n.languages import Language, language
 from site_builder.markdown import update_text
 from site_builder.outputs import Deferred
 from site_builder.outputs.incident_facts import (
@@ -24,6 +25,7 @@ from site_builder.outputs.incident_facts import (
     page_updated_at,
     published_updates,
 )
+from site_builder.outputs.pages.incident_data import UPDATE_LABELS
 from site_builder.view import SiteView
 
 if TYPE_CHECKING:  # icalendar is imported when the calendar is rendered: a rebuild rarely renders it
@@ -40,6 +42,8 @@ def plan(view: SiteView) -> list[Deferred]:
     (and when one has not changed yet, the page's last change, which then dates it)."""
     reminder = view.bundle.subscribers.maintenance_reminder if view.bundle.subscribers else None
     inputs: list[object] = [view.bundle.site.name, view.bundle.site.url, reminder]
+    if view.languages.main != "en":  # its words come from the main language's catalog
+        inputs += [view.languages.main, _language(view).catalog.digest]
     for item in _maintenance(view):
         moments = changes(item, view.now)
         inputs += [incident_state(item, view.now), [t.isoformat() for t in moments], _names(view, item)]
@@ -50,16 +54,18 @@ def plan(view: SiteView) -> list[Deferred]:
 
 
 def render(view: SiteView) -> dict[str, bytes]:
-    """`maintenance.ics` with one VEVENT per maintenance, soonest window first."""
+    """`maintenance.ics` with one VEVENT per maintenance, soonest window first, in the site's main
+    language."""
     from icalendar import Calendar
 
     site = view.bundle.site
+    _ = _language(view).gettext
     calendar = Calendar()
     calendar.add("prodid", "-//statusgen//maintenance calendar//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{site.name} maintenance")
+    calendar.add("x-wr-calname", _("%(name)s maintenance") % {"name": site.name})
     calendar.add("x-wr-timezone", "UTC")
     host = urlsplit(site.url).hostname or "statusgen"
     for item in _maintenance(view):
@@ -67,6 +73,10 @@ def render(view: SiteView) -> dict[str, bytes]:
             continue  # a later window of a repeating maintenance: its first one's rule holds it
         calendar.add_component(_event(view, item, host))
     return {CALENDAR_PATH: calendar.to_ical()}
+
+
+def _language(view: SiteView) -> Language:
+    return language(view.languages.main)
 
 
 def _maintenance(view: SiteView) -> list[Incident]:
@@ -123,19 +133,20 @@ def _alarm(view: SiteView, maintenance: Incident) -> Alarm:
     before = settings.maintenance_reminder if settings and settings.maintenance_reminder else REMINDER_SECONDS
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", f"{maintenance.title} starts soon")
+    alarm.add("description", _language(view).gettext("%(title)s starts soon") % {"title": maintenance.title})
     alarm.add("trigger", -timedelta(seconds=before))
     return alarm
 
 
 def _description(maintenance: Incident, view: SiteView, status: str, names: list[str]) -> str:
     """Current status, the affected components (`names`), then the updates, newest first."""
-    lines = [f"Status: {status.replace('_', ' ')}"]
+    _ = _language(view).gettext
+    lines = [_("Status: %(status)s") % {"status": _(UPDATE_LABELS[status]).lower()}]
     if names:
-        lines.append("Affected: " + ", ".join(names))
+        lines.append(_("Affected: %(components)s") % {"components": ", ".join(names)})
     for update in published_updates(maintenance, view.now):
         when = update.at.strftime("%Y-%m-%d %H:%M UTC")
         lines.append("")
-        lines.append(f"{when} - {update.status.replace('_', ' ').capitalize()}")
+        lines.append(f"{when} - {_(UPDATE_LABELS[update.status])}")
         lines.append(update_text(update.body))
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""Incident history feeds: `history.rss`, `history.atom` and one Atom feed per component.
+"""Incident history feeds: `history.rss`, `history.atom` and one Atom feed per component, in
+each of the site's languages (the main one's at the site's root, the others' under their prefix).
 
 Titles and item markup follow Statuspage's, so readers that already follow a Statuspage page show
 ours the same way. feedgen stamps feeds with the wall clock; every date here comes from the
@@ -18,7 +19,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from checker.incident_model import Incident, IncidentUpdate
+from babel.dates import format_date
+
+from checker.incident_model import Incident
+from site_builder.i18n.languages import Language, language
+from site_builder.i18n.site_languages import Words
 from site_builder.markdown import update_text
 from site_builder.outputs import Deferred
 from site_builder.outputs.incident_facts import (
@@ -28,6 +33,7 @@ from site_builder.outputs.incident_facts import (
     page_updated_at,
     published_updates,
 )
+from site_builder.outputs.pages.incident_data import UPDATE_LABELS
 from site_builder.view import SiteView, is_published
 
 if TYPE_CHECKING:  # feedgen is imported when a feed is rendered: a rebuild rarely renders one
@@ -46,15 +52,19 @@ def render(view: SiteView) -> dict[str, bytes]:
 def plan(view: SiteView) -> list[Deferred]:
     """The feeds, each keyed by the incidents it lists, so a rebuild skips the unchanged ones."""
     site = view.bundle.site
-    feeds = _Feeds(view)
-    everything = feeds.newest_first(view.bundle.incidents)
-    title = f"{site.name} Status - Incident History"
-    out = [feeds.deferred(everything, title, "history.rss", rss=True),
-           feeds.deferred(everything, title, "history.atom", rss=False)]
-    for component in view.components:
-        items = feeds.newest_first(view.incidents_of(component.id))
-        feed_title = f"{site.name} Status - {component.component.name} Incident History"
-        out.append(feeds.deferred(items, feed_title, component_feed_path(component.id), rss=False))
+    out = []
+    for code in view.languages.all:
+        feeds = _Feeds(view, language(code))
+        _, prefix = feeds.language.gettext, view.languages.prefix(code)
+        everything = feeds.newest_first(view.bundle.incidents)
+        title = _("%(name)s Status - Incident History") % {"name": site.name}
+        out += [feeds.deferred(everything, title, f"{prefix}history.rss", rss=True),
+                feeds.deferred(everything, title, f"{prefix}history.atom", rss=False)]
+        for component in view.components:
+            items = feeds.newest_first(view.incidents_of(component.id))
+            feed_title = _("%(name)s Status - %(component)s Incident History") % {
+                "name": site.name, "component": component.component.name}
+            out.append(feeds.deferred(items, feed_title, prefix + component_feed_path(component.id), rss=False))
     return out
 
 
@@ -64,15 +74,23 @@ def component_feed_path(component_id: str) -> str:
 
 
 class _Feeds:
-    """Builds the feeds of one view; an incident's markup is made once and shared by every feed."""
+    """Builds the feeds of one view in one language; an incident's markup is made once and shared
+    by every feed."""
 
-    def __init__(self, view: SiteView) -> None:
+    def __init__(self, view: SiteView, shown_in: Language) -> None:
         self.view = view
+        self.language = shown_in
         self.zone = ZoneInfo(view.bundle.site.time_zone)
         self.updated_at = page_updated_at(view)
         self.markup: dict[str, str] = {}
         self._last: dict[str, datetime] = {}
         self._states: dict[str, str] = {}
+        self._words: dict[str, Words] = {}
+
+    def words(self, incident: Incident) -> Words:
+        if incident.slug not in self._words:
+            self._words[incident.slug] = self.view.languages.words(self.language.code, incident)
+        return self._words[incident.slug]
 
     def last_change(self, incident: Incident) -> datetime:
         """When the incident's latest published update was posted (made once per incident)."""
@@ -87,11 +105,16 @@ class _Feeds:
 
     def deferred(self, incidents: list[Incident], title: str, path: str, *, rss: bool) -> Deferred:
         site = self.view.bundle.site
+        languages = self.view.languages
         for incident in incidents:
             if incident.slug not in self._states:
-                self._states[incident.slug] = incident_state(incident, self.view.now)
-        inputs = [site.name, site.url, site.language, site.time_zone, title, path, rss,
+                translation = languages.translation(self.language.code, incident)
+                self._states[incident.slug] = incident_state(incident, self.view.now) + (
+                    f"\0{translation.digest}" if translation is not None else "")
+        inputs = [site.name, site.url, self.language.code, site.time_zone, title, path, rss,
                   self._updated(incidents).isoformat(), *(self._states[i.slug] for i in incidents)]
+        if self.language.code != "en":  # the words come from its catalog
+            inputs.append(self.language.catalog.digest)
         key = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
 
         def render() -> bytes:
@@ -119,27 +142,30 @@ class _Feeds:
         feed.author({"name": site.name})
         # feedgen takes the RSS <link> from the last link given: the page, not the feed itself.
         feed.link(href=f"{site.url}/{path}", rel="self")
-        feed.link(href=site.url, rel="alternate", type="text/html")
-        feed.language(site.language)
+        prefix = view.languages.prefix(self.language.code)
+        feed.link(href=f"{site.url}/{prefix}" if prefix else site.url, rel="alternate", type="text/html")
+        feed.language(self.language.code)
         feed.generator("statusgen")
         feed.updated(updated)
         feed.lastBuildDate(updated)
         feed.pubDate(updated)
         for incident in incidents:
             entry = feed.add_entry(order="append")
-            url = incident_url(view, incident)
+            url = incident_url(view, incident, prefix)
             # feedgen keeps one identifier for both formats: RSS gets the permalink, Atom a tag URI.
             if rss:
                 entry.guid(url, permalink=True)
             else:
                 entry.id(f"tag:{host},2005:Incident/{incident.id}")
-            entry.title(incident.title)
+            words = self.words(incident)
+            entry.title(words.title if words.title_lang is None
+                        else f"{words.title} {self.language.gettext('(not translated)')}")
             entry.link(href=url, rel="alternate", type="text/html")
             entry.published(_first_published(incident, view.now))
             entry.updated(self.last_change(incident))
             entry.pubDate(self.last_change(incident))
             if incident.slug not in self.markup:
-                self.markup[incident.slug] = item_markup(incident, view.now, self.zone)
+                self.markup[incident.slug] = item_markup(incident, view.now, self.zone, self.language, words)
             # feedgen writes content into RSS as content:encoded; Statuspage's RSS has description only.
             if rss:
                 entry.description(self.markup[incident.slug])
@@ -187,19 +213,29 @@ def _first_published(incident: Incident, now: datetime) -> datetime:
     return updates[-1].at if updates else incident.created_at
 
 
-def item_markup(incident: Incident, now: datetime, zone: ZoneInfo) -> str:
-    """Statuspage's item body: the scheduled window for maintenance, then each update, newest first."""
+def item_markup(incident: Incident, now: datetime, zone: ZoneInfo, shown_in: Language | None = None,
+                words: Words | None = None) -> str:
+    """Statuspage's item body: the scheduled window for maintenance, then each update, newest
+    first, in `shown_in` (English by default) with the texts of `words` (the incident's own by
+    default); a text in the original's language is marked as not translated."""
+    shown_in = shown_in or language("en")
+    _ = shown_in.gettext
     parts = []
     if incident.kind == "maintenance":
         assert incident.scheduled_for is not None and incident.scheduled_until is not None
-        parts.append(
-            f"<p><strong>THIS IS A SCHEDULED EVENT {_when(incident.scheduled_for, zone, time_only=False)}"
-            f" - {_when(incident.scheduled_until, zone, time_only=_same_day(incident, zone))}</strong></p>"
-        )
+        window = {"start": _when(incident.scheduled_for, zone, shown_in, time_only=False),
+                  "end": _when(incident.scheduled_until, zone, shown_in, time_only=_same_day(incident, zone))}
+        announcement = _("THIS IS A SCHEDULED EVENT %(start)s - %(end)s") % window
+        parts.append(f"<p><strong>{announcement}</strong></p>")
+    index = {id(update): position for position, update in enumerate(incident.updates)}
     for update in published_updates(incident, now):
+        text, original = words.body(index[id(update)]) if words is not None else (update.body, None)
+        body = _body(text)
+        if original is not None:
+            body = f'<span lang="{original}">{body}</span> {html.escape(_("(not translated)"))}'
         parts.append(
-            f"<p><small>{_when(update.at, zone, time_only=False)}</small><br>"
-            f"<strong>{_label(update)}</strong> - {_body(update)}</p>"
+            f"<p><small>{_when(update.at, zone, shown_in, time_only=False)}</small><br>"
+            f"<strong>{html.escape(_(UPDATE_LABELS[update.status]))}</strong> - {body}</p>"
         )
     return "".join(parts)
 
@@ -209,21 +245,19 @@ def _same_day(maintenance: Incident, zone: ZoneInfo) -> bool:
     return maintenance.scheduled_for.astimezone(zone).date() == maintenance.scheduled_until.astimezone(zone).date()
 
 
-def _label(update: IncidentUpdate) -> str:
-    return update.status.replace("_", " ").capitalize()
-
-
-def _body(update: IncidentUpdate) -> str:
+def _body(markdown: str) -> str:
     # Text, not the rendered HTML: an update's paragraphs cannot nest inside the item's <p>.
     # Paragraph breaks stay visible; the line breaks inside a paragraph are only source wrapping.
-    paragraphs = re.split(r"\n{2,}", update_text(update.body))
+    paragraphs = re.split(r"\n{2,}", update_text(markdown))
     return "<br><br>".join(html.escape(" ".join(p.split("\n"))) for p in paragraphs)
 
 
-def _when(when: datetime, zone: ZoneInfo, *, time_only: bool) -> str:
-    """`Nov <var data-var='date'>22</var>, <var data-var='time'>14:05</var> UTC`, as Statuspage writes."""
+def _when(when: datetime, zone: ZoneInfo, shown_in: Language, *, time_only: bool) -> str:
+    """`Nov <var data-var='date'>22</var>, <var data-var='time'>14:05</var> UTC`, as Statuspage
+    writes, with the month's abbreviation in the feed's language."""
     local = when.astimezone(zone)
     clock = f"<var data-var='time'>{local:%H:%M}</var>"
     if time_only:
         return f"{clock} {local.tzname()}"
-    return f"{_MONTHS[local.month - 1]} <var data-var='date'>{local.day}</var>, {clock} {local.tzname()}"
+    month = _MONTHS[local.month - 1] if shown_in.code == "en" else format_date(local, "MMM", locale=shown_in.code)
+    return f"{month} <var data-var='date'>{local.day}</var>, {clock} {local.tzname()}"

@@ -22,9 +22,10 @@ def incident_state(incident: Incident, now: datetime) -> str:
     return f"{incident.digest}\0{incident.status_at(now)}\0{due}\0{closed}"
 
 
-def incident_url(view: SiteView, incident: Incident) -> str:
-    """The permanent public address of an incident's page (Statuspage's `shortlink`)."""
-    return f"{view.bundle.site.url}/incidents/{incident.slug}/"
+def incident_url(view: SiteView, incident: Incident, prefix: str = "") -> str:
+    """The permanent public address of an incident's page (Statuspage's `shortlink`); with a
+    language's `prefix` (`de/`), of its page in that language."""
+    return f"{view.bundle.site.url}/{prefix}incidents/{incident.slug}/"
 
 
 def page_updated_at(view: SiteView) -> datetime:

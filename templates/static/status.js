@@ -1,7 +1,9 @@
 /* Optional enhancement; every page is complete without it.
    - Times: written by the build in the site's zone as "22 Nov 2026, 14:05 UTC"; shown here in
      the same format and language, in the reader's zone, and the footer says which zone that is.
-     Times in a `rel` span also say how long ago they were ("12 min ago").
+     Times in a `rel` span also say how long ago they were ("12 min ago"). A page in another
+     language than English (<html lang>) gets that language's forms from the browser's Intl, and
+     its footer's words from the page (`data-yours` on the zone).
    - Refresh (the index, `data-refresh` seconds): fetches the page again and swaps the whole
      <main> and the favicon at once, so the banner, incidents, statuses and "Updated" never
      disagree; if anything fails, the page stays as it was.
@@ -10,23 +12,42 @@
   "use strict";
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   var NBSP = "\u00a0";
-  var parts = null;
+  var lang = document.documentElement.lang || "en";
+  var english = lang === "en";
+  var parts = null, relativeTime = null;
   try {
-    parts = new Intl.DateTimeFormat("en-US", {
-      year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit",
+    parts = new Intl.DateTimeFormat(english ? "en-US" : lang, {
+      year: "numeric", month: english ? "numeric" : "long", day: "numeric", hour: "2-digit", minute: "2-digit",
       hourCycle: "h23", timeZoneName: "short"
     });
+    if (!english && Intl.RelativeTimeFormat) relativeTime = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
   } catch (e) { /* no Intl: keep the site's zone */ }
 
   function shown(date) {
+    if (!english) return parts.format(date);
     var p = {};
     parts.formatToParts(date).forEach(function (x) { p[x.type] = x.value; });
     return Number(p.day) + " " + MONTHS[Number(p.month) - 1] + " " + p.year + ", " +
       p.hour + ":" + p.minute + " " + p.timeZoneName;
   }
 
+  function zoneName(date) {
+    var name = "";
+    parts.formatToParts(date).forEach(function (x) { if (x.type === "timeZoneName") name = x.value; });
+    return name;
+  }
+
+  function localAgo(future, minutes) {
+    if (minutes < 1) return relativeTime.format(0, "minute");
+    var sign = future ? 1 : -1;
+    if (minutes < 60) return relativeTime.format(sign * minutes, "minute");
+    if (minutes < 48 * 60) return relativeTime.format(sign * Math.floor(minutes / 60), "hour");
+    return relativeTime.format(sign * Math.floor(minutes / 1440), "day");
+  }
+
   function ago(ms) {
     var future = ms < 0, minutes = Math.floor(Math.abs(ms) / 60000), span;
+    if (relativeTime) return localAgo(future, minutes);
     if (minutes < 1) return future ? "in under a minute" : "just now";
     if (minutes < 60) span = minutes + NBSP + "min";
     else if (minutes < 48 * 60) span = Math.floor(minutes / 60) + NBSP + "h";
@@ -65,9 +86,11 @@
   function footer() {
     var zone = document.querySelector(".foot .zone");
     if (!zone || !parts) return;
-    var name = shown(new Date()).split(" ").pop();
+    var name = english ? shown(new Date()).split(" ").pop() : zoneName(new Date());
     var iana = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    zone.textContent = "your time zone, " + (iana && iana !== name ? name + " (" + iana + ")" : name);
+    var where = iana && iana !== name ? name + " (" + iana + ")" : name;
+    var words = zone.getAttribute("data-yours");
+    zone.textContent = !english && words ? words.replace("{zone}", where) : "your time zone, " + where;
   }
 
   localise(document);

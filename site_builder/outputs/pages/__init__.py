@@ -30,13 +30,19 @@ __all__ = ["environment", "plan", "render", "static_assets", "template_digest"]
 
 
 def plan(view: SiteView, context: RenderContext) -> list[Deferred]:
-    """Every page of the site, each with its cache key and a way to render it."""
-    pages = Pages(view, context, environment(context.theme, view.bundle.site.time_zone))
-    items = [index(pages), favicon(pages), uptime(pages), not_found(pages), robots(pages), sitemap(pages)]
-    items += [incident(pages, i) for i in pages.published()]
-    items += history(pages)
-    items += [component(pages, c) for c in view.components]
-    items += reports(pages)
+    """Every page of the site, each with its cache key and a way to render it: the main language's
+    at the site's root, with the files only it has, then each other language's under its prefix."""
+    items: list[Deferred] = []
+    for code in view.languages.all:
+        pages = Pages(view, context, environment(context.theme, view.bundle.site.time_zone, code), code)
+        if code == view.languages.main:
+            items += [index(pages), favicon(pages), uptime(pages), not_found(pages), robots(pages), sitemap(pages)]
+        else:
+            items += [index(pages), uptime(pages)]
+        items += [incident(pages, i) for i in pages.published()]
+        items += history(pages)
+        items += [component(pages, c) for c in view.components]
+        items += reports(pages)
     return items
 
 

@@ -12,10 +12,20 @@ import orjson
 from pydantic import BaseModel
 
 from checker.incident_model import Incident, IncidentUpdate
+from site_builder.i18n.codes import SUPPORTED
+from site_builder.i18n.languages import language
+from site_builder.i18n.marker import N_
+from site_builder.i18n.site_languages import Words
 from site_builder.markdown import UpdateBody
 from site_builder.outputs import Deferred, RenderContext
 from site_builder.outputs.pages.formatting import Clock, month_key
-from site_builder.outputs.pages.incident_data import UPDATE_LABELS, incident_item, incident_start, plain_text
+from site_builder.outputs.pages.incident_data import (
+    UPDATE_LABELS,
+    incident_item,
+    incident_start,
+    plain_text,
+    update_data,
+)
 from site_builder.outputs.pages.strips import ComponentRows
 from site_builder.theme import OG_HEIGHT, OG_WIDTH
 from site_builder.view import SiteView
@@ -39,15 +49,25 @@ def cache_key(digest: str, name: str, data: dict[str, Any]) -> str:
 
 
 class Pages:
-    """The pages of one build: each page kind (`index_page`, `incident_page`, ...) takes this and
-    returns its files."""
+    """The pages of one build in one language: each page kind (`index_page`, `incident_page`,
+    ...) takes this and returns its files, under the language's prefix (`de/`, or none for the
+    site's main language)."""
 
-    def __init__(self, view: SiteView, context: RenderContext, env: jinja2.Environment) -> None:
+    def __init__(self, view: SiteView, context: RenderContext, env: jinja2.Environment,
+                 code: str | None = None) -> None:
         self.view = view
         self.context = context
         self.env = env
-        self.clock = Clock(view.bundle.site.time_zone)
-        self.rows = ComponentRows(view)
+        self.language = language(code or view.languages.main)
+        self.code = self.language.code
+        self.prefix = view.languages.prefix(self.code)
+        self.up = "../" * self.prefix.count("/")
+        """From the language's root to the site's root, where the assets and the JSON are."""
+        self._ = self.language.gettext
+        self.formats = self.language.formats
+        self.clock = Clock(view.bundle.site.time_zone, self.formats.datetime_text)
+        self.rows = ComponentRows(view, self.language, self.words)
+        self._words: dict[str, Words] = {}
         self.components = {c.id: c for c in view.components}
         self._starts: dict[str, datetime] = {}
         self._created: dict[str, datetime] = {}
@@ -67,21 +87,23 @@ class Pages:
     def _shared_frame(self) -> dict[str, Any]:
         """What every page shows the same: site, assets, feed links, time zone."""
         site = self.view.bundle.site
+        _ = self._
         has = self.context.available.__contains__
+        # The feeds are in each language, under its prefix; the calendar and the API in the main one.
         feeds = [
-            {"path": p, "type": t, "title": f"{site.name} {name}"}
-            for p, t, name in (("history.atom", "application/atom+xml", "status history (Atom)"),
-                               ("history.rss", "application/rss+xml", "status history (RSS)"))
-            if has(p)
+            {"path": p, "type": t, "title": f"{site.name} {_(name)}"}
+            for p, t, name in (("history.atom", "application/atom+xml", N_("status history (Atom)")),
+                               ("history.rss", "application/rss+xml", N_("status history (RSS)")))
+            if has(self.prefix + p)
         ]
         subscribe = [
-            {"path": p, "title": name}
-            for p, name in (("history.atom", "Atom feed"), ("history.rss", "RSS feed"),
-                            ("maintenance.ics", "Maintenance calendar (iCalendar)"))
-            if has(p)
-        ]
-        footer = [{"path": p, "title": name}
-                  for p, name in (("api/v2/summary.json", "Status API"),) if has(p)]
+            {"path": p, "title": _(name)}
+            for p, name in (("history.atom", N_("Atom feed")), ("history.rss", N_("RSS feed")))
+            if has(self.prefix + p)
+        ] + [{"path": self.up + p, "title": _(name)}
+             for p, name in (("maintenance.ics", N_("Maintenance calendar (iCalendar)")),) if has(p)]
+        footer = [{"path": self.up + p, "title": _(name)}
+                  for p, name in (("api/v2/summary.json", N_("Status API")),) if has(p)]
         # The email form posts to the subscribe endpoint (a Lambda Function URL, or `statusgen
         # serve` locally); a plain form, so it works without JavaScript.
         subscribers = self.view.bundle.subscribers
@@ -99,31 +121,62 @@ class Pages:
             "footer_links": footer,
             "zone_name": self.clock.zone_name(self.view.now),
             "og_size": (OG_WIDTH, OG_HEIGHT),
+            "lang": self.code,
+            "catalog": self.language.catalog.digest,
         }
 
+    def title(self, *parts: str) -> str:
+        """A page's title: `parts`, then the site's, e.g. `Incident history · Acme Status`."""
+        return " · ".join([*parts, self._("%(name)s Status") % {"name": self.view.bundle.site.name}])
+
     def frame(self, path: str, title: str, description: str = "") -> dict[str, Any]:
-        """The page's own part of the frame: where it is and what it is called."""
+        """The page's own part of the frame: where it is (`path`, within the language's tree),
+        what it is called, and where it is in the site's other languages."""
         site = self.view.bundle.site
+        root = "../" * path.count("/")
         return {
-            "root": "../" * path.count("/"),
+            "root": root,
+            "site_root": root + self.up,
             "path": path,
-            "canonical": f"{site.url}/{path.removesuffix('index.html')}",
+            "canonical": f"{site.url}/{self.prefix}{path.removesuffix('index.html')}",
+            "alternates": self._alternates(path),
+            "switch": self._switch(path, root + self.up),
             "page_title": title,
-            "page_description": description or site.description or f"Current status of {site.name}",
+            "page_description": description or site.description or (
+                self._("Current status of %(name)s") % {"name": site.name}),
             "favicon": "favicon.svg",
             "og_image": None,
             "og_image_alt": "",
             "refresh": False,
         }
 
+    def _alternates(self, path: str) -> list[dict[str, str]]:
+        """`<link rel="alternate" hreflang>` of the page in every language, and x-default."""
+        languages = self.view.languages
+        if not languages.extra:
+            return []
+        url = self.view.bundle.site.url
+        shown = path.removesuffix("index.html")
+        links = [{"hreflang": code, "href": f"{url}/{languages.prefix(code)}{shown}"} for code in languages.all]
+        return [*links, {"hreflang": "x-default", "href": f"{url}/{shown}"}]
+
+    def _switch(self, path: str, site_root: str) -> list[dict[str, Any]]:
+        """The language switch: the same page in each language, as relative links."""
+        languages = self.view.languages
+        if not languages.extra:
+            return []
+        return [{"lang": code, "name": SUPPORTED[code], "current": code == self.code,
+                 "href": f"{site_root}{languages.prefix(code)}{path}"} for code in languages.all]
+
     def deferred(self, path: str, template: str, data: dict[str, Any]) -> Deferred:
-        """The page at `path`, rendered from `template` with `data` (its cache key) and the shared frame."""
+        """The page at `path` in this language's tree, rendered from `template` with `data` (its
+        cache key) and the shared frame."""
         key = cache_key(self.shared_key, template, data)
 
         def render() -> bytes:
             return self.env.get_template(template).render({**self._shared, **data}).encode()
 
-        return Deferred(path, key, render)
+        return Deferred(self.prefix + path, key, render)
 
     # -- the incidents
 
@@ -151,8 +204,19 @@ class Pages:
             self._created[incident.slug] = incident.created_at
         return self._created[incident.slug]
 
+    def words(self, incident: Incident) -> Words:
+        """The incident's title and texts in this language (the original's where not translated)."""
+        if incident.slug not in self._words:
+            self._words[incident.slug] = self.view.languages.words(self.code, incident)
+        return self._words[incident.slug]
+
     def item(self, incident: Incident) -> dict[str, Any]:
-        return incident_item(incident, self.view.now, self.start(incident))
+        return incident_item(incident, self.view.now, self.start(incident), self.language, self.words(incident))
+
+    def update(self, incident: Incident, update: IncidentUpdate) -> dict[str, Any]:
+        """One of the incident's updates as the templates show it, in this language."""
+        index = next(i for i, candidate in enumerate(incident.updates) if candidate is update)
+        return update_data(update, self.language, self.words(incident).body(index))
 
     # -- what a link preview says (meta description, Open Graph)
 
@@ -164,8 +228,8 @@ class Pages:
     def latest(self, incident: Incident) -> IncidentUpdate | None:
         return next((u for u in incident.updates if u.at <= self.view.now), None)
 
-    def update_line(self, update: IncidentUpdate) -> str:
+    def update_line(self, incident: Incident, update: IncidentUpdate) -> str:
         """`Identified (22 Nov 2026, 14:30 UTC): A failing replica served stale reads.`"""
-        head = f"{UPDATE_LABELS[update.status]} ({self.clock.text(update.at)})"
-        body = plain_text(update.body)
+        head = f"{self._(UPDATE_LABELS[update.status])} ({self.clock.text(update.at)})"
+        body = plain_text(self.update(incident, update)["html"].markdown)
         return f"{head}: {body}" if body else head

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from checker.summary import ComponentSummary
-from site_builder.outputs.pages.formatting import NBSP, day_label, format_ms
+from site_builder.i18n.languages import Language
 from site_builder.outputs.pages.strips import BAR_DAYS
 
 # Lines are drawn in a 890 x 100 box stretched over the plot (10 units a day); gridlines, labels
@@ -18,7 +18,8 @@ _PLOT_TOP, _PLOT_HEIGHT = 10.0, 75.0
 _NICE_STEPS = (1.0, 2.0, 2.5, 5.0)
 
 
-def latency_chart(measured: ComponentSummary, today: date) -> dict[str, Any] | None:
+def latency_chart(measured: ComponentSummary, today: date, language: Language) -> dict[str, Any] | None:
+    formats, ngettext = language.formats, language.ngettext
     days = measured.latency_daily[-BAR_DAYS:]
     p50 = [d.p50_ms for d in days]
     p95 = [d.p95_ms for d in days]
@@ -29,28 +30,33 @@ def latency_chart(measured: ComponentSummary, today: date) -> dict[str, Any] | N
     top = step * count
     offset = BAR_DAYS - len(days)
     span = BAR_DAYS - 1
-    yticks = [{"y": f"{_PLOT_TOP + _PLOT_HEIGHT * (1 - k / count):.2f}", "label": format_ms(step * k)}
+    yticks = [{"y": f"{_PLOT_TOP + _PLOT_HEIGHT * (1 - k / count):.2f}", "label": formats.ms(step * k)}
               for k in range(count + 1)]
     xticks = [{"x": f"{100 * index / span:.2f}", "anchor": anchor,
-               "label": _short_day(today - timedelta(days=span - index))}
+               "label": formats.short_day(today - timedelta(days=span - index))}
               for index, anchor in ((0, "start"), (30, "middle"), (60, "middle"), (span, "end"))]
     spikes = []
+    heights: list[float] = []  # of each spike, to name the slowest
     for index, (median, slow) in enumerate(zip(p50, p95, strict=True)):
         highest = max((v for v in (median, slow) if v is not None), default=0.0)
         if highest > top:
             day = today - timedelta(days=span - offset - index)
-            spikes.append({"x": f"{100 * (offset + index) / span:.2f}", "value": format_ms(highest),
-                           "day": day_label(day)})
+            spikes.append({"x": f"{100 * (offset + index) / span:.2f}", "value": formats.ms(highest),
+                           "day": formats.day(day)})
+            heights.append(highest)
     medians = [v for v in p50 if v is not None]
-    label = (f"Response time over 90 days: median from {format_ms(min(medians))} to {format_ms(max(medians))}"
-             if medians else "Response time over 90 days")
+    label = (language.gettext("Response time over 90 days: median from %(low)s to %(high)s") % {
+        "low": formats.ms(min(medians)), "high": formats.ms(max(medians))}
+             if medians else language.gettext("Response time over 90 days"))
     off_scale = ""
     if spikes:
-        worst = max(spikes, key=lambda s: float(s["value"].split(NBSP)[0].replace(",", "")))
-        off_scale = (f"{len(spikes)} day{'s' if len(spikes) > 1 else ''} above {format_ms(top)}, "
-                     f"marked ▲ at the top, the slowest {worst['day']} at {worst['value']}")
+        worst = spikes[heights.index(max(heights))]
+        off_scale = ngettext(
+            "%(count)s day above %(top)s, marked ▲ at the top, the slowest %(day)s at %(value)s",
+            "%(count)s days above %(top)s, marked ▲ at the top, the slowest %(day)s at %(value)s",
+            len(spikes)) % {"count": len(spikes), "top": formats.ms(top), "day": worst["day"], "value": worst["value"]}
         label += f"; {off_scale}"
-    return {"p50": _line(p50, offset, top), "p95": _line(p95, offset, top), "top": format_ms(top),
+    return {"p50": _line(p50, offset, top), "p95": _line(p95, offset, top), "top": formats.ms(top),
             "yticks": yticks, "xticks": xticks, "spikes": spikes, "off_scale": off_scale,
             "label": label}
 
@@ -89,6 +95,3 @@ def _line(values: list[float | None], offset: int, top: float) -> str:
             parts.append("h0")
     return "".join(parts)
 
-
-def _short_day(day: date) -> str:
-    return f"{day.day} {day:%b}"

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from checker.summary import WINDOWS, UptimeFigure
+from site_builder.i18n.marker import N_
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
 from site_builder.outputs.pages.chart import latency_chart
-from site_builder.outputs.pages.formatting import format_ms, format_share, format_uptime, month_label
 from site_builder.outputs.pages.strips import PITCH, day_rows
 from site_builder.view import ComponentView
 
 COMPONENT_INCIDENTS = 20
 """Incidents listed on a component's page; older ones are in the history."""
-_WINDOW_LABELS = {"24h": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days",
-                  "90d": "Last 90 days"}
+_WINDOW_LABELS = {"24h": N_("Last 24 hours"), "7d": N_("Last 7 days"), "30d": N_("Last 30 days"),
+                  "90d": N_("Last 90 days")}
 _COMPONENT_INDICATORS = {"operational": "none", "degraded_performance": "minor", "partial_outage": "major",
                          "major_outage": "critical", "under_maintenance": "maintenance"}
 
@@ -21,28 +21,31 @@ _COMPONENT_INDICATORS = {"operational": "none", "degraded_performance": "minor",
 def component(pages: Pages, component: ComponentView) -> Deferred:
     path = f"components/{component.id}/index.html"
     name = component.component.name
-    data = pages.frame(path, f"{name} · {pages.view.bundle.site.name} Status",
-                       component.component.description or "")
+    _, formats = pages._, pages.formats
+    data = pages.frame(path, pages.title(name), component.component.description or "")
     measured = component.measured
     row = pages.rows.row(component, 2)
     windows, months, latency = [], [], []
     chart = None
     if measured is not None:
-        windows = [_figure_row(_WINDOW_LABELS[w], measured.uptime[w])
+        windows = [_figure_row(pages, _(_WINDOW_LABELS[w]), measured.uptime[w])
                    for w in WINDOWS if w in measured.uptime]
-        months = [_figure_row(month_label(k), measured.monthly[k])
+        months = [_figure_row(pages, formats.month(k), measured.monthly[k])
                   for k in sorted(measured.monthly, reverse=True)[:12]]
-        latency = [{"label": _WINDOW_LABELS[w], "p50": format_ms(f.p50_ms),
-                    "p95": format_ms(f.p95_ms), "p99": format_ms(f.p99_ms)}
+        latency = [{"label": _(_WINDOW_LABELS[w]), "p50": formats.ms(f.p50_ms),
+                    "p95": formats.ms(f.p95_ms), "p99": formats.ms(f.p99_ms)}
                    for w, f in ((w, measured.latency.get(w)) for w in WINDOWS)
                    if f is not None and f.samples]
-        chart = latency_chart(measured, pages.view.now.date())
+        chart = latency_chart(measured, pages.view.now.date(), pages.language)
     incidents = pages.view.incidents_of(component.id)
-    links = [{"path": p, "title": t} for p, t in (
-        (f"components/{component.id}/feed.atom", f"{name} incident feed (Atom)"),
-        (f"badges/{component.id}/status.svg", "Status badge (SVG)"),
-        (f"badges/{component.id}/uptime-30d.svg", "30-day uptime badge (SVG)"),
-        (f"badges/{component.id}/response-time.svg", "Response-time badge (SVG)"),
+    # The component's feed is in this language, under its prefix; the badges are the site's.
+    feed = f"components/{component.id}/feed.atom"
+    links = [{"path": feed, "title": _("%(name)s incident feed (Atom)") % {"name": name}}
+             ] if pages.prefix + feed in pages.context.available else []
+    links += [{"path": pages.up + p, "title": _(t)} for p, t in (
+        (f"badges/{component.id}/status.svg", N_("Status badge (SVG)")),
+        (f"badges/{component.id}/uptime-30d.svg", N_("30-day uptime badge (SVG)")),
+        (f"badges/{component.id}/response-time.svg", N_("Response-time badge (SVG)")),
     ) if p in pages.context.available]
     days = pages.rows.days(component)
     rows, anchors = day_rows(days)
@@ -62,12 +65,12 @@ def component(pages: Pages, component: ComponentView) -> Deferred:
         more_incidents=len(incidents) > COMPONENT_INCIDENTS,
         links=links,
         og_image=pages.og_image(_COMPONENT_INDICATORS[component.status]),
-        og_image_alt=f"{name}: {component.label}",
+        og_image_alt=f"{name}: {_(component.label)}",
     )
     return pages.deferred(path, "component.html", data)
 
 
-def _figure_row(label: str, figure: UptimeFigure) -> dict[str, str]:
+def _figure_row(pages: Pages, label: str, figure: UptimeFigure) -> dict[str, str]:
     total = figure.observed_seconds + figure.no_data_seconds
-    return {"label": label, "uptime": format_uptime(figure.uptime) or "No data",
-            "no_data": format_share(figure.no_data_seconds, total)}
+    return {"label": label, "uptime": pages.formats.uptime(figure.uptime) or pages._("No data"),
+            "no_data": pages.formats.share(figure.no_data_seconds, total)}

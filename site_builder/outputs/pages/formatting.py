@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-import functools
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
 from checker.uptime import format_uptime as shown_uptime
+from site_builder.i18n.english import (  # noqa: F401  (the English forms, where the pages have always found them)
+    NBSP,
+    day_label,
+    day_range,
+    english_time,
+    format_duration,
+    format_ms,
+    format_share,
+    month_label,
+)
 
 
 def format_uptime(ratio: float | None) -> str | None:
@@ -17,38 +27,13 @@ def format_uptime(ratio: float | None) -> str | None:
     return None if ratio is None else shown_uptime(ratio)
 
 
-NBSP = "\u00a0"
-"""Between a number and its unit, so a line never breaks inside `123 ms` or `5 min`."""
-
-
-def format_duration(seconds: float) -> str:
-    """`2 d 3 h`, `1 h 5 min`, `4 min`: the two largest units, rounded down."""
-    minutes = int(seconds // 60)
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}{NBSP}d {hours}{NBSP}h" if hours else f"{days}{NBSP}d"
-    if hours:
-        return f"{hours}{NBSP}h {mins}{NBSP}min" if mins else f"{hours}{NBSP}h"
-    return f"{mins}{NBSP}min" if mins else "under a minute"
-
-
-def format_ms(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f}{NBSP}ms"
-
-
-def format_share(seconds: float, total: float) -> str:
-    if seconds <= 0 or total <= 0:
-        return "none"
-    share = min(seconds / total, 1.0)
-    return f"{share:.1%}" if share >= 0.001 else "under 0.1%"
-
-
 class Clock:
-    """Formats times in the site's zone, as `<time>` elements carrying the exact UTC instant."""
+    """Formats times in the site's zone, as `<time>` elements carrying the exact UTC instant;
+    `written` writes a moment in the zone for the page's language (English by default)."""
 
-    def __init__(self, zone: str) -> None:
+    def __init__(self, zone: str, written: Callable[[datetime], str] | None = None) -> None:
         self.zone = ZoneInfo(zone)
+        self._written = written or english_time
         # The same times appear on many pages (an incident's page, its month, its components).
         self._shown: dict[datetime, Markup] = {}
         self._local: dict[datetime, datetime] = {}
@@ -74,8 +59,7 @@ class Clock:
     def text(self, when: datetime) -> str:
         """`22 Nov 2026, 14:05 UTC`: how every time on the site reads (status.js writes the
         same format in the reader's zone)."""
-        local = self.local(when)
-        return f"{local.day} {local:%b %Y}, {local:%H:%M} {local.tzname()}"
+        return self._written(self.local(when))
 
     def _element(self, when: datetime) -> Markup:
         iso = when.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -93,20 +77,3 @@ def month_key(when: datetime, clock: Clock) -> str:
     return f"{clock.local(when):%Y-%m}"
 
 
-@functools.lru_cache(maxsize=1024)
-def month_label(key: str) -> str:
-    return datetime.strptime(key, "%Y-%m").strftime("%B %Y")
-
-
-def day_label(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
-def day_range(first: date, last: date) -> str:
-    if first == last:
-        return day_label(first)
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{last.day} {last:%b %Y}"
-    if first.year == last.year:
-        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-    return f"{day_label(first)} – {day_label(last)}"

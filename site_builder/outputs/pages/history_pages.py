@@ -8,7 +8,6 @@ from itertools import groupby
 from checker.incident_model import Incident
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
-from site_builder.outputs.pages.formatting import month_label
 
 MONTH_PAGE_SIZE = 50
 """Incidents per history page; a busier month continues on `history/<YYYY-MM>/<n>/`."""
@@ -20,6 +19,7 @@ HISTORY_MONTH_PREVIEW = 10
 
 def history(pages: Pages) -> list[Deferred]:
     months = pages.months()
+    month_label, gettext = pages.formats.month, pages._
     files: list[Deferred] = []
     # Each page of each month, newest first, so "older" and "newer" links are neighbours.
     sequence: list[tuple[str, int, int, list[Incident]]] = []
@@ -36,18 +36,18 @@ def history(pages: Pages) -> list[Deferred]:
         if not 0 <= position < len(sequence):
             return None
         key, page, count, _ = sequence[position]
-        label = month_label(key) + (f" (page {page})" if count > 1 else "")
+        label = month_label(key) + (" " + gettext("(page %(page)s)") % {"page": page} if count > 1 else "")
         return {"href": href(key, page), "label": label}
 
     for position, (key, page, count, chunk) in enumerate(sequence):
         path = href(key, page)
-        data = pages.frame(path, f"{month_label(key)} · {pages.view.bundle.site.name} Status")
+        data = pages.frame(path, pages.title(month_label(key)))
         data.update(label=month_label(key), page=page, pages=count,
                     items=[pages.item(i) for i in chunk],
                     newer=link(position - 1), older=link(position + 1))
         files.append(pages.deferred(path, "month.html", data))
 
-    data = pages.frame("history/index.html", f"Incident history · {pages.view.bundle.site.name} Status")
+    data = pages.frame("history/index.html", pages.title(gettext("Incident history")))
     recent = [{"key": key, "label": month_label(key), "count": len(incidents),
                "incidents": [pages.item(i) for i in incidents[:HISTORY_MONTH_PREVIEW]],
                "more": len(incidents) > HISTORY_MONTH_PREVIEW}

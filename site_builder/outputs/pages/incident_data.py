@@ -8,16 +8,20 @@ from datetime import datetime
 from typing import Any
 
 from checker.incident_model import Incident, IncidentUpdate
+from site_builder.i18n.languages import Language
+from site_builder.i18n.marker import N_
+from site_builder.i18n.site_languages import Words
 from site_builder.markdown import UpdateBody
 
+# In English; each page shows them in its language.
 UPDATE_LABELS = {
-    "investigating": "Investigating", "identified": "Identified", "monitoring": "Monitoring",
-    "update": "Update", "resolved": "Resolved", "postmortem": "Postmortem",
-    "scheduled": "Scheduled", "in_progress": "In progress", "verifying": "Verifying",
-    "completed": "Completed",
+    "investigating": N_("Investigating"), "identified": N_("Identified"), "monitoring": N_("Monitoring"),
+    "update": N_("Update"), "resolved": N_("Resolved"), "postmortem": N_("Postmortem"),
+    "scheduled": N_("Scheduled"), "in_progress": N_("In progress"), "verifying": N_("Verifying"),
+    "completed": N_("Completed"),
 }
-IMPACT_LABELS = {"none": "None", "minor": "Minor", "major": "Major", "critical": "Critical",
-                 "maintenance": "Maintenance"}
+IMPACT_LABELS = {"none": N_("None"), "minor": N_("Minor"), "major": N_("Major"), "critical": N_("Critical"),
+                 "maintenance": N_("Maintenance")}
 
 
 def incident_href(incident: Incident) -> str:
@@ -34,20 +38,26 @@ def resolved(incident: Incident, now: datetime) -> datetime | None:
     return end if end is not None and end <= now else None
 
 
-def update_data(update: IncidentUpdate) -> dict[str, Any]:
-    return {"label": UPDATE_LABELS[update.status], "at": update.at, "html": UpdateBody(update.body)}
+def update_data(update: IncidentUpdate, language: Language, body: tuple[str, str | None]) -> dict[str, Any]:
+    """An update as the templates show it; `body` is its text in the page's language and, when
+    that is the original's, the original's language."""
+    return {"label": language.gettext(UPDATE_LABELS[update.status]), "at": update.at,
+            "html": UpdateBody(body[0]), "lang": body[1]}
 
 
-def incident_item(incident: Incident, now: datetime, start: datetime) -> dict[str, Any]:
-    """An incident as a line in a list; `start` is `incident_start(incident)`."""
+def incident_item(incident: Incident, now: datetime, start: datetime, language: Language,
+                  words: Words) -> dict[str, Any]:
+    """An incident as a line in a list; `start` is `incident_start(incident)`, `words` its title
+    in the page's language."""
     end = incident.scheduled_until if incident.kind == "maintenance" else resolved(incident, now)
     return {
         "href": incident_href(incident),
-        "title": incident.title,
+        "title": words.title,
+        "title_lang": words.title_lang,
         "kind": incident.kind,
         "impact": "maintenance" if incident.kind == "maintenance" else incident.impact,
-        "impact_label": IMPACT_LABELS[incident.impact],
-        "status_label": UPDATE_LABELS[incident.status_at(now)],
+        "impact_label": language.gettext(IMPACT_LABELS[incident.impact]),
+        "status_label": language.gettext(UPDATE_LABELS[incident.status_at(now)]),
         "start": start,
         "end": end,
     }

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from checker.incident_model import Incident
+from site_builder.i18n.marker import N_
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
-from site_builder.outputs.pages.formatting import format_duration, month_key, month_label
+from site_builder.outputs.pages.formatting import month_key
 from site_builder.outputs.pages.incident_data import (
     IMPACT_LABELS,
     UPDATE_LABELS,
@@ -22,61 +23,67 @@ _IMPACT_INDICATORS = {"none": "minor", "minor": "minor", "major": "major", "crit
 
 
 def incident(pages: Pages, incident: Incident) -> Deferred:
-    now = pages.view.now
+    now, _, formats = pages.view.now, pages._, pages.formats
     path = incident_href(incident)
     status = incident.status_at(now)
-    data = pages.frame(path, f"{incident.title} · {pages.view.bundle.site.name} Status")
+    words = pages.words(incident)
+    data = pages.frame(path, pages.title(words.title))
     affected = []
     for component_id, declared in incident.components.items():
         if component_id in pages.components:
             affected.append({"name": pages.components[component_id].component.name,
                              "href": f"components/{component_id}/index.html",
-                             "code": declared, "label": STATUS_LABELS[declared]})
+                             "code": declared, "label": _(STATUS_LABELS[declared])})
     start = incident.started_at()
     end = resolved(incident, now)
     if incident.kind == "maintenance":
         assert incident.scheduled_for is not None and incident.scheduled_until is not None
-        duration = format_duration((incident.scheduled_until - incident.scheduled_for).total_seconds())
+        duration = formats.duration((incident.scheduled_until - incident.scheduled_for).total_seconds())
     elif end is not None:
-        duration = f"{format_duration((end - start).total_seconds())} (resolved)"
+        duration = _("%(duration)s (resolved)") % {"duration": formats.duration((end - start).total_seconds())}
     else:
-        duration = "Ongoing"
+        duration = _("Ongoing")
     key = month_key(pages.start(incident), pages.clock)
     data.update(
-        title=incident.title,
+        title=words.title,
+        title_lang=words.title_lang,
         kind=incident.kind,
         impact="maintenance" if incident.kind == "maintenance" else incident.impact,
-        impact_label=IMPACT_LABELS[incident.impact],
-        status_label=UPDATE_LABELS[status],
+        impact_label=_(IMPACT_LABELS[incident.impact]),
+        status_label=_(UPDATE_LABELS[status]),
         start=incident.scheduled_for,
         end=incident.scheduled_until,
         started=start,
         resolved=end,
         duration=duration,
         affected=affected,
-        updates=[update_data(u) for u in incident.updates if u.at <= now],
+        updates=[update_data(u, pages.language, words.body(index))
+                 for index, u in enumerate(incident.updates) if u.at <= now],
         month=key,
-        month_label=month_label(key),
+        month_label=formats.month(key),
         page_description=_incident_description(pages, incident, status, affected),
         og_image=pages.og_image(_incident_indicator(incident, status)),
-        og_image_alt=f"{_summary_line(incident)}: {UPDATE_LABELS[status]}",
+        og_image_alt=f"{_summary_line(pages, incident)}: {_(UPDATE_LABELS[status])}",
     )
     return pages.deferred(path, "incident.html", data)
 
 
 def _incident_description(pages: Pages, incident: Incident, status: str, affected: list[dict[str, Any]]) -> str:
-    clock = pages.clock
+    clock, _ = pages.clock, pages._
     names = ", ".join(a["name"] for a in affected)
     if incident.kind == "maintenance" and incident.scheduled_for and incident.scheduled_until:
         window = f"{clock.text(incident.scheduled_for)} \u2013 {clock.text(incident.scheduled_until)}"
-        text = (f"Scheduled maintenance ({UPDATE_LABELS[status].lower()})" + (f" on {names}" if names else "")
-                + f", {window}.")
+        shown = {"status": _(UPDATE_LABELS[status]).lower(), "components": names, "window": window}
+        text = (_("Scheduled maintenance (%(status)s) on %(components)s, %(window)s.") if names
+                else _("Scheduled maintenance (%(status)s), %(window)s.")) % shown
     else:
-        text = f"{UPDATE_LABELS[status]}: {IMPACT_LABELS[incident.impact].lower()} impact"
-        text += f" on {names}." if names else "."
+        shown = {"status": _(UPDATE_LABELS[status]), "impact": _(IMPACT_LABELS[incident.impact]).lower(),
+                 "components": names}
+        text = (_("%(status)s: %(impact)s impact on %(components)s.") if names
+                else _("%(status)s: %(impact)s impact.")) % shown
     latest = pages.latest(incident)
     if latest is not None:
-        text += f" Latest update: {pages.update_line(latest)}"
+        text += " " + _("Latest update: %(update)s") % {"update": pages.update_line(incident, latest)}
     return clip(text, 300)
 
 
@@ -89,6 +96,6 @@ def _incident_indicator(incident: Incident, status: str) -> str:
     return _IMPACT_INDICATORS[incident.impact]
 
 
-def _summary_line(incident: Incident) -> str:
-    kind = "Scheduled maintenance" if incident.kind == "maintenance" else "Incident"
-    return f"{kind}: {incident.title}"
+def _summary_line(pages: Pages, incident: Incident) -> str:
+    kind = N_("Scheduled maintenance") if incident.kind == "maintenance" else N_("Incident")
+    return f"{pages._(kind)}: {pages.words(incident).title}"

@@ -8,8 +8,7 @@ from typing import Any
 from checker.incident_model import Incident
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
-from site_builder.outputs.pages.formatting import day_label, day_range
-from site_builder.outputs.pages.incident_data import clip, update_data
+from site_builder.outputs.pages.incident_data import clip
 from site_builder.view import RECENT_DAYS, GroupView
 
 COLLAPSE_ABOVE = 10
@@ -21,8 +20,7 @@ _BANNER_ICONS = {"none": "operational", "minor": "degraded_performance", "major"
 
 def index(pages: Pages) -> Deferred:
     view, now = pages.view, pages.view.now
-    site = view.bundle.site
-    data = pages.frame("index.html", f"{site.name} Status")
+    data = pages.frame("index.html", pages.title())
     recent = view.recent_incidents()
     clock = pages.clock
     today = clock.local(now).date()
@@ -36,25 +34,26 @@ def index(pages: Pages) -> Deferred:
             quiet.append(day)
             continue
         if quiet:
-            days.append({"label": day_range(quiet[-1], quiet[0]), "incidents": []})
+            days.append({"label": pages.formats.day_range(quiet[-1], quiet[0]), "incidents": []})
             quiet = []
         if items:
-            days.append({"label": day_label(day), "incidents": items})
+            days.append({"label": pages.formats.day(day), "incidents": items})
     layout: list[dict[str, Any]] = []
     collapse = len(view.components) > COLLAPSE_ABOVE
     for entry in view.layout:
         if isinstance(entry, GroupView):
             calm = all(c.status == "operational" and not c.no_data for c in entry.components)
             count = len(entry.components)
-            layout.append({"name": entry.name, "status": entry.status, "label": entry.label,
+            layout.append({"name": entry.name, "status": entry.status, "label": pages._(entry.label),
                            "open": not (collapse and calm),
-                           "count": f"{count} component{'s' if count != 1 else ''}",
+                           "count": pages.language.ngettext("%(count)s component", "%(count)s components",
+                                                            count) % {"count": count},
                            "rows": [pages.rows.row(c, 4) for c in entry.components]})
         else:
             layout.append(pages.rows.row(entry, 3))
     data.update(
         indicator=view.indicator,
-        indicator_text=view.description,
+        indicator_text=pages._(view.description),
         banner_icon=_BANNER_ICONS[view.indicator],
         updated_at=view.updated_at,
         active=[_card(pages, i) for i in view.active_incidents],
@@ -66,7 +65,7 @@ def index(pages: Pages) -> Deferred:
         page_description=_index_description(pages),
         favicon=pages.context.assets.get(f"favicon-{view.indicator}.svg", "favicon.svg"),
         og_image=pages.og_image(view.indicator),
-        og_image_alt=view.description,
+        og_image_alt=pages._(view.description),
         refresh=True,
     )
     return pages.deferred("index.html", "index.html", data)
@@ -76,7 +75,7 @@ def _card(pages: Pages, incident: Incident) -> dict[str, Any]:
     """An open incident or maintenance as the index shows it: its line, latest update, components."""
     card = pages.item(incident)
     latest = next((u for u in incident.updates if u.at <= pages.view.now), None)
-    card["latest"] = update_data(latest) if latest is not None else None
+    card["latest"] = pages.update(incident, latest) if latest is not None else None
     card["affected"] = [pages.components[c].component.name for c in incident.components
                         if c in pages.components]
     return card
@@ -84,19 +83,21 @@ def _card(pages: Pages, incident: Incident) -> dict[str, Any]:
 
 def _index_description(pages: Pages) -> str:
     """The overall status, then the latest update of what is open (or the next maintenance)."""
-    view = pages.view
-    text = f"{view.description}."
+    view, _ = pages.view, pages._
+    text = f"{_(view.description)}."
     open_items = [*view.active_incidents, *view.active_maintenance]
     updates = [(u, i) for i in open_items for u in [pages.latest(i)] if u is not None]
     if updates:
         update, incident = max(updates, key=lambda pair: pair[0].at)
         count = len(view.active_incidents)
         if count > 1:
-            text += f" {count} open incidents."
-        text += f" Latest update on \u201c{incident.title}\u201d \u2014 {pages.update_line(update)}"
+            text += " " + _("%(count)s open incidents.") % {"count": count}
+        text += " " + _("Latest update on \u201c%(title)s\u201d \u2014 %(update)s") % {
+            "title": pages.words(incident).title, "update": pages.update_line(incident, update)}
     elif view.upcoming_maintenance:
         first = view.upcoming_maintenance[0]
-        text += f" Next scheduled maintenance: {first.title}, {pages.clock.text(pages.start(first))}."
+        text += " " + _("Next scheduled maintenance: %(title)s, %(when)s.") % {
+            "title": pages.words(first).title, "when": pages.clock.text(pages.start(first))}
     else:
-        text += f" No open incidents. Updated {pages.clock.text(view.updated_at)}."
+        text += " " + _("No open incidents. Updated %(when)s.") % {"when": pages.clock.text(view.updated_at)}
     return clip(text, 300)

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from site_builder.i18n.site_languages import Words
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
-from site_builder.outputs.pages.formatting import format_duration, month_label
-from site_builder.reports import ComponentMonth, month_report, reported_months
+from site_builder.reports import ComponentMonth, ErrorBudget, month_report, reported_months
 from site_builder.view import STATUS_LABELS
 
 
 def reports(pages: Pages) -> list[Deferred]:
     """The list of months, and one page per month that is over."""
     months = reported_months(pages.view)
-    listing = pages.frame("reports/index.html", f"Service reports · {pages.view.bundle.site.name} Status")
-    listing["months"] = [{"key": month, "label": month_label(month)} for month in months]
+    listing = pages.frame("reports/index.html", pages.title(pages._("Service reports")))
+    listing["months"] = [{"key": month, "label": pages.formats.month(month)} for month in months]
     planned = [pages.deferred("reports/index.html", "reports.html", listing)]
     for month in months:
         path = f"reports/{month}/index.html"
@@ -29,38 +29,83 @@ def standalone_report(pages: Pages, month: str, stylesheet: str) -> bytes:
     stylesheet inside it, no script, and links that lead into the published site."""
     path = f"reports/{month}/index.html"
     data = _report_data(pages, month, path)
-    data.update(root=pages.view.bundle.site.url.rstrip("/") + "/", inline_css=stylesheet)
+    site_url = pages.view.bundle.site.url.rstrip("/") + "/"
+    data.update(root=site_url, site_root=site_url, data_root="", inline_css=stylesheet)
     return pages.env.get_template("report.html").render({**pages.shared, **data}).encode()
 
 
 def _report_data(pages: Pages, month: str, path: str) -> dict[str, Any]:
     site = pages.view.bundle.site.name
+    _, formats = pages._, pages.formats
     report = month_report(pages.view, month)
-    data = pages.frame(path, f"Service report {month_label(month)} · {site} Status",
-                       f"Uptime of each component of {site} in {month_label(month)}")
-    weights = ", ".join(f"{STATUS_LABELS[status]} {share:.0%}" for status, share in report.weights.items())
+    label = formats.month(month)
+    data = pages.frame(path, pages.title(_("Service report %(month)s") % {"month": label}),
+                       _("Uptime of each component of %(site)s in %(month)s") % {"site": site, "month": label})
+    weights = ", ".join(f"{_(STATUS_LABELS[status])} {formats.percent(share)}"
+                        for status, share in report.weights.items())
+    # The data files are the site's, beside the main language's page.
+    data_root = "" if not pages.prefix else f"{data['site_root']}reports/{month}/"
+    titles = {i.slug: pages.words(i) for i in pages.view.bundle.incidents}
     data.update(
-        month_label=month_label(month), formula=report.formula[0].upper() + report.formula[1:],
-        weights=weights, components=[_row(row) for row in report.components],
+        month_label=label, formula=_formula(pages, report.formula), weights=weights, data_root=data_root,
+        components=[_row(pages, row, titles) for row in report.components],
     )
     return data
 
 
-def _row(row: ComponentMonth) -> dict[str, Any]:
+def _formula(pages: Pages, formula: str) -> str:
+    """The report's formula as its sentence begins, in the page's language."""
+    translated = pages._(formula)
+    return translated[0].upper() + translated[1:]
+
+
+def _row(pages: Pages, row: ComponentMonth, titles: dict[str, Words]) -> dict[str, Any]:
+    _, formats = pages._, pages.formats
+    duration = formats.duration
     measured = row.observed_seconds > 0
     budget = row.error_budget
+    none = _("none")
     return {
         "id": row.id, "name": row.name,
-        "uptime": row.uptime or ("not measured" if not row.measured else "no data"),
-        "observed": format_duration(row.observed_seconds) if measured else "none",
-        "downtime": format_duration(row.downtime_seconds) if row.downtime_seconds else "none",
-        "no_data": "none" if not row.no_data_seconds else (
-            f"{format_duration(row.no_data_seconds)} ({row.no_data_share:.1%})" if row.no_data_share is not None
-            else format_duration(row.no_data_seconds)),
-        "budget": "no objective" if budget is None else (
-            f"{budget.target_percent:g}%: {format_duration(max(budget.remaining_seconds, 0))} left" if budget.met
-            else f"{budget.target_percent:g}%: exceeded by {format_duration(-budget.remaining_seconds)}"),
-        "windows": [{"slug": w.slug, "title": w.title, "what": STATUS_LABELS[w.status],
-                     "duration": format_duration(w.seconds_in_month), "maintenance": w.kind == "maintenance"}
+        "uptime": _uptime(pages, row),
+        "observed": duration(row.observed_seconds) if measured else none,
+        "downtime": duration(row.downtime_seconds) if row.downtime_seconds else none,
+        "no_data": none if not row.no_data_seconds else (
+            f"{duration(row.no_data_seconds)} ({formats.percent(row.no_data_share, 1)})"
+            if row.no_data_share is not None else duration(row.no_data_seconds)),
+        "budget": _("no objective") if budget is None else _budget(pages, budget),
+        "windows": [{"slug": w.slug, "what": _(STATUS_LABELS[w.status]),
+                     **_title(titles, w.slug, w.title),
+                     "duration": duration(w.seconds_in_month), "maintenance": w.kind == "maintenance"}
                     for w in [*row.incidents, *row.maintenance]],
     }
+
+
+def _budget(pages: Pages, budget: ErrorBudget) -> str:
+    """`99.9%: 43 min left`, or `99.9%: exceeded by 5 min`."""
+    target = pages.formats.percent(budget.target_percent / 100, _decimals(budget.target_percent))
+    if budget.met:
+        return pages._("%(target)s: %(left)s left") % {
+            "target": target, "left": pages.formats.duration(max(budget.remaining_seconds, 0))}
+    return pages._("%(target)s: exceeded by %(over)s") % {
+        "target": target, "over": pages.formats.duration(-budget.remaining_seconds)}
+
+
+def _uptime(pages: Pages, row: ComponentMonth) -> str:
+    if row.uptime is None:
+        return pages._("not measured") if not row.measured else pages._("no data")
+    if pages.formats.english:
+        return row.uptime
+    return pages.formats.percent(float(row.uptime.rstrip("%")) / 100, 2)
+
+
+def _title(titles: dict[str, Words], slug: str, title: str) -> dict[str, str | None]:
+    words = titles.get(slug)
+    return {"title": title, "title_lang": None} if words is None else {"title": words.title,
+                                                                         "title_lang": words.title_lang}
+
+
+def _decimals(percent: float) -> int:
+    """As many decimals as an objective is written with: 99.9 has one, 99 none."""
+    text = f"{percent:g}"
+    return len(text.partition(".")[2])

@@ -18,10 +18,12 @@ def favicon(pages: Pages) -> Deferred:
 
 
 def not_found(pages: Pages) -> Deferred:
-    data = pages.frame("404.html", f"Page not found · {pages.view.bundle.site.name} Status")
-    # 404.html is served for any missing address, at any depth: link from the site's root.
+    data = pages.frame("404.html", pages.title(pages._("Page not found")))
+    # 404.html is served for any missing address, at any depth: link from the site's root. It is
+    # in the site's main language only (a server has one page for every missing address).
     base = pages.view.bundle.site.url.split("://", 1)[1].partition("/")[2]
-    data["root"] = "/" + (base.strip("/") + "/" if base.strip("/") else "")
+    data["root"] = data["site_root"] = "/" + (base.strip("/") + "/" if base.strip("/") else "")
+    data["alternates"], data["switch"] = [], []
     return pages.deferred("404.html", "404.html", data)
 
 
@@ -30,13 +32,17 @@ def robots(pages: Pages) -> Deferred:
 
 
 def sitemap(pages: Pages) -> Deferred:
-    url = pages.view.bundle.site.url
-    urls: list[dict[str, str | None]] = [{"loc": f"{url}/", "lastmod": None},
-                                         {"loc": f"{url}/history/", "lastmod": None},
-                                         {"loc": f"{url}/uptime/", "lastmod": None}]
-    urls += [{"loc": f"{url}/components/{c.id}/", "lastmod": None} for c in pages.view.components]
-    urls += [{"loc": f"{url}/history/{key}/", "lastmod": None} for key, _ in pages.months()]
-    urls += [{"loc": f"{url}/incidents/{i.slug}/",
-              "lastmod": i.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
-             for i in pages.published()]
+    """`sitemap.xml`: the pages of every language, the main one's first."""
+    languages = pages.view.languages
+    urls: list[dict[str, str | None]] = []
+    for code in languages.all:
+        url = f"{pages.view.bundle.site.url}/{languages.prefix(code)}".rstrip("/")
+        urls += [{"loc": f"{url}/", "lastmod": None},
+                 {"loc": f"{url}/history/", "lastmod": None},
+                 {"loc": f"{url}/uptime/", "lastmod": None}]
+        urls += [{"loc": f"{url}/components/{c.id}/", "lastmod": None} for c in pages.view.components]
+        urls += [{"loc": f"{url}/history/{key}/", "lastmod": None} for key, _ in pages.months()]
+        urls += [{"loc": f"{url}/incidents/{i.slug}/",
+                  "lastmod": i.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+                 for i in pages.published()]
     return pages.deferred("sitemap.xml", "sitemap.xml", {"urls": urls})

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from checker.incident_model import Incident
 from checker.summary import ComponentSummary, DayBar, Window
 from checker.vocabulary import ComponentStatus
-from site_builder.outputs.pages.formatting import day_label, day_range, format_duration, format_share, format_uptime
+from site_builder.i18n.languages import Language
+from site_builder.i18n.marker import N_
+from site_builder.i18n.site_languages import Words
 from site_builder.outputs.pages.incident_data import incident_href
 from site_builder.view import STATUS_LABELS, ComponentView, SiteView
 
@@ -41,11 +45,14 @@ _STRIP_ORDER = ("o", "d", "p", "m", "u", "n")
 
 
 class ComponentRows:
-    """Each component's row (name, status, strip, figures) and days, made once per build: the
-    index and the component's own page both show them."""
+    """Each component's row (name, status, strip, figures) and days, made once per build and
+    language: the index and the component's own page both show them. `words` gives an
+    incident's title in the language."""
 
-    def __init__(self, view: SiteView) -> None:
+    def __init__(self, view: SiteView, language: Language, words: Callable[[Incident], Words]) -> None:
         self.view = view
+        self.language = language
+        self._words = words
         self._rows: dict[str, dict[str, Any]] = {}
         self._days: dict[str, list[Day]] = {}
 
@@ -59,6 +66,7 @@ class ComponentRows:
         measured = component.measured
         monitored = component.component.check is not None
         days = self.days(component)
+        language = self.language
         return {
             "id": component.id,
             "name": component.component.name,
@@ -67,12 +75,12 @@ class ComponentRows:
                 "id": component.affected_by, "name": self.view.component(component.affected_by).component.name},
             "href": f"components/{component.id}/index.html",
             "code": "no_data" if component.no_data else component.status,
-            "label": component.label,
+            "label": language.gettext(component.label),
             "monitored": monitored,
             "strip": strip_paths(days),
-            "strip_label": _strip_label(component.component.name, measured, days, monitored),
-            "wide": _window_figure(measured, "90d", monitored),
-            "narrow": _window_figure(measured, "30d", monitored),
+            "strip_label": _strip_label(component.component.name, measured, days, monitored, language),
+            "wide": _window_figure(measured, "90d", monitored, language),
+            "narrow": _window_figure(measured, "30d", monitored, language),
         }
 
     def days(self, component: ComponentView) -> list[Day]:
@@ -86,24 +94,27 @@ class ComponentRows:
             elapsed_today = (self.view.now - datetime.combine(today, time(), self.view.now.tzinfo)).total_seconds()
             self._days[component.id] = [
                 day_figures(day, by_date.get(day), incidents.get(day, []),
-                     monitored=component.component.check is not None,
-                     length=elapsed_today if day == today else 86400.0)
+                            monitored=component.component.check is not None,
+                            length=elapsed_today if day == today else 86400.0, language=self.language)
                 for day in (today - timedelta(days=BAR_DAYS - 1 - index) for index in range(BAR_DAYS))
             ]
         return self._days[component.id]
 
-    def _incidents_by_day(self, component_id: str, today: date) -> dict[date, list[dict[str, str]]]:
-        """UTC day -> this component's incidents (title, link) that were open that day."""
+    def _incidents_by_day(self, component_id: str, today: date) -> dict[date, list[dict[str, str | None]]]:
+        """UTC day -> this component's incidents (title, its language if not the page's, link)
+        that were open that day."""
         first = today - timedelta(days=BAR_DAYS - 1)
-        days: dict[date, list[dict[str, str]]] = {}
+        days: dict[date, list[dict[str, str | None]]] = {}
         for incident in self.view.incidents_of(component_id):
             start = incident.started_at()
             if start > self.view.now:
                 continue
             end = min(incident.resolved_at() or self.view.now, self.view.now)
             day = max(start.date(), first)
+            words = self._words(incident)
             while day <= min(end.date(), today):
-                days.setdefault(day, []).append({"title": incident.title, "href": incident_href(incident)})
+                days.setdefault(day, []).append({"title": words.title, "title_lang": words.title_lang,
+                                                 "href": incident_href(incident)})
                 day += timedelta(days=1)
         return days
 
@@ -126,22 +137,26 @@ class Day:
     """How long the day had no data, when some of it had data, e.g. `7 h`."""
     missing_share: float
     """Share of the (elapsed) day without data, 0 to 1."""
-    incidents: list[dict[str, str]] = field(default_factory=list)
+    language: Language = field(compare=False, repr=False)
+    """The language its figures are written in."""
+    incidents: list[dict[str, str | None]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
-        return day_label(self.date)
+        return self.language.formats.day(self.date)
 
     @property
     def figures(self) -> list[str]:
         """The day's figures as short phrases, e.g. `99.73% uptime`, `1 h 5 min of outage`."""
+        _ = self.language.gettext
         shown = []
         if self.uptime is not None:
-            shown.append(f"{self.uptime} uptime" + (" while measured" if self.missing else ""))
+            phrase = _("%(uptime)s uptime while measured") if self.missing else _("%(uptime)s uptime")
+            shown.append(phrase % {"uptime": self.uptime})
         if self.outage:
-            shown.append(f"{self.outage} of outage")
+            shown.append(_("%(duration)s of outage") % {"duration": self.outage})
         if self.missing:
-            shown.append(f"{self.missing} without data")
+            shown.append(_("%(duration)s without data") % {"duration": self.missing})
         return shown
 
     @property
@@ -152,7 +167,7 @@ class Day:
             return None
         if self.cls == "n":
             return self.status_label
-        if self.cls == "o" and self.uptime == "100.00%":
+        if self.cls == "o" and self.uptime == self.language.formats.uptime(1.0):
             return "operational"
         return None
 
@@ -162,28 +177,29 @@ class Day:
         text = ", ".join([f"{self.label}: {self.status_label}", *self.figures])
         if self.incidents:
             count = len(self.incidents)
-            text += f"; {count} incident{'s' if count > 1 else ''}: " + "; ".join(
-                i["title"] for i in self.incidents)
+            text += "; " + self.language.ngettext("%(count)s incident:", "%(count)s incidents:", count) % {
+                "count": count} + " " + "; ".join(str(i["title"]) for i in self.incidents)
         return text
 
 
-def day_figures(day: date, bar: DayBar | None, incidents: list[dict[str, str]], *, monitored: bool,
-         length: float) -> Day:
+def day_figures(day: date, bar: DayBar | None, incidents: list[dict[str, str | None]], *, monitored: bool,
+                length: float, language: Language) -> Day:
     """A day as the strip and the day list show it; `length` is how much of it has elapsed."""
+    formats = language.formats
     if bar is not None and bar.worst_status is not None and (monitored or bar.worst_status != "operational"):
         status = bar.worst_status
         missing_share = min(bar.no_data_seconds / length, 1.0) if monitored and length > 0 else 0.0
         has_missing = monitored and bar.no_data_seconds >= MISSING_SHOWN_FROM
         return Day(
-            date=day, cls=_BAR_CLASSES[status], code=status, status_label=STATUS_LABELS[status],
-            uptime=format_uptime(bar.uptime) if monitored else None,
-            outage=format_duration(bar.outage_seconds) if bar.outage_seconds else None,
-            missing=format_duration(bar.no_data_seconds) if has_missing else None,
-            missing_share=missing_share, incidents=incidents,
+            date=day, cls=_BAR_CLASSES[status], code=status, status_label=language.gettext(STATUS_LABELS[status]),
+            uptime=formats.uptime(bar.uptime) if monitored else None,
+            outage=formats.duration(bar.outage_seconds) if bar.outage_seconds else None,
+            missing=formats.duration(bar.no_data_seconds) if has_missing else None,
+            missing_share=missing_share, language=language, incidents=incidents,
         )
-    label = "Not monitored" if not monitored else "No data"
+    label = language.gettext(N_("Not monitored") if not monitored else N_("No data"))
     return Day(date=day, cls="n", code="no_data", status_label=label, uptime=None, outage=None,
-               missing=None, missing_share=1.0, incidents=incidents)
+               missing=None, missing_share=1.0, language=language, incidents=incidents)
 
 
 def strip_paths(days: list[Day]) -> list[dict[str, str]]:
@@ -205,29 +221,36 @@ def strip_paths(days: list[Day]) -> list[dict[str, str]]:
     return paths
 
 
-def _strip_label(name: str, measured: ComponentSummary | None, days: list[Day], monitored: bool) -> str:
+def _strip_label(name: str, measured: ComponentSummary | None, days: list[Day], monitored: bool,
+                 language: Language) -> str:
     """What the strip says to a screen reader (and where it leads)."""
+    _ = language.gettext
     uptime = measured.uptime.get("90d") if measured else None
     bad = sum(1 for d in days if d.outage)
     if not monitored:
-        return f"{name}: not monitored; incidents over the last 90 days, day by day"
+        return _("%(name)s: not monitored; incidents over the last 90 days, day by day") % {"name": name}
     if uptime is None or uptime.uptime is None:
-        return f"{name}: no uptime data for the last 90 days; day by day"
-    return (f"{name}: {format_uptime(uptime.uptime)} uptime over the last 90 days, "
-            f"{bad} day{'s' if bad != 1 else ''} with outages; day by day")
+        return _("%(name)s: no uptime data for the last 90 days; day by day") % {"name": name}
+    return language.ngettext(
+        "%(name)s: %(uptime)s uptime over the last 90 days, %(count)s day with outages; day by day",
+        "%(name)s: %(uptime)s uptime over the last 90 days, %(count)s days with outages; day by day",
+        bad) % {"name": name, "uptime": language.formats.uptime(uptime.uptime), "count": bad}
 
 
-def _window_figure(measured: ComponentSummary | None, window: Window, monitored: bool) -> dict[str, str | None]:
+def _window_figure(measured: ComponentSummary | None, window: Window, monitored: bool,
+                   language: Language) -> dict[str, str | None]:
     """The figure under a strip: `99.91% uptime` and, when some of the window had no data, how much."""
+    _ = language.gettext
     if not monitored:
-        return {"uptime": "Not monitored", "missing": None}
+        return {"uptime": _("Not monitored"), "missing": None}
     figure = measured.uptime.get(window) if measured else None
     if figure is None or figure.uptime is None:
-        return {"uptime": "No data yet", "missing": None}
+        return {"uptime": _("No data yet"), "missing": None}
     total = figure.observed_seconds + figure.no_data_seconds
     missing = figure.no_data_seconds / total if total else 0.0
-    return {"uptime": f"{format_uptime(figure.uptime)} uptime",
-            "missing": f"{format_share(figure.no_data_seconds, total)} without data" if missing >= 0.01 else None}
+    share = language.formats.share(figure.no_data_seconds, total)
+    return {"uptime": _("%(uptime)s uptime") % {"uptime": language.formats.uptime(figure.uptime)},
+            "missing": _("%(duration)s without data") % {"duration": share} if missing >= 0.01 else None}
 
 
 def day_rows(days: list[Day]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -251,7 +274,9 @@ def day_rows(days: list[Day]) -> tuple[list[dict[str, Any]], list[str]]:
                          "status": newest.status_label, "figures": newest.figures,
                          "incidents": newest.incidents})
             continue
-        figures = ["100.00% uptime every day"] if newest.cls == "o" else []
-        rows.append({"id": row_id, "label": day_range(oldest.date, newest.date), "code": newest.code,
+        language = newest.language
+        every_day = language.gettext("%(uptime)s uptime every day") % {"uptime": language.formats.uptime(1.0)}
+        figures = [every_day] if newest.cls == "o" else []
+        rows.append({"id": row_id, "label": language.formats.day_range(oldest.date, newest.date), "code": newest.code,
                      "status": newest.status_label, "figures": figures, "incidents": []})
     return rows, [anchor[d.date] for d in days]

@@ -6,12 +6,14 @@ import hashlib
 
 import jinja2
 
+from site_builder.i18n.languages import language
 from site_builder.outputs.pages.formatting import Clock
 from site_builder.theme import Theme, builtin_templates
 
 
-def environment(theme: Theme, zone: str = "Etc/UTC") -> jinja2.Environment:
-    """Templates from the site's own `templates/` first, then statusgen's; times shown in `zone`."""
+def environment(theme: Theme, zone: str = "Etc/UTC", code: str = "en") -> jinja2.Environment:
+    """Templates from the site's own `templates/` first, then statusgen's; their text from the
+    catalog of the language `code`, times shown in `zone` as that language writes them."""
     loader = jinja2.FileSystemLoader([*theme.template_dirs, builtin_templates()])
     env = jinja2.Environment(
         loader=loader,
@@ -20,8 +22,12 @@ def environment(theme: Theme, zone: str = "Etc/UTC") -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    clock = Clock(zone)
+    shown = language(code)
+    # New-style gettext: `_("Updated %(when)s", when=...)` escapes its values, not the catalog's text.
+    env.install_gettext_translations(shown.catalog.translations, newstyle=True)  # type: ignore[attr-defined]
+    clock = Clock(zone, shown.formats.datetime_text)
     env.filters["when"] = clock.when
     env.filters["when_rel"] = clock.when_rel
     return env
