@@ -139,9 +139,9 @@ def apply_effects_to_day(day: DayRollup, effects: RunEffects, *, repaint: bool =
     counted = effects.run_id in day.runs
     if counted and not repaint:
         return day
-    if not counted:
-        bisect.insort(day.runs, effects.run_id)
     start = day_start(day.date)
+    if not counted and _records_on(effects, start):
+        bisect.insort(day.runs, effects.run_id)
     for fact in [] if counted else effects.samples:
         if fact.at.date() != day.date:
             continue
@@ -165,6 +165,15 @@ def apply_effects_to_day(day: DayRollup, effects: RunEffects, *, repaint: bool =
         entry = day.components[component]
         entry.outages = [x for x in entry.segments if x[2] in OUTAGE_STATUSES]
     return day
+
+
+def _records_on(effects: RunEffects, start: float) -> bool:
+    """Whether the run has a sample or a segment of its own on the day beginning at `start`: the
+    runs a day lists, as a rebuild lists them. A run placed late that only cleared a stretch there
+    (decided again for the runs after it) is not listed; clearing it again is harmless."""
+    end = start + DAY_SECONDS
+    return (any(start <= fact.at.timestamp() < end for fact in effects.samples)
+            or any(s.start.timestamp() < end and s.end.timestamp() > start for s in effects.segments))
 
 
 def _paint(segments: list[tuple[float, float, ComponentStatus]], start: float, end: float,
