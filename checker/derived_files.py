@@ -9,13 +9,8 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from checker.daily import HISTORY_KEY, DayRollup, History, day_key, parse_history
-from checker.errors import StoreError
+from checker.errors import DamagedFile
 from checker.store import Store, StoredObject
-
-
-class DamagedFile(StoreError):
-    """A derived file that cannot be read: it is made again from `runs/`."""
-
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -2,8 +2,10 @@
 
     StatusgenError                 base: a mistake or condition a person can act on (no traceback)
     ├── ContentError               statuspage.yaml or an incident file is invalid; carries Problems
+    ├── MissingVariable            a `${NAME}` reference names a variable that is not set
     ├── StoreError                 the store could not be read or written
-    │   └── PreconditionFailed     a conditional write lost a race; re-read and try again
+    │   ├── PreconditionFailed     a conditional write lost a race; re-read and try again
+    │   └── DamagedFile            a derived file cannot be read; it is made again from runs/
     ├── HeartbeatRejected          a heartbeat came with an unknown component or a wrong token
     ├── PublishError               the site could not be published; the live site is unchanged
     ├── DeliveryError              a channel, mail server or webhook did not accept a message
@@ -13,6 +15,12 @@
     └── GateFailed                 a deployment gate saw more failures than it allows
 
 Both packages raise these; `site_builder` depends on `checker`, never the reverse, so they live here.
+
+Three more never reach a person: they carry a decision inside the checker.
+
+    TooLate                        a run must be placed further back than the state remembers
+    HttpFailure                    a probe's exchange failed; its reason becomes the sample's
+    DecodingError                  an answer's body cannot be decoded
 """
 
 from __future__ import annotations
@@ -95,3 +103,35 @@ class DeployError(StatusgenError):
 
 class GateFailed(StatusgenError):
     """A deployment gate saw its component fail more often than allowed; the message summarises."""
+
+
+class MissingVariable(StatusgenError):
+    """A `${NAME}` reference names a variable that is not set."""
+
+    def __init__(self, name: str, key: str) -> None:
+        self.name = name
+        self.key = key
+        super().__init__(f"{key}: environment variable {name} is not set")
+
+
+class DamagedFile(StoreError):
+    """A derived file that cannot be read: it is made again from `runs/`."""
+
+
+class TooLate(Exception):
+    """A run belongs before more of a component's samples than the state keeps (WINDOW in
+    checker/timeline.py): only a rebuild from `runs/` can place it."""
+
+
+class HttpFailure(Exception):
+    """A probe's exchange failed; `reason` is ours (short, for the public page), `endpoint_text`
+    the endpoint's own words if any (kept privately)."""
+
+    def __init__(self, reason: str, endpoint_text: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.endpoint_text = endpoint_text
+
+
+class DecodingError(Exception):
+    """An answer's body cannot be decoded: an unknown or broken encoding (message: a short reason)."""

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from checker.bundle import Bundle
-from checker.errors import HeartbeatRejected
+from checker.errors import HeartbeatRejected, MissingVariable
 from checker.probes.heartbeat import HeartbeatCheck, heartbeat_key
-from checker.secrets import MissingVariable, expand_text
+from checker.secrets import expand_text
 from checker.store import Store
 
 

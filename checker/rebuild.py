@@ -7,7 +7,8 @@ from datetime import datetime
 from checker.bundle import Bundle, utc_now
 from checker.closed import CLOSED_KEY
 from checker.daily import HISTORY_KEY, DayRollup, History, apply_effects_to_day, day_key, fold_open_days, history_json
-from checker.derived_files import DamagedFile, day_rollup, day_rollup_or_none
+from checker.derived_files import day_rollup, day_rollup_or_none
+from checker.errors import DamagedFile
 from checker.fanout import PartStore, part_bundle, parts_summary
 from checker.state import STATE_KEY, State, touched_days
 from checker.store import Store

@@ -18,17 +18,15 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from checker.bundle import Bundle, Component, utc_now
-from checker.errors import PreconditionFailed, StoreError
+from checker.errors import HttpFailure, MissingVariable, PreconditionFailed, StoreError
 from checker.fanout import PartStore, part_bundle, parts_summary
 from checker.probes import PROBES, Check, Outcome, ProbeContext
 from checker.probes.addresses import Resolve
 from checker.probes.base import timeout_reason
 from checker.probes.http_client import HttpClient, HttpRequest
-from checker.probes.http_connection import HttpFailure
 from checker.probes.pacing import STARTS_PER_TURN, Pacer
 from checker.results import Run, Sample, SampleStatus
 from checker.rollup import record_run
-from checker.secrets import MissingVariable
 from checker.state import STATE_KEY, State, Transition
 from checker.store import Store
 from checker.summary import SUMMARY_KEY

@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Mapping
 
-from checker.errors import StatusgenError
+from checker.errors import MissingVariable
 
 # httpx logs every request line at INFO, path and query included: a key in a check's URL or a
 # Slack webhook address would reach the logs of whoever turns INFO on (Lambda's JSON logs do).
@@ -24,15 +24,6 @@ merged check such as `headers: {X: ${AWS_SESSION_TOKEN}}` cannot send them to an
 
 # ${NAME} or ${NAME:-default} (the default also when NAME is empty); `$${` escapes a literal `${`.
 REFERENCE = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
-class MissingVariable(StatusgenError):
-    """A `${NAME}` reference names a variable that is not set."""
-
-    def __init__(self, name: str, key: str) -> None:
-        self.name = name
-        self.key = key
-        super().__init__(f"{key}: environment variable {name} is not set")
 
 
 class KeepReferences(Mapping[str, str]):

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, timedelta
 
 from checker.bundle import Bundle, CheckerSettings, Component
+from checker.errors import TooLate
 from checker.results import Run
 from checker.state import (
     ComponentState,
@@ -33,11 +34,6 @@ CLOCK_STEP = 600.0
 """Seconds a run's clock may be behind the component's last decision and still count as on time
 (slow regions, overlapping runs): its decision is then made at the last one's time. A run further
 behind means a clock stepped: the timeline is taken up again at the run's own time."""
-
-
-class TooLate(Exception):
-    """A run belongs before more of a component's samples than the state keeps (WINDOW): only a
-    rebuild from `runs/` can place it."""
 
 
 def position(run: Run) -> str:

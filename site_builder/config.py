@@ -17,8 +17,8 @@ from pydantic import AfterValidator, Field, ValidationError, field_validator
 from checker.alerting.config import AlertsSettings
 from checker.bundle import CheckerSettings, Component, dependency_problems
 from checker.bundle import SiteSettings as BundleSiteSettings
-from checker.errors import Problem
-from checker.secrets import MissingVariable, expand_text
+from checker.errors import MissingVariable, Problem
+from checker.secrets import expand_text
 from checker.strict_model import StrictModel
 from checker.subscriber_settings import SubscribersSettings
 from site_builder.problems import problems_from_error

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import zlib
 
+from checker.errors import DecodingError
+
 MAX_ENCODINGS = 3
 """More stacked encodings than this is refused: no real server needs them."""
 _PULL = 64 * 1024
 """Bytes an inner stage asks of the stage before it at a time."""
 _WBITS = {"gzip": 31, "x-gzip": 31, "deflate": 15}
-
-
-class DecodingError(Exception):
-    """The body cannot be decoded: an unknown or broken encoding (message: a short reason)."""
 
 
 def encodings_of(header: str) -> list[str]:

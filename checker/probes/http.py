@@ -131,7 +131,7 @@ class HttpCheck(CheckBase):
 
 class HttpProbe:
     async def probe(self, check: HttpCheck, context: ProbeContext) -> Outcome:
-        from checker.secrets import MissingVariable
+        from checker.errors import MissingVariable
 
         try:
             request = _request(check, context)
@@ -148,7 +148,7 @@ async def fetch_within(request: HttpRequest, timeout: float, context: ProbeConte
     none. One deadline for the whole exchange: connect, head, body and its decoding."""
     import asyncio
 
-    from checker.probes.http_connection import HttpFailure
+    from checker.errors import HttpFailure
 
     try:
         async with asyncio.timeout(timeout):

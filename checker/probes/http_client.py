@@ -24,9 +24,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+from checker.errors import HttpFailure
 from checker.probes.addresses import Resolve, refused_kind, system_resolve
 from checker.probes.base import ENDPOINT_TEXT_BYTES
-from checker.probes.http_connection import Exchange, HttpFailure, read_body
+from checker.probes.http_connection import Exchange, read_body
 
 MAX_REDIRECTS = 10
 USER_AGENT = "statusgen-checker"

@@ -9,7 +9,8 @@ import struct
 import time
 from collections.abc import AsyncIterator, Mapping
 
-from checker.probes.decoding import DecodeChain, DecodingError, encodings_of
+from checker.errors import DecodingError, HttpFailure
+from checker.probes.decoding import DecodeChain, encodings_of
 
 MAX_HEAD_BYTES = 64 * 1024
 """Status line and headers of one response."""
@@ -23,16 +24,6 @@ _BUFFER_HIGH = 256 * 1024
 _STATUS_LINE = re.compile(rb"HTTP/1\.[01] ([1-9]\d\d)(?: [^\r\n]*)?")
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _CHUNK_LINE = 1024
-
-
-class HttpFailure(Exception):
-    """The exchange failed; `reason` is ours (short, for the public page), `endpoint_text` the
-    endpoint's own words if any (kept privately)."""
-
-    def __init__(self, reason: str, endpoint_text: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.endpoint_text = endpoint_text
 
 
 class Exchange(asyncio.Protocol):

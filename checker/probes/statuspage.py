@@ -62,8 +62,9 @@ class StatuspageCheck(CheckBase):
 
 class StatuspageProbe:
     async def probe(self, check: StatuspageCheck, context: ProbeContext) -> Outcome:
+        from checker.errors import MissingVariable
         from checker.probes.http_client import HttpRequest
-        from checker.secrets import MissingVariable, expand_text
+        from checker.secrets import expand_text
 
         try:
             url = check.api_url(expand_text(check.url, context.env, "url"))
