@@ -27,13 +27,13 @@ from datetime import UTC, date, datetime, timedelta
 from seeded_history import seed_history, synthetic_day  # bench/
 
 from checker.bundle import Bundle
-from checker.closed import CLOSED_KEY, ClosedDays
-from checker.daily import DayRollup, day_key
+from checker.derived.closed import CLOSED_KEY, ClosedDays
+from checker.derived.daily import DayRollup, day_key
+from checker.derived.rollup import record_run
+from checker.derived.state import STATE_KEY, ComponentState, State
+from checker.derived.summary_build import summary_bytes
 from checker.results import Run, Sample
-from checker.rollup import record_run
-from checker.state import STATE_KEY, ComponentState, State
 from checker.store import LocalStore
-from checker.summary_build import summary_bytes
 
 COMPONENTS = int(os.environ.get("BENCH_COMPONENTS", "100"))
 TODAY = date(2026, 11, 20)

@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from checker.bundle import Bundle
-from checker.closed import CLOSED_KEY, make_closed_days
-from checker.daily import HISTORY_KEY, ComponentDay, DayRollup, History, day_key, fold_open_days, history_json
+from checker.derived.closed import CLOSED_KEY, make_closed_days
+from checker.derived.daily import HISTORY_KEY, ComponentDay, DayRollup, History, day_key, fold_open_days, history_json
+from checker.derived.state import State
 from checker.histogram import Histogram
-from checker.state import State
 from checker.store import LocalStore
 
 

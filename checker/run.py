@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from checker.bundle import Bundle, Component, utc_now
+from checker.derived.rollup import record_run
+from checker.derived.state import STATE_KEY, State, Transition
 from checker.errors import HttpFailure, MissingVariable, PreconditionFailed, StoreError
 from checker.fanout import PartStore, part_bundle, parts_summary
 from checker.probes import PROBES, Check, Outcome, ProbeContext
@@ -26,8 +28,6 @@ from checker.probes.base import timeout_reason
 from checker.probes.http_client import HttpClient, HttpRequest
 from checker.probes.pacing import STARTS_PER_TURN, Pacer
 from checker.results import Run, Sample, SampleStatus
-from checker.rollup import record_run
-from checker.state import STATE_KEY, State, Transition
 from checker.store import Store
 from checker.summary import SUMMARY_KEY
 from checker.vocabulary import ComponentStatus

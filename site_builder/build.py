@@ -16,11 +16,12 @@ a rebuild that would change nothing without loading the site (see `site_builder.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -53,6 +54,10 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 CACHE_FORMAT = 3
+
+ExtraOutputs = Callable[[RenderContext], list[Deferred]]
+"""Files a site has besides the built-in outputs (the internal site's operations view), planned
+once the assets' names are known."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ def build_and_publish_site(
     cloudfront_client: Any = None,
     inputs: Inputs | None = None,
     languages: SiteLanguages | None = None,
+    extra: ExtraOutputs | None = None,
 ) -> BuildReport:
     """Render the site and write what changed straight to `target` (a folder, absolute or
     relative to `base`, or `s3://bucket/prefix`), then invalidate the changed paths.
@@ -130,7 +136,7 @@ def build_and_publish_site(
     destination = open_target(target, base=base, s3_client=s3_client)
     return _build(bundle, summary, destination, now=now, theme=theme, cache=cache,
                   cloudfront_distribution=cloudfront_distribution, cloudfront_client=cloudfront_client,
-                  inputs=inputs, languages=languages)
+                  inputs=inputs, languages=languages, extra=extra)
 
 
 def _build(
@@ -145,11 +151,12 @@ def _build(
     cloudfront_client: Any = None,
     inputs: Inputs | None = None,
     languages: SiteLanguages | None = None,
+    extra: ExtraOutputs | None = None,
 ) -> BuildReport:
     live = read_live_site(destination)
     with Spool.open() as spool:
         with _collector_spared():
-            planned = _plan(bundle, summary, now=now, theme=theme, languages=languages)
+            planned = _plan(bundle, summary, now=now, theme=theme, languages=languages, extra=extra)
             previous, previous_build = _read_cache(cache)
             site = _render(planned, live, previous, spool)
         published = publish_files(destination, site.files, lambda path: spool.read(site.changed[path]), live,
@@ -190,7 +197,7 @@ def _collector_spared() -> Iterator[None]:
 
 
 def _plan(bundle: Bundle, summary: Summary | None, *, now: datetime, theme: Path | None,
-          languages: SiteLanguages | None = None) -> list[Deferred]:
+          languages: SiteLanguages | None = None, extra: ExtraOutputs | None = None) -> list[Deferred]:
     """Every file of the site, not rendered yet: assets, data outputs, then pages."""
     site_theme = load_theme(bundle.site, theme)
     view = build_view(bundle, summary, now, languages)
@@ -219,7 +226,10 @@ def _plan(bundle: Bundle, summary: Summary | None, *, now: datetime, theme: Path
         available=frozenset(taken),
         digest=digest,
     )
-    for item in pages.plan(view, context):
+    added = extra(context) if extra else []
+    if added:  # the pages may link to them (the internal site's footer links its operations view)
+        context = dataclasses.replace(context, available=context.available | {item.path for item in added})
+    for item in [*pages.plan(view, context), *added]:
         if item.path in taken:
             raise ValueError(f"{item.path} is rendered twice")
         _check_path(item.path)

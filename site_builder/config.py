@@ -8,9 +8,10 @@ page never needs them, and the bundle stored for the checker never holds them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationError, field_validator
 
@@ -18,6 +19,7 @@ from checker.alerting.config import AlertsSettings
 from checker.bundle import CheckerSettings, Component, dependency_problems
 from checker.bundle import SiteSettings as BundleSiteSettings
 from checker.errors import MissingVariable, Problem
+from checker.header_text import HeaderText
 from checker.secrets import expand_text
 from checker.strict_model import StrictModel
 from checker.subscriber_settings import SubscribersSettings
@@ -61,6 +63,68 @@ class SiteSettings(BundleSiteSettings):
         return BundleSiteSettings.model_validate(self.model_dump(exclude={"languages"}))
 
 
+Audience = Literal["public", "internal"]
+"""Who may see a component or an incident: everyone, or staff only (docs/configuration.md)."""
+
+
+class SiteComponent(Component):
+    """A component as statuspage.yaml has it: what the bundle keeps, and who may see it, which
+    only the builder reads. The bundle's model does not carry `audience` (the checker measures
+    every component alike), so CI stores the audiences beside the bundle (site_builder.audience)."""
+
+    audience: Audience = "public"
+    """`internal`: shown on the internal site only, never on the public one."""
+
+
+class InternalSettings(StrictModel):
+    """`internal:`: a second site for staff, with every component and incident and an operations
+    view, published to its own target behind a password (docs/deploy.md)."""
+
+    publish: str = "./internal"
+    """Where the internal site goes: a folder (relative to this file) or `s3://bucket/prefix`."""
+    url: HeaderText | None = None
+    """Address of the internal site, for its feeds and links; default the public `site.url`."""
+    cloudfront_distribution: str | None = None
+    """CloudFront distribution of the internal site, invalidated after publishing to S3."""
+    user: str = "staff"
+    """The user name `statusgen serve` and `statusgen run` ask for."""
+    password_env: str = "STATUSGEN_INTERNAL_PASSWORD"
+    """Environment variable holding the password `statusgen serve` and `statusgen run` ask for."""
+
+    @field_validator("user")
+    @classmethod
+    def _plain_user(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", value):
+            raise ValueError(f"may use only letters, digits, '.', '_' and '-' (got {value!r})")
+        return value
+
+    @field_validator("password_env")
+    @classmethod
+    def _variable_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError(f"must be the name of an environment variable, such as "
+                             f"STATUSGEN_INTERNAL_PASSWORD (got {value!r})")
+        return value
+
+    @field_validator("publish")
+    @classmethod
+    def _folder_or_s3(cls, value: str) -> str:
+        return _folder_or_s3(value)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"must be an http(s) address such as https://status-internal.example.com (got {value!r})")
+        return None if value is None else value.rstrip("/")
+
+
+def _folder_or_s3(value: str) -> str:
+    if "://" in value and not value.startswith("s3://"):
+        raise ValueError(f"must be a folder or s3://bucket/prefix (got {value!r})")
+    return value
+
+
 class SiteConfig(StrictModel):
     """The whole of `statuspage.yaml`."""
 
@@ -74,19 +138,19 @@ class SiteConfig(StrictModel):
     """CloudFront distribution id to invalidate after publishing to S3."""
     checker: CheckerSettings = CheckerSettings()
     """How often and how the checker runs."""
-    components: list[Component] = Field(min_length=1)
+    components: list[SiteComponent] = Field(min_length=1)
     """What the page reports on, in display order."""
     alerts: AlertsSettings | None = None
     """Team alerts on status changes: channels and routes (docs/notifications.md)."""
     subscribers: SubscribersSettings | None = None
     """Public subscriptions by email and webhook (docs/notifications.md)."""
+    internal: InternalSettings | None = None
+    """A site for staff beside the public one (docs/configuration.md); none by default."""
 
     @field_validator("store", "publish")
     @classmethod
     def _folder_or_s3(cls, value: str) -> str:
-        if "://" in value and not value.startswith("s3://"):
-            raise ValueError(f"must be a folder or s3://bucket/prefix (got {value!r})")
-        return value
+        return _folder_or_s3(value)
 
 
 # Key paths whose references are resolved where they are used, not at load time.
@@ -126,7 +190,9 @@ def load_config(
         return None, located, problems
     problems.extend(Problem(CONFIG_FILE, located.line_of(("components", index, "depends_on")),
                             f"components[{index}].depends_on", message)
-                    for index, message in dependency_problems(config.components))
+                    for index, message in dependency_problems(list[Component](config.components)))
+    problems.extend(Problem(CONFIG_FILE, located.line_of(("internal", "publish")), "internal.publish", message)
+                    for message in _internal_target_problems(config, root))
     return (None if problems else config), located, problems
 
 
@@ -176,3 +242,22 @@ def _duplicate_ids(data: dict[str, object], located: LocatedYaml) -> list[Proble
             )
         seen.setdefault(component_id, index)
     return problems
+
+
+def _internal_target_problems(config: SiteConfig, root: Path) -> list[str]:
+    """The internal site may not be published into the public one, nor the public one into it:
+    a public publish would serve the staff pages, or delete them as files it does not know."""
+    if config.internal is None:
+        return []
+    inside, public = config.internal.publish, config.publish
+    if inside.startswith("s3://") != public.startswith("s3://"):
+        return []
+    if inside.startswith("s3://"):
+        a, b = inside.rstrip("/") + "/", public.rstrip("/") + "/"
+        overlap = a.startswith(b) or b.startswith(a)
+    else:
+        a_path, b_path = (root / inside).resolve(), (root / public).resolve()
+        overlap = a_path.is_relative_to(b_path) or b_path.is_relative_to(a_path)
+    if not overlap:
+        return []
+    return [f"{inside} overlaps publish ({public}): publish the internal site to a target of its own"]

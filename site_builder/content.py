@@ -24,11 +24,19 @@ from checker.errors import ContentError, Problem, PublishError
 from checker.incident_model import Incident
 from checker.recurrence import occurrences
 from checker.secrets import KeepReferences
+from site_builder.audience import Audience, incident_audience_problems
 from site_builder.code_version import code_digest
 from site_builder.config import SiteConfig, load_config
 from site_builder.i18n.site_languages import IncidentTranslation, SiteLanguages
 from site_builder.incident_translations import parse_translation, translation_name
-from site_builder.incidents import MAX_FILE_BYTES, file_problem, incident_files, parse_incident_bytes, slug_from_name
+from site_builder.incidents import (
+    MAX_FILE_BYTES,
+    ParsedIncident,
+    file_problem,
+    incident_files,
+    read_incident_bytes,
+    slug_from_name,
+)
 
 PARSED_CACHE = Path(".statusgen") / "incidents.json"
 """Where `load_site` remembers parsed incident files, relative to the site's root (the folder of
@@ -45,6 +53,17 @@ class Site:
     bundle: Bundle
     languages: SiteLanguages = field(default_factory=SiteLanguages)
     """The languages the page is built in, with the translated incident files."""
+    audience: Audience = field(default_factory=Audience)
+    """What is internal (components and incidents marked `audience: internal`)."""
+
+    @property
+    def public_bundle(self) -> Bundle:
+        """The bundle the public site is built from: nothing internal in it."""
+        return self.audience.public_bundle(self.bundle)
+
+    @property
+    def public_languages(self) -> SiteLanguages:
+        return self.audience.public_languages(self.languages)
 
 
 def check_site(
@@ -69,6 +88,7 @@ def check_site(
     incidents: list[Incident] = []
     first_file_of_slug: dict[str, str] = {}
     originals: dict[str, Incident] = {}
+    audiences: list[ParsedIncident] = []
     translated: list[tuple[Path, str, str]] = []
     for path in incident_files(root):
         rel = path.relative_to(root).as_posix()
@@ -76,11 +96,13 @@ def check_site(
         if names is not None:  # a translation is read once its original is
             translated.append((path, names[0], names[1]))
             continue
-        parsed_file, found = parsed.parse(path, rel)
+        read, found = parsed.parse(path, rel)
         problems.extend(found)
-        if parsed_file is None:
+        if read is None:
             continue
+        parsed_file = read.incident
         originals[rel] = parsed_file
+        audiences.append(read)
         for incident in occurrences(parsed_file):  # a repeating maintenance: each of its windows
             if incident.slug in first_file_of_slug:
                 first = first_file_of_slug[incident.slug]
@@ -91,6 +113,8 @@ def check_site(
             incidents.append(incident)
     translations = _translations(root, translated, originals, config, parsed, problems)
     parsed.save()
+    internal = frozenset(c.id for c in config.components if c.audience == "internal") if config else frozenset()
+    problems.extend(incident_audience_problems(audiences, internal))
     if problems or config is None:
         return None, sorted(problems)
     incidents.sort(key=lambda i: (i.created_at, i.slug), reverse=True)
@@ -101,7 +125,9 @@ def check_site(
     main = config.site.language
     languages = SiteLanguages(main=main, extra=tuple(c for c in config.site.languages if c != main),
                               translations=translations)
-    return Site(root=root, config=config, bundle=bundle, languages=languages), []
+    audience = Audience(components=internal,
+                        incident_files=frozenset(a.incident.file for a in audiences if a.audience == "internal"))
+    return Site(root=root, config=config, bundle=bundle, languages=languages, audience=audience), []
 
 
 def _translations(
@@ -190,6 +216,12 @@ class _CachedFile(BaseModel):
     """Of the file's bytes."""
     incident: Incident
     """What they parsed into (only files that parsed without a problem are remembered)."""
+    audience: Literal["public", "internal"] = "public"
+    components_line: int = 1
+    """See `ParsedIncident`."""
+
+    def parsed(self) -> ParsedIncident:
+        return ParsedIncident(self.incident, self.audience, self.components_line)
 
 
 class _CachedTranslation(BaseModel):
@@ -241,22 +273,23 @@ class ParsedIncidents:
                 files, translations = stored.files, stored.translations
         return cls(cache, context, files, component_ids, translations)
 
-    def parse(self, path: Path, rel: str) -> tuple[Incident | None, list[Problem]]:
+    def parse(self, path: Path, rel: str) -> tuple[ParsedIncident | None, list[Problem]]:
         refused = file_problem(path, rel)
         if refused is not None:
             return None, [refused]
         raw = path.read_bytes()
         if self._cache is None:
-            return parse_incident_bytes(raw, slug_from_name(path.name) or "", rel, self._component_ids)
+            return read_incident_bytes(raw, slug_from_name(path.name) or "", rel, self._component_ids)
         sha256 = hashlib.sha256(raw).hexdigest()
         cached = self._previous.get(rel)
         if cached is not None and cached.sha256 == sha256:
             self._current[rel] = cached
-            return cached.incident, []
-        incident, problems = parse_incident_bytes(raw, slug_from_name(path.name) or "", rel, self._component_ids)
-        if incident is not None:
-            self._current[rel] = _CachedFile(sha256=sha256, incident=incident)
-        return incident, problems
+            return cached.parsed(), []
+        read, problems = read_incident_bytes(raw, slug_from_name(path.name) or "", rel, self._component_ids)
+        if read is not None:
+            self._current[rel] = _CachedFile(sha256=sha256, incident=read.incident, audience=read.audience,
+                                             components_line=read.components_line)
+        return read, problems
 
     def translate(
         self, path: Path, rel: str, language: str, original: Incident, original_rel: str

@@ -12,7 +12,7 @@ import re
 import zoneinfo
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, ValidationError, field_validator
 
@@ -55,6 +55,8 @@ class FrontMatter(StrictModel):
     """Maintenance only: when the window starts (a time with a zone)."""
     scheduled_until: str | None = None
     """Maintenance only: when the window ends."""
+    audience: Literal["public", "internal"] = "public"
+    """`internal`: shown on the internal site only (site_builder.audience)."""
     repeat: str | dict[str, Any] | None = None
     """Maintenance only: `every week`, `{every: 2 weeks, until: 2027-06-30, except: [2026-12-27]}`
     or an RFC 5545 rule such as `FREQ=MONTHLY;BYDAY=1SU;COUNT=12` (see checker.recurrence)."""
@@ -143,10 +145,28 @@ def file_problem(path: Path, rel: str) -> Problem | None:
     return None
 
 
+class ParsedIncident(NamedTuple):
+    """An incident file's incident, and what the builder alone reads of its front matter."""
+
+    incident: Incident
+    audience: Literal["public", "internal"]
+    """Who may see it (site_builder.audience)."""
+    components_line: int
+    """The line of its `components:` key (of `title:` without one), for problems found later."""
+
+
 def parse_incident_bytes(
     raw: bytes, slug: str, rel: str, component_ids: list[str] | None
 ) -> tuple[Incident | None, list[Problem]]:
     """Parse the bytes of a file that `file_problem` let through; see `parse_incident_file`."""
+    parsed, problems = read_incident_bytes(raw, slug, rel, component_ids)
+    return (None if parsed is None else parsed.incident), problems
+
+
+def read_incident_bytes(
+    raw: bytes, slug: str, rel: str, component_ids: list[str] | None
+) -> tuple[ParsedIncident | None, list[Problem]]:
+    """`parse_incident_bytes`, with the audience of the file."""
     if len(raw) > MAX_FILE_BYTES:  # it grew since it was looked at
         return None, [_too_big(rel)]
     try:
@@ -154,7 +174,7 @@ def parse_incident_bytes(
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         return None, [Problem(rel, line, "", "is not valid UTF-8; save the file as UTF-8")]
-    return parse_incident_text(text, slug, rel, component_ids)
+    return read_incident_text(text, slug, rel, component_ids)
 
 
 def _too_big(rel: str) -> Problem:
@@ -165,6 +185,14 @@ def parse_incident_text(
     text: str, slug: str, rel: str, component_ids: list[str] | None
 ) -> tuple[Incident | None, list[Problem]]:
     """Parse the text of an incident file named `slug`; see the module docstring for the format."""
+    parsed, problems = read_incident_text(text, slug, rel, component_ids)
+    return (None if parsed is None else parsed.incident), problems
+
+
+def read_incident_text(
+    text: str, slug: str, rel: str, component_ids: list[str] | None
+) -> tuple[ParsedIncident | None, list[Problem]]:
+    """`parse_incident_text`, with the audience of the file."""
     text = text.removeprefix("\ufeff")
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
@@ -202,7 +230,7 @@ def parse_incident_text(
         impact: Impact = front.impact or "maintenance"
     else:
         impact = front.impact or derived_impact(list(components.values()))
-    return Incident(
+    incident = Incident(
         slug=slug,
         kind=front.type,
         title=front.title,
@@ -213,7 +241,9 @@ def parse_incident_text(
         updates=sorted(updates, key=lambda u: u.at, reverse=True),
         file=rel,
         repeat=repeat,
-    ), []
+    )
+    line = located.line_of(("components",) if "components" in located.data else ("title",))
+    return ParsedIncident(incident, front.audience, line), []
 
 
 def _repeat(front: FrontMatter, located: LocatedYaml, rel: str, problems: list[Problem]) -> Repeat | None:

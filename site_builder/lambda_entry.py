@@ -121,7 +121,10 @@ def check_and_rebuild(
 def rebuild_site(
     bundle: Bundle, store: Store, *, env: Mapping[str, str], now: datetime
 ) -> str:
-    """Build the site from the bundle and the store's summary and publish what changed."""
+    """Build the public site from the bundle and the store's summary and publish what changed.
+    What is internal (the audiences CI stored beside the bundle) is left out; the internal site
+    is built by CI (`statusgen build`), which has the checkout it needs."""
+    from site_builder.audience import fetch_audience
     from site_builder.build import build_site
     from site_builder.languages_store import fetch_languages
     from site_builder.publish import publish
@@ -137,9 +140,12 @@ def rebuild_site(
     scratch = Path(tempfile.gettempdir())
     # The site's own templates, logo and CSS, stored by CI (`theme_store`): the same page as CI's.
     theme = fetch_theme(store, scratch / "statusgen-theme")
+    audience = fetch_audience(store)
+    languages = fetch_languages(store)
     built = build_site(
-        bundle, load_summary(store), scratch / "statusgen-site", now=now, theme=theme,
-        cache=scratch / "statusgen-build-cache.json", languages=fetch_languages(store),
+        audience.public_bundle(bundle), audience.public_summary(load_summary(store)), scratch / "statusgen-site",
+        now=now, theme=theme, cache=scratch / "statusgen-build-cache.json",
+        languages=None if languages is None else audience.public_languages(languages),
     )
     published = publish(
         scratch / "statusgen-site", target, base=scratch,

@@ -5,23 +5,21 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
 from checker.bundle import BUNDLE_KEY, Bundle
 from checker.durations import parse_duration
-from checker.errors import ContentError, StatusgenError, StoreError
+from checker.errors import ContentError, StatusgenError
 from checker.store import Store, dump_json, open_store
 from checker.store.local import LocalStore
 from checker.summary import SUMMARY_KEY, Summary, load_summary
 from site_builder.content import Site, check_site, compile_bundle, load_site
-from site_builder.http_types import Request, Response
+from site_builder.endpoints import SiteEndpoints
 from site_builder.last_build import BUILD_CACHE, Inputs, read_sources
 from site_builder.paths import shown_path
 
@@ -33,9 +31,6 @@ if TYPE_CHECKING:
     from site_builder.gate import GateProbe, GateResult
     from site_builder.publish import PublishReport
     from site_builder.serve import PreviewServer
-
-Handler = Callable[[Request], Response]
-
 
 WORK_DIR = ".statusgen"
 """Build state kept in the site's repository (the cache of each file's inputs); not committed."""
@@ -74,7 +69,7 @@ def rebuild_after_check(site: Site, *, now: datetime) -> BuildResult | None:
 
 def rebuild_rollups(root: Path, *, now: datetime) -> Summary:
     """Recompute every derived file in the store from the raw runs."""
-    from checker.rebuild import rebuild
+    from checker.derived.rebuild import rebuild
 
     site = load_site(root)
     return rebuild(site.bundle, site_store(site), now=now)
@@ -86,7 +81,8 @@ def month_report_of(root: Path, month: str, output_format: str, *, now: datetime
     from site_builder.view import build_view
 
     site = load_site(root)
-    view = build_view(site.bundle, load_summary(site_store(site)), now, site.languages)
+    summary = site.audience.public_summary(load_summary(site_store(site)))  # a report is for customers
+    view = build_view(site.public_bundle, summary, now, site.public_languages)
     months = reported_months(view)
     if month not in months:
         known = ", ".join(months) or "none yet"
@@ -124,14 +120,16 @@ def compile_and_store(root: Path, *, to_store: bool) -> Compiled:
 
 def store_bundle(root: Path, bundle: Bundle, site: Site) -> str:
     """Put `bundle` (references kept) at `bundle.json` in the store of `site` (references
-    resolved), with the theme files and the languages a rebuild in Lambda needs; returns the
-    store's name."""
+    resolved), with the theme files, the languages and the audiences a rebuild in Lambda needs;
+    returns the store's name."""
+    from site_builder.audience import store_audience
     from site_builder.languages_store import store_languages
     from site_builder.theme_store import store_theme
 
     store = site_store(site)
     store_theme(root, bundle.site, store)
     store_languages(site.languages, store)
+    store_audience(site.audience, store)  # before the bundle: see site_builder.audience
     store.put(BUNDLE_KEY, dump_json(bundle.model_dump(mode="json", by_alias=True)))
     return store_name(store)
 
@@ -174,6 +172,8 @@ class BuildResult:
     published: PublishReport
     notified: Any | None
     """What notifying subscribers did (its text is one line), or None when none are configured."""
+    internal: BuildReport | None = None
+    """What building the internal site did, when there is one (`internal:`)."""
 
     def lines(self) -> list[str]:
         """One line per step, with counts that add up: rendered + reused = built, and written +
@@ -187,6 +187,11 @@ class BuildResult:
             lines[-1] += f" ({len(published.not_deleted)} could not be deleted: retried next time)"
         if published.invalidation_id:
             lines[-1] += f"; CloudFront invalidation {published.invalidation_id}"
+        if self.internal is not None:
+            inside = self.internal.published
+            lines.append(f"internal site: built {_count(self.internal.files, 'file')}, published to "
+                         f"{shown_path(inside.target)}: {len(inside.uploaded)} written, {inside.unchanged} "
+                         f"unchanged, {len(inside.deleted)} deleted")
         if self.notified is not None:
             lines.append(str(self.notified))
         return lines
@@ -230,8 +235,10 @@ def _site_inputs(sources: Inputs, site: Site, store: Store, out: str | None) -> 
     settings = site.bundle.site
     files += [(site.root / name).resolve() for name in (settings.custom_css, settings.logo) if name]
     target = out or site.config.publish
+    # The internal site's operations view reads store files a build record does not follow.
     return sources.with_site(files=files, zone=settings.time_zone, notifies=site.bundle.subscribers is not None,
-                             recordable=isinstance(store, LocalStore) and not target.startswith("s3://"))
+                             recordable=isinstance(store, LocalStore) and not target.startswith("s3://")
+                             and site.config.internal is None)
 
 
 def build_site_and_publish(
@@ -246,12 +253,18 @@ def build_site_and_publish(
     # Straight to the target, each changed file written once: the target's own listing and
     # manifest say what is live (so a lost `.statusgen/` or a fresh clone never leaves a removed
     # incident published), and the cache of each file's inputs only spares rendering.
+    public_summary = site.audience.public_summary(summary)
     built = build_and_publish_site(
-        site.bundle, summary, out or site.config.publish, base=site.root, now=now, theme=site.root,
+        site.public_bundle, public_summary, out or site.config.publish, base=site.root, now=now, theme=site.root,
         cache=site.root / BUILD_CACHE,
         cloudfront_distribution=site.config.cloudfront_distribution, s3_client=s3_client, inputs=inputs,
-        languages=site.languages,
+        languages=site.public_languages,
     )
+    internal = None
+    if site.config.internal is not None and is_configured_target(site, out):  # `--out` previews the public site
+        from site_builder.internal.site import build_internal_site
+
+        internal = build_internal_site(site, summary, now=now, s3_client=s3_client)
     notified: Any = None
     if site.bundle.subscribers is None:
         pass  # nobody to tell, so nothing to say
@@ -260,7 +273,7 @@ def build_site_and_publish(
         notified = f"subscribers not notified: {shown_path(out or '')} is not the configured publish target"
     elif notify:
         notified = notify_subscribers(site, summary, now=now)
-    return BuildResult(built=built, published=built.published, notified=notified)
+    return BuildResult(built=built, published=built.published, notified=notified, internal=internal)
 
 
 def is_configured_target(site: Site, out: str | None) -> bool:
@@ -277,7 +290,7 @@ def notify_subscribers(site: Site, summary: Summary | None, *, now: datetime) ->
     """Send subscribers what is new since the last publish (nothing when none are configured)."""
     from site_builder.notify.deliver import notify_subscribers as send
 
-    return send(site.bundle, site_store(site), now=now, summary=summary)
+    return send(site.public_bundle, site_store(site), now=now, summary=site.audience.public_summary(summary))
 
 
 def publish_folder(site: Site) -> Path:
@@ -288,19 +301,29 @@ def publish_folder(site: Site) -> Path:
     return path if path.is_absolute() else site.root / path
 
 
-def serve_site(root: Path, *, port: int, watch: bool, site_dir: Path | None) -> None:
-    """Serve the published folder on 127.0.0.1 until interrupted; with `watch`, rebuild on
-    source changes."""
+def serve_site(root: Path, *, port: int, watch: bool, site_dir: Path | None, internal_port: int | None = None) -> None:
+    """Serve the published folder on 127.0.0.1 until interrupted, and the internal site, when there
+    is one, on `internal_port` (default the next port); with `watch`, rebuild on source changes."""
     import threading
 
+    from site_builder.internal.serving import InternalServing
+
+    internal = InternalServing(load_site(root))  # a missing password stops it before anything starts
     server = start_preview(root, port=port, watch=watch, site_dir=site_dir)
+    inside = internal.start(port=port + 1 if internal_port is None else internal_port, host=server.host)
     sys.stderr.write(f"serving {server.site_dir} at {server.url} (Ctrl+C to stop)\n")
+    if inside is not None:
+        sys.stderr.write(f"serving the internal site {inside.site_dir} at {inside.url} (Basic auth)\n")
+    elif internal.note:
+        sys.stderr.write(f"{internal.note}\n")
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
+        if inside is not None:
+            inside.close()
 
 
 def start_preview(root: Path, *, port: int, watch: bool, site_dir: Path | None) -> PreviewServer:
@@ -334,57 +357,3 @@ def watched_paths(site: Site) -> list[Path]:
     if isinstance(store, LocalStore):
         paths.append(store.root / SUMMARY_KEY)
     return paths
-
-
-class SiteEndpoints:
-    """The endpoints a local server answers besides the static files, as the Function URLs do on
-    AWS: /subscribe, /confirm and /unsubscribe (when `subscribers:` is configured) and
-    /heartbeat/<component>. `update` applies a changed configuration to the running server."""
-
-    SUBSCRIBE_PATHS = ("/subscribe", "/confirm", "/unsubscribe")
-
-    def __init__(self, site: Site, *, env: Mapping[str, str] | None = None) -> None:
-        self._env = os.environ if env is None else env
-        self._subscribe: Handler | None = None
-        self._store: Store = site_store(site)
-        self.update(site)
-
-    def update(self, site: Site) -> None:
-        subscribe = None
-        if site.bundle.subscribers is not None:
-            from site_builder.subscribe import local_handler
-
-            subscribe = local_handler(site.bundle, site_store(site))
-        self._subscribe, self._store = subscribe, site_store(site)
-
-    def handlers(self) -> dict[str, Handler]:
-        mounted: dict[str, Handler] = dict.fromkeys(self.SUBSCRIBE_PATHS, self._answer_subscribe)
-        mounted["/heartbeat"] = self._answer_heartbeat
-        return mounted
-
-    def _answer_subscribe(self, request: Request) -> Response:
-        handle = self._subscribe
-        if handle is None:
-            return Response(404, b"Subscriptions are not enabled on this page.\n",
-                            {"Content-Type": "text/plain; charset=utf-8"})
-        return handle(request)
-
-    def _answer_heartbeat(self, request: Request) -> Response:
-        """`POST /heartbeat/<component>` with the job's token, answered by the checker's own
-        heartbeat handler (the one behind the Function URL) from the bundle in the store."""
-        from checker.handler import handle
-
-        if request.method != "POST":
-            return Response(405, b"Send heartbeats with POST.\n",
-                            {"Allow": "POST", "Content-Type": "text/plain; charset=utf-8"})
-        event = {
-            "rawPath": request.path, "headers": dict(request.headers),
-            "requestContext": {"http": {"method": request.method, "sourceIp": request.source_ip}},
-            "queryStringParameters": dict(parse_qsl(request.query)),
-        }
-        try:
-            answer = handle(event, None, store=self._store, env=self._env)
-        except StoreError as error:
-            return Response(503, f"{error}\n".encode(), {"Content-Type": "text/plain; charset=utf-8"})
-        body = str(answer.get("body", "")).encode()
-        return Response(int(answer["statusCode"]), body, {"Content-Type": "text/plain; charset=utf-8"})

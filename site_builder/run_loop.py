@@ -22,8 +22,8 @@ from pathlib import Path
 from checker.errors import ContentError, StatusgenError
 from checker.summary import Summary, load_summary
 from site_builder.content import Site, load_site
+from site_builder.endpoints import SiteEndpoints
 from site_builder.pipeline import (
-    SiteEndpoints,
     build_site_and_publish,
     check_loaded_site,
     compile_and_store,
@@ -40,20 +40,33 @@ def run_forever(
     host: str = "127.0.0.1",
     echo: Callable[[str], None] = print,
     clock: Callable[[], float] = time.monotonic,
+    internal_port: int | None = None,
 ) -> None:
-    """Check, build, publish and serve the site at `root` until `stop` is set."""
+    """Check, build, publish and serve the site at `root` until `stop` is set; the internal site,
+    when there is one, on `internal_port` (default the next port) behind its password."""
+    from site_builder.internal.serving import InternalServing
     from site_builder.serve import start
 
     site = load_site(root)
     folder = publish_folder(site)
+    internal = InternalServing(site)  # a missing password stops the command before anything starts
     loop = _Loop(root, echo)
     loop.store_bundle(site)
     # The page is served from the first moment, with what the store already knows.
     loop.build(site, load_summary(site_store(site)))
     endpoints = SiteEndpoints(site)
     server = start(folder, port=port, host=host, handlers=endpoints.handlers())
+    try:
+        inside = internal.start(port=port + 1 if internal_port is None else internal_port, host=host)
+    except StatusgenError:
+        server.close()
+        raise
     interval = site.bundle.checker.interval
     echo(f"serving {folder} at {server.url}, checking every {interval:g} s (Ctrl+C to stop)")
+    if inside is not None:
+        echo(f"serving the internal site {inside.site_dir} at {inside.url} (Basic auth)")
+    elif internal.note:
+        echo(internal.note)
     try:
         due = clock()
         while not stop.is_set():
@@ -71,6 +84,8 @@ def run_forever(
             stop.wait(max(0.0, due - clock()))
     finally:
         server.close()
+        if inside is not None:
+            inside.close()
     echo("stopped")
 
 

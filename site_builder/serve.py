@@ -30,6 +30,9 @@ DEBOUNCE_MS = 300
 """Changes closer together than this (an editor's save, a git checkout) trigger one rebuild."""
 
 Handler = Callable[[Request], Response]
+Guard = Callable[[Mapping[str, str]], "Response | None"]
+"""Asked first about every request, with its headers (names in lower case): a Response to send
+instead of anything else (the internal site's 401), or None to go on."""
 
 
 class LocalHTTPServer(ThreadingHTTPServer):
@@ -42,10 +45,13 @@ class LocalHTTPServer(ThreadingHTTPServer):
 
 class _RequestHandler(SimpleHTTPRequestHandler):
     handlers: Mapping[str, Handler] = {}
+    guard: Guard | None = None
     max_body = 1_000_000
 
-    def __init__(self, *args: Any, directory: str, handlers: Mapping[str, Handler], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, directory: str, handlers: Mapping[str, Handler], guard: Guard | None = None,
+                 **kwargs: Any) -> None:
         self.handlers = handlers
+        self.guard = guard
         super().__init__(*args, directory=directory, **kwargs)
 
     def _mounted(self) -> Handler | None:
@@ -90,6 +96,9 @@ class _RequestHandler(SimpleHTTPRequestHandler):
         except Exception as error:  # one failing request must not print a traceback or hang up
             sys.stderr.write(f"{self.command} {parts.path}: {type(error).__name__}\n")
             response = Response(500, b"Internal error.\n", {"Content-Type": "text/plain"})
+        self._answer(response)
+
+    def _answer(self, response: Response) -> None:
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
@@ -100,6 +109,11 @@ class _RequestHandler(SimpleHTTPRequestHandler):
 
     def _route(self, static: Callable[[], None]) -> None:
         """A mounted endpoint answers its paths; `static` answers the rest."""
+        refused = None if self.guard is None else self.guard({k.lower(): v for k, v in self.headers.items()})
+        if refused is not None:
+            self.close_connection = True  # an unread body must not be taken for the next request
+            self._answer(refused)
+            return
         handler = self._mounted()
         if handler is not None:
             self._dispatch(handler)
@@ -176,9 +190,10 @@ class PreviewServer:
         rebuild: Callable[[], object] | None,
         watch_paths: Iterable[Path] | None,
         handlers: Mapping[str, Handler] | None,
+        guard: Guard | None = None,
     ) -> None:
         site_dir.mkdir(parents=True, exist_ok=True)
-        factory = partial(_RequestHandler, directory=str(site_dir), handlers=dict(handlers or {}))
+        factory = partial(_RequestHandler, directory=str(site_dir), handlers=dict(handlers or {}), guard=guard)
         self.httpd = _listen(host, port, factory)
         self.site_dir = site_dir
         self.host = host
@@ -245,10 +260,12 @@ def start(
     rebuild: Callable[[], object] | None = None,
     watch_paths: Iterable[Path] | None = None,
     handlers: Mapping[str, Handler] | None = None,
+    guard: Guard | None = None,
 ) -> PreviewServer:
-    """Start serving `site_dir` in the background (port 0: any free port) and return the server."""
+    """Start serving `site_dir` in the background (port 0: any free port) and return the server;
+    `guard` is asked about each request first."""
     return PreviewServer(site_dir, port=port, host=host, rebuild=rebuild,
-                         watch_paths=watch_paths, handlers=handlers)
+                         watch_paths=watch_paths, handlers=handlers, guard=guard)
 
 
 def serve(

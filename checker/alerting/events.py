@@ -13,7 +13,7 @@ from checker.vocabulary import ComponentStatus
 
 
 class StatusChange(Protocol):
-    """What the engine reads from a transition: `checker.state.Transition` (what a run reports)
+    """What the engine reads from a transition: `checker.derived.state.Transition` (what a run reports)
     has this shape, and so has the small `Transition` below that tests and tools can build."""
 
     @property

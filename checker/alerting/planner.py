@@ -19,6 +19,7 @@ DONE_KEPT = timedelta(days=7)
 
 if TYPE_CHECKING:  # types only: Bundle may carry AlertsSettings
     from checker.bundle import Bundle
+    from checker.incident_model import Incident
     from checker.summary import ComponentSummary, Summary
 
 
@@ -141,7 +142,7 @@ class _Planner:
         maintenance or acknowledged by an incident."""
         component = key.split("|", 1)[1]
         episode.silenced = _in_maintenance(self.bundle, component, self.now)
-        if episode.silenced or _acknowledged(self.bundle, component, episode.status, self.now):
+        if episode.silenced or acknowledging_incident(self.bundle, component, episode.status, self.now):
             return
         if episode.caused_by is not None:
             return  # the root cause's alerts tell of this one
@@ -294,12 +295,12 @@ def _in_maintenance(bundle: Bundle, component: str, when: datetime) -> bool:
     )
 
 
-def _acknowledged(bundle: Bundle, component: str, status: ComponentStatus, when: datetime) -> bool:
-    """An open incident that declares `status` or worse for the component means a person is on
-    it. One that declares a milder status acknowledges only that: an incident about a partial
-    outage must not silence a new major one."""
-    return any(
-        i.kind == "incident" and i.is_active_at(when)
-        and SEVERITY[i.components.get(component, "operational")] >= SEVERITY[status]
-        for i in bundle.incidents
-    )
+def acknowledging_incident(bundle: Bundle, component: str, status: ComponentStatus,
+                           when: datetime) -> Incident | None:
+    """The open incident that acknowledges an outage of `component` at `status`, if any: one that
+    declares that status or worse for it means a person is on it. One that declares a milder
+    status acknowledges only that: an incident about a partial outage must not silence a new
+    major one."""
+    return next((i for i in bundle.incidents
+                 if i.kind == "incident" and i.is_active_at(when)
+                 and SEVERITY[i.components.get(component, "operational")] >= SEVERITY[status]), None)

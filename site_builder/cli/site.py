@@ -30,12 +30,15 @@ def build(root: Path, out: str | None, no_notify: bool) -> None:
 @click.option("--watch", is_flag=True, help="Rebuild when statuspage.yaml, incidents/ or templates change.")
 @click.option("--dir", "site_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Serve this folder instead of the configured publish folder.")
+@click.option("--internal-port", type=int, help="Port of the internal site (with `internal:`); default PORT + 1.")
 @friendly_errors
-def serve(root: Path, port: int, watch: bool, site_dir: Path | None) -> None:
-    """Preview the built site on http://127.0.0.1:PORT."""
+def serve(root: Path, port: int, watch: bool, site_dir: Path | None, internal_port: int | None) -> None:
+    """Preview the built site on http://127.0.0.1:PORT (and the internal site, behind its password,
+    on the next port)."""
     from site_builder.pipeline import serve_site
 
-    serve_site(root, port=port, watch=watch, site_dir=None if site_dir is None else site_dir.absolute())
+    serve_site(root, port=port, watch=watch, site_dir=None if site_dir is None else site_dir.absolute(),
+               internal_port=internal_port)
 
 
 @click.command()
@@ -44,8 +47,9 @@ def serve(root: Path, port: int, watch: bool, site_dir: Path | None) -> None:
               help="Port to serve the page, heartbeats and subscriptions on.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (keep 127.0.0.1 behind a reverse proxy).")
+@click.option("--internal-port", type=int, help="Port of the internal site (with `internal:`); default PORT + 1.")
 @friendly_errors
-def run(root: Path, port: int, host: str) -> None:
+def run(root: Path, port: int, host: str, internal_port: int | None) -> None:
     """Run the page on this machine: check every interval, rebuild, publish and serve, until
     stopped (SIGTERM or Ctrl+C)."""
     import signal
@@ -60,7 +64,7 @@ def run(root: Path, port: int, host: str) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, request_stop)
-    run_forever(root, port=port, host=host, stop=stop, echo=click.echo)
+    run_forever(root, port=port, host=host, stop=stop, echo=click.echo, internal_port=internal_port)
 
 
 @click.command()

@@ -1,6 +1,7 @@
 """Lambda entry point for the subscribe endpoint behind a Function URL (payload format 2.0).
 
-Reads the bundle from the store named by `STATUSGEN_STORE`, then hands the request to
+Reads the bundle (its public part, see site_builder.audience) from the store named by
+`STATUSGEN_STORE`, then hands the request to
 `handle_subscribe_request`; this module only translates the event and the answer.
 """
 
@@ -11,7 +12,9 @@ import os
 from typing import Any
 
 from checker.bundle import BUNDLE_KEY, Bundle, utc_now
+from checker.errors import StatusgenError
 from checker.store import open_store
+from site_builder.audience import fetch_audience
 from site_builder.http_types import Request, Response
 from site_builder.subscribe.endpoint import handle_subscribe_request
 
@@ -27,9 +30,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except ValueError:  # a body that says it is base64 and is not: the client's mistake
         return _function_url_answer(Response(400, b"Bad request: the body is not valid base64.",
                                              {"Content-Type": "text/plain"}))
-    return _function_url_answer(handle_subscribe_request(
-        request, bundle=Bundle.model_validate(data), store=store, now=utc_now()
-    ))
+    try:
+        # Subscriptions are the public's: an internal component is as unknown here as on the page.
+        bundle = fetch_audience(store).public_bundle(Bundle.model_validate(data))
+    except StatusgenError:
+        return {"statusCode": 503, "headers": {"Content-Type": "text/plain"},
+                "body": "Subscriptions are unavailable for a moment.", "isBase64Encoded": False}
+    return _function_url_answer(handle_subscribe_request(request, bundle=bundle, store=store, now=utc_now()))
 
 
 def _function_url_answer(response: Response) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from checker.rebuild import rebuild
+from checker.derived.rebuild import rebuild
 from checker.run import run_checks
 from checker.summary import load_summary
 from checker.uptime import format_uptime

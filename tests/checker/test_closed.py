@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from checker.bundle import Bundle
-from checker.closed import CLOSED_KEY, ClosedDays, make_closed_days
-from checker.daily import HISTORY_KEY, History
+from checker.derived.closed import CLOSED_KEY, ClosedDays, make_closed_days
+from checker.derived.daily import HISTORY_KEY, History
+from checker.derived.rollup import record_run
 from checker.results import Run, Sample
-from checker.rollup import record_run
 from checker.store import LocalStore, StoredObject
 from checker.summary import SUMMARY_KEY, Summary
 from tests.checker.checker_support import make_bundle

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from checker.daily import DETAIL_DAYS, ComponentDay, DayRollup, History, fold_open_days
+from checker.derived.daily import DETAIL_DAYS, ComponentDay, DayRollup, History, fold_open_days
+from checker.derived.state import State
+from checker.derived.summary_build import compute_summary
 from checker.histogram import Histogram
-from checker.state import State
-from checker.summary_build import compute_summary
 from tests.checker.checker_support import make_bundle
 
 BUNDLE = make_bundle([{"id": "api", "name": "API",

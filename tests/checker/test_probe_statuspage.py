@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from checker.derived.state import STATE_KEY, State
 from checker.run import run_checks
-from checker.state import STATE_KEY, State
 from checker.store import LocalStore
 from checker.summary import load_summary
 from tests.checker.checker_support import T0, LoopbackServer, answer, make_bundle, probe_once, reply

@@ -8,9 +8,9 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.rebuild import rebuild
+from checker.derived.rebuild import rebuild
+from checker.derived.rollup import record_run
 from checker.results import Run, Sample
-from checker.rollup import record_run
 from checker.store import LocalStore
 from checker.summary import SUMMARY_KEY
 from tests.checker.checker_support import T0, make_bundle

@@ -10,14 +10,14 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from checker.closed import CLOSED_KEY, make_closed_days
-from checker.daily import HISTORY_KEY, DayRollup, History, day_key
-from checker.rebuild import rebuild
+from checker.derived.closed import CLOSED_KEY, make_closed_days
+from checker.derived.daily import HISTORY_KEY, DayRollup, History, day_key
+from checker.derived.rebuild import rebuild
+from checker.derived.state import STATE_KEY, State
+from checker.derived.summary_build import summary_bytes
 from checker.run import run_checks
-from checker.state import STATE_KEY, State
 from checker.store import LocalStore
 from checker.summary import SUMMARY_KEY, load_summary
-from checker.summary_build import summary_bytes
 from tests.checker.checker_support import (
     T0,
     LoopbackServer,

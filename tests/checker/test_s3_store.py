@@ -9,8 +9,8 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
+from checker.derived.rebuild import rebuild
 from checker.errors import PreconditionFailed, StoreError
-from checker.rebuild import rebuild
 from checker.run import run_checks
 from checker.store import open_store
 from checker.store.s3 import S3Store

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from checker.bundle import BUNDLE_KEY, Bundle
+from checker.derived.rebuild import rebuild
 from checker.fanout import shard_of
 from checker.handler import handle, read_bundle
-from checker.rebuild import rebuild
 from checker.run import run_checks
 from checker.store import LocalStore
 from checker.summary import SUMMARY_KEY, load_summary

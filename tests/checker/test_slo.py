@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from checker.bundle import Slo
-from checker.daily import DayRollup, History, apply_effects_to_day
+from checker.derived.daily import DayRollup, History, apply_effects_to_day
+from checker.derived.state import RunEffects, SegmentFact, State
+from checker.derived.summary_build import compute_summary
 from checker.slo import slo_figure
-from checker.state import RunEffects, SegmentFact, State
-from checker.summary_build import compute_summary
 from checker.uptime import tally
 from tests.checker.checker_support import make_bundle
 

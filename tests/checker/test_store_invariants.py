@@ -23,14 +23,14 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from checker.derived.rebuild import rebuild
+from checker.derived.rollup import record_run
+from checker.derived.state import STATE_KEY, State
+from checker.derived.stored_runs import QUARANTINE_PREFIX, RUNS_PREFIX, load_runs
 from checker.errors import StoreError
-from checker.rebuild import rebuild
 from checker.results import Run, Sample
-from checker.rollup import record_run
-from checker.state import STATE_KEY, State
 from checker.store import LocalStore, Store
 from checker.store.s3 import S3Store
-from checker.stored_runs import QUARANTINE_PREFIX, RUNS_PREFIX, load_runs
 from checker.summary import SUMMARY_KEY
 from tests.checker.checker_support import T0, make_bundle
 

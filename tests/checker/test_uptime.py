@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.daily import DayRollup, History, apply_effects_to_day
-from checker.state import RunEffects, SegmentFact, State
-from checker.summary_build import compute_summary
+from checker.derived.daily import DayRollup, History, apply_effects_to_day
+from checker.derived.state import RunEffects, SegmentFact, State
+from checker.derived.summary_build import compute_summary
 from checker.uptime import format_uptime, tally
 from tests.checker.checker_support import make_bundle
 

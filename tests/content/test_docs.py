@@ -59,6 +59,8 @@ PLACES: dict[str, Place] = {
     "SiteSettings": Place(CONFIGURATION, "`site`"),
     "CheckerSettings": Place(CONFIGURATION, "`checker`"),
     "Component": Place(CONFIGURATION, "`components[]`"),
+    "SiteComponent": Place(CONFIGURATION, "`components[]`"),
+    "InternalSettings": Place(CONFIGURATION, "`internal`"),
     "Slo": Place(CONFIGURATION, "`components[]`", row="slo"),
     "CheckBase": Place(CONFIGURATION, CHECK, after="Common to every type"),
     "AlertsSettings": Place(NOTIFICATIONS, "Keys", after="`alerts`:"),

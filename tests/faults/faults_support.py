@@ -21,13 +21,13 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.httpsession import URLLib3Session
 
 from checker.bundle import Bundle
+from checker.derived.rebuild import rebuild
+from checker.derived.rollup import record_run
+from checker.derived.stored_runs import RUNS_PREFIX, load_runs
 from checker.errors import StoreError
-from checker.rebuild import rebuild
 from checker.results import Run
-from checker.rollup import record_run
 from checker.run import RunReport, run_checks
 from checker.store import LocalStore, Store
-from checker.stored_runs import RUNS_PREFIX, load_runs
 from tests.helpers import TOTALS
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "faults"

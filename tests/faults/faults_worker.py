@@ -31,8 +31,8 @@ from typing import Any
 
 import boto3
 
+from checker.derived.rebuild import rebuild
 from checker.errors import StoreError
-from checker.rebuild import rebuild
 from checker.run import run_checks
 from checker.store import LocalStore, Store
 from checker.store.s3 import S3Store

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.rebuild import rebuild
+from checker.derived.rebuild import rebuild
 from checker.store import Store
 from tests.faults.faults_support import (
     TOTALS,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from checker.derived.stored_runs import load_runs
 from checker.store import Store
-from checker.stored_runs import load_runs
 from tests.faults.faults_support import (
     TOTALS,
     Endpoints,

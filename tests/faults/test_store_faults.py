@@ -13,8 +13,8 @@ import pytest
 from botocore.config import Config
 
 from checker.bundle import Bundle
+from checker.derived.rebuild import rebuild
 from checker.errors import StoreError
-from checker.rebuild import rebuild
 from checker.run import run_checks
 from checker.store.s3 import S3Store
 from tests.faults.faults_support import (

@@ -209,7 +209,7 @@ def test_unknown_channel_type_and_keys_are_rejected():
 
 
 def test_accepts_the_transitions_a_checker_run_reports(receiver, make_bundle, store):
-    from checker.state import Transition as RunTransition
+    from checker.derived.state import Transition as RunTransition
 
     config = AlertsSettings.model_validate({
         "channels": hooks(receiver, "chat"), "routes": [{"channels": ["chat"]}],

@@ -103,7 +103,8 @@ class Pages:
         ] + [{"path": self.up + p, "title": _(name)}
              for p, name in (("maintenance.ics", N_("Maintenance calendar (iCalendar)")),) if has(p)]
         footer = [{"path": self.up + p, "title": _(name)}
-                  for p, name in (("api/v2/summary.json", N_("Status API")),) if has(p)]
+                  for p, name in (("api/v2/summary.json", N_("Status API")),
+                                  ("operations/index.html", N_("Operations"))) if has(p)]  # internal site only
         # The email form posts to the subscribe endpoint (a Lambda Function URL, or `statusgen
         # serve` locally); a plain form, so it works without JavaScript.
         subscribers = self.view.bundle.subscribers

@@ -7,9 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, timedelta
 
 from checker.bundle import Bundle, CheckerSettings, Component
-from checker.errors import TooLate
-from checker.results import Run
-from checker.state import (
+from checker.derived.state import (
     ComponentState,
     Decision,
     RegionSample,
@@ -21,6 +19,8 @@ from checker.state import (
     WindowSample,
     touched_days,
 )
+from checker.errors import TooLate
+from checker.results import Run
 from checker.status import flap_step, quorum_status
 
 KEEP_RUN_IDS = 1500

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 from pydantic import ValidationError
 
 from checker.bundle import Bundle
+from checker.derived.state import State
+from checker.derived.timeline import KEEP_RUN_IDS, position
 from checker.fanout import PART_RUNS_PREFIX
 from checker.results import Run
-from checker.state import State
 from checker.store import LocalStore, Store
-from checker.timeline import KEEP_RUN_IDS, position
 
 RUNS_PREFIX = "runs/"
 QUARANTINE_PREFIX = "runs-quarantine/"

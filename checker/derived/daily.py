@@ -20,9 +20,9 @@ import orjson
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from checker.bundle import Bundle, Component
+from checker.derived.state import RunEffects, State
 from checker.histogram import Histogram, counts_of, merged, quantiles
 from checker.results import SampleStatus
-from checker.state import RunEffects, State
 from checker.store.base import dump_json
 from checker.uptime import DEFAULT_WEIGHTS, OUTAGE_STATUSES, Segment, Tally, declared_segments, tally
 from checker.vocabulary import ComponentStatus

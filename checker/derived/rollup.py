@@ -19,19 +19,27 @@ from datetime import date, datetime, timedelta
 from pydantic import ValidationError
 
 from checker.bundle import Bundle
-from checker.closed import CLOSED_KEY, ClosedDays, closed_fingerprint, make_closed_days
-from checker.daily import HISTORY_KEY, DayRollup, History, apply_effects_to_day, day_key, fold_open_days, history_json
-from checker.derived_files import day_rollup, day_rollup_or_none, parse_stored, parse_stored_history, read_stored
+from checker.derived.closed import CLOSED_KEY, ClosedDays, closed_fingerprint, make_closed_days
+from checker.derived.daily import (
+    HISTORY_KEY,
+    DayRollup,
+    History,
+    apply_effects_to_day,
+    day_key,
+    fold_open_days,
+    history_json,
+)
+from checker.derived.parse import day_rollup, day_rollup_or_none, parse_stored, parse_stored_history, read_stored
+from checker.derived.rebuild import rebuild
+from checker.derived.state import STATE_KEY, RunEffects, SampleFact, State, touched_days
+from checker.derived.stored_runs import prune_runs, unapplied_runs
+from checker.derived.summary_build import summary_bytes
+from checker.derived.timeline import CLOCK_STEP, apply_run, position
 from checker.errors import DamagedFile, PreconditionFailed, StoreError, TooLate
-from checker.rebuild import rebuild
 from checker.results import Run
-from checker.state import STATE_KEY, RunEffects, SampleFact, State, touched_days
 from checker.store import Store, StoredObject
 from checker.store.base import dump_json
-from checker.stored_runs import prune_runs, unapplied_runs
 from checker.summary import SUMMARY_KEY
-from checker.summary_build import summary_bytes
-from checker.timeline import CLOCK_STEP, apply_run, position
 
 ATTEMPTS = 40
 """Conditional-write attempts before giving up; concurrent shards and regions contend here."""

@@ -25,7 +25,7 @@ from typing import Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from checker.bundle import Bundle
-from checker.daily import (
+from checker.derived.daily import (
     DAY_SECONDS,
     DETAIL_DAYS,
     ComponentDay,

@@ -5,17 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 
 from checker.bundle import Bundle, utc_now
-from checker.closed import CLOSED_KEY
-from checker.daily import HISTORY_KEY, DayRollup, History, apply_effects_to_day, day_key, fold_open_days, history_json
-from checker.derived_files import day_rollup, day_rollup_or_none
+from checker.derived.closed import CLOSED_KEY
+from checker.derived.daily import (
+    HISTORY_KEY,
+    DayRollup,
+    History,
+    apply_effects_to_day,
+    day_key,
+    fold_open_days,
+    history_json,
+)
+from checker.derived.parse import day_rollup, day_rollup_or_none
+from checker.derived.state import STATE_KEY, State, touched_days
+from checker.derived.stored_runs import load_runs
+from checker.derived.summary_build import summary_as_of
+from checker.derived.timeline import apply_run
 from checker.errors import DamagedFile
 from checker.fanout import PartStore, part_bundle, parts_summary
-from checker.state import STATE_KEY, State, touched_days
 from checker.store import Store
-from checker.stored_runs import load_runs
 from checker.summary import SUMMARY_KEY, Summary, load_summary
-from checker.summary_build import summary_as_of
-from checker.timeline import apply_run
 
 
 def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None,

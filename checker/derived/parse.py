@@ -8,7 +8,7 @@ from typing import TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from checker.daily import HISTORY_KEY, DayRollup, History, day_key, parse_history
+from checker.derived.daily import HISTORY_KEY, DayRollup, History, day_key, parse_history
 from checker.errors import DamagedFile
 from checker.store import Store, StoredObject
 

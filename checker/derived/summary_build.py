@@ -1,7 +1,7 @@
 """Computing `summary.json` from the state, the closed days and the open days.
 
 It reads nothing but its arguments, so the per-run path and `rollup --rebuild` give the same bytes
-for the same data and clock. Closed days come precomputed (`checker/closed.py`), so the cost is
+for the same data and clock. Closed days come precomputed (`checker/derived/closed.py`), so the cost is
 bounded by the windows (90 days, 12 months), never by how long the checker has been running.
 """
 
@@ -16,7 +16,7 @@ import orjson
 from pydantic_core import to_jsonable_python
 
 from checker.bundle import Bundle, Component
-from checker.closed import (
+from checker.derived.closed import (
     MONTHS,
     ClosedDays,
     DayFigures,
@@ -26,7 +26,7 @@ from checker.closed import (
     rounded,
     rounded_ratio,
 )
-from checker.daily import (
+from checker.derived.daily import (
     ComponentDay,
     DayRollup,
     History,
@@ -36,9 +36,9 @@ from checker.daily import (
     downtime_weights,
     fold_open_days,
 )
+from checker.derived.state import State
 from checker.histogram import add_counts, counts_of, quantiles
 from checker.slo import slo_figure
-from checker.state import State
 from checker.store.base import dump_json
 from checker.summary import WINDOW_SECONDS, WINDOWS, Summary
 from checker.uptime import Tally, declared_segments
