@@ -53,21 +53,42 @@ def apply_run(state: State, run: Run, bundle: Bundle) -> tuple[State, RunEffects
     at = position(run)
     if _contains(state.applied, at):
         known = state.effects_of(run.id)
-        effects = known or RunEffects(run_id=run.id, region=run.region, at=run.started_at,
-                                      offline=run.offline, transitions=[], samples=[], segments=[])
-        return state, effects.model_copy(update={"transitions": [],
-                                                 "samples": _facts(run, checked)})
-    effects = RunEffects(run_id=run.id, region=run.region, at=run.started_at, offline=run.offline,
-                         transitions=[], samples=_facts(run, checked), segments=[])
+        effects = known or RunEffects(
+            run_id=run.id,
+            region=run.region,
+            at=run.started_at,
+            offline=run.offline,
+            transitions=[],
+            samples=[],
+            segments=[],
+        )
+        return state, effects.model_copy(update={"transitions": [], "samples": _facts(run, checked)})
+    effects = RunEffects(
+        run_id=run.id,
+        region=run.region,
+        at=run.started_at,
+        offline=run.offline,
+        transitions=[],
+        samples=_facts(run, checked),
+        segments=[],
+    )
     canonical: list[tuple[str, WindowSample, RunEffects]] = []
     # An offline run says nothing about the components: record it, evaluate nothing.
     for sample in [] if run.offline else run.samples:
         component = checked.get(sample.component)
         if component is None:
             continue
-        entry = WindowSample(position=at, region=run.region, at=run.started_at, status=sample.status,
-                             checked_at=sample.at, latency_ms=sample.latency_ms, code=sample.code,
-                             reason=sample.reason, stated=sample.stated)
+        entry = WindowSample(
+            position=at,
+            region=run.region,
+            at=run.started_at,
+            status=sample.status,
+            checked_at=sample.at,
+            latency_ms=sample.latency_ms,
+            code=sample.code,
+            reason=sample.reason,
+            stated=sample.stated,
+        )
         current = state.components.get(component.id)
         placed = _place(current, entry, component, bundle.checker, effects, canonical)
         if placed is not None:
@@ -82,9 +103,10 @@ def apply_run(state: State, run: Run, bundle: Bundle) -> tuple[State, RunEffects
         if run_id in remembered:
             remembered[run_id] = _with_part(remembered[run_id], component_id, made)
     # The remembered runs are the canonically last ones, so their positions end `applied`.
-    tail = {entry.split(" ", 2)[2]: entry for entry in state.applied[-2 * KEEP_EFFECTS:]}
-    state.recent = sorted((_in_order(e) for e in remembered.values()),
-                          key=lambda e: tail.get(e.run_id, ""))[-KEEP_EFFECTS:]
+    tail = {entry.split(" ", 2)[2]: entry for entry in state.applied[-2 * KEEP_EFFECTS :]}
+    state.recent = sorted((_in_order(e) for e in remembered.values()), key=lambda e: tail.get(e.run_id, ""))[
+        -KEEP_EFFECTS:
+    ]
     state.open_days = sorted(set(state.open_days) | set(touched_days(effects)))
     return state, effects
 
@@ -104,26 +126,35 @@ def _insert_sorted(items: list[str], item: str) -> list[str]:
 
 def _with_part(effects: RunEffects, component: str, made: RunEffects) -> RunEffects:
     """`effects` with the part about `component` replaced by `made`'s."""
-    return effects.model_copy(update={
-        "segments": [s for s in effects.segments if s.component != component] + made.segments,
-        "transitions": [t for t in effects.transitions if t.component != component] + made.transitions,
-        "clock_steps": [c for c in effects.clock_steps if c != component] + made.clock_steps,
-        "replaced": [s for s in effects.replaced if s.component != component],
-    })
+    return effects.model_copy(
+        update={
+            "segments": [s for s in effects.segments if s.component != component] + made.segments,
+            "transitions": [t for t in effects.transitions if t.component != component] + made.transitions,
+            "clock_steps": [c for c in effects.clock_steps if c != component] + made.clock_steps,
+            "replaced": [s for s in effects.replaced if s.component != component],
+        }
+    )
 
 
 def _in_order(effects: RunEffects) -> RunEffects:
     """`effects` with its lists in one order, whatever order its parts were made in."""
-    return effects.model_copy(update={
-        "segments": sorted(effects.segments, key=lambda s: (s.component, s.start, s.end)),
-        "transitions": sorted(effects.transitions, key=lambda t: (t.component, t.at)),
-        "clock_steps": sorted(effects.clock_steps),
-    })
+    return effects.model_copy(
+        update={
+            "segments": sorted(effects.segments, key=lambda s: (s.component, s.start, s.end)),
+            "transitions": sorted(effects.transitions, key=lambda t: (t.component, t.at)),
+            "clock_steps": sorted(effects.clock_steps),
+        }
+    )
 
 
-def _place(current: ComponentState | None, entry: WindowSample, component: Component,
-           settings: CheckerSettings, effects: RunEffects,
-           canonical: list[tuple[str, WindowSample, RunEffects]]) -> ComponentState | None:
+def _place(
+    current: ComponentState | None,
+    entry: WindowSample,
+    component: Component,
+    settings: CheckerSettings,
+    effects: RunEffects,
+    canonical: list[tuple[str, WindowSample, RunEffects]],
+) -> ComponentState | None:
     """The component's state with `entry` in its place; its timeline's changes go to `effects`.
     When it is placed late, what each sample from it on records in canonical order is added to
     `canonical`, as effects about this component."""
@@ -154,10 +185,12 @@ def _place(current: ComponentState | None, entry: WindowSample, component: Compo
         effects.replaced.extend(old_segments)
         step: Decision | None = base
         for sample in window:
-            made = RunEffects(run_id="", region=sample.region, at=sample.at, offline=False,
-                              transitions=[], samples=[], segments=[])
+            made = RunEffects(
+                run_id="", region=sample.region, at=sample.at, offline=False, transitions=[], samples=[], segments=[]
+            )
             decided_one, made.segments, made.transitions, made.clock_steps = _decide(
-                step, [sample], component, settings)
+                step, [sample], component, settings
+            )
             step = decided_one or step
             if sample.position >= entry.position:
                 canonical.append((component.id, sample, made))
@@ -178,7 +211,10 @@ def _decision(state: ComponentState) -> Decision:
 
 
 def _decide(
-    start: Decision | None, samples: list[WindowSample], component: Component, settings: CheckerSettings,
+    start: Decision | None,
+    samples: list[WindowSample],
+    component: Component,
+    settings: CheckerSettings,
 ) -> tuple[Decision | None, list[SegmentFact], list[Transition], list[str]]:
     """Decide `samples` in order from `start`: the decision after them (None if there never was
     one), the segments and transitions they recorded, and the components whose clock stepped."""
@@ -222,29 +258,57 @@ def _decide(
                 current.status if current else None,
                 current.consecutive_down if current else 0,
                 current.consecutive_up if current else 0,
-                observed, failure_threshold=failure, success_threshold=success,
+                observed,
+                failure_threshold=failure,
+                success_threshold=success,
             )
         since = at
         if current is None and status != "operational":
-            transitions.append(Transition(component=component.id, old=None, new=status, at=at,
-                                          previous_lasted_seconds=None, reason=sample.reason))
+            transitions.append(
+                Transition(
+                    component=component.id,
+                    old=None,
+                    new=status,
+                    at=at,
+                    previous_lasted_seconds=None,
+                    reason=sample.reason,
+                )
+            )
         if current is not None:
             end = min(at, current.evaluated_at + timedelta(seconds=2 * interval))
             if end > current.evaluated_at and not stepped:
-                segments.append(SegmentFact(component=component.id, start=current.evaluated_at,
-                                            end=end, status=current.status))
+                segments.append(
+                    SegmentFact(component=component.id, start=current.evaluated_at, end=end, status=current.status)
+                )
             since = current.since
             if status != current.status:
-                transitions.append(Transition(
-                    component=component.id, old=current.status, new=status, at=at,
-                    previous_lasted_seconds=round(max((at - current.since).total_seconds(), 0.0), 3),
-                    reason=sample.reason,
-                ))
+                transitions.append(
+                    Transition(
+                        component=component.id,
+                        old=current.status,
+                        new=status,
+                        at=at,
+                        previous_lasted_seconds=round(max((at - current.since).total_seconds(), 0.0), 3),
+                        reason=sample.reason,
+                    )
+                )
                 since = at
+        # The last check never goes back for a run that is a little late (an overlapping run, a
+        # slow region): only a clock that stepped takes it back.
+        checked_at = sample.checked_at
+        if current is not None and not stepped:
+            checked_at = max(checked_at, current.last_checked_at)
         current = Decision(
-            status=status, since=since, evaluated_at=at, consecutive_down=downs,
-            consecutive_up=ups, regions=regions, last_checked_at=sample.checked_at,
-            last_latency_ms=sample.latency_ms, last_code=sample.code, last_reason=sample.reason,
+            status=status,
+            since=since,
+            evaluated_at=at,
+            consecutive_down=downs,
+            consecutive_up=ups,
+            regions=regions,
+            last_checked_at=checked_at,
+            last_latency_ms=sample.latency_ms,
+            last_code=sample.code,
+            last_reason=sample.reason,
         )
     return current, segments, transitions, steps
 
@@ -253,5 +317,8 @@ def _facts(run: Run, checked: Mapping[str, object]) -> list[SampleFact]:
     """The samples of an online run that count (components that have a check)."""
     if run.offline:
         return []
-    return [SampleFact(component=s.component, status=s.status, at=s.at, latency_ms=s.latency_ms)
-            for s in run.samples if s.component in checked]
+    return [
+        SampleFact(component=s.component, status=s.status, at=s.at, latency_ms=s.latency_ms)
+        for s in run.samples
+        if s.component in checked
+    ]
