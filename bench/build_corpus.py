@@ -52,14 +52,24 @@ def write_site(folder: Path, incidents: int, *, now: datetime, seed: int = 1, su
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     ids = [f"service-{n:02d}" for n in range(COMPONENTS)]
-    lines = ["site:", "  name: Bench Co", "  url: https://status.bench.test", "store: ./data",
-             "publish: ./public", "components:"]
+    lines = [
+        "site:",
+        "  name: Bench Co",
+        "  url: https://status.bench.test",
+        "store: ./data",
+        "publish: ./public",
+        "components:",
+    ]
     for n, cid in enumerate(ids):
-        lines += [f"  - id: {cid}", f"    name: Service {n:02d}", f"    group: {GROUPS[n % len(GROUPS)]}",
-                  f"    description: Synthetic component number {n}",
-                  f'    check: {{type: http, url: "http://127.0.0.1:9/{n}"}}']
+        lines += [
+            f"  - id: {cid}",
+            f"    name: Service {n:02d}",
+            f"    group: {GROUPS[n % len(GROUPS)]}",
+            f"    description: Synthetic component number {n}",
+            f'    check: {{type: http, url: "http://127.0.0.1:9/{n}"}}',
+        ]
     if subscribers:
-        lines += ["subscribers:", f"  token_secret: \"{'s' * 40}\"", "  email:", "    outbox: ./outbox"]
+        lines += ["subscribers:", f'  token_secret: "{"s" * 40}"', "  email:", "    outbox: ./outbox"]
     (folder / "statuspage.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "data").mkdir(exist_ok=True)
     (folder / "data" / "summary.json").write_text(json.dumps(synthetic_summary(ids, now=now)), encoding="utf-8")
@@ -70,14 +80,19 @@ def write_site(folder: Path, incidents: int, *, now: datetime, seed: int = 1, su
         start = now - timedelta(seconds=rng.randrange(3600, span))
         statuses = {cid: rng.choice(_STATUSES) for cid in rng.sample(ids, k=rng.randint(1, 3))}
         (incident_folder / f"{start:%Y-%m-%d}-synthetic-incident-{n}.md").write_text(
-            incident_text(n, start, statuses, rng), encoding="utf-8")
+            incident_text(n, start, statuses, rng), encoding="utf-8"
+        )
     return folder
 
 
 def incident_text(n: int, start: datetime, statuses: dict[str, str], rng: random.Random) -> str:
     """One incident as an author writes it: front matter, then 4 updates with some Markdown."""
-    steps = [("investigating", 0), ("identified", rng.randint(5, 60)),
-             ("monitoring", rng.randint(61, 120)), ("resolved", rng.randint(121, 300))]
+    steps = [
+        ("investigating", 0),
+        ("identified", rng.randint(5, 60)),
+        ("monitoring", rng.randint(61, 120)),
+        ("resolved", rng.randint(121, 300)),
+    ]
     names = ", ".join(statuses)
     front = "\n".join(f"  {cid}: {status}" for cid, status in statuses.items())
     updates = []
@@ -86,7 +101,8 @@ def incident_text(n: int, start: datetime, statuses: dict[str, str], rng: random
         updates.append(
             f"## {at:%Y-%m-%d %H:%M} UTC {status}\n"
             f"Update *{status}* for incident {n}: we are looking at **elevated error rates** on {names}.\n\n"
-            f"- affected: `{names}`\n- next update in [30 minutes](https://status.bench.test/)\n")
+            f"- affected: `{names}`\n- next update in [30 minutes](https://status.bench.test/)\n"
+        )
     return f"---\ntitle: Synthetic incident {n} on {names}\ncomponents:\n{front}\n---\n\n" + "\n".join(updates)
 
 
@@ -109,34 +125,62 @@ def synthetic_summary(component_ids: list[str], *, now: datetime, seed: int = 2)
             elif roll < 0.12:
                 status = "degraded_performance"
             weight = 1.0 if status == "major_outage" else 0.3
-            bars.append({"date": day.isoformat(), "uptime": 1 - weight * outage / 86400, "no_data_seconds": 0.0,
-                         "worst_status": status, "outage_seconds": outage})
+            bars.append(
+                {
+                    "date": day.isoformat(),
+                    "uptime": 1 - weight * outage / 86400,
+                    "no_data_seconds": 0.0,
+                    "worst_status": status,
+                    "outage_seconds": outage,
+                }
+            )
             p50 = max(20.0, p50 + rng.uniform(-15, 15))
-            latency.append({"date": day.isoformat(), "p50_ms": round(p50, 1),
-                            "p95_ms": round(p50 * rng.uniform(1.8, 3.0), 1)})
+            latency.append(
+                {"date": day.isoformat(), "p50_ms": round(p50, 1), "p95_ms": round(p50 * rng.uniform(1.8, 3.0), 1)}
+            )
 
         def figure(days: list[dict[str, Any]], total_days: int) -> dict[str, Any]:
             observed = 86400.0 * len(days)
             down = sum((1.0 if b["worst_status"] == "major_outage" else 0.3) * b["outage_seconds"] for b in days)
-            return {"uptime": 1 - down / observed if observed else None, "observed_seconds": observed,
-                    "downtime_seconds": down, "no_data_seconds": 86400.0 * (total_days - len(days))}
+            return {
+                "uptime": 1 - down / observed if observed else None,
+                "observed_seconds": observed,
+                "downtime_seconds": down,
+                "no_data_seconds": 86400.0 * (total_days - len(days)),
+            }
 
-        windows = {w: figure([b for b in bars if date.fromisoformat(b["date"]) > today - timedelta(days=d)], d)
-                   for w, d in (("24h", 1), ("7d", 7), ("30d", 30), ("90d", 90))}
+        windows = {
+            w: figure([b for b in bars if date.fromisoformat(b["date"]) > today - timedelta(days=d)], d)
+            for w, d in (("24h", 1), ("7d", 7), ("30d", 30), ("90d", 90))
+        }
         for b in bars:
             monthly.setdefault(b["date"][:7], []).append(b)
         ps = [d["p50_ms"] for d in latency]
-        lat = {w: {"p50_ms": statistics.median(ps[-d:]), "p95_ms": max(ps[-d:]) * 2, "p99_ms": max(ps[-d:]) * 3,
-                   "samples": d * 1440}
-               for w, d in (("24h", 1), ("7d", 7), ("30d", 30), ("90d", 90))}
-        out.append({
-            "id": cid, "status": "operational", "status_since": (now - timedelta(days=3)).isoformat(),
-            "last_checked_at": (now - timedelta(seconds=30)).isoformat(), "last_latency_ms": ps[-1],
-            "last_reason": None, "uptime": windows, "monthly": {k: figure(v, len(v)) for k, v in monthly.items()},
-            "bars": bars, "latency": lat, "latency_daily": latency,
-        })
-    return {"format": 1, "generated_at": (now - timedelta(seconds=30)).isoformat(), "interval": 60.0,
-            "components": out}
+        lat = {
+            w: {
+                "p50_ms": statistics.median(ps[-d:]),
+                "p95_ms": max(ps[-d:]) * 2,
+                "p99_ms": max(ps[-d:]) * 3,
+                "samples": d * 1440,
+            }
+            for w, d in (("24h", 1), ("7d", 7), ("30d", 30), ("90d", 90))
+        }
+        out.append(
+            {
+                "id": cid,
+                "status": "operational",
+                "status_since": (now - timedelta(days=3)).isoformat(),
+                "last_checked_at": (now - timedelta(seconds=30)).isoformat(),
+                "last_latency_ms": ps[-1],
+                "last_reason": None,
+                "uptime": windows,
+                "monthly": {k: figure(v, len(v)) for k, v in monthly.items()},
+                "bars": bars,
+                "latency": lat,
+                "latency_daily": latency,
+            }
+        )
+    return {"format": 1, "generated_at": (now - timedelta(seconds=30)).isoformat(), "interval": 60.0, "components": out}
 
 
 # --- hostile incident files (each just under the 1 MB limit) -----------------------------------
@@ -165,8 +209,10 @@ HOSTILE_BODIES = {
 
 
 def hostile_text(body: str) -> str:
-    return ("---\ntitle: Hostile\ncomponents:\n  service-00: major_outage\n---\n\n"
-            f"## 2026-11-22 14:05 UTC investigating\n{body}\n")
+    return (
+        "---\ntitle: Hostile\ncomponents:\n  service-00: major_outage\n---\n\n"
+        f"## 2026-11-22 14:05 UTC investigating\n{body}\n"
+    )
 
 
 # --- running the command ------------------------------------------------------------------------
@@ -184,8 +230,9 @@ def statusgen(*args: str, cwd: Path, ok: bool = True) -> Run:
     """Run `statusgen ARGS` in `cwd` as a separate process; its own wall, CPU and peak RSS."""
     command = [sys.executable, "-c", "from site_builder.cli import main; main()", *args]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=installed.ENVIRONMENT)
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=installed.ENVIRONMENT
+    )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     stdout, stderr = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
@@ -216,9 +263,11 @@ def _built_incidents(site: Path) -> int:
 def _published_nothing(stdout: str) -> bool:
     """True when the build's report says nothing was written or deleted (any wording: a full
     build's, or the one line of a build that found nothing changed since the last)."""
-    return (re.search(r": 0 (?:uploaded|written),(?: \d+ unchanged,)? 0 deleted", stdout) is not None
-            or re.fullmatch(r"nothing changed since the last build: [\d,]+ files published to \S+ unchanged\n",
-                            stdout) is not None)
+    return (
+        re.search(r": 0 (?:uploaded|written),(?: \d+ unchanged,)? 0 deleted", stdout) is not None
+        or re.fullmatch(r"nothing changed since the last build: [\d,]+ files published to \S+ unchanged\n", stdout)
+        is not None
+    )
 
 
 def _files_under(*folders: Path) -> dict[str, tuple[int, int, int, int]]:
@@ -250,8 +299,10 @@ def measure_size(incidents: int, repeat: int, folder: Path) -> None:
         assert _published_nothing(noop[-1].stdout), noop[-1].stdout
         assert _files_under(site / "public", site / ".statusgen") == before, "the no-op rebuild wrote something"
     recognised = sum(1 for r in noop if r.stdout.startswith("nothing changed"))
-    print(f"{incidents} incidents: no-op rebuild + publish {_median(noop)}; {recognised} of {len(noop)} "
-          "recognised unchanged without building")
+    print(
+        f"{incidents} incidents: no-op rebuild + publish {_median(noop)}; {recognised} of {len(noop)} "
+        "recognised unchanged without building"
+    )
     edited = []
     files = sorted((site / "incidents").glob("*.md"))
     for attempt in range(repeat):
@@ -262,8 +313,10 @@ def measure_size(incidents: int, repeat: int, folder: Path) -> None:
         edited.append(statusgen("build", "--no-notify", cwd=site))
         page = site / "public" / "incidents" / path.stem / "index.html"
         assert marker in page.read_text(encoding="utf-8"), f"{page} does not show the edit"
-    print(f"{incidents} incidents: one incident edited, rebuild + publish {_median(edited)}; "
-          f"last said: {edited[-1].stdout.strip().splitlines()[0]}")
+    print(
+        f"{incidents} incidents: one incident edited, rebuild + publish {_median(edited)}; "
+        f"last said: {edited[-1].stdout.strip().splitlines()[0]}"
+    )
 
 
 def measure_hostile(folder: Path, repeat: int) -> None:
@@ -278,8 +331,10 @@ def measure_hostile(folder: Path, repeat: int) -> None:
             _fresh(site)
             builds.append(statusgen("build", "--no-notify", cwd=site))
             assert (site / "public" / "incidents" / "2026-11-22-hostile" / "index.html").is_file()
-        print(f"hostile {name} ({len(text.encode()) // 1000} kB): validate {_median(validate)}; "
-              f"cold build {_median(builds)}")
+        print(
+            f"hostile {name} ({len(text.encode()) // 1000} kB): validate {_median(validate)}; "
+            f"cold build {_median(builds)}"
+        )
 
 
 def measure_many(count: int, folder: Path) -> None:
@@ -321,8 +376,9 @@ def main() -> None:
             measure_many(args.many, folder)
         if sizes:
             html, css = index_size(folder)
-            print(f"index.html + CSS gzipped, {COMPONENTS} components: {html + css} bytes ({html} + {css}); "
-                  "target 30720")
+            print(
+                f"index.html + CSS gzipped, {COMPONENTS} components: {html + css} bytes ({html} + {css}); target 30720"
+            )
 
 
 if __name__ == "__main__":

@@ -116,11 +116,12 @@ class _Endpoint(asyncio.Protocol):
 
 async def _serve(ports: int, bombs: bool) -> None:
     bomb = _bomb() if bombs else b""
-    _Endpoint.bomb = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                      b"Content-Encoding: gzip, gzip\r\nContent-Length: %d\r\n\r\n" % len(bomb)) + bomb
+    _Endpoint.bomb = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+        b"Content-Encoding: gzip, gzip\r\nContent-Length: %d\r\n\r\n" % len(bomb)
+    ) + bomb
     loop = asyncio.get_running_loop()
-    servers = [await loop.create_server(_Endpoint, "127.0.0.1", 0, backlog=4096)
-               for _ in range(ports)]
+    servers = [await loop.create_server(_Endpoint, "127.0.0.1", 0, backlog=4096) for _ in range(ports)]
     print(json.dumps([s.sockets[0].getsockname()[1] for s in servers]), flush=True)
     await asyncio.Event().wait()
 
@@ -128,8 +129,9 @@ async def _serve(ports: int, bombs: bool) -> None:
 # --- the site on disk --------------------------------------------------------------------------
 
 
-def write_site(root: Path, ports: list[int], endpoints: int, bombs: int, shards: int,
-               concurrency: int | None = None) -> None:
+def write_site(
+    root: Path, ports: list[int], endpoints: int, bombs: int, shards: int, concurrency: int | None = None
+) -> None:
     lines = ["site: {name: Bench}", "store: ./data", "publish: ./public"]
     settings = {"shards": shards if shards > 1 else None, "concurrency": concurrency}
     given = ", ".join(f"{key}: {value}" for key, value in settings.items() if value is not None)
@@ -140,18 +142,21 @@ def write_site(root: Path, ports: list[int], endpoints: int, bombs: int, shards:
     for number, component in enumerate(ids):
         url = f"http://127.0.0.1:{ports[number % len(ports)]}/e/{component}"
         extra = ", body_contains: healthy" if component.startswith("b") else ""
-        lines.append(f"  - id: {component}\n    name: Endpoint {component}\n"
-                     f"    check: {{type: http, url: \"{url}\", timeout: {TIMEOUT}, "
-                     f"degraded_after: {DEGRADED_AFTER}{extra}}}")
+        lines.append(
+            f"  - id: {component}\n    name: Endpoint {component}\n"
+            f'    check: {{type: http, url: "{url}", timeout: {TIMEOUT}, '
+            f"degraded_after: {DEGRADED_AFTER}{extra}}}"
+        )
     (root / "statuspage.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _load_time(root: Path) -> float:
     """Seconds a fresh process spends loading `statuspage.yaml` (imports excluded)."""
-    code = ("import sys, time; from pathlib import Path; from site_builder.content import load_site;"
-            "t = time.perf_counter(); load_site(Path(sys.argv[1])); print(time.perf_counter() - t)")
-    out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys, time; from pathlib import Path; from site_builder.content import load_site;"
+        "t = time.perf_counter(); load_site(Path(sys.argv[1])); print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True)
     return float(out.stdout.strip())
 
 
@@ -159,8 +164,7 @@ def _timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float
     """(wall seconds, peak RSS in MB, stdout) of one command run as its own process."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err, text=True,
-                                   env=env or installed.ENVIRONMENT)
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True, env=env or installed.ENVIRONMENT)
         _, status, usage = os.wait4(process.pid, 0)  # the child's own rusage: its peak RSS
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -183,23 +187,26 @@ def _run_file(store: Path, run_id: str) -> Path:
 def _probe_seconds(run_file: Path) -> float:
     """Seconds from the start of a run to the end of its probing, from its stored run object."""
     run = json.loads(run_file.read_text())
-    return (datetime.fromisoformat(run["finished_at"])
-            - datetime.fromisoformat(run["started_at"])).total_seconds()
+    return (datetime.fromisoformat(run["finished_at"]) - datetime.fromisoformat(run["started_at"])).total_seconds()
 
 
 def _judge(samples: list[dict[str, Any]], planned: int) -> dict[str, Any]:
     wrong = [s["component"] for s in samples if s["status"] != EXPECTED_STATUS[kind(s["component"])]]
     healthy = sorted(s["latency_ms"] for s in samples if kind(s["component"]) == "ok")
-    counts = {status: sum(1 for s in samples if s["status"] == status)
-              for status in ("up", "degraded", "down")}
+    counts = {status: sum(1 for s in samples if s["status"] == status) for status in ("up", "degraded", "down")}
     expected = dict.fromkeys(("up", "degraded", "down"), 0)
     for s in samples:
         expected[EXPECTED_STATUS[kind(s["component"])]] += 1
-    return {"samples": len(samples), "missing": planned - len(samples), "wrong": len(wrong),
-            "counts": counts, "expected": expected,
-            "healthy_p50_ms": healthy[len(healthy) // 2] if healthy else None,
-            "healthy_p95_ms": healthy[int(len(healthy) * 0.95)] if healthy else None,
-            "bomb_reasons": sorted({s["reason"] for s in samples if kind(s["component"]) == "bomb"})}
+    return {
+        "samples": len(samples),
+        "missing": planned - len(samples),
+        "wrong": len(wrong),
+        "counts": counts,
+        "expected": expected,
+        "healthy_p50_ms": healthy[len(healthy) // 2] if healthy else None,
+        "healthy_p95_ms": healthy[int(len(healthy) * 0.95)] if healthy else None,
+        "bomb_reasons": sorted({s["reason"] for s in samples if kind(s["component"]) == "bomb"}),
+    }
 
 
 def _check_once(root: Path, endpoints: int) -> dict[str, Any]:
@@ -209,8 +216,13 @@ def _check_once(root: Path, endpoints: int) -> dict[str, Any]:
     run_checks_s = float(closing.rsplit(" in ", 1)[1].split()[0])
     (run_file,) = set((root / "data" / "runs").rglob("*.json")) - before
     probe_s = _probe_seconds(run_file)
-    return {"wall_s": wall, "rss_mb": rss, "probe_s": probe_s, "record_s": run_checks_s - probe_s,
-            **_judge(_samples([run_file]), endpoints)}
+    return {
+        "wall_s": wall,
+        "rss_mb": rss,
+        "probe_s": probe_s,
+        "record_s": run_checks_s - probe_s,
+        **_judge(_samples([run_file]), endpoints),
+    }
 
 
 _SEEDED: dict[int, Path] = {}
@@ -224,8 +236,18 @@ def with_history(root: Path, days: int) -> None:
     by another process: a timed command started from a process that grew to hold a large
     history would report that process's memory as its own peak (it survives fork and exec)."""
     seeded = _SEEDED.setdefault(days, Path(tempfile.mkdtemp(prefix="statusgen-history-")))
-    subprocess.run([sys.executable, str(Path(__file__).with_name("seeded_history.py")), str(root),
-                    "--days", str(days), "--seeded", str(seeded)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("seeded_history.py")),
+            str(root),
+            "--days",
+            str(days),
+            "--seeded",
+            str(seeded),
+        ],
+        check=True,
+    )
 
 
 def check_run(ports: list[int], endpoints: int, bombs: int, history_days: int) -> dict[str, Any]:
@@ -247,17 +269,14 @@ def shard_run(ports: list[int], endpoints: int, shards: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         write_site(root, ports, endpoints, 0, shards=shards)
-        subprocess.run([STATUSGEN, "compile", "--root", str(root), "--to-store"],
-                       capture_output=True, check=True)
+        subprocess.run([STATUSGEN, "compile", "--root", str(root), "--to-store"], capture_output=True, check=True)
         env = {**installed.ENVIRONMENT, "STATUSGEN_STORE": str(root / "data")}
-        code = ("import json, sys; from checker.handler import handler; "
-                "handler(json.loads(sys.argv[1]), None)")
+        code = "import json, sys; from checker.handler import handler; handler(json.loads(sys.argv[1]), None)"
         runs: dict[str, list[dict[str, Any]]] = {"first": [], "ordinary": []}
         files: dict[str, list[Path]] = {"first": [], "ordinary": []}
         for which in ("first", "ordinary"):
             for shard in range(shards):
-                event = {"statusgen": "check", "run_id": f"bench-{which}-s{shard}", "shard": shard,
-                         "shards": shards}
+                event = {"statusgen": "check", "run_id": f"bench-{which}-s{shard}", "shard": shard, "shards": shards}
                 wall, rss, _ = _timed([sys.executable, "-c", code, json.dumps(event)], env=env)
                 run = _run_file(root / "data", event["run_id"])
                 files[which].append(run)
@@ -265,11 +284,13 @@ def shard_run(ports: list[int], endpoints: int, shards: int) -> dict[str, Any]:
         results = {which: _judge(_samples(files[which]), endpoints) for which in runs}
     workers = runs["ordinary"]
     first = runs["first"]
-    return {"workers": workers, "worst_wall_s": max(w["wall_s"] for w in workers),
-            "worst_rss_mb": max(w["rss_mb"] for w in workers),
-            "first": {"workers": first, "worst_wall_s": max(w["wall_s"] for w in first),
-                      **results["first"]},
-            **results["ordinary"]}
+    return {
+        "workers": workers,
+        "worst_wall_s": max(w["wall_s"] for w in workers),
+        "worst_rss_mb": max(w["rss_mb"] for w in workers),
+        "first": {"workers": first, "worst_wall_s": max(w["wall_s"] for w in first), **results["first"]},
+        **results["ordinary"],
+    }
 
 
 def _median(results: list[dict[str, Any]], key: str) -> float:
@@ -283,17 +304,20 @@ def main() -> None:
     parser.add_argument("--bombs", type=int, default=0)
     parser.add_argument("--shards", type=int, default=1)
     parser.add_argument("--ports", type=int, default=4)
-    parser.add_argument("--history-days", type=int, default=0,
-                        help="give the store this many days of history before the ordinary run")
+    parser.add_argument(
+        "--history-days", type=int, default=0, help="give the store this many days of history before the ordinary run"
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         asyncio.run(_serve(args.serve, args.bombs > 0))
         return
     installed.byte_compile()
-    server = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve",
-                               str(args.ports), "--bombs", str(args.bombs)],
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--serve", str(args.ports), "--bombs", str(args.bombs)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert server.stdout is not None
         ports = json.loads(server.stdout.readline())
@@ -304,56 +328,69 @@ def main() -> None:
                 times = ", ".join(f"{w['wall_s']:.2f}" for w in result["workers"])
                 probing = ", ".join(f"{w['probe_s']:.2f}" for w in result["workers"])
                 first = ", ".join(f"{w['wall_s']:.2f}" for w in result["first"]["workers"])
-                print(f"run {number}: first run on a new store: workers {first} s wall, "
-                      f"{result['first']['wrong'] + result['first']['missing']} wrong or missing; "
-                      f"ordinary run: workers {times} s wall, of which probing {probing} s "
-                      f"(worst wall {result['worst_wall_s']:.2f} s, "
-                      f"{result['worst_rss_mb']:.0f} MB peak RSS); {result['counts']} "
-                      f"(expected {result['expected']}), {result['wrong']} wrong, "
-                      f"{result['missing']} missing; healthy p50 {result['healthy_p50_ms']} ms, "
-                      f"p95 {result['healthy_p95_ms']} ms", flush=True)
+                print(
+                    f"run {number}: first run on a new store: workers {first} s wall, "
+                    f"{result['first']['wrong'] + result['first']['missing']} wrong or missing; "
+                    f"ordinary run: workers {times} s wall, of which probing {probing} s "
+                    f"(worst wall {result['worst_wall_s']:.2f} s, "
+                    f"{result['worst_rss_mb']:.0f} MB peak RSS); {result['counts']} "
+                    f"(expected {result['expected']}), {result['wrong']} wrong, "
+                    f"{result['missing']} missing; healthy p50 {result['healthy_p50_ms']} ms, "
+                    f"p95 {result['healthy_p95_ms']} ms",
+                    flush=True,
+                )
             else:
                 result = check_run(ports, args.endpoints, args.bombs, args.history_days)
                 first = result["first"]
-                print(f"run {number}: first run on a new store {first['wall_s']:.2f} s wall (probing "
-                      f"{first['probe_s']:.2f} s, record {first['record_s']:.2f} s), "
-                      f"{first['wrong'] + first['missing']} wrong or missing; ordinary run "
-                      f"{result['wall_s']:.2f} s wall (config load "
-                      f"{result['load_s']:.3f} s, probing {result['probe_s']:.2f} s, record_run + "
-                      f"summary {result['record_s']:.2f} s), {result['rss_mb']:.0f} MB peak RSS; "
-                      f"{result['counts']} (expected {result['expected']}), {result['wrong']} wrong, "
-                      f"{result['missing']} missing; healthy p50 {result['healthy_p50_ms']} ms, "
-                      f"p95 {result['healthy_p95_ms']} ms"
-                      + (f"; bombs: {result['bomb_reasons']}" if args.bombs else ""), flush=True)
+                print(
+                    f"run {number}: first run on a new store {first['wall_s']:.2f} s wall (probing "
+                    f"{first['probe_s']:.2f} s, record {first['record_s']:.2f} s), "
+                    f"{first['wrong'] + first['missing']} wrong or missing; ordinary run "
+                    f"{result['wall_s']:.2f} s wall (config load "
+                    f"{result['load_s']:.3f} s, probing {result['probe_s']:.2f} s, record_run + "
+                    f"summary {result['record_s']:.2f} s), {result['rss_mb']:.0f} MB peak RSS; "
+                    f"{result['counts']} (expected {result['expected']}), {result['wrong']} wrong, "
+                    f"{result['missing']} missing; healthy p50 {result['healthy_p50_ms']} ms, "
+                    f"p95 {result['healthy_p95_ms']} ms" + (f"; bombs: {result['bomb_reasons']}" if args.bombs else ""),
+                    flush=True,
+                )
             results.append(result)
         if args.shards > 1:
             worst_probe = statistics.median(max(w["probe_s"] for w in r["workers"]) for r in results)
             firsts = [r["first"] for r in results]
-            print(f"first runs on a new store: worst worker {_median(firsts, 'worst_wall_s'):.2f} s "
-                  f"wall (median), {max(f['wrong'] + f['missing'] for f in firsts)} wrong or missing "
-                  "at most")
-            print(f"median over {len(results)} ordinary runs of {args.endpoints} endpoints in "
-                  f"{args.shards} shards: worst worker {_median(results, 'worst_wall_s'):.2f} s "
-                  f"wall, worst probing {worst_probe:.2f} s, "
-                  f"every worker {statistics.median(w['wall_s'] for r in results for w in r['workers']):.2f} s "
-                  f"median, {_median(results, 'worst_rss_mb'):.0f} MB peak RSS; "
-                  f"{max(r['wrong'] + r['missing'] for r in results)} wrong or missing at most; "
-                  f"healthy p95 {_median(results, 'healthy_p95_ms'):.1f} ms")
+            print(
+                f"first runs on a new store: worst worker {_median(firsts, 'worst_wall_s'):.2f} s "
+                f"wall (median), {max(f['wrong'] + f['missing'] for f in firsts)} wrong or missing "
+                "at most"
+            )
+            print(
+                f"median over {len(results)} ordinary runs of {args.endpoints} endpoints in "
+                f"{args.shards} shards: worst worker {_median(results, 'worst_wall_s'):.2f} s "
+                f"wall, worst probing {worst_probe:.2f} s, "
+                f"every worker {statistics.median(w['wall_s'] for r in results for w in r['workers']):.2f} s "
+                f"median, {_median(results, 'worst_rss_mb'):.0f} MB peak RSS; "
+                f"{max(r['wrong'] + r['missing'] for r in results)} wrong or missing at most; "
+                f"healthy p95 {_median(results, 'healthy_p95_ms'):.1f} ms"
+            )
         else:
             firsts = [r["first"] for r in results]
-            print(f"first runs on a new store: {_median(firsts, 'wall_s'):.2f} s wall (median), "
-                  f"probing {_median(firsts, 'probe_s'):.2f} s, record {_median(firsts, 'record_s'):.2f} s, "
-                  f"{max(f['wrong'] + f['missing'] for f in firsts)} wrong or missing at most")
+            print(
+                f"first runs on a new store: {_median(firsts, 'wall_s'):.2f} s wall (median), "
+                f"probing {_median(firsts, 'probe_s'):.2f} s, record {_median(firsts, 'record_s'):.2f} s, "
+                f"{max(f['wrong'] + f['missing'] for f in firsts)} wrong or missing at most"
+            )
             history = f", {args.history_days} days of history" if args.history_days else ""
-            print(f"median over {len(results)} ordinary runs of {args.endpoints} endpoints{history}"
-                  f"{f' + {args.bombs} gzip bombs' if args.bombs else ''}: "
-                  f"{_median(results, 'wall_s'):.2f} s wall, config load "
-                  f"{_median(results, 'load_s'):.3f} s, probing {_median(results, 'probe_s'):.2f} s, "
-                  f"record_run + summary {_median(results, 'record_s'):.2f} s, "
-                  f"{_median(results, 'rss_mb'):.0f} MB peak RSS; "
-                  f"{max(r['wrong'] + r['missing'] for r in results)} wrong or missing at most; "
-                  f"healthy p50 {_median(results, 'healthy_p50_ms'):.1f} ms, "
-                  f"p95 {_median(results, 'healthy_p95_ms'):.1f} ms")
+            print(
+                f"median over {len(results)} ordinary runs of {args.endpoints} endpoints{history}"
+                f"{f' + {args.bombs} gzip bombs' if args.bombs else ''}: "
+                f"{_median(results, 'wall_s'):.2f} s wall, config load "
+                f"{_median(results, 'load_s'):.3f} s, probing {_median(results, 'probe_s'):.2f} s, "
+                f"record_run + summary {_median(results, 'record_s'):.2f} s, "
+                f"{_median(results, 'rss_mb'):.0f} MB peak RSS; "
+                f"{max(r['wrong'] + r['missing'] for r in results)} wrong or missing at most; "
+                f"healthy p50 {_median(results, 'healthy_p50_ms'):.1f} ms, "
+                f"p95 {_median(results, 'healthy_p95_ms'):.1f} ms"
+            )
     finally:
         server.terminate()
         server.wait()

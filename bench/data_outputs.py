@@ -55,6 +55,7 @@ def measure(incidents: int, repeat: int) -> None:
     # files without a cache key.
     parts = []
     for name, plan in data_plans().items():
+
         def planned(plan: DataPlan = plan) -> None:
             for item in plan(view):
                 if item.key is None:
@@ -81,9 +82,11 @@ def measure(incidents: int, repeat: int) -> None:
             report = publish(built, "public", base=base)
             noop.append(time.perf_counter() - start)
             uploaded += len(report.uploaded)
-        print(f"{incidents} incidents, folder publish of {len(files)} files: first {first_seconds:.3f} s "
-              f"({len(first.uploaded)} written), no-op median {statistics.median(noop):.3f} s "
-              f"({uploaded} written)")
+        print(
+            f"{incidents} incidents, folder publish of {len(files)} files: first {first_seconds:.3f} s "
+            f"({len(first.uploaded)} written), no-op median {statistics.median(noop):.3f} s "
+            f"({uploaded} written)"
+        )
 
 
 def main() -> None:

@@ -60,12 +60,15 @@ class Service:
 
 def bundle(components: int, threshold: int) -> dict[str, Any]:
     entries = [
-        {"id": "api", "name": "API",
-         "check": {"type": "http", "url": "${SERVICE_URL}", "timeout": 2}},
+        {"id": "api", "name": "API", "check": {"type": "http", "url": "${SERVICE_URL}", "timeout": 2}},
     ]
     entries += [
-        {"id": f"service-{i}", "name": f"Service {i}", "group": "Platform",
-         "check": {"type": "http", "url": "${HEALTHY_URL}", "timeout": 2}}
+        {
+            "id": f"service-{i}",
+            "name": f"Service {i}",
+            "group": "Platform",
+            "check": {"type": "http", "url": "${HEALTHY_URL}", "timeout": 2},
+        }
         for i in range(1, components)
     ]
     return {
@@ -79,6 +82,7 @@ def bundle(components: int, threshold: int) -> dict[str, Any]:
 
 def shows_outage(s3: Any, bucket: str, prefix: str) -> tuple[bool, bool]:
     """(status.json shows it, index.html shows it), read from the site bucket."""
+
     def read(key: str) -> str:
         try:
             body = s3.get_object(Bucket=bucket, Key=f"{prefix}/{key}")["Body"].read()
@@ -92,8 +96,15 @@ def shows_outage(s3: Any, bucket: str, prefix: str) -> tuple[bool, bool]:
 
 
 def trial(
-    s3: Any, distribution: str, service: Service, healthy: Service, *, name: str, offset: float,
-    components: int, threshold: int,
+    s3: Any,
+    distribution: str,
+    service: Service,
+    healthy: Service,
+    *,
+    name: str,
+    offset: float,
+    components: int,
+    threshold: int,
 ) -> tuple[float, float, float]:
     """(seconds to status.json, seconds to index.html, duration of the invocation that published
     the outage) for one outage starting `offset` seconds after a scheduled run."""
@@ -104,16 +115,18 @@ def trial(
     store = open_store(f"s3://statusgen-data/{name}")
     store.put_json(BUNDLE_KEY, bundle(components, threshold))
     env = {
-        "SERVICE_URL": service.url, "HEALTHY_URL": healthy.url, "AWS_REGION": REGION,
-        "STATUSGEN_SITE": f"s3://statusgen-site/{name}", "STATUSGEN_DISTRIBUTION_ID": distribution,
+        "SERVICE_URL": service.url,
+        "HEALTHY_URL": healthy.url,
+        "AWS_REGION": REGION,
+        "STATUSGEN_SITE": f"s3://statusgen-site/{name}",
+        "STATUSGEN_DISTRIBUTION_ID": distribution,
     }
     service.down = False
     # Three healthy minutes; the first run publishes the page (as CI would on a merge).
     for minute in (-3, -2, -1):
         env["STATUSGEN_REBUILD_ON"] = "every-run" if minute == -3 else "change"
         at = START + timedelta(minutes=minute)
-        check_and_rebuild({"id": f"{name}-warm-up{minute}"}, None, env=env, store=store, now=at,
-                          log=lambda line: None)
+        check_and_rebuild({"id": f"{name}-warm-up{minute}"}, None, env=env, store=store, now=at, log=lambda line: None)
     if any(shows_outage(s3, "statusgen-site", name)):
         raise SystemExit("the page shows an outage before it started")
     outage_at = offset
@@ -124,8 +137,14 @@ def trial(
         scheduled = minute * INTERVAL
         service.down = scheduled >= outage_at
         started = time.perf_counter()
-        check_and_rebuild({"id": f"{name}-{minute}"}, None, env=env, store=store,
-                          now=START + timedelta(seconds=scheduled), log=lambda line: None)
+        check_and_rebuild(
+            {"id": f"{name}-{minute}"},
+            None,
+            env=env,
+            store=store,
+            now=START + timedelta(seconds=scheduled),
+            log=lambda line: None,
+        )
         elapsed = time.perf_counter() - started
         json_shows, page_shows = shows_outage(s3, "statusgen-site", name)
         if json_shows and "json" not in found:
@@ -143,8 +162,9 @@ def trial(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threshold", type=int, default=1, help="failure_threshold")
-    parser.add_argument("--offsets", default="5,15,30,45,55",
-                        help="seconds into the schedule's minute when the outage starts")
+    parser.add_argument(
+        "--offsets", default="5,15,30,45,55", help="seconds into the schedule's minute when the outage starts"
+    )
     parser.add_argument("--components", type=int, default=20)
     args = parser.parse_args()
 
@@ -154,46 +174,66 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     moto.start()
     host, port = moto.get_host_and_port()
-    os.environ.update({
-        "AWS_ENDPOINT_URL": f"http://{host}:{port}", "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION,
-    })
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+        }
+    )
     os.environ.pop("AWS_PROFILE", None)
     import boto3
 
     s3 = boto3.client("s3")
     for bucket in ("statusgen-data", "statusgen-site"):
         s3.create_bucket(Bucket=bucket)
-    distribution = boto3.client("cloudfront").create_distribution(DistributionConfig={
-        "CallerReference": "freshness", "Comment": "", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{
-            "Id": "site", "DomainName": "statusgen-site.s3.amazonaws.com",
-            "S3OriginConfig": {"OriginAccessIdentity": ""},
-        }]},
-        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "allow-all"},
-    })["Distribution"]["Id"]
+    distribution = boto3.client("cloudfront").create_distribution(
+        DistributionConfig={
+            "CallerReference": "freshness",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "site",
+                        "DomainName": "statusgen-site.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "allow-all"},
+        }
+    )["Distribution"]["Id"]
     service, healthy = Service(), Service()
 
-    print(f"failure_threshold {args.threshold}, {args.components} components, "
-          f"schedule every {INTERVAL:.0f} s")
+    print(f"failure_threshold {args.threshold}, {args.components} components, schedule every {INTERVAL:.0f} s")
     json_times, page_times, durations = [], [], []
     try:
         for index, offset in enumerate(float(o) for o in args.offsets.split(",")):
             to_json, to_page, publishing = trial(
-                s3, distribution, service, healthy, name=f"trial-{index}", offset=offset,
-                components=args.components, threshold=args.threshold,
+                s3,
+                distribution,
+                service,
+                healthy,
+                name=f"trial-{index}",
+                offset=offset,
+                components=args.components,
+                threshold=args.threshold,
             )
             json_times.append(to_json)
             page_times.append(to_page)
             durations.append(publishing)
-            print(f"outage at +{offset:4.0f} s: status.json after {to_json:5.1f} s, "
-                  f"index.html after {to_page:5.1f} s")
+            print(f"outage at +{offset:4.0f} s: status.json after {to_json:5.1f} s, index.html after {to_page:5.1f} s")
     finally:
         moto.stop()
-    print(f"median: status.json {statistics.median(json_times):.1f} s, "
-          f"index.html {statistics.median(page_times):.1f} s; "
-          f"worst {max(page_times):.1f} s; the publishing invocation took a median "
-          f"{statistics.median(durations):.2f} s (check, build, upload, invalidation)")
+    print(
+        f"median: status.json {statistics.median(json_times):.1f} s, "
+        f"index.html {statistics.median(page_times):.1f} s; "
+        f"worst {max(page_times):.1f} s; the publishing invocation took a median "
+        f"{statistics.median(durations):.2f} s (check, build, upload, invalidation)"
+    )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "site"))
 
 CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
-CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
-                "--disable-component-update --disable-sync --no-first-run")
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+    "--disable-component-update --disable-sync --no-first-run"
+)
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 INSTALL = "npm install --prefix /tmp/lh lighthouse"
 _TEXT = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".atom", ".rss", ".ics")
@@ -56,8 +58,7 @@ class _CdnLikeHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         immutable = "/assets/" in self.path
-        self.send_header("Cache-Control", "public, max-age=31536000, immutable" if immutable
-                         else "public, max-age=60")
+        self.send_header("Cache-Control", "public, max-age=31536000, immutable" if immutable else "public, max-age=60")
         self.end_headers()
         self.wfile.write(body)
         return None
@@ -67,11 +68,17 @@ class _CdnLikeHandler(SimpleHTTPRequestHandler):
 
 
 def _lighthouse(binary: str, url: str, out: Path) -> dict[str, Any]:
-    command = [binary, url, "--quiet", "--output=json", f"--output-path={out}",
-               "--form-factor=mobile", f"--chrome-flags={CHROME_FLAGS}",
-               "--only-categories=" + ",".join(CATEGORIES)]
-    subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": CHROMIUM},
-                   stdout=subprocess.DEVNULL)
+    command = [
+        binary,
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={out}",
+        "--form-factor=mobile",
+        f"--chrome-flags={CHROME_FLAGS}",
+        "--only-categories=" + ",".join(CATEGORIES),
+    ]
+    subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": CHROMIUM}, stdout=subprocess.DEVNULL)
     result: dict[str, Any] = json.loads(out.read_text())
     return result
 
@@ -109,12 +116,19 @@ def main() -> int:
                 lcp = audits["largest-contentful-paint"]["numericValue"] / 1000
                 cls = audits["cumulative-layout-shift"]["numericValue"]
                 dom = audits["dom-size"]["numericValue"] if "dom-size" in audits else None
-                failing = sorted(k for k, a in audits.items()
-                                 if a.get("score") is not None and a["score"] < 1
-                                 and a.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings"))
+                failing = sorted(
+                    k
+                    for k, a in audits.items()
+                    if a.get("score") is not None
+                    and a["score"] < 1
+                    and a.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings")
+                )
                 runs.append((lcp, scores, cls, dom, failing))
-                print(f"run {number}: " + " ".join(f"{c} {s:.2f}" for c, s in scores.items())
-                      + f" LCP {lcp:.2f} s CLS {cls:.3f} DOM {dom}")
+                print(
+                    f"run {number}: "
+                    + " ".join(f"{c} {s:.2f}" for c, s in scores.items())
+                    + f" LCP {lcp:.2f} s CLS {cls:.3f} DOM {dom}"
+                )
                 if failing:
                     print(f"  audits below 1: {', '.join(failing)}")
         finally:

@@ -37,28 +37,42 @@ SECRET = "b" * 40
 
 
 def bundle() -> Bundle:
-    update = IncidentUpdate(at=NOW - timedelta(minutes=5), status="investigating",
-                            body="We are investigating.")
-    incident = Incident(slug="2026-11-22-api", kind="incident", title="API errors", impact="major",
-                        components={"api": "partial_outage"}, updates=[update],
-                        file="incidents/2026-11-22-api.md")
+    update = IncidentUpdate(at=NOW - timedelta(minutes=5), status="investigating", body="We are investigating.")
+    incident = Incident(
+        slug="2026-11-22-api",
+        kind="incident",
+        title="API errors",
+        impact="major",
+        components={"api": "partial_outage"},
+        updates=[update],
+        file="incidents/2026-11-22-api.md",
+    )
     components = [Component(id=f"c{i}", name=f"Component {i}") for i in range(19)]
-    return Bundle(site=SiteSettings(name="Bench", url="https://status.example.com"),
-                  checker=CheckerSettings(),
-                  components=[Component(id="api", name="API"), *components], incidents=[incident])
+    return Bundle(
+        site=SiteSettings(name="Bench", url="https://status.example.com"),
+        checker=CheckerSettings(),
+        components=[Component(id="api", name="API"), *components],
+        incidents=[incident],
+    )
 
 
 def one_round(count: int, folder: Path) -> tuple[float, float, float]:
     store = LocalStore(folder / "store")
     for i in range(count):
         address = f"user{i}@example.com"
-        records.save(store, Subscriber(id=tokens.subscriber_id(SECRET, "email", address),
-                                       kind="email", address=address, status="active",
-                                       # confirmed before the update: they are told of it
-                                       created_at=NOW - timedelta(hours=1),
-                                       confirmed_at=NOW - timedelta(hours=1)))
-    settings = SubscribersSettings(token_secret=SECRET,
-                                   email=MailSettings(outbox=str(folder / "outbox")))
+        records.save(
+            store,
+            Subscriber(
+                id=tokens.subscriber_id(SECRET, "email", address),
+                kind="email",
+                address=address,
+                status="active",
+                # confirmed before the update: they are told of it
+                created_at=NOW - timedelta(hours=1),
+                confirmed_at=NOW - timedelta(hours=1),
+            ),
+        )
+    settings = SubscribersSettings(token_secret=SECRET, email=MailSettings(outbox=str(folder / "outbox")))
     site = bundle()
     started = time.perf_counter()
     report = notify_subscribers(site, store, now=NOW, settings=settings, env={})
@@ -67,10 +81,12 @@ def one_round(count: int, folder: Path) -> tuple[float, float, float]:
     started = time.perf_counter()
     notify_subscribers(site, store, now=NOW + timedelta(minutes=1), settings=settings, env={})
     noop = time.perf_counter() - started
-    alerts = AlertsSettings.model_validate({
-        "channels": {"chat": {"type": "webhook", "url": "http://127.0.0.1:9/"}},
-        "routes": [{"channels": ["chat"], "remind_every": "30m"}],
-    })
+    alerts = AlertsSettings.model_validate(
+        {
+            "channels": {"chat": {"type": "webhook", "url": "http://127.0.0.1:9/"}},
+            "routes": [{"channels": ["chat"], "remind_every": "30m"}],
+        }
+    )
     started = time.perf_counter()
     send_alerts([], site, store, now=NOW, settings=alerts)
     alert_noop = time.perf_counter() - started
@@ -103,8 +119,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("counts", nargs="*", type=int, default=[100, 1000])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--planning", nargs="*", type=int, default=[1000, 10000],
-                        help="incident counts for timing notification planning")
+    parser.add_argument(
+        "--planning",
+        nargs="*",
+        type=int,
+        default=[1000, 10000],
+        help="incident counts for timing notification planning",
+    )
     args = parser.parse_args()
     for incidents in args.planning:
         seconds, planned = planning(incidents, args.repeat)
@@ -115,8 +136,10 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as folder:
                 rounds.append(one_round(count, Path(folder)))
         send, noop, alert = (statistics.median(r[i] for r in rounds) for i in range(3))
-        print(f"{count:>6} subscribers: send {send:.3f} s ({count / send:.0f} msg/s), "
-              f"no-op pass {noop * 1000:.1f} ms, alert pass with nothing due {alert * 1000:.1f} ms")
+        print(
+            f"{count:>6} subscribers: send {send:.3f} s ({count / send:.0f} msg/s), "
+            f"no-op pass {noop * 1000:.1f} ms, alert pass with nothing due {alert * 1000:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -41,13 +41,17 @@ NOON = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
 def bundle() -> Bundle:
-    return Bundle.model_validate({
-        "site": {"name": "Bench"}, "checker": {"interval": 60},
-        "components": [{"id": f"c{i}", "name": f"C{i}",
-                        "check": {"type": "http", "url": f"http://127.0.0.1:9/{i}"}}
-                       for i in range(COMPONENTS)],
-        "incidents": [],
-    })
+    return Bundle.model_validate(
+        {
+            "site": {"name": "Bench"},
+            "checker": {"interval": 60},
+            "components": [
+                {"id": f"c{i}", "name": f"C{i}", "check": {"type": "http", "url": f"http://127.0.0.1:9/{i}"}}
+                for i in range(COMPONENTS)
+            ],
+            "incidents": [],
+        }
+    )
 
 
 def prepared_store(history_days: int) -> LocalStore:
@@ -55,24 +59,35 @@ def prepared_store(history_days: int) -> LocalStore:
     plan = bundle()
     seed_history(store, plan, days=history_days, today=TODAY)
     ids = [c.id for c in plan.components]
-    store.put_json(day_key(TODAY.isoformat()),
-                   synthetic_day(ids, TODAY, runs=720, hours=12).model_dump(mode="json"))
+    store.put_json(day_key(TODAY.isoformat()), synthetic_day(ids, TODAY, runs=720, hours=12).model_dump(mode="json"))
     # The morning's 720 one-minute runs, as the state remembers them (canonical positions).
     morning = [NOON - timedelta(minutes=720 - n) for n in range(720)]
-    state = State(open_days=[TODAY.isoformat()], sequence=720,
-                  applied=[f"{n + 1:012d} {at:%Y-%m-%dT%H:%M:%S.%f} run-{n}" for n, at in enumerate(morning)])
+    state = State(
+        open_days=[TODAY.isoformat()],
+        sequence=720,
+        applied=[f"{n + 1:012d} {at:%Y-%m-%dT%H:%M:%S.%f} run-{n}" for n, at in enumerate(morning)],
+    )
     for i in range(COMPONENTS):
         state.components[f"c{i}"] = ComponentState(
-            status="operational", since=NOON - timedelta(days=1), evaluated_at=NOON,
-            last_checked_at=NOON, last_latency_ms=50.0)
+            status="operational",
+            since=NOON - timedelta(days=1),
+            evaluated_at=NOON,
+            last_checked_at=NOON,
+            last_latency_ms=50.0,
+        )
     store.put_json(STATE_KEY, state.model_dump(mode="json"))
     return store
 
 
 def run_at(at: datetime, name: str) -> Run:
-    return Run(id=name, region="local", started_at=at, finished_at=at, sequence=721,
-               samples=[Sample(component=f"c{i}", status="up", at=at, latency_ms=50.0)
-                        for i in range(COMPONENTS)])
+    return Run(
+        id=name,
+        region="local",
+        started_at=at,
+        finished_at=at,
+        sequence=721,
+        samples=[Sample(component=f"c{i}", status="up", at=at, latency_ms=50.0) for i in range(COMPONENTS)],
+    )
 
 
 def time_record_run(history_days: int, repeat: int) -> float:
@@ -124,19 +139,26 @@ def time_summary(repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--days", type=int, nargs="+", default=[1, 30, 92, 120, 365],
-                        help="lengths of history to time a run with")
+    parser.add_argument(
+        "--days", type=int, nargs="+", default=[1, 30, 92, 120, 365], help="lengths of history to time a run with"
+    )
     args = parser.parse_args()
     for days in args.days:
         median = time_record_run(days, args.repeat)
-        print(f"per-run store update, {COMPONENTS} components, {days:>3} days of history: "
-              f"median {median * 1000:.0f} ms over {args.repeat} runs")
+        print(
+            f"per-run store update, {COMPONENTS} components, {days:>3} days of history: "
+            f"median {median * 1000:.0f} ms over {args.repeat} runs"
+        )
     longest = max(args.days)
     median = time_first_run_of_day(longest, args.repeat)
-    print(f"first run of a day (fold, closed days made again), {COMPONENTS} components, "
-          f"{longest} days: median {median * 1000:.0f} ms over {args.repeat} runs")
-    print(f"summary computation, {COMPONENTS} components x 90 days: "
-          f"median {time_summary(args.repeat) * 1000:.0f} ms over {args.repeat} runs")
+    print(
+        f"first run of a day (fold, closed days made again), {COMPONENTS} components, "
+        f"{longest} days: median {median * 1000:.0f} ms over {args.repeat} runs"
+    )
+    print(
+        f"summary computation, {COMPONENTS} components x 90 days: "
+        f"median {time_summary(args.repeat) * 1000:.0f} ms over {args.repeat} runs"
+    )
 
 
 if __name__ == "__main__":

@@ -75,9 +75,15 @@ def main() -> None:
             "site: {name: Freshness, url: https://status.example.test}\n"
             f"checker: {{interval: {options.interval}, failure_threshold: 1}}\n"
             "components:\n  - id: api\n    name: API\n"
-            f"    check: {{type: http, url: \"{url}\", timeout: 2}}\n", encoding="utf-8")
-        process = subprocess.Popen([STATUSGEN, "run", "--root", str(root), "--port", "0"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            f'    check: {{type: http, url: "{url}", timeout: 2}}\n',
+            encoding="utf-8",
+        )
+        process = subprocess.Popen(
+            [STATUSGEN, "run", "--root", str(root), "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         assert process.stdout is not None
         base = ""
         for line in process.stdout:
@@ -106,8 +112,10 @@ def main() -> None:
             raise SystemExit(f"statusgen run exited {code} on SIGTERM")
 
     for name, samples in (("outage -> page", outages), ("recovery -> page", recoveries)):
-        print(f"{name}: median {statistics.median(samples):.2f} s, min {min(samples):.2f} s, "
-              f"max {max(samples):.2f} s over {len(samples)} flips (interval {options.interval:g} s)")
+        print(
+            f"{name}: median {statistics.median(samples):.2f} s, min {min(samples):.2f} s, "
+            f"max {max(samples):.2f} s over {len(samples)} flips (interval {options.interval:g} s)"
+        )
     bound = options.interval + 2.0
     verdict = "within" if max(outages) <= bound else "OVER"
     print(f"worst outage -> page {max(outages):.2f} s: {verdict} one interval + 2 s of build ({bound:g} s)")

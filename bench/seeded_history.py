@@ -26,17 +26,23 @@ def synthetic_day(ids: Sequence[str], day: date, runs: int, hours: int = 24) -> 
     components = {}
     for component in ids:
         outage = rng.randrange(0, 80000)
-        segments = [(0.0, float(outage), "operational"),
-                    (float(outage), float(outage + 300), "major_outage"),
-                    (float(outage + 300), hours * 3600.0, "operational")]
+        segments = [
+            (0.0, float(outage), "operational"),
+            (float(outage), float(outage + 300), "major_outage"),
+            (float(outage + 300), hours * 3600.0, "operational"),
+        ]
         latency = {}
         for hour in range(hours):
             histogram = Histogram()
             for _ in range(20):
                 histogram.add(rng.lognormvariate(4, 0.5), count=3)
             latency[f"{hour:02d}"] = histogram.to_json()
-        components[component] = ComponentDay(segments=segments, samples={"up": runs}, latency=latency,
-                                             outages=[s for s in segments if s[2] != "operational"])
+        components[component] = ComponentDay(
+            segments=segments,
+            samples={"up": runs},
+            latency=latency,
+            outages=[s for s in segments if s[2] != "operational"],
+        )
     return DayRollup(date=day, runs=[f"run-{n}" for n in range(runs)], components=components)
 
 
@@ -48,8 +54,13 @@ def seed_history(store: LocalStore, bundle: Bundle, *, days: int, today: date) -
     for back in range(days - 1, 0, -1):
         day = today - timedelta(days=back)
         rollup = synthetic_day(ids, day, runs=1440)
-        fold_open_days(State(open_days=[day.isoformat()]), history, lambda _, r=rollup: r,
-                       today=day + timedelta(days=1), bundle=bundle)
+        fold_open_days(
+            State(open_days=[day.isoformat()]),
+            history,
+            lambda _, r=rollup: r,
+            today=day + timedelta(days=1),
+            bundle=bundle,
+        )
     if not history.as_of:
         fold_open_days(State(), history, lambda _: None, today=today, bundle=bundle)
     store.put(HISTORY_KEY, history_json(history))

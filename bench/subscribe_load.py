@@ -68,13 +68,19 @@ async def drive(url: str, count: int, concurrency: int) -> dict[str, Any]:
     results: list[tuple[str, int, float]] = []
 
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+
         async def one(number: int, address: str) -> None:
             async with semaphore:
                 started = time.perf_counter()
-                response = await client.post(url, content=urlencode({"email": address}),
-                                             headers={"content-type": "application/x-www-form-urlencoded",
-                                                      "accept": "application/json",
-                                                      SOURCE_HEADER: visitor(number)})
+                response = await client.post(
+                    url,
+                    content=urlencode({"email": address}),
+                    headers={
+                        "content-type": "application/x-www-form-urlencoded",
+                        "accept": "application/json",
+                        SOURCE_HEADER: visitor(number),
+                    },
+                )
                 results.append((address, response.status_code, time.perf_counter() - started))
 
         started = time.perf_counter()
@@ -100,8 +106,11 @@ def serve(folder: Path, *, nodelay: bool = False) -> tuple[ThreadingHTTPServer, 
     bundle = compile_bundle(ROOT / "tests" / "fixtures" / "faults" / "site")
     store = LocalStore(folder / "store")
     mailer = OutboxMailer(folder / "outbox")
-    settings = SubscribersSettings(token_secret="${TOKEN_SECRET}", endpoint_url="https://bench.example.org",
-                                   email=MailSettings(from_address="Status <status@bench.example.org>"))
+    settings = SubscribersSettings(
+        token_secret="${TOKEN_SECRET}",
+        endpoint_url="https://bench.example.org",
+        email=MailSettings(from_address="Status <status@bench.example.org>"),
+    )
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -115,8 +124,15 @@ def serve(folder: Path, *, nodelay: bool = False) -> tuple[ThreadingHTTPServer, 
             headers = {k.lower(): v for k, v in self.headers.items()}
             source = headers.pop(SOURCE_HEADER, self.client_address[0])
             request = Request("POST", parts.path, parts.query, body, headers, source)
-            answer = handle_subscribe_request(request, bundle=bundle, store=store, now=datetime.now(UTC),
-                                              settings=settings, env={"TOKEN_SECRET": SECRET}, mailer=mailer)
+            answer = handle_subscribe_request(
+                request,
+                bundle=bundle,
+                store=store,
+                now=datetime.now(UTC),
+                settings=settings,
+                env={"TOKEN_SECRET": SECRET},
+                mailer=mailer,
+            )
             self.send_response(answer.status)
             self.send_header("Content-Length", str(len(answer.body)))
             for name, value in answer.headers.items():
@@ -146,9 +162,21 @@ def one_round(count: int, concurrency: int) -> dict[str, Any]:
         server, store = serve(folder)
         url = f"http://127.0.0.1:{server.server_address[1]}/subscribe"
         try:
-            load = subprocess.run([sys.executable, __file__, "--client", url, "--requests", str(count),
-                                   "--concurrency", str(concurrency)],
-                                  capture_output=True, text=True, check=True)
+            load = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--client",
+                    url,
+                    "--requests",
+                    str(count),
+                    "--concurrency",
+                    str(concurrency),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
         finally:
             server.shutdown()
             server.server_close()
@@ -158,17 +186,22 @@ def one_round(count: int, concurrency: int) -> dict[str, Any]:
         accepted_requests = Counter(address for address, status, _ in data["results"] if status == 202)
         accepted = set(accepted_requests)
         stored = Counter(s.address for s in records.all_subscribers(store))
-        mails = Counter(str(message_from_bytes(p.read_bytes(), policy=policy.default)["To"])
-                        for p in (folder / "outbox").glob("*.eml"))
+        mails = Counter(
+            str(message_from_bytes(p.read_bytes(), policy=policy.default)["To"])
+            for p in (folder / "outbox").glob("*.eml")
+        )
         problems = []
         if set(stored) != accepted:
-            problems.append(f"accepted but not stored: {len(accepted - set(stored))}, "
-                            f"stored but not accepted: {len(set(stored) - accepted)}")
+            problems.append(
+                f"accepted but not stored: {len(accepted - set(stored))}, "
+                f"stored but not accepted: {len(set(stored) - accepted)}"
+            )
         if any(n != 1 for n in stored.values()):
             problems.append(f"stored more than once: {sum(1 for n in stored.values() if n != 1)}")
         if mails != accepted_requests:  # a repeat while pending sends the link again
-            problems.append(f"confirmation mails: {sum(mails.values())} for "
-                            f"{sum(accepted_requests.values())} accepted requests")
+            problems.append(
+                f"confirmation mails: {sum(mails.values())} for {sum(accepted_requests.values())} accepted requests"
+            )
         return {
             "throughput": count / data["elapsed"],
             "p50_ms": latencies[len(latencies) // 2] * 1000,
@@ -192,8 +225,17 @@ def timing_round(count: int) -> dict[str, Any]:
         url = f"http://127.0.0.1:{server.server_address[1]}/subscribe"
         known = [f"known{n}@bench.example.org" for n in range(count)]
         for address in known:
-            records.save(store, Subscriber(id=tokens.subscriber_id(SECRET, "email", address), kind="email",
-                                           address=address, status="active", created_at=now, confirmed_at=now))
+            records.save(
+                store,
+                Subscriber(
+                    id=tokens.subscriber_id(SECRET, "email", address),
+                    kind="email",
+                    address=address,
+                    status="active",
+                    created_at=now,
+                    confirmed_at=now,
+                ),
+            )
         times: dict[str, list[float]] = {"known": [], "new": []}
         try:
             with httpx.Client(timeout=30) as client:
@@ -201,9 +243,14 @@ def timing_round(count: int) -> dict[str, Any]:
                     for kind in ("known", "new") if n % 2 else ("new", "known"):
                         address = known[n] if kind == "known" and n >= 0 else f"{kind}{n}x@bench.example.org"
                         started = time.perf_counter()
-                        answer = client.post(url, content=urlencode({"email": address}), headers={
-                            "content-type": "application/x-www-form-urlencoded",
-                            SOURCE_HEADER: f"198.19.{(2 * n + len(kind)) % 250}.{n % 250 + 1}"})
+                        answer = client.post(
+                            url,
+                            content=urlencode({"email": address}),
+                            headers={
+                                "content-type": "application/x-www-form-urlencoded",
+                                SOURCE_HEADER: f"198.19.{(2 * n + len(kind)) % 250}.{n % 250 + 1}",
+                            },
+                        )
                         elapsed = time.perf_counter() - started
                         if answer.status_code != 202:
                             raise SystemExit(f"unexpected answer {answer.status_code} for a {kind} address")
@@ -256,8 +303,10 @@ def main() -> None:
         client_main(args.client, args.requests, args.concurrency)
         return
     rounds = [one_round(args.requests, args.concurrency) for _ in range(args.repeat)]
-    print(f"subscribe endpoint, {args.requests} requests at {args.concurrency} concurrent, "
-          f"medians of {args.repeat} rounds:")
+    print(
+        f"subscribe endpoint, {args.requests} requests at {args.concurrency} concurrent, "
+        f"medians of {args.repeat} rounds:"
+    )
     print(f"  throughput   {statistics.median(r['throughput'] for r in rounds):8.0f} requests/s")
     print(f"  latency p50  {statistics.median(r['p50_ms'] for r in rounds):8.1f} ms")
     print(f"  latency p99  {statistics.median(r['p99_ms'] for r in rounds):8.1f} ms")

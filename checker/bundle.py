@@ -104,9 +104,9 @@ class CheckerSettings(StrictModel):
     """Split the plan over this many parallel worker invocations (large fleets)."""
     rebuild: Literal["none", "inline", "dispatch"] = "none"
     """After a run: nothing, rebuild the site in the same invocation, or ask CI to rebuild."""
-    downtime_weights: dict[ComponentStatus, float] = Field(default={
-        "major_outage": 1.0, "partial_outage": 0.3, "degraded_performance": 0.0
-    })
+    downtime_weights: dict[ComponentStatus, float] = Field(
+        default={"major_outage": 1.0, "partial_outage": 0.3, "degraded_performance": 0.0}
+    )
     """Share of each status that counts as downtime in uptime figures (statuses left out keep
     these defaults)."""
 
@@ -142,9 +142,7 @@ class Component(StrictModel):
     @classmethod
     def _slug_like(cls, value: str) -> str:
         if not _COMPONENT_ID.match(value):
-            raise ValueError(
-                f"{value!r} may use only a-z, 0-9 and dashes, not starting or ending with a dash"
-            )
+            raise ValueError(f"{value!r} may use only a-z, 0-9 and dashes, not starting or ending with a dash")
         return value
 
     @property
@@ -188,7 +186,7 @@ def _cycles(direct: Mapping[str, list[str]], ids: list[str]) -> list[list[str]]:
                 state[path.pop()] = 2
                 stack.pop()
             elif state.get(above) == 1:
-                found.append([*path[path.index(above):], above])
+                found.append([*path[path.index(above) :], above])
             elif above not in state:
                 state[above] = 1
                 path.append(above)
@@ -215,17 +213,17 @@ class Bundle(StrictModel):
         given in their JSON form (as bundle.json holds them), and pydantic validates no update,
         so a dict would stay where every reader expects the model."""
         if update is not None and not update.keys().isdisjoint(_SECTIONS):
-            update = {name: _SECTIONS[name].model_validate(value)
-                      if name in _SECTIONS and value is not None else value
-                      for name, value in update.items()}
+            update = {
+                name: _SECTIONS[name].model_validate(value) if name in _SECTIONS and value is not None else value
+                for name, value in update.items()
+            }
         return super().model_copy(update=update, deep=deep)
 
     @model_validator(mode="after")
     def _dependencies_known_and_acyclic(self) -> Bundle:
         problems = dependency_problems(self.components)
         if problems:
-            raise ValueError("; ".join(f"components[{index}].depends_on: {message}"
-                                       for index, message in problems))
+            raise ValueError("; ".join(f"components[{index}].depends_on: {message}" for index, message in problems))
         return self
 
     def component(self, component_id: str) -> Component:
@@ -235,8 +233,11 @@ class Bundle(StrictModel):
         """The component that `component_id`'s outage comes from, if one it depends on (directly
         or through others) is `failing` too: the failing one highest up, whose own dependencies
         are all fine (the first in statuspage.yaml's order when several are). None otherwise."""
-        roots = [a for a in self._ancestors(component_id) if failing(a)
-                 and not any(failing(above) for above in self._ancestors(a))]
+        roots = [
+            a
+            for a in self._ancestors(component_id)
+            if failing(a) and not any(failing(above) for above in self._ancestors(a))
+        ]
         return roots[0] if roots else None
 
     def _ancestors(self, component_id: str) -> list[str]:
@@ -313,7 +314,8 @@ class Bundle(StrictModel):
 
 
 _SECTIONS: dict[str, type[AlertsSettings] | type[SubscribersSettings]] = {
-    "alerts": AlertsSettings, "subscribers": SubscribersSettings,
+    "alerts": AlertsSettings,
+    "subscribers": SubscribersSettings,
 }
 """The Bundle's fields that hold a section of statuspage.yaml as its model."""
 

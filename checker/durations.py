@@ -39,4 +39,3 @@ def format_duration(seconds: float) -> str:
     parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
     text = " ".join(p for p in parts if p)
     return text or f"{secs} s"
-

@@ -45,8 +45,7 @@ def part_name(shard: int, shards: int) -> str:
 def part_bundle(bundle: Bundle, shard: int, shards: int) -> Bundle:
     """The bundle as one part sees it: its components only, as a plan of one shard."""
     checker = bundle.checker.model_copy(update={"shards": 1})
-    return bundle.model_copy(update={"checker": checker,
-                                     "components": components_of_shard(bundle, shard, shards)})
+    return bundle.model_copy(update={"checker": checker, "components": components_of_shard(bundle, shard, shards)})
 
 
 class PartStore(Store):
@@ -71,10 +70,18 @@ class PartStore(Store):
     def get(self, key: str) -> StoredObject | None:
         return self.store.get(self._key(key))
 
-    def put(self, key: str, data: bytes, *, if_match: str | None = None,
-            if_none_match: bool = False, content_type: str = "application/json") -> str:
-        return self.store.put(self._key(key), data, if_match=if_match,
-                              if_none_match=if_none_match, content_type=content_type)
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+        content_type: str = "application/json",
+    ) -> str:
+        return self.store.put(
+            self._key(key), data, if_match=if_match, if_none_match=if_none_match, content_type=content_type
+        )
 
     def list(self, prefix: str = "") -> Iterator[str]:
         keys = []
@@ -95,8 +102,15 @@ def parts_summary(bundle: Bundle) -> bytes:
     epoch), so workers and a rebuild write the same bytes."""
     shards = bundle.checker.shards
     parts = [f"shards/{part_name(index, shards)}/{SUMMARY_KEY}" for index in range(shards)]
-    return dump_json({"format": 1, "generated_at": "1970-01-01T00:00:00Z",
-                      "interval": bundle.checker.interval, "components": [], "parts": parts})
+    return dump_json(
+        {
+            "format": 1,
+            "generated_at": "1970-01-01T00:00:00Z",
+            "interval": bundle.checker.interval,
+            "components": [],
+            "parts": parts,
+        }
+    )
 
 
 def worker_events(run_id: str, shards: int) -> list[dict[str, Any]]:
@@ -123,7 +137,6 @@ def lambda_invoker(function_name: str, client: Any | None = None) -> Invoke:
         client = boto3.client("lambda")
 
     def invoke(event: dict[str, Any]) -> None:
-        client.invoke(FunctionName=function_name, InvocationType="Event",
-                      Payload=json.dumps(event).encode())
+        client.invoke(FunctionName=function_name, InvocationType="Event", Payload=json.dumps(event).encode())
 
     return invoke

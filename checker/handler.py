@@ -58,10 +58,17 @@ class RunOutcome:
     def response(self) -> dict[str, Any]:
         """The run's log line, which is also what the Lambda returns."""
         return {
-            "event": "run", "run_id": self.run_id, "region": self.region,
-            "components": self.components, "up": self.up, "degraded": self.degraded,
-            "down": self.down, "transitions": self.transitions, "offline": self.offline,
-            "duplicate": self.duplicate, "duration_ms": self.duration_ms,
+            "event": "run",
+            "run_id": self.run_id,
+            "region": self.region,
+            "components": self.components,
+            "up": self.up,
+            "degraded": self.degraded,
+            "down": self.down,
+            "transitions": self.transitions,
+            "offline": self.offline,
+            "duplicate": self.duplicate,
+            "duration_ms": self.duration_ms,
         }
 
 
@@ -136,19 +143,33 @@ def outcome_of(
         if bundle.checker.shards > 1:
             starter = invoke or lambda_invoker(str(getattr(context, "invoked_function_arn", "")))
             events = dispatch(run_id, bundle.checker.shards, starter)
-            log(json.dumps({"event": "dispatch", "run_id": run_id, "workers": len(events),
-                            "duration_ms": round((time.perf_counter() - started) * 1000)}))
+            log(
+                json.dumps(
+                    {
+                        "event": "dispatch",
+                        "run_id": run_id,
+                        "workers": len(events),
+                        "duration_ms": round((time.perf_counter() - started) * 1000),
+                    }
+                )
+            )
             return DispatchOutcome(run_id=run_id, workers=len(events))
-    report = run_checks(bundle, store, now=now, region=region, run_id=run_id, env=env,
-                        shard=shard, **run_options)
+    report = run_checks(bundle, store, now=now, region=region, run_id=run_id, env=env, shard=shard, **run_options)
     _send_alerts(report, bundle, store, env=env, now=now, log=log)
     outcome = _run_outcome(report, bundle, shard)
     _log_run(outcome, log, now=now)
     return outcome
 
 
-def _send_alerts(report: RunReport, bundle: Bundle, store: Store, *, env: Mapping[str, str],
-                 now: datetime, log: Callable[[str], None]) -> None:
+def _send_alerts(
+    report: RunReport,
+    bundle: Bundle,
+    store: Store,
+    *,
+    env: Mapping[str, str],
+    now: datetime,
+    log: Callable[[str], None],
+) -> None:
     """Team alerts after every run (escalations and reminders go by the clock, not only on
     transitions); a failing channel is logged, never raised, so it cannot fail the run."""
     if bundle.alerts is None:
@@ -156,8 +177,16 @@ def _send_alerts(report: RunReport, bundle: Bundle, store: Store, *, env: Mappin
     from checker.alerting import send_alerts  # only sites with alerts pay for the import
 
     sent = send_alerts(report.transitions_to_alert, bundle, store, now=now, env=env, summary=load_summary(store))
-    log(json.dumps({"event": "alerts", "run_id": report.run.id, "deliveries": len(sent.deliveries),
-                    "failures": len(sent.failures)}))
+    log(
+        json.dumps(
+            {
+                "event": "alerts",
+                "run_id": report.run.id,
+                "deliveries": len(sent.deliveries),
+                "failures": len(sent.failures),
+            }
+        )
+    )
 
 
 def store_from_env(env: Mapping[str, str]) -> Store:
@@ -179,8 +208,9 @@ def read_bundle(store: Store, *, shard: tuple[int, int] | None = None) -> Bundle
         data = orjson.loads(stored.data)
         if isinstance(data, dict) and data.get("alerts") is None and isinstance(data.get("components"), list):
             index, count = shard
-            data["components"] = [c for c in data["components"]
-                                  if not isinstance(c, dict) or shard_of(str(c.get("id")), count) == index]
+            data["components"] = [
+                c for c in data["components"] if not isinstance(c, dict) or shard_of(str(c.get("id")), count) == index
+            ]
             return Bundle.model_validate(data)
     # Validated from the bytes: for a large fleet, a third faster than parsing first.
     return Bundle.model_validate_json(stored.data)
@@ -189,38 +219,52 @@ def read_bundle(store: Store, *, shard: tuple[int, int] | None = None) -> Bundle
 def _run_outcome(report: RunReport, bundle: Bundle, shard: tuple[int, int] | None) -> RunOutcome:
     counts = report.counts
     return RunOutcome(
-        run_id=report.run.id, region=report.run.region, components=len(report.run.samples),
-        up=counts["up"], degraded=counts["degraded"], down=counts["down"],
-        transitions=len(report.transitions), offline=report.run.offline,
-        duplicate=report.duplicate, duration_ms=round(report.duration_seconds * 1000),
-        bundle=bundle, shard=shard,
+        run_id=report.run.id,
+        region=report.run.region,
+        components=len(report.run.samples),
+        up=counts["up"],
+        degraded=counts["degraded"],
+        down=counts["down"],
+        transitions=len(report.transitions),
+        offline=report.run.offline,
+        duplicate=report.duplicate,
+        duration_ms=round(report.duration_seconds * 1000),
+        bundle=bundle,
+        shard=shard,
     )
 
 
 def _log_run(outcome: RunOutcome, log: Callable[[str], None], *, now: datetime) -> None:
     log(json.dumps(outcome.response()))
-    log(json.dumps({
-        "_aws": {
-            "Timestamp": int(now.timestamp() * 1000),
-            "CloudWatchMetrics": [{
-                "Namespace": METRICS_NAMESPACE,
-                "Dimensions": [["Region"]],
-                "Metrics": [
-                    {"Name": "Runs", "Unit": "Count"},
-                    {"Name": "Failures", "Unit": "Count"},
-                    {"Name": "Duration", "Unit": "Milliseconds"},
-                ],
-            }],
-        },
-        "Region": outcome.region,
-        "Runs": 1,
-        "Failures": outcome.down,
-        "Duration": outcome.duration_ms,
-    }))
+    log(
+        json.dumps(
+            {
+                "_aws": {
+                    "Timestamp": int(now.timestamp() * 1000),
+                    "CloudWatchMetrics": [
+                        {
+                            "Namespace": METRICS_NAMESPACE,
+                            "Dimensions": [["Region"]],
+                            "Metrics": [
+                                {"Name": "Runs", "Unit": "Count"},
+                                {"Name": "Failures", "Unit": "Count"},
+                                {"Name": "Duration", "Unit": "Milliseconds"},
+                            ],
+                        }
+                    ],
+                },
+                "Region": outcome.region,
+                "Runs": 1,
+                "Failures": outcome.down,
+                "Duration": outcome.duration_ms,
+            }
+        )
+    )
 
 
-def _heartbeat(event: Mapping[str, Any], bundle: Bundle, store: Store, *,
-               env: Mapping[str, str], now: datetime) -> HttpOutcome:
+def _heartbeat(
+    event: Mapping[str, Any], bundle: Bundle, store: Store, *, env: Mapping[str, str], now: datetime
+) -> HttpOutcome:
     path = str(event.get("rawPath", ""))
     parts = [p for p in path.split("/") if p]
     if len(parts) != 2 or parts[0] != "heartbeat":

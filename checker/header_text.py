@@ -18,8 +18,13 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 """C0 and C1 controls, DEL, and the Unicode line and paragraph separators (Python's
 `str.splitlines` breaks lines on several of these, and so does its mail library)."""
 _CONTROL_RUN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_NAMES = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)", "\t": "a tab",
-          "\x00": "a NUL byte", "\x7f": "a DEL character"}
+_NAMES = {
+    "\r": "a carriage return (CR)",
+    "\n": "a line feed (LF)",
+    "\t": "a tab",
+    "\x00": "a NUL byte",
+    "\x7f": "a DEL character",
+}
 
 
 def no_control_characters(value: str) -> str:
@@ -27,8 +32,7 @@ def no_control_characters(value: str) -> str:
     value = value.strip()
     found = _CONTROL.search(value)
     if found is not None:
-        raise ValueError(f"contains {_describe(found.group())}; write it on one line, "
-                         "without control characters")
+        raise ValueError(f"contains {_describe(found.group())}; write it on one line, without control characters")
     return value
 
 

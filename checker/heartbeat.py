@@ -14,7 +14,12 @@ from checker.store import Store
 
 
 def record_heartbeat(
-    bundle: Bundle, store: Store, component_id: str, token: str, *, now: datetime,
+    bundle: Bundle,
+    store: Store,
+    component_id: str,
+    token: str,
+    *,
+    now: datetime,
     env: Mapping[str, str],
 ) -> None:
     """Store that `component_id` reported at `now`; HeartbeatRejected when the token is wrong."""

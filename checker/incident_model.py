@@ -103,8 +103,13 @@ class Incident(StrictModel):
         they were made from, as `_said` is, so a copy with other updates or another window (for
         instance through `model_copy`, which copies the cache) does not reuse them."""
         cached = self.__dict__.get("_times_index")
-        if (cached is not None and cached[0] is self.updates and cached[1] is self.kind
-                and cached[2] is self.scheduled_for and cached[3] is self.scheduled_until):
+        if (
+            cached is not None
+            and cached[0] is self.updates
+            and cached[1] is self.kind
+            and cached[2] is self.scheduled_for
+            and cached[3] is self.scheduled_until
+        ):
             return cached[4]  # type: ignore[no-any-return]
         times = [u.at for u in self.updates]
         if times:
@@ -115,8 +120,9 @@ class Incident(StrictModel):
         updated = max(times, default=created)
         if self.kind == "maintenance":
             assert self.scheduled_for is not None and self.scheduled_until is not None
-            resolved: datetime | None = min([*(u.at for u in self.updates if u.status == "completed"),
-                                             self.scheduled_until])
+            resolved: datetime | None = min(
+                [*(u.at for u in self.updates if u.status == "completed"), self.scheduled_until]
+            )
             started = min([*(u.at for u in self.updates if u.status == "in_progress"), self.scheduled_for])
         else:
             resolved = min((u.at for u in self.updates if u.status in ("resolved", "postmortem")), default=None)

@@ -51,8 +51,11 @@ def parse_repeat(value: object, parse_time: Callable[[str], datetime]) -> Repeat
         given = value["until"]
         # A date alone means the whole of that day (UTC); a time needs its zone, as everywhere.
         day = given if isinstance(given, date) and not isinstance(given, datetime) else _date(str(given))
-        until = (datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC) if day is not None
-                 else parse_time(str(given)).astimezone(UTC))
+        until = (
+            datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
+            if day is not None
+            else parse_time(str(given)).astimezone(UTC)
+        )
         parts.append(f"UNTIL={until:%Y%m%dT%H%M%SZ}")
     if "count" in value:
         count = value["count"]
@@ -111,10 +114,16 @@ def occurrences(incident: Incident) -> list[Incident]:
         if when <= start or when.date() in repeat.skipped:
             continue
         shift = when - start
-        found.append(incident.model_copy(update={
-            "slug": f"{incident.slug}-{when:%Y-%m-%d}",
-            "scheduled_for": when, "scheduled_until": end + shift,
-            "updates": [u.model_copy(update={"at": u.at + shift}) for u in incident.updates],
-            "repeat": None, "series": incident.slug,
-        }))
+        found.append(
+            incident.model_copy(
+                update={
+                    "slug": f"{incident.slug}-{when:%Y-%m-%d}",
+                    "scheduled_for": when,
+                    "scheduled_until": end + shift,
+                    "updates": [u.model_copy(update={"at": u.at + shift}) for u in incident.updates],
+                    "repeat": None,
+                    "series": incident.slug,
+                }
+            )
+        )
     return found

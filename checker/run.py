@@ -85,13 +85,14 @@ class RunReport(BaseModel):
         """A small text table (one line per component) and a closing line with the counts."""
         rows = [("COMPONENT", "STATUS", "PROBE", "LATENCY", "REASON"), *self.rows()]
         w = [max(len(row[i]) for row in rows) for i in range(4)]
-        out = [f"{a:<{w[0]}}  {b:<{w[1]}}  {c:<{w[2]}}  {d:>{w[3]}}  {e}".rstrip()
-               for a, b, c, d, e in rows]
+        out = [f"{a:<{w[0]}}  {b:<{w[1]}}  {c:<{w[2]}}  {d:>{w[3]}}  {e}".rstrip() for a, b, c, d, e in rows]
         counts = self.counts
         state = " (offline: recorded as no data)" if self.run.offline else ""
         again = " (already recorded: nothing counted twice)" if self.duplicate else ""
-        out.append(f"{counts['up']} up, {counts['degraded']} degraded, {counts['down']} down "
-                   f"in {self.duration_seconds:.2f} s{state}{again}")
+        out.append(
+            f"{counts['up']} up, {counts['degraded']} degraded, {counts['down']} down "
+            f"in {self.duration_seconds:.2f} s{state}{again}"
+        )
         out.extend(f"{t.component}: {t.old or 'new'} -> {t.new}" for t in self.transitions)
         out.extend(f"warning: {warning}" for warning in self.warnings)
         return out
@@ -99,8 +100,13 @@ class RunReport(BaseModel):
     def rows(self) -> list[tuple[str, str, str, str, str]]:
         """(component, measured status, this probe, latency, reason) as text, for a table."""
         return [
-            (line.component, line.status or "no data", line.sample or "",
-             "" if line.latency_ms is None else f"{line.latency_ms:.0f} ms", line.reason or "")
+            (
+                line.component,
+                line.status or "no data",
+                line.sample or "",
+                "" if line.latency_ms is None else f"{line.latency_ms:.0f} ms",
+                line.reason or "",
+            )
             for line in self.components
         ]
 
@@ -144,17 +150,29 @@ def run_checks(
     samples: list[Sample] = []
     offline = False
     if pending:
-        samples, offline = asyncio.run(_probe_all(
-            bundle, components, store, now=now,
-            ssl_context=ssl_context or ssl.create_default_context(),
-            env=os.environ if env is None else env, resolve=resolve,
-        ))
+        samples, offline = asyncio.run(
+            _probe_all(
+                bundle,
+                components,
+                store,
+                now=now,
+                ssl_context=ssl_context or ssl.create_default_context(),
+                env=os.environ if env is None else env,
+                resolve=resolve,
+            )
+        )
     finished = now + timedelta(seconds=time.perf_counter() - started)
     by_component = {s.component: s for s in samples}
     for part, known in pending:
-        run = Run(id=part.run_id, region=region, started_at=now, finished_at=finished,
-                  sequence=(known.sequence if known else 0) + 1, offline=offline,
-                  samples=[by_component[c.id] for c in part.bundle.components if c.id in by_component])
+        run = Run(
+            id=part.run_id,
+            region=region,
+            started_at=now,
+            finished_at=finished,
+            sequence=(known.sequence if known else 0) + 1,
+            offline=offline,
+            samples=[by_component[c.id] for c in part.bundle.components if c.id in by_component],
+        )
         reports.append(_record(part, run, now, started))
     if bundle.checker.shards > 1 or shard is not None:
         _put_parts_summary(bundle, store)
@@ -176,7 +194,8 @@ def _slowest_first(components: list[Component], known: list[State]) -> list[Comp
     for state in known:
         for component_id, decided in state.components.items():
             last[component_id] = (
-                decided.last_latency_ms / 1000 if decided.last_latency_ms is not None
+                decided.last_latency_ms / 1000
+                if decided.last_latency_ms is not None
                 else float("inf")  # no answer: a timeout, or a refusal that costs nothing to start early
             )
     return sorted(components, key=lambda c: -min(last.get(c.id, 0.0), c.check.timeout if c.check else 0.0))
@@ -199,8 +218,10 @@ def _parts(bundle: Bundle, store: Store, run_id: str, shard: tuple[int, int] | N
     if count == 1:
         return [_Part(bundle, store, run_id)]
     # Each part's run id is the one its worker would be given (checker.fanout.worker_events).
-    return [_Part(part_bundle(bundle, index, count), PartStore(store, index, count), f"{run_id}-s{index}")
-            for index in range(count)]
+    return [
+        _Part(part_bundle(bundle, index, count), PartStore(store, index, count), f"{run_id}-s{index}")
+        for index in range(count)
+    ]
 
 
 def _record(part: _Part, run: Run, now: datetime, started: float) -> RunReport:
@@ -231,16 +252,24 @@ def _put_parts_summary(bundle: Bundle, store: Store) -> None:
         store.put(SUMMARY_KEY, data)
 
 
-def _joined(bundle: Bundle, reports: list[RunReport], run_id: str, region: str, now: datetime,
-            started: float) -> RunReport:
+def _joined(
+    bundle: Bundle, reports: list[RunReport], run_id: str, region: str, now: datetime, started: float
+) -> RunReport:
     """One report for the parts of a run recorded in a sharded store."""
     order = {c.id: index for index, c in enumerate(bundle.components)}
     first = reports[0].run
-    run = Run(id=run_id, region=region, started_at=now, finished_at=first.finished_at,
-              sequence=first.sequence, offline=first.offline,
-              samples=sorted((s for r in reports for s in r.run.samples), key=lambda s: order[s.component]))
+    run = Run(
+        id=run_id,
+        region=region,
+        started_at=now,
+        finished_at=first.finished_at,
+        sequence=first.sequence,
+        offline=first.offline,
+        samples=sorted((s for r in reports for s in r.run.samples), key=lambda s: order[s.component]),
+    )
     return RunReport(
-        run=run, transitions=[t for r in reports for t in r.transitions],
+        run=run,
+        transitions=[t for r in reports for t in r.transitions],
         duration_seconds=round(time.perf_counter() - started, 3),
         duplicate=all(r.duplicate for r in reports),
         components=sorted((line for r in reports for line in r.components), key=lambda line: order[line.component]),
@@ -261,13 +290,13 @@ def _known_state(store: Store) -> State | None:
         return None
 
 
-def _repeat(bundle: Bundle, store: Store, state: State, run_id: str, region: str, now: datetime,
-            started: float) -> RunReport:
+def _repeat(
+    bundle: Bundle, store: Store, state: State, run_id: str, region: str, now: datetime, started: float
+) -> RunReport:
     effects = state.effects_of(run_id)
     run = None
     if effects is not None:
-        key = Run(id=run_id, region=effects.region, started_at=effects.at,
-                  finished_at=effects.at, samples=[]).key
+        key = Run(id=run_id, region=effects.region, started_at=effects.at, finished_at=effects.at, samples=[]).key
         data = store.get_json(key)
         run = Run.model_validate(data) if data else None
     if run is not None:
@@ -280,8 +309,9 @@ def _repeat(bundle: Bundle, store: Store, state: State, run_id: str, region: str
     return report
 
 
-def _report(bundle: Bundle, run: Run, transitions: list[Transition], state: State,
-            started: float, *, duplicate: bool) -> RunReport:
+def _report(
+    bundle: Bundle, run: Run, transitions: list[Transition], state: State, started: float, *, duplicate: bool
+) -> RunReport:
     by_component = {s.component: s for s in run.samples}
     lines = []
     for component in bundle.components:
@@ -289,26 +319,42 @@ def _report(bundle: Bundle, run: Run, transitions: list[Transition], state: Stat
         if sample is None:
             continue
         measured = None if run.offline else state.components.get(component.id)
-        lines.append(ComponentLine(
-            component=component.id, name=component.name,
-            status=measured.status if measured else None, sample=sample.status,
-            latency_ms=sample.latency_ms, reason=sample.reason,
-        ))
-    return RunReport(run=run, transitions=transitions,
-                     duration_seconds=round(time.perf_counter() - started, 3),
-                     duplicate=duplicate, components=lines)
+        lines.append(
+            ComponentLine(
+                component=component.id,
+                name=component.name,
+                status=measured.status if measured else None,
+                sample=sample.status,
+                latency_ms=sample.latency_ms,
+                reason=sample.reason,
+            )
+        )
+    return RunReport(
+        run=run,
+        transitions=transitions,
+        duration_seconds=round(time.perf_counter() - started, 3),
+        duplicate=duplicate,
+        components=lines,
+    )
 
 
 async def _probe_all(
-    bundle: Bundle, components: list[Component], store: Store, *, now: datetime,
-    ssl_context: ssl.SSLContext, env: Mapping[str, str], resolve: Resolve | None = None,
+    bundle: Bundle,
+    components: list[Component],
+    store: Store,
+    *,
+    now: datetime,
+    ssl_context: ssl.SSLContext,
+    env: Mapping[str, str],
+    resolve: Resolve | None = None,
 ) -> tuple[list[Sample], bool]:
     http = HttpClient(ssl_context) if resolve is None else HttpClient(ssl_context, resolve=resolve)
     pacer = Pacer(bundle.checker.concurrency)
 
     async def one(component: Component) -> Sample:
-        context = ProbeContext(now=now, component=component.id, http=http,
-                               ssl_context=ssl_context, store=store, env=env)
+        context = ProbeContext(
+            now=now, component=component.id, http=http, ssl_context=ssl_context, store=store, env=env
+        )
         return await _probe_component(component, context, pacer)
 
     connectivity = asyncio.ensure_future(_connectivity(bundle.checker.connectivity_url, http))
@@ -316,7 +362,7 @@ async def _probe_all(
     # once would run every task's first step (a thousand of them) before the first probe starts.
     probes: list[asyncio.Future[Sample]] = []
     for start in range(0, len(components), STARTS_PER_TURN):
-        probes.extend(asyncio.ensure_future(one(c)) for c in components[start:start + STARTS_PER_TURN])
+        probes.extend(asyncio.ensure_future(one(c)) for c in components[start : start + STARTS_PER_TURN])
         await asyncio.sleep(0)
     online, *samples = await asyncio.gather(connectivity, *probes)
     return [s for s in samples if isinstance(s, Sample)], not online
@@ -332,9 +378,16 @@ async def _probe_component(component: Component, context: ProbeContext, pacer: P
         if outcome.status != "down":
             break
     latency = None if outcome.latency_ms is None else round(outcome.latency_ms, 1)
-    return Sample(component=component.id, status=outcome.status, at=context.now,
-                  latency_ms=latency, code=outcome.code, reason=outcome.reason,
-                  endpoint_text=outcome.endpoint_text, stated=outcome.stated)
+    return Sample(
+        component=component.id,
+        status=outcome.status,
+        at=context.now,
+        latency_ms=latency,
+        code=outcome.code,
+        reason=outcome.reason,
+        endpoint_text=outcome.endpoint_text,
+        stated=outcome.stated,
+    )
 
 
 async def probe_once(check: Check, context: ProbeContext) -> Outcome:

@@ -14,11 +14,19 @@ from checker.errors import MissingVariable
 for _chatty in ("httpx", "httpcore"):
     logging.getLogger(_chatty).setLevel(logging.WARNING)
 
-RUNTIME_CREDENTIALS = frozenset({
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_LAMBDA_RUNTIME_API",
-})
+RUNTIME_CREDENTIALS = frozenset(
+    {
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_LAMBDA_RUNTIME_API",
+    }
+)
 """The function's own credentials, in every Lambda environment: never resolved, as if unset, so a
 merged check such as `headers: {X: ${AWS_SESSION_TOKEN}}` cannot send them to another host."""
 
@@ -62,4 +70,3 @@ def expand_text(text: str, env: Mapping[str, str], key: str = "") -> str:
         raise MissingVariable(name, key)
 
     return REFERENCE.sub(replace, text) if "${" in text else text
-

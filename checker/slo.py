@@ -21,9 +21,7 @@ SLOW_BURN = (1.0, 1.0)
 """6 h and 3 d burn rates that open a ticket: on course to spend the whole budget."""
 
 
-def slo_figure(
-    slo: Slo, window_tally: Callable[[float, float], Tally], *, now: float
-) -> SloFigure:
+def slo_figure(slo: Slo, window_tally: Callable[[float, float], Tally], *, now: float) -> SloFigure:
     """The error budget of `slo` at `now`; `window_tally(start, end)` gives any window's tally."""
     allowed_ratio = 1 - slo.target / 100
     whole = window_tally(now - slo.window, now)
@@ -32,8 +30,7 @@ def slo_figure(
     rates: dict[str, float | None] = {}
     for name, seconds in BURN_WINDOWS.items():
         part = window_tally(now - seconds, now)
-        rates[name] = (None if part.observed <= 0
-                       else round(part.downtime / part.observed / allowed_ratio, 4))
+        rates[name] = None if part.observed <= 0 else round(part.downtime / part.observed / allowed_ratio, 4)
     fast = _over(rates["1h"], FAST_BURN[0]) and _over(rates["6h"], FAST_BURN[1])
     slow = _over(rates["6h"], SLOW_BURN[0]) and _over(rates["3d"], SLOW_BURN[1])
     return SloFigure(

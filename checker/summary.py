@@ -18,8 +18,7 @@ from checker.vocabulary import ComponentStatus
 SUMMARY_KEY = "summary.json"
 Window = Literal["24h", "7d", "30d", "90d"]
 WINDOWS: tuple[Window, ...] = ("24h", "7d", "30d", "90d")
-WINDOW_SECONDS: dict[Window, float] = {"24h": 86400.0, "7d": 7 * 86400.0, "30d": 30 * 86400.0,
-                                       "90d": 90 * 86400.0}
+WINDOW_SECONDS: dict[Window, float] = {"24h": 86400.0, "7d": 7 * 86400.0, "30d": 30 * 86400.0, "90d": 90 * 86400.0}
 
 
 class _Model(BaseModel):
@@ -147,8 +146,11 @@ def load_summary(store: Store) -> Summary | None:
     # A sharded checker: each part's components, from the part written by its own worker; a part
     # not written yet leaves its components out (no data).
     parts = [part for part in (_read_summary(store, key) for key in summary.parts) if part is not None]
-    return Summary(generated_at=max((p.generated_at for p in parts), default=summary.generated_at),
-                   interval=summary.interval, components=[c for p in parts for c in p.components])
+    return Summary(
+        generated_at=max((p.generated_at for p in parts), default=summary.generated_at),
+        interval=summary.interval,
+        components=[c for p in parts for c in p.components],
+    )
 
 
 def _read_summary(store: Store, key: str) -> Summary | None:
@@ -159,5 +161,7 @@ def _read_summary(store: Store, key: str) -> Summary | None:
         return Summary.model_validate_json(stored.data)
     except ValidationError as error:
         first = error.errors()[0]["msg"] if error.errors() else "unreadable"
-        raise StoreError(f"{store.location}/{key} cannot be read ({first}); the next "
-                         "`statusgen check` writes it again, or run `statusgen rollup --rebuild`") from None
+        raise StoreError(
+            f"{store.location}/{key} cannot be read ({first}); the next "
+            "`statusgen check` writes it again, or run `statusgen rollup --rebuild`"
+        ) from None

@@ -25,7 +25,10 @@ Segment = tuple[float, float, str]
 """(start, end, component status), times in epoch seconds, end exclusive."""
 
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "major_outage": 1.0, "partial_outage": 0.3, "degraded_performance": 0.0, "operational": 0.0
+    "major_outage": 1.0,
+    "partial_outage": 0.3,
+    "degraded_performance": 0.0,
+    "operational": 0.0,
 }
 OUTAGE_STATUSES = ("partial_outage", "major_outage")
 
@@ -86,8 +89,7 @@ def tally(
             covered += e - s
         out.no_data = max(0.0, (end - start) - covered)
         return out
-    points = sorted({start, end, *(p for s, e, _ in clipped for p in (s, e)),
-                     *(p for s, e, _ in decl for p in (s, e))})
+    points = sorted({start, end, *(p for s, e, _ in clipped for p in (s, e)), *(p for s, e, _ in decl for p in (s, e))})
     index = 0
     for a, b in itertools.pairwise(points):
         while index < len(clipped) and clipped[index][1] <= a:

@@ -5,21 +5,29 @@ from __future__ import annotations
 
 from typing import Literal
 
-ComponentStatus = Literal[
-    "operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"
-]
+ComponentStatus = Literal["operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"]
 COMPONENT_STATUSES: tuple[ComponentStatus, ...] = (
-    "operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"
+    "operational",
+    "degraded_performance",
+    "partial_outage",
+    "major_outage",
+    "under_maintenance",
 )
 IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved", "postmortem"]
 MaintenanceStatus = Literal["scheduled", "in_progress", "verifying", "completed"]
 UpdateStatus = Literal[
-    "investigating", "identified", "monitoring", "update", "resolved", "postmortem",
-    "scheduled", "in_progress", "verifying", "completed",
+    "investigating",
+    "identified",
+    "monitoring",
+    "update",
+    "resolved",
+    "postmortem",
+    "scheduled",
+    "in_progress",
+    "verifying",
+    "completed",
 ]
-INCIDENT_UPDATE_STATUSES = (
-    "investigating", "identified", "monitoring", "update", "resolved", "postmortem"
-)
+INCIDENT_UPDATE_STATUSES = ("investigating", "identified", "monitoring", "update", "resolved", "postmortem")
 MAINTENANCE_UPDATE_STATUSES = ("scheduled", "in_progress", "verifying", "completed", "update")
 Impact = Literal["none", "minor", "major", "critical", "maintenance"]
 IMPACTS = ("none", "minor", "major", "critical")

@@ -52,8 +52,9 @@ class Status(ApiModel):
     """Statuspage's words for the page's state, e.g. "All Systems Operational"."""
 
     @classmethod
-    def of_page(cls, components: Sequence[ComponentStatus], open_incident_impacts: Sequence[str],
-                maintenance_in_progress: bool) -> Status:
+    def of_page(
+        cls, components: Sequence[ComponentStatus], open_incident_impacts: Sequence[str], maintenance_in_progress: bool
+    ) -> Status:
         """Statuspage's top-level status, from the statuses of the page's components (groups left
         out: they only repeat their children) and, when every component is operational, the
         impacts of its unresolved incidents. The rule, with the sources it follows, is in
@@ -81,8 +82,12 @@ _COMPONENT_RULES: tuple[tuple[ComponentStatus, Status, Status, int], ...] = (
     ("major_outage", _MAJOR_SYSTEM_OUTAGE, _PARTIAL_SYSTEM_OUTAGE, 1),
     ("partial_outage", _PARTIAL_SYSTEM_OUTAGE, _MINOR_SERVICE_OUTAGE, 1),
     # A page of one degraded component reads "Partially Degraded Service".
-    ("degraded_performance", Status(indicator="minor", description=N_("Degraded System Service")),
-     Status(indicator="minor", description=N_("Partially Degraded Service")), 2),
+    (
+        "degraded_performance",
+        Status(indicator="minor", description=N_("Degraded System Service")),
+        Status(indicator="minor", description=N_("Partially Degraded Service")),
+        2,
+    ),
 )
 """The top-level status while any component is degraded or out, checked worst first."""
 _IMPACT_RANK = {"minor": 1, "major": 2, "critical": 3}

@@ -65,35 +65,43 @@ class Audience:
             return bundle
         hidden = self.components
         components = [
-            c if hidden.isdisjoint(c.depends_on)
+            c
+            if hidden.isdisjoint(c.depends_on)
             else c.model_copy(update={"depends_on": [d for d in c.depends_on if d not in hidden]})
-            for c in bundle.components if c.id not in hidden]
+            for c in bundle.components
+            if c.id not in hidden
+        ]
         incidents = [self._public_copy(i) for i in bundle.incidents if not self.is_internal(i)]
         return bundle.model_copy(update={"components": components, "incidents": incidents})
 
     def _public_copy(self, incident: Incident) -> Incident:
         if self.components.isdisjoint(incident.components):
             return incident
-        return incident.model_copy(update={"components": {
-            cid: status for cid, status in incident.components.items() if cid not in self.components}})
+        return incident.model_copy(
+            update={
+                "components": {cid: status for cid, status in incident.components.items() if cid not in self.components}
+            }
+        )
 
     def public_summary(self, summary: Summary | None) -> Summary | None:
         """`summary` without the internal components' figures."""
         if summary is None or not self.components:
             return summary
-        return summary.model_copy(update={
-            "components": [c for c in summary.components if c.id not in self.components]})
+        return summary.model_copy(update={"components": [c for c in summary.components if c.id not in self.components]})
 
     def public_languages(self, languages: SiteLanguages) -> SiteLanguages:
         """`languages` without the translations of internal incidents."""
         if not self.incident_files:
             return languages
-        return dataclasses.replace(languages, translations={
-            key: t for key, t in languages.translations.items() if key[1] not in self.incident_files})
+        return dataclasses.replace(
+            languages,
+            translations={key: t for key, t in languages.translations.items() if key[1] not in self.incident_files},
+        )
 
 
 def incident_audience_problems(
-    incidents: Iterable[ParsedIncident], internal_components: frozenset[str],
+    incidents: Iterable[ParsedIncident],
+    internal_components: frozenset[str],
 ) -> list[Problem]:
     """A problem for each public incident that names only internal components: its public copy
     would name none, and its text is about something the public cannot see."""
@@ -101,10 +109,15 @@ def incident_audience_problems(
     for incident, audience, line in incidents:
         named = sorted(incident.components)
         if audience == "public" and named and internal_components.issuperset(named):
-            problems.append(Problem(
-                incident.file, line, "components",
-                f"a public {incident.kind} names only internal components ({', '.join(named)}); "
-                "add 'audience: internal' or name a public component"))
+            problems.append(
+                Problem(
+                    incident.file,
+                    line,
+                    "components",
+                    f"a public {incident.kind} names only internal components ({', '.join(named)}); "
+                    "add 'audience: internal' or name a public component",
+                )
+            )
     return problems
 
 
@@ -122,8 +135,11 @@ class _StoredAudience(BaseModel):
 def store_audience(audience: Audience, store: Store) -> None:
     """Write `audience` to the store (only when it changed: CI stores on every merge). Written
     before the bundle, so a bundle naming a new internal component never meets older audiences."""
-    data = _StoredAudience(components=sorted(audience.components),
-                           incident_files=sorted(audience.incident_files)).model_dump_json(indent=1).encode()
+    data = (
+        _StoredAudience(components=sorted(audience.components), incident_files=sorted(audience.incident_files))
+        .model_dump_json(indent=1)
+        .encode()
+    )
     current = store.get(AUDIENCE_KEY)
     if current is None or current.data != data:
         store.put(AUDIENCE_KEY, data)
@@ -139,6 +155,8 @@ def fetch_audience(store: Store) -> Audience:
             return Audience()
         found = _StoredAudience.model_validate_json(stored.data)
     except (StoreError, ValidationError, ValueError) as error:
-        raise StatusgenError(f"{AUDIENCE_KEY} in the store cannot be read ({type(error).__name__}); "
-                             "store it again with `statusgen compile --to-store`") from None
+        raise StatusgenError(
+            f"{AUDIENCE_KEY} in the store cannot be read ({type(error).__name__}); "
+            "store it again with `statusgen compile --to-store`"
+        ) from None
     return Audience(components=frozenset(found.components), incident_files=frozenset(found.incident_files))

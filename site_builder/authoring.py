@@ -111,7 +111,8 @@ def _refuse_second_resolve(root: Path, path: Path, text: str, now: datetime) -> 
     if incident is not None and incident.kind == "incident" and incident.status_at(now) == "resolved":
         raise StatusgenError(
             f"{path.stem} is already resolved; add a note with "
-            f"`statusgen incident update {path.stem} --status update --message TEXT`")
+            f"`statusgen incident update {path.stem} --status update --message TEXT`"
+        )
 
 
 def _create(
@@ -156,20 +157,23 @@ def _check_components(components: dict[str, str], known: list[str], *, allow_mai
     problems = []
     for component_id, status in components.items():
         if component_id not in known:
-            problems.append(f"unknown component '{component_id}'{suggest(component_id, known)} "
-                            f"(components: {', '.join(known)})")
+            problems.append(
+                f"unknown component '{component_id}'{suggest(component_id, known)} (components: {', '.join(known)})"
+            )
         if status not in COMPONENT_STATUSES or (status == "under_maintenance" and not allow_maintenance):
             allowed = [s for s in COMPONENT_STATUSES if allow_maintenance or s != "under_maintenance"]
-            problems.append(f"'{status}' is not a component status here{suggest(status, allowed)} "
-                            f"(one of: {', '.join(allowed)})")
+            problems.append(
+                f"'{status}' is not a component status here{suggest(status, allowed)} (one of: {', '.join(allowed)})"
+            )
     if problems:
         raise StatusgenError("\n".join(problems))
 
 
 def _check_status(status: str, allowed: tuple[str, ...]) -> None:
     if status not in allowed:
-        raise StatusgenError(f"'{status}' is not an update status here{suggest(status, allowed)} "
-                             f"(one of: {', '.join(allowed)})")
+        raise StatusgenError(
+            f"'{status}' is not an update status here{suggest(status, allowed)} (one of: {', '.join(allowed)})"
+        )
 
 
 def _find(root: Path, slug: str) -> Path:
@@ -179,4 +183,3 @@ def _find(root: Path, slug: str) -> Path:
         existing = [p.stem for p in (root / INCIDENTS_DIR).rglob("*.md")]
         raise StatusgenError(f"no incident '{slug}' in {root / INCIDENTS_DIR}{suggest(slug, existing)}")
     return matches[0]
-

@@ -106,8 +106,7 @@ def build_site(
     `languages` are the languages to build the pages and feeds in (the site's own by default).
     Raises ContentError when the theme's logo or stylesheet cannot be read.
     """
-    return _build(bundle, summary, FolderTarget(out, str(out)), now=now, theme=theme, cache=cache,
-                  languages=languages)
+    return _build(bundle, summary, FolderTarget(out, str(out)), now=now, theme=theme, cache=cache, languages=languages)
 
 
 def build_and_publish_site(
@@ -134,9 +133,19 @@ def build_and_publish_site(
     is recognised without loading the site.
     Raises PublishError when the target cannot be read or written (see `publish_files`)."""
     destination = open_target(target, base=base, s3_client=s3_client)
-    return _build(bundle, summary, destination, now=now, theme=theme, cache=cache,
-                  cloudfront_distribution=cloudfront_distribution, cloudfront_client=cloudfront_client,
-                  inputs=inputs, languages=languages, extra=extra)
+    return _build(
+        bundle,
+        summary,
+        destination,
+        now=now,
+        theme=theme,
+        cache=cache,
+        cloudfront_distribution=cloudfront_distribution,
+        cloudfront_client=cloudfront_client,
+        inputs=inputs,
+        languages=languages,
+        extra=extra,
+    )
 
 
 def _build(
@@ -159,19 +168,30 @@ def _build(
             planned = _plan(bundle, summary, now=now, theme=theme, languages=languages, extra=extra)
             previous, previous_build = _read_cache(cache)
             site = _render(planned, live, previous, spool)
-        published = publish_files(destination, site.files, lambda path: spool.read(site.changed[path]), live,
-                                  cloudfront_distribution=cloudfront_distribution,
-                                  cloudfront_client=cloudfront_client, now=now)
+        published = publish_files(
+            destination,
+            site.files,
+            lambda path: spool.read(site.changed[path]),
+            live,
+            cloudfront_distribution=cloudfront_distribution,
+            cloudfront_client=cloudfront_client,
+            now=now,
+        )
     last_build = None
     if inputs is not None and isinstance(destination, FolderTarget) and not published.not_deleted:
         last_build = inputs.record(
-            folder=destination.root, location=destination.location, manifest=MANIFEST_NAME,
-            files=len(site.files), serves=functools.partial(_serves, destination, site.files),
-            built_at=now, until=next_change(bundle, summary, now), previous=previous_build)
+            folder=destination.root,
+            location=destination.location,
+            manifest=MANIFEST_NAME,
+            files=len(site.files),
+            serves=functools.partial(_serves, destination, site.files),
+            built_at=now,
+            until=next_change(bundle, summary, now),
+            previous=previous_build,
+        )
     if cache is not None and (site.entries != previous or last_build != previous_build):
         _write_cache(cache, site.entries, last_build)
-    return BuildReport(files=len(site.files), published=published, rendered=site.rendered,
-                       skipped=site.skipped)
+    return BuildReport(files=len(site.files), published=published, rendered=site.rendered, skipped=site.skipped)
 
 
 def _serves(destination: Target, files: dict[str, LiveFile]) -> bool:
@@ -196,8 +216,15 @@ def _collector_spared() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _plan(bundle: Bundle, summary: Summary | None, *, now: datetime, theme: Path | None,
-          languages: SiteLanguages | None = None, extra: ExtraOutputs | None = None) -> list[Deferred]:
+def _plan(
+    bundle: Bundle,
+    summary: Summary | None,
+    *,
+    now: datetime,
+    theme: Path | None,
+    languages: SiteLanguages | None = None,
+    extra: ExtraOutputs | None = None,
+) -> list[Deferred]:
     """Every file of the site, not rendered yet: assets, data outputs, then pages."""
     site_theme = load_theme(bundle.site, theme)
     view = build_view(bundle, summary, now, languages)
@@ -210,7 +237,8 @@ def _plan(bundle: Bundle, summary: Summary | None, *, now: datetime, theme: Path
     # the templates and the theme. Which other files exist is not part of it: a page records the
     # few it links to in its data, so a new incident's API file does not re-render every page.
     digest = hashlib.sha256(
-        f"{code_digest()}\0{pages.template_digest(env)}\0{site_theme.digest()}".encode()).hexdigest()
+        f"{code_digest()}\0{pages.template_digest(env)}\0{site_theme.digest()}".encode()
+    ).hexdigest()
     taken = {item.path for item in planned}
     for name, plan in data_plans().items():
         for item in plan(view):
@@ -285,8 +313,12 @@ def _render(planned: list[Deferred], live: LiveSite, previous: dict[str, _Entry]
 
 def _still_live(item: Deferred, old: _Entry | None, live: LiveSite) -> bool:
     """True when the item's inputs are those of the cached build and its bytes are live."""
-    return (item.key is not None and old is not None and old.key == item.key
-            and live.files.get(item.path) == (old.sha, old.size))
+    return (
+        item.key is not None
+        and old is not None
+        and old.key == item.key
+        and live.files.get(item.path) == (old.sha, old.size)
+    )
 
 
 def _read_cache(cache: Path | None) -> tuple[dict[str, _Entry], dict[str, Any] | None]:
@@ -297,23 +329,25 @@ def _read_cache(cache: Path | None) -> tuple[dict[str, _Entry], dict[str, Any] |
         data = json.loads(cache.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
             return {}, None
-        entries = {str(path): _Entry(str(key), str(sha), int(size))
-                   for path, (key, sha, size) in data["files"].items()}
+        entries = {str(path): _Entry(str(key), str(sha), int(size)) for path, (key, sha, size) in data["files"].items()}
         return entries, data.get("last_build")
     except (OSError, ValueError, TypeError, KeyError):
         return {}, None  # a damaged cache only costs rendering every file once
 
 
 def _write_cache(cache: Path, entries: dict[str, _Entry], last_build: dict[str, Any] | None) -> None:
-    data: dict[str, Any] = {"format": CACHE_FORMAT,
-                            "files": {p: [e.key, e.sha, e.size] for p, e in sorted(entries.items())}}
+    data: dict[str, Any] = {
+        "format": CACHE_FORMAT,
+        "files": {p: [e.key, e.sha, e.size] for p, e in sorted(entries.items())},
+    }
     if last_build is not None:
         data["last_build"] = last_build
     # Written as a folder target writes a file (atomically); a cache that cannot be written only
     # costs rendering again next time.
     with contextlib.suppress(PublishError):
         FolderTarget(cache.parent, str(cache.parent)).write(
-            cache.name, json.dumps(data, separators=(",", ":")).encode())
+            cache.name, json.dumps(data, separators=(",", ":")).encode()
+        )
 
 
 def _check_path(path: str) -> None:

@@ -102,8 +102,9 @@ class InternalSettings(StrictModel):
     @classmethod
     def _variable_name(cls, value: str) -> str:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-            raise ValueError(f"must be the name of an environment variable, such as "
-                             f"STATUSGEN_INTERNAL_PASSWORD (got {value!r})")
+            raise ValueError(
+                f"must be the name of an environment variable, such as STATUSGEN_INTERNAL_PASSWORD (got {value!r})"
+            )
         return value
 
     @field_validator("publish")
@@ -188,17 +189,29 @@ def load_config(
     except ValidationError as error:
         problems.extend(problems_from_error(error, SiteConfig, located, CONFIG_FILE))
         return None, located, problems
-    problems.extend(Problem(CONFIG_FILE, located.line_of(("components", index, "depends_on")),
-                            f"components[{index}].depends_on", message)
-                    for index, message in dependency_problems(list[Component](config.components)))
-    problems.extend(Problem(CONFIG_FILE, located.line_of(("internal", "publish")), "internal.publish", message)
-                    for message in _internal_target_problems(config, root))
+    problems.extend(
+        Problem(
+            CONFIG_FILE,
+            located.line_of(("components", index, "depends_on")),
+            f"components[{index}].depends_on",
+            message,
+        )
+        for index, message in dependency_problems(list[Component](config.components))
+    )
+    problems.extend(
+        Problem(CONFIG_FILE, located.line_of(("internal", "publish")), "internal.publish", message)
+        for message in _internal_target_problems(config, root)
+    )
     return (None if problems else config), located, problems
 
 
 def _resolve(
-    data: Any, env: Mapping[str, str], path: tuple[str | int, ...], problems: list[Problem],
-    located: LocatedYaml, require: tuple[tuple[str, ...], ...],
+    data: Any,
+    env: Mapping[str, str],
+    path: tuple[str | int, ...],
+    problems: list[Problem],
+    located: LocatedYaml,
+    require: tuple[tuple[str, ...], ...],
 ) -> Any:
     """`data` with references resolved outside the deferred sections; each missing one a Problem."""
     deferred = _under(path, DEFERRED_SECTIONS)
@@ -207,8 +220,14 @@ def _resolve(
             resolved = expand_text(data, env, format_path(path))
         except MissingVariable as missing:
             if not deferred or _under(path, require):
-                problems.append(Problem(CONFIG_FILE, located.line_of(path), missing.key,
-                                        f"environment variable {missing.name} is not set"))
+                problems.append(
+                    Problem(
+                        CONFIG_FILE,
+                        located.line_of(path),
+                        missing.key,
+                        f"environment variable {missing.name} is not set",
+                    )
+                )
             return data
         return data if deferred else resolved
     if isinstance(data, dict):
@@ -219,8 +238,7 @@ def _resolve(
 
 
 def _under(path: tuple[str | int, ...], sections: tuple[tuple[str, ...], ...]) -> bool:
-    return any(len(path) >= len(s) and all(p == "*" or p == q for p, q in zip(s, path, strict=False))
-               for s in sections)
+    return any(len(path) >= len(s) and all(p == "*" or p == q for p, q in zip(s, path, strict=False)) for s in sections)
 
 
 def _duplicate_ids(data: dict[str, object], located: LocatedYaml) -> list[Problem]:
@@ -236,9 +254,12 @@ def _duplicate_ids(data: dict[str, object], located: LocatedYaml) -> list[Proble
             continue
         if component_id in seen:
             problems.append(
-                Problem(CONFIG_FILE, located.line_of(("components", index, "id")),
-                        f"components[{index}].id",
-                        f"duplicate component id '{component_id}' (first used by components[{seen[component_id]}])")
+                Problem(
+                    CONFIG_FILE,
+                    located.line_of(("components", index, "id")),
+                    f"components[{index}].id",
+                    f"duplicate component id '{component_id}' (first used by components[{seen[component_id]}])",
+                )
             )
         seen.setdefault(component_id, index)
     return problems

@@ -106,8 +106,9 @@ def check_site(
         for incident in occurrences(parsed_file):  # a repeating maintenance: each of its windows
             if incident.slug in first_file_of_slug:
                 first = first_file_of_slug[incident.slug]
-                problems.append(Problem(rel, 0, "", f"duplicate slug '{incident.slug}': {first} has the same "
-                                                    "name; rename one"))
+                problems.append(
+                    Problem(rel, 0, "", f"duplicate slug '{incident.slug}': {first} has the same name; rename one")
+                )
                 break
             first_file_of_slug[incident.slug] = rel
             incidents.append(incident)
@@ -119,20 +120,30 @@ def check_site(
         return None, sorted(problems)
     incidents.sort(key=lambda i: (i.created_at, i.slug), reverse=True)
     bundle = Bundle(
-        site=config.site.bundle_settings(), checker=config.checker, components=config.components,
-        incidents=incidents, alerts=config.alerts, subscribers=config.subscribers,
+        site=config.site.bundle_settings(),
+        checker=config.checker,
+        components=config.components,
+        incidents=incidents,
+        alerts=config.alerts,
+        subscribers=config.subscribers,
     )
     main = config.site.language
-    languages = SiteLanguages(main=main, extra=tuple(c for c in config.site.languages if c != main),
-                              translations=translations)
-    audience = Audience(components=internal,
-                        incident_files=frozenset(a.incident.file for a in audiences if a.audience == "internal"))
+    languages = SiteLanguages(
+        main=main, extra=tuple(c for c in config.site.languages if c != main), translations=translations
+    )
+    audience = Audience(
+        components=internal, incident_files=frozenset(a.incident.file for a in audiences if a.audience == "internal")
+    )
     return Site(root=root, config=config, bundle=bundle, languages=languages, audience=audience), []
 
 
 def _translations(
-    root: Path, files: list[tuple[Path, str, str]], originals: dict[str, Incident], config: SiteConfig | None,
-    parsed: ParsedIncidents, problems: list[Problem],
+    root: Path,
+    files: list[tuple[Path, str, str]],
+    originals: dict[str, Incident],
+    config: SiteConfig | None,
+    parsed: ParsedIncidents,
+    problems: list[Problem],
 ) -> dict[tuple[str, str], IncidentTranslation]:
     """The translated incident files `files` ((path, the original's name, language)), each checked
     against its original and `site.languages`; what is wrong goes to `problems`."""
@@ -143,17 +154,38 @@ def _translations(
         if config is not None:
             main, others = config.site.language, config.site.languages
             if language == main:
-                problems.append(Problem(rel, 1, "", f"'{language}' is the site's main language (site.language): "
-                                                    f"write in the original, {original_rel}"))
+                problems.append(
+                    Problem(
+                        rel,
+                        1,
+                        "",
+                        f"'{language}' is the site's main language (site.language): "
+                        f"write in the original, {original_rel}",
+                    )
+                )
                 continue
             if language not in others:
                 listed = ", ".join(others) if others else "none"
-                problems.append(Problem(rel, 1, "", f"'{language}' is not one of site.languages in statuspage.yaml "
-                                                    f"({listed}); add it there or remove this file"))
+                problems.append(
+                    Problem(
+                        rel,
+                        1,
+                        "",
+                        f"'{language}' is not one of site.languages in statuspage.yaml "
+                        f"({listed}); add it there or remove this file",
+                    )
+                )
                 continue
         if not path.with_name(original_name).is_file():
-            problems.append(Problem(rel, 1, "", f"translates {original_rel}, which does not exist; name a translation "
-                                                "after its incident file, e.g. 2026-11-22-api-errors.de.md"))
+            problems.append(
+                Problem(
+                    rel,
+                    1,
+                    "",
+                    f"translates {original_rel}, which does not exist; name a translation "
+                    "after its incident file, e.g. 2026-11-22-api-errors.de.md",
+                )
+            )
             continue
         original = originals.get(original_rel)
         if original is None:  # the original has problems of its own, reported with it
@@ -169,6 +201,7 @@ def outboxes_under(config: SiteConfig, root: Path) -> SiteConfig:
     """`config` with the `outbox:` folders of its mail settings (subscriber mail, email alert
     channels) under `root` when relative: like every path in statuspage.yaml, they are relative to
     its folder. Only a loaded site's are: the stored bundle keeps them as written."""
+
     def under(mail: MailSettings) -> MailSettings:
         if mail.backend != "outbox" or Path(mail.outbox).is_absolute():
             return mail
@@ -176,25 +209,23 @@ def outboxes_under(config: SiteConfig, root: Path) -> SiteConfig:
 
     update: dict[str, object] = {}
     if config.subscribers is not None:
-        update["subscribers"] = config.subscribers.model_copy(
-            update={"email": under(config.subscribers.email)})
+        update["subscribers"] = config.subscribers.model_copy(update={"email": under(config.subscribers.email)})
     if config.alerts is not None:
-        channels = {name: under(channel) if isinstance(channel, MailSettings) else channel
-                    for name, channel in config.alerts.channels.items()}
+        channels = {
+            name: under(channel) if isinstance(channel, MailSettings) else channel
+            for name, channel in config.alerts.channels.items()
+        }
         update["alerts"] = config.alerts.model_copy(update={"channels": channels})
     return config.model_copy(update=update) if update else config
 
 
-def load_site(
-    root: Path, env: Mapping[str, str] | None = None, *, require: tuple[tuple[str, ...], ...] = ()
-) -> Site:
+def load_site(root: Path, env: Mapping[str, str] | None = None, *, require: tuple[tuple[str, ...], ...] = ()) -> Site:
     """The site at `root` with references resolved from `env` (default: the process environment),
     its parsed incident files remembered in `root/PARSED_CACHE`.
 
     Raises ContentError listing every problem.
     """
-    site, problems = check_site(root, os.environ if env is None else env, require=require,
-                                cache=root / PARSED_CACHE)
+    site, problems = check_site(root, os.environ if env is None else env, require=require, cache=root / PARSED_CACHE)
     if site is None:
         raise ContentError(problems)
     return site
@@ -250,8 +281,14 @@ class ParsedIncidents:
     messages name the current line numbers). Losing or damaging the cache costs one full parse.
     """
 
-    def __init__(self, cache: Path | None, context: str, files: dict[str, _CachedFile],
-                 component_ids: list[str] | None, translations: dict[str, _CachedTranslation] | None = None) -> None:
+    def __init__(
+        self,
+        cache: Path | None,
+        context: str,
+        files: dict[str, _CachedFile],
+        component_ids: list[str] | None,
+        translations: dict[str, _CachedTranslation] | None = None,
+    ) -> None:
         self._cache = cache
         self._context = context
         self._previous = files
@@ -287,8 +324,9 @@ class ParsedIncidents:
             return cached.parsed(), []
         read, problems = read_incident_bytes(raw, slug_from_name(path.name) or "", rel, self._component_ids)
         if read is not None:
-            self._current[rel] = _CachedFile(sha256=sha256, incident=read.incident, audience=read.audience,
-                                             components_line=read.components_line)
+            self._current[rel] = _CachedFile(
+                sha256=sha256, incident=read.incident, audience=read.audience, components_line=read.components_line
+            )
         return read, problems
 
     def translate(
@@ -318,17 +356,22 @@ class ParsedIncidents:
         costs parsing again next time."""
         unchanged = all(
             current.keys() == previous.keys() and all(current[rel] is previous[rel] for rel in current)
-            for current, previous in ((self._current, self._previous),
-                                      (self._current_translations, self._previous_translations)))
+            for current, previous in (
+                (self._current, self._previous),
+                (self._current_translations, self._previous_translations),
+            )
+        )
         if self._cache is None or unchanged:
             return
         from site_builder.publish import FolderTarget  # the one atomic file write
 
-        data = _CacheFile(format=_CACHE_FORMAT, context=self._context, files=self._current,
-                          translations=self._current_translations)
+        data = _CacheFile(
+            format=_CACHE_FORMAT, context=self._context, files=self._current, translations=self._current_translations
+        )
         with contextlib.suppress(PublishError):
             FolderTarget(self._cache.parent, str(self._cache.parent)).write(
-                self._cache.name, data.model_dump_json().encode())
+                self._cache.name, data.model_dump_json().encode()
+            )
 
 
 def _context(component_ids: list[str]) -> str:

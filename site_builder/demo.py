@@ -65,9 +65,7 @@ def demo_endpoints() -> Iterator[str]:
         server.server_close()
 
 
-def run_demo(
-    root: Path, *, port: int, rounds: int, serve: bool, echo: Callable[[str], None] = print
-) -> Path:
+def run_demo(root: Path, *, port: int, rounds: int, serve: bool, echo: Callable[[str], None] = print) -> Path:
     """Check, build and (optionally) serve the example site at `root`; returns the site folder."""
     from checker.run import run_checks
 
@@ -87,8 +85,9 @@ def run_demo(
     measured = load_summary(store)
     if measured is not None:
         site, measured = with_simulated_history(site, measured, now)
-        echo(f"days before {_day_text(now.date())} are simulated for this demo (labelled on the page); "
-             "today is measured")
+        echo(
+            f"days before {_day_text(now.date())} are simulated for this demo (labelled on the page); today is measured"
+        )
     result = build_site_and_publish(site, measured, out=None, now=now, notify=False)
     folder = publish_folder(site)
     for line in result.lines():
@@ -115,7 +114,8 @@ def with_simulated_history(site: Site, summary: Summary, now: datetime, *, seed:
     note = SIMULATED_NOTE.format(day=_day_text(today))
     components = [
         c.model_copy(update={"description": f"{c.description}. {note}" if c.description else note})
-        if c.check is not None else c
+        if c.check is not None
+        else c
         for c in site.bundle.components
     ]
     bundle = site.bundle.model_copy(update={"components": components})
@@ -136,8 +136,15 @@ def _simulated(measured: ComponentSummary, today: date, now: datetime, rng: rand
         filled[bar.date] = bar.no_data_seconds
         observed = 86400.0 - bar.no_data_seconds
         down = (1.0 - bar.uptime) * observed if bar.uptime is not None else 0.0
-        bars.append(DayBar(date=bar.date, uptime=1.0 - down / 86400.0, no_data_seconds=0.0,
-                           worst_status=bar.worst_status or "operational", outage_seconds=bar.outage_seconds))
+        bars.append(
+            DayBar(
+                date=bar.date,
+                uptime=1.0 - down / 86400.0,
+                no_data_seconds=0.0,
+                worst_status=bar.worst_status or "operational",
+                outage_seconds=bar.outage_seconds,
+            )
+        )
 
     def grown(figure: UptimeFigure, start: datetime, end: datetime = now) -> UptimeFigure:
         extra = 0.0
@@ -146,9 +153,12 @@ def _simulated(measured: ComponentSummary, today: date, now: datetime, rng: rand
             overlap = (min(begin + timedelta(days=1), end) - max(begin, start)).total_seconds()
             extra += seconds * max(0.0, min(overlap, 86400.0)) / 86400.0
         observed = figure.observed_seconds + extra
-        return UptimeFigure(uptime=1.0 - figure.downtime_seconds / observed if observed else None,
-                            observed_seconds=observed, downtime_seconds=figure.downtime_seconds,
-                            no_data_seconds=max(0.0, figure.no_data_seconds - extra))
+        return UptimeFigure(
+            uptime=1.0 - figure.downtime_seconds / observed if observed else None,
+            observed_seconds=observed,
+            downtime_seconds=figure.downtime_seconds,
+            no_data_seconds=max(0.0, figure.no_data_seconds - extra),
+        )
 
     uptime = {w: grown(f, now - timedelta(seconds=WINDOW_SECONDS[w])) for w, f in measured.uptime.items()}
     monthly = {}
@@ -163,5 +173,4 @@ def _simulated(measured: ComponentSummary, today: date, now: datetime, rng: rand
             p50 = round(base * rng.uniform(0.8, 1.2), 1)
             daily = DailyLatency(date=daily.date, p50_ms=p50, p95_ms=round(p50 * rng.uniform(1.8, 2.6), 1))
         latency.append(daily)
-    return measured.model_copy(update={"bars": bars, "uptime": uptime, "monthly": monthly,
-                                       "latency_daily": latency})
+    return measured.model_copy(update={"bars": bars, "uptime": uptime, "monthly": monthly, "latency_daily": latency})

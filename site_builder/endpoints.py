@@ -44,8 +44,9 @@ class SiteEndpoints:
     def _answer_subscribe(self, request: Request) -> Response:
         handle = self._subscribe
         if handle is None:
-            return Response(404, b"Subscriptions are not enabled on this page.\n",
-                            {"Content-Type": "text/plain; charset=utf-8"})
+            return Response(
+                404, b"Subscriptions are not enabled on this page.\n", {"Content-Type": "text/plain; charset=utf-8"}
+            )
         return handle(request)
 
     def _answer_heartbeat(self, request: Request) -> Response:
@@ -54,10 +55,12 @@ class SiteEndpoints:
         from checker.handler import handle
 
         if request.method != "POST":
-            return Response(405, b"Send heartbeats with POST.\n",
-                            {"Allow": "POST", "Content-Type": "text/plain; charset=utf-8"})
+            return Response(
+                405, b"Send heartbeats with POST.\n", {"Allow": "POST", "Content-Type": "text/plain; charset=utf-8"}
+            )
         event = {
-            "rawPath": request.path, "headers": dict(request.headers),
+            "rawPath": request.path,
+            "headers": dict(request.headers),
             "requestContext": {"http": {"method": request.method, "sourceIp": request.source_ip}},
             "queryStringParameters": dict(parse_qsl(request.query)),
         }

@@ -103,9 +103,7 @@ def run_gate(
     while True:
         probe_started = clock()
         at = now()
-        probe = GateProbe(
-            at=at, outcome=asyncio.run(_probe_once(component, store, tls, context_env, at))
-        )
+        probe = GateProbe(at=at, outcome=asyncio.run(_probe_once(component, store, tls, context_env, at)))
         result.probes.append(probe)
         if on_probe is not None:
             on_probe(probe)
@@ -138,8 +136,9 @@ async def _probe_once(
 ) -> Outcome:
     check = component.check
     assert check is not None  # checked by _component
-    context = ProbeContext(now=at, component=component.id, http=HttpClient(ssl_context),
-                           ssl_context=ssl_context, store=store, env=env)
+    context = ProbeContext(
+        now=at, component=component.id, http=HttpClient(ssl_context), ssl_context=ssl_context, store=store, env=env
+    )
     outcome = Outcome("down", reason="not probed")
     for _ in range(check.retries + 1):
         outcome = await probe_once(check, context)  # the checker's own: bounded, never raises

@@ -56,8 +56,9 @@ def parse_translation(
     text = text.removeprefix("\ufeff")
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
-        return None, [Problem(rel, 1, "", "missing front matter: start the file with '---', the translated "
-                                          "title: and '---'")]
+        return None, [
+            Problem(rel, 1, "", "missing front matter: start the file with '---', the translated title: and '---'")
+        ]
     closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
     if closing is None:
         return None, [Problem(rel, 1, "", "front matter is not closed: add a line '---' after it")]
@@ -69,8 +70,14 @@ def parse_translation(
         return None, [Problem(rel, 2, "", "front matter must be keys such as title:")]
     for key in data:
         if key in FrontMatter.model_fields and key != "title":
-            problems.append(Problem(rel, located.line_of((key,)), str(key),
-                                    f"comes from the original ({original_rel}); a translation sets only title"))
+            problems.append(
+                Problem(
+                    rel,
+                    located.line_of((key,)),
+                    str(key),
+                    f"comes from the original ({original_rel}); a translation sets only title",
+                )
+            )
     title = None
     if not problems:
         try:
@@ -82,8 +89,7 @@ def parse_translation(
     bodies = _bodies(lines, closing + 1, rel, original, original_rel, problems)
     if problems or bodies is None:
         return None, problems
-    return IncidentTranslation(language=language, file=rel, original=original_rel, title=title,
-                               bodies=bodies), []
+    return IncidentTranslation(language=language, file=rel, original=original_rel, title=title, bodies=bodies), []
 
 
 def _bodies(
@@ -102,19 +108,30 @@ def _bodies(
     expected = original.updates  # newest first
     if len(found) != len(expected):
         line = found[0][0] if found else start
-        problems.append(Problem(rel, line, "updates",
-                                f"has {_updates(len(found))}, the original ({original_rel}) has "
-                                f"{_updates(len(expected))}: keep every update of the original with its "
-                                "time and status, and leave the text of one not translated yet empty"))
+        problems.append(
+            Problem(
+                rel,
+                line,
+                "updates",
+                f"has {_updates(len(found))}, the original ({original_rel}) has "
+                f"{_updates(len(expected))}: keep every update of the original with its "
+                "time and status, and leave the text of one not translated yet empty",
+            )
+        )
         return None
     ordered = sorted(enumerate(found), key=lambda item: item[1][1], reverse=True)
     for (position, (line, at, status, _)), want in zip(ordered, expected, strict=True):
         if at != want.at or status != want.status:
-            problems.append(Problem(
-                rel, line, f"updates[{position}]",
-                f"'{_when(at)} {status}' does not match the original's update "
-                f"'{_when(want.at)} {want.status}' ({original_rel}); keep the time and status, "
-                "translate only the text"))
+            problems.append(
+                Problem(
+                    rel,
+                    line,
+                    f"updates[{position}]",
+                    f"'{_when(at)} {status}' does not match the original's update "
+                    f"'{_when(want.at)} {want.status}' ({original_rel}); keep the time and status, "
+                    "translate only the text",
+                )
+            )
     if len(problems) > count:
         return None
     return [text or None for _, (_, _, _, text) in ordered]

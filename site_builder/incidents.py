@@ -75,9 +75,7 @@ def parse_time(text: str) -> datetime:
     text = text.strip()
     match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(\S*)", text)
     if not match:
-        raise ValueError(
-            f"'{text}' is not a time; write it as 2026-11-22 14:05 UTC or 2026-11-22T14:05:00Z"
-        )
+        raise ValueError(f"'{text}' is not a time; write it as 2026-11-22 14:05 UTC or 2026-11-22T14:05:00Z")
     day, clock, zone = match.groups()
     try:
         naive = datetime.fromisoformat(f"{day}T{clock.zfill(5) if len(clock) == 4 else clock}")
@@ -102,8 +100,7 @@ def _with_zone(naive: datetime, zone: str, text: str) -> datetime:
         return naive.replace(tzinfo=zoneinfo.ZoneInfo(zone))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f"'{text}': unknown time zone '{zone}' (use UTC, an offset such as +01:00, "
-            "or a name such as Europe/Paris)"
+            f"'{text}': unknown time zone '{zone}' (use UTC, an offset such as +01:00, or a name such as Europe/Paris)"
         ) from None
 
 
@@ -119,9 +116,7 @@ def slug_from_name(name: str) -> str | None:
     return name[: -len(".md")]
 
 
-def parse_incident_file(
-    path: Path, rel: str, component_ids: list[str] | None
-) -> tuple[Incident | None, list[Problem]]:
+def parse_incident_file(path: Path, rel: str, component_ids: list[str] | None) -> tuple[Incident | None, list[Problem]]:
     """Read and parse one file; `rel` is how problems name it (relative to the site's root).
 
     `component_ids` are the valid ids; None when the config is broken and ids cannot be checked.
@@ -199,8 +194,14 @@ def read_incident_text(
         return None, [Problem(rel, line, "", "contains a NUL byte; is this a text file?")]
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
-        return None, [Problem(rel, 1, "", "missing front matter: the file must start with a line '---', "
-                                          "then title: and components:, then '---'")]
+        return None, [
+            Problem(
+                rel,
+                1,
+                "",
+                "missing front matter: the file must start with a line '---', then title: and components:, then '---'",
+            )
+        ]
     closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
     if closing is None:
         return None, [Problem(rel, 1, "", "front matter is not closed: add a line '---' after it")]
@@ -222,8 +223,14 @@ def read_incident_text(
     allowed = MAINTENANCE_UPDATE_STATUSES if front.type == "maintenance" else INCIDENT_UPDATE_STATUSES
     updates = _updates(lines, closing + 1, rel, allowed, problems)
     if front.type == "incident" and not updates and not problems:
-        problems.append(Problem(rel, closing + 1, "", "an incident needs at least one update: "
-                                                     "add '## 2026-11-22 14:05 UTC investigating' and a line of text"))
+        problems.append(
+            Problem(
+                rel,
+                closing + 1,
+                "",
+                "an incident needs at least one update: add '## 2026-11-22 14:05 UTC investigating' and a line of text",
+            )
+        )
     if problems or components is None:
         return None, problems
     if front.type == "maintenance":
@@ -266,31 +273,55 @@ def _components(
     entries: dict[str, str]
     if isinstance(front.components, list):
         if front.type != "maintenance":
-            problems.append(Problem(rel, located.line_of(("components",)), "components",
-                                    "give each component its status, e.g. 'api: partial_outage'"))
+            problems.append(
+                Problem(
+                    rel,
+                    located.line_of(("components",)),
+                    "components",
+                    "give each component its status, e.g. 'api: partial_outage'",
+                )
+            )
             return None
         entries = dict.fromkeys(front.components, "under_maintenance")
     else:
         entries = front.components
     ok = True
     for index, (component_id, status) in enumerate(entries.items()):
-        key_path: tuple[str | int, ...] = (("components", index) if isinstance(front.components, list)
-                                           else ("components", component_id))
+        key_path: tuple[str | int, ...] = (
+            ("components", index) if isinstance(front.components, list) else ("components", component_id)
+        )
         line = located.line_of(key_path)
         if known is not None and component_id not in known:
-            problems.append(Problem(rel, line, f"components.{component_id}",
-                                    f"unknown component '{component_id}'{suggest(component_id, known)} "
-                                    f"(components: {', '.join(known)})"))
+            problems.append(
+                Problem(
+                    rel,
+                    line,
+                    f"components.{component_id}",
+                    f"unknown component '{component_id}'{suggest(component_id, known)} "
+                    f"(components: {', '.join(known)})",
+                )
+            )
             ok = False
         if status not in COMPONENT_STATUSES:
-            problems.append(Problem(rel, line, f"components.{component_id}",
-                                    f"'{status}' is not a component status{suggest(str(status), COMPONENT_STATUSES)} "
-                                    f"(one of: {', '.join(COMPONENT_STATUSES)})"))
+            problems.append(
+                Problem(
+                    rel,
+                    line,
+                    f"components.{component_id}",
+                    f"'{status}' is not a component status{suggest(str(status), COMPONENT_STATUSES)} "
+                    f"(one of: {', '.join(COMPONENT_STATUSES)})",
+                )
+            )
             ok = False
     if front.impact is not None and front.impact not in IMPACTS and front.type == "incident":
-        problems.append(Problem(rel, located.line_of(("impact",)), "impact",
-                                f"'{front.impact}' is for maintenance; an incident's impact is one of: "
-                                f"{', '.join(IMPACTS)}"))
+        problems.append(
+            Problem(
+                rel,
+                located.line_of(("impact",)),
+                "impact",
+                f"'{front.impact}' is for maintenance; an incident's impact is one of: {', '.join(IMPACTS)}",
+            )
+        )
         ok = False
     return entries if ok else None  # type: ignore[return-value]
 
@@ -302,15 +333,19 @@ def _window(
     if front.type == "incident":
         for key in keys:
             if getattr(front, key) is not None:
-                problems.append(Problem(rel, located.line_of((key,)), key,
-                                        f"{key} is only for maintenance; add 'type: maintenance'"))
+                problems.append(
+                    Problem(
+                        rel, located.line_of((key,)), key, f"{key} is only for maintenance; add 'type: maintenance'"
+                    )
+                )
         return None
     times: list[datetime] = []
     for key in keys:
         value = getattr(front, key)
         if value is None:
-            problems.append(Problem(rel, located.line_of(()), key,
-                                    f"maintenance needs {key}, e.g. '{key}: 2026-11-25 02:00 UTC'"))
+            problems.append(
+                Problem(rel, located.line_of(()), key, f"maintenance needs {key}, e.g. '{key}: 2026-11-25 02:00 UTC'")
+            )
             continue
         try:
             times.append(parse_time(value))
@@ -319,8 +354,14 @@ def _window(
     if len(times) != 2:
         return None
     if times[1] <= times[0]:
-        problems.append(Problem(rel, located.line_of(("scheduled_until",)), "scheduled_until",
-                                "scheduled_until must be after scheduled_for"))
+        problems.append(
+            Problem(
+                rel,
+                located.line_of(("scheduled_until",)),
+                "scheduled_until",
+                "scheduled_until must be after scheduled_for",
+            )
+        )
         return None
     return times[0], times[1]
 
@@ -358,8 +399,15 @@ def update_sections(
         elif sections:
             sections[-1][2].append(line)
         elif line.strip():
-            problems.append(Problem(rel, index + 1, "", "text before the first update heading; start each "
-                                                       "update with '## 2026-11-22 14:05 UTC investigating'"))
+            problems.append(
+                Problem(
+                    rel,
+                    index + 1,
+                    "",
+                    "text before the first update heading; start each "
+                    "update with '## 2026-11-22 14:05 UTC investigating'",
+                )
+            )
             break
     return sections
 
@@ -370,8 +418,15 @@ def parse_heading(
     """The time and status of an update heading, or None with its Problems added."""
     words = heading.rsplit(None, 1)
     if len(words) < 2:
-        problems.append(Problem(rel, line_number, "", f"update heading '## {heading}' needs a time and a status, "
-                                                     "e.g. '## 2026-11-22 14:05 UTC investigating'"))
+        problems.append(
+            Problem(
+                rel,
+                line_number,
+                "",
+                f"update heading '## {heading}' needs a time and a status, "
+                "e.g. '## 2026-11-22 14:05 UTC investigating'",
+            )
+        )
         return None
     when_text, status = words[0], words[1].lower()
     problem_count = len(problems)

@@ -113,14 +113,20 @@ def check_and_rebuild(
         result["rebuild"] = rebuild_site(bundle, store, env=env, now=now)
     else:
         result["rebuild"] = request_rebuild(env, transport=github_transport)
-    log(json.dumps({"event": "rebuild", "mode": mode, "run_id": outcome.run_id,
-                    "duration_ms": round((time.perf_counter() - started) * 1000)}))
+    log(
+        json.dumps(
+            {
+                "event": "rebuild",
+                "mode": mode,
+                "run_id": outcome.run_id,
+                "duration_ms": round((time.perf_counter() - started) * 1000),
+            }
+        )
+    )
     return result
 
 
-def rebuild_site(
-    bundle: Bundle, store: Store, *, env: Mapping[str, str], now: datetime
-) -> str:
+def rebuild_site(bundle: Bundle, store: Store, *, env: Mapping[str, str], now: datetime) -> str:
     """Build the public site from the bundle and the store's summary and publish what changed.
     What is internal (the audiences CI stored beside the bundle) is left out; the internal site
     is built by CI (`statusgen build`), which has the checkout it needs."""
@@ -132,9 +138,7 @@ def rebuild_site(
 
     target = env.get(SITE_VARIABLE)
     if not target:
-        raise StatusgenError(
-            f"rebuild: inline needs {SITE_VARIABLE} (deploy the stack with RebuildMode inline)"
-        )
+        raise StatusgenError(f"rebuild: inline needs {SITE_VARIABLE} (deploy the stack with RebuildMode inline)")
     # Lambda may write only under /tmp. The folder and the build cache survive while the function
     # stays warm, so the next build renders only the pages whose inputs changed.
     scratch = Path(tempfile.gettempdir())
@@ -143,27 +147,30 @@ def rebuild_site(
     audience = fetch_audience(store)
     languages = fetch_languages(store)
     built = build_site(
-        audience.public_bundle(bundle), audience.public_summary(load_summary(store)), scratch / "statusgen-site",
-        now=now, theme=theme, cache=scratch / "statusgen-build-cache.json",
+        audience.public_bundle(bundle),
+        audience.public_summary(load_summary(store)),
+        scratch / "statusgen-site",
+        now=now,
+        theme=theme,
+        cache=scratch / "statusgen-build-cache.json",
         languages=None if languages is None else audience.public_languages(languages),
     )
     published = publish(
-        scratch / "statusgen-site", target, base=scratch,
-        cloudfront_distribution=env.get(DISTRIBUTION_VARIABLE) or None, now=now,
+        scratch / "statusgen-site",
+        target,
+        base=scratch,
+        cloudfront_distribution=env.get(DISTRIBUTION_VARIABLE) or None,
+        now=now,
     )
     return f"{built}; {published}"
 
 
-def request_rebuild(
-    env: Mapping[str, str], *, transport: httpx.BaseTransport | None = None
-) -> str:
+def request_rebuild(env: Mapping[str, str], *, transport: httpx.BaseTransport | None = None) -> str:
     """Ask GitHub to run the repository's publish workflow (`repository_dispatch`)."""
     repository = env.get(GITHUB_REPOSITORY_VARIABLE, "")
     token = env.get(GITHUB_TOKEN_VARIABLE, "")
     if not repository or not token:
-        raise StatusgenError(
-            f"rebuild: dispatch needs {GITHUB_REPOSITORY_VARIABLE} and {GITHUB_TOKEN_VARIABLE}"
-        )
+        raise StatusgenError(f"rebuild: dispatch needs {GITHUB_REPOSITORY_VARIABLE} and {GITHUB_TOKEN_VARIABLE}")
     api = env.get(GITHUB_API_VARIABLE, "https://api.github.com").rstrip("/")
     with httpx.Client(transport=transport, timeout=10.0) as client:
         response = client.post(
@@ -178,8 +185,7 @@ def request_rebuild(
     if response.status_code != 204:
         # The token is never part of the message; GitHub's answer says what to fix.
         raise StatusgenError(
-            f"GitHub refused the rebuild request for {repository}: "
-            f"{response.status_code} {response.text[:200]}"
+            f"GitHub refused the rebuild request for {repository}: {response.status_code} {response.text[:200]}"
         )
     return f"asked {repository} to rebuild ({DISPATCH_EVENT})"
 

@@ -34,8 +34,11 @@ class _StoredLanguages(BaseModel):
 
 def store_languages(languages: SiteLanguages, store: Store) -> None:
     """Write `languages` to the store (only when they changed: CI stores on every merge)."""
-    stored = _StoredLanguages(main=languages.main, extra=list(languages.extra),
-                              translations=sorted(languages.translations.values(), key=lambda t: t.file))
+    stored = _StoredLanguages(
+        main=languages.main,
+        extra=list(languages.extra),
+        translations=sorted(languages.translations.values(), key=lambda t: t.file),
+    )
     data = stored.model_dump_json(indent=1).encode()
     current = store.get(LANGUAGES_KEY)
     if current is None or current.data != data:
@@ -51,6 +54,9 @@ def fetch_languages(store: Store) -> SiteLanguages | None:
             return None
         languages = _StoredLanguages.model_validate_json(stored.data)
         if all(code in SUPPORTED for code in (languages.main, *languages.extra)):
-            return SiteLanguages(main=languages.main, extra=tuple(languages.extra),
-                                 translations={(t.language, t.original): t for t in languages.translations})
+            return SiteLanguages(
+                main=languages.main,
+                extra=tuple(languages.extra),
+                translations={(t.language, t.original): t for t in languages.translations},
+            )
     return None

@@ -64,8 +64,10 @@ class Unchanged:
     """The target as the build named it (`./public`)."""
 
     def __str__(self) -> str:
-        return (f"nothing changed since the last build: {self.files:,} files published to "
-                f"{shown_path(self.target)} unchanged")
+        return (
+            f"nothing changed since the last build: {self.files:,} files published to "
+            f"{shown_path(self.target)} unchanged"
+        )
 
 
 def build_unless_unchanged(root: Path, *, out: str | None, now: datetime, notify: bool) -> list[str]:
@@ -81,8 +83,9 @@ def build_unless_unchanged(root: Path, *, out: str | None, now: datetime, notify
     return build_and_publish(root, out=out, now=now, notify=notify, sources=sources).lines()
 
 
-def unchanged_since_last_build(root: Path, *, out: str | None, now: datetime, notify: bool,
-                               sources: Inputs | None = None) -> Unchanged | None:
+def unchanged_since_last_build(
+    root: Path, *, out: str | None, now: datetime, notify: bool, sources: Inputs | None = None
+) -> Unchanged | None:
     """`Unchanged` when a build of the site at `root` to `out` at `now` would write, delete and
     notify nothing: the last build went to the same target, `now` lies between it and the next
     change by the clock, and every input and the target are as that build left them. None
@@ -93,11 +96,17 @@ def unchanged_since_last_build(root: Path, *, out: str | None, now: datetime, no
         record = json.loads((root / BUILD_CACHE).read_bytes()).get("last_build")
         if not isinstance(record, dict) or record.get("format") != _RECORD_FORMAT:
             return None
-        if (record["root"] != str(root.resolve()) or record["out"] != out or (notify and record["notifies"])
-                or not datetime.fromisoformat(record["built_at"]) <= now < datetime.fromisoformat(record["until"])):
+        if (
+            record["root"] != str(root.resolve())
+            or record["out"] != out
+            or (notify and record["notifies"])
+            or not datetime.fromisoformat(record["built_at"]) <= now < datetime.fromisoformat(record["until"])
+        ):
             return None
-        if any((known.get((kind, location)) or _digest(kind, location)) != digest
-               for kind, location, digest in record["inputs"]):
+        if any(
+            (known.get((kind, location)) or _digest(kind, location)) != digest
+            for kind, location, digest in record["inputs"]
+        ):
             return None
         target = record["target"]
         if published_state(Path(target["folder"]), target["manifest"]) != target["state"]:
@@ -133,17 +142,34 @@ class Inputs:
         """These inputs and those only the loaded site names: its store's summary files, its
         stylesheet and logo (`files`), the data of its time zone; taken before they are read."""
         digests, stamps = _taken([*(("file", str(path.absolute())) for path in files), ("zone", zone)])
-        return replace(self, digests=(*self.digests, *digests), stamps=(*self.stamps, *stamps),
-                       notifies=notifies, recordable=recordable)
+        return replace(
+            self,
+            digests=(*self.digests, *digests),
+            stamps=(*self.stamps, *stamps),
+            notifies=notifies,
+            recordable=recordable,
+        )
 
     def unchanged(self) -> bool:
         """True when no input changed since its digest was taken: every stamp is as it was (a
         change of a file changes its inode's change time)."""
-        return all(_stamp(kind, location) == stamp
-                   for (kind, location, _), stamp in zip(self.digests, self.stamps, strict=True))
+        return all(
+            _stamp(kind, location) == stamp
+            for (kind, location, _), stamp in zip(self.digests, self.stamps, strict=True)
+        )
 
-    def record(self, *, folder: Path, location: str, manifest: str, files: int, serves: Callable[[], bool],
-               built_at: datetime, until: datetime, previous: dict[str, Any] | None) -> dict[str, Any] | None:
+    def record(
+        self,
+        *,
+        folder: Path,
+        location: str,
+        manifest: str,
+        files: int,
+        serves: Callable[[], bool],
+        built_at: datetime,
+        until: datetime,
+        previous: dict[str, Any] | None,
+    ) -> dict[str, Any] | None:
         """The record of a build that published `files` files to the folder `folder` (named
         `location`), whose `manifest` file says what it holds, or None when a rebuild could not
         trust it. `serves` tells whether the target now serves exactly the built site (as the
@@ -158,17 +184,29 @@ class Inputs:
         if state is None or not serves() or not self.unchanged():
             return None
         current = {
-            "format": _RECORD_FORMAT, "root": self.root, "out": self.out, "notifies": self.notifies,
-            "built_at": built_at.isoformat(), "until": until.isoformat(),
+            "format": _RECORD_FORMAT,
+            "root": self.root,
+            "out": self.out,
+            "notifies": self.notifies,
+            "built_at": built_at.isoformat(),
+            "until": until.isoformat(),
             "inputs": [list(entry) for entry in self.digests],
-            "target": {"location": location, "folder": str(folder.absolute()), "manifest": manifest, "files": files,
-                       "state": state},
+            "target": {
+                "location": location,
+                "folder": str(folder.absolute()),
+                "manifest": manifest,
+                "files": files,
+                "state": state,
+            },
         }
         # Both builds found the outputs constant up to `until`, from their own moment on: so
         # they are from the earlier one.
         with contextlib.suppress(KeyError, TypeError, ValueError):
-            if (previous is not None and {**previous, "built_at": current["built_at"]} == current
-                    and datetime.fromisoformat(previous["built_at"]) <= built_at):
+            if (
+                previous is not None
+                and {**previous, "built_at": current["built_at"]} == current
+                and datetime.fromisoformat(previous["built_at"]) <= built_at
+            ):
                 return previous
         return current
 
@@ -311,8 +349,11 @@ def _code_digest() -> str:
     import site_builder
 
     # The current folder (`python -c`) by its name only: a build changes what it holds.
-    entries = [sys.version, sys.executable, *(f"{path}\0{_file_state(path) if path else Path.cwd()}"
-                                              for path in sys.path)]
+    entries = [
+        sys.version,
+        sys.executable,
+        *(f"{path}\0{_file_state(path) if path else Path.cwd()}" for path in sys.path),
+    ]
     for package in (checker, site_builder):
         for folder, folders, names in os.walk(os.path.dirname(package.__file__ or "")):  # noqa: PTH120
             folders[:] = sorted(name for name in folders if name != "__pycache__")
@@ -360,8 +401,9 @@ def _file_state(path: str, *, follow: bool = False) -> str:
         return "absent"
     except OSError as error:
         return f"unreadable: {type(error).__name__}"
-    return (f"{stat.S_IFMT(info.st_mode)} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} "
-            f"{info.st_dev} {info.st_ino}")
+    return (
+        f"{stat.S_IFMT(info.st_mode)} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_dev} {info.st_ino}"
+    )
 
 
 def _folder_state(path: str) -> str:

@@ -37,8 +37,33 @@ links lose their address. `~~` only, so '~5 minutes' stays as written."""
 _EXTENSIONS = ("table", "strikethrough", "autolink")
 
 _ALLOWED_TAGS = {
-    "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
-    "a", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "del", "sup", "sub",
+    "p",
+    "br",
+    "hr",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "del",
+    "sup",
+    "sub",
 }
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
 _URL_SCHEMES = {"http", "https", "mailto"}
@@ -209,10 +234,9 @@ def _bounded_depth(html: str) -> str:
             kept = max(0, min(count, MAX_DEPTH - (depth - count)))  # the outermost close last
             depth -= count
             if kept < count:  # keep the last `kept` tags of the run, drop the rest
-                pieces.append(html[position:run.start()])
+                pieces.append(html[position : run.start()])
                 position = run.end()
                 for _ in range(kept):
                     position = html.rindex("</", run.start(), position)
     pieces.append(html[position:])
     return "".join(pieces)
-

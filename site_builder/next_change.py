@@ -64,8 +64,12 @@ def next_change(bundle: Bundle, summary: Summary | None, now: datetime) -> datet
 def _incident_moments(bundle: Bundle) -> Iterator[datetime]:
     for incident in bundle.incidents:
         started, resolved = incident.started_at(), incident.resolved_at()
-        yield from (incident.created_at, started, incident.created_at + timedelta(days=RECENT_DAYS),
-                    started - timedelta(days=UPCOMING_DAYS))
+        yield from (
+            incident.created_at,
+            started,
+            incident.created_at + timedelta(days=RECENT_DAYS),
+            started - timedelta(days=UPCOMING_DAYS),
+        )
         yield from (t for t in (resolved, incident.scheduled_for, incident.scheduled_until) if t is not None)
 
 
@@ -81,6 +85,7 @@ def _measured_moments(bundle: Bundle, summary: Summary) -> Iterator[datetime]:
 
 def _zone_moments(zone: ZoneInfo, now: datetime, until: datetime) -> Iterator[datetime]:
     """The next change of the zone's offset or name before `until`, and the next local midnight."""
+
     def shown(ticks: int) -> object:
         local = (now + ticks * _TICK).astimezone(zone)
         return local.utcoffset(), local.dst(), local.tzname()
@@ -121,10 +126,10 @@ def _today_bar_moments(bundle: Bundle, summary: Summary, now: datetime) -> Itera
 
 def _bar_drawing(today: date, bar: DayBar) -> Callable[[int], object]:
     """The strip of a monitored component's day `bar` when `ticks` microseconds of it have passed."""
+
     def drawing(ticks: int) -> object:
         length = timedelta(microseconds=ticks).total_seconds()  # as the strip computes it
-        return strip_paths([day_figures(today, bar, [], monitored=True, length=length,
-                                           language=language("en"))])
+        return strip_paths([day_figures(today, bar, [], monitored=True, length=length, language=language("en"))])
 
     return drawing
 

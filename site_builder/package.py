@@ -72,9 +72,7 @@ def package_lambda(
         progress(f"collecting {len(requirements)} dependencies (building wheels of any published as source only)")
         _build_source_only_wheels(pip, requirements, wheelhouse)
         progress(f"installing the dependencies for Lambda (Python {python_version}, {arch})")
-        _install_for_platform(
-            pip, requirements, target, wheelhouse, arch=arch, python_version=python_version
-        )
+        _install_for_platform(pip, requirements, target, wheelhouse, arch=arch, python_version=python_version)
         progress("adding statusgen and its templates")
         _copy_project(target)
         _check_size(target)
@@ -111,14 +109,10 @@ def _declared_requirements() -> list[str]:
         raise PackageError(f"{DISTRIBUTION} is not installed; run `pip install .` first") from None
 
 
-def _build_source_only_wheels(
-    pip: Sequence[str], requirements: list[str], wheelhouse: Path
-) -> None:
+def _build_source_only_wheels(pip: Sequence[str], requirements: list[str], wheelhouse: Path) -> None:
     # Builds wheels for what is published only as source; keeps the pure-Python ones, the only
     # kind that is valid on another platform.
-    _run_pip(
-        pip, ["wheel", "--quiet", "--prefer-binary", "--wheel-dir", str(wheelhouse), *requirements]
-    )
+    _run_pip(pip, ["wheel", "--quiet", "--prefer-binary", "--wheel-dir", str(wheelhouse), *requirements])
     for wheel in wheelhouse.glob("*.whl"):
         if not wheel.name.endswith("-none-any.whl"):
             wheel.unlink()
@@ -137,13 +131,25 @@ def _install_for_platform(
     _run_pip(
         pip,
         [
-            "install", "--quiet", "--no-compile", "--target", str(target),
-            "--implementation", "cp", "--python-version", python_version,
+            "install",
+            "--quiet",
+            "--no-compile",
+            "--target",
+            str(target),
+            "--implementation",
+            "cp",
+            "--python-version",
+            python_version,
             # Lambda's Python 3.12+ runtimes run on glibc 2.34; both tags cover every wheel we need.
-            "--platform", f"manylinux2014_{machine}", "--platform", f"manylinux_2_28_{machine}",
-            "--only-binary=:all:", "--find-links", str(wheelhouse),
+            "--platform",
+            f"manylinux2014_{machine}",
+            "--platform",
+            f"manylinux_2_28_{machine}",
+            "--only-binary=:all:",
+            "--find-links",
+            str(wheelhouse),
             *requirements,
-        ]
+        ],
     )
     # Console scripts are of no use inside a function.
     shutil.rmtree(target / "bin", ignore_errors=True)
@@ -169,18 +175,14 @@ def _copy_project(target: Path) -> None:
 def _package_folder(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise PackageError(
-            f"package {package} is not importable; reinstall {DISTRIBUTION} (pip install -e .)"
-        )
+        raise PackageError(f"package {package} is not importable; reinstall {DISTRIBUTION} (pip install -e .)")
     return Path(next(iter(spec.submodule_search_locations)))
 
 
 def _check_size(target: Path) -> None:
     total = sum(f.stat().st_size for f in target.rglob("*") if f.is_file())
     if total > MAX_UNZIPPED_BYTES:
-        raise PackageError(
-            f"the package would be {total / 2**20:.0f} MB unpacked; Lambda allows 250 MB"
-        )
+        raise PackageError(f"the package would be {total / 2**20:.0f} MB unpacked; Lambda allows 250 MB")
 
 
 def _write_zip(source: Path, out: Path) -> None:
@@ -191,8 +193,7 @@ def _write_zip(source: Path, out: Path) -> None:
                 continue
             info = zipfile.ZipInfo(path.relative_to(source).as_posix(), date_time=_ZIP_EPOCH)
             # Regular file, readable by the runtime's user (Lambda runs code as another user).
-            info.external_attr = (0o100644 << 16)
+            info.external_attr = 0o100644 << 16
             # With a ZipInfo of our own, the archive's default level would not apply: say it here.
-            archive.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED,
-                             compresslevel=9)
+            archive.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     partial.replace(out)

@@ -104,8 +104,9 @@ def _standalone_report(site: Site, view: Any, month: str) -> bytes:
     theme = load_theme(site.bundle.site, site.root)
     env = environment(theme, site.bundle.site.time_zone, site.languages.main)
     assets = static_assets(env, theme)
-    context = RenderContext(theme=theme, assets={name: asset.name for name, asset in assets.items()},
-                            available=frozenset(), digest="")
+    context = RenderContext(
+        theme=theme, assets={name: asset.name for name, asset in assets.items()}, available=frozenset(), digest=""
+    )
     return standalone_report(Pages(view, context, env), month, assets["style.css"].content.decode())
 
 
@@ -149,7 +150,12 @@ def store_name(store: Store) -> str:
 
 
 def gate_component(
-    root: Path, component_id: str, *, duration: str, every: str, max_failures: int,
+    root: Path,
+    component_id: str,
+    *,
+    duration: str,
+    every: str,
+    max_failures: int,
     on_probe: Callable[[GateProbe], None],
 ) -> GateResult:
     """Probe one component's check repeatedly; raises GateFailed when it fails too often."""
@@ -162,8 +168,15 @@ def gate_component(
         seconds, interval = parse_duration(duration), parse_duration(every)
     except ValueError as error:
         raise StatusgenError(f"gate: {error}") from None
-    return run_gate(site.bundle, component_id, store=site_store(site), duration=seconds,
-                    every=interval, max_failures=max_failures, on_probe=on_probe)
+    return run_gate(
+        site.bundle,
+        component_id,
+        store=site_store(site),
+        duration=seconds,
+        every=interval,
+        max_failures=max_failures,
+        on_probe=on_probe,
+    )
 
 
 @dataclass(frozen=True)
@@ -179,19 +192,23 @@ class BuildResult:
         """One line per step, with counts that add up: rendered + reused = built, and written +
         unchanged = built (deleted files are no longer part of the site)."""
         built, published = self.built, self.published
-        lines = [f"built {_count(built.files, 'file')}: {built.files - built.skipped} rendered, "
-                 f"{built.skipped} reused from the cache",
-                 f"published to {shown_path(published.target)}: {len(published.uploaded)} written, "
-                 f"{published.unchanged} unchanged, {len(published.deleted)} deleted"]
+        lines = [
+            f"built {_count(built.files, 'file')}: {built.files - built.skipped} rendered, "
+            f"{built.skipped} reused from the cache",
+            f"published to {shown_path(published.target)}: {len(published.uploaded)} written, "
+            f"{published.unchanged} unchanged, {len(published.deleted)} deleted",
+        ]
         if published.not_deleted:
             lines[-1] += f" ({len(published.not_deleted)} could not be deleted: retried next time)"
         if published.invalidation_id:
             lines[-1] += f"; CloudFront invalidation {published.invalidation_id}"
         if self.internal is not None:
             inside = self.internal.published
-            lines.append(f"internal site: built {_count(self.internal.files, 'file')}, published to "
-                         f"{shown_path(inside.target)}: {len(inside.uploaded)} written, {inside.unchanged} "
-                         f"unchanged, {len(inside.deleted)} deleted")
+            lines.append(
+                f"internal site: built {_count(self.internal.files, 'file')}, published to "
+                f"{shown_path(inside.target)}: {len(inside.uploaded)} written, {inside.unchanged} "
+                f"unchanged, {len(inside.deleted)} deleted"
+            )
         if self.notified is not None:
             lines.append(str(self.notified))
         return lines
@@ -205,7 +222,12 @@ def _count(number: int, noun: str) -> str:
 
 
 def build_and_publish(
-    root: Path, *, out: str | None, now: datetime, notify: bool, s3_client: S3Client | None = None,
+    root: Path,
+    *,
+    out: str | None,
+    now: datetime,
+    notify: bool,
+    s3_client: S3Client | None = None,
     sources: Inputs | None = None,
 ) -> BuildResult:
     """Load and validate the site, build it and publish what changed to its target.
@@ -220,8 +242,7 @@ def build_and_publish(
     store = site_store(site)
     inputs = _site_inputs(sources, site, store, out)  # before the summary, stylesheet and logo are read
     summary = load_summary(store)
-    return build_site_and_publish(site, summary, out=out, now=now, notify=notify, s3_client=s3_client,
-                                  inputs=inputs)
+    return build_site_and_publish(site, summary, out=out, now=now, notify=notify, s3_client=s3_client, inputs=inputs)
 
 
 def _site_inputs(sources: Inputs, site: Site, store: Store, out: str | None) -> Inputs:
@@ -236,14 +257,23 @@ def _site_inputs(sources: Inputs, site: Site, store: Store, out: str | None) -> 
     files += [(site.root / name).resolve() for name in (settings.custom_css, settings.logo) if name]
     target = out or site.config.publish
     # The internal site's operations view reads store files a build record does not follow.
-    return sources.with_site(files=files, zone=settings.time_zone, notifies=site.bundle.subscribers is not None,
-                             recordable=isinstance(store, LocalStore) and not target.startswith("s3://")
-                             and site.config.internal is None)
+    return sources.with_site(
+        files=files,
+        zone=settings.time_zone,
+        notifies=site.bundle.subscribers is not None,
+        recordable=isinstance(store, LocalStore) and not target.startswith("s3://") and site.config.internal is None,
+    )
 
 
 def build_site_and_publish(
-    site: Site, summary: Summary | None, *, out: str | None, now: datetime, notify: bool,
-    s3_client: S3Client | None = None, inputs: Inputs | None = None,
+    site: Site,
+    summary: Summary | None,
+    *,
+    out: str | None,
+    now: datetime,
+    notify: bool,
+    s3_client: S3Client | None = None,
+    inputs: Inputs | None = None,
 ) -> BuildResult:
     """Build the loaded site and publish what changed to `out` or its `publish:` target, then
     notify subscribers. With the `inputs` it was read from, the build is recorded (see
@@ -255,9 +285,16 @@ def build_site_and_publish(
     # incident published), and the cache of each file's inputs only spares rendering.
     public_summary = site.audience.public_summary(summary)
     built = build_and_publish_site(
-        site.public_bundle, public_summary, out or site.config.publish, base=site.root, now=now, theme=site.root,
+        site.public_bundle,
+        public_summary,
+        out or site.config.publish,
+        base=site.root,
+        now=now,
+        theme=site.root,
         cache=site.root / BUILD_CACHE,
-        cloudfront_distribution=site.config.cloudfront_distribution, s3_client=s3_client, inputs=inputs,
+        cloudfront_distribution=site.config.cloudfront_distribution,
+        s3_client=s3_client,
+        inputs=inputs,
         languages=site.public_languages,
     )
     internal = None
@@ -337,6 +374,7 @@ def start_preview(root: Path, *, port: int, watch: bool, site_dir: Path | None) 
     endpoints = SiteEndpoints(site)
     rebuild = None
     if watch:
+
         def rebuild() -> None:
             result = build_and_publish(root, out=str(folder), now=datetime.now(UTC), notify=False)
             endpoints.update(load_site(root))  # a `subscribers:` change applies without a restart
@@ -344,8 +382,13 @@ def start_preview(root: Path, *, port: int, watch: bool, site_dir: Path | None) 
                 sys.stderr.write(f"{line}\n")
 
         rebuild()
-    return start(folder, port=port, rebuild=rebuild, handlers=endpoints.handlers(),
-                 watch_paths=watched_paths(site) if watch else None)
+    return start(
+        folder,
+        port=port,
+        rebuild=rebuild,
+        handlers=endpoints.handlers(),
+        watch_paths=watched_paths(site) if watch else None,
+    )
 
 
 def watched_paths(site: Site) -> list[Path]:

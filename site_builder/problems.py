@@ -52,8 +52,9 @@ def repository_prefix(root: FilePath) -> str:
 
 def _git_toplevel(folder: FilePath) -> FilePath | None:
     try:
-        result = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder,
-                                capture_output=True, text=True, timeout=10)
+        result = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return None  # no git, or no such folder: the current directory is the root
     top = result.stdout.strip()
@@ -93,8 +94,11 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> Path:
     """pydantic's location with the union tags it inserts (`check.http.url`) left out."""
     path: list[str | int] = []
     for part in loc:
-        present = part in data if isinstance(data, dict) else (
-            isinstance(data, list) and isinstance(part, int) and part < len(data))
+        present = (
+            part in data
+            if isinstance(data, dict)
+            else (isinstance(data, list) and isinstance(part, int) and part < len(data))
+        )
         if present:
             data = data[part]
             path.append(part)

@@ -94,44 +94,69 @@ def reported_months(view: SiteView) -> list[str]:
 def month_report(view: SiteView, month: str) -> MonthReport:
     """The report of `month` (`YYYY-MM`) for every component of the site."""
     start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
-    end = (start.replace(year=start.year + 1, month=1) if start.month == 12
-           else start.replace(month=start.month + 1))
+    end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
     weights = view.bundle.checker.downtime_weights
     rows = []
     for component in view.components:
         # A component without a check is not measured: no uptime, whatever incidents declared.
         measured = component.component.check is not None and component.measured is not None
         figure = component.measured.monthly.get(month) if measured and component.measured else None
-        windows = [w for incident in view.incidents_of(component.id)
-                   if (w := _window(incident, component.id, start, end)) is not None]
+        windows = [
+            w
+            for incident in view.incidents_of(component.id)
+            if (w := _window(incident, component.id, start, end)) is not None
+        ]
         observed = figure.observed_seconds if figure else 0.0
         downtime = figure.downtime_seconds if figure else 0.0
         no_data = figure.no_data_seconds if figure else 0.0
         slo = component.component.slo
-        rows.append(ComponentMonth(
-            id=component.id, name=component.component.name, group=component.component.group,
-            measured=component.component.check is not None,
-            uptime=None if figure is None or figure.uptime is None else format_uptime(figure.uptime),
-            uptime_ratio=figure.uptime if figure else None,
-            observed_seconds=observed, downtime_seconds=downtime, no_data_seconds=no_data,
-            no_data_share=round(no_data / (observed + no_data), 6) if observed + no_data else None,
-            error_budget=None if slo is None or not observed else _budget(slo.target, observed, downtime),
-            incidents=[w for w in windows if w.kind == "incident"],
-            maintenance=[w for w in windows if w.kind == "maintenance"],
-        ))
-    return MonthReport(month=month, site=view.bundle.site.name, formula=FORMULA,
-                       weights={status: weights.get(status, 0.0) for status in
-                                ("major_outage", "partial_outage", "degraded_performance")},
-                       components=rows)
+        rows.append(
+            ComponentMonth(
+                id=component.id,
+                name=component.component.name,
+                group=component.component.group,
+                measured=component.component.check is not None,
+                uptime=None if figure is None or figure.uptime is None else format_uptime(figure.uptime),
+                uptime_ratio=figure.uptime if figure else None,
+                observed_seconds=observed,
+                downtime_seconds=downtime,
+                no_data_seconds=no_data,
+                no_data_share=round(no_data / (observed + no_data), 6) if observed + no_data else None,
+                error_budget=None if slo is None or not observed else _budget(slo.target, observed, downtime),
+                incidents=[w for w in windows if w.kind == "incident"],
+                maintenance=[w for w in windows if w.kind == "maintenance"],
+            )
+        )
+    return MonthReport(
+        month=month,
+        site=view.bundle.site.name,
+        formula=FORMULA,
+        weights={
+            status: weights.get(status, 0.0) for status in ("major_outage", "partial_outage", "degraded_performance")
+        },
+        components=rows,
+    )
 
 
 def as_json(report: MonthReport) -> bytes:
     return (json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n").encode()
 
 
-CSV_COLUMNS = ("month", "component", "name", "uptime", "observed_seconds", "downtime_seconds",
-               "no_data_seconds", "no_data_share", "incidents", "incident_seconds", "maintenance_windows",
-               "slo_target_percent", "error_budget_remaining_seconds")
+CSV_COLUMNS = (
+    "month",
+    "component",
+    "name",
+    "uptime",
+    "observed_seconds",
+    "downtime_seconds",
+    "no_data_seconds",
+    "no_data_share",
+    "incidents",
+    "incident_seconds",
+    "maintenance_windows",
+    "slo_target_percent",
+    "error_budget_remaining_seconds",
+)
 
 
 def as_csv(report: MonthReport) -> bytes:
@@ -140,14 +165,23 @@ def as_csv(report: MonthReport) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for row in report.components:
         budget = row.error_budget
-        writer.writerow([
-            report.month, row.id, row.name, row.uptime or "",
-            _number(row.observed_seconds), _number(row.downtime_seconds), _number(row.no_data_seconds),
-            "" if row.no_data_share is None else _number(row.no_data_share), len(row.incidents),
-            _number(sum(w.seconds_in_month for w in row.incidents)), len(row.maintenance),
-            "" if budget is None else _number(budget.target_percent),
-            "" if budget is None else _number(budget.remaining_seconds),
-        ])
+        writer.writerow(
+            [
+                report.month,
+                row.id,
+                row.name,
+                row.uptime or "",
+                _number(row.observed_seconds),
+                _number(row.downtime_seconds),
+                _number(row.no_data_seconds),
+                "" if row.no_data_share is None else _number(row.no_data_share),
+                len(row.incidents),
+                _number(sum(w.seconds_in_month for w in row.incidents)),
+                len(row.maintenance),
+                "" if budget is None else _number(budget.target_percent),
+                "" if budget is None else _number(budget.remaining_seconds),
+            ]
+        )
     return out.getvalue().encode()
 
 
@@ -172,13 +206,23 @@ def _window(incident: Incident, component_id: str, start: datetime, end: datetim
         open_at_end = open_at_end or span_end is None or span_end > end
     if first is None:
         return None
-    return Window(slug=incident.slug, title=incident.title, kind=incident.kind,
-                  status=incident.components[component_id], start=first,
-                  end=None if open_at_end and last is None else last, seconds_in_month=round(inside, 3))
+    return Window(
+        slug=incident.slug,
+        title=incident.title,
+        kind=incident.kind,
+        status=incident.components[component_id],
+        start=first,
+        end=None if open_at_end and last is None else last,
+        seconds_in_month=round(inside, 3),
+    )
 
 
 def _budget(target: float, observed: float, downtime: float) -> ErrorBudget:
     allowed = (1 - target / 100) * observed
-    return ErrorBudget(target_percent=target, allowed_downtime_seconds=round(allowed, 3),
-                       used_downtime_seconds=round(downtime, 3), remaining_seconds=round(allowed - downtime, 3),
-                       met=downtime <= allowed)
+    return ErrorBudget(
+        target_percent=target,
+        allowed_downtime_seconds=round(allowed, 3),
+        used_downtime_seconds=round(downtime, 3),
+        remaining_seconds=round(allowed - downtime, 3),
+        met=downtime <= allowed,
+    )

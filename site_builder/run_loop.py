@@ -78,8 +78,10 @@ def run_forever(
             due += interval
             if clock() > due:
                 # Never two rounds at once: the late one starts now, and the schedule restarts.
-                echo(f"the round took {clock() - started:.1f} s, longer than the {interval:g} s "
-                     "interval: starting the next one now")
+                echo(
+                    f"the round took {clock() - started:.1f} s, longer than the {interval:g} s "
+                    "interval: starting the next one now"
+                )
                 due = clock()
             stop.wait(max(0.0, due - clock()))
     finally:
@@ -113,7 +115,7 @@ class _Loop:
             self._report(error, "checks skipped this round")
             return site.bundle.checker.interval
         # The table is `statusgen check`'s; a long-running log keeps the counts and what changed.
-        for line in report.lines()[len(report.components) + 1:]:
+        for line in report.lines()[len(report.components) + 1 :]:
             self.echo(f"check: {line}")
         if stop.is_set():
             self.echo("stopping: the check is recorded; the page is rebuilt at the next start")

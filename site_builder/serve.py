@@ -48,8 +48,9 @@ class _RequestHandler(SimpleHTTPRequestHandler):
     guard: Guard | None = None
     max_body = 1_000_000
 
-    def __init__(self, *args: Any, directory: str, handlers: Mapping[str, Handler], guard: Guard | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, directory: str, handlers: Mapping[str, Handler], guard: Guard | None = None, **kwargs: Any
+    ) -> None:
         self.handlers = handlers
         self.guard = guard
         super().__init__(*args, directory=directory, **kwargs)
@@ -68,8 +69,11 @@ class _RequestHandler(SimpleHTTPRequestHandler):
         and a chunked body is not something a form or a one-click unsubscribe sends.
         """
         declared = self.headers.get_all("Content-Length") or []
-        if len(declared) > 1 or (declared and not declared[0].strip().isdecimal()) or (
-                "chunked" in self.headers.get("Transfer-Encoding", "").lower()):
+        if (
+            len(declared) > 1
+            or (declared and not declared[0].strip().isdecimal())
+            or ("chunked" in self.headers.get("Transfer-Encoding", "").lower())
+        ):
             self.close_connection = True  # what follows on this connection cannot be trusted
             self.send_error(400, "Bad request: Content-Length must be one whole number")
             return None
@@ -86,7 +90,9 @@ class _RequestHandler(SimpleHTTPRequestHandler):
             return
         parts = urlsplit(self.path)
         request = Request(
-            method=self.command, path=unquote(parts.path), query=parts.query,
+            method=self.command,
+            path=unquote(parts.path),
+            query=parts.query,
             body=self.rfile.read(length) if length else b"",
             headers={k.lower(): v for k, v in self.headers.items()},
             source_ip=self.client_address[0],
@@ -201,12 +207,16 @@ class PreviewServer:
         self.rebuilds = 0
         """Rebuilds done after a change (successful or not)."""
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self.httpd.serve_forever, name="preview-http",
-                                          daemon=True)]
+        self._threads = [threading.Thread(target=self.httpd.serve_forever, name="preview-http", daemon=True)]
         if rebuild is not None and watch_paths:
-            self._threads.append(threading.Thread(
-                target=self._watch, args=(rebuild, [Path(p) for p in watch_paths]),
-                name="preview-watch", daemon=True))
+            self._threads.append(
+                threading.Thread(
+                    target=self._watch,
+                    args=(rebuild, [Path(p) for p in watch_paths]),
+                    name="preview-watch",
+                    daemon=True,
+                )
+            )
         self.ready = threading.Event()
         """Set once the watcher is watching (immediately when there is none)."""
         if len(self._threads) == 1:
@@ -229,9 +239,15 @@ class PreviewServer:
             changed = Path(name)
             return any(changed == t or changed.is_relative_to(t) for t in targets)
 
-        watcher = watchfiles.watch(*folders, watch_filter=relevant, stop_event=self._stop,
-                                   debounce=DEBOUNCE_MS, raise_interrupt=False, yield_on_timeout=True,
-                                   rust_timeout=200)
+        watcher = watchfiles.watch(
+            *folders,
+            watch_filter=relevant,
+            stop_event=self._stop,
+            debounce=DEBOUNCE_MS,
+            raise_interrupt=False,
+            yield_on_timeout=True,
+            rust_timeout=200,
+        )
         self.ready.set()
         for changes in watcher:
             if not changes:
@@ -264,8 +280,9 @@ def start(
 ) -> PreviewServer:
     """Start serving `site_dir` in the background (port 0: any free port) and return the server;
     `guard` is asked about each request first."""
-    return PreviewServer(site_dir, port=port, host=host, rebuild=rebuild,
-                         watch_paths=watch_paths, handlers=handlers, guard=guard)
+    return PreviewServer(
+        site_dir, port=port, host=host, rebuild=rebuild, watch_paths=watch_paths, handlers=handlers, guard=guard
+    )
 
 
 def serve(
@@ -279,8 +296,7 @@ def serve(
 ) -> None:
     """Serve `site_dir` until interrupted; with `rebuild` and `watch_paths`, call `rebuild()` after
     each change under those paths."""
-    server = start(site_dir, port=port, host=host, rebuild=rebuild, watch_paths=watch_paths,
-                   handlers=handlers)
+    server = start(site_dir, port=port, host=host, rebuild=rebuild, watch_paths=watch_paths, handlers=handlers)
     sys.stderr.write(f"serving {site_dir} at {server.url} (Ctrl+C to stop)\n")
     try:
         threading.Event().wait()

@@ -83,8 +83,9 @@ def load_theme(settings: SiteSettings, root: Path | None) -> Theme:
     if settings.logo:
         path = _site_file(root, settings.logo, "site.logo", problems)
         if path is not None and path.suffix.lower() not in _LOGO_TYPES:
-            problems.append(Problem(CONFIG_FILE, 0, "site.logo",
-                                    f"{settings.logo}: use an image ({', '.join(_LOGO_TYPES)})"))
+            problems.append(
+                Problem(CONFIG_FILE, 0, "site.logo", f"{settings.logo}: use an image ({', '.join(_LOGO_TYPES)})")
+            )
         elif path is not None:
             content = path.read_bytes()
             digest = hashlib.sha256(content).hexdigest()[:10]
@@ -160,15 +161,20 @@ def _luminance(rgb: tuple[int, int, int]) -> float:
 # Drawn here rather than shipped as files, so they always match the banner: the same colours as
 # style.css's `.banner.s-*`, the same icons as the sprite in base.html.
 
-STATUS_COLOURS = {"none": "#1a7f37", "minor": "#9a6700", "major": "#bc4c00", "critical": "#cf222e",
-                  "maintenance": "#0969da"}
+STATUS_COLOURS = {
+    "none": "#1a7f37",
+    "minor": "#9a6700",
+    "major": "#bc4c00",
+    "critical": "#cf222e",
+    "maintenance": "#0969da",
+}
 """Overall indicator -> the banner's background colour."""
 _ICON_PATHS = {
     "none": "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm-1.5 14.2-4.2-4.2 1.4-1.4 2.8 2.8 6-6 1.4 1.4z",
     "minor": "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm-6 9h12v2H6z",
     "major": "M12 2 1 21h22zm-1 6h2v7h-2zm0 9h2v2h-2z",
     "critical": "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm3.5 5 1.5 1.5-3.5 3.5 3.5 3.5-1.5 1.5-3.5-3.5-3.5 "
-                "3.5L7 15.5l3.5-3.5L7 8.5 8.5 7l3.5 3.5z",
+    "3.5L7 15.5l3.5-3.5L7 8.5 8.5 7l3.5 3.5z",
     "maintenance": "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 4v5.6l4 2.3-1 1.7-5-2.9V6z",
 }
 """The sprite's icons (base.html) of the banner's statuses, by overall indicator."""
@@ -178,8 +184,10 @@ OG_WIDTH, OG_HEIGHT = 1200, 630
 
 def status_favicon(indicator: str) -> bytes:
     """A 32 px-friendly SVG: the banner's icon for `indicator` on a white disc, in its colour."""
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="9" '
-            f'fill="#fff"/><path fill="{STATUS_COLOURS[indicator]}" d="{_ICON_PATHS[indicator]}"/></svg>\n').encode()
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="9" '
+        f'fill="#fff"/><path fill="{STATUS_COLOURS[indicator]}" d="{_ICON_PATHS[indicator]}"/></svg>\n'
+    ).encode()
 
 
 Point = tuple[float, float]
@@ -205,15 +213,21 @@ def _glyph(indicator: str) -> list[tuple[bool, list[Point]]]:
     """The icon as convex shapes in the sprite's 24-unit box: (in the status colour?, polygon)."""
     ring = [(True, _disc(12, 12, 10)), (False, _disc(12, 12, 8))]
     if indicator == "none":
-        return [(True, _disc(12, 12, 10)), (False, _thick((6.6, 12.3), (10.9, 16.6), 2.2)),
-                (False, _thick((9.7, 16.2), (17.6, 8.3), 2.2))]
+        return [
+            (True, _disc(12, 12, 10)),
+            (False, _thick((6.6, 12.3), (10.9, 16.6), 2.2)),
+            (False, _thick((9.7, 16.2), (17.6, 8.3), 2.2)),
+        ]
     if indicator == "minor":
         return [(True, _disc(12, 12, 10)), (False, _rect(6, 11, 18, 13))]
     if indicator == "major":
         return [(True, [(12, 2), (23, 21), (1, 21)]), (False, _rect(11, 8, 13, 15)), (False, _rect(11, 17, 13, 19))]
     if indicator == "critical":
-        return [(True, _disc(12, 12, 10)), (False, _thick((7.8, 7.8), (16.2, 16.2), 2.1)),
-                (False, _thick((16.2, 7.8), (7.8, 16.2), 2.1))]
+        return [
+            (True, _disc(12, 12, 10)),
+            (False, _thick((7.8, 7.8), (16.2, 16.2), 2.1)),
+            (False, _thick((16.2, 7.8), (7.8, 16.2), 2.1)),
+        ]
     return [*ring, (True, _rect(11, 6, 13, 12.6)), (True, _thick((12, 11.8), (16.5, 14.4), 2))]
 
 
@@ -225,8 +239,10 @@ def status_card(indicator: str) -> bytes:
     white = b"\xff\xff\xff"
     size, left, top = 15.0, OG_WIDTH / 2 - 180, OG_HEIGHT / 2 - 180  # 24 units -> 360 px, centred
     shapes = [(white, [(left + x * size, top + y * size) for x, y in _disc(12, 12, 11.5)])]
-    shapes += [(colour if filled else white, [(left + x * size, top + y * size) for x, y in polygon])
-               for filled, polygon in _glyph(indicator)]
+    shapes += [
+        (colour if filled else white, [(left + x * size, top + y * size) for x, y in polygon])
+        for filled, polygon in _glyph(indicator)
+    ]
     plain = b"\0" + colour * OG_WIDTH
     rows = []
     for y in range(OG_HEIGHT):
@@ -243,12 +259,16 @@ def status_card(indicator: str) -> bytes:
             if len(xs) >= 2:
                 start, end = round(min(xs)), round(max(xs))
                 if end > start:
-                    row[start * 3:end * 3] = paint * (end - start)
+                    row[start * 3 : end * 3] = paint * (end - start)
         rows.append(b"\0" + bytes(row))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", OG_WIDTH, OG_HEIGHT, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 6))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 6))
+        + chunk(b"IEND", b"")
+    )

@@ -24,8 +24,7 @@ def theme_files(root: Path, settings: SiteSettings) -> list[str]:
     templates = root / TEMPLATES_DIR
     if templates.is_dir():
         names.update(
-            p.relative_to(root).as_posix() for p in templates.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts
+            p.relative_to(root).as_posix() for p in templates.rglob("*") if p.is_file() and "__pycache__" not in p.parts
         )
     for configured in (settings.logo, settings.custom_css):
         if configured and (root / configured).is_file():

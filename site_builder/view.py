@@ -175,30 +175,38 @@ def build_view(
     """Decide every status on the page at `now`; the pages and feeds are made in `languages`
     (by default the site's own language only)."""
     declared = bundle.declared_statuses_at(now)
-    in_maintenance = {cid for i in bundle.incidents if i.kind == "maintenance" and i.is_active_at(now)
-                      for cid in i.components}
+    in_maintenance = {
+        cid for i in bundle.incidents if i.kind == "maintenance" and i.is_active_at(now) for cid in i.components
+    }
     stale_after = stale_after_for(bundle.checker.interval)
     views: list[ComponentView] = []
     positions: dict[str | None, int] = {}
     for component in bundle.components:
         measured = summary.component(component.id) if summary else None
         measured_status = None
-        if (measured is not None and measured.status is not None and measured.last_checked_at is not None
-                and now - measured.last_checked_at <= stale_after):
+        if (
+            measured is not None
+            and measured.status is not None
+            and measured.last_checked_at is not None
+            and now - measured.last_checked_at <= stale_after
+        ):
             measured_status = measured.status
         said = declared.get(component.id)
         no_data = component.check is not None and measured_status is None and said is None
         group_key = component.group
         positions[group_key] = positions.get(group_key, 0) + 1
-        views.append(ComponentView(
-            component=component,
-            status=shown_status(measured_status, [said] if said else [],
-                                under_maintenance=component.id in in_maintenance),
-            no_data=no_data,
-            measured=measured,
-            group_id=stable_id("group", component.group) if component.group else None,
-            position=positions[group_key],
-        ))
+        views.append(
+            ComponentView(
+                component=component,
+                status=shown_status(
+                    measured_status, [said] if said else [], under_maintenance=component.id in in_maintenance
+                ),
+                no_data=no_data,
+                measured=measured,
+                group_id=stable_id("group", component.group) if component.group else None,
+                position=positions[group_key],
+            )
+        )
     views = _with_root_causes(bundle, views)
     layout: list[GroupView | ComponentView] = []
     placed: set[str] = set()
@@ -214,12 +222,19 @@ def build_view(
             layout.append(GroupView(name=view.component.group, components=members, position=top_position))
 
     active = [i for i in bundle.incidents if i.kind == "incident" and i.is_active_at(now)]
-    in_progress = sorted((i for i in bundle.incidents if i.kind == "maintenance" and i.is_active_at(now)),
-                         key=lambda i: i.started_at())
-    upcoming = sorted((i for i in bundle.incidents
-                       if i.kind == "maintenance" and i.status_at(now) == "scheduled"
-                       and i.started_at() - now <= timedelta(days=UPCOMING_DAYS)),
-                      key=lambda i: i.started_at())
+    in_progress = sorted(
+        (i for i in bundle.incidents if i.kind == "maintenance" and i.is_active_at(now)), key=lambda i: i.started_at()
+    )
+    upcoming = sorted(
+        (
+            i
+            for i in bundle.incidents
+            if i.kind == "maintenance"
+            and i.status_at(now) == "scheduled"
+            and i.started_at() - now <= timedelta(days=UPCOMING_DAYS)
+        ),
+        key=lambda i: i.started_at(),
+    )
     return SiteView(
         bundle=bundle,
         summary=summary,
@@ -242,5 +257,9 @@ def _with_root_causes(bundle: Bundle, views: list[ComponentView]) -> list[Compon
     failing = {view.id for view in views if view.status in FAILING and not view.no_data}
     if not failing or not any(c.depends_on for c in bundle.components):
         return views
-    return [dataclasses.replace(view, affected_by=bundle.root_cause(view.id, failing.__contains__))
-            if view.id in failing else view for view in views]
+    return [
+        dataclasses.replace(view, affected_by=bundle.root_cause(view.id, failing.__contains__))
+        if view.id in failing
+        else view
+        for view in views
+    ]

@@ -194,10 +194,15 @@ def _check_surrogates(node: yaml.Node, path: Path, walk: _Walk) -> None:
     # file can hold: the build would fail writing it. Say so here, with the fix.
     found = _SURROGATE.search(node.value)
     if found is not None:
-        walk.problems.append(Problem(
-            walk.file, node.start_mark.line + 1 + walk.offset, format_path(path),
-            f"\\u{ord(found[0]):04x} is half of a character; write the character itself "
-            "(or \\U0001F680-style escapes for characters beyond \\uFFFF)"))
+        walk.problems.append(
+            Problem(
+                walk.file,
+                node.start_mark.line + 1 + walk.offset,
+                format_path(path),
+                f"\\u{ord(found[0]):04x} is half of a character; write the character itself "
+                "(or \\U0001F680-style escapes for characters beyond \\uFFFF)",
+            )
+        )
 
 
 def format_path(path: Path) -> str:

@@ -45,8 +45,12 @@ def test_the_demo_opens_with_believable_figures_and_labels_its_simulated_days(tm
     folder = run_demo(root, port=0, rounds=2, serve=False, echo=printed.append)
 
     page = (folder / "index.html").read_text(encoding="utf-8")
-    figures = {name: float(value) for name, value in re.findall(
-        r'<a href="components/\w+/index.html">(\w+)</a>.*?<span class="wide">([\d.]+)% uptime', page, re.S)}
+    figures = {
+        name: float(value)
+        for name, value in re.findall(
+            r'<a href="components/\w+/index.html">(\w+)</a>.*?<span class="wide">([\d.]+)% uptime', page, re.S
+        )
+    }
     # A declared 65-minute partial outage and a 49-minute payments outage over a (simulated) 90
     # days, not over the few minutes the demo measured.
     assert set(figures) == {"API", "Website", "Search", "Payments"}

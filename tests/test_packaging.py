@@ -21,8 +21,11 @@ from tests.helpers import REPO_ROOT, fixture
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel built from the checkout, once for this module."""
     folder = tmp_path_factory.mktemp("wheelhouse")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder), str(REPO_ROOT)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder), str(REPO_ROOT)],
+        check=True,
+        capture_output=True,
+    )
     return next(folder.glob("statusgen-*.whl"))
 
 
@@ -30,19 +33,25 @@ def test_the_wheel_ships_templates_static_assets_and_scaffold(wheel: Path) -> No
     names = set(zipfile.ZipFile(wheel).namelist())
     repo_templates = {
         f"site_builder/templates/{p.relative_to(REPO_ROOT / 'templates').as_posix()}"
-        for p in (REPO_ROOT / "templates").rglob("*") if p.is_file()
+        for p in (REPO_ROOT / "templates").rglob("*")
+        if p.is_file()
     }
     assert repo_templates, "templates/ is empty"
     assert repo_templates <= names
     assert "site_builder/scaffold/statuspage.yaml" in names
     # The stack `statusgen init` writes into a new repository and `statusgen deploy` creates.
-    assert zipfile.ZipFile(wheel).read("site_builder/infra/template.yaml") == (
-        REPO_ROOT / "infra" / "template.yaml").read_bytes()
+    assert (
+        zipfile.ZipFile(wheel).read("site_builder/infra/template.yaml")
+        == (REPO_ROOT / "infra" / "template.yaml").read_bytes()
+    )
     assert any(n.startswith("site_builder/scaffold/incidents/") for n in names)
     assert "checker/bundle.py" in names
     # Every package of the source tree ships (the list in pyproject.toml is written by hand).
-    packages = {p.relative_to(REPO_ROOT).as_posix() for root in ("checker", "site_builder")
-                for p in (REPO_ROOT / root).rglob("__init__.py")}
+    packages = {
+        p.relative_to(REPO_ROOT).as_posix()
+        for root in ("checker", "site_builder")
+        for p in (REPO_ROOT / root).rglob("__init__.py")
+    }
     assert packages <= names, sorted(packages - names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "statusgen = site_builder.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -62,8 +71,11 @@ def test_the_installed_wheel_builds_a_site_outside_the_checkout(wheel: Path, tmp
     """Install the wheel into a bare folder and build the fixture site from there, so nothing can
     come from the source checkout."""
     target = tmp_path / "installed"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     script = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "from datetime import datetime, UTC; from pathlib import Path\n"
@@ -79,8 +91,9 @@ def test_the_installed_wheel_builds_a_site_outside_the_checkout(wheel: Path, tmp
         "assert all(f.startswith(sys.argv[1]) for f in ours), [f for f in ours if not f.startswith(sys.argv[1])]\n"
     )
     out = tmp_path / "public"
-    subprocess.run([sys.executable, "-c", script, str(target), str(fixture("content", "site")), str(out)],
-                   check=True, cwd=tmp_path)
+    subprocess.run(
+        [sys.executable, "-c", script, str(target), str(fixture("content", "site")), str(out)], check=True, cwd=tmp_path
+    )
     assert "Fixture" in (out / "index.html").read_text(encoding="utf-8")
 
 
@@ -101,8 +114,12 @@ def test_the_scaffolds_install_step_installs_the_pinned_wheel_and_runs_it(wheel:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     # No registry here: the dependencies (and pip) come from this test run's environment, through
     # a folder that holds everything of it except statusgen itself.
     shared = tmp_path / "dependencies"
@@ -112,18 +129,30 @@ def test_the_scaffolds_install_step_installs_the_pinned_wheel_and_runs_it(wheel:
             (shared / entry.name).symlink_to(entry)
     (Path(purelib) / "dependencies.pth").write_text(f"{shared}\n")
 
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "VIRTUAL_ENV"))},
-           "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-           "STATUSGEN_PACKAGE": pinned, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheel.parent),
-           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "VIRTUAL_ENV"))},
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        "STATUSGEN_PACKAGE": pinned,
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(wheel.parent),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
     subprocess.run(["bash", "-ec", install], cwd=repo, env=env, check=True, capture_output=True, timeout=300)
 
-    version = subprocess.run(["statusgen", "--version"], cwd=repo, env=env, check=True, capture_output=True,
-                             text=True, timeout=60)
+    version = subprocess.run(
+        ["statusgen", "--version"], cwd=repo, env=env, check=True, capture_output=True, text=True, timeout=60
+    )
     assert statusgen_version() in version.stdout
-    where = subprocess.run([str(python), "-c", "import site_builder; print(site_builder.__file__)"],
-                           cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
+    where = subprocess.run(
+        [str(python), "-c", "import site_builder; print(site_builder.__file__)"],
+        cwd=repo,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert where.startswith(str(venv)), where
-    subprocess.run(["statusgen", "build", "--no-notify"], cwd=repo, env=env, check=True, capture_output=True,
-                   timeout=120)
+    subprocess.run(
+        ["statusgen", "build", "--no-notify"], cwd=repo, env=env, check=True, capture_output=True, timeout=120
+    )
     assert "Example" in (repo / "public" / "index.html").read_text(encoding="utf-8")

@@ -44,9 +44,7 @@ class AlertRoute(StrictModel):
     @classmethod
     def _an_outage_status(cls, value: ComponentStatus) -> ComponentStatus:
         if value in ("operational", "under_maintenance"):
-            raise ValueError(
-                f"must be degraded_performance, partial_outage or major_outage (got {value!r})"
-            )
+            raise ValueError(f"must be degraded_performance, partial_outage or major_outage (got {value!r})")
         return value
 
     @model_validator(mode="after")

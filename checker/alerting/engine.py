@@ -103,8 +103,9 @@ def send_alerts(
     if current is not None and planned(current) == current:
         return AlertReport()  # nothing happened and nothing is due: spare the write
     state = AlertState.load(store.update_json(ALERT_STATE_KEY, planned))
-    leased = [(key, entry) for key, entry in state.queue.items()
-              if entry.lease is not None and entry.lease.owner == owner]
+    leased = [
+        (key, entry) for key, entry in state.queue.items() if entry.lease is not None and entry.lease.owner == owner
+    ]
     if not leased:
         return AlertReport()
 
@@ -128,7 +129,13 @@ def send_alerts(
         alert = entry.alert
         delivery = Delivery(entry.channel, alert.kind, alert.component, error is None, error, gave_up)
         if error is not None:
-            logger.warning("alert %s about %s via %s failed%s: %s", alert.kind, alert.component,
-                           entry.channel, " (giving up)" if delivery.gave_up else "", error)
+            logger.warning(
+                "alert %s about %s via %s failed%s: %s",
+                alert.kind,
+                alert.component,
+                entry.channel,
+                " (giving up)" if delivery.gave_up else "",
+                error,
+            )
         report.deliveries.append(delivery)
     return report

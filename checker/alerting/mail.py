@@ -125,9 +125,7 @@ class SmtpMailer:
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
             # The message names the server, never the credentials.
-            raise DeliveryError(
-                f"SMTP {s.smtp_host}:{s.smtp_port} refused the message: {_short(error)}"
-            ) from error
+            raise DeliveryError(f"SMTP {s.smtp_host}:{s.smtp_port} refused the message: {_short(error)}") from error
 
 
 class SesMailer:
@@ -143,9 +141,7 @@ class SesMailer:
             raise DeliveryError(f"SES refused the message: {_short(error)}") from error
 
 
-def open_mailer(
-    settings: MailSettings, env: Mapping[str, str], *, ses_client: Any = None
-) -> Mailer:
+def open_mailer(settings: MailSettings, env: Mapping[str, str], *, ses_client: Any = None) -> Mailer:
     """The mailer for `settings`; `ses_client` replaces the boto3 client (tests pass moto's)."""
     if settings.backend == "outbox":
         return OutboxMailer(settings.outbox)

@@ -91,23 +91,26 @@ class _Planner:
 
     def _open(self, key: str, change: StatusChange) -> None:
         self.state.episodes[key] = Episode(
-            opened_at=change.at, status=change.new, previous=change.old, reason=change.reason,
-            fired=[], reminders=0, silenced=_in_maintenance(self.bundle, change.component, change.at),
+            opened_at=change.at,
+            status=change.new,
+            previous=change.old,
+            reason=change.reason,
+            fired=[],
+            reminders=0,
+            silenced=_in_maintenance(self.bundle, change.component, change.at),
         )
 
     def _change(self, key: str, episode: Episode, route: AlertRoute, change: StatusChange) -> None:
         """Still an outage, but better or worse: told to whoever heard of it."""
         episode.previous, episode.status, episode.reason = episode.status, change.new, change.reason
         if episode.fired and not episode.silenced:
-            self.enqueue(key, episode, route, "changed", f"changed:{change.at.isoformat()}",
-                         at=change.at)
+            self.enqueue(key, episode, route, "changed", f"changed:{change.at.isoformat()}", at=change.at)
 
     def _close(self, key: str, episode: Episode, route: AlertRoute, change: StatusChange) -> None:
         """Over: whoever heard of it hears it recovered."""
         if episode.fired:
             episode.previous, episode.status, episode.reason = episode.status, change.new, None
-            self.enqueue(key, episode, route, "recovered", f"recovered:{change.at.isoformat()}",
-                         at=change.at)
+            self.enqueue(key, episode, route, "recovered", f"recovered:{change.at.isoformat()}", at=change.at)
         del self.state.episodes[key]
 
     # -- outages: root causes
@@ -127,8 +130,11 @@ class _Planner:
 
     def affected_by(self, route: str, root: str) -> list[str]:
         """Names of the components whose outage on `route` has `root` as its cause."""
-        return [self.names.get(key.split("|", 1)[1], key) for key, episode in self.state.episodes.items()
-                if episode.caused_by == root and key.startswith(f"{route}|")]
+        return [
+            self.names.get(key.split("|", 1)[1], key)
+            for key, episode in self.state.episodes.items()
+            if episode.caused_by == root and key.startswith(f"{route}|")
+        ]
 
     # -- outages: the clock
 
@@ -160,13 +166,11 @@ class _Planner:
                 episode.fired.append(index)
                 # Named by the delay, not by the route's own numbering: two routes that tell the
                 # same channel at the same delay make one message (see queue_alert).
-                self.enqueue(key, episode, route, kind, f"after{level.after:g}", at=self.now,
-                             levels=[index])
+                self.enqueue(key, episode, route, kind, f"after{level.after:g}", at=self.now, levels=[index])
                 fired_now = True
         return fired_now
 
-    def _remind(self, key: str, episode: Episode, route: AlertRoute, age: float, *,
-                fired_now: bool) -> None:
+    def _remind(self, key: str, episode: Episode, route: AlertRoute, age: float, *, fired_now: bool) -> None:
         """Repeat the alert to the channels told, once per `remind_every` the outage lasts."""
         if not route.remind_every:
             return
@@ -190,8 +194,9 @@ class _Planner:
             self._burn(burns, component, "fast", component.slo.fast_burn, slo.fast)
             self._burn(burns, component, "slow", component.slo.slow_burn, slo.slow)
 
-    def _burn(self, burns: dict[str, BurnEpisode], component: ComponentSummary, speed: str,
-              firing: bool, channels: list[str]) -> None:
+    def _burn(
+        self, burns: dict[str, BurnEpisode], component: ComponentSummary, speed: str, firing: bool, channels: list[str]
+    ) -> None:
         """Open or close the episode of one burn-rate rule (`speed`) for one component."""
         key = f"slo-{speed}|{component.id}"
         episode = burns.get(key)
@@ -242,8 +247,13 @@ class _Planner:
         self.queue_alert(component, opened, event, channels, alert)
 
     def enqueue_burn(
-        self, key: str, opened: datetime, kind: AlertKind, component: ComponentSummary,
-        channels: list[str], speed: str,
+        self,
+        key: str,
+        opened: datetime,
+        kind: AlertKind,
+        component: ComponentSummary,
+        channels: list[str],
+        speed: str,
     ) -> None:
         slo = component.slo
         assert slo is not None
@@ -269,9 +279,7 @@ class _Planner:
         )
         self.queue_alert(key, opened, kind, channels, alert)
 
-    def queue_alert(
-        self, scope: str, opened: datetime, event: str, channels: list[str], alert: Alert
-    ) -> None:
+    def queue_alert(self, scope: str, opened: datetime, event: str, channels: list[str], alert: Alert) -> None:
         """One message per channel per event, with an id that a replay of the event reproduces.
 
         For outages `scope` is the component alone, not the route: every route that matches asks
@@ -284,23 +292,30 @@ class _Planner:
             if message_id in self.state.queue or message_id in self.state.done:
                 continue
             self.state.queue[message_id] = QueuedMessage(
-                channel=channel, alert=alert, created_at=self.now, next_at=self.now, attempts=0,
+                channel=channel,
+                alert=alert,
+                created_at=self.now,
+                next_at=self.now,
+                attempts=0,
             )
 
 
 def _in_maintenance(bundle: Bundle, component: str, when: datetime) -> bool:
-    return any(
-        i.kind == "maintenance" and component in i.components and i.is_active_at(when)
-        for i in bundle.incidents
-    )
+    return any(i.kind == "maintenance" and component in i.components and i.is_active_at(when) for i in bundle.incidents)
 
 
-def acknowledging_incident(bundle: Bundle, component: str, status: ComponentStatus,
-                           when: datetime) -> Incident | None:
+def acknowledging_incident(bundle: Bundle, component: str, status: ComponentStatus, when: datetime) -> Incident | None:
     """The open incident that acknowledges an outage of `component` at `status`, if any: one that
     declares that status or worse for it means a person is on it. One that declares a milder
     status acknowledges only that: an incident about a partial outage must not silence a new
     major one."""
-    return next((i for i in bundle.incidents
-                 if i.kind == "incident" and i.is_active_at(when)
-                 and SEVERITY[i.components.get(component, "operational")] >= SEVERITY[status]), None)
+    return next(
+        (
+            i
+            for i in bundle.incidents
+            if i.kind == "incident"
+            and i.is_active_at(when)
+            and SEVERITY[i.components.get(component, "operational")] >= SEVERITY[status]
+        ),
+        None,
+    )

@@ -66,8 +66,14 @@ class DayFigures(NamedTuple):
     p95_ms: float | None
 
     def tally(self) -> Tally:
-        return Tally(observed=self.observed, downtime=self.downtime, no_data=self.no_data,
-                     maintenance=self.maintenance, outage=self.outage, worst=self.worst)
+        return Tally(
+            observed=self.observed,
+            downtime=self.downtime,
+            no_data=self.no_data,
+            maintenance=self.maintenance,
+            outage=self.outage,
+            worst=self.worst,
+        )
 
     @property
     def uptime(self) -> float | None:
@@ -76,8 +82,16 @@ class DayFigures(NamedTuple):
     @classmethod
     def of(cls, part: Tally, entry: ComponentDay | None) -> DayFigures:
         """The figures of a day's tally and its rollup entry (for the latency percentiles)."""
-        return cls(part.observed, part.downtime, part.no_data, part.maintenance, part.outage,
-                   part.worst, entry.p50_ms if entry else None, entry.p95_ms if entry else None)
+        return cls(
+            part.observed,
+            part.downtime,
+            part.no_data,
+            part.maintenance,
+            part.outage,
+            part.worst,
+            entry.p50_ms if entry else None,
+            entry.p95_ms if entry else None,
+        )
 
 
 NO_DATA_DAY = DayFigures(0.0, 0.0, DAY_SECONDS, 0.0, 0.0, None, None, None)
@@ -139,7 +153,7 @@ def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDay
     calendar = [first_day + timedelta(days=n) for n in range(DETAIL_DAYS)]
     partial = partial_days(bundle, today)
     yesterday = (today - timedelta(days=1)).isoformat()
-    bar_names = [day.isoformat() for day in calendar[-(BAR_DAYS - 1):]]
+    bar_names = [day.isoformat() for day in calendar[-(BAR_DAYS - 1) :]]
     # A window's whole days begin the day after its partial first day, or on that day when the
     # window begins at midnight; one older than the detail is summed from the first day on.
     sum_starts = {first_day, *partial, *(day + timedelta(days=1) for day in partial)}
@@ -149,8 +163,9 @@ def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDay
     for component in bundle.components:
         declared = declared_segments(bundle, component.id, midnight)
         # Summed as plain tallies (adding to the models field by field is slow for a large fleet).
-        months = {month: figures[component.id].tally()
-                  for month, figures in history.months.items() if component.id in figures}
+        months = {
+            month: figures[component.id].tally() for month, figures in history.months.items() if component.id in figures
+        }
         days = []
         segments: dict[str, list[tuple[float, float, ComponentStatus]]] = {}
         yesterday_latency: dict[str, dict[str, int]] = {}
@@ -160,8 +175,9 @@ def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDay
             if name not in history.days and not declared:
                 days.append(NO_DATA_DAY)  # the common case of a day before monitoring
                 continue
-            part = component_day_tally(component.check is not None, day, entry, declared=declared,
-                                       weights=weights, now=midnight)
+            part = component_day_tally(
+                component.check is not None, day, entry, declared=declared, weights=weights, now=midnight
+            )
             days.append(DayFigures.of(part, entry))
             if entry is not None and day in partial:
                 segments[name] = list(entry.segments)
@@ -170,18 +186,25 @@ def make_closed_days(bundle: Bundle, history: History, today: date) -> ClosedDay
             if name in history.days:
                 # The month figures count the days the checker ran, and incidents on those days.
                 months.setdefault(name[:7], Tally()).add(part)
-        shown = list(zip(bar_names, days[-(BAR_DAYS - 1):], strict=True))
+        shown = list(zip(bar_names, days[-(BAR_DAYS - 1) :], strict=True))
         with_data = [m for m in sorted(months) if months[m].observed > 0][-MONTHS:]
         components[component.id] = ClosedComponent(
             bars=_kept(texts, b",".join(bar_json(name, figures) for name, figures in shown)),
             latency_daily=_kept(texts, b",".join(daily_json(name, figures) for name, figures in shown)),
-            whole_days=_whole_days(calendar, days, sum_starts), segments=segments,
-            yesterday_latency=yesterday_latency, latency=history.closed_latency.get(component.id, {}),
-            months={m: MonthTally.of(months[m])
-                    for m in sorted({*with_data, today.isoformat()[:7]} & set(months))})
-    return ClosedDays(as_of=today, first_day=first_day, partial_days=sorted(partial),
-                      fingerprint=closed_fingerprint(bundle, today), texts=dict(sorted(texts.items())),
-                      components=components)
+            whole_days=_whole_days(calendar, days, sum_starts),
+            segments=segments,
+            yesterday_latency=yesterday_latency,
+            latency=history.closed_latency.get(component.id, {}),
+            months={m: MonthTally.of(months[m]) for m in sorted({*with_data, today.isoformat()[:7]} & set(months))},
+        )
+    return ClosedDays(
+        as_of=today,
+        first_day=first_day,
+        partial_days=sorted(partial),
+        fingerprint=closed_fingerprint(bundle, today),
+        texts=dict(sorted(texts.items())),
+        components=components,
+    )
 
 
 def _kept(texts: dict[str, str], text: bytes) -> str:
@@ -191,8 +214,9 @@ def _kept(texts: dict[str, str], text: bytes) -> str:
     return key
 
 
-def _whole_days(calendar: list[date], days: list[DayFigures],
-                starts: set[date]) -> dict[str, tuple[float, float, float]]:
+def _whole_days(
+    calendar: list[date], days: list[DayFigures], starts: set[date]
+) -> dict[str, tuple[float, float, float]]:
     """Observed, downtime and no-data seconds from each day in `starts` to the last of `days`."""
     sums: dict[str, tuple[float, float, float]] = {}
     observed = downtime = no_data = 0.0
@@ -210,9 +234,15 @@ def _whole_days(calendar: list[date], days: list[DayFigures],
 @functools.lru_cache(maxsize=65536)
 def bar_json(name: str, figures: DayFigures) -> bytes:
     """One day of a component's `bars` in the summary, as JSON."""
-    return dump_json({"date": name, "uptime": rounded_ratio(figures.uptime),
-                      "no_data_seconds": rounded(figures.no_data), "worst_status": figures.worst,
-                      "outage_seconds": rounded(figures.outage)})
+    return dump_json(
+        {
+            "date": name,
+            "uptime": rounded_ratio(figures.uptime),
+            "no_data_seconds": rounded(figures.no_data),
+            "worst_status": figures.worst,
+            "outage_seconds": rounded(figures.outage),
+        }
+    )
 
 
 @functools.lru_cache(maxsize=65536)
@@ -236,8 +266,11 @@ def partial_days(bundle: Bundle, today: date) -> set[date]:
 
     A window of length w ending at t in [midnight, next midnight) begins on the day of t - w.
     """
-    lengths = {*WINDOW_SECONDS.values(), *BURN_WINDOWS.values(),
-               *(c.slo.window for c in bundle.components if c.slo is not None)}
+    lengths = {
+        *WINDOW_SECONDS.values(),
+        *BURN_WINDOWS.values(),
+        *(c.slo.window for c in bundle.components if c.slo is not None),
+    }
     midnight = day_start(today)
     days = set()
     for length in lengths:
@@ -254,8 +287,9 @@ def closed_fingerprint(bundle: Bundle, today: date) -> str:
     windows. A change to any of them makes the closed days again."""
     midnight = datetime.combine(today, time(), UTC)
     facts = {
-        "components": [[c.id, c.check is not None, declared_segments(bundle, c.id, midnight)]
-                       for c in bundle.components],
+        "components": [
+            [c.id, c.check is not None, declared_segments(bundle, c.id, midnight)] for c in bundle.components
+        ],
         "weights": downtime_weights(bundle),
         "partial_days": sorted(day.isoformat() for day in partial_days(bundle, today)),
     }

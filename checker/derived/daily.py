@@ -82,13 +82,23 @@ class MonthTally(_Model):
         self.outage += part.outage
 
     def tally(self) -> Tally:
-        return Tally(observed=self.observed, downtime=self.downtime, no_data=self.no_data,
-                     maintenance=self.maintenance, outage=self.outage)
+        return Tally(
+            observed=self.observed,
+            downtime=self.downtime,
+            no_data=self.no_data,
+            maintenance=self.maintenance,
+            outage=self.outage,
+        )
 
     @classmethod
     def of(cls, part: Tally) -> MonthTally:
-        return cls(observed=part.observed, downtime=part.downtime, no_data=part.no_data,
-                   maintenance=part.maintenance, outage=part.outage)
+        return cls(
+            observed=part.observed,
+            downtime=part.downtime,
+            no_data=part.no_data,
+            maintenance=part.maintenance,
+            outage=part.outage,
+        )
 
 
 class History(_Model):
@@ -118,8 +128,10 @@ def parse_history(data: bytes) -> History:
 def history_json(history: History) -> bytes:
     """`rollups/history.json` as `dump_json` writes it (sorted keys), made one day at a time, so
     the first run of a day never holds a second copy of the whole history as plain data."""
-    days = b",".join(dump_json(name) + b":" + dump_json(orjson.loads(_DAY_ENTRIES.dump_json(entries)))
-                     for name, entries in sorted(history.days.items()))
+    days = b",".join(
+        dump_json(name) + b":" + dump_json(orjson.loads(_DAY_ENTRIES.dump_json(entries)))
+        for name, entries in sorted(history.days.items())
+    )
     rest = history.model_dump(mode="json", exclude={"days"})
     return dump_json({**rest, "days": orjson.Fragment(b"{" + days + b"}")})
 
@@ -172,12 +184,14 @@ def _records_on(effects: RunEffects, start: float) -> bool:
     runs a day lists, as a rebuild lists them. A run placed late that only cleared a stretch there
     (decided again for the runs after it) is not listed; clearing it again is harmless."""
     end = start + DAY_SECONDS
-    return (any(start <= fact.at.timestamp() < end for fact in effects.samples)
-            or any(s.start.timestamp() < end and s.end.timestamp() > start for s in effects.segments))
+    return any(start <= fact.at.timestamp() < end for fact in effects.samples) or any(
+        s.start.timestamp() < end and s.end.timestamp() > start for s in effects.segments
+    )
 
 
-def _paint(segments: list[tuple[float, float, ComponentStatus]], start: float, end: float,
-           status: ComponentStatus | None) -> None:
+def _paint(
+    segments: list[tuple[float, float, ComponentStatus]], start: float, end: float, status: ComponentStatus | None
+) -> None:
     """Make [start, end) hold `status` (None: nothing), cutting what was there, and merge with
     neighbours that touch it and share its status, so equal timelines have equal lists."""
     if status is not None and (not segments or segments[-1][1] <= start):
@@ -208,8 +222,7 @@ def _paint(segments: list[tuple[float, float, ComponentStatus]], start: float, e
     segments[:] = merged
 
 
-def component_entry(components: Mapping[str, ComponentDay] | None,
-                    component: Component) -> ComponentDay | None:
+def component_entry(components: Mapping[str, ComponentDay] | None, component: Component) -> ComponentDay | None:
     """What a day's rollup holds for `component`; None when the checker did not run that day.
 
     A component without a check has nothing measured: on the days the checker ran it counts as
@@ -232,8 +245,14 @@ def measured_segments(day: date, entry: ComponentDay | None) -> list[Segment]:
 
 
 def component_day_tally(
-    has_check: bool, day: date, entry: ComponentDay | None, *, declared: list[Segment],
-    weights: Mapping[str, float], now: datetime, start: float | None = None,
+    has_check: bool,
+    day: date,
+    entry: ComponentDay | None,
+    *,
+    declared: list[Segment],
+    weights: Mapping[str, float],
+    now: datetime,
+    start: float | None = None,
     end: float | None = None,
 ) -> Tally:
     """The tally of one component over one day (or the part [start, end) of it), up to `now`."""
@@ -258,8 +277,12 @@ def downtime_weights(bundle: Bundle) -> dict[str, float]:
 
 
 def fold_open_days(
-    state: State, history: History, load_day: Callable[[str], DayRollup | None], *,
-    today: date, bundle: Bundle,
+    state: State,
+    history: History,
+    load_day: Callable[[str], DayRollup | None],
+    *,
+    today: date,
+    bundle: Bundle,
 ) -> bool:
     """Move finished days from `state.open_days` into `history` (both changed in place).
 
@@ -271,8 +294,7 @@ def fold_open_days(
     for name in finished:
         day = load_day(name)
         if day is not None and name >= _first_detail_day(today):
-            history.days[name] = {cid: entry.model_copy(deep=True)
-                                  for cid, entry in day.components.items()}
+            history.days[name] = {cid: entry.model_copy(deep=True) for cid, entry in day.components.items()}
     state.open_days = [d for d in state.open_days if d >= today.isoformat()]
     _age(history, today=today, bundle=bundle)
     _refresh_latency(history, today)
@@ -328,9 +350,9 @@ def _age(history: History, *, today: date, bundle: Bundle) -> None:
             for component in bundle.components:
                 declared = declared_segments(bundle, component.id, end_of_day)
                 entry = component_entry(components, component)
-                part = component_day_tally(component.check is not None, day, entry,
-                                           declared=declared, weights=weights,
-                                           now=end_of_day)
+                part = component_day_tally(
+                    component.check is not None, day, entry, declared=declared, weights=weights, now=end_of_day
+                )
                 month.setdefault(component.id, MonthTally()).add(part)
             del history.days[name]
         elif name < hourly_from:

@@ -26,8 +26,7 @@ from checker.store import Store
 from checker.summary import SUMMARY_KEY, Summary, load_summary
 
 
-def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None,
-            warnings: list[str] | None = None) -> Summary:
+def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None, warnings: list[str] | None = None) -> Summary:
     """Recompute state, rollups, history, closed days and summary from the run objects in `runs/`.
 
     Runs are applied in canonical order (see `checker.timeline.position`), whatever order they
@@ -77,8 +76,7 @@ def _rebuild_parts(bundle: Bundle, store: Store, *, now: datetime, warnings: lis
     names the parts (see checker.fanout)."""
     count = bundle.checker.shards
     for index in range(count):
-        rebuild(part_bundle(bundle, index, count), PartStore(store, index, count), now=now,
-                warnings=warnings)
+        rebuild(part_bundle(bundle, index, count), PartStore(store, index, count), now=now, warnings=warnings)
     store.put(SUMMARY_KEY, parts_summary(bundle))
     summary = load_summary(store)
     assert summary is not None  # just written

@@ -45,8 +45,9 @@ ATTEMPTS = 40
 """Conditional-write attempts before giving up; concurrent shards and regions contend here."""
 
 
-def record_run(bundle: Bundle, store: Store, run: Run, *, now: datetime,
-               warnings: list[str] | None = None) -> tuple[RunEffects, State]:
+def record_run(
+    bundle: Bundle, store: Store, run: Run, *, now: datetime, warnings: list[str] | None = None
+) -> tuple[RunEffects, State]:
     """Apply a stored run, and any stored run the state lacks, to every derived file; return the
     run's effects and the new state. Problems the run got past (a damaged file rebuilt, a run
     object moved aside) are appended to `warnings`, one line each."""
@@ -58,21 +59,25 @@ def record_run(bundle: Bundle, store: Store, run: Run, *, now: datetime,
     rebuild(bundle, store, now=now, warnings=notes)
     state = read_stored(store, STATE_KEY, State) or State()
     effects = state.effects_of(run.id) or RunEffects(
-        run_id=run.id, region=run.region, at=run.started_at, offline=run.offline,
-        transitions=[], samples=[], segments=[])
+        run_id=run.id,
+        region=run.region,
+        at=run.started_at,
+        offline=run.offline,
+        transitions=[],
+        samples=[],
+        segments=[],
+    )
     return effects, state
 
 
-def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime,
-            notes: list[str]) -> tuple[RunEffects, State]:
+def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime, notes: list[str]) -> tuple[RunEffects, State]:
     # 1. The state: this run, and the stored runs it lacks (a killed run, a lost answer, a late
     # region), in canonical order. A conditional write; on conflict, read and apply again.
     stored = store.get(STATE_KEY)
     missing = unapplied_runs(store, parse_stored(stored, STATE_KEY, State), run, notes)
     for _ in range(ATTEMPTS):
         state = parse_stored(stored, STATE_KEY, State) or State()
-        recorded = [apply_run(state, pending, bundle)[1]
-                    for pending in sorted([run, *missing], key=position)]
+        recorded = [apply_run(state, pending, bundle)[1] for pending in sorted([run, *missing], key=position)]
         data = dump_json(state.model_dump(mode="json"))
         try:
             store.put_over(STATE_KEY, data, stored)
@@ -102,8 +107,7 @@ def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime,
     return effects, state
 
 
-def _update_days(bundle: Bundle, store: Store, state: State,
-                 recorded: list[RunEffects]) -> dict[str, DayRollup]:
+def _update_days(bundle: Bundle, store: Store, state: State, recorded: list[RunEffects]) -> dict[str, DayRollup]:
     """Add the effects to the rollups of the days they touch (each run once per day)."""
     checked = {c.id for c in bundle.components if c.check is not None}
     order = {entry.split(" ", 2)[2]: entry for entry in state.applied}
@@ -122,8 +126,9 @@ def _update_days(bundle: Bundle, store: Store, state: State,
     return days
 
 
-def _add_to_day(store: Store, name: str, relevant: list[RunEffects],
-                with_samples: dict[str, RunEffects], checked: set[str]) -> DayRollup:
+def _add_to_day(
+    store: Store, name: str, relevant: list[RunEffects], with_samples: dict[str, RunEffects], checked: set[str]
+) -> DayRollup:
     """The rollup of day `name` with every run in `relevant` counted once: read and parsed once
     (it is the largest file a run writes), written only if a run was missing, conditionally on
     the version read; on conflict read again."""
@@ -151,15 +156,20 @@ def _add_to_day(store: Store, name: str, relevant: list[RunEffects],
 
 
 def _remembered_with_samples(store: Store, effects: RunEffects, checked: set[str]) -> RunEffects:
-    key = Run(id=effects.run_id, region=effects.region, started_at=effects.at,
-              finished_at=effects.at, samples=[]).key
+    key = Run(id=effects.run_id, region=effects.region, started_at=effects.at, finished_at=effects.at, samples=[]).key
     stored = store.get(key)
     if stored is None or effects.offline:
         return effects
     run = Run.model_validate_json(stored.data)
-    return effects.model_copy(update={"samples": [
-        SampleFact(component=s.component, status=s.status, at=s.at, latency_ms=s.latency_ms)
-        for s in run.samples if s.component in checked]})
+    return effects.model_copy(
+        update={
+            "samples": [
+                SampleFact(component=s.component, status=s.status, at=s.at, latency_ms=s.latency_ms)
+                for s in run.samples
+                if s.component in checked
+            ]
+        }
+    )
 
 
 def _closed_days(bundle: Bundle, store: Store, state: State, today: date) -> tuple[ClosedDays, State]:
@@ -168,8 +178,12 @@ def _closed_days(bundle: Bundle, store: Store, state: State, today: date) -> tup
     the closed days made again from it."""
     kept = _closed_or_none(store.get(CLOSED_KEY))
     finished = [d for d in state.open_days if d < today.isoformat()]
-    if (kept is not None and not finished and kept.as_of == today
-            and kept.fingerprint == closed_fingerprint(bundle, today)):
+    if (
+        kept is not None
+        and not finished
+        and kept.as_of == today
+        and kept.fingerprint == closed_fingerprint(bundle, today)
+    ):
         return kept, state
     history, etag = _fold_history(bundle, store, state, today)
     for _ in range(ATTEMPTS):
@@ -212,9 +226,13 @@ def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tu
     for _ in range(ATTEMPTS):
         current = store.get(HISTORY_KEY)
         history = parse_stored_history(current) or History()
-        fold_open_days(state.model_copy(update={"open_days": list(state.open_days)}), history,
-                       lambda name: day_rollup_or_none(store.get(day_key(name)), name),
-                       today=today, bundle=bundle)
+        fold_open_days(
+            state.model_copy(update={"open_days": list(state.open_days)}),
+            history,
+            lambda name: day_rollup_or_none(store.get(day_key(name)), name),
+            today=today,
+            bundle=bundle,
+        )
         data = history_json(history)
         try:
             return history, store.put_over(HISTORY_KEY, data, current)
@@ -259,7 +277,7 @@ def _generated_at(summary: bytes) -> datetime | None:
         return None
     end = summary.find(b'"', start + len(marker))
     try:
-        return datetime.fromisoformat(summary[start + len(marker):end].decode())
+        return datetime.fromisoformat(summary[start + len(marker) : end].decode())
     except (ValueError, UnicodeDecodeError):
         return None
 

@@ -149,7 +149,6 @@ class State(_Model):
         return {entry.split(" ", 2)[2] for entry in self.applied}
 
 
-
 def touched_days(effects: RunEffects) -> list[str]:
     """The days (`YYYY-MM-DD`) whose rollups the run's effects change."""
     days = {fact.at.date().isoformat() for fact in effects.samples}

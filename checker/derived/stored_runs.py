@@ -50,8 +50,12 @@ def unapplied_runs(store: Store, state: State | None, run: Run, notes: list[str]
         full = len(state.applied) >= KEEP_RUN_IDS
         oldest = min(times, default=run.started_at.strftime("%Y-%m-%dT%H:%M:%S"))[:19] if full else ""
         days = {t[:10] for t in times} | {run.started_at.date().isoformat()}
-        keys = [key for day in sorted(days) for key in store.list(f"{RUNS_PREFIX}{day.replace('-', '/')}/")
-                if _key_time(key) >= oldest]
+        keys = [
+            key
+            for day in sorted(days)
+            for key in store.list(f"{RUNS_PREFIX}{day.replace('-', '/')}/")
+            if _key_time(key) >= oldest
+        ]
     found: list[Run] = []
     for key in keys:
         if _key_run_id(key, ids) is None:
@@ -75,8 +79,8 @@ def _key_run_id(key: str, ids: set[str]) -> str | None:
     ids may both hold dashes, so every split is tried)."""
     rest = key.rsplit("/", 1)[-1].removesuffix(".json")[7:]
     for index, char in enumerate(rest):
-        if char == "-" and rest[index + 1:] in ids:
-            return rest[index + 1:]
+        if char == "-" and rest[index + 1 :] in ids:
+            return rest[index + 1 :]
     return None
 
 

@@ -46,7 +46,11 @@ from checker.vocabulary import ComponentStatus
 
 
 def summary_as_of(
-    bundle: Bundle, state: State, history: History, days: Mapping[str, DayRollup], *,
+    bundle: Bundle,
+    state: State,
+    history: History,
+    days: Mapping[str, DayRollup],
+    *,
     now: datetime,
 ) -> tuple[ClosedDays, bytes]:
     """Fold the days that are over by `now` into `history` and `state` (changed in place), make
@@ -54,13 +58,16 @@ def summary_as_of(
     today = now.date()
     fold_open_days(state, history, days.get, today=today, bundle=bundle)
     closed = make_closed_days(bundle, history, today)
-    open_days = {name: days.get(name) or DayRollup(date=date.fromisoformat(name))
-                 for name in state.open_days}
+    open_days = {name: days.get(name) or DayRollup(date=date.fromisoformat(name)) for name in state.open_days}
     return closed, summary_bytes(bundle, state, closed, open_days, now=now)
 
 
 def compute_summary(
-    bundle: Bundle, state: State, history: History, days: Mapping[str, DayRollup], *,
+    bundle: Bundle,
+    state: State,
+    history: History,
+    days: Mapping[str, DayRollup],
+    *,
     now: datetime,
 ) -> Summary:
     """The summary from a history and day rollups (days not yet folded), leaving both unchanged."""
@@ -70,7 +77,11 @@ def compute_summary(
 
 
 def summary_bytes(
-    bundle: Bundle, state: State, closed: ClosedDays, open_days: Mapping[str, DayRollup], *,
+    bundle: Bundle,
+    state: State,
+    closed: ClosedDays,
+    open_days: Mapping[str, DayRollup],
+    *,
     now: datetime,
 ) -> bytes:
     """`summary.json` exactly as stored, built from plain data without a model per daily bar
@@ -79,18 +90,27 @@ def summary_bytes(
     if closed.as_of != now.date():
         raise ValueError(f"the closed days are made as of {closed.as_of}, not {now.date()}")
     texts = {key: text.encode() for key, text in closed.texts.items()}
-    components = [_ComponentFigures(bundle, component, state, closed, texts, open_days, now).summary()
-                  for component in bundle.components]
-    data = {"format": 1, "generated_at": _stamp(now), "interval": bundle.checker.interval,
-            "components": components}
+    components = [
+        _ComponentFigures(bundle, component, state, closed, texts, open_days, now).summary()
+        for component in bundle.components
+    ]
+    data = {"format": 1, "generated_at": _stamp(now), "interval": bundle.checker.interval, "components": components}
     return dump_json(data)
 
 
 class _ComponentFigures:
     """All figures of one component; day tallies are computed once and reused by every window."""
 
-    def __init__(self, bundle: Bundle, component: Component, state: State, closed: ClosedDays,
-                 texts: Mapping[str, bytes], open_days: Mapping[str, DayRollup], now: datetime) -> None:
+    def __init__(
+        self,
+        bundle: Bundle,
+        component: Component,
+        state: State,
+        closed: ClosedDays,
+        texts: Mapping[str, bytes],
+        open_days: Mapping[str, DayRollup],
+        now: datetime,
+    ) -> None:
         self.bundle = bundle
         self.component = component
         self.current = state.components.get(component.id)
@@ -141,9 +161,16 @@ class _ComponentFigures:
         whole = start is None and end is None
         if whole and day in self._day_tallies:
             return self._day_tallies[day]
-        result = component_day_tally(self.component.check is not None, day, self.entry(day),
-                                     declared=self.declared, weights=self.weights, now=self.now,
-                                     start=start, end=end)
+        result = component_day_tally(
+            self.component.check is not None,
+            day,
+            self.entry(day),
+            declared=self.declared,
+            weights=self.weights,
+            now=self.now,
+            start=start,
+            end=end,
+        )
         if whole:
             self._day_tallies[day] = result
         return result
@@ -216,8 +243,9 @@ class _ComponentFigures:
             total = dict(self.today_counts)
             base = day_start(self.today - timedelta(days=1))
             hours = {f"{h:02d}" for h in range(24) if base + (h + 1) * 3600 > start}
-            add_counts(total, counts_of(histogram for key, histogram in self.closed.yesterday_latency.items()
-                                        if key in hours))
+            add_counts(
+                total, counts_of(histogram for key, histogram in self.closed.yesterday_latency.items() if key in hours)
+            )
         else:
             # The closed days of the window were merged once when the day began; add today's.
             total = {int(k): v for k, v in self.closed.latency.get(window, {}).items()}
@@ -248,5 +276,9 @@ def _iso(day: date) -> str:
 
 
 def _figure(part: Tally) -> dict[str, Any]:
-    return {"uptime": rounded_ratio(part.uptime), "observed_seconds": rounded(part.observed),
-            "downtime_seconds": rounded(part.downtime), "no_data_seconds": rounded(part.no_data)}
+    return {
+        "uptime": rounded_ratio(part.uptime),
+        "observed_seconds": rounded(part.observed),
+        "downtime_seconds": rounded(part.downtime),
+        "no_data_seconds": rounded(part.no_data),
+    }

@@ -19,10 +19,13 @@ Resolve = Callable[[str, int], Awaitable[list[str]]]
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-METADATA_ADDRESSES = frozenset({
-    ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254"),
-    ipaddress.ip_address("100.100.100.200"),
-})
+METADATA_ADDRESSES = frozenset(
+    {
+        ipaddress.ip_address("169.254.169.254"),
+        ipaddress.ip_address("fd00:ec2::254"),
+        ipaddress.ip_address("100.100.100.200"),
+    }
+)
 """Cloud instance metadata services (AWS, AWS IPv6, Alibaba): credentials live there."""
 
 

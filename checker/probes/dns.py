@@ -34,8 +34,9 @@ class DnsCheck(CheckBase):
             try:
                 resolver_address(value)
             except ValueError:
-                raise ValueError(f"{value!r} is not an IP address, optionally with a port, such as "
-                                 "10.0.0.2 or 10.0.0.2:5353") from None
+                raise ValueError(
+                    f"{value!r} is not an IP address, optionally with a port, such as 10.0.0.2 or 10.0.0.2:5353"
+                ) from None
         return value
 
 
@@ -67,9 +68,7 @@ class DnsProbe:
         resolver = _resolver(check.resolver)
         started = time.perf_counter()
         try:
-            answer = await resolver.resolve(
-                check.name, check.record_type, lifetime=check.timeout, search=False
-            )
+            answer = await resolver.resolve(check.name, check.record_type, lifetime=check.timeout, search=False)
         except dns.resolver.NXDOMAIN:
             return Outcome("down", reason="DNS: name not found")
         except dns.resolver.NoAnswer:
@@ -85,8 +84,12 @@ class DnsProbe:
         if check.expect and not values & {_plain(v) for v in check.expect}:
             # The answer is the endpoint's own text (a TXT record can say anything): private only.
             got = ", ".join(sorted(values))[:ENDPOINT_TEXT_BYTES]
-            return Outcome("down", latency_ms=latency_ms, endpoint_text=got,
-                           reason="DNS: the answer did not include an expected value")
+            return Outcome(
+                "down",
+                latency_ms=latency_ms,
+                endpoint_text=got,
+                reason="DNS: the answer did not include an expected value",
+            )
         return Outcome(judge_latency(latency_ms, check.degraded_after), latency_ms=latency_ms)
 
 

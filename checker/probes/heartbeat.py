@@ -35,6 +35,7 @@ class HeartbeatProbe:
         last = datetime.fromisoformat(record["at"])
         age = (context.now - last).total_seconds()
         if age > check.every + check.grace:
-            return Outcome("down", reason=f"no report for {format_duration(age)} "
-                           f"(expected every {format_duration(check.every)})")
+            return Outcome(
+                "down", reason=f"no report for {format_duration(age)} (expected every {format_duration(check.every)})"
+            )
         return Outcome("up")

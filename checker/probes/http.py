@@ -182,8 +182,13 @@ def _request(check: HttpCheck, context: ProbeContext) -> HttpRequest:
         headers[name] = text
     body = None if check.body is None else expand_text(check.body, context.env, "body").encode()
     return HttpRequest(
-        method=check.method, url=url, headers=headers, body=body, verify_tls=check.verify_tls,
-        follow_redirects=check.follow_redirects, redirect_hosts=frozenset(check.redirect_hosts),
+        method=check.method,
+        url=url,
+        headers=headers,
+        body=body,
+        verify_tls=check.verify_tls,
+        follow_redirects=check.follow_redirects,
+        redirect_hosts=frozenset(check.redirect_hosts),
         read_body=bool(check.body_contains or check.body_regex or check.json_equals),
     )
 
@@ -196,8 +201,13 @@ def _judge(check: HttpCheck, answer: HttpAnswer) -> Outcome:
     code, latency_ms = answer.code, answer.latency_ms
 
     def down(reason: str, endpoint_text: str | None = None) -> Outcome:
-        return Outcome("down", latency_ms=latency_ms, code=code, reason=reason,
-                       endpoint_text=None if endpoint_text is None else endpoint_text[:ENDPOINT_TEXT_BYTES])
+        return Outcome(
+            "down",
+            latency_ms=latency_ms,
+            code=code,
+            reason=reason,
+            endpoint_text=None if endpoint_text is None else endpoint_text[:ENDPOINT_TEXT_BYTES],
+        )
 
     if not check.accepts_status(code):
         expected = ", ".join(str(s) for s in check.expect_status)

@@ -106,8 +106,9 @@ class HttpClient:
         method, body, headers = request.method, request.body, request.headers
         latency = 0.0
         for hop in range(MAX_REDIRECTS + 1):
-            exchange = await self._connect(target, addresses, request.verify_tls,
-                                           _request_bytes(method, target, headers, body))
+            exchange = await self._connect(
+                target, addresses, request.verify_tls, _request_bytes(method, target, headers, body)
+            )
             try:
                 code, fields = await exchange.read_head()
                 latency += exchange.latency_ms
@@ -116,9 +117,9 @@ class HttpClient:
                     content = b""
                     if request.read_body and method != "HEAD" and code not in _NO_BODY:
                         content = await read_body(exchange, fields)
-                    return HttpAnswer(code, latency, content,
-                                      fields.get(b"content-type", b"").decode("latin-1"),
-                                      _url(target))
+                    return HttpAnswer(
+                        code, latency, content, fields.get(b"content-type", b"").decode("latin-1"), _url(target)
+                    )
             finally:
                 exchange.close()
             if hop == MAX_REDIRECTS:
@@ -126,7 +127,8 @@ class HttpClient:
             text = location.decode("latin-1")
             following = _Target.of(urljoin(_url(target), text))
             if following.host != origin.host and not (
-                    "*" in request.redirect_hosts or following.host in request.redirect_hosts):
+                "*" in request.redirect_hosts or following.host in request.redirect_hosts
+            ):
                 raise HttpFailure("redirect to another host refused", text[:ENDPOINT_TEXT_BYTES])
             addresses = await self._addresses(following)
             refused = refused_kind(origin_addresses, addresses)
@@ -148,15 +150,17 @@ class HttpClient:
             raise HttpFailure("DNS: name not found")
         return found
 
-    async def _connect(self, target: _Target, addresses: list[str], verify: bool,
-                       request: bytes) -> Exchange:
+    async def _connect(self, target: _Target, addresses: list[str], verify: bool, request: bytes) -> Exchange:
         loop = asyncio.get_running_loop()
         tls = self._tls[verify] if target.scheme == "https" else None
         error: OSError | None = None
         for address in addresses:
             try:
                 _, exchange = await loop.create_connection(
-                    lambda: Exchange(request), address, target.port, ssl=tls,
+                    lambda: Exchange(request),
+                    address,
+                    target.port,
+                    ssl=tls,
                     server_hostname=target.host if tls else None,
                 )
             except OSError as failed:  # ssl.SSLError is an OSError
@@ -171,15 +175,16 @@ def _url(target: _Target) -> str:
     return f"{target.scheme}://{target.host_header}{target.path}"
 
 
-def _request_bytes(method: str, target: _Target, headers: Mapping[str, str],
-                   body: bytes | None) -> bytes:
-    fields = {"Host": target.host_header, "User-Agent": USER_AGENT, "Accept": "*/*",
-              "Accept-Encoding": "gzip, deflate"}
+def _request_bytes(method: str, target: _Target, headers: Mapping[str, str], body: bytes | None) -> bytes:
+    fields = {"Host": target.host_header, "User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "gzip, deflate"}
     given = {name.lower() for name in headers}
     lines = [f"{method} {target.path} HTTP/1.1"]
     lines.extend(f"{name}: {value}" for name, value in fields.items() if name.lower() not in given)
-    lines.extend(f"{name}: {value}" for name, value in headers.items()
-                 if name.lower() not in ("connection", "content-length", "transfer-encoding"))
+    lines.extend(
+        f"{name}: {value}"
+        for name, value in headers.items()
+        if name.lower() not in ("connection", "content-length", "transfer-encoding")
+    )
     lines.append("Connection: close")
     if body is not None:
         lines.append(f"Content-Length: {len(body)}")

@@ -115,7 +115,7 @@ class Exchange(asyncio.Protocol):
                 raise HttpFailure("connection closed before the end of the body")
             await self._wait()
         line = bytes(self._buffer[:end])
-        del self._buffer[:end + 2]
+        del self._buffer[: end + 2]
         return line
 
     async def _take_head(self) -> bytes:
@@ -130,7 +130,7 @@ class Exchange(asyncio.Protocol):
         if end > MAX_HEAD_BYTES:
             raise HttpFailure("response headers too large")
         head = bytes(self._buffer[:end])
-        del self._buffer[:end + 4]
+        del self._buffer[: end + 4]
         return head
 
     async def _wait(self) -> None:
@@ -195,8 +195,7 @@ def _parse_head(head: bytes) -> tuple[int, dict[bytes, bytes]]:
 
 async def read_body(exchange: Exchange, fields: Mapping[bytes, bytes]) -> bytes:
     try:
-        decoder = DecodeChain(encodings_of(fields.get(b"content-encoding", b"").decode("latin-1")),
-                              MAX_BODY_BYTES)
+        decoder = DecodeChain(encodings_of(fields.get(b"content-encoding", b"").decode("latin-1")), MAX_BODY_BYTES)
     except DecodingError as error:
         raise HttpFailure(str(error)) from None
     out = bytearray()

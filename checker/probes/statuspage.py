@@ -29,8 +29,11 @@ API_PATH = "/api/v2/components.json"
 """Appended to a page's address that does not name one of its JSON files."""
 _STATUSES: tuple[str, ...] = get_args(ComponentStatus)
 SAMPLE_OF: dict[str, SampleStatus] = {
-    "operational": "up", "under_maintenance": "up", "degraded_performance": "degraded",
-    "partial_outage": "down", "major_outage": "down",
+    "operational": "up",
+    "under_maintenance": "up",
+    "degraded_performance": "degraded",
+    "partial_outage": "down",
+    "major_outage": "down",
 }
 """How a stated status counts among a run's up, degraded and down samples."""
 
@@ -70,9 +73,16 @@ class StatuspageProbe:
             url = check.api_url(expand_text(check.url, context.env, "url"))
         except MissingVariable as error:
             return Outcome("down", reason=f"configuration: ${{{error.name}}} is not set")
-        request = HttpRequest(method="GET", url=url, headers={"Accept": "application/json"}, body=None,
-                              verify_tls=True, follow_redirects=True, redirect_hosts=frozenset(),
-                              read_body=True)
+        request = HttpRequest(
+            method="GET",
+            url=url,
+            headers={"Accept": "application/json"},
+            body=None,
+            verify_tls=True,
+            follow_redirects=True,
+            redirect_hosts=frozenset(),
+            read_body=True,
+        )
         answer = await fetch_within(request, check.timeout, context)
         if isinstance(answer, Outcome):
             return answer
@@ -89,15 +99,20 @@ def stated(component: str, body: bytes, *, code: int | None = None) -> Outcome:
     try:
         document = json.loads(text)
     except ValueError:
-        return Outcome("down", code=code, reason="status page did not answer JSON",
-                       endpoint_text=text[:ENDPOINT_TEXT_BYTES])
+        return Outcome(
+            "down", code=code, reason="status page did not answer JSON", endpoint_text=text[:ENDPOINT_TEXT_BYTES]
+        )
     found = _component(document, component)
     if isinstance(found, str):
         return Outcome("down", code=code, reason=found)
     status = found.get("status")
     if status not in _STATUSES:
-        return Outcome("down", code=code, reason="status page stated an unknown status",
-                       endpoint_text=str(status)[:ENDPOINT_TEXT_BYTES])
+        return Outcome(
+            "down",
+            code=code,
+            reason="status page stated an unknown status",
+            endpoint_text=str(status)[:ENDPOINT_TEXT_BYTES],
+        )
     sample = SAMPLE_OF[status]
     # Ours, never the provider's text: the public reason names the stated status only.
     reason = None if status == "operational" else f"provider reports {status.replace('_', ' ')}"

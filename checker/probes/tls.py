@@ -60,14 +60,11 @@ class TlsProbe:
         not_after = _not_after(der)
         days_left = (not_after - context.now).total_seconds() / 86400
         if days_left < 0:
-            return Outcome("down", latency_ms, reason=f"TLS: certificate expired "
-                           f"{not_after.date().isoformat()}")
+            return Outcome("down", latency_ms, reason=f"TLS: certificate expired {not_after.date().isoformat()}")
         if days_left < check.min_days:
-            return Outcome("down", latency_ms, reason=f"TLS: certificate expires in "
-                           f"{int(days_left)} days")
+            return Outcome("down", latency_ms, reason=f"TLS: certificate expires in {int(days_left)} days")
         if days_left < check.warn_days:
-            return Outcome("degraded", latency_ms, reason=f"TLS: certificate expires in "
-                           f"{int(days_left)} days")
+            return Outcome("degraded", latency_ms, reason=f"TLS: certificate expires in {int(days_left)} days")
         return Outcome("up", latency_ms)
 
 
@@ -75,9 +72,7 @@ async def _certificate(check: TlsCheck, context: ssl.SSLContext) -> bytes:
     import asyncio
     import ssl
 
-    _, writer = await asyncio.open_connection(
-        check.host, check.port, ssl=context, server_hostname=check.host
-    )
+    _, writer = await asyncio.open_connection(check.host, check.port, ssl=context, server_hostname=check.host)
     try:
         ssl_object = writer.get_extra_info("ssl_object")
         der = ssl_object.getpeercert(binary_form=True) if ssl_object else None

@@ -80,9 +80,7 @@ class Store(ABC):
             return self.put(key, data, if_none_match=True)
         return self.put(key, data, if_match=current.etag)
 
-    def update_json(
-        self, key: str, change: Callable[[Any | None], Any], *, attempts: int = 10
-    ) -> Any:
+    def update_json(self, key: str, change: Callable[[Any | None], Any], *, attempts: int = 10) -> Any:
         """Read-modify-write `key` with `change(current) -> new`, retrying when another writer wins.
 
         `change` receives None when the object does not exist yet and must be a pure function of its

@@ -21,8 +21,17 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 RETRYABLE_CODES = {
-    "SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "RequestTimeTooSkewed",
-    "InternalError", "ServiceUnavailable", "503", "500", "502", "504",
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "InternalError",
+    "ServiceUnavailable",
+    "503",
+    "500",
+    "502",
+    "504",
 }
 _CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict"}
 
@@ -90,7 +99,10 @@ class S3Store(Store):
         content_type: str = "application/json",
     ) -> str:
         arguments: dict[str, Any] = {
-            "Bucket": self.bucket, "Key": self._key(key), "Body": data, "ContentType": content_type,
+            "Bucket": self.bucket,
+            "Key": self._key(key),
+            "Body": data,
+            "ContentType": content_type,
         }
         if if_none_match:
             arguments["IfNoneMatch"] = "*"

@@ -20,8 +20,23 @@ def main() -> None:
     """A static status page that cannot go down with the thing it reports on."""
 
 
-for command in (content.validate, content.compile_command, content.init, authoring.incident,
-                authoring.maintenance, importing.import_group, measuring.check, measuring.rollup,
-                measuring.report, site.build, site.serve, site.run, site.demo, deployment.deploy,
-                deployment.package, deployment.gate, internal.internal_group):
+for command in (
+    content.validate,
+    content.compile_command,
+    content.init,
+    authoring.incident,
+    authoring.maintenance,
+    importing.import_group,
+    measuring.check,
+    measuring.rollup,
+    measuring.report,
+    site.build,
+    site.serve,
+    site.run,
+    site.demo,
+    deployment.deploy,
+    deployment.package,
+    deployment.gate,
+    internal.internal_group,
+):
     main.add_command(command)

@@ -27,21 +27,32 @@ def incident() -> None:
 
 @incident.command("new")
 @click.argument("title")
-@click.option("--component", "components", multiple=True, required=True, metavar="ID=STATUS",
-              help="Affected component and its status, e.g. api=partial_outage (repeatable).")
+@click.option(
+    "--component",
+    "components",
+    multiple=True,
+    required=True,
+    metavar="ID=STATUS",
+    help="Affected component and its status, e.g. api=partial_outage (repeatable).",
+)
 @click.option("--status", default="investigating", show_default=True)
 @click.option("--message", default="We are investigating this issue.", show_default=True)
-@click.option("--impact", type=click.Choice(["none", "minor", "major", "critical"]),
-              help="Override the impact derived from the components.")
+@click.option(
+    "--impact",
+    type=click.Choice(["none", "minor", "major", "critical"]),
+    help="Override the impact derived from the components.",
+)
 @root_option
 @friendly_errors
-def incident_new(title: str, components: tuple[str, ...], status: str, message: str,
-                 impact: str | None, root: Path) -> None:
+def incident_new(
+    title: str, components: tuple[str, ...], status: str, message: str, impact: str | None, root: Path
+) -> None:
     """Open a new incident titled TITLE."""
     from site_builder.authoring import new_incident
 
-    path = new_incident(root, title, _parse_components(components), status=status,
-                        message=message, now=now(), impact=impact)
+    path = new_incident(
+        root, title, _parse_components(components), status=status, message=message, now=now(), impact=impact
+    )
     click.echo(f"created {path}")
 
 
@@ -77,15 +88,20 @@ def maintenance() -> None:
 
 @maintenance.command("new")
 @click.argument("title")
-@click.option("--component", "components", multiple=True, required=True, metavar="ID",
-              help="Component under maintenance (repeatable).")
+@click.option(
+    "--component",
+    "components",
+    multiple=True,
+    required=True,
+    metavar="ID",
+    help="Component under maintenance (repeatable).",
+)
 @click.option("--start", required=True, help="e.g. '2026-11-25 02:00 UTC'")
 @click.option("--end", required=True, help="e.g. '2026-11-25 03:00 UTC'")
 @click.option("--message", default="We will be performing scheduled maintenance.", show_default=True)
 @root_option
 @friendly_errors
-def maintenance_new(title: str, components: tuple[str, ...], start: str, end: str, message: str,
-                    root: Path) -> None:
+def maintenance_new(title: str, components: tuple[str, ...], start: str, end: str, message: str, root: Path) -> None:
     """Schedule maintenance titled TITLE."""
     from site_builder.authoring import new_maintenance
 

@@ -17,8 +17,11 @@ from checker.errors import ContentError, StatusgenError
 F = TypeVar("F", bound=Callable[..., Any])
 
 root_option = click.option(
-    "--root", type=click.Path(file_okay=False, path_type=Path), default=Path(),
-    show_default=True, help="The status-page repository (holds statuspage.yaml and incidents/).",
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="The status-page repository (holds statuspage.yaml and incidents/).",
 )
 
 

@@ -13,8 +13,14 @@ from site_builder.cli.common import friendly_errors, root_option
 
 @click.command()
 @root_option
-@click.option("--format", "output_format", type=click.Choice(["text", "github", "json"]), default="text",
-              show_default=True, help="github prints GitHub Actions annotations; json a list of objects.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "github", "json"]),
+    default="text",
+    show_default=True,
+    help="github prints GitHub Actions annotations; json a list of objects.",
+)
 @click.option("--require-env", is_flag=True, help="Also fail when a ${NAME} reference is not set.")
 def validate(root: Path, output_format: str, require_env: bool) -> None:
     """Check statuspage.yaml and every incident file; exit 1 when anything is wrong."""
@@ -23,8 +29,7 @@ def validate(root: Path, output_format: str, require_env: bool) -> None:
     from site_builder.config import DEFERRED_SECTIONS
     from site_builder.content import check_site
 
-    site, problems = (check_site(root, os.environ, require=DEFERRED_SECTIONS) if require_env
-                      else check_site(root, None))
+    site, problems = check_site(root, os.environ, require=DEFERRED_SECTIONS) if require_env else check_site(root, None)
     if output_format == "json":
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
     elif output_format == "github":

@@ -17,8 +17,9 @@ def import_group() -> None:
 
 
 def _import_options(command: F) -> F:
-    command = click.option("--force", is_flag=True,
-                           help="Overwrite files that exist with other content (they are kept otherwise).")(command)
+    command = click.option(
+        "--force", is_flag=True, help="Overwrite files that exist with other content (they are kept otherwise)."
+    )(command)
     return root_option(command)
 
 

@@ -29,8 +29,14 @@ def check(root: Path) -> None:
 @click.command()
 @root_option
 @click.option("--month", required=True, help="The month to report on, YYYY-MM (one that is over).")
-@click.option("--format", "output_format", type=click.Choice(["csv", "json", "html"]), default="csv",
-              show_default=True, help="html: the report page as one file, its stylesheet inside, to keep or print.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["csv", "json", "html"]),
+    default="csv",
+    show_default=True,
+    help="html: the report page as one file, its stylesheet inside, to keep or print.",
+)
 @friendly_errors
 def report(root: Path, month: str, output_format: str) -> None:
     """Print a month's service report: each component's uptime, downtime, time without data,

@@ -11,8 +11,11 @@ from site_builder.cli.common import friendly_errors, from_cwd, now, root_option
 
 @click.command()
 @root_option
-@click.option("--out", type=str, help="Publish here instead of the configured `publish:` target (a preview: "
-              "subscribers are not notified).")
+@click.option(
+    "--out",
+    type=str,
+    help="Publish here instead of the configured `publish:` target (a preview: subscribers are not notified).",
+)
 @click.option("--no-notify", is_flag=True, help="Do not notify subscribers after publishing.")
 @friendly_errors
 def build(root: Path, out: str | None, no_notify: bool) -> None:
@@ -28,8 +31,12 @@ def build(root: Path, out: str | None, no_notify: bool) -> None:
 @root_option
 @click.option("--port", default=8000, show_default=True)
 @click.option("--watch", is_flag=True, help="Rebuild when statuspage.yaml, incidents/ or templates change.")
-@click.option("--dir", "site_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Serve this folder instead of the configured publish folder.")
+@click.option(
+    "--dir",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Serve this folder instead of the configured publish folder.",
+)
 @click.option("--internal-port", type=int, help="Port of the internal site (with `internal:`); default PORT + 1.")
 @friendly_errors
 def serve(root: Path, port: int, watch: bool, site_dir: Path | None, internal_port: int | None) -> None:
@@ -37,16 +44,26 @@ def serve(root: Path, port: int, watch: bool, site_dir: Path | None, internal_po
     on the next port)."""
     from site_builder.pipeline import serve_site
 
-    serve_site(root, port=port, watch=watch, site_dir=None if site_dir is None else site_dir.absolute(),
-               internal_port=internal_port)
+    serve_site(
+        root,
+        port=port,
+        watch=watch,
+        site_dir=None if site_dir is None else site_dir.absolute(),
+        internal_port=internal_port,
+    )
 
 
 @click.command()
 @root_option
-@click.option("--port", default=8000, show_default=True,
-              help="Port to serve the page, heartbeats and subscriptions on.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (keep 127.0.0.1 behind a reverse proxy).")
+@click.option(
+    "--port", default=8000, show_default=True, help="Port to serve the page, heartbeats and subscriptions on."
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (keep 127.0.0.1 behind a reverse proxy).",
+)
 @click.option("--internal-port", type=int, help="Port of the internal site (with `internal:`); default PORT + 1.")
 @friendly_errors
 def run(root: Path, port: int, host: str, internal_port: int | None) -> None:

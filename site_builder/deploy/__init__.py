@@ -36,8 +36,13 @@ TEMPLATE = Path("infra") / "template.yaml"
 LAMBDA_ZIP = Path("dist") / "lambda.zip"
 
 
-def deploy_stack(options: DeployOptions, *, now: Callable[[], datetime], echo: Callable[[str], None],
-                 session: boto3.Session | None = None) -> Stack:
+def deploy_stack(
+    options: DeployOptions,
+    *,
+    now: Callable[[], datetime],
+    echo: Callable[[str], None],
+    session: boto3.Session | None = None,
+) -> Stack:
     """Deploy the repository at `options.root` to its stack; raises DeployError with one line."""
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
@@ -47,8 +52,7 @@ def deploy_stack(options: DeployOptions, *, now: Callable[[], datetime], echo: C
     site, problems = check_site(root, None)
     if site is None:
         raise ContentError(problems)
-    echo(f"validated {len(site.bundle.components)} components, {len(site.bundle.incidents)} incidents "
-         "and maintenance")
+    echo(f"validated {len(site.bundle.components)} components, {len(site.bundle.incidents)} incidents and maintenance")
     template = _template(root, options.template)
     package = _lambda_zip(root, options.package, echo)
 
@@ -62,8 +66,15 @@ def deploy_stack(options: DeployOptions, *, now: Callable[[], datetime], echo: C
     return stack
 
 
-def _deploy_to_aws(session: boto3.Session, options: DeployOptions, template: Path, package: Path, *,
-                   now: Callable[[], datetime], echo: Callable[[str], None]) -> Stack:
+def _deploy_to_aws(
+    session: boto3.Session,
+    options: DeployOptions,
+    template: Path,
+    package: Path,
+    *,
+    now: Callable[[], datetime],
+    echo: Callable[[str], None],
+) -> Stack:
     s3 = session.client("s3", region_name=options.region)
     bucket = options.artifacts_bucket or default_artifacts_bucket(session, options.region)
     ensure_bucket(s3, bucket, options.region, echo)
@@ -101,8 +112,7 @@ def _lambda_zip(root: Path, given: Path | None, echo: Callable[[str], None]) -> 
     from site_builder.package import package_lambda
 
     out = root / LAMBDA_ZIP
-    package_lambda(out, arch="arm64", python_version="3.12",
-                   progress=lambda step: echo(f"packaging: {step}…"))
+    package_lambda(out, arch="arm64", python_version="3.12", progress=lambda step: echo(f"packaging: {step}…"))
     echo(f"packaged {shown_path(out)} ({out.stat().st_size / 1e6:.1f} MB)")
     return out
 

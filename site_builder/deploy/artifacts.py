@@ -36,14 +36,19 @@ def ensure_bucket(s3: Any, bucket: str, region: str, echo: Callable[[str], None]
             raise DeployError(f"s3://{bucket}: {aws_message(error)}") from None
     location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     s3.create_bucket(Bucket=bucket, **location)
-    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
-        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
-        "RestrictPublicBuckets": True})
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
     echo(f"created the artifacts bucket s3://{bucket}")
 
 
-def upload(s3: Any, bucket: str, key: str, data: bytes, echo: Callable[[str], None], *,
-            shown: str) -> None:
+def upload(s3: Any, bucket: str, key: str, data: bytes, echo: Callable[[str], None], *, shown: str) -> None:
     from botocore.exceptions import ClientError
 
     try:
@@ -61,8 +66,9 @@ def with_code(template: str, code_uri: str, path: Path) -> str:
     """The template with its functions' `CodeUri` pointing at the uploaded zip."""
     found = _CODE_URI.findall(template)
     if len(found) != 1:
-        raise DeployError(f"{shown_path(path)}: expected one `CodeUri:` line (under Globals: "
-                          f"Function:), found {len(found)}")
+        raise DeployError(
+            f"{shown_path(path)}: expected one `CodeUri:` line (under Globals: Function:), found {len(found)}"
+        )
     return _CODE_URI.sub(lambda match: f"{match['indent']}{code_uri}", template)
 
 

@@ -8,8 +8,6 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
-
-
 class DeployOptions:
     root: Path
     stack_name: str

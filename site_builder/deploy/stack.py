@@ -14,14 +14,21 @@ from site_builder.deploy.options import DeployOptions
 
 _NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 _DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
-_FAILED_END = {"CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_COMPLETE",
-               "DELETE_FAILED", "UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED",
-               "UPDATE_FAILED", "IMPORT_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_FAILED"}
+_FAILED_END = {
+    "CREATE_FAILED",
+    "ROLLBACK_COMPLETE",
+    "ROLLBACK_FAILED",
+    "DELETE_COMPLETE",
+    "DELETE_FAILED",
+    "UPDATE_ROLLBACK_COMPLETE",
+    "UPDATE_ROLLBACK_FAILED",
+    "UPDATE_FAILED",
+    "IMPORT_ROLLBACK_COMPLETE",
+    "IMPORT_ROLLBACK_FAILED",
+}
 
 
 @dataclass(frozen=True)
-
-
 class Stack:
     """What the deployed stack says about itself."""
 
@@ -45,29 +52,43 @@ class Stack:
         return self.outputs.get("DistributionId") or self.resources.get("Distribution")
 
 
-def apply_change_set(cloudformation: Any, options: DeployOptions, template_url: str, *,
-                      now: Callable[[], datetime], echo: Callable[[str], None]) -> None:
+def apply_change_set(
+    cloudformation: Any,
+    options: DeployOptions,
+    template_url: str,
+    *,
+    now: Callable[[], datetime],
+    echo: Callable[[str], None],
+) -> None:
     from botocore.exceptions import ClientError
 
     exists = _stack_status(cloudformation, options.stack_name)
     if exists == "ROLLBACK_COMPLETE":
-        raise DeployError(f"stack {options.stack_name}: its creation failed and was rolled back; delete "
-                          f"it (aws cloudformation delete-stack --stack-name {options.stack_name}) and "
-                          "deploy again")
+        raise DeployError(
+            f"stack {options.stack_name}: its creation failed and was rolled back; delete "
+            f"it (aws cloudformation delete-stack --stack-name {options.stack_name}) and "
+            "deploy again"
+        )
     kind = "CREATE" if exists is None else "UPDATE"
     name = f"statusgen-{now().strftime('%Y%m%d%H%M%S')}"
-    parameters: list[dict[str, Any]] = [{"ParameterKey": key, "ParameterValue": value}
-                                        for key, value in options.parameters.items()]
+    parameters: list[dict[str, Any]] = [
+        {"ParameterKey": key, "ParameterValue": value} for key, value in options.parameters.items()
+    ]
     if kind == "UPDATE":
         # Parameters not given keep the stack's values rather than returning to the defaults.
         given = set(options.parameters)
-        parameters += [{"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
-                       for p in _current_parameters(cloudformation, options.stack_name)
-                       if p["ParameterKey"] not in given]
+        parameters += [
+            {"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
+            for p in _current_parameters(cloudformation, options.stack_name)
+            if p["ParameterKey"] not in given
+        ]
     try:
         cloudformation.create_change_set(
-            StackName=options.stack_name, ChangeSetName=name, ChangeSetType=kind,
-            TemplateURL=template_url, Parameters=parameters,
+            StackName=options.stack_name,
+            ChangeSetName=name,
+            ChangeSetType=kind,
+            TemplateURL=template_url,
+            Parameters=parameters,
             Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
         )
     except ClientError as error:
@@ -77,8 +98,10 @@ def apply_change_set(cloudformation: Any, options: DeployOptions, template_url: 
         echo(f"stack {options.stack_name}: up to date, nothing to change")
         return
     changes = len(change_set.get("Changes", []))
-    echo(f"stack {options.stack_name}: {'creating' if kind == 'CREATE' else 'updating'} "
-         f"({changes} resource change{'s' if changes != 1 else ''})…")
+    echo(
+        f"stack {options.stack_name}: {'creating' if kind == 'CREATE' else 'updating'} "
+        f"({changes} resource change{'s' if changes != 1 else ''})…"
+    )
     cloudformation.execute_change_set(StackName=options.stack_name, ChangeSetName=name)
     status = _wait_for_stack(cloudformation, options, echo)
     echo(f"stack {options.stack_name}: {status}")
@@ -88,7 +111,8 @@ def _wait_for_change_set(cloudformation: Any, options: DeployOptions, name: str)
     """The change set once made; None when it holds no change (then it is deleted)."""
     while True:
         change_set: dict[str, Any] = cloudformation.describe_change_set(
-            StackName=options.stack_name, ChangeSetName=name)
+            StackName=options.stack_name, ChangeSetName=name
+        )
         status = change_set["Status"]
         if status == "CREATE_COMPLETE":
             return change_set
@@ -109,8 +133,9 @@ def _wait_for_stack(cloudformation: Any, options: DeployOptions, echo: Callable[
         if status in _DONE:
             return status
         if status in _FAILED_END:
-            raise DeployError(f"stack {options.stack_name}: {status}: "
-                              f"{_first_failure(cloudformation, options.stack_name)}")
+            raise DeployError(
+                f"stack {options.stack_name}: {status}: {_first_failure(cloudformation, options.stack_name)}"
+            )
         if time.monotonic() - said >= 60:
             said = time.monotonic()
             echo(f"stack {options.stack_name}: still {status} after {round(said - started) // 60} min")

@@ -42,9 +42,11 @@ class Formats:
         """A moment in the site's zone (`local`), with the zone's abbreviation."""
         if self.english:
             return english.english_time(local)
-        moment = str(get_datetime_format("long", locale=self.locale)).replace(
-            "{1}", format_date(local, "long", locale=self.locale)).replace(
-            "{0}", format_time(local, "HH:mm", locale=self.locale))
+        moment = (
+            str(get_datetime_format("long", locale=self.locale))
+            .replace("{1}", format_date(local, "long", locale=self.locale))
+            .replace("{0}", format_time(local, "HH:mm", locale=self.locale))
+        )
         return f"{moment} {local.tzname()}"
 
     def day(self, day: date) -> str:
@@ -101,8 +103,7 @@ class Formats:
         """`123 ms`, or a dash without a value."""
         if self.english or value is None:
             return english.format_ms(value)
-        return format_unit(round(value), "duration-millisecond", length="short",
-                           locale=self.locale).replace(" ", NBSP)
+        return format_unit(round(value), "duration-millisecond", length="short", locale=self.locale).replace(" ", NBSP)
 
     def duration(self, seconds: float) -> str:
         """`2 d 3 h`, `1 h 5 min`, `4 min`: the two largest units, rounded down."""

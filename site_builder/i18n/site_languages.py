@@ -73,10 +73,11 @@ class SiteLanguages:
         translation = self.translation(code, incident)
         original = None if code == self.main else self.main
         if translation is None:
-            return Words(incident.title, original,
-                         tuple((u.body, original) for u in incident.updates))
-        bodies = [(text, None) if text is not None else (update.body, self.main)
-                  for update, text in zip(incident.updates, translation.bodies, strict=True)]
+            return Words(incident.title, original, tuple((u.body, original) for u in incident.updates))
+        bodies = [
+            (text, None) if text is not None else (update.body, self.main)
+            for update, text in zip(incident.updates, translation.bodies, strict=True)
+        ]
         if translation.title is None:
             return Words(incident.title, self.main, tuple(bodies))
         return Words(translation.title, None, tuple(bodies))

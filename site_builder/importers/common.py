@@ -150,9 +150,9 @@ def _escape_line(line: str) -> str:
     position = 0
     for match in _URL.finditer(line):
         url = match.group(0).rstrip(_URL_TRAILING)
-        if "(" in url and url.count("(") > url.count(")") and match.group(0)[len(url):].startswith(")"):
+        if "(" in url and url.count("(") > url.count(")") and match.group(0)[len(url) :].startswith(")"):
             url += ")"
-        out.append(_escape_inline(line[position:match.start()]))
+        out.append(_escape_inline(line[position : match.start()]))
         target = url if "://" in url else f"https://{url}"
         out.append(f"<{target}>" if target == url else f"[{_escape_inline(url)}](<{target}>)")
         position = match.start() + len(url)

@@ -28,8 +28,15 @@ _TRACK = re.compile(r"\{\{[<%]\s*track\s+\"([^\"]+)\"\s*[>%]\}\}")
 _SHORTCODE = re.compile(r"\{\{[<%].*?[>%]\}\}", re.DOTALL)
 # `*Resolved* -` or `**Investigating** —` at the start of an update: its status.
 _LEAD_STATUS = re.compile(r"^\s*(\*{1,2}|_{1,2})([A-Za-z ]+?)\1\s*[-–—:]?\s*")
-_WORD_STATUS = {"investigating": "investigating", "identified": "identified", "monitoring": "monitoring",
-                "resolved": "resolved", "update": "update", "updated": "update", "postmortem": "postmortem"}
+_WORD_STATUS = {
+    "investigating": "investigating",
+    "identified": "identified",
+    "monitoring": "monitoring",
+    "resolved": "resolved",
+    "update": "update",
+    "updated": "update",
+    "postmortem": "postmortem",
+}
 _HEADING = re.compile(r"^(#{1,2})(?=\s|$)", re.MULTILINE)
 
 
@@ -37,8 +44,10 @@ def import_cstate(folder: Path) -> ImportedSite:
     config_path = next((folder / name for name in CONFIG_NAMES if (folder / name).is_file()), None)
     if config_path is None:
         if (folder / "config.toml").is_file() or (folder / "hugo.toml").is_file():
-            raise StatusgenError(f"{folder}: only a YAML Hugo configuration (config.yml) can be imported; "
-                                 "convert config.toml to YAML first")
+            raise StatusgenError(
+                f"{folder}: only a YAML Hugo configuration (config.yml) can be imported; "
+                "convert config.toml to YAML first"
+            )
         raise StatusgenError(f"{folder}: no config.yml; is this a cState site?")
     name = config_path.name
     config = _load_yaml(config_path, name)
@@ -48,9 +57,13 @@ def import_cstate(folder: Path) -> ImportedSite:
     if not isinstance(params, dict):
         raise fail(f"{name}: params", "expected a mapping")
     zone = text_field(config, "timeZone", name) or text_field(params, "timeZone", f"{name}: params")
-    site = ImportedSite(source="cState", name=text_field(config, "title", name) or "Status",
-                        url=_http(text_field(config, "baseURL", name)), time_zone=_zone(zone, name),
-                        description=text_field(params, "description", f"{name}: params"))
+    site = ImportedSite(
+        source="cState",
+        name=text_field(config, "title", name) or "Status",
+        url=_http(text_field(config, "baseURL", name)),
+        time_zone=_zone(zone, name),
+        description=text_field(params, "description", f"{name}: params"),
+    )
     site.components = _systems(params, name)
     known = {c.key for c in site.components}
     page_zone = zoneinfo.ZoneInfo(site.time_zone or "Etc/UTC")
@@ -134,14 +147,19 @@ def _systems(params: dict[str, Any], name: str) -> list[ImportedComponent]:
         seen.add(system_name)
         category = text_field(system, "category", where) or member_of.get(system_name)
         group = None if category is None or category in untitled else category
-        found.append((order.get(category or "", len(order)), index,
-                      ImportedComponent(key=system_name, name=system_name, group=group,
-                                        description=text_field(system, "description", where))))
+        found.append(
+            (
+                order.get(category or "", len(order)),
+                index,
+                ImportedComponent(
+                    key=system_name, name=system_name, group=group, description=text_field(system, "description", where)
+                ),
+            )
+        )
     return [component for _, _, component in sorted(found, key=lambda item: (item[0], item[1]))]
 
 
-def _issue(path: Path, rel: str, known: set[str], zone: zoneinfo.ZoneInfo,
-           notes: list[str]) -> ImportedIncident | None:
+def _issue(path: Path, rel: str, known: set[str], zone: zoneinfo.ZoneInfo, notes: list[str]) -> ImportedIncident | None:
     try:
         text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
@@ -178,15 +196,17 @@ def _issue(path: Path, rel: str, known: set[str], zone: zoneinfo.ZoneInfo,
     if unknown:
         raise fail(f"{rel}: affected", f"unknown system '{unknown[0]}' (systems: {', '.join(sorted(known))})")
     status = "operational" if front.get("informational") is True else SEVERITY_STATUS[severity]
-    incident = ImportedIncident(key=rel, title=title, kind="incident", created_at=opened,
-                                components=dict.fromkeys(affected, status))
+    incident = ImportedIncident(
+        key=rel, title=title, kind="incident", created_at=opened, components=dict.fromkeys(affected, status)
+    )
     if front.get("informational") is True:
         incident.impact = "none"
-    incident.updates = _updates("\n".join(lines[closing + 1:]), opened, f"{rel}", zone)
+    incident.updates = _updates("\n".join(lines[closing + 1 :]), opened, f"{rel}", zone)
     if front.get("resolved") is True and not any(u.status == "resolved" for u in incident.updates):
         resolved_at = _time(front.get("resolvedWhen"), f"{rel}: resolvedWhen", zone) or opened
-        incident.updates.append(ImportedUpdate(at=max(resolved_at, opened), status="resolved",
-                                               body="This issue has been resolved."))
+        incident.updates.append(
+            ImportedUpdate(at=max(resolved_at, opened), status="resolved", body="This issue has been resolved.")
+        )
     return incident
 
 
@@ -233,12 +253,13 @@ def _updates(body: str, opened: datetime, rel: str, zone: zoneinfo.ZoneInfo) -> 
         lead = _LEAD_STATUS.match(text)
         if lead and lead.group(2).strip().lower() in _WORD_STATUS:
             status = _WORD_STATUS[lead.group(2).strip().lower()]
-            text = text[lead.end():]
+            text = text[lead.end() :]
         elif not updates:
             status = "investigating"
         updates.append((at, status, [text]))
-    return [ImportedUpdate(at=at, status=status, body="\n\n".join(t for t in texts if t))
-            for at, status, texts in updates]
+    return [
+        ImportedUpdate(at=at, status=status, body="\n\n".join(t for t in texts if t)) for at, status, texts in updates
+    ]
 
 
 def _demote(markdown: str) -> str:

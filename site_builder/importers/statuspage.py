@@ -87,8 +87,9 @@ def read_documents(path: Path) -> Documents:
     if not path.is_dir():
         raise StatusgenError(f"{path}: no such folder or file")
     folder = path / "api" / "v2" if (path / "api" / "v2").is_dir() else path
-    documents = {name: _parse_json(_read(folder / name), str(folder / name))
-                 for name in DOCUMENTS if (folder / name).is_file()}
+    documents = {
+        name: _parse_json(_read(folder / name), str(folder / name)) for name in DOCUMENTS if (folder / name).is_file()
+    }
     _require_components(documents, str(folder))
     return documents
 
@@ -116,8 +117,7 @@ def site_from_documents(documents: Documents) -> ImportedSite:
     for name, document in documents.items():
         if not isinstance(document, dict):
             raise fail(name, "expected a JSON object with keys such as page and components")
-    page_name, page = next(((n, d["page"]) for n, d in documents.items() if isinstance(d.get("page"), dict)),
-                           ("", {}))
+    page_name, page = next(((n, d["page"]) for n, d in documents.items() if isinstance(d.get("page"), dict)), ("", {}))
     where = f"{page_name}: page"
     site = ImportedSite(
         source="Statuspage",
@@ -153,8 +153,10 @@ def site_from_documents(documents: Documents) -> ImportedSite:
         else:
             site.notes.append(f"skipped {item_where} ({item.get('name')!s}): a maintenance without its window")
     if dropped:
-        site.notes.append(f"left out references to {len(dropped)} components that the page no longer lists: "
-                          + ", ".join(sorted(dropped)))
+        site.notes.append(
+            f"left out references to {len(dropped)} components that the page no longer lists: "
+            + ", ".join(sorted(dropped))
+        )
     return site
 
 
@@ -206,25 +208,40 @@ def _components(document: dict[str, Any], name: str) -> tuple[list[ImportedCompo
         value = item.get("position")
         return (value if isinstance(value, int) else 1_000_000, items.index(item))
 
-    top = sorted((item for _, item in records
-                  if item.get("group") is True or str(item.get("group_id")) not in groups), key=position)
+    top = sorted(
+        (item for _, item in records if item.get("group") is True or str(item.get("group_id")) not in groups),
+        key=position,
+    )
     ordered: list[tuple[dict[str, Any], str | None]] = []
     for item in top:
         if item.get("group") is not True:
             ordered.append((item, None))
             continue
         members = [by_id[m] for m in item.get("components") or [] if isinstance(m, str) and m in by_id]
-        members += sorted((m for _, m in records if m.get("group") is not True
-                           and str(m.get("group_id")) == str(item["id"]) and m not in members), key=position)
+        members += sorted(
+            (
+                m
+                for _, m in records
+                if m.get("group") is not True and str(m.get("group_id")) == str(item["id"]) and m not in members
+            ),
+            key=position,
+        )
         ordered += [(member, str(item["name"])) for member in members if member.get("group") is not True]
-    components = [ImportedComponent(key=str(item["id"]), name=str(item["name"]), group=group,
-                                    description=text_field(item, "description", ""))
-                  for item, group in ordered]
+    components = [
+        ImportedComponent(
+            key=str(item["id"]), name=str(item["name"]), group=group, description=text_field(item, "description", "")
+        )
+        for item, group in ordered
+    ]
     return components, groups
 
 
 def _incident(
-    item: dict[str, Any], where: str, listed_as_maintenance: bool, keys: dict[str, int], groups: dict[str, str],
+    item: dict[str, Any],
+    where: str,
+    listed_as_maintenance: bool,
+    keys: dict[str, int],
+    groups: dict[str, str],
     dropped: set[str],
 ) -> ImportedIncident | None:
     title = text_field(item, "name", where, required=True) or ""
@@ -233,13 +250,20 @@ def _incident(
     is_maintenance = listed_as_maintenance or status in MAINTENANCE_STATUSES or scheduled_for_text is not None
     updates = _updates(item, where, is_maintenance, keys, groups, dropped)
     created_text = text_field(item, "created_at", where)
-    created = (parse_iso(created_text, f"{where}.created_at") if created_text
-               else min((u.at for u, _ in updates), default=None))
+    created = (
+        parse_iso(created_text, f"{where}.created_at")
+        if created_text
+        else min((u.at for u, _ in updates), default=None)
+    )
     if created is None:
         raise fail(f"{where}.created_at", "is missing, and the incident has no updates to date it by")
-    incident = ImportedIncident(key=text_field(item, "id", where) or "", title=title,
-                                kind="maintenance" if is_maintenance else "incident", created_at=created,
-                                updates=[u for u, _ in updates])
+    incident = ImportedIncident(
+        key=text_field(item, "id", where) or "",
+        title=title,
+        kind="maintenance" if is_maintenance else "incident",
+        created_at=created,
+        updates=[u for u, _ in updates],
+    )
     impact = text_field(item, "impact", where)
     if impact in IMPACTS or (impact == "maintenance" and not is_maintenance):
         incident.impact = impact if impact != "maintenance" else None
@@ -247,18 +271,28 @@ def _incident(
     if is_maintenance:
         return _with_window(incident, item, where, scheduled_for_text)
     if not incident.updates:
-        incident.updates.append(ImportedUpdate(at=created, status=status or "investigating",
-                                               body="(This incident had no updates.)"))
+        incident.updates.append(
+            ImportedUpdate(at=created, status=status or "investigating", body="(This incident had no updates.)")
+        )
     postmortem = text_field(item, "postmortem_body", where)
     published = text_field(item, "postmortem_published_at", where)
     if postmortem and postmortem.strip() and published:
-        incident.updates.append(ImportedUpdate(at=parse_iso(published, f"{where}.postmortem_published_at"),
-                                               status="postmortem", body=plain_text_to_markdown(postmortem)))
+        incident.updates.append(
+            ImportedUpdate(
+                at=parse_iso(published, f"{where}.postmortem_published_at"),
+                status="postmortem",
+                body=plain_text_to_markdown(postmortem),
+            )
+        )
     return incident
 
 
 def _updates(
-    item: dict[str, Any], where: str, is_maintenance: bool, keys: dict[str, int], groups: dict[str, str],
+    item: dict[str, Any],
+    where: str,
+    is_maintenance: bool,
+    keys: dict[str, int],
+    groups: dict[str, str],
     dropped: set[str],
 ) -> list[tuple[ImportedUpdate, dict[str, str]]]:
     """Each update with the statuses it set (component key -> new status)."""
@@ -270,8 +304,9 @@ def _updates(
         update_where = f"{where}.incident_updates[{index}]"
         if not isinstance(update, dict):
             raise fail(update_where, "expected an object")
-        when = text_field(update, "display_at", update_where) or text_field(update, "created_at", update_where,
-                                                                            required=True)
+        when = text_field(update, "display_at", update_where) or text_field(
+            update, "created_at", update_where, required=True
+        )
         assert when is not None
         at = parse_iso(when, f"{update_where}.display_at")
         status = text_field(update, "status", update_where) or "update"
@@ -295,8 +330,12 @@ def _updates(
 
 
 def _affected(
-    incident: ImportedIncident, item: dict[str, Any], where: str,
-    updates: list[tuple[ImportedUpdate, dict[str, str]]], keys: dict[str, int], groups: dict[str, str],
+    incident: ImportedIncident,
+    item: dict[str, Any],
+    where: str,
+    updates: list[tuple[ImportedUpdate, dict[str, str]]],
+    keys: dict[str, int],
+    groups: dict[str, str],
     dropped: set[str],
 ) -> None:
     """Each affected component with the worst status an update gave it. Components the incident
@@ -312,8 +351,13 @@ def _affected(
     listed = item.get("components") or []
     if not isinstance(listed, list):
         raise fail(f"{where}.components", "expected a list")
-    open_now = (text_field(item, "status", where) or "") in ("investigating", "identified", "monitoring",
-                                                             "in_progress", "verifying")
+    open_now = (text_field(item, "status", where) or "") in (
+        "investigating",
+        "identified",
+        "monitoring",
+        "in_progress",
+        "verifying",
+    )
     for index, entry in enumerate(listed):
         entry_where = f"{where}.components[{index}]"
         if not isinstance(entry, dict):
@@ -350,4 +394,3 @@ def _with_window(
         end = start + timedelta(minutes=1)
     incident.scheduled_for, incident.scheduled_until, incident.created_at = start, end, start
     return incident
-

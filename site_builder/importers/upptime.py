@@ -40,15 +40,21 @@ def import_upptime(folder: Path) -> ImportedSite:
     name = text_field(website, "name", f"{CONFIG}: status-website") or repo or "Status"
     cname = text_field(website, "cname", f"{CONFIG}: status-website")
     url = f"https://{cname}" if cname else (f"https://{owner}.github.io/{repo}" if owner and repo else None)
-    site = ImportedSite(source="Upptime", name=name, url=url,
-                        description=text_field(website, "introMessage", f"{CONFIG}: status-website"))
+    site = ImportedSite(
+        source="Upptime",
+        name=name,
+        url=url,
+        description=text_field(website, "introMessage", f"{CONFIG}: status-website"),
+    )
     sites = config.get("sites")
     if not isinstance(sites, list) or not sites:
         raise fail(f"{CONFIG}: sites", "is missing or empty; list the sites to check")
     for index, entry in enumerate(sites):
         site.components.append(_component(entry, f"{CONFIG}: sites[{index}]", folder))
-    site.notes.append("past uptime and response times (the history in git commits and history/summary.json) "
-                      "are not imported; Upptime's incidents are GitHub issues, not files, so none are imported")
+    site.notes.append(
+        "past uptime and response times (the history in git commits and history/summary.json) "
+        "are not imported; Upptime's incidents are GitHub issues, not files, so none are imported"
+    )
     return site
 
 

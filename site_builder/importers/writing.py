@@ -43,9 +43,11 @@ class ImportResult:
     def summary(self) -> str:
         incidents = sum(1 for i in self.site.incidents if i.kind == "incident")
         maintenance = len(self.site.incidents) - incidents
-        return (f"imported from {self.site.source}: {len(self.site.components)} components in {self.groups} "
-                f"groups, {incidents} incidents, {maintenance} maintenance; files: {len(self.created)} created, "
-                f"{len(self.unchanged)} unchanged, {len(self.replaced)} replaced, {len(self.kept)} kept")
+        return (
+            f"imported from {self.site.source}: {len(self.site.components)} components in {self.groups} "
+            f"groups, {incidents} incidents, {maintenance} maintenance; files: {len(self.created)} created, "
+            f"{len(self.unchanged)} unchanged, {len(self.replaced)} replaced, {len(self.kept)} kept"
+        )
 
 
 def render_site(site: ImportedSite) -> tuple[dict[str, str], int]:
@@ -119,10 +121,11 @@ def render_config(site: ImportedSite, ids: dict[str, str]) -> str:
         if component.check:
             entry["check"] = component.check
         components.append(entry)
-    header = (f"# statuspage.yaml: imported from {site.source}. Every key is documented in\n"
-              "# docs/configuration.md; docs/importing.md lists what the import leaves out.\n\n")
-    body = yaml.safe_dump({"site": settings, "components": components}, sort_keys=False, allow_unicode=True,
-                          width=100)
+    header = (
+        f"# statuspage.yaml: imported from {site.source}. Every key is documented in\n"
+        "# docs/configuration.md; docs/importing.md lists what the import leaves out.\n\n"
+    )
+    body = yaml.safe_dump({"site": settings, "components": components}, sort_keys=False, allow_unicode=True, width=100)
     return header + body
 
 

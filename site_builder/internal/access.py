@@ -27,8 +27,10 @@ REALM = "statusgen internal"
 def credential_record(password: str, *, salt: str | None = None) -> str:
     """The key-value store's value for `password`: `sha256:<salt>:<digest>`."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise StatusgenError(f"the password has {len(password)} characters; use at least {MIN_PASSWORD_LENGTH} "
-                             "(leave it out and one is made for you)")
+        raise StatusgenError(
+            f"the password has {len(password)} characters; use at least {MIN_PASSWORD_LENGTH} "
+            "(leave it out and one is made for you)"
+        )
     salt = salt or secrets.token_hex(16)
     return f"{SCHEME}:{salt}:{_digest(salt, password)}"
 
@@ -78,19 +80,28 @@ class BasicAuth:
         given = basic_credentials(headers.get("authorization"))
         user, password = given or ("", "")
         # Both compared every time (`&`, not `and`): a wrong user costs what a wrong password does.
-        right = (hmac.compare_digest(_digest(self._salt, password), self._password)
-                 & hmac.compare_digest(_digest(self._salt, user), self._user))
+        right = hmac.compare_digest(_digest(self._salt, password), self._password) & hmac.compare_digest(
+            _digest(self._salt, user), self._user
+        )
         if given is not None and right:
             return None
-        return Response(401, b"This page is for staff: sign in with the internal site's user and password.\n",
-                        {"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"',
-                         "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"})
+        return Response(
+            401,
+            b"This page is for staff: sign in with the internal site's user and password.\n",
+            {
+                "WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"',
+                "Content-Type": "text/plain; charset=utf-8",
+                "Cache-Control": "no-store",
+            },
+        )
 
 
 def internal_password(variable: str, env: Mapping[str, str]) -> str:
     """The password of the internal site from the environment; a one-line error when unset."""
     password = env.get(variable, "")
     if not password:
-        raise StatusgenError(f"internal.password_env: {variable} is not set, so the internal site is not "
-                             f"served; set {variable} to its password, or remove `internal:`")
+        raise StatusgenError(
+            f"internal.password_env: {variable} is not set, so the internal site is not "
+            f"served; set {variable} to its password, or remove `internal:`"
+        )
     return password

@@ -114,8 +114,9 @@ class Operations:
     """Store files that exist but could not be read (each named once on the page)."""
 
 
-def load_operations(bundle: Bundle, internal: frozenset[str], store: Store, summary: Summary | None,
-                    *, now: datetime) -> Operations:
+def load_operations(
+    bundle: Bundle, internal: frozenset[str], store: Store, summary: Summary | None, *, now: datetime
+) -> Operations:
     """The operations view of `bundle`'s components (the whole bundle, internal ones included)."""
     unreadable: list[str] = []
     states = _states(bundle, store, unreadable)
@@ -124,14 +125,26 @@ def load_operations(bundle: Bundle, internal: frozenset[str], store: Store, summ
     decided = {cid: state for _, state in states for cid in state.components}
     checks = [_check_row(cid, name, cid in internal, decided[cid]) for cid, name in names.items() if cid in decided]
     transitions = sorted(
-        (TransitionRow(t.component, t.old, t.new, t.at, t.reason) for _, state in states
-         for effects in state.recent for t in effects.transitions if t.component in names),
-        key=lambda row: row.at, reverse=True)[:RECENT_TRANSITIONS]
+        (
+            TransitionRow(t.component, t.old, t.new, t.at, t.reason)
+            for _, state in states
+            for effects in state.recent
+            for t in effects.transitions
+            if t.component in names
+        ),
+        key=lambda row: row.at,
+        reverse=True,
+    )[:RECENT_TRANSITIONS]
     slos = [(c.id, c.slo) for c in (summary.components if summary else []) if c.slo is not None and c.id in names]
     return Operations(
-        at=now, checks=checks, alerts=[] if alerts is None else _alert_rows(bundle, alerts, now),
-        transitions=transitions, slos=slos, health=_health(bundle, states, summary, now, unreadable),
-        unreadable=unreadable)
+        at=now,
+        checks=checks,
+        alerts=[] if alerts is None else _alert_rows(bundle, alerts, now),
+        transitions=transitions,
+        slos=slos,
+        health=_health(bundle, states, summary, now, unreadable),
+        unreadable=unreadable,
+    )
 
 
 def _states(bundle: Bundle, store: Store, unreadable: list[str]) -> list[tuple[Store, State]]:
@@ -158,29 +171,51 @@ def _read(store: Store, key: str, model: Any, unreadable: list[str]) -> Any:
 
 def _check_row(component: str, name: str, internal: bool, state: State) -> CheckRow:
     current = state.components[component]
-    samples = [Sample(s.checked_at, s.region, s.status, s.latency_ms, s.code, s.reason)
-               for s in reversed(current.window)]
-    return CheckRow(component, name, internal, current.status, current.since, current.last_checked_at,
-                    current.last_latency_ms, current.last_reason, samples)
+    samples = [
+        Sample(s.checked_at, s.region, s.status, s.latency_ms, s.code, s.reason) for s in reversed(current.window)
+    ]
+    return CheckRow(
+        component,
+        name,
+        internal,
+        current.status,
+        current.since,
+        current.last_checked_at,
+        current.last_latency_ms,
+        current.last_reason,
+        samples,
+    )
 
 
 def _alert_rows(bundle: Bundle, state: AlertState, now: datetime) -> list[AlertRow]:
-    routes = {} if bundle.alerts is None else {
-        route_key(index, route): route for index, route in enumerate(bundle.alerts.routes)}
+    routes = (
+        {}
+        if bundle.alerts is None
+        else {route_key(index, route): route for index, route in enumerate(bundle.alerts.routes)}
+    )
     rows = []
     for key, episode in state.episodes.items():
         route_name, _, component = key.rpartition("|")
         route = routes.get(route_name)
-        rows.append(AlertRow(
-            route=route_name, component=component, status=episode.status, opened_at=episode.opened_at,
-            level=len(episode.fired), levels=len(route.all_levels()) if route else 0,
-            silenced=episode.silenced, acknowledged_by=acknowledging_incident(bundle, component, episode.status, now),
-            caused_by=episode.caused_by))
+        rows.append(
+            AlertRow(
+                route=route_name,
+                component=component,
+                status=episode.status,
+                opened_at=episode.opened_at,
+                level=len(episode.fired),
+                levels=len(route.all_levels()) if route else 0,
+                silenced=episode.silenced,
+                acknowledged_by=acknowledging_incident(bundle, component, episode.status, now),
+                caused_by=episode.caused_by,
+            )
+        )
     return sorted(rows, key=lambda row: (row.opened_at, row.route, row.component))
 
 
-def _health(bundle: Bundle, states: list[tuple[Store, State]], summary: Summary | None, now: datetime,
-            unreadable: list[str]) -> CheckerHealth:
+def _health(
+    bundle: Bundle, states: list[tuple[Store, State]], summary: Summary | None, now: datetime, unreadable: list[str]
+) -> CheckerHealth:
     recent = [(part, effects) for part, state in states for effects in state.recent]
     latest = max(recent, key=lambda found: found[1].at, default=None)
     last = None if latest is None else latest[1]
@@ -194,8 +229,12 @@ def _health(bundle: Bundle, states: list[tuple[Store, State]], summary: Summary 
     regions = bundle.checker.regions
     reported = {effects.region for _, effects in recent if now - effects.at <= fresh}
     return CheckerHealth(
-        last_run_at=None if last is None else last.at, last_run_region=None if last is None else last.region,
-        last_run_seconds=seconds, last_run_offline=bool(last and last.offline),
+        last_run_at=None if last is None else last.at,
+        last_run_region=None if last is None else last.region,
+        last_run_seconds=seconds,
+        last_run_offline=bool(last and last.offline),
         summary_at=None if summary is None else summary.generated_at,
-        late=last is None or now - last.at > fresh, regions=list(regions),
-        missing_regions=[region for region in regions if region not in reported])
+        late=last is None or now - last.at > fresh,
+        regions=list(regions),
+        missing_regions=[region for region in regions if region not in reported],
+    )

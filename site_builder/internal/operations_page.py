@@ -24,9 +24,13 @@ restyle a page only staff see, and the public pages' templates stay as they are.
 
 
 def operations_outputs(
-    ops: Operations, names: dict[str, str], site_name: str, zone: str,
+    ops: Operations,
+    names: dict[str, str],
+    site_name: str,
+    zone: str,
 ) -> Callable[[RenderContext], list[Deferred]]:
     """The operations page as a file of the site, given the site's assets once they are known."""
+
     def plan(context: RenderContext) -> list[Deferred]:
         stylesheet = context.assets["style.css"]
         return [Deferred(OPERATIONS_PAGE, None, lambda: render(ops, names, site_name, zone, stylesheet))]
@@ -35,12 +39,18 @@ def operations_outputs(
 
 
 def render(ops: Operations, names: dict[str, str], site_name: str, zone: str, stylesheet: str) -> bytes:
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True)
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["when"] = Clock(zone).when
     page = env.from_string(_TEMPLATE.read_text(encoding="utf-8")).render(
-        ops=ops, names=names, name=site_name, stylesheet=stylesheet, ms=_ms, seconds=_seconds,
-        percent=_percent, rate=_rate)
+        ops=ops,
+        names=names,
+        name=site_name,
+        stylesheet=stylesheet,
+        ms=_ms,
+        seconds=_seconds,
+        percent=_percent,
+        rate=_rate,
+    )
     return page.encode()
 
 
@@ -58,4 +68,3 @@ def _percent(value: float | None) -> str:
 
 def _rate(value: float | None) -> str:
     return "no data" if value is None else f"{value:.2f}×"
-

@@ -21,7 +21,11 @@ INTERNAL_CACHE = Path(".statusgen") / "internal-build.json"
 
 
 def build_internal_site(
-    site: Site, summary: Summary | None, *, now: datetime, s3_client: S3Client | None = None,
+    site: Site,
+    summary: Summary | None,
+    *,
+    now: datetime,
+    s3_client: S3Client | None = None,
 ) -> BuildReport:
     """Build the internal site of `site` (which has `internal:`) and publish what changed."""
     from site_builder.build import build_and_publish_site
@@ -37,9 +41,18 @@ def build_internal_site(
     operations = load_operations(site.bundle, site.audience.components, store, summary, now=now)
     names = {c.id: c.name for c in site.bundle.components}
     return build_and_publish_site(
-        bundle, summary, settings.publish, base=site.root, now=now, theme=site.root, cache=site.root / INTERNAL_CACHE,
-        cloudfront_distribution=settings.cloudfront_distribution, s3_client=s3_client, languages=site.languages,
-        extra=operations_outputs(operations, names, shown.name, shown.time_zone))
+        bundle,
+        summary,
+        settings.publish,
+        base=site.root,
+        now=now,
+        theme=site.root,
+        cache=site.root / INTERNAL_CACHE,
+        cloudfront_distribution=settings.cloudfront_distribution,
+        s3_client=s3_client,
+        languages=site.languages,
+        extra=operations_outputs(operations, names, shown.name, shown.time_zone),
+    )
 
 
 def internal_folder(site: Site) -> Path | None:

@@ -47,9 +47,7 @@ EMAIL_ATTEMPTS = 5
 """Tries before an email that the server keeps refusing is dropped."""
 _MAX_WAIT = 6 * 3600.0
 
-Outcome = Literal[
-    "sent", "skipped", "dropped", "disabled", "uncertain", "failed", "waiting", "earlier"
-]
+Outcome = Literal["sent", "skipped", "dropped", "disabled", "uncertain", "failed", "waiting", "earlier"]
 """`earlier`: a previous run already finished this recipient; `waiting`: a retry not due yet."""
 _FINAL = {"sent", "skipped", "dropped", "disabled", "uncertain", "earlier"}
 
@@ -74,8 +72,13 @@ class NotifyReport:
     """Events processed this run."""
 
     def __str__(self) -> str:
-        counts = {"sent": self.sent, "to retry": self.failed, "dropped": self.dropped,
-                  "disabled": self.disabled, "uncertain": self.uncertain}
+        counts = {
+            "sent": self.sent,
+            "to retry": self.failed,
+            "dropped": self.dropped,
+            "disabled": self.disabled,
+            "uncertain": self.uncertain,
+        }
         said = ", ".join(f"{n} {name}" for name, n in counts.items() if n or name == "sent")
         old = f"; {self.skipped_old} old event(s) recorded unsent" if self.skipped_old else ""
         return f"subscribers: {said} for {self.events} new event(s){old}"
@@ -107,14 +110,11 @@ def notify_subscribers(
     if settings is None or not settings.enabled:
         return report
     environment = os.environ if env is None else env
-    secret = tokens.check_secret(
-        expand_text(settings.token_secret, environment, "subscribers.token_secret")
-    )
+    secret = tokens.check_secret(expand_text(settings.token_secret, environment, "subscribers.token_secret"))
     base = settings.endpoint_base(bundle.site.url, environment)
     ledger = (store.get_json(LEDGER_KEY) or {}).get("events", {})
     todo = [e for e in notification_events(bundle, now) if not ledger.get(e.id, {}).get("done")]
-    old = [e for e in todo if e.id not in ledger
-           and (now - e.at).total_seconds() > settings.max_event_age]
+    old = [e for e in todo if e.id not in ledger and (now - e.at).total_seconds() > settings.max_event_age]
     if old:
         _mark(store, {e.id: True for e in old}, now)
         report.skipped_old = len(old)
@@ -133,11 +133,9 @@ def notify_subscribers(
         return active
 
     the_mailer = mailer or open_mailer(settings.email, environment, ses_client=ses_client)
-    with httpx.Client(transport=transport, timeout=settings.webhook_timeout,
-                      follow_redirects=False) as http:
+    with httpx.Client(transport=transport, timeout=settings.webhook_timeout, follow_redirects=False) as http:
         for event in fresh:
-            job = _EventJob(bundle, summary, store, settings, event, now, secret, base,
-                            the_mailer, http, resolve)
+            job = _EventJob(bundle, summary, store, settings, event, now, secret, base, the_mailer, http, resolve)
             recipients = _recipients(store, event, subscribers, now)
             with ThreadPoolExecutor(max_workers=max(1, min(workers, len(recipients) or 1))) as pool:
                 outcomes = list(pool.map(job.deliver, recipients))
@@ -152,7 +150,9 @@ def notify_subscribers(
 
 
 def _recipients(
-    store: Store, event: NotificationEvent, subscribers: Callable[[], list[Subscriber]],
+    store: Store,
+    event: NotificationEvent,
+    subscribers: Callable[[], list[Subscriber]],
     now: datetime,
 ) -> list[str]:
     key = f"{EVENTS_PREFIX}{event.id}.json"
@@ -163,11 +163,19 @@ def _recipients(
     # incident itself, and a second mail per component would be noise. Nobody hears of what
     # happened before they subscribed, however late this pass sees it (subscriptions just turned
     # on, a first build, a new clone): news from before then is the past to them.
-    chosen = sorted(s.id for s in subscribers() if s.wants(event.components)
-                    and (s.kind == "webhook" or event.kind != "component_updated")
-                    and s.subscribed_at <= event.at)
-    record = {"kind": event.kind, "incident": event.incident.slug,
-              "first_seen_at": now.isoformat(), "recipients": chosen}
+    chosen = sorted(
+        s.id
+        for s in subscribers()
+        if s.wants(event.components)
+        and (s.kind == "webhook" or event.kind != "component_updated")
+        and s.subscribed_at <= event.at
+    )
+    record = {
+        "kind": event.kind,
+        "incident": event.incident.slug,
+        "first_seen_at": now.isoformat(),
+        "recipients": chosen,
+    }
     try:
         store.put_json(key, record, if_none_match=True)
     except PreconditionFailed:  # another run fixed the list first: use theirs
@@ -176,9 +184,7 @@ def _recipients(
     return chosen
 
 
-def _forget_unconfirmed(
-    store: Store, subscribers: list[Subscriber], now: datetime, confirm_within: float
-) -> None:
+def _forget_unconfirmed(store: Store, subscribers: list[Subscriber], now: datetime, confirm_within: float) -> None:
     """Delete pending records whose confirmation link has expired: an address nobody confirmed
     is not kept. Done here, where the list is read anyway, rather than in a job of its own."""
     for subscriber in subscribers:
@@ -220,8 +226,7 @@ class _EventJob:
         existing = self.store.get(key)
         try:
             if existing is None:
-                self.store.put_json(key, {"state": "sending", "at": self.now.isoformat()},
-                                    if_none_match=True)
+                self.store.put_json(key, {"state": "sending", "at": self.now.isoformat()}, if_none_match=True)
             else:
                 marker = existing.json()
                 if marker["state"] == "sending":
@@ -231,8 +236,9 @@ class _EventJob:
                 if datetime.fromisoformat(marker["next_at"]) > self.now:
                     return "waiting"
                 attempts = marker["attempts"]
-                self.store.put_json(key, {**marker, "state": "sending", "at": self.now.isoformat()},
-                                    if_match=existing.etag)
+                self.store.put_json(
+                    key, {**marker, "state": "sending", "at": self.now.isoformat()}, if_match=existing.etag
+                )
         except PreconditionFailed:
             return "uncertain"  # another run claimed it a moment ago and is sending it
         subscriber = records.load(self.store, subscriber_id)
@@ -247,8 +253,12 @@ class _EventJob:
             # Not a refusal by the other side but a message that cannot be written (content that
             # slipped past validation, a bug): it would fail the same way on every retry, so this
             # recipient's copy is dropped with a log line and everyone else is still sent theirs.
-            logger.error("notify %s: the message to subscriber %s could not be written (%s); "
-                         "dropped", self.event.id, subscriber.id, type(error).__name__)
+            logger.error(
+                "notify %s: the message to subscriber %s could not be written (%s); dropped",
+                self.event.id,
+                subscriber.id,
+                type(error).__name__,
+            )
             self._set(key, {"state": "dropped", "reason": "unwritable"})
             return "dropped"
         self._set(key, {"state": "sent", "at": self.now.isoformat()})
@@ -259,18 +269,28 @@ class _EventJob:
     def _send(self, subscriber: Subscriber) -> None:
         link = subscribe_endpoint.unsubscribe_url(self.base, self.secret, subscriber.id, self.now)
         if subscriber.kind == "email":
-            self.mailer.send(update_email(
-                self.bundle, self.event, from_address=self.settings.email.from_address,
-                to=subscriber.address, unsubscribe_url=link,
-                message_id=f"{self.event.id}.{subscriber.id}",
-            ))
+            self.mailer.send(
+                update_email(
+                    self.bundle,
+                    self.event,
+                    from_address=self.settings.email.from_address,
+                    to=subscriber.address,
+                    unsubscribe_url=link,
+                    message_id=f"{self.event.id}.{subscriber.id}",
+                )
+            )
             return
         payload = {**self.webhook_body, "meta": {**self.webhook_body["meta"], "unsubscribe": link}}
-        target = webhook_target(subscriber.address, allow_private=self.settings.allow_private_webhooks,
-                                resolve=self.resolve)
+        target = webhook_target(
+            subscriber.address, allow_private=self.settings.allow_private_webhooks, resolve=self.resolve
+        )
         try:
-            response = self.http.post(target.url, json=payload, extensions=target.extensions,
-                                      headers={"User-Agent": "statusgen-webhook", **target.headers})
+            response = self.http.post(
+                target.url,
+                json=payload,
+                extensions=target.extensions,
+                headers={"User-Agent": "statusgen-webhook", **target.headers},
+            )
         except httpx.HTTPError as error:
             raise DeliveryError(f"webhook: no answer: {type(error).__name__}") from error
         if not response.is_success:
@@ -281,17 +301,16 @@ class _EventJob:
         """The event's webhook body, rendered once (only the unsubscribe link differs)."""
         return webhook_payload(self.bundle, self.event, "", self.summary)
 
-    def _failed(self, key: str, subscriber: Subscriber, attempts: int,
-                error: DeliveryError) -> Outcome:
-        logger.warning("notify %s: delivery to subscriber %s failed: %s", self.event.id,
-                       subscriber.id, error)
+    def _failed(self, key: str, subscriber: Subscriber, attempts: int, error: DeliveryError) -> Outcome:
+        logger.warning("notify %s: delivery to subscriber %s failed: %s", self.event.id, subscriber.id, error)
         if subscriber.kind == "webhook":
             since = subscriber.failing_since or self.now
             if (self.now - since).total_seconds() >= self.settings.webhook_disable_after:
                 records.save(self.store, subscriber.model_copy(update={"status": "disabled"}))
                 self._set(key, {"state": "disabled", "attempts": attempts})
-                logger.warning("notify: webhook subscriber %s disabled after failing since %s",
-                               subscriber.id, since.isoformat())
+                logger.warning(
+                    "notify: webhook subscriber %s disabled after failing since %s", subscriber.id, since.isoformat()
+                )
                 return "disabled"
             if subscriber.failing_since is None:
                 records.save(self.store, subscriber.model_copy(update={"failing_since": self.now}))

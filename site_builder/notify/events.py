@@ -14,9 +14,15 @@ from checker.incident_model import Incident, IncidentUpdate
 from checker.vocabulary import ComponentStatus
 
 EventKind = Literal[
-    "incident_created", "incident_updated", "incident_resolved",
-    "maintenance_scheduled", "maintenance_reminder", "maintenance_started", "maintenance_updated",
-    "maintenance_completed", "component_updated",
+    "incident_created",
+    "incident_updated",
+    "incident_resolved",
+    "maintenance_scheduled",
+    "maintenance_reminder",
+    "maintenance_started",
+    "maintenance_updated",
+    "maintenance_completed",
+    "component_updated",
 ]
 
 
@@ -75,8 +81,14 @@ def _component_events(bundle: Bundle, events: list[NotificationEvent]) -> list[N
             if old != new and (component, event.at) not in changes:
                 event_id = stable_id("notify", "component", component, event.at.isoformat(), new)
                 changes[(component, event.at)] = NotificationEvent(
-                    event_id, "component_updated", event.incident, None, event.at,
-                    component=component, old_status=old, new_status=new,
+                    event_id,
+                    "component_updated",
+                    event.incident,
+                    None,
+                    event.at,
+                    component=component,
+                    old_status=old,
+                    new_status=new,
                 )
     return list(changes.values())
 
@@ -110,20 +122,24 @@ def _maintenance_events(incident: Incident, now: datetime) -> list[NotificationE
     events = []
     if now < started:  # announcing a window that has already begun would be news from the past
         opening = [u for u in incident.updates if u.at == first and u.status not in stage_updates]
-        events.append(NotificationEvent(stable_id("notify", incident.id, "scheduled"),
-                                        "maintenance_scheduled", incident,
-                                        opening[0] if opening else None, min(first, now)))
+        events.append(
+            NotificationEvent(
+                stable_id("notify", incident.id, "scheduled"),
+                "maintenance_scheduled",
+                incident,
+                opening[0] if opening else None,
+                min(first, now),
+            )
+        )
     for stage, when in (("maintenance_started", started), ("maintenance_completed", ended)):
         if when is not None and when <= now:
             said = [u for u in incident.updates if stage_updates.get(u.status) == stage]
             update = min(said, key=lambda u: u.at) if said else None
-            events.append(NotificationEvent(stable_id("notify", incident.id, stage),
-                                            stage, incident, update, when))  # type: ignore[arg-type]
+            events.append(NotificationEvent(stable_id("notify", incident.id, stage), stage, incident, update, when))  # type: ignore[arg-type]
     for update in incident.updates:
         if update.at <= now and update.status not in stage_updates and update.at > first:
             event_id = stable_id("notify", incident.id, update.at.isoformat(), update.status)
-            events.append(NotificationEvent(event_id, "maintenance_updated", incident, update,
-                                            update.at))
+            events.append(NotificationEvent(event_id, "maintenance_updated", incident, update, update.at))
     return events
 
 
@@ -134,5 +150,6 @@ def _reminder(incident: Incident, now: datetime, before: float) -> list[Notifica
     due = started - timedelta(seconds=before)
     if not due <= now < started:
         return []
-    return [NotificationEvent(stable_id("notify", incident.id, "reminder"), "maintenance_reminder",
-                              incident, None, due)]
+    return [
+        NotificationEvent(stable_id("notify", incident.id, "reminder"), "maintenance_reminder", incident, None, due)
+    ]

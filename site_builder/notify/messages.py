@@ -31,8 +31,13 @@ _HEADLINES = {
 
 
 def confirmation_email(
-    site: SiteSettings, from_address: str, to: str, confirm_url: str, now: datetime,
-    *, expires_in: float,
+    site: SiteSettings,
+    from_address: str,
+    to: str,
+    confirm_url: str,
+    now: datetime,
+    *,
+    expires_in: float,
 ) -> EmailMessage:
     expiry = format_duration(expires_in)
     text = (
@@ -92,16 +97,20 @@ def update_email(
     lines = [headline, "", _when(event)]
     if event.update is not None:
         lines += ["", event.update.body.strip()]
-    lines += ["", f"Affected: {affected}" if affected else "", f"Details: {link}", "",
-              f"Unsubscribe: {unsubscribe_url}"]
+    lines += [
+        "",
+        f"Affected: {affected}" if affected else "",
+        f"Details: {link}",
+        "",
+        f"Unsubscribe: {unsubscribe_url}",
+    ]
     body = [f"<h1>{html.escape(headline)}</h1>", f"<p>{html.escape(_when(event))}</p>"]
     if event.update is not None:
         body.append(update_html(event.update.body))  # rendered and sanitised
     if affected:
         body.append(f"<p>Affected: {html.escape(affected)}</p>")
     body.append(f'<p><a href="{html.escape(link)}">Details on the status page</a></p>')
-    body.append(f'<p style="font-size:small"><a href="{html.escape(unsubscribe_url)}">'
-                "Unsubscribe</a></p>")
+    body.append(f'<p style="font-size:small"><a href="{html.escape(unsubscribe_url)}">Unsubscribe</a></p>')
     mail = new_message(from_address, to, f"[{site.name}] {headline}", event.at)
     mail["Message-ID"] = f"<{message_id}@statusgen.invalid>"
     # The plain `<https://…>` form with its companion header: RFC 8058 one-click unsubscribe.
@@ -128,8 +137,7 @@ def webhook_payload(
     renderer = ApiRenderer(view)
     body: dict[str, Any] = {
         "meta": {"unsubscribe": unsubscribe_url, "documentation": bundle.site.url + "/"},
-        "page": {"id": bundle.site.page_id, "status_indicator": view.indicator,
-                 "status_description": view.description},
+        "page": {"id": bundle.site.page_id, "status_indicator": view.indicator, "status_description": view.description},
     }
     if event.kind == "component_updated":
         assert event.component is not None
@@ -145,8 +153,7 @@ def webhook_payload(
         body["component"] = model.model_dump(mode="json")
         return body
     incident = event.incident
-    rendered = (renderer.incident(incident) if incident.kind == "incident"
-                else renderer.maintenance(incident))
+    rendered = renderer.incident(incident) if incident.kind == "incident" else renderer.maintenance(incident)
     body["incident"] = rendered.model_dump(mode="json")
     return body
 
@@ -163,8 +170,11 @@ def _names(bundle: Bundle, ids: list[str]) -> list[str]:
 def _when(event: NotificationEvent) -> str:
     incident = event.incident
     stamp = event.at.strftime("%Y-%m-%d %H:%M UTC")
-    if event.kind in ("maintenance_scheduled", "maintenance_reminder") and incident.scheduled_for \
-            and incident.scheduled_until:
+    if (
+        event.kind in ("maintenance_scheduled", "maintenance_reminder")
+        and incident.scheduled_for
+        and incident.scheduled_until
+    ):
         start = incident.scheduled_for.strftime("%Y-%m-%d %H:%M")
         end = incident.scheduled_until.strftime("%Y-%m-%d %H:%M UTC")
         return f"Scheduled from {start} to {end}"
@@ -175,5 +185,7 @@ def _when(event: NotificationEvent) -> str:
 
 
 def _page(site: SiteSettings, body: str) -> str:
-    return (f'<!doctype html><html lang="{html.escape(site.language)}"><meta charset="utf-8">'
-            f"<title>{html.escape(site.name)} status</title><body>{body}</body></html>")
+    return (
+        f'<!doctype html><html lang="{html.escape(site.language)}"><meta charset="utf-8">'
+        f"<title>{html.escape(site.name)} status</title><body>{body}</body></html>"
+    )

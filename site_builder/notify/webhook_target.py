@@ -70,5 +70,6 @@ def webhook_target(url: str, *, allow_private: bool, resolve: Resolver = system_
     if not allow_private and any(not ipaddress.ip_address(a).is_global for a in addresses):
         raise DeliveryError("webhook: the host name resolves to an address that is not public")
     extensions: dict[str, Any] = {"sni_hostname": host} if parsed.scheme == "https" else {}
-    return WebhookTarget(parsed.copy_with(host=addresses[0]),
-                         headers={"Host": parsed.netloc.decode("ascii")}, extensions=extensions)
+    return WebhookTarget(
+        parsed.copy_with(host=addresses[0]), headers={"Host": parsed.netloc.decode("ascii")}, extensions=extensions
+    )

@@ -51,8 +51,7 @@ def _modules() -> dict[str, ModuleType]:
     # Imported here, not at the top: these modules import this package (for its types) first.
     from site_builder.outputs import api, badges, calendar, feeds, metrics, reports
 
-    return {"api": api, "feeds": feeds, "calendar": calendar, "badges": badges, "metrics": metrics,
-            "reports": reports}
+    return {"api": api, "feeds": feeds, "calendar": calendar, "badges": badges, "metrics": metrics, "reports": reports}
 
 
 def data_outputs() -> dict[str, DataOutput]:

@@ -67,8 +67,6 @@ def positions(view: SiteView) -> dict[str, int]:
     return numbers
 
 
-
-
 class ApiRenderer:
     """Builds the typed response models for one view; each is rendered once and reused."""
 
@@ -107,8 +105,11 @@ class ApiRenderer:
         open_ = {i.slug for i in incidents if i.status_at(view.now) in _OPEN}
         unresolved = [self.incident_model(i) for i in incidents if i.slug in open_]
         maintenance = sorted(view.incidents("maintenance"), key=_window_start, reverse=True)
-        upcoming = [self.maintenance_model(m) for m in sorted(maintenance, key=_window_start)
-                    if m.status_at(view.now) == "scheduled"]
+        upcoming = [
+            self.maintenance_model(m)
+            for m in sorted(maintenance, key=_window_start)
+            if m.status_at(view.now) == "scheduled"
+        ]
         active = [self.maintenance_model(m) for m in view.active_maintenance]
         latest = [self.incident_model(i) for i in incidents[:LIST_LIMIT]]
         latest += [self.incident_model(i) for i in incidents[LIST_LIMIT:] if i.slug in open_]
@@ -117,18 +118,25 @@ class ApiRenderer:
         maintenance_models = [self.maintenance_model(m) for m in maintenance[:LIST_LIMIT]]
         lists: dict[str, ApiModel] = {
             "api/v2/summary.json": api.SummaryResponse(
-                page=self.page, components=components, incidents=unresolved,
-                scheduled_maintenances=active + upcoming, status=self.status),
+                page=self.page,
+                components=components,
+                incidents=unresolved,
+                scheduled_maintenances=active + upcoming,
+                status=self.status,
+            ),
             "api/v2/status.json": api.StatusResponse(page=self.page, status=self.status),
             "api/v2/components.json": api.ComponentsResponse(page=self.page, components=components),
             "api/v2/incidents.json": api.IncidentsResponse(page=self.page, incidents=latest),
             "api/v2/incidents/unresolved.json": api.IncidentsResponse(page=self.page, incidents=unresolved),
             "api/v2/scheduled-maintenances.json": api.ScheduledMaintenancesResponse(
-                page=self.page, scheduled_maintenances=maintenance_models),
+                page=self.page, scheduled_maintenances=maintenance_models
+            ),
             "api/v2/scheduled-maintenances/upcoming.json": api.ScheduledMaintenancesResponse(
-                page=self.page, scheduled_maintenances=upcoming),
+                page=self.page, scheduled_maintenances=upcoming
+            ),
             "api/v2/scheduled-maintenances/active.json": api.ScheduledMaintenancesResponse(
-                page=self.page, scheduled_maintenances=active),
+                page=self.page, scheduled_maintenances=active
+            ),
         }
 
         out = [_now(path, model) for path, model in lists.items()]
@@ -156,8 +164,9 @@ class ApiRenderer:
             page = self.page.model_copy(update={"updated_at": updated_at})
             # Made afresh unless a list made it already: kept, every incident's model would stay
             # in memory (and in each garbage collection) until the build ends.
-            model: api.Incident | api.ScheduledMaintenance | None = (
-                self._incidents.get(incident.slug) or self._maintenance.get(incident.slug))
+            model: api.Incident | api.ScheduledMaintenance | None = self._incidents.get(
+                incident.slug
+            ) or self._maintenance.get(incident.slug)
             if model is None:
                 model = self.incident(incident) if incident.kind == "incident" else self.maintenance(incident)
             return api.IncidentResponse(page=page, incident=model).model_dump_json().encode()
@@ -262,8 +271,10 @@ class ApiRenderer:
         moments = sorted({u.at for u in incident.updates})
         after = {moment: incident.status_at(moment) for moment in moments}
         # Maintenance may have no update at all (the clock alone moves it): then `moments` is empty.
-        before = {moment: after[previous] if previous is not None else None
-                  for previous, moment in zip([None, *moments], moments, strict=False)}
+        before = {
+            moment: after[previous] if previous is not None else None
+            for previous, moment in zip([None, *moments], moments, strict=False)
+        }
         return {
             "id": incident_id,
             "name": incident.title,
@@ -274,41 +285,52 @@ class ApiRenderer:
             "shortlink": incident_url(self.view, incident),
             "page_id": self.page.id,
             "incident_updates": [
-                self._update_fields(incident_id, incident, u, affected, before[u.at], after[u.at])
-                for u in updates
+                self._update_fields(incident_id, incident, u, affected, before[u.at], after[u.at]) for u in updates
             ],
             "components": [self._components[c.id] for c in affected],
         }
 
     def _affected(self, incident: Incident) -> list[ComponentView]:
         """The components the incident declares a status for, in page order."""
-        return sorted((self._views[cid] for cid in incident.components if cid in self._views),
-                      key=lambda c: self._order[c.id])
+        return sorted(
+            (self._views[cid] for cid in incident.components if cid in self._views), key=lambda c: self._order[c.id]
+        )
 
     def incident(self, incident: Incident) -> api.Incident:
         now = self.view.now
         monitoring = [u.at for u in incident.updates if u.status == "monitoring" and u.at <= now]
         fields = self._common(incident)
-        return api.Incident.model_validate({
-            **fields,
-            "monitoring_at": self.stamp(min(monitoring)) if monitoring else None,
-            "impact": incident.impact,
-            "started_at": self.stamp(incident.started_at()),
-        })
+        return api.Incident.model_validate(
+            {
+                **fields,
+                "monitoring_at": self.stamp(min(monitoring)) if monitoring else None,
+                "impact": incident.impact,
+                "started_at": self.stamp(incident.started_at()),
+            }
+        )
 
     def maintenance(self, incident: Incident) -> api.ScheduledMaintenance:
         assert incident.scheduled_for is not None and incident.scheduled_until is not None
-        return api.ScheduledMaintenance.model_validate({
-            **self._common(incident),
-            "monitoring_at": None,
-            "impact": incident.impact,
-            "started_at": self.stamp(incident.started_at()),
-            "scheduled_for": self.stamp(incident.scheduled_for),
-            "scheduled_until": self.stamp(incident.scheduled_until),
-        })
+        return api.ScheduledMaintenance.model_validate(
+            {
+                **self._common(incident),
+                "monitoring_at": None,
+                "impact": incident.impact,
+                "started_at": self.stamp(incident.started_at()),
+                "scheduled_for": self.stamp(incident.scheduled_for),
+                "scheduled_until": self.stamp(incident.scheduled_until),
+            }
+        )
 
-    def _update_fields(self, incident_id: str, incident: Incident, update: IncidentUpdate,
-                       components: list[ComponentView], before: str | None, after: str) -> dict[str, object]:
+    def _update_fields(
+        self,
+        incident_id: str,
+        incident: Incident,
+        update: IncidentUpdate,
+        components: list[ComponentView],
+        before: str | None,
+        after: str,
+    ) -> dict[str, object]:
         """One update (`before` and `after` are the incident's status around it), as plain data:
         validated with the incident it belongs to in one pass, which costs less than a model per
         update and per affected component."""

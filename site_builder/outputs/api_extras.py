@@ -17,11 +17,16 @@ def extras_files(view: SiteView, page: Page, stamp: Callable[[datetime], str]) -
     `stamp` writes a time as the page's files do."""
     uptime = [component_uptime(c, stamp) for c in view.components]
     generated = view.summary.generated_at if view.summary is not None else None
-    files: list[tuple[str, ApiModel]] = [("api/uptime.json", UptimeResponse(
-        page=page, generated_at=stamp(generated) if generated else None, components=uptime))]
+    files: list[tuple[str, ApiModel]] = [
+        (
+            "api/uptime.json",
+            UptimeResponse(page=page, generated_at=stamp(generated) if generated else None, components=uptime),
+        )
+    ]
     for component_view, figures in zip(view.components, uptime, strict=True):
-        files.append((f"api/components/{component_view.id}.json",
-                      ComponentUptimeResponse(page=page, component=figures)))
+        files.append(
+            (f"api/components/{component_view.id}.json", ComponentUptimeResponse(page=page, component=figures))
+        )
     return files
 
 
@@ -36,17 +41,36 @@ def component_uptime(component: ComponentView, stamp: Callable[[datetime], str])
         status=component.status,
         no_data=component.no_data,
         last_checked_at=stamp(last_checked) if last_checked is not None else None,
-        uptime={w: UptimeWindow(**measured.uptime[w].model_dump())
-                for w in WINDOWS if measured is not None and w in measured.uptime},
-        monthly={month: UptimeWindow(**figure.model_dump())
-                 for month, figure in sorted(measured.monthly.items())} if measured else {},
-        latency={w: Latency(**measured.latency[w].model_dump())
-                 for w in WINDOWS if measured is not None and w in measured.latency},
-        days=[UptimeDay(date=b.date.isoformat(), uptime=b.uptime, no_data_seconds=b.no_data_seconds,
-                        worst_status=b.worst_status, outage_seconds=b.outage_seconds)
-              for b in measured.bars] if measured else [],
-        latency_daily=[LatencyDay(date=d.date.isoformat(), p50_ms=d.p50_ms, p95_ms=d.p95_ms)
-                       for d in measured.latency_daily] if measured else [],
+        uptime={
+            w: UptimeWindow(**measured.uptime[w].model_dump())
+            for w in WINDOWS
+            if measured is not None and w in measured.uptime
+        },
+        monthly={month: UptimeWindow(**figure.model_dump()) for month, figure in sorted(measured.monthly.items())}
+        if measured
+        else {},
+        latency={
+            w: Latency(**measured.latency[w].model_dump())
+            for w in WINDOWS
+            if measured is not None and w in measured.latency
+        },
+        days=[
+            UptimeDay(
+                date=b.date.isoformat(),
+                uptime=b.uptime,
+                no_data_seconds=b.no_data_seconds,
+                worst_status=b.worst_status,
+                outage_seconds=b.outage_seconds,
+            )
+            for b in measured.bars
+        ]
+        if measured
+        else [],
+        latency_daily=[
+            LatencyDay(date=d.date.isoformat(), p50_ms=d.p50_ms, p95_ms=d.p95_ms) for d in measured.latency_daily
+        ]
+        if measured
+        else [],
         slo=ErrorBudget(**measured.slo.model_dump()) if measured and measured.slo else None,
         affected_by=component.affected_by,
     )

@@ -42,8 +42,7 @@ def render(view: SiteView) -> dict[str, bytes]:
         for name, badge in component_badges(component).items():
             base = f"badges/{component.id}/{name}"
             files[f"{base}.svg"] = svg(badge).encode()
-            endpoint = ShieldsEndpoint(schemaVersion=1, label=badge.label, message=badge.message,
-                                       color=badge.colour)
+            endpoint = ShieldsEndpoint(schemaVersion=1, label=badge.label, message=badge.message, color=badge.colour)
             files[f"{base}.json"] = endpoint.model_dump_json().encode()
     return files
 

@@ -58,12 +58,16 @@ def plan(view: SiteView) -> list[Deferred]:
         _, prefix = feeds.language.gettext, view.languages.prefix(code)
         everything = feeds.newest_first(view.bundle.incidents)
         title = _("%(name)s Status - Incident History") % {"name": site.name}
-        out += [feeds.deferred(everything, title, f"{prefix}history.rss", rss=True),
-                feeds.deferred(everything, title, f"{prefix}history.atom", rss=False)]
+        out += [
+            feeds.deferred(everything, title, f"{prefix}history.rss", rss=True),
+            feeds.deferred(everything, title, f"{prefix}history.atom", rss=False),
+        ]
         for component in view.components:
             items = feeds.newest_first(view.incidents_of(component.id))
             feed_title = _("%(name)s Status - %(component)s Incident History") % {
-                "name": site.name, "component": component.component.name}
+                "name": site.name,
+                "component": component.component.name,
+            }
             out.append(feeds.deferred(items, feed_title, prefix + component_feed_path(component.id), rss=False))
     return out
 
@@ -110,9 +114,19 @@ class _Feeds:
             if incident.slug not in self._states:
                 translation = languages.translation(self.language.code, incident)
                 self._states[incident.slug] = incident_state(incident, self.view.now) + (
-                    f"\0{translation.digest}" if translation is not None else "")
-        inputs = [site.name, site.url, self.language.code, site.time_zone, title, path, rss,
-                  self._updated(incidents).isoformat(), *(self._states[i.slug] for i in incidents)]
+                    f"\0{translation.digest}" if translation is not None else ""
+                )
+        inputs = [
+            site.name,
+            site.url,
+            self.language.code,
+            site.time_zone,
+            title,
+            path,
+            rss,
+            self._updated(incidents).isoformat(),
+            *(self._states[i.slug] for i in incidents),
+        ]
         if self.language.code != "en":  # the words come from its catalog
             inputs.append(self.language.catalog.digest)
         key = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
@@ -158,8 +172,11 @@ class _Feeds:
             else:
                 entry.id(f"tag:{host},2005:Incident/{incident.id}")
             words = self.words(incident)
-            entry.title(words.title if words.title_lang is None
-                        else f"{words.title} {self.language.gettext('(not translated)')}")
+            entry.title(
+                words.title
+                if words.title_lang is None
+                else f"{words.title} {self.language.gettext('(not translated)')}"
+            )
             entry.link(href=url, rel="alternate", type="text/html")
             entry.published(_first_published(incident, view.now))
             entry.updated(self.last_change(incident))
@@ -213,8 +230,9 @@ def _first_published(incident: Incident, now: datetime) -> datetime:
     return updates[-1].at if updates else incident.created_at
 
 
-def item_markup(incident: Incident, now: datetime, zone: ZoneInfo, shown_in: Language | None = None,
-                words: Words | None = None) -> str:
+def item_markup(
+    incident: Incident, now: datetime, zone: ZoneInfo, shown_in: Language | None = None, words: Words | None = None
+) -> str:
     """Statuspage's item body: the scheduled window for maintenance, then each update, newest
     first, in `shown_in` (English by default) with the texts of `words` (the incident's own by
     default); a text in the original's language is marked as not translated."""
@@ -223,8 +241,10 @@ def item_markup(incident: Incident, now: datetime, zone: ZoneInfo, shown_in: Lan
     parts = []
     if incident.kind == "maintenance":
         assert incident.scheduled_for is not None and incident.scheduled_until is not None
-        window = {"start": _when(incident.scheduled_for, zone, shown_in, time_only=False),
-                  "end": _when(incident.scheduled_until, zone, shown_in, time_only=_same_day(incident, zone))}
+        window = {
+            "start": _when(incident.scheduled_for, zone, shown_in, time_only=False),
+            "end": _when(incident.scheduled_until, zone, shown_in, time_only=_same_day(incident, zone)),
+        }
         announcement = _("THIS IS A SCHEDULED EVENT %(start)s - %(end)s") % window
         parts.append(f"<p><strong>{announcement}</strong></p>")
     index = {id(update): position for position, update in enumerate(incident.updates)}

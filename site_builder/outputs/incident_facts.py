@@ -41,9 +41,11 @@ def page_updated_at(view: SiteView) -> datetime:
         if item.kind == "maintenance":
             ends = item.resolved_at()
             changes += [t for t in (item.started_at(), ends) if t is not None and t <= view.now]
-    changes += [c.measured.status_since for c in view.components
-                if c.measured is not None and c.measured.status_since is not None
-                and c.measured.status_since <= view.now]
+    changes += [
+        c.measured.status_since
+        for c in view.components
+        if c.measured is not None and c.measured.status_since is not None and c.measured.status_since <= view.now
+    ]
     return max(changes, default=view.updated_at)
 
 

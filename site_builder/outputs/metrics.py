@@ -34,16 +34,24 @@ def render(view: SiteView) -> dict[str, bytes]:
 
 
 def families(view: SiteView) -> Iterator[Family]:
-    measured = [(c.id, c.measured) for c in view.components
-                if c.measured is not None and c.measured.last_checked_at is not None]
-    yield Family("probe_success", "1 unless the checker's measured status is an outage; 0 during one.",
-                 [({"component": cid}, 0.0 if m.status in _OUTAGES else 1.0) for cid, m in measured])
-    yield Family("probe_duration_seconds", "Response time of the component's latest check, in seconds.",
-                 [({"component": cid}, m.last_latency_ms / 1000) for cid, m in measured
-                  if m.last_latency_ms is not None])
-    yield Family("statusgen_last_check_timestamp_seconds", "When the checker last measured the component.",
-                 [({"component": cid}, m.last_checked_at.timestamp()) for cid, m in measured
-                  if m.last_checked_at is not None])
+    measured = [
+        (c.id, c.measured) for c in view.components if c.measured is not None and c.measured.last_checked_at is not None
+    ]
+    yield Family(
+        "probe_success",
+        "1 unless the checker's measured status is an outage; 0 during one.",
+        [({"component": cid}, 0.0 if m.status in _OUTAGES else 1.0) for cid, m in measured],
+    )
+    yield Family(
+        "probe_duration_seconds",
+        "Response time of the component's latest check, in seconds.",
+        [({"component": cid}, m.last_latency_ms / 1000) for cid, m in measured if m.last_latency_ms is not None],
+    )
+    yield Family(
+        "statusgen_last_check_timestamp_seconds",
+        "When the checker last measured the component.",
+        [({"component": cid}, m.last_checked_at.timestamp()) for cid, m in measured if m.last_checked_at is not None],
+    )
     uptime: list[tuple[dict[str, str], float]] = []
     no_data: list[tuple[dict[str, str], float]] = []
     latency: list[tuple[dict[str, str], float]] = []
@@ -62,30 +70,45 @@ def families(view: SiteView) -> Iterator[Family]:
             if percentiles is not None:
                 # `percentile`, not `quantile`: Prometheus keeps that label for summaries, whose
                 # quantiles come with a cumulative _sum and _count that windowed figures do not have.
-                for percentile, ms in (("50", percentiles.p50_ms), ("95", percentiles.p95_ms),
-                                       ("99", percentiles.p99_ms)):
+                for percentile, ms in (
+                    ("50", percentiles.p50_ms),
+                    ("95", percentiles.p95_ms),
+                    ("99", percentiles.p99_ms),
+                ):
                     if ms is not None:
                         latency.append(({**labels, "percentile": percentile}, ms / 1000))
-    yield Family("statusgen_uptime_ratio",
-                 "Uptime over the window: 1 - weighted downtime / observed time (no-data time left out).",
-                 uptime)
+    yield Family(
+        "statusgen_uptime_ratio",
+        "Uptime over the window: 1 - weighted downtime / observed time (no-data time left out).",
+        uptime,
+    )
     yield Family("statusgen_no_data_seconds", "Seconds of the window with no sample at all.", no_data)
-    yield Family("statusgen_response_time_seconds",
-                 "Response-time percentile (50, 95, 99) over the window, in seconds.",
-                 latency)
-    yield Family("statusgen_component_status",
-                 "1 for the component's effective status (measured, declared by incidents, maintenance).",
-                 [({"component": c.id, "status": status}, 1.0 if c.status == status else 0.0)
-                  for c in view.components for status in COMPONENT_STATUSES])
-    yield Family("statusgen_component_no_data",
-                 "1 when the component has a check but no recent sample (its status is then unknown).",
-                 [({"component": c.id}, 1.0 if c.no_data else 0.0) for c in view.components])
+    yield Family(
+        "statusgen_response_time_seconds", "Response-time percentile (50, 95, 99) over the window, in seconds.", latency
+    )
+    yield Family(
+        "statusgen_component_status",
+        "1 for the component's effective status (measured, declared by incidents, maintenance).",
+        [
+            ({"component": c.id, "status": status}, 1.0 if c.status == status else 0.0)
+            for c in view.components
+            for status in COMPONENT_STATUSES
+        ],
+    )
+    yield Family(
+        "statusgen_component_no_data",
+        "1 when the component has a check but no recent sample (its status is then unknown).",
+        [({"component": c.id}, 1.0 if c.no_data else 0.0) for c in view.components],
+    )
     indicator = view.indicator
-    yield Family("statusgen_page_indicator",
-                 "1 for the page's overall Statuspage indicator (as in api/v2/status.json).",
-                 [({"indicator": i}, 1.0 if indicator == i else 0.0) for i in get_args(Indicator)])
-    yield Family("statusgen_active_incidents", "Unresolved incidents on the page.",
-                 [({}, float(len(view.active_incidents)))])
+    yield Family(
+        "statusgen_page_indicator",
+        "1 for the page's overall Statuspage indicator (as in api/v2/status.json).",
+        [({"indicator": i}, 1.0 if indicator == i else 0.0) for i in get_args(Indicator)],
+    )
+    yield Family(
+        "statusgen_active_incidents", "Unresolved incidents on the page.", [({}, float(len(view.active_incidents)))]
+    )
 
 
 def exposition(metric_families: list[Family]) -> str:

@@ -21,8 +21,7 @@ def plan(view: SiteView) -> list[Deferred]:
         data = as_json(month_report(view, month))
         key = hashlib.sha256(data).hexdigest()
         planned.append(Deferred(f"reports/{month}/report.json", key, functools.partial(bytes, data)))
-        planned.append(Deferred(f"reports/{month}/report.csv", key,
-                                functools.partial(_csv, view, month)))
+        planned.append(Deferred(f"reports/{month}/report.csv", key, functools.partial(_csv, view, month)))
     return planned
 
 

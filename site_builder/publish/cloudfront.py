@@ -32,8 +32,9 @@ def invalidation_paths(paths: Iterable[str]) -> list[str]:
     return sorted(out)
 
 
-def invalidate_changes(distribution: str, uploaded: list[str], deleted: list[str], *,
-                       client: Any, now: datetime | None) -> str | None:
+def invalidate_changes(
+    distribution: str, uploaded: list[str], deleted: list[str], *, client: Any, now: datetime | None
+) -> str | None:
     """Invalidate what a publish changed (uploaded files that are not new assets, and deleted
     files); the invalidation's id, or None when nothing needed one."""
     paths = invalidation_paths([p for p in uploaded if not is_hashed_asset(p)] + deleted)
@@ -55,13 +56,11 @@ def invalidate(distribution: str, paths: list[str], *, client: Any, now: datetim
         import boto3
 
         client = boto3.client("cloudfront")
-    reference = "statusgen-" + hashlib.sha256(
-        (now.isoformat() + "\n" + "\n".join(paths)).encode()).hexdigest()[:32]
+    reference = "statusgen-" + hashlib.sha256((now.isoformat() + "\n" + "\n".join(paths)).encode()).hexdigest()[:32]
     try:
         answer = client.create_invalidation(
             DistributionId=distribution,
-            InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": paths},
-                               "CallerReference": reference},
+            InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": paths}, "CallerReference": reference},
         )
     except ClientError as error:
         code = str(error.response.get("Error", {}).get("Code", "error"))

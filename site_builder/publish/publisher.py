@@ -51,8 +51,10 @@ class PublishReport:
     """Files gone from the site that the target refused to delete; the next publish retries."""
 
     def __str__(self) -> str:
-        text = (f"published to {self.target}: {len(self.uploaded)} uploaded, "
-                f"{len(self.deleted)} deleted, {self.unchanged} unchanged")
+        text = (
+            f"published to {self.target}: {len(self.uploaded)} uploaded, "
+            f"{len(self.deleted)} deleted, {self.unchanged} unchanged"
+        )
         if self.invalidation_id:
             text += f"; CloudFront invalidation {self.invalidation_id}"
         if self.not_deleted:
@@ -87,9 +89,15 @@ def publish(
         except OSError as error:
             raise PublishError(f"{site_dir}: cannot read {path}: {error.strerror}") from None
 
-    return publish_files(destination, local_files(site_dir), read, read_live_site(destination),
-                         cloudfront_distribution=cloudfront_distribution,
-                         cloudfront_client=cloudfront_client, now=now)
+    return publish_files(
+        destination,
+        local_files(site_dir),
+        read,
+        read_live_site(destination),
+        cloudfront_distribution=cloudfront_distribution,
+        cloudfront_client=cloudfront_client,
+        now=now,
+    )
 
 
 def publish_files(
@@ -137,11 +145,15 @@ def publish_files(
     destination.write(MANIFEST_NAME, manifest_of(known, pending).dump())
     invalidation = None
     if cloudfront_distribution:
-        invalidation = invalidate_changes(cloudfront_distribution, uploaded, deleted,
-                                          client=cloudfront_client, now=now)
-    return PublishReport(target=destination.location, uploaded=uploaded, deleted=deleted,
-                         unchanged=len(site) - len(changed), invalidation_id=invalidation,
-                         not_deleted=not_deleted)
+        invalidation = invalidate_changes(cloudfront_distribution, uploaded, deleted, client=cloudfront_client, now=now)
+    return PublishReport(
+        target=destination.location,
+        uploaded=uploaded,
+        deleted=deleted,
+        unchanged=len(site) - len(changed),
+        invalidation_id=invalidation,
+        not_deleted=not_deleted,
+    )
 
 
 def _save_quietly(destination: Target, known: dict[str, LiveFile], pending: set[str]) -> None:
@@ -173,9 +185,11 @@ def local_files(site_dir: Path) -> dict[str, LiveFile]:
     return dict(sorted(files.items()))
 
 
-def _write_all(destination: Target, read: Callable[[str], bytes],
-               paths: list[str]) -> tuple[list[str], PublishError | None]:
+def _write_all(
+    destination: Target, read: Callable[[str], bytes], paths: list[str]
+) -> tuple[list[str], PublishError | None]:
     """Write `paths`; return those written and the first failure, if any."""
+
     def write(path: str) -> str:
         destination.write(path, read(path))
         return path

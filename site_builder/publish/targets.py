@@ -154,7 +154,7 @@ class S3Target(Target):
             pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start)
             for page in pages:
                 for item in page.get("Contents", []):
-                    sizes[item["Key"][len(start):]] = item["Size"]
+                    sizes[item["Key"][len(start) :]] = item["Size"]
         except ClientError as error:
             raise PublishError(f"{self.location}: cannot list: {_code(error)}") from None
         except BotoCoreError as error:
@@ -174,7 +174,9 @@ class S3Target(Target):
     def write(self, path: str, data: bytes) -> None:
         try:
             self.client.put_object(
-                Bucket=self.bucket, Key=self.key(path), Body=data,
+                Bucket=self.bucket,
+                Key=self.key(path),
+                Body=data,
                 ContentType=content_type(path),
                 CacheControl=NOT_CACHED if path == MANIFEST_NAME else cache_control(path),
             )
@@ -188,7 +190,7 @@ class S3Target(Target):
         by_key = {self.key(p): p for p in paths}
         keys = list(by_key)
         for start in range(0, len(keys), S3_DELETE_BATCH):
-            batch = keys[start:start + S3_DELETE_BATCH]
+            batch = keys[start : start + S3_DELETE_BATCH]
             try:
                 answer = self.client.delete_objects(
                     Bucket=self.bucket,

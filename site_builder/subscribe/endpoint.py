@@ -69,9 +69,7 @@ def handle_subscribe_request(
         return _answer(bundle, 404, "Subscriptions are not offered on this page.", as_json)
     environment = os.environ if env is None else env
     try:
-        secret = tokens.check_secret(
-            expand_text(settings.token_secret, environment, "subscribers.token_secret")
-        )
+        secret = tokens.check_secret(expand_text(settings.token_secret, environment, "subscribers.token_secret"))
     except StatusgenError as error:
         logger.error("subscribe endpoint is not configured: %s", error)
         return _answer(bundle, 503, "Subscriptions are unavailable right now.", as_json)
@@ -119,8 +117,13 @@ class _Context:
 
     def subscribe(self, request: Request) -> Response:
         form = _form(request)
-        if not limits.allow(self.store, f"ip:{request.source_ip}", limit=self.settings.per_ip_limit,
-                            window=self.settings.rate_window, now=self.now):
+        if not limits.allow(
+            self.store,
+            f"ip:{request.source_ip}",
+            limit=self.settings.per_ip_limit,
+            window=self.settings.rate_window,
+            now=self.now,
+        ):
             raise RequestRejected("Too many requests; try again later.", 429)
         components = self._components(form.get("components", []))
         email, webhook = _first(form, "email"), _first(form, "webhook")
@@ -131,12 +134,20 @@ class _Context:
             if len(address) > 254 or not _EMAIL.match(address):
                 raise RequestRejected("Enter a valid email address, such as name@example.com.")
             self._subscribe_email(address, components)
-            return _answer(self.bundle, 202, "Check your inbox: we sent a link to confirm the "
-                           "subscription. Nothing is sent until you open it.", self.as_json)
+            return _answer(
+                self.bundle,
+                202,
+                "Check your inbox: we sent a link to confirm the subscription. Nothing is sent until you open it.",
+                self.as_json,
+            )
         assert webhook is not None
         self._subscribe_webhook(self._check_webhook(webhook.strip()), components)
-        return _answer(self.bundle, 202, "The webhook is subscribed. Every notification carries "
-                       "its unsubscribe link in meta.unsubscribe.", self.as_json)
+        return _answer(
+            self.bundle,
+            202,
+            "The webhook is subscribed. Every notification carries its unsubscribe link in meta.unsubscribe.",
+            self.as_json,
+        )
 
     def _subscribe_email(self, address: str, components: list[str]) -> None:
         # Whatever happens below, the caller gives the same answer, and every address under its
@@ -144,72 +155,91 @@ class _Context:
         # (a confirmation link, or to an address already subscribed a note with its unsubscribe
         # link). So neither the answer nor its timing tells whether an address is subscribed.
         sid = tokens.subscriber_id(self.secret, "email", address)
-        if not limits.allow(self.store, f"address:{sid}", limit=self.settings.per_address_limit,
-                            window=self.settings.rate_window, now=self.now):
+        if not limits.allow(
+            self.store,
+            f"address:{sid}",
+            limit=self.settings.per_address_limit,
+            window=self.settings.rate_window,
+            now=self.now,
+        ):
             logger.info("subscribe: no mail for %s (address rate limit)", sid)
             return
         current = records.load(self.store, sid)
         if current is not None and current.status == "active":
             record = current  # written back unchanged: a request may not change a confirmed choice
             message = already_subscribed_email(
-                self.bundle.site, self.settings.email.from_address, address,
-                unsubscribe_url(self.base, self.secret, sid, self.now), self.now)
+                self.bundle.site,
+                self.settings.email.from_address,
+                address,
+                unsubscribe_url(self.base, self.secret, sid, self.now),
+                self.now,
+            )
         else:
             record = self._pending(current, sid, address, components)
             token = tokens.make_token(self.secret, tokens.CONFIRM, sid, self.now)
             message = confirmation_email(
-                self.bundle.site, self.settings.email.from_address, address,
-                f"{self.base}/confirm?token={quote(token)}", self.now,
-                expires_in=self.settings.confirm_within)
+                self.bundle.site,
+                self.settings.email.from_address,
+                address,
+                f"{self.base}/confirm?token={quote(token)}",
+                self.now,
+                expires_in=self.settings.confirm_within,
+            )
         records.save(self.store, record)
         try:
             self._mailer().send(message)
         except DeliveryError as error:
             logger.error("subscribe: mail for %s not sent: %s", sid, error)
 
-    def _pending(self, current: Subscriber | None, sid: str, address: str,
-                 components: list[str]) -> Subscriber:
+    def _pending(self, current: Subscriber | None, sid: str, address: str, components: list[str]) -> Subscriber:
         """The pending record for a request: a new one, or the pending one with the new choice."""
         if current is None or current.status != "pending":
-            return Subscriber(id=sid, kind="email", address=address, components=components,
-                              status="pending", created_at=self.now)
+            return Subscriber(
+                id=sid, kind="email", address=address, components=components, status="pending", created_at=self.now
+            )
         return current.model_copy(update={"components": components})
 
     def _subscribe_webhook(self, url: str, components: list[str]) -> None:
         # Saved either way (a known webhook unchanged), so both cost the same, as for email.
         sid = tokens.subscriber_id(self.secret, "webhook", url)
         record = records.load(self.store, sid) or Subscriber(
-            id=sid, kind="webhook", address=url, components=components, status="active",
-            created_at=self.now, confirmed_at=self.now,
+            id=sid,
+            kind="webhook",
+            address=url,
+            components=components,
+            status="active",
+            created_at=self.now,
+            confirmed_at=self.now,
         )
         records.save(self.store, record)
 
     def confirm(self, token: str) -> Response:
-        sid = tokens.read_token(self.secret, token, tokens.CONFIRM, now=self.now,
-                                max_age=self.settings.confirm_within)
+        sid = tokens.read_token(self.secret, token, tokens.CONFIRM, now=self.now, max_age=self.settings.confirm_within)
         current = records.load(self.store, sid)
         if current is None:
             raise TokenError("this link is no longer valid; subscribe again")
         if current.status == "pending":
-            records.save(self.store, current.model_copy(
-                update={"status": "active", "confirmed_at": self.now}))
-        return _answer(self.bundle, 200, f"You are subscribed to {self.bundle.site.name} status "
-                       "updates. Every email has a link to unsubscribe.", self.as_json)
+            records.save(self.store, current.model_copy(update={"status": "active", "confirmed_at": self.now}))
+        return _answer(
+            self.bundle,
+            200,
+            f"You are subscribed to {self.bundle.site.name} status updates. Every email has a link to unsubscribe.",
+            self.as_json,
+        )
 
     def unsubscribe_page(self, token: str) -> Response:
         tokens.read_token(self.secret, token, tokens.UNSUBSCRIBE, now=self.now)
         action = html.escape(f"{self.base}/unsubscribe?token={quote(token)}")
-        form = (f'<form method="post" action="{action}"><button type="submit">Unsubscribe'
-                "</button></form>")
-        return _answer(self.bundle, 200, f"Stop receiving {self.bundle.site.name} status updates?",
-                       self.as_json, extra_html=form)
+        form = f'<form method="post" action="{action}"><button type="submit">Unsubscribe</button></form>'
+        return _answer(
+            self.bundle, 200, f"Stop receiving {self.bundle.site.name} status updates?", self.as_json, extra_html=form
+        )
 
     def unsubscribe(self, token: str) -> Response:
         sid = tokens.read_token(self.secret, token, tokens.UNSUBSCRIBE, now=self.now)
         # The record goes entirely (address included); a second click finds nothing, same answer.
         records.delete(self.store, sid)
-        return _answer(self.bundle, 200, "You are unsubscribed and will receive nothing more.",
-                       self.as_json)
+        return _answer(self.bundle, 200, "You are unsubscribed and will receive nothing more.", self.as_json)
 
     def _components(self, requested: list[str]) -> list[str]:
         names = [n.strip() for item in requested for n in item.split(",") if n.strip()]
@@ -228,9 +258,7 @@ class _Context:
             raise RequestRejected("Enter a valid webhook URL, such as https://example.com/hook.") from None
         if parsed.scheme not in ("http", "https") or not parsed.host or parsed.userinfo:
             raise RequestRejected("Enter a valid webhook URL, such as https://example.com/hook.")
-        if not self.settings.allow_private_webhooks and (
-            parsed.scheme != "https" or is_private_host(parsed.host)
-        ):
+        if not self.settings.allow_private_webhooks and (parsed.scheme != "https" or is_private_host(parsed.host)):
             raise RequestRejected("The webhook must be a public https:// URL.")
         return str(parsed)
 
@@ -254,10 +282,12 @@ def local_handler(
     """
 
     def handle(incoming: Any) -> Response:
-        request = Request(incoming.method, incoming.path, incoming.query, incoming.body,
-                          incoming.headers, incoming.source_ip)
-        return handle_subscribe_request(request, bundle=bundle, store=store, now=clock(),
-                                        settings=settings, env=env, mailer=mailer)
+        request = Request(
+            incoming.method, incoming.path, incoming.query, incoming.body, incoming.headers, incoming.source_ip
+        )
+        return handle_subscribe_request(
+            request, bundle=bundle, store=store, now=clock(), settings=settings, env=env, mailer=mailer
+        )
 
     return handle
 
@@ -297,13 +327,10 @@ def _first(form: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-def _answer(
-    bundle: Bundle, status: int, message: str, as_json: bool, *, extra_html: str = ""
-) -> Response:
+def _answer(bundle: Bundle, status: int, message: str, as_json: bool, *, extra_html: str = "") -> Response:
     if as_json:
         body = json.dumps({"message": message}).encode()
-        return Response(status, body, {"Content-Type": "application/json",
-                                       "Cache-Control": "no-store"})
+        return Response(status, body, {"Content-Type": "application/json", "Cache-Control": "no-store"})
     site = bundle.site
     page = (
         f'<!doctype html><html lang="{html.escape(site.language)}"><head><meta charset="utf-8">'
@@ -312,6 +339,8 @@ def _answer(
         f"<h1>{html.escape(site.name)} status</h1><p>{html.escape(message)}</p>{extra_html}"
         f'<p><a href="{html.escape(site.url)}/">Back to the status page</a></p></main></body></html>'
     )
-    return Response(status, page.encode(), {"Content-Type": "text/html; charset=utf-8",
-                                            "Cache-Control": "no-store",
-                                            "Referrer-Policy": "no-referrer"})
+    return Response(
+        status,
+        page.encode(),
+        {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )

@@ -23,19 +23,28 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     store = open_store(os.environ.get("STATUSGEN_STORE", "./data"))
     data = store.get_json(BUNDLE_KEY)
     if data is None:
-        return {"statusCode": 503, "headers": {"Content-Type": "text/plain"},
-                "body": "The status page has not been published yet.", "isBase64Encoded": False}
+        return {
+            "statusCode": 503,
+            "headers": {"Content-Type": "text/plain"},
+            "body": "The status page has not been published yet.",
+            "isBase64Encoded": False,
+        }
     try:
         request = request_from_event(event)
     except ValueError:  # a body that says it is base64 and is not: the client's mistake
-        return _function_url_answer(Response(400, b"Bad request: the body is not valid base64.",
-                                             {"Content-Type": "text/plain"}))
+        return _function_url_answer(
+            Response(400, b"Bad request: the body is not valid base64.", {"Content-Type": "text/plain"})
+        )
     try:
         # Subscriptions are the public's: an internal component is as unknown here as on the page.
         bundle = fetch_audience(store).public_bundle(Bundle.model_validate(data))
     except StatusgenError:
-        return {"statusCode": 503, "headers": {"Content-Type": "text/plain"},
-                "body": "Subscriptions are unavailable for a moment.", "isBase64Encoded": False}
+        return {
+            "statusCode": 503,
+            "headers": {"Content-Type": "text/plain"},
+            "body": "Subscriptions are unavailable for a moment.",
+            "isBase64Encoded": False,
+        }
     return _function_url_answer(handle_subscribe_request(request, bundle=bundle, store=store, now=utc_now()))
 
 

@@ -24,9 +24,7 @@ _DAMAGED = "this link is damaged; copy the whole link from the email"
 
 def check_secret(secret: str) -> str:
     if len(secret) < _MIN_SECRET:
-        raise TokenError(
-            f"subscribers.token_secret must be at least {_MIN_SECRET} characters long"
-        )
+        raise TokenError(f"subscribers.token_secret must be at least {_MIN_SECRET} characters long")
     return secret
 
 
@@ -45,9 +43,7 @@ def make_token(secret: str, purpose: str, subscriber: str, issued: datetime) -> 
     return f"{_b64(payload)}.{_b64(_mac(secret, payload))}"
 
 
-def read_token(
-    secret: str, token: str, purpose: str, *, now: datetime, max_age: float | None = None
-) -> str:
+def read_token(secret: str, token: str, purpose: str, *, now: datetime, max_age: float | None = None) -> str:
     """The subscriber id in `token`; TokenError when forged, damaged, for another purpose or old.
 
     Nothing in the payload is parsed or length-checked until its signature has been checked (in

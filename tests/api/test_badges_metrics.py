@@ -24,14 +24,16 @@ def shield(files: dict[str, bytes], path: str) -> ShieldsEndpoint:
 
 
 def test_every_component_has_three_badges_in_both_forms(files: dict[str, bytes], view: SiteView) -> None:
-    expected = {f"badges/{c.id}/{name}.{ext}" for c in view.components
-                for name in badges.BADGES for ext in ("svg", "json")}
+    expected = {
+        f"badges/{c.id}/{name}.{ext}" for c in view.components for name in badges.BADGES for ext in ("svg", "json")
+    }
     assert set(files) == expected
 
 
 def test_badges_say_status_uptime_and_response_time(files: dict[str, bytes]) -> None:
     assert shield(files, "badges/db/status.json") == ShieldsEndpoint(
-        schemaVersion=1, label="Database", message="major outage", color=badges.STATUS_COLOURS["major_outage"])
+        schemaVersion=1, label="Database", message="major outage", color=badges.STATUS_COLOURS["major_outage"]
+    )
     assert shield(files, "badges/web/status.json").message == "under maintenance"
     # 99.9958% is shown truncated, never rounded up to 100.00%.
     assert shield(files, "badges/api/uptime-30d.json").message == "99.99%"
@@ -75,8 +77,10 @@ def test_metrics_parse_with_the_prometheus_parser(view: SiteView) -> None:
     assert values[("probe_success", (("component", "api"),))] == 1
     assert values[("probe_duration_seconds", (("component", "db"),))] == 1.25
     assert values[("statusgen_uptime_ratio", (("component", "api"), ("window", "30d")))] == 0.999958
-    assert values[("statusgen_response_time_seconds",
-                   (("component", "web"), ("percentile", "95"), ("window", "24h")))] == 1.03
+    assert (
+        values[("statusgen_response_time_seconds", (("component", "web"), ("percentile", "95"), ("window", "24h")))]
+        == 1.03
+    )
     assert values[("statusgen_component_status", (("component", "web"), ("status", "under_maintenance")))] == 1
     assert values[("statusgen_component_status", (("component", "web"), ("status", "operational")))] == 0
     # One component of five in a major outage: a partial system outage, as in status.json.

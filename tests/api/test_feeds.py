@@ -44,7 +44,10 @@ def test_history_feeds_are_valid_and_titled_as_statuspage_does(files: dict[str, 
 def test_items_are_newest_first_and_link_to_our_incident_pages(files: dict[str, bytes]) -> None:
     entries = parsed(files, "history.rss").entries
     assert [e.title for e in entries][:3] == [
-        "Database unreachable", "Website platform upgrade", "Billing database migration"]
+        "Database unreachable",
+        "Website platform upgrade",
+        "Billing database migration",
+    ]
     assert entries[0].link == "https://status.example.test/incidents/2026-11-22-database-down/"
     assert entries[0].id == entries[0].link  # the RSS guid is the permalink
     atom = parsed(files, "history.atom").entries
@@ -73,7 +76,8 @@ def test_maintenance_items_are_marked_as_scheduled_events(files: dict[str, bytes
     # 22:00 to 02:00 UTC is one evening in Denver: the end shows the time only.
     assert markup.startswith(
         "<p><strong>THIS IS A SCHEDULED EVENT Nov <var data-var='date'>30</var>, "
-        "<var data-var='time'>15:00</var> MST - <var data-var='time'>19:00</var> MST</strong></p>")
+        "<var data-var='time'>15:00</var> MST - <var data-var='time'>19:00</var> MST</strong></p>"
+    )
     assert "<strong>Scheduled</strong> - We will move billing" in markup
 
 
@@ -93,14 +97,12 @@ def test_hostile_markup_in_an_incident_file_is_inert_in_feeds(files: dict[str, b
 def test_each_component_has_an_atom_feed_of_its_own_incidents(files: dict[str, bytes]) -> None:
     web = parsed(files, feeds.component_feed_path("web"))
     assert web.feed.title == "Example Status - Website Incident History"
-    assert [e.title for e in web.entries] == [
-        "Website platform upgrade", "Elevated API error rates", "Network work"]
+    assert [e.title for e in web.entries] == ["Website platform upgrade", "Elevated API error rates", "Network work"]
     docs = parsed(files, "components/docs/feed.atom")
     assert docs.entries == []
 
 
-def test_feed_dates_come_from_the_incidents_not_the_clock(files: dict[str, bytes], bundle: Any,
-                                                          view: SiteView) -> None:
+def test_feed_dates_come_from_the_incidents_not_the_clock(files: dict[str, bytes], bundle: Any, view: SiteView) -> None:
     rss = parsed(files, "history.rss")
     assert rss.feed.updated_parsed[:5] == (2026, 11, 22, 11, 30)  # the latest update, not the build
     later = feeds.render(build_view(bundle, view.summary, view.now + timedelta(seconds=30)))
@@ -115,7 +117,10 @@ def ics(view: SiteView) -> icalendar.Calendar:
 def test_calendar_has_one_event_per_maintenance_with_stable_uids(ics: icalendar.Calendar) -> None:
     events = ics.walk("VEVENT")
     assert [str(e["summary"]) for e in events] == [
-        "Network work", "Website platform upgrade", "Billing database migration"]
+        "Network work",
+        "Website platform upgrade",
+        "Billing database migration",
+    ]
     assert str(events[2]["uid"]) == f"{stable_id('incident', '2026-11-30-billing-migration')}@status.example.test"
     assert events[2].decoded("dtstart") == datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
     assert events[2].decoded("dtend") == datetime(2026, 12, 1, 2, 0, tzinfo=UTC)

@@ -71,8 +71,7 @@ def top_level(components: list[dict[str, Any]]) -> list[tuple[str, int]]:
     return [(c["name"], c["position"]) for c in components if c["group_id"] is None]
 
 
-@pytest.mark.parametrize("name", ["coinbase-components.json", "instructure-components.json",
-                                  "github-components.json"])
+@pytest.mark.parametrize("name", ["coinbase-components.json", "instructure-components.json", "github-components.json"])
 def test_on_statuspage_groups_and_ungrouped_components_share_one_sequence(name: str) -> None:
     positions = [p for _, p in top_level(json.loads((REAL / name).read_bytes())["components"])]
     assert len(positions) == len(set(positions))
@@ -83,7 +82,9 @@ def test_positions_number_groups_and_ungrouped_components_in_one_sequence(site: 
     assert top_level(components) == [("Core", 1), ("CDN", 2), ("Database", 3)]
     core = next(c for c in components if c["name"] == "Core")
     assert [(c["name"], c["position"]) for c in components if c["group_id"] == core["id"]] == [
-        ("API", 1), ("Website", 2)]
+        ("API", 1),
+        ("Website", 2),
+    ]
     assert read_json(site, "api/v2/summary.json")["components"] == components
 
 
@@ -98,14 +99,17 @@ def test_positions_of_the_api_fixture_site(view: SiteView) -> None:
 def test_the_status_rule_gives_a_real_statuspage_summary_its_own_status() -> None:
     """Instructure's page: a minor incident, components degraded or operational."""
     real = json.loads((REAL / "instructure-summary.json").read_bytes())
-    status = models.Status.of_page([c["status"] for c in real["components"] if not c["group"]],
-                                   [i["impact"] for i in real["incidents"]], False)
+    status = models.Status.of_page(
+        [c["status"] for c in real["components"] if not c["group"]], [i["impact"] for i in real["incidents"]], False
+    )
     assert status.model_dump() == real["status"] == {"indicator": "minor", "description": "Partially Degraded Service"}
 
 
 def test_a_minor_incident_on_a_degraded_component_reads_partially_degraded_service(site: Path) -> None:
     assert read_json(site, "api/v2/status.json")["status"] == {
-        "indicator": "minor", "description": "Partially Degraded Service"}
+        "indicator": "minor",
+        "description": "Partially Degraded Service",
+    }
     assert read_json(site, "api/v2/summary.json")["status"] == read_json(site, "api/v2/status.json")["status"]
 
 
@@ -113,29 +117,33 @@ UP, SLOW, PART, DOWN = "operational", "degraded_performance", "partial_outage", 
 MAINT = "under_maintenance"
 
 
-@pytest.mark.parametrize("components,impacts,maintenance,expected", [
-    ([UP, UP, UP], [], False, ("none", "All Systems Operational")),
-    ([], [], False, ("none", "All Systems Operational")),
-    ([UP, SLOW, UP], ["minor"], False, ("minor", "Partially Degraded Service")),
-    ([SLOW, SLOW], [], False, ("minor", "Degraded System Service")),
-    ([SLOW], [], False, ("minor", "Partially Degraded Service")),
-    ([UP, PART, SLOW], [], False, ("minor", "Minor Service Outage")),
-    ([PART, PART], [], False, ("major", "Partial System Outage")),
-    ([PART], [], False, ("major", "Partial System Outage")),
-    ([UP, DOWN, SLOW], ["critical"], False, ("major", "Partial System Outage")),
-    ([DOWN, DOWN], [], False, ("critical", "Major System Outage")),
-    ([DOWN], [], False, ("critical", "Major System Outage")),
-    ([UP, UP], ["minor"], False, ("minor", "Minor Service Outage")),
-    ([UP, UP], ["minor", "major"], False, ("major", "Partial System Outage")),
-    ([UP, UP], ["critical"], False, ("critical", "Major System Outage")),
-    ([UP, UP], ["none"], False, ("none", "All Systems Operational")),
-    ([UP, MAINT], [], True, ("maintenance", "Service Under Maintenance")),
-    ([UP, UP], [], True, ("maintenance", "Service Under Maintenance")),
-    ([SLOW, MAINT], [], True, ("minor", "Partially Degraded Service")),
-    ([UP, MAINT], ["major"], True, ("major", "Partial System Outage")),
-])
-def test_status_follows_statuspages_rule(components: list[ComponentStatus], impacts: list[str],
-                                         maintenance: bool, expected: tuple[str, str]) -> None:
+@pytest.mark.parametrize(
+    "components,impacts,maintenance,expected",
+    [
+        ([UP, UP, UP], [], False, ("none", "All Systems Operational")),
+        ([], [], False, ("none", "All Systems Operational")),
+        ([UP, SLOW, UP], ["minor"], False, ("minor", "Partially Degraded Service")),
+        ([SLOW, SLOW], [], False, ("minor", "Degraded System Service")),
+        ([SLOW], [], False, ("minor", "Partially Degraded Service")),
+        ([UP, PART, SLOW], [], False, ("minor", "Minor Service Outage")),
+        ([PART, PART], [], False, ("major", "Partial System Outage")),
+        ([PART], [], False, ("major", "Partial System Outage")),
+        ([UP, DOWN, SLOW], ["critical"], False, ("major", "Partial System Outage")),
+        ([DOWN, DOWN], [], False, ("critical", "Major System Outage")),
+        ([DOWN], [], False, ("critical", "Major System Outage")),
+        ([UP, UP], ["minor"], False, ("minor", "Minor Service Outage")),
+        ([UP, UP], ["minor", "major"], False, ("major", "Partial System Outage")),
+        ([UP, UP], ["critical"], False, ("critical", "Major System Outage")),
+        ([UP, UP], ["none"], False, ("none", "All Systems Operational")),
+        ([UP, MAINT], [], True, ("maintenance", "Service Under Maintenance")),
+        ([UP, UP], [], True, ("maintenance", "Service Under Maintenance")),
+        ([SLOW, MAINT], [], True, ("minor", "Partially Degraded Service")),
+        ([UP, MAINT], ["major"], True, ("major", "Partial System Outage")),
+    ],
+)
+def test_status_follows_statuspages_rule(
+    components: list[ComponentStatus], impacts: list[str], maintenance: bool, expected: tuple[str, str]
+) -> None:
     status = models.Status.of_page(components, impacts, maintenance)
     assert (status.indicator, status.description) == expected
 
@@ -147,9 +155,13 @@ def test_maintenance_without_updates_is_in_the_api_with_its_status_by_the_clock(
     for slug, (title, status) in NO_UPDATES.items():
         item = read_json(site, f"api/v2/incidents/{stable_id('incident', slug)}.json")["incident"]
         assert (item["name"], item["status"], item["incident_updates"]) == (title, status, [])
-    names = {key: [(m["name"], m["status"]) for m in read_json(site, path)["scheduled_maintenances"]]
-             for key, path in (("upcoming", "api/v2/scheduled-maintenances/upcoming.json"),
-                               ("active", "api/v2/scheduled-maintenances/active.json"))}
+    names = {
+        key: [(m["name"], m["status"]) for m in read_json(site, path)["scheduled_maintenances"]]
+        for key, path in (
+            ("upcoming", "api/v2/scheduled-maintenances/upcoming.json"),
+            ("active", "api/v2/scheduled-maintenances/active.json"),
+        )
+    }
     assert names == {"upcoming": [("Network upgrade", "scheduled")], "active": [("Storage rebuild", "in_progress")]}
     components = {c["name"]: c["status"] for c in read_json(site, "api/v2/components.json")["components"]}
     assert components["Database"] == "under_maintenance" and components["CDN"] == "operational"
@@ -164,8 +176,10 @@ def test_maintenance_without_updates_is_in_the_feeds_the_calendar_and_the_pages(
         assert feed.bozo == 0, feed.get("bozo_exception")
         listed = [e.title for e in feed.entries]
         assert set(titles[:2]) <= set(listed), path
-    events = {str(e["summary"]): e for e in icalendar.Calendar.from_ical((site / "maintenance.ics").read_bytes())
-              .walk("VEVENT")}
+    events = {
+        str(e["summary"]): e
+        for e in icalendar.Calendar.from_ical((site / "maintenance.ics").read_bytes()).walk("VEVENT")
+    }
     for title, status in NO_UPDATES.values():
         assert f"Status: {status.replace('_', ' ')}" in str(events[title]["description"])
     # No update, but the window opened and closed: two changes a calendar must pick up.
@@ -189,8 +203,7 @@ def test_metrics_pass_promtool_check_metrics(site: Path) -> None:
         pytest.skip("promtool is not installed (Debian: apt-get install prometheus; .ci/run installs it)")
     text = (site / "metrics").read_text()
     assert "statusgen_response_time_seconds{" in text  # the family promtool used to reject
-    result = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, check=False)
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 
@@ -231,14 +244,17 @@ def test_atom_ids_are_the_same_on_the_next_build(site: Path, tmp_path: Path) -> 
         assert atom_ids((again / path).read_bytes()) == atom_ids((site / path).read_bytes())
 
 
-@pytest.mark.parametrize("url,authority", [
-    ("http://127.0.0.1:8000", "127.0.0.1"),
-    ("https://Status.Example.COM:8443/status", "status.example.com"),
-    ("http://[::1]:8000", "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa"),
-    ("https://bücher.example", "xn--bcher-kva.example"),
-    ("http://status_page:8080", "status-page"),
-    ("https://status.example.com", "status.example.com"),
-])
+@pytest.mark.parametrize(
+    "url,authority",
+    [
+        ("http://127.0.0.1:8000", "127.0.0.1"),
+        ("https://Status.Example.COM:8443/status", "status.example.com"),
+        ("http://[::1]:8000", "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa"),
+        ("https://bücher.example", "xn--bcher-kva.example"),
+        ("http://status_page:8080", "status-page"),
+        ("https://status.example.com", "status.example.com"),
+    ],
+)
 def test_atom_ids_are_valid_for_any_site_address(bundle: Bundle, view: SiteView, url: str, authority: str) -> None:
     site = bundle.model_copy(update={"site": bundle.site.model_copy(update={"url": url})})
     files = feeds.render(build_view(site, view.summary, view.now))

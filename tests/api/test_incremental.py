@@ -19,15 +19,19 @@ from site_builder.build import build_site
 
 
 def tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def with_update(bundle: Bundle, slug: str, at: datetime, status: str, body: str) -> Bundle:
     """The bundle with one more update on incident `slug`."""
     update = IncidentUpdate(at=at, status=status, body=body)  # type: ignore[arg-type]
-    incidents = [i.model_copy(update={"updates": [update, *i.updates]}) if i.slug == slug else i
-                 for i in bundle.incidents]
+    incidents = [
+        i.model_copy(update={"updates": [update, *i.updates]}) if i.slug == slug else i for i in bundle.incidents
+    ]
     return bundle.model_copy(update={"incidents": incidents})
 
 
@@ -35,23 +39,34 @@ def incident_file(bundle: Bundle, slug: str) -> str:
     return f"api/v2/incidents/{next(i for i in bundle.incidents if i.slug == slug).id}.json"
 
 
-def test_builds_from_the_cache_give_the_bytes_of_fresh_builds(tmp_path: Path, bundle: Bundle,
-                                                              summary: Summary, now: datetime) -> None:
+def test_builds_from_the_cache_give_the_bytes_of_fresh_builds(
+    tmp_path: Path, bundle: Bundle, summary: Summary, now: datetime
+) -> None:
     """The clock publishes updates written ahead, opens and closes maintenance, and an incident
     gets a new update: at every step the cached build must match a build from scratch."""
-    resolved = with_update(bundle, "2026-11-22-database-down", now + timedelta(hours=1), "resolved",
-                           "The failover finished; the database **accepts** connections again.")
-    renamed = bundle.model_copy(update={"incidents": [
-        i.model_copy(update={"title": "API errors, renamed"}) if i.slug == "2026-11-20-api-errors" else i
-        for i in bundle.incidents]})
+    resolved = with_update(
+        bundle,
+        "2026-11-22-database-down",
+        now + timedelta(hours=1),
+        "resolved",
+        "The failover finished; the database **accepts** connections again.",
+    )
+    renamed = bundle.model_copy(
+        update={
+            "incidents": [
+                i.model_copy(update={"title": "API errors, renamed"}) if i.slug == "2026-11-20-api-errors" else i
+                for i in bundle.incidents
+            ]
+        }
+    )
     steps = [
-        (bundle, now - timedelta(minutes=40)),   # the database incident has one update so far
+        (bundle, now - timedelta(minutes=40)),  # the database incident has one update so far
         (bundle, now),
-        (resolved, now),                          # its resolution is written for later
-        (resolved, now + timedelta(hours=2)),     # ...and is now due; the maintenance has ended
-        (resolved, now + timedelta(days=9)),      # the billing migration is under way
-        (bundle, now + timedelta(days=9)),        # the resolution is taken out again
-        (renamed, now + timedelta(days=9)),       # only a title changes: no date moves
+        (resolved, now),  # its resolution is written for later
+        (resolved, now + timedelta(hours=2)),  # ...and is now due; the maintenance has ended
+        (resolved, now + timedelta(days=9)),  # the billing migration is under way
+        (bundle, now + timedelta(days=9)),  # the resolution is taken out again
+        (renamed, now + timedelta(days=9)),  # only a title changes: no date moves
     ]
     out, cache = tmp_path / "site", tmp_path / "cache.json"
     for number, (step_bundle, moment) in enumerate(steps):
@@ -63,7 +78,8 @@ def test_builds_from_the_cache_give_the_bytes_of_fresh_builds(tmp_path: Path, bu
 
 
 def test_the_clock_alone_changes_an_incident_file_when_its_status_changes(
-        tmp_path: Path, bundle: Bundle, summary: Summary, now: datetime) -> None:
+    tmp_path: Path, bundle: Bundle, summary: Summary, now: datetime
+) -> None:
     out, cache = tmp_path / "site", tmp_path / "cache.json"
     path = incident_file(bundle, "2026-11-22-web-upgrade")
     build_site(bundle, summary, out, now=now, cache=cache)
@@ -73,16 +89,25 @@ def test_the_clock_alone_changes_an_incident_file_when_its_status_changes(
     assert json.loads((out / path).read_text())["incident"]["status"] == "completed"
 
 
-def test_editing_one_incident_renders_only_its_own_api_file(tmp_path: Path, bundle: Bundle,
-                                                            summary: Summary, now: datetime) -> None:
+def test_editing_one_incident_renders_only_its_own_api_file(
+    tmp_path: Path, bundle: Bundle, summary: Summary, now: datetime
+) -> None:
     out, cache = tmp_path / "site", tmp_path / "cache.json"
     build_site(bundle, summary, out, now=now, cache=cache)
-    edited = bundle.model_copy(update={"incidents": [
-        i.model_copy(update={"title": "Hostile markup, renamed"}) if i.slug == "2026-11-10-hostile-markup" else i
-        for i in bundle.incidents]})
+    edited = bundle.model_copy(
+        update={
+            "incidents": [
+                i.model_copy(update={"title": "Hostile markup, renamed"})
+                if i.slug == "2026-11-10-hostile-markup"
+                else i
+                for i in bundle.incidents
+            ]
+        }
+    )
     report = build_site(edited, summary, out, now=now, cache=cache)
     others = {incident_file(bundle, i.slug) for i in bundle.incidents} - {
-        incident_file(bundle, "2026-11-10-hostile-markup")}
+        incident_file(bundle, "2026-11-10-hostile-markup")
+    }
     assert incident_file(bundle, "2026-11-10-hostile-markup") in report.written
     assert not others & set(report.written)
     data = json.loads((out / incident_file(bundle, "2026-11-10-hostile-markup")).read_text())
@@ -91,21 +116,22 @@ def test_editing_one_incident_renders_only_its_own_api_file(tmp_path: Path, bund
     assert report.skipped >= len(others)
 
 
-def test_a_new_update_rewrites_only_its_own_incident_file(tmp_path: Path, bundle: Bundle,
-                                                          summary: Summary, now: datetime) -> None:
+def test_a_new_update_rewrites_only_its_own_incident_file(
+    tmp_path: Path, bundle: Bundle, summary: Summary, now: datetime
+) -> None:
     """A new update moves `page.updated_at` of the lists, but each incident file carries its own
     incident's last change, so posting an update does not re-upload every incident ever published
     (only those that embed a component the update touched, whose `updated_at` moved)."""
     out, cache = tmp_path / "site", tmp_path / "cache.json"
     build_site(bundle, summary, out, now=now, cache=cache)
     before = tree(out)
-    updated = with_update(bundle, "2026-11-10-hostile-markup", now - timedelta(minutes=1), "update",
-                          "One more thing.")
+    updated = with_update(bundle, "2026-11-10-hostile-markup", now - timedelta(minutes=1), "update", "One more thing.")
     build_site(updated, summary, out, now=now, cache=cache)
     after = tree(out)
     edited = next(i for i in bundle.incidents if i.slug == "2026-11-10-hostile-markup")
-    unrelated = {incident_file(bundle, i.slug) for i in bundle.incidents
-                 if not set(i.components) & set(edited.components)}
+    unrelated = {
+        incident_file(bundle, i.slug) for i in bundle.incidents if not set(i.components) & set(edited.components)
+    }
     assert unrelated, "the fixture needs an incident on other components"
     assert all(before[p] == after[p] for p in unrelated)
     assert before[incident_file(bundle, edited.slug)] != after[incident_file(bundle, edited.slug)]
@@ -115,19 +141,24 @@ def test_a_new_update_rewrites_only_its_own_incident_file(tmp_path: Path, bundle
 
 
 def test_a_rebuild_with_nothing_changed_renders_no_feed_and_no_incident_file(
-        tmp_path: Path, bundle: Bundle, summary: Summary, now: datetime) -> None:
+    tmp_path: Path, bundle: Bundle, summary: Summary, now: datetime
+) -> None:
     out, cache = tmp_path / "site", tmp_path / "cache.json"
     first = build_site(bundle, summary, out, now=now, cache=cache)
     again = build_site(bundle, summary, out, now=now, cache=cache)
-    keyed = [p for p in first.written if p.startswith("api/v2/incidents/") and p.count("/") == 3
-             and not p.endswith("unresolved.json")] + [p for p in first.written if p.endswith((".atom", ".rss"))]
+    keyed = [
+        p
+        for p in first.written
+        if p.startswith("api/v2/incidents/") and p.count("/") == 3 and not p.endswith("unresolved.json")
+    ] + [p for p in first.written if p.endswith((".atom", ".rss"))]
     assert len(keyed) >= 8
     assert again.rendered == 0 and again.written == []
     assert again.skipped == first.rendered
 
 
-def test_a_changed_renderer_renders_every_file_again(tmp_path: Path, bundle: Bundle, summary: Summary,
-                                                     now: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_changed_renderer_renders_every_file_again(
+    tmp_path: Path, bundle: Bundle, summary: Summary, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An upgraded statusgen (or rendering library) must not keep files made by the old code."""
     out, cache = tmp_path / "site", tmp_path / "cache.json"
     first = build_site(bundle, summary, out, now=now, cache=cache)

@@ -33,36 +33,43 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 
 def site_v1(root: Path) -> Path:
-    return write(root, {
-        CSS_V1: "body{color:#111}",
-        "index.html": f'<link rel="stylesheet" href="/{CSS_V1}"><a href="incidents/old/">old</a>',
-        "incidents/old/index.html": f'<link rel="stylesheet" href="/{CSS_V1}">old incident',
-        "api/v2/status.json": '{"status":{"indicator":"none"}}',
-        "history.rss": "<rss/>",
-        "metrics": "# TYPE probe_success gauge\n",
-        "maintenance.ics": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-        "badges/api/status.svg": "<svg/>",
-    })
+    return write(
+        root,
+        {
+            CSS_V1: "body{color:#111}",
+            "index.html": f'<link rel="stylesheet" href="/{CSS_V1}"><a href="incidents/old/">old</a>',
+            "incidents/old/index.html": f'<link rel="stylesheet" href="/{CSS_V1}">old incident',
+            "api/v2/status.json": '{"status":{"indicator":"none"}}',
+            "history.rss": "<rss/>",
+            "metrics": "# TYPE probe_success gauge\n",
+            "maintenance.ics": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+            "badges/api/status.svg": "<svg/>",
+        },
+    )
 
 
 def site_v2(root: Path) -> Path:
     """v1 with a new stylesheet, a changed index, a new incident page and the old one gone."""
-    return write(root, {
-        CSS_V2: "body{color:#000}",
-        "index.html": f'<link rel="stylesheet" href="/{CSS_V2}"><a href="incidents/new/">new</a>',
-        "incidents/new/index.html": f'<link rel="stylesheet" href="/{CSS_V2}">new incident',
-        "api/v2/status.json": '{"status":{"indicator":"minor"}}',
-        "history.rss": "<rss/>",
-        "metrics": "# TYPE probe_success gauge\n",
-        "maintenance.ics": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-        "badges/api/status.svg": "<svg/>",
-    })
+    return write(
+        root,
+        {
+            CSS_V2: "body{color:#000}",
+            "index.html": f'<link rel="stylesheet" href="/{CSS_V2}"><a href="incidents/new/">new</a>',
+            "incidents/new/index.html": f'<link rel="stylesheet" href="/{CSS_V2}">new incident',
+            "api/v2/status.json": '{"status":{"indicator":"minor"}}',
+            "history.rss": "<rss/>",
+            "metrics": "# TYPE probe_success gauge\n",
+            "maintenance.ics": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+            "badges/api/status.svg": "<svg/>",
+        },
+    )
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:
     """Every file with its inode and modification time: any write changes one of them."""
-    return {p.relative_to(root).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
-            for p in root.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()
+    }
 
 
 def manifest_of(data: bytes) -> dict[str, str]:
@@ -114,7 +121,8 @@ def test_only_changes_are_written_and_removed_files_are_deleted_last(tmp_path: P
     assert not (live / CSS_V1).exists() and not (live / "incidents" / "old").exists()  # folder pruned
     assert snapshot(live)["history.rss"] == unchanged_before
     assert set(manifest_of((live / MANIFEST_NAME).read_bytes())) == {
-        p.relative_to(tmp_path / "v2").as_posix() for p in (tmp_path / "v2").rglob("*") if p.is_file()}
+        p.relative_to(tmp_path / "v2").as_posix() for p in (tmp_path / "v2").rglob("*") if p.is_file()
+    }
 
 
 def test_a_failed_publish_leaves_the_live_site_whole_and_the_next_one_finishes_it(tmp_path: Path) -> None:
@@ -170,15 +178,29 @@ def bucket(name: str = "status-site") -> Any:
 
 def distribution() -> tuple[Any, str]:
     cloudfront = boto3.client("cloudfront", region_name="us-east-1")
-    answer = cloudfront.create_distribution(DistributionConfig={
-        "CallerReference": "test", "Comment": "", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{
-            "Id": "site", "DomainName": "status-site.s3.amazonaws.com",
-            "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
-                                 "MinTTL": 0, "ForwardedValues": {"QueryString": False,
-                                                                  "Cookies": {"Forward": "none"}}},
-    })
+    answer = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "test",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "site",
+                        "DomainName": "status-site.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "site",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            },
+        }
+    )
     return cloudfront, answer["Distribution"]["Id"]
 
 
@@ -214,12 +236,24 @@ def test_s3_no_op_publish_uploads_nothing_and_invalidates_nothing(tmp_path: Path
     s3 = bucket()
     cloudfront, distribution_id = distribution()
     built = site_v1(tmp_path / "build")
-    first = publish(built, "s3://status-site", base=tmp_path, s3_client=s3,
-                    cloudfront_distribution=distribution_id, cloudfront_client=cloudfront)
+    first = publish(
+        built,
+        "s3://status-site",
+        base=tmp_path,
+        s3_client=s3,
+        cloudfront_distribution=distribution_id,
+        cloudfront_client=cloudfront,
+    )
     assert first.invalidation_id is not None
     puts = count_puts(s3)
-    again = publish(built, "s3://status-site", base=tmp_path, s3_client=s3,
-                    cloudfront_distribution=distribution_id, cloudfront_client=cloudfront)
+    again = publish(
+        built,
+        "s3://status-site",
+        base=tmp_path,
+        s3_client=s3,
+        cloudfront_distribution=distribution_id,
+        cloudfront_client=cloudfront,
+    )
     assert puts == [] and again.uploaded == [] and again.invalidation_id is None
     listed = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"]
     assert listed["Quantity"] == 1
@@ -231,8 +265,14 @@ def test_s3_changes_are_uploaded_deleted_and_invalidated_in_one_batch(tmp_path: 
     cloudfront, distribution_id = distribution()
     publish(site_v1(tmp_path / "v1"), "s3://status-site/www", base=tmp_path, s3_client=s3)
     puts = count_puts(s3)
-    report = publish(site_v2(tmp_path / "v2"), "s3://status-site/www", base=tmp_path, s3_client=s3,
-                     cloudfront_distribution=distribution_id, cloudfront_client=cloudfront)
+    report = publish(
+        site_v2(tmp_path / "v2"),
+        "s3://status-site/www",
+        base=tmp_path,
+        s3_client=s3,
+        cloudfront_distribution=distribution_id,
+        cloudfront_client=cloudfront,
+    )
     assert len(puts) == 6  # four changed files, and the manifest before and after them
     assert report.deleted == [CSS_V1, "incidents/old/index.html"]
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="status-site")["Contents"]}
@@ -241,9 +281,18 @@ def test_s3_changes_are_uploaded_deleted_and_invalidated_in_one_batch(tmp_path: 
     paths = invalidation["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]
     # Changed and deleted pages, with directory indexes also at their folder; new hashed assets
     # need none (nothing can have cached a name that did not exist).
-    assert sorted(paths) == sorted([
-        "/", "/index.html", "/api/v2/status.json", "/incidents/new/", "/incidents/new/index.html",
-        "/incidents/old/", "/incidents/old/index.html", f"/{CSS_V1}"])
+    assert sorted(paths) == sorted(
+        [
+            "/",
+            "/index.html",
+            "/api/v2/status.json",
+            "/incidents/new/",
+            "/incidents/new/index.html",
+            "/incidents/old/",
+            "/incidents/old/index.html",
+            f"/{CSS_V1}",
+        ]
+    )
 
 
 class FailingPages:
@@ -267,8 +316,14 @@ def test_s3_failure_mid_way_keeps_old_pages_with_their_assets(tmp_path: Path) ->
     cloudfront, distribution_id = distribution()
     publish(site_v1(tmp_path / "v1"), "s3://status-site", base=tmp_path, s3_client=s3)
     with pytest.raises(PublishError, match=r"^s3://status-site: cannot upload .*index.html: SlowDown$"):
-        publish(site_v2(tmp_path / "v2"), "s3://status-site", base=tmp_path, s3_client=FailingPages(s3),
-                cloudfront_distribution=distribution_id, cloudfront_client=cloudfront)
+        publish(
+            site_v2(tmp_path / "v2"),
+            "s3://status-site",
+            base=tmp_path,
+            s3_client=FailingPages(s3),
+            cloudfront_distribution=distribution_id,
+            cloudfront_client=cloudfront,
+        )
     # What was written is still refreshed in the CDN.
     listed = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"]["Items"]
     batch = cloudfront.get_invalidation(DistributionId=distribution_id, Id=listed[0]["Id"])
@@ -284,8 +339,7 @@ def test_s3_failure_mid_way_keeps_old_pages_with_their_assets(tmp_path: Path) ->
     assert report.uploaded == ["incidents/new/index.html", "index.html"]
 
 
-def test_s3_publish_over_http_to_a_moto_server(tmp_path: Path, aws_env: None, moto_url: str,
-                                               unique_name: str) -> None:
+def test_s3_publish_over_http_to_a_moto_server(tmp_path: Path, aws_env: None, moto_url: str, unique_name: str) -> None:
     s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url)
     s3.create_bucket(Bucket=unique_name)
     built = site_v1(tmp_path / "build")

@@ -57,7 +57,7 @@ def s3_target(s3: Any, bucket: str = "status-site") -> Target:
     def files() -> dict[str, bytes]:
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="www/")
         keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
-        return {key[len("www/"):]: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
+        return {key[len("www/") :]: s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
 
     def put_foreign() -> None:
         s3.put_object(Bucket=bucket, Key=f"www/{FOREIGN}", Body=b"status.example.test\n")
@@ -88,8 +88,9 @@ def removed_incident_id(root: Path) -> str:
 
 def mentions(files: dict[str, bytes], slug: str, incident_id: str) -> list[str]:
     """Every served file that still names the incident: its page, its API file, a list, a feed."""
-    return sorted(path for path, data in files.items()
-                  if slug.encode() in data or incident_id.encode() in data or TITLE in data)
+    return sorted(
+        path for path, data in files.items() if slug.encode() in data or incident_id.encode() in data or TITLE in data
+    )
 
 
 def lose_build_state(root: Path, how: str) -> None:
@@ -102,20 +103,23 @@ def lose_build_state(root: Path, how: str) -> None:
 
 def writes_under(root: Path) -> dict[str, tuple[int, int]]:
     """Every file under `root` with its inode and modification time: any write changes one."""
-    return {p.relative_to(root).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
-            for p in root.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("lost", ["cache file", "work folder"])
 def test_a_removed_incident_leaves_every_output_when_the_build_state_is_lost(
-        root: Path, target: Target, lost: str) -> None:
+    root: Path, target: Target, lost: str
+) -> None:
     incident_id = removed_incident_id(root)
     target.put_foreign()
     build(root, target)
     before = target.files()
     assert f"incidents/{REMOVED}/index.html" in before and f"api/v2/incidents/{incident_id}.json" in before
-    assert {"index.html", "history.rss", "history.atom", "api/v2/incidents.json"} \
-        <= set(mentions(before, REMOVED, incident_id))
+    assert {"index.html", "history.rss", "history.atom", "api/v2/incidents.json"} <= set(
+        mentions(before, REMOVED, incident_id)
+    )
 
     lose_build_state(root, lost)
     (root / "incidents" / f"{REMOVED}.md").unlink()
@@ -134,8 +138,9 @@ def test_a_removed_incident_leaves_every_output_when_the_build_state_is_lost(
     assert all(size == len(after[path]) for path, (_, size) in manifest["files"].items())
 
 
-def test_a_removed_incident_leaves_an_s3_site_served_over_http(root: Path, aws_env: None, moto_url: str,
-                                                               unique_name: str) -> None:
+def test_a_removed_incident_leaves_an_s3_site_served_over_http(
+    root: Path, aws_env: None, moto_url: str, unique_name: str
+) -> None:
     target = s3_target(boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url), unique_name)
     incident_id = removed_incident_id(root)
     build(root, target)
@@ -159,14 +164,15 @@ def test_a_no_op_rebuild_writes_and_uploads_nothing_even_without_the_cache(root:
     calls: list[str] = []
     if target.s3 is not None:
         for operation in ("PutObject", "DeleteObject", "DeleteObjects"):
-            target.s3.meta.events.register(f"before-call.s3.{operation}",
-                                           lambda model, **_: calls.append(model.name))
+            target.s3.meta.events.register(f"before-call.s3.{operation}", lambda model, **_: calls.append(model.name))
     before = writes_under(root)
     shutil.rmtree(root / WORK_DIR)  # a fresh clone: every file is rendered, none is written
     build(root, target)
     after = writes_under(root)
     assert {path for path in after if after[path] != before.get(path)} == {
-        f"{WORK_DIR}/build-cache.json", PARSED_CACHE.as_posix()}
+        f"{WORK_DIR}/build-cache.json",
+        PARSED_CACHE.as_posix(),
+    }
     build(root, target)
     assert writes_under(root) == after
     assert calls == []

@@ -31,11 +31,13 @@ def write_site(root: Path, port: int) -> None:
         "components:\n"
         f"  - {{id: api, name: API, check: {{type: tcp, host: 127.0.0.1, port: {port}, timeout: 1}},"
         " slo: {target: 99.5}}\n"
-        "  - {id: docs, name: Docs}\n")
+        "  - {id: docs, name: Docs}\n"
+    )
     (root / "incidents" / "2026-10-31-api-down.md").write_text(
         "---\ntitle: API unreachable\ncomponents: {api: major_outage}\n---\n\n"
         "## 2026-10-31 13:00 UTC resolved\nBack.\n\n"
-        "## 2026-10-31 11:00 UTC investigating\nWe are looking into it.\n")
+        "## 2026-10-31 11:00 UTC investigating\nWe are looking into it.\n"
+    )
 
 
 def measure(root: Path) -> None:
@@ -82,7 +84,8 @@ def test_a_months_report_holds_the_pages_figures_and_survives_a_rebuild(tmp_path
     assert (api["observed_seconds"], api["downtime_seconds"]) == (october.observed_seconds, october.downtime_seconds)
     assert api["downtime_seconds"] >= 2 * 3600  # the incident's two hours count, whatever the probes saw
     assert [(i["slug"], i["status"], i["seconds_in_month"]) for i in api["incidents"]] == [
-        ("2026-10-31-api-down", "major_outage", 7200.0)]
+        ("2026-10-31-api-down", "major_outage", 7200.0)
+    ]
     budget = api["error_budget"]
     assert budget["allowed_downtime_seconds"] == round(0.005 * october.observed_seconds, 3)
     assert budget["met"] is (api["downtime_seconds"] <= budget["allowed_downtime_seconds"])
@@ -100,7 +103,8 @@ def test_a_months_report_holds_the_pages_figures_and_survives_a_rebuild(tmp_path
     rebuild(site.bundle, site_store(site), now=summary.generated_at)
     build(root, tmp_path / "rebuilt")
     assert (tmp_path / "rebuilt" / "reports" / "2026-10" / "report.json").read_bytes() == (
-        tmp_path / "public" / "reports" / "2026-10" / "report.json").read_bytes()
+        tmp_path / "public" / "reports" / "2026-10" / "report.json"
+    ).read_bytes()
 
     # And `statusgen report` prints the same.
     result = CliRunner().invoke(main, ["report", "--root", str(root), "--month", "2026-10", "--format", "json"])

@@ -29,8 +29,7 @@ ENDPOINTS: dict[str, type[BaseModel]] = {
 REAL = Path(__file__).parent.parent / "fixtures" / "api" / "statuspage"
 REAL_SUMMARY = json.loads((REAL / "instructure-summary.json").read_text())
 REAL_COMPONENTS = json.loads((REAL / "instructure-components.json").read_text())
-COMPONENT_STATUSES = {"operational", "degraded_performance", "partial_outage", "major_outage",
-                      "under_maintenance"}
+COMPONENT_STATUSES = {"operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"}
 INCIDENT_STATUSES = {"investigating", "identified", "monitoring", "resolved", "postmortem"}
 MAINTENANCE_STATUSES = {"scheduled", "in_progress", "verifying", "completed"}
 
@@ -69,8 +68,9 @@ def test_each_endpoint_reads_back_through_the_strict_decoder_unchanged(files: di
     assert model.model_dump_json().encode() == files[path]
 
 
-def test_each_incident_file_reads_back_strictly_with_its_whole_timeline(files: dict[str, bytes],
-                                                                       view: SiteView) -> None:
+def test_each_incident_file_reads_back_strictly_with_its_whole_timeline(
+    files: dict[str, bytes], view: SiteView
+) -> None:
     for incident in view.bundle.incidents:
         data = files[f"api/v2/incidents/{incident.id}.json"]
         model = models.IncidentResponse.model_validate_json(data)
@@ -96,12 +96,15 @@ def test_the_strict_decoder_rejects_a_key_statuspage_does_not_have(files: dict[s
         models.StatusResponse.model_validate(data)
 
 
-@pytest.mark.parametrize("name,model", [
-    ("github-components.json", models.ComponentsResponse),
-    ("coinbase-components.json", models.ComponentsResponse),
-    ("instructure-components.json", models.ComponentsResponse),
-    ("instructure-summary.json", models.SummaryResponse),
-])
+@pytest.mark.parametrize(
+    "name,model",
+    [
+        ("github-components.json", models.ComponentsResponse),
+        ("coinbase-components.json", models.ComponentsResponse),
+        ("instructure-components.json", models.ComponentsResponse),
+        ("instructure-summary.json", models.SummaryResponse),
+    ],
+)
 def test_the_decoder_accepts_real_statuspage_responses(name: str, model: type[BaseModel]) -> None:
     """The models are Statuspage's shapes, not a looser or stricter variant of our own."""
     model.model_validate_json((REAL / name).read_bytes())
@@ -146,12 +149,12 @@ def test_statuses_combine_measurements_incidents_and_maintenance(files: dict[str
     assert components["API"]["status"] == "operational"
     # One component of five in a major outage is a partial system outage on Statuspage, whatever
     # the incident's impact (the rule and its sources: docs/api.md, `status`).
-    assert load(files, "api/v2/status.json")["status"] == {
-        "indicator": "major", "description": "Partial System Outage"}
+    assert load(files, "api/v2/status.json")["status"] == {"indicator": "major", "description": "Partial System Outage"}
 
 
-def test_ids_are_stable_base36_derived_from_the_slug(files: dict[str, bytes], bundle: Any, summary: Summary,
-                                                     now: datetime) -> None:
+def test_ids_are_stable_base36_derived_from_the_slug(
+    files: dict[str, bytes], bundle: Any, summary: Summary, now: datetime
+) -> None:
     incidents = load(files, "api/v2/incidents.json")["incidents"]
     by_name = {i["name"]: i for i in incidents}
     assert by_name["Elevated API error rates"]["id"] == stable_id("incident", "2026-11-20-api-errors")
@@ -163,8 +166,9 @@ def test_ids_are_stable_base36_derived_from_the_slug(files: dict[str, bytes], bu
 
 def test_an_incident_has_statuspage_fields_and_a_shortlink_to_our_page(files: dict[str, bytes]) -> None:
     real = REAL_SUMMARY["incidents"][0]
-    incident = next(i for i in load(files, "api/v2/incidents.json")["incidents"]
-                    if i["name"] == "Elevated API error rates")
+    incident = next(
+        i for i in load(files, "api/v2/incidents.json")["incidents"] if i["name"] == "Elevated API error rates"
+    )
     same_shape(incident, real, "incident")
     assert incident["shortlink"] == "https://status.example.test/incidents/2026-11-20-api-errors/"
     assert incident["status"] == "resolved"
@@ -177,8 +181,9 @@ def test_an_incident_has_statuspage_fields_and_a_shortlink_to_our_page(files: di
 
 
 def test_updates_are_newest_first_with_the_status_of_the_incident_at_that_time(files: dict[str, bytes]) -> None:
-    incident = next(i for i in load(files, "api/v2/incidents.json")["incidents"]
-                    if i["name"] == "Elevated API error rates")
+    incident = next(
+        i for i in load(files, "api/v2/incidents.json")["incidents"] if i["name"] == "Elevated API error rates"
+    )
     updates = incident["incident_updates"]
     assert [u["status"] for u in updates] == ["resolved", "monitoring", "identified", "identified", "investigating"]
     assert updates[2]["body"] == "Writes are affected more than reads."  # an `update` heading
@@ -188,17 +193,28 @@ def test_updates_are_newest_first_with_the_status_of_the_incident_at_that_time(f
 
 
 def test_affected_components_say_what_changed_with_each_update(files: dict[str, bytes]) -> None:
-    incident = next(i for i in load(files, "api/v2/incidents.json")["incidents"]
-                    if i["name"] == "Elevated API error rates")
+    incident = next(
+        i for i in load(files, "api/v2/incidents.json")["incidents"] if i["name"] == "Elevated API error rates"
+    )
     first, last = incident["incident_updates"][-1], incident["incident_updates"][0]
     assert first["affected_components"] == [
-        {"code": stable_id("component", "api"), "name": "Core - API",
-         "old_status": "operational", "new_status": "partial_outage"},
-        {"code": stable_id("component", "web"), "name": "Core - Website",
-         "old_status": "operational", "new_status": "degraded_performance"},
+        {
+            "code": stable_id("component", "api"),
+            "name": "Core - API",
+            "old_status": "operational",
+            "new_status": "partial_outage",
+        },
+        {
+            "code": stable_id("component", "web"),
+            "name": "Core - Website",
+            "old_status": "operational",
+            "new_status": "degraded_performance",
+        },
     ]
     assert [(a["old_status"], a["new_status"]) for a in last["affected_components"]] == [
-        ("partial_outage", "operational"), ("degraded_performance", "operational")]
+        ("partial_outage", "operational"),
+        ("degraded_performance", "operational"),
+    ]
 
 
 def test_unresolved_and_summary_list_only_open_incidents(files: dict[str, bytes]) -> None:
@@ -231,8 +247,9 @@ def test_scheduled_maintenance_lists(files: dict[str, bytes]) -> None:
 
 
 def test_text_from_incident_files_arrives_without_markup(files: dict[str, bytes]) -> None:
-    incident = next(i for i in load(files, "api/v2/incidents.json")["incidents"]
-                    if i["name"].startswith("Billing emails delayed"))
+    incident = next(
+        i for i in load(files, "api/v2/incidents.json")["incidents"] if i["name"].startswith("Billing emails delayed")
+    )
     body = incident["incident_updates"][0]["body"]
     assert body.startswith("All delayed emails are sent.")
     assert "<script" not in body and "onerror" not in body and "javascript:" not in body
@@ -247,7 +264,12 @@ def test_before_the_first_run_the_api_is_valid_and_empty_lists_are_lists(empty_v
     assert all(c.uptime == {} and c.days == [] for c in uptime.components)
     # Only the API has nothing at all to go on; an incident or maintenance speaks for the others.
     assert [(c.id, c.no_data) for c in uptime.components] == [
-        ("api", True), ("web", False), ("db", False), ("billing", False), ("docs", False)]
+        ("api", True),
+        ("web", False),
+        ("db", False),
+        ("billing", False),
+        ("docs", False),
+    ]
 
 
 def test_a_site_without_incidents_writes_empty_lists(bundle: Any, now: datetime) -> None:
@@ -258,8 +280,9 @@ def test_a_site_without_incidents_writes_empty_lists(bundle: Any, now: datetime)
     assert load(files, "api/v2/incidents.json")["incidents"] == []
 
 
-def test_a_new_checker_run_without_changes_leaves_incident_files_alone(bundle: Any, summary: Summary,
-                                                                      files: dict[str, bytes], now: datetime) -> None:
+def test_a_new_checker_run_without_changes_leaves_incident_files_alone(
+    bundle: Any, summary: Summary, files: dict[str, bytes], now: datetime
+) -> None:
     """The checker runs every minute; only files whose content changed may differ afterwards."""
     later = summary.model_copy(update={"generated_at": summary.generated_at + timedelta(minutes=1)})
     again = api.render(build_view(bundle, later, now + timedelta(minutes=1)))

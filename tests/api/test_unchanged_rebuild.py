@@ -39,8 +39,10 @@ ZONE = ZoneInfo("America/Denver")
 TICK = timedelta(microseconds=1)
 STALE_AFTER = timedelta(seconds=150)
 """The fixture site checks every minute: a measurement is shown for 2 x 60 + 30 s."""
-WRITTEN_AHEAD = ("## 2026-11-22 12:50 UTC resolved\nThe failover finished.\n\n"
-                 "## 2026-11-22 12:45 UTC monitoring\nThe replica serves again.\n\n")
+WRITTEN_AHEAD = (
+    "## 2026-11-22 12:50 UTC resolved\nThe failover finished.\n\n"
+    "## 2026-11-22 12:45 UTC monitoring\nThe replica serves again.\n\n"
+)
 """Updates written before they happen, added to the database incident."""
 REPEATING = """---
 title: Nightly backups
@@ -57,8 +59,9 @@ The database is read-only while it is backed up.
 """A maintenance repeating every night: each window is a maintenance of its own, announced two days ahead."""
 
 
-def make_site(folder: Path, moment: datetime | None = None, *, checked: timedelta = timedelta(days=1),
-              missing_today: float = 0.0) -> Path:
+def make_site(
+    folder: Path, moment: datetime | None = None, *, checked: timedelta = timedelta(days=1), missing_today: float = 0.0
+) -> Path:
     """The API fixture site with updates written ahead and a repeating maintenance, and a folder
     store whose summary was made `checked` before `moment`
     and whose bars end on `moment`'s day (today's bar of `api` missing `missing_today` seconds of
@@ -70,8 +73,9 @@ def make_site(folder: Path, moment: datetime | None = None, *, checked: timedelt
     (root / "incidents" / "2026-11-23-nightly-backups.md").write_text(REPEATING)
     if moment is not None:
         (root / "data").mkdir()
-        (root / "data" / "summary.json").write_text(json.dumps(summary_at(moment, checked=checked,
-                                                                          missing_today=missing_today)))
+        (root / "data" / "summary.json").write_text(
+            json.dumps(summary_at(moment, checked=checked, missing_today=missing_today))
+        )
     return root
 
 
@@ -101,8 +105,11 @@ def record(root: Path) -> dict[str, object]:
 
 
 def served(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != MANIFEST_NAME}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST_NAME
+    }
 
 
 # --- whenever a rebuild is skipped, a full build gives the published bytes ----------------------------
@@ -130,32 +137,53 @@ def moments_of(root: Path, summary: dict[str, object] | None, around: datetime) 
             found.add(datetime.fromisoformat(component["status_since"]))
             missing = component["bars"][-1]["no_data_seconds"]
             midnight = datetime.combine(date.fromisoformat(component["bars"][-1]["date"]), time(), UTC)
-            found.update(midnight + timedelta(seconds=28 * missing / (units - 0.5)) for units in range(1, 29)
-                         if missing)
+            found.update(
+                midnight + timedelta(seconds=28 * missing / (units - 0.5)) for units in range(1, 29) if missing
+            )
     return {t + tick for t in found for tick in (-TICK, timedelta(0), TICK)}
 
 
 MOMENTS = {
     # (when the last build ran, how long before it the checker last ran, data missing today)
     "measured a moment ago, during an incident and a maintenance window": (
-        datetime(2026, 11, 22, 12, 0, tzinfo=UTC), timedelta(seconds=30), 0.0),
+        datetime(2026, 11, 22, 12, 0, tzinfo=UTC),
+        timedelta(seconds=30),
+        0.0,
+    ),
     "the instant a measurement goes stale": (datetime(2026, 11, 22, 12, 2, tzinfo=UTC), STALE_AFTER, 0.0),
     "before updates written ahead": (datetime(2026, 11, 22, 12, 40, tzinfo=UTC), timedelta(hours=1), 0.0),
     "before a resolution written ahead and the window's end": (
-        datetime(2026, 11, 22, 12, 46, tzinfo=UTC), timedelta(hours=1), 0.0),
+        datetime(2026, 11, 22, 12, 46, tzinfo=UTC),
+        timedelta(hours=1),
+        0.0,
+    ),
     "before a window opens, today's bar shrinking": (
-        datetime(2026, 11, 30, 21, 0, tzinfo=UTC), timedelta(hours=2), 4125.0),
+        datetime(2026, 11, 30, 21, 0, tzinfo=UTC),
+        timedelta(hours=2),
+        4125.0,
+    ),
     "before midnight UTC at a month's end, during a window": (
-        datetime(2026, 11, 30, 23, 30, tzinfo=UTC), timedelta(hours=2), 0.0),
+        datetime(2026, 11, 30, 23, 30, tzinfo=UTC),
+        timedelta(hours=2),
+        0.0,
+    ),
     "before midnight in the site's zone": (datetime(2026, 12, 1, 6, 30, tzinfo=UTC), timedelta(hours=5), 600.0),
     "before maintenance is listed as upcoming, 30 days ahead": (
-        datetime(2026, 10, 31, 21, 30, tzinfo=UTC), timedelta(hours=3), 0.0),
+        datetime(2026, 10, 31, 21, 30, tzinfo=UTC),
+        timedelta(hours=3),
+        0.0,
+    ),
     "before maintenance announced 14 days ago leaves the recent days": (
-        datetime(2026, 12, 5, 7, 30, tzinfo=UTC), timedelta(hours=3), 0.0),
-    "during a window of a repeating maintenance": (
-        datetime(2026, 11, 26, 3, 10, tzinfo=UTC), timedelta(hours=3), 0.0),
+        datetime(2026, 12, 5, 7, 30, tzinfo=UTC),
+        timedelta(hours=3),
+        0.0,
+    ),
+    "during a window of a repeating maintenance": (datetime(2026, 11, 26, 3, 10, tzinfo=UTC), timedelta(hours=3), 0.0),
     "before daylight saving time ends in the site's zone": (
-        datetime(2026, 11, 1, 7, 30, tzinfo=UTC), timedelta(hours=3), 0.0),
+        datetime(2026, 11, 1, 7, 30, tzinfo=UTC),
+        timedelta(hours=3),
+        0.0,
+    ),
 }
 
 
@@ -175,8 +203,9 @@ def test_whenever_a_rebuild_is_skipped_a_full_build_gives_the_published_bytes(tm
     rng = random.Random(name)
     span = (until - built_at) * 1.5
     samples = {built_at + span * rng.random() for _ in range(25)}
-    samples |= {t for t in moments_of(root, stored, built_at)
-                if built_at - timedelta(minutes=1) <= t <= built_at + span}
+    samples |= {
+        t for t in moments_of(root, stored, built_at) if built_at - timedelta(minutes=1) <= t <= built_at + span
+    }
     taken = 0
     for moment in sorted(samples):
         if not skipped(root, moment):
@@ -196,8 +225,9 @@ def test_a_moment_after_each_change_is_where_the_next_build_stops_being_skipped(
     built_at, checked, _ = MOMENTS["measured a moment ago, during an incident and a maintenance window"]
     summary = Summary.model_validate(summary_at(built_at, checked=checked, missing_today=0.0))
     assert next_change(bundle, summary, built_at) == built_at - checked + STALE_AFTER
-    stale = summary.model_copy(update={"components": [c.model_copy(update={"last_checked_at": None})
-                                                      for c in summary.components]})
+    stale = summary.model_copy(
+        update={"components": [c.model_copy(update={"last_checked_at": None}) for c in summary.components]}
+    )
     assert next_change(bundle, stale, built_at) == datetime(2026, 11, 22, 13, tzinfo=UTC)  # the window ends
     night = datetime(2026, 11, 22, 23, tzinfo=UTC)
     assert next_change(bundle, stale, night) == datetime(2026, 11, 23, tzinfo=UTC)
@@ -226,9 +256,12 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv(SITE_DESCRIPTION, "Status of Example's services.")
     root = make_site(tmp_path / "site", BUILT_AT)
     config = root / "statuspage.yaml"
-    config.write_text(config.read_text().replace(
-        "description: Status of Example's services.",
-        f"description: ${{{SITE_DESCRIPTION}}}\n  custom_css: brand/extra.css\n  logo: brand/logo.svg"))
+    config.write_text(
+        config.read_text().replace(
+            "description: Status of Example's services.",
+            f"description: ${{{SITE_DESCRIPTION}}}\n  custom_css: brand/extra.css\n  logo: brand/logo.svg",
+        )
+    )
     (root / "brand").mkdir()
     (root / "brand" / "extra.css").write_text(".banner { border-radius: 0; }\n")
     (root / "brand" / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>\n')
@@ -248,21 +281,25 @@ def edit(path: Path, old: str, new: str) -> None:
 CHANGES: dict[str, Callable[[Path], None]] = {
     # an incident file: one letter, same size; a new one; one removed
     "incident edited": lambda root: edit(root / "incidents" / "2026-11-20-api-errors.md", "rates", "Rates"),
-    "incident added": lambda root: shutil.copy(root / "incidents" / "2026-11-20-api-errors.md",
-                                               root / "incidents" / "2026-11-21-api-errors-again.md"),
+    "incident added": lambda root: shutil.copy(
+        root / "incidents" / "2026-11-20-api-errors.md", root / "incidents" / "2026-11-21-api-errors-again.md"
+    ),
     "incident removed": lambda root: (root / "incidents" / "2026-11-20-api-errors.md").unlink(),
     "statuspage.yaml edited": lambda root: edit(root / "statuspage.yaml", "name: Example", "name: Exemple"),
     "template edited": lambda root: edit(root / "templates" / "robots.txt", "Allow", "allow"),
     "template added": lambda root: (root / "templates" / "404.html").write_text("{{ page_title }}\n"),
     "stylesheet edited": lambda root: edit(root / "brand" / "extra.css", "0", "1"),
-    "logo replaced": lambda root: (root / "brand" / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"></svg>'),
+    "logo replaced": lambda root: (root / "brand" / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"></svg>'
+    ),
     "summary rewritten": lambda root: edit(root / "data" / "summary.json", '"uptime": 1.0', '"uptime": 0.5'),
     "summary removed": lambda root: (root / "data" / "summary.json").unlink(),
     "a published file altered": lambda root: edit(root / "public" / "index.html", "Example", "Exempel"),
     "a published file removed": lambda root: (root / "public" / "history" / "index.html").unlink(),
     "a published folder moved away and linked to": lambda root: (  # its files are the same files
         (root / "public" / "history").rename(root / "history-moved"),
-        (root / "public" / "history").symlink_to(root / "history-moved")),
+        (root / "public" / "history").symlink_to(root / "history-moved"),
+    ),
     "the publish folder removed": lambda root: shutil.rmtree(root / "public"),
     "the manifest edited": lambda root: edit(root / "public" / MANIFEST_NAME, '"pending":[]', '"pending":["x"]'),
 }
@@ -293,7 +330,8 @@ def test_a_full_rebuild_that_changes_nothing_writes_nothing_either(root: Path) -
 
 
 def test_an_environment_variable_the_configuration_names_makes_the_next_build_a_full_one(
-        root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(SITE_DESCRIPTION, "Another description.")
     assert not skipped(root, LATER)
     monkeypatch.setenv(SITE_DESCRIPTION, "Status of Example's services.")
@@ -303,7 +341,8 @@ def test_an_environment_variable_the_configuration_names_makes_the_next_build_a_
 
 
 def test_a_library_installed_on_the_import_path_makes_the_next_build_a_full_one(
-        root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     libraries = tmp_path / "site-packages"
     libraries.mkdir()
     monkeypatch.syspath_prepend(str(libraries))
@@ -322,7 +361,7 @@ def test_a_rebuild_elsewhere_or_with_subscribers_to_notify_is_a_full_one(root: P
     assert skipped(root, LATER)
 
     with (root / "statuspage.yaml").open("a") as config:
-        config.write(f"subscribers:\n  token_secret: \"{'s' * 40}\"\n  email:\n    outbox: ./outbox\n")
+        config.write(f'subscribers:\n  token_secret: "{"s" * 40}"\n  email:\n    outbox: ./outbox\n')
     build(root, LATER, notify=False)
     assert skipped(root, LATER, notify=False)
     assert not skipped(root, LATER, notify=True)  # telling subscribers is never skipped
@@ -336,8 +375,7 @@ def test_a_file_someone_else_put_at_the_target_changes_nothing(root: Path) -> No
     assert re.search(r": 0 written, \d+ unchanged, 0 deleted$", lines[1]), lines
 
 
-def test_an_input_changed_while_the_site_is_built_leaves_no_record(
-        root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_input_changed_while_the_site_is_built_leaves_no_record(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     load = pipeline.load_site
 
     def load_then_edit(where: Path) -> pipeline.Site:
@@ -352,8 +390,11 @@ def test_an_input_changed_while_the_site_is_built_leaves_no_record(
 
 
 def test_a_build_to_s3_is_never_skipped(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                        ("AWS_DEFAULT_REGION", "us-east-1")):
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     with mock_aws():
@@ -375,9 +416,11 @@ def test_statusgen_build_says_nothing_changed_in_one_line(root: Path, monkeypatc
     monkeypatch.chdir(root)
     files = len(served(root / "public"))
     assert build_unless_unchanged(root, out=None, now=LATER, notify=False) == [
-        f"nothing changed since the last build: {files} files published to ./public unchanged"]
+        f"nothing changed since the last build: {files} files published to ./public unchanged"
+    ]
     assert str(Unchanged(files=2249, target="/elsewhere/public")) == (
-        "nothing changed since the last build: 2,249 files published to /elsewhere/public unchanged")
+        "nothing changed since the last build: 2,249 files published to /elsewhere/public unchanged"
+    )
     edit(root / "incidents" / "2026-11-20-api-errors.md", "rates", "Rates")
     lines = build_unless_unchanged(root, out=None, now=LATER, notify=False)
     assert lines[0].startswith(f"built {files} files") and lines[1].startswith("published to ./public: ")
@@ -393,15 +436,23 @@ def test_recognising_an_unchanged_site_loads_no_model_and_no_renderer(root: Path
     environment = {**os.environ, "PYTHONPATH": str(Path(site_builder.__file__).parent.parent)}
 
     def build_in_a_process() -> tuple[list[str], list[str]]:
-        answer = subprocess.run([sys.executable, "-c", script, LATER.isoformat()], capture_output=True, text=True,
-                                check=True, env=environment, cwd=root).stdout
+        answer = subprocess.run(
+            [sys.executable, "-c", script, LATER.isoformat()],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=environment,
+            cwd=root,
+        ).stdout
         lines, modules = json.loads(answer)
         return lines, modules
 
     build_in_a_process()  # this process's import path is not the test's: a full build, recorded
     lines, modules = build_in_a_process()
-    assert lines == [f"nothing changed since the last build: {len(served(root / 'public'))} files published to "
-                     "./public unchanged"]
+    assert lines == [
+        f"nothing changed since the last build: {len(served(root / 'public'))} files published to ./public unchanged"
+    ]
     light = ("site_builder", "site_builder.last_build", "site_builder.paths", "site_builder.shipped")
-    assert [m for m in modules if m.split(".")[0] in ("pydantic", "jinja2", "yaml", "site_builder")
-            and m not in light] == []
+    assert [
+        m for m in modules if m.split(".")[0] in ("pydantic", "jinja2", "yaml", "site_builder") and m not in light
+    ] == []

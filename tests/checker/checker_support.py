@@ -71,8 +71,9 @@ class LoopbackServer:
         self.httpd.server_close()
 
 
-def reply(handler: BaseHTTPRequestHandler, code: int, body: bytes = b"ok",
-          headers: dict[str, str] | None = None) -> None:
+def reply(
+    handler: BaseHTTPRequestHandler, code: int, body: bytes = b"ok", headers: dict[str, str] | None = None
+) -> None:
     handler.send_response(code)
     handler.send_header("Content-Length", str(len(body)))
     for name, value in (headers or {}).items():
@@ -82,8 +83,7 @@ def reply(handler: BaseHTTPRequestHandler, code: int, body: bytes = b"ok",
         handler.wfile.write(body)
 
 
-def answer(code: int, body: bytes = b"ok", delay: float = 0.0,
-           headers: dict[str, str] | None = None) -> Route:
+def answer(code: int, body: bytes = b"ok", delay: float = 0.0, headers: dict[str, str] | None = None) -> Route:
     def route(handler: BaseHTTPRequestHandler) -> None:
         if delay:
             time.sleep(delay)
@@ -92,19 +92,28 @@ def answer(code: int, body: bytes = b"ok", delay: float = 0.0,
     return route
 
 
-def make_bundle(components: list[dict[str, Any]], *, checker: dict[str, Any] | None = None,
-                incidents: list[dict[str, Any]] | None = None) -> Bundle:
-    return Bundle.model_validate({
-        "site": {"name": "Example"},
-        "checker": checker or {"interval": 60},
-        "components": components,
-        "incidents": incidents or [],
-    })
+def make_bundle(
+    components: list[dict[str, Any]],
+    *,
+    checker: dict[str, Any] | None = None,
+    incidents: list[dict[str, Any]] | None = None,
+) -> Bundle:
+    return Bundle.model_validate(
+        {
+            "site": {"name": "Example"},
+            "checker": checker or {"interval": 60},
+            "components": components,
+            "incidents": incidents or [],
+        }
+    )
 
 
 def http_component(component_id: str, url: str, **check: Any) -> dict[str, Any]:
-    return {"id": component_id, "name": component_id.title(),
-            "check": {"type": "http", "url": url, "timeout": 2, **check}}
+    return {
+        "id": component_id,
+        "name": component_id.title(),
+        "check": {"type": "http", "url": url, "timeout": 2, **check},
+    }
 
 
 def closed_port() -> int:
@@ -118,9 +127,16 @@ def fixture_json(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
 
 
-def probe_once(check: dict[str, Any], *, now: datetime = T0, store: Any = None,
-               ssl_context: Any = None, env: dict[str, str] | None = None,
-               resolve: Any = None, component: str = "api") -> Any:
+def probe_once(
+    check: dict[str, Any],
+    *,
+    now: datetime = T0,
+    store: Any = None,
+    ssl_context: Any = None,
+    env: dict[str, str] | None = None,
+    resolve: Any = None,
+    component: str = "api",
+) -> Any:
     """Run one probe of `check` (a check as written in statuspage.yaml) and return its Outcome.
     `resolve` replaces the system resolver (no test may ask a real DNS server)."""
     import asyncio
@@ -138,8 +154,14 @@ def probe_once(check: dict[str, Any], *, now: datetime = T0, store: Any = None,
     http = HttpClient(context_ssl) if resolve is None else HttpClient(context_ssl, resolve=resolve)
 
     async def go() -> Any:
-        context = ProbeContext(now=now, component=component, http=http, ssl_context=context_ssl,
-                               store=store or LocalStore("/nonexistent-store"), env=env or {})
+        context = ProbeContext(
+            now=now,
+            component=component,
+            http=http,
+            ssl_context=context_ssl,
+            store=store or LocalStore("/nonexistent-store"),
+            env=env or {},
+        )
         return await run_probe(parsed, context)
 
     return asyncio.run(go())

@@ -31,5 +31,3 @@ def s3_client(aws: None) -> Any:
 @pytest.fixture
 def store(tmp_path: Path) -> LocalStore:
     return LocalStore(tmp_path / "data")
-
-

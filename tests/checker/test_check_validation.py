@@ -42,8 +42,7 @@ def test_validate_names_each_bad_check_by_file_line_and_key(tmp_path: Path) -> N
         "optionally with a port, such as 10.0.0.2 or 10.0.0.2:5353",
         "statuspage.yaml:14: components[2].check.headers: 'Bad Header' is not a valid header name "
         "(letters, digits and - only)",
-        "statuspage.yaml:15: components[2].check.json: 'db..ok' is not a JSON path such as status "
-        "or db.healthy",
+        "statuspage.yaml:15: components[2].check.json: 'db..ok' is not a JSON path such as status or db.healthy",
         "statuspage.yaml:16: components[2].check.redirect_hosts: 'not a host' is not a host name "
         "such as login.example.com (or *)",
         "5 problems found",
@@ -58,10 +57,10 @@ site: {{name: Example}}
 components:
   - id: api
     name: API
-    check: {{type: http, url: "{server.url('/ok')}", timeout: 2}}
+    check: {{type: http, url: "{server.url("/ok")}", timeout: 2}}
   - id: billing
     name: Billing
-    check: {{type: http, url: "{server.url('/ok')}", headers: {{X-Key: "${{BILLING_KEY_UNSET}}"}}}}
+    check: {{type: http, url: "{server.url("/ok")}", headers: {{X-Key: "${{BILLING_KEY_UNSET}}"}}}}
   - id: nightly
     name: Nightly job
     check: {{type: heartbeat, every: 1d, token: "${{NIGHTLY_TOKEN_UNSET}}"}}

@@ -42,8 +42,13 @@ class RecordingStore(LocalStore):
 
 
 def run(at: datetime, name: str, latency_ms: float = 40.0) -> Run:
-    return Run(id=name, region="local", started_at=at, finished_at=at,
-               samples=[Sample(component="api", status="up", at=at, latency_ms=latency_ms)])
+    return Run(
+        id=name,
+        region="local",
+        started_at=at,
+        finished_at=at,
+        samples=[Sample(component="api", status="up", at=at, latency_ms=latency_ms)],
+    )
 
 
 def record(bundle: Bundle, store: LocalStore, at: datetime, name: str) -> None:
@@ -65,8 +70,10 @@ def test_a_run_reads_the_same_few_files_after_a_day_or_after_half_a_year(tmp_pat
     today = (START + timedelta(days=199)).date().isoformat()
     ordinary = {"state.json", f"rollups/daily/{today}.json", CLOSED_KEY, SUMMARY_KEY}
     assert set(reads[(199, 12)]) == ordinary
-    assert set(reads[(1, 12)]) == {*ordinary - {f"rollups/daily/{today}.json"},
-                                   f"rollups/daily/{(START + timedelta(days=1)).date()}.json"}
+    assert set(reads[(1, 12)]) == {
+        *ordinary - {f"rollups/daily/{today}.json"},
+        f"rollups/daily/{(START + timedelta(days=1)).date()}.json",
+    }
     # The first run of a day folds yesterday into the history and makes the closed days again.
     assert HISTORY_KEY in reads[(199, 1)]
     assert not any(HISTORY_KEY in reads[(day, 12)] for day in range(200))
@@ -89,11 +96,16 @@ def test_an_incident_written_for_a_past_day_shows_on_that_days_bar(tmp_path: Pat
     assert {b.date.isoformat(): b.uptime for b in before.bars}["2026-05-02"] == 1.0
     # A postmortem merged today for an hour of yesterday's that the probes missed.
     postmortem = {
-        "slug": "2026-05-02-api", "kind": "incident", "title": "API errors", "impact": "major",
-        "components": {"api": "major_outage"}, "file": "incidents/2026-05-02-api.md",
-        "updates": [{"at": "2026-05-02T11:00:00Z", "status": "resolved", "body": "", "html": ""},
-                    {"at": "2026-05-02T10:00:00Z", "status": "investigating", "body": "",
-                     "html": ""}],
+        "slug": "2026-05-02-api",
+        "kind": "incident",
+        "title": "API errors",
+        "impact": "major",
+        "components": {"api": "major_outage"},
+        "file": "incidents/2026-05-02-api.md",
+        "updates": [
+            {"at": "2026-05-02T11:00:00Z", "status": "resolved", "body": "", "html": ""},
+            {"at": "2026-05-02T10:00:00Z", "status": "investigating", "body": "", "html": ""},
+        ],
     }
     amended = make_bundle(CHECKED, checker={"interval": 21600}, incidents=[postmortem])
     record(amended, store, START + timedelta(hours=73), "h73")

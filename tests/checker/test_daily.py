@@ -10,8 +10,7 @@ from checker.derived.summary_build import compute_summary
 from checker.histogram import Histogram
 from tests.checker.checker_support import make_bundle
 
-BUNDLE = make_bundle([{"id": "api", "name": "API",
-                       "check": {"type": "http", "url": "http://127.0.0.1:9/"}}])
+BUNDLE = make_bundle([{"id": "api", "name": "API", "check": {"type": "http", "url": "http://127.0.0.1:9/"}}])
 FIRST = date(2026, 6, 1)
 
 
@@ -20,7 +19,8 @@ def day_with_outage(day: date, outage_seconds: float) -> DayRollup:
     histogram.add(100.0, count=10)
     entry = ComponentDay(
         segments=[(0.0, outage_seconds, "major_outage"), (outage_seconds, 86400.0, "operational")],
-        samples={"up": 10}, latency={"00": histogram.to_json(), "13": histogram.to_json()},
+        samples={"up": 10},
+        latency={"00": histogram.to_json(), "13": histogram.to_json()},
     )
     return DayRollup(date=day, runs=[f"run-{day}"], components={"api": entry})
 

@@ -30,11 +30,18 @@ def test_a_scheduled_event_runs_the_checks_and_logs_one_line_and_metrics(
 ) -> None:
     server = LoopbackServer({"/ok": answer(200), "/bad": answer(500)})
     try:
-        publish(store, make_bundle([http_component("api", server.url("/ok")),
-                                    http_component("web", server.url("/bad"))]))
+        publish(
+            store, make_bundle([http_component("api", server.url("/ok")), http_component("web", server.url("/bad"))])
+        )
         logged: list[str] = []
-        result = handle(fixture_json("eventbridge-scheduled.json"), CONTEXT, store=store,
-                        env={"AWS_REGION": "eu-west-1"}, now=T0, log=logged.append)
+        result = handle(
+            fixture_json("eventbridge-scheduled.json"),
+            CONTEXT,
+            store=store,
+            env={"AWS_REGION": "eu-west-1"},
+            now=T0,
+            log=logged.append,
+        )
     finally:
         server.close()
     line, metrics = (json.loads(text) for text in logged)
@@ -73,12 +80,20 @@ def test_a_missing_bundle_or_store_is_a_clear_error(store: LocalStore) -> None:
 def test_with_shards_the_scheduled_event_starts_one_worker_per_shard(store: LocalStore) -> None:
     server = LoopbackServer({"/ok": answer(200)})
     try:
-        bundle = make_bundle([http_component(f"c{i}", server.url("/ok")) for i in range(8)],
-                             checker={"interval": 60, "shards": 2})
+        bundle = make_bundle(
+            [http_component(f"c{i}", server.url("/ok")) for i in range(8)], checker={"interval": 60, "shards": 2}
+        )
         publish(store, bundle)
         started: list[dict[str, Any]] = []
-        result = handle(fixture_json("eventbridge-scheduled.json"), CONTEXT, store=store,
-                        env={}, now=T0, invoke=started.append, log=lambda _: None)
+        result = handle(
+            fixture_json("eventbridge-scheduled.json"),
+            CONTEXT,
+            store=store,
+            env={},
+            now=T0,
+            invoke=started.append,
+            log=lambda _: None,
+        )
         assert result["dispatched"] == 2
         assert [e["shard"] for e in started] == [0, 1]
         # Each worker event, handled as Lambda would, checks its own part.

@@ -40,16 +40,18 @@ def site() -> Iterator[LoopbackServer]:
         seen = {"method": handler.command, "token": handler.headers.get("X-Token"), "body": body}
         reply(handler, 200, json.dumps(seen).encode())
 
-    running = LoopbackServer({
-        "/ok": answer(200, b"all good"),
-        "/broken": answer(503, b"sorry"),
-        "/health": answer(200, json.dumps({"status": "ok", "db": {"healthy": False}}).encode()),
-        "/slow": answer(200, b"late", delay=0.3),
-        "/hang": answer(200, b"never", delay=5),
-        "/big": endless,
-        "/redirect": redirect,
-        "/echo": echo,
-    })
+    running = LoopbackServer(
+        {
+            "/ok": answer(200, b"all good"),
+            "/broken": answer(503, b"sorry"),
+            "/health": answer(200, json.dumps({"status": "ok", "db": {"healthy": False}}).encode()),
+            "/slow": answer(200, b"late", delay=0.3),
+            "/hang": answer(200, b"never", delay=5),
+            "/big": endless,
+            "/redirect": redirect,
+            "/echo": echo,
+        }
+    )
     yield running
     running.close()
 
@@ -79,15 +81,13 @@ def test_body_contains_and_regex(site: LoopbackServer) -> None:
     assert outcome.reason == "body did not contain the expected text"
     assert outcome.endpoint_text == "all good"  # the endpoint's words: kept privately only
     assert probe_once(http(site.url("/ok"), body_regex=r"^all\s+go+d$")).status == "up"
-    assert probe_once(http(site.url("/ok"), body_regex=r"^bad")).reason == \
-        "body did not match the expected pattern"
+    assert probe_once(http(site.url("/ok"), body_regex=r"^bad")).reason == "body did not match the expected pattern"
 
 
 def test_json_paths_must_equal(site: LoopbackServer) -> None:
     assert probe_once(http(site.url("/health"), json={"status": "ok"})).status == "up"
     outcome = probe_once(http(site.url("/health"), json={"status": "ok", "db.healthy": True}))
-    assert (outcome.reason, outcome.endpoint_text) == ("json db.healthy: not the expected value",
-                                                       "false")
+    assert (outcome.reason, outcome.endpoint_text) == ("json db.healthy: not the expected value", "false")
     missing = probe_once(http(site.url("/health"), json={"db.replicas": 2}))
     assert missing.reason == "json db.replicas: missing"
 
@@ -123,8 +123,13 @@ def test_a_huge_body_is_not_read_into_memory(site: LoopbackServer) -> None:
 def test_method_headers_and_body_are_sent_with_secrets_from_the_environment(
     site: LoopbackServer,
 ) -> None:
-    check = http(site.url("/echo"), method="POST", headers={"X-Token": "${API_TOKEN}"},
-                 body="ping", json={"method": "POST", "token": "s3cret", "body": "ping"})
+    check = http(
+        site.url("/echo"),
+        method="POST",
+        headers={"X-Token": "${API_TOKEN}"},
+        body="ping",
+        json={"method": "POST", "token": "s3cret", "body": "ping"},
+    )
     assert probe_once(check, env={"API_TOKEN": "s3cret"}).status == "up"
     unset = probe_once(check, env={})
     assert unset.reason == "configuration: ${API_TOKEN} is not set"
@@ -161,13 +166,15 @@ def https_servers(tmp_path: object) -> Iterator[tuple[trustme.CA, dict[str, int]
 
     certs = {
         "good": ca.issue_cert("127.0.0.1"),
-        "expired": ca.issue_cert("127.0.0.1", not_before=datetime(2026, 1, 1, tzinfo=UTC),
-                                 not_after=datetime(2026, 10, 1, tzinfo=UTC)),
+        "expired": ca.issue_cert(
+            "127.0.0.1", not_before=datetime(2026, 1, 1, tzinfo=UTC), not_after=datetime(2026, 10, 1, tzinfo=UTC)
+        ),
         "untrusted": stranger.issue_cert("127.0.0.1"),
     }
     servers = []
     ports = {}
     for name, cert in certs.items():
+
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 reply(self, 200, b"secure")

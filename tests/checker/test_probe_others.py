@@ -63,8 +63,7 @@ def dns_server() -> Iterator[str]:
             question = query.question[0]
             name, kind = question.name.to_text(), dns.rdatatype.to_text(question.rdtype)
             if (name, kind) in ZONE:
-                response.answer.append(dns.rrset.from_text_list(name, 60, "IN", kind,
-                                                                ZONE[(name, kind)]))
+                response.answer.append(dns.rrset.from_text_list(name, 60, "IN", kind, ZONE[(name, kind)]))
             elif not any(n == name for n, _ in ZONE):
                 response.set_rcode(dns.rcode.NXDOMAIN)
             sock.sendto(response.to_wire(), peer)
@@ -83,22 +82,24 @@ def test_dns_resolves(dns_server: str) -> None:
 
 
 def test_dns_checks_the_expected_value(dns_server: str) -> None:
-    good = {"type": "dns", "name": "api.example.test", "resolver": dns_server,
-            "expect": ["10.0.0.7"]}
+    good = {"type": "dns", "name": "api.example.test", "resolver": dns_server, "expect": ["10.0.0.7"]}
     assert probe_once(good).status == "up"
     outcome = probe_once({**good, "expect": ["10.0.0.8"]})
-    assert (outcome.reason, outcome.endpoint_text) == (
-        "DNS: the answer did not include an expected value", "10.0.0.7")
-    mx = {"type": "dns", "name": "example.test", "record_type": "MX", "resolver": dns_server,
-          "expect": ["10 mail.example.test"]}
+    assert (outcome.reason, outcome.endpoint_text) == ("DNS: the answer did not include an expected value", "10.0.0.7")
+    mx = {
+        "type": "dns",
+        "name": "example.test",
+        "record_type": "MX",
+        "resolver": dns_server,
+        "expect": ["10 mail.example.test"],
+    }
     assert probe_once(mx).status == "up"
 
 
 def test_dns_reports_a_missing_name_and_a_missing_record(dns_server: str) -> None:
     missing = probe_once({"type": "dns", "name": "nope.example.test", "resolver": dns_server})
     assert (missing.status, missing.reason) == ("down", "DNS: name not found")
-    no_aaaa = probe_once({"type": "dns", "name": "api.example.test", "record_type": "AAAA",
-                          "resolver": dns_server})
+    no_aaaa = probe_once({"type": "dns", "name": "api.example.test", "record_type": "AAAA", "resolver": dns_server})
     assert no_aaaa.reason == "DNS: no AAAA record"
 
 
@@ -106,8 +107,9 @@ def test_dns_times_out_when_the_server_is_silent() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
         silent.bind(("127.0.0.1", 0))
         port = silent.getsockname()[1]
-        outcome = probe_once({"type": "dns", "name": "api.example.test", "timeout": 0.3,
-                              "resolver": f"127.0.0.1:{port}"})
+        outcome = probe_once(
+            {"type": "dns", "name": "api.example.test", "timeout": 0.3, "resolver": f"127.0.0.1:{port}"}
+        )
     assert (outcome.status, outcome.reason) == ("down", "timeout after 0.3 s")
 
 
@@ -121,8 +123,9 @@ def tls_ports() -> Iterator[tuple[trustme.CA, dict[str, int]]]:
     self_signed = trustme.CA()
     certs = {
         "fresh": ca.issue_cert("localhost", not_after=datetime(2027, 6, 1, tzinfo=UTC)),
-        "expired": ca.issue_cert("localhost", not_before=datetime(2026, 1, 1, tzinfo=UTC),
-                                 not_after=datetime(2026, 10, 1, tzinfo=UTC)),
+        "expired": ca.issue_cert(
+            "localhost", not_before=datetime(2026, 1, 1, tzinfo=UTC), not_after=datetime(2026, 10, 1, tzinfo=UTC)
+        ),
         "untrusted": self_signed.issue_cert("localhost"),
     }
     listeners = []

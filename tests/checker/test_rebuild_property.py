@@ -16,18 +16,27 @@ from checker.summary import SUMMARY_KEY
 from tests.checker.checker_support import T0, make_bundle
 
 BUNDLE = make_bundle(
-    [{"id": "api", "name": "API", "check": {"type": "http", "url": "http://127.0.0.1:9/"}},
-     {"id": "web", "name": "Web", "check": {"type": "http", "url": "http://127.0.0.1:9/"}},
-     {"id": "docs", "name": "Docs"}],
+    [
+        {"id": "api", "name": "API", "check": {"type": "http", "url": "http://127.0.0.1:9/"}},
+        {"id": "web", "name": "Web", "check": {"type": "http", "url": "http://127.0.0.1:9/"}},
+        {"id": "docs", "name": "Docs"},
+    ],
     # Long retention: every raw run stays, so a rebuild can see everything the runs saw.
     checker={"interval": 3600, "failure_threshold": 2, "retention_days": 400},
-    incidents=[{
-        "slug": "2026-11-21-web", "kind": "incident", "title": "Web", "impact": "major",
-        "components": {"web": "partial_outage"}, "file": "incidents/2026-11-21-web.md",
-        "updates": [{"at": "2026-11-21T03:00:00Z", "status": "resolved", "body": "", "html": ""},
-                    {"at": "2026-11-21T01:00:00Z", "status": "investigating", "body": "",
-                     "html": ""}],
-    }],
+    incidents=[
+        {
+            "slug": "2026-11-21-web",
+            "kind": "incident",
+            "title": "Web",
+            "impact": "major",
+            "components": {"web": "partial_outage"},
+            "file": "incidents/2026-11-21-web.md",
+            "updates": [
+                {"at": "2026-11-21T03:00:00Z", "status": "resolved", "body": "", "html": ""},
+                {"at": "2026-11-21T01:00:00Z", "status": "investigating", "body": "", "html": ""},
+            ],
+        }
+    ],
 )
 
 step = st.tuples(
@@ -47,10 +56,11 @@ def test_incremental_and_rebuild_agree(steps: list[tuple[int, str, str, bool]]) 
         at = T0
         for n, (gap, api, web, offline) in enumerate(steps):
             at += timedelta(hours=gap)
-            samples = [Sample(component="api", status=api, at=at, latency_ms=10.0 + n),  # type: ignore[arg-type]
-                       Sample(component="web", status=web, at=at, latency_ms=None)]  # type: ignore[arg-type]
-            run = Run(id=f"r{n}", region="local", started_at=at, finished_at=at,
-                      offline=offline, samples=samples)
+            samples = [
+                Sample(component="api", status=api, at=at, latency_ms=10.0 + n),  # type: ignore[arg-type]
+                Sample(component="web", status=web, at=at, latency_ms=None),
+            ]  # type: ignore[arg-type]
+            run = Run(id=f"r{n}", region="local", started_at=at, finished_at=at, offline=offline, samples=samples)
             store.put_json(run.key, run.model_dump(mode="json"))
             record_run(BUNDLE, store, run, now=at)
         incremental = store.get(SUMMARY_KEY)

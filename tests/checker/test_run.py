@@ -51,18 +51,17 @@ def minute(n: int) -> object:
     return T0 + timedelta(minutes=n)
 
 
-def test_a_run_stores_its_samples_and_a_summary(api: tuple[LoopbackServer, Switch],
-                                                store: LocalStore) -> None:
+def test_a_run_stores_its_samples_and_a_summary(api: tuple[LoopbackServer, Switch], store: LocalStore) -> None:
     server, _ = api
-    bundle = make_bundle([http_component("api", server.url("/api")),
-                          http_component("web", server.url("/missing"))])
+    bundle = make_bundle([http_component("api", server.url("/api")), http_component("web", server.url("/missing"))])
     report = run_checks(bundle, store, now=T0, run_id="first")
     assert [(s.component, s.status, s.reason) for s in report.run.samples] == [
-        ("api", "up", None), ("web", "down", "expected 200-299, got 404")]
+        ("api", "up", None),
+        ("web", "down", "expected 200-299, got 404"),
+    ]
     assert store.get_json(report.run.key)["id"] == "first"
     # One failure is not an outage yet.
-    assert report.rows()[1] == ("web", "operational", "down", report.rows()[1][3],
-                                "expected 200-299, got 404")
+    assert report.rows()[1] == ("web", "operational", "down", report.rows()[1][3], "expected 200-299, got 404")
     assert report.lines()[0].split() == ["COMPONENT", "STATUS", "PROBE", "LATENCY", "REASON"]
     assert report.lines()[-1].startswith("1 up, 0 degraded, 1 down in ")
     summary = load_summary(store)
@@ -71,7 +70,8 @@ def test_a_run_stores_its_samples_and_a_summary(api: tuple[LoopbackServer, Switc
 
 
 def test_transitions_follow_flap_control_and_say_how_long_the_old_status_lasted(
-    api: tuple[LoopbackServer, Switch], store: LocalStore,
+    api: tuple[LoopbackServer, Switch],
+    store: LocalStore,
 ) -> None:
     server, switch = api
     bundle = make_bundle([http_component("api", server.url("/api"))])
@@ -92,11 +92,11 @@ def test_transitions_follow_flap_control_and_say_how_long_the_old_status_lasted(
 
 
 def test_a_retried_invocation_counts_once_and_reports_no_transition_again(
-    api: tuple[LoopbackServer, Switch], store: LocalStore,
+    api: tuple[LoopbackServer, Switch],
+    store: LocalStore,
 ) -> None:
     server, switch = api
-    bundle = make_bundle([http_component("api", server.url("/api"))],
-                         checker={"interval": 60, "failure_threshold": 1})
+    bundle = make_bundle([http_component("api", server.url("/api"))], checker={"interval": 60, "failure_threshold": 1})
     run_checks(bundle, store, now=minute(0), run_id="a")
     switch.code = 500
     first = run_checks(bundle, store, now=minute(1), run_id="b")
@@ -111,14 +111,15 @@ def test_a_retried_invocation_counts_once_and_reports_no_transition_again(
     assert "already recorded" in again.lines()[-1]
 
 
-def test_a_hanging_endpoint_does_not_hold_up_the_others(api: tuple[LoopbackServer, Switch],
-                                                        store: LocalStore) -> None:
+def test_a_hanging_endpoint_does_not_hold_up_the_others(api: tuple[LoopbackServer, Switch], store: LocalStore) -> None:
     server, _ = api
-    bundle = make_bundle([
-        http_component("slow", server.url("/hang"), timeout=0.5),
-        *[http_component(f"ok-{i}", server.url("/ok")) for i in range(5)],
-        http_component("gone", f"http://127.0.0.1:{closed_port()}/"),
-    ])
+    bundle = make_bundle(
+        [
+            http_component("slow", server.url("/hang"), timeout=0.5),
+            *[http_component(f"ok-{i}", server.url("/ok")) for i in range(5)],
+            http_component("gone", f"http://127.0.0.1:{closed_port()}/"),
+        ]
+    )
     report = run_checks(bundle, store, now=T0)
     statuses = {s.component: (s.status, s.reason) for s in report.run.samples}
     assert statuses["slow"] == ("down", "timeout after 0.5 s")
@@ -134,21 +135,31 @@ def test_probes_that_answered_slowest_last_time_start_first(store: LocalStore) -
         def route(handler: BaseHTTPRequestHandler) -> None:
             arrivals.append(name)
             answer(200, delay=delay)(handler)
+
         return route
 
-    server = LoopbackServer({"/fast": noted("fast"), "/hang": noted("hang", delay=2),
-                             "/slow": noted("slow", delay=0.2), "/new": noted("new")})
+    server = LoopbackServer(
+        {
+            "/fast": noted("fast"),
+            "/hang": noted("hang", delay=2),
+            "/slow": noted("slow", delay=0.2),
+            "/new": noted("new"),
+        }
+    )
     try:
-        components = [http_component("fast", server.url("/fast")),
-                      http_component("hang", server.url("/hang"), timeout=0.5),
-                      http_component("slow", server.url("/slow"))]
+        components = [
+            http_component("fast", server.url("/fast")),
+            http_component("hang", server.url("/hang"), timeout=0.5),
+            http_component("slow", server.url("/slow")),
+        ]
         # One probe at a time, so requests arrive in the order the probes start.
         first = make_bundle(components, checker={"interval": 60, "concurrency": 1})
         run_checks(first, store, now=T0, run_id="first")
         assert arrivals == ["fast", "hang", "slow"]
         arrivals.clear()
-        second = make_bundle([*components, http_component("new", server.url("/new"))],
-                             checker={"interval": 60, "concurrency": 1})
+        second = make_bundle(
+            [*components, http_component("new", server.url("/new"))], checker={"interval": 60, "concurrency": 1}
+        )
         report = run_checks(second, store, now=T0 + timedelta(minutes=1), run_id="second")
     finally:
         server.close()
@@ -175,8 +186,7 @@ def test_retries_within_a_run_hide_a_single_failure(store: LocalStore) -> None:
     assert len(calls) == 2
 
 
-def test_an_offline_checker_records_no_data_not_downtime(api: tuple[LoopbackServer, Switch],
-                                                          store: LocalStore) -> None:
+def test_an_offline_checker_records_no_data_not_downtime(api: tuple[LoopbackServer, Switch], store: LocalStore) -> None:
     server, switch = api
     online = {"interval": 60, "connectivity_url": server.url("/ok")}
     offline = {"interval": 60, "connectivity_url": f"http://127.0.0.1:{closed_port()}/"}
@@ -184,8 +194,7 @@ def test_an_offline_checker_records_no_data_not_downtime(api: tuple[LoopbackServ
     run_checks(make_bundle([component], checker=online), store, now=minute(0), run_id="r0")
     switch.code = 500  # what an offline checker sees must not count
     for n in range(1, 11):
-        report = run_checks(make_bundle([component], checker=offline), store, now=minute(n),
-                            run_id=f"r{n}")
+        report = run_checks(make_bundle([component], checker=offline), store, now=minute(n), run_id=f"r{n}")
         assert report.run.offline and report.transitions == []
     summary = load_summary(store)
     assert summary is not None
@@ -196,12 +205,16 @@ def test_an_offline_checker_records_no_data_not_downtime(api: tuple[LoopbackServ
 
 
 def test_an_open_incident_counts_as_downtime_even_when_probes_pass(
-    api: tuple[LoopbackServer, Switch], store: LocalStore,
+    api: tuple[LoopbackServer, Switch],
+    store: LocalStore,
 ) -> None:
     server, _ = api
     incident = {
-        "slug": "2026-11-20-api-errors", "kind": "incident", "title": "API errors",
-        "impact": "critical", "components": {"api": "major_outage"},
+        "slug": "2026-11-20-api-errors",
+        "kind": "incident",
+        "title": "API errors",
+        "impact": "critical",
+        "components": {"api": "major_outage"},
         "file": "incidents/2026-11-20-api-errors.md",
         "updates": [
             {"at": minute(10).isoformat(), "status": "resolved", "body": "", "html": ""},  # type: ignore[attr-defined]
@@ -218,8 +231,7 @@ def test_an_open_incident_counts_as_downtime_even_when_probes_pass(
     assert summary.components[0].bars[-1].worst_status == "major_outage"
 
 
-def test_concurrent_runs_lose_no_update(api: tuple[LoopbackServer, Switch],
-                                        store: LocalStore) -> None:
+def test_concurrent_runs_lose_no_update(api: tuple[LoopbackServer, Switch], store: LocalStore) -> None:
     server, _ = api
     bundle = make_bundle([http_component(f"c{i}", server.url("/ok")) for i in range(3)])
     errors: list[BaseException] = []
@@ -243,12 +255,12 @@ def test_concurrent_runs_lose_no_update(api: tuple[LoopbackServer, Switch],
     assert day["components"]["c0"]["samples"] == {"up": 6}
 
 
-def test_rebuild_gives_the_same_summary_byte_for_byte(api: tuple[LoopbackServer, Switch],
-                                                       store: LocalStore) -> None:
+def test_rebuild_gives_the_same_summary_byte_for_byte(api: tuple[LoopbackServer, Switch], store: LocalStore) -> None:
     server, switch = api
-    bundle = make_bundle([http_component("api", server.url("/api"), degraded_after=5),
-                          {"id": "docs", "name": "Docs"}],
-                         checker={"interval": 3600, "retention_days": 30})
+    bundle = make_bundle(
+        [http_component("api", server.url("/api"), degraded_after=5), {"id": "docs", "name": "Docs"}],
+        checker={"interval": 3600, "retention_days": 30},
+    )
     # Hourly runs across three days, with an outage that spans midnight.
     start = T0.replace(hour=20)
     for n in range(40):
@@ -274,15 +286,12 @@ def test_rebuild_gives_the_same_summary_byte_for_byte(api: tuple[LoopbackServer,
     assert bars["2026-11-21"].outage_seconds == 3 * 3600
 
 
-def test_old_runs_are_pruned_but_rollups_are_kept(api: tuple[LoopbackServer, Switch],
-                                                   store: LocalStore) -> None:
+def test_old_runs_are_pruned_but_rollups_are_kept(api: tuple[LoopbackServer, Switch], store: LocalStore) -> None:
     server, _ = api
-    bundle = make_bundle([http_component("api", server.url("/api"))],
-                         checker={"interval": 86400, "retention_days": 2})
+    bundle = make_bundle([http_component("api", server.url("/api"))], checker={"interval": 86400, "retention_days": 2})
     for n in range(5):
         run_checks(bundle, store, now=T0 + timedelta(days=n), run_id=f"d{n}")
-    days = {key.split("/")[1:4][0] + key.split("/")[2] + key.split("/")[3]
-            for key in store.list("runs/")}
+    days = {key.split("/")[1:4][0] + key.split("/")[2] + key.split("/")[3] for key in store.list("runs/")}
     assert days == {"20261122", "20261123", "20261124"}
     assert store.get(day_key("2026-11-20")) is not None
     summary = rebuild(bundle, store, now=T0 + timedelta(days=4))
@@ -291,28 +300,25 @@ def test_old_runs_are_pruned_but_rollups_are_kept(api: tuple[LoopbackServer, Swi
 
 
 def test_regions_need_a_quorum_and_a_broken_region_does_not_decide(
-    api: tuple[LoopbackServer, Switch], store: LocalStore,
+    api: tuple[LoopbackServer, Switch],
+    store: LocalStore,
 ) -> None:
     server, _ = api
     broken = f"http://127.0.0.1:{closed_port()}/api"
-    regions = {"interval": 60, "regions": ["eu-west-1", "us-east-1", "ap-south-1"],
-               "failure_threshold": 1}
+    regions = {"interval": 60, "regions": ["eu-west-1", "us-east-1", "ap-south-1"], "failure_threshold": 1}
     good = make_bundle([http_component("api", server.url("/api"))], checker=regions)
     # The same component seen through a region whose network cannot reach it.
     cut_off = make_bundle([http_component("api", broken)], checker=regions)
     for n in range(3):
         run_checks(cut_off, store, now=minute(n), region="eu-west-1", run_id=f"eu-{n}")
-        run_checks(good, store, now=minute(n) + timedelta(seconds=10), region="us-east-1",
-                   run_id=f"us-{n}")
-        run_checks(good, store, now=minute(n) + timedelta(seconds=20), region="ap-south-1",
-                   run_id=f"ap-{n}")
+        run_checks(good, store, now=minute(n) + timedelta(seconds=10), region="us-east-1", run_id=f"us-{n}")
+        run_checks(good, store, now=minute(n) + timedelta(seconds=20), region="ap-south-1", run_id=f"ap-{n}")
     summary = load_summary(store)
     assert summary is not None and summary.components[0].status == "operational"
     # Now a second region loses it too: two of three is a quorum.
     for n in range(3, 5):
         run_checks(cut_off, store, now=minute(n), region="eu-west-1", run_id=f"eu-{n}")
-        run_checks(cut_off, store, now=minute(n) + timedelta(seconds=10), region="us-east-1",
-                   run_id=f"us-{n}")
+        run_checks(cut_off, store, now=minute(n) + timedelta(seconds=10), region="us-east-1", run_id=f"us-{n}")
     summary = load_summary(store)
     assert summary is not None and summary.components[0].status == "major_outage"
 
@@ -321,22 +327,22 @@ def test_two_regions_must_agree(api: tuple[LoopbackServer, Switch], store: Local
     server, _ = api
     regions = {"interval": 60, "regions": ["eu-west-1", "us-east-1"], "failure_threshold": 1}
     good = make_bundle([http_component("api", server.url("/api"))], checker=regions)
-    cut_off = make_bundle([http_component("api", f"http://127.0.0.1:{closed_port()}/")],
-                          checker=regions)
+    cut_off = make_bundle([http_component("api", f"http://127.0.0.1:{closed_port()}/")], checker=regions)
     for n in range(3):
         run_checks(cut_off, store, now=minute(n), region="eu-west-1", run_id=f"eu-{n}")
-        run_checks(good, store, now=minute(n) + timedelta(seconds=5), region="us-east-1",
-                   run_id=f"us-{n}")
+        run_checks(good, store, now=minute(n) + timedelta(seconds=5), region="us-east-1", run_id=f"us-{n}")
     summary = load_summary(store)
     assert summary is not None and summary.components[0].status == "operational"
 
 
 def test_shards_split_the_plan_and_the_summary_takes_whichever_reported(
-    api: tuple[LoopbackServer, Switch], store: LocalStore,
+    api: tuple[LoopbackServer, Switch],
+    store: LocalStore,
 ) -> None:
     server, _ = api
-    bundle = make_bundle([http_component(f"c{i}", server.url("/ok")) for i in range(12)],
-                         checker={"interval": 60, "shards": 3})
+    bundle = make_bundle(
+        [http_component(f"c{i}", server.url("/ok")) for i in range(12)], checker={"interval": 60, "shards": 3}
+    )
     probed = []
     for shard in (0, 2):  # shard 1 never reports
         report = run_checks(bundle, store, now=T0, run_id=f"t-s{shard}", shard=(shard, 3))

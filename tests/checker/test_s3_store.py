@@ -68,8 +68,7 @@ def test_update_json_retries_when_another_writer_wins(s3_client: Any) -> None:
 
 
 def test_throttling_is_retried_with_backoff_and_then_reported() -> None:
-    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x",
-                          aws_secret_access_key="x")
+    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     pauses: list[float] = []
     store = S3Store(BUCKET, client=client, attempts=3, sleep=pauses.append)
     with Stubber(client) as stub:
@@ -103,12 +102,12 @@ def test_runs_and_rebuild_over_real_http(aws_env: None, moto_url: str, unique_na
     store = S3Store.from_url(f"s3://{unique_name}/status", client=client)
     endpoint = LoopbackServer({})
     try:
-        bundle = make_bundle([http_component("api", endpoint.url("/missing"))],
-                             checker={"interval": 60, "failure_threshold": 1})
+        bundle = make_bundle(
+            [http_component("api", endpoint.url("/missing"))], checker={"interval": 60, "failure_threshold": 1}
+        )
         from datetime import timedelta
 
-        reports = [run_checks(bundle, store, now=T0 + timedelta(minutes=n), run_id=f"r{n}")
-                   for n in range(3)]
+        reports = [run_checks(bundle, store, now=T0 + timedelta(minutes=n), run_id=f"r{n}") for n in range(3)]
     finally:
         endpoint.close()
     assert [len(r.transitions) for r in reports] == [1, 0, 0]  # down from the first run

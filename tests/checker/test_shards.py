@@ -22,8 +22,7 @@ SHARDS = 3
 @pytest.fixture
 def fleet() -> Iterator[tuple[LoopbackServer, Bundle]]:
     server = LoopbackServer({"/ok": answer(200), "/broken": answer(503)})
-    components = [http_component(f"c{i}", server.url("/broken" if i % 4 == 0 else "/ok"))
-                  for i in range(12)]
+    components = [http_component(f"c{i}", server.url("/broken" if i % 4 == 0 else "/ok")) for i in range(12)]
     yield server, make_bundle(components, checker={"interval": 60, "shards": SHARDS})
     server.close()
 
@@ -35,13 +34,15 @@ def derived(store: LocalStore) -> dict[str, bytes]:
 
 
 def test_each_worker_records_only_its_part_and_the_summary_joins_them(
-    fleet: tuple[LoopbackServer, Bundle], store: LocalStore,
+    fleet: tuple[LoopbackServer, Bundle],
+    store: LocalStore,
 ) -> None:
     _, bundle = fleet
     for shard in range(SHARDS):
         report = run_checks(bundle, store, now=T0, run_id=f"t-s{shard}", shard=(shard, SHARDS))
         assert {s.component for s in report.run.samples} == {
-            c.id for c in bundle.components if shard_of(c.id, SHARDS) == shard}
+            c.id for c in bundle.components if shard_of(c.id, SHARDS) == shard
+        }
     # Each part holds its own components' state and nothing else.
     for shard in range(SHARDS):
         state = store.get_json(f"shards/{shard}-of-{SHARDS}/state.json")
@@ -56,18 +57,19 @@ def test_each_worker_records_only_its_part_and_the_summary_joins_them(
 
 
 def test_a_part_that_did_not_report_leaves_its_components_without_data(
-    fleet: tuple[LoopbackServer, Bundle], store: LocalStore,
+    fleet: tuple[LoopbackServer, Bundle],
+    store: LocalStore,
 ) -> None:
     _, bundle = fleet
     run_checks(bundle, store, now=T0, run_id="t-s0", shard=(0, SHARDS))
     summary = load_summary(store)
     assert summary is not None
-    assert {c.id for c in summary.components} == {
-        c.id for c in bundle.components if shard_of(c.id, SHARDS) == 0}
+    assert {c.id for c in summary.components} == {c.id for c in bundle.components if shard_of(c.id, SHARDS) == 0}
 
 
 def test_one_process_checking_a_sharded_plan_records_it_part_by_part(
-    fleet: tuple[LoopbackServer, Bundle], store: LocalStore,
+    fleet: tuple[LoopbackServer, Bundle],
+    store: LocalStore,
 ) -> None:
     _, bundle = fleet
     report = run_checks(bundle, store, now=T0, run_id="local")
@@ -83,7 +85,8 @@ def test_one_process_checking_a_sharded_plan_records_it_part_by_part(
 
 
 def test_rebuild_of_a_sharded_store_gives_the_same_bytes(
-    fleet: tuple[LoopbackServer, Bundle], store: LocalStore,
+    fleet: tuple[LoopbackServer, Bundle],
+    store: LocalStore,
 ) -> None:
     _, bundle = fleet
     at = T0
@@ -100,7 +103,8 @@ def test_rebuild_of_a_sharded_store_gives_the_same_bytes(
 
 
 def test_workers_started_as_lambda_would_read_only_their_part_of_the_bundle(
-    fleet: tuple[LoopbackServer, Bundle], store: LocalStore,
+    fleet: tuple[LoopbackServer, Bundle],
+    store: LocalStore,
 ) -> None:
     """Each worker event through the Lambda entry point: its part probed and recorded, and the
     bundle it works from holds its own components only (unless alerts need every component)."""

@@ -20,8 +20,7 @@ def window_of(segments: list[tuple[float, float, str]]) -> object:
 
 
 def test_a_budget_untouched_is_whole() -> None:
-    figure = slo_figure(Slo(target=99.9, window="30d"), window_of([(0, NOW, "operational")]),
-                        now=NOW)
+    figure = slo_figure(Slo(target=99.9, window="30d"), window_of([(0, NOW, "operational")]), now=NOW)
     assert figure.allowed_seconds == 2592.0  # 0.1% of 30 days
     assert figure.spent_seconds == 0
     assert figure.remaining_ratio == 1.0
@@ -53,16 +52,27 @@ def test_a_slow_leak_opens_a_ticket_but_pages_nobody() -> None:
 
 
 def test_the_summary_carries_the_budget_of_components_with_an_objective() -> None:
-    bundle = make_bundle([
-        {"id": "api", "name": "API", "slo": {"target": 99.5, "window": "7d"},
-         "check": {"type": "http", "url": "http://127.0.0.1:9/"}},
-        {"id": "web", "name": "Web", "check": {"type": "http", "url": "http://127.0.0.1:9/"}},
-    ])
+    bundle = make_bundle(
+        [
+            {
+                "id": "api",
+                "name": "API",
+                "slo": {"target": 99.5, "window": "7d"},
+                "check": {"type": "http", "url": "http://127.0.0.1:9/"},
+            },
+            {"id": "web", "name": "Web", "check": {"type": "http", "url": "http://127.0.0.1:9/"}},
+        ]
+    )
     now = datetime(2026, 11, 20, 12, tzinfo=UTC)
-    effects = RunEffects(run_id="r", region="local", at=now, offline=False, transitions=[],
-                         samples=[], segments=[SegmentFact(component="api",
-                                                           start=now - timedelta(hours=12),
-                                                           end=now, status="major_outage")])
+    effects = RunEffects(
+        run_id="r",
+        region="local",
+        at=now,
+        offline=False,
+        transitions=[],
+        samples=[],
+        segments=[SegmentFact(component="api", start=now - timedelta(hours=12), end=now, status="major_outage")],
+    )
     day = apply_effects_to_day(DayRollup(date=now.date()), effects)
     summary = compute_summary(bundle, State(), History(), {"2026-11-20": day}, now=now)
     api, web = summary.components

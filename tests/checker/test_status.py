@@ -13,8 +13,14 @@ def statuses(observations: str, failure: int = 2, success: int = 1) -> list[str]
     out = []
     for letter in observations:
         observed = {"u": "up", "d": "down", "g": "degraded"}[letter]
-        status, downs, ups = flap_step(status, downs, ups, observed,  # type: ignore[arg-type]
-                                       failure_threshold=failure, success_threshold=success)
+        status, downs, ups = flap_step(
+            status,
+            downs,
+            ups,
+            observed,  # type: ignore[arg-type]
+            failure_threshold=failure,
+            success_threshold=success,
+        )
         out.append(status)
     return out
 
@@ -29,8 +35,13 @@ def test_two_failed_runs_in_a_row_are_an_outage_and_one_success_ends_it() -> Non
 
 def test_thresholds_are_configurable() -> None:
     assert statuses("ddduudu", failure=3, success=2) == [
-        "operational", "operational", "major_outage", "major_outage", "operational",
-        "operational", "operational",
+        "operational",
+        "operational",
+        "major_outage",
+        "major_outage",
+        "operational",
+        "operational",
+        "operational",
     ]
 
 

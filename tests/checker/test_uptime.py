@@ -54,8 +54,7 @@ def test_a_gap_is_no_data_and_not_in_the_denominator() -> None:
 
 def test_the_gap_example_of_the_public_page() -> None:
     # docs/uptime.md: a 10-minute outage in a half day with data, the other half without.
-    measured = [(0, 3600, "operational"), (3600, 4200, "major_outage"),
-                (4200, DAY / 2, "operational")]
+    measured = [(0, 3600, "operational"), (3600, 4200, "major_outage"), (4200, DAY / 2, "operational")]
     part = tally(measured, [], 0, DAY)
     assert (part.no_data, format_uptime(part.uptime or 0)) == (DAY / 2, "98.61%")
 
@@ -94,28 +93,25 @@ def test_uptime_is_never_shown_as_100_percent_unless_it_is() -> None:
 
 
 def test_an_outage_across_midnight_is_split_between_the_two_days() -> None:
-    bundle = make_bundle([{"id": "api", "name": "API",
-                           "check": {"type": "http", "url": "http://127.0.0.1:9/"}}])
+    bundle = make_bundle([{"id": "api", "name": "API", "check": {"type": "http", "url": "http://127.0.0.1:9/"}}])
     midnight = datetime(2026, 11, 21, tzinfo=UTC)
     start = midnight - timedelta(hours=1)
     segments = [
-        SegmentFact(component="api", start=midnight - timedelta(days=1), end=start,
-                    status="operational"),
-        SegmentFact(component="api", start=start, end=midnight + timedelta(hours=2),
-                    status="major_outage"),
-        SegmentFact(component="api", start=midnight + timedelta(hours=2),
-                    end=midnight + timedelta(days=1), status="operational"),
+        SegmentFact(component="api", start=midnight - timedelta(days=1), end=start, status="operational"),
+        SegmentFact(component="api", start=start, end=midnight + timedelta(hours=2), status="major_outage"),
+        SegmentFact(
+            component="api", start=midnight + timedelta(hours=2), end=midnight + timedelta(days=1), status="operational"
+        ),
     ]
-    effects = RunEffects(run_id="r", region="local", at=start, offline=False, transitions=[],
-                         samples=[], segments=segments)
+    effects = RunEffects(
+        run_id="r", region="local", at=start, offline=False, transitions=[], samples=[], segments=segments
+    )
     days = {}
     for day in ("2026-11-20", "2026-11-21"):
-        days[day] = apply_effects_to_day(DayRollup(date=datetime.fromisoformat(day).date()),
-                                         effects)
+        days[day] = apply_effects_to_day(DayRollup(date=datetime.fromisoformat(day).date()), effects)
     assert days["2026-11-20"].components["api"].outages == [(82800.0, 86400.0, "major_outage")]
     assert days["2026-11-21"].components["api"].outages == [(0.0, 7200.0, "major_outage")]
-    summary = compute_summary(bundle, State(), History(), days,
-                              now=midnight + timedelta(days=1))
+    summary = compute_summary(bundle, State(), History(), days, now=midnight + timedelta(days=1))
     bars = {bar.date.isoformat(): bar for bar in summary.components[0].bars}
     assert bars["2026-11-20"].outage_seconds == 3600
     assert bars["2026-11-21"].outage_seconds == 7200
@@ -127,8 +123,7 @@ def test_an_outage_across_midnight_is_split_between_the_two_days() -> None:
     assert week.no_data_seconds == 5 * DAY
 
 
-statuses = st.sampled_from(["operational", "degraded_performance", "partial_outage",
-                            "major_outage"])
+statuses = st.sampled_from(["operational", "degraded_performance", "partial_outage", "major_outage"])
 
 
 @st.composite
@@ -140,11 +135,20 @@ def timelines(draw: st.DrawFn) -> list[tuple[float, float, str]]:
 
 
 @settings(max_examples=100, deadline=None)
-@given(timelines(), st.lists(st.tuples(st.integers(0, 86400), st.integers(1, 20000),
-                                       st.sampled_from(["partial_outage", "major_outage",
-                                                        "under_maintenance"])), max_size=4))
+@given(
+    timelines(),
+    st.lists(
+        st.tuples(
+            st.integers(0, 86400),
+            st.integers(1, 20000),
+            st.sampled_from(["partial_outage", "major_outage", "under_maintenance"]),
+        ),
+        max_size=4,
+    ),
+)
 def test_every_second_of_the_window_is_accounted_for_once(
-    measured: list[tuple[float, float, str]], declared_raw: list[tuple[int, int, str]],
+    measured: list[tuple[float, float, str]],
+    declared_raw: list[tuple[int, int, str]],
 ) -> None:
     declared = [(float(s), float(s + length), status) for s, length, status in declared_raw]
     part = tally(measured, declared, 0, DAY)

@@ -37,10 +37,17 @@ pytestmark = [
 
 def _deploy(repo: Path, moto_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "STATUSGEN_"))}
-    env.update(AWS_ENDPOINT_URL=moto_url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               AWS_REGION=REGION)
-    return subprocess.run([STATUSGEN, "deploy", "--root", str(repo), "--package", "dist/lambda.zip", *args],
-                          cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    env.update(
+        AWS_ENDPOINT_URL=moto_url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=REGION
+    )
+    return subprocess.run(
+        [STATUSGEN, "deploy", "--root", str(repo), "--package", "dist/lambda.zip", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _repo(tmp_path: Path) -> Path:
@@ -53,8 +60,12 @@ def _repo(tmp_path: Path) -> Path:
 
 
 def _clients(moto_url: str) -> tuple[object, object]:
-    keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "endpoint_url": moto_url,
-            "region_name": REGION}
+    keys = {
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+        "endpoint_url": moto_url,
+        "region_name": REGION,
+    }
     return boto3.client("s3", **keys), boto3.client("cloudformation", **keys)
 
 
@@ -79,8 +90,10 @@ def test_deploy_creates_the_stack_and_publishes_the_page(tmp_path: Path, moto_ur
     stack = cloudformation.describe_stacks(StackName="page-one")["Stacks"][0]  # type: ignore[attr-defined]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     assert {"ParameterKey": "AlarmEmail", "ParameterValue": "oncall@example.com"} in stack["Parameters"]
-    resources = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in
-                 cloudformation.list_stack_resources(StackName="page-one")["StackResourceSummaries"]}  # type: ignore[attr-defined]
+    resources = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cloudformation.list_stack_resources(StackName="page-one")["StackResourceSummaries"]
+    }  # type: ignore[attr-defined]
 
     # The bundle is where the checker reads it, and the page is in the site bucket.
     bundle = json.loads(s3.get_object(Bucket=resources["DataBucket"], Key="bundle.json")["Body"].read())  # type: ignore[attr-defined]
@@ -129,21 +142,33 @@ def test_a_missing_zip_is_named(tmp_path: Path, moto_url: str) -> None:
     (repo / "dist" / "lambda.zip").unlink()
     result = _deploy(repo, moto_url, "--stack-name", "page-four")
     assert result.returncode == 1
-    assert result.stderr.strip() == ("error: ./dist/lambda.zip: no such file; build it with "
-                                     "`statusgen package`")
+    assert result.stderr.strip() == ("error: ./dist/lambda.zip: no such file; build it with `statusgen package`")
 
 
 def test_the_closing_lines_give_the_page_dns_and_workflow_variables() -> None:
-    stack = Stack(name="statusgen", region=REGION, status="CREATE_COMPLETE", resources={}, outputs={
-        "PageUrl": "https://status.example.com", "DistributionDomainName": "d111.cloudfront.net",
-        "HeartbeatUrl": "https://hb.lambda-url.eu-west-1.on.aws/", "DataBucketName": "data-1",
-        "SiteBucketName": "site-1", "DistributionId": "E2ABC", "DeployRoleArn": "arn:aws:iam::1:role/d"})
+    stack = Stack(
+        name="statusgen",
+        region=REGION,
+        status="CREATE_COMPLETE",
+        resources={},
+        outputs={
+            "PageUrl": "https://status.example.com",
+            "DistributionDomainName": "d111.cloudfront.net",
+            "HeartbeatUrl": "https://hb.lambda-url.eu-west-1.on.aws/",
+            "DataBucketName": "data-1",
+            "SiteBucketName": "site-1",
+            "DistributionId": "E2ABC",
+            "DeployRoleArn": "arn:aws:iam::1:role/d",
+        },
+    )
     lines = next_steps(stack)
     assert "  page: https://status.example.com" in lines
     assert "  DNS: status.example.com CNAME d111.cloudfront.net (or a Route 53 alias record)" in lines
     assert "  heartbeats: https://hb.lambda-url.eu-west-1.on.aws/" in lines
-    assert lines[-5:] == ["  gh variable set AWS_REGION --body eu-west-1",
-                          "  gh variable set STATUSGEN_DEPLOY_ROLE --body arn:aws:iam::1:role/d",
-                          "  gh variable set STATUSGEN_STORE --body s3://data-1",
-                          "  gh variable set STATUSGEN_PUBLISH --body s3://site-1",
-                          "  gh variable set STATUSGEN_DISTRIBUTION --body E2ABC"]
+    assert lines[-5:] == [
+        "  gh variable set AWS_REGION --body eu-west-1",
+        "  gh variable set STATUSGEN_DEPLOY_ROLE --body arn:aws:iam::1:role/d",
+        "  gh variable set STATUSGEN_STORE --body s3://data-1",
+        "  gh variable set STATUSGEN_PUBLISH --body s3://site-1",
+        "  gh variable set STATUSGEN_DISTRIBUTION --body E2ABC",
+    ]

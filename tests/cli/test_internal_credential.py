@@ -13,8 +13,11 @@ from site_builder.internal.access import record_matches
 
 def test_the_record_is_a_salted_hash_of_the_password_in_the_environment() -> None:
     password = "correct horse battery staple"
-    result = CliRunner().invoke(main, ["internal", "credential", "--user", "ops", "--kvs-arn", "arn:kvs"],
-                                env={"STATUSGEN_INTERNAL_PASSWORD": password})
+    result = CliRunner().invoke(
+        main,
+        ["internal", "credential", "--user", "ops", "--kvs-arn", "arn:kvs"],
+        env={"STATUSGEN_INTERNAL_PASSWORD": password},
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "key: ops"
@@ -23,7 +26,8 @@ def test_the_record_is_a_salted_hash_of_the_password_in_the_environment() -> Non
     assert record_matches(record, password) and not record_matches(record, password + "x")
     assert password not in result.stdout
     assert lines[3].startswith(
-        f"  aws cloudfront-keyvaluestore put-key --kvs-arn arn:kvs --key ops --value '{record}' ")
+        f"  aws cloudfront-keyvaluestore put-key --kvs-arn arn:kvs --key ops --value '{record}' "
+    )
 
 
 def test_without_a_password_one_is_made_and_shown_once() -> None:
@@ -39,4 +43,5 @@ def test_a_short_password_is_refused_in_one_line() -> None:
     result = CliRunner().invoke(main, ["internal", "credential"], env={"STATUSGEN_INTERNAL_PASSWORD": "hunter2"})
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "error: the password has 7 characters; use at least 16 (leave it out and one is made for you)"]
+        "error: the password has 7 characters; use at least 16 (leave it out and one is made for you)"
+    ]

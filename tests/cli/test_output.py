@@ -52,16 +52,20 @@ def test_build_prints_one_line_per_step_with_counts_that_add_up(site: Path) -> N
     code, first, _ = invoke("build")
     assert code == 0
     files = int(re.fullmatch(r"built (\d+) files: \d+ rendered, 0 reused from the cache", first[0])[1])  # type: ignore[index]
-    assert first == [f"built {files} files: {files} rendered, 0 reused from the cache",
-                     f"published to ./public: {files} written, 0 unchanged, 0 deleted"]
+    assert first == [
+        f"built {files} files: {files} rendered, 0 reused from the cache",
+        f"published to ./public: {files} written, 0 unchanged, 0 deleted",
+    ]
 
     code, again, _ = invoke("build")
     rendered, reused = map(int, re.findall(r"(\d+) (?:rendered|reused)", again[0]))
     assert rendered + reused == files and reused > 0
     written, unchanged = map(int, re.findall(r"(\d+) (?:written|unchanged)", again[1]))
     assert written + unchanged == files  # pages that show the time of the build change
-    assert again == [f"built {files} files: {rendered} rendered, {reused} reused from the cache",
-                     f"published to ./public: {written} written, {unchanged} unchanged, 0 deleted"]
+    assert again == [
+        f"built {files} files: {rendered} rendered, {reused} reused from the cache",
+        f"published to ./public: {written} written, {unchanged} unchanged, 0 deleted",
+    ]
 
 
 def test_check_with_inline_rebuild_publishes_after_the_run(site: Path) -> None:
@@ -87,8 +91,10 @@ def test_resolving_twice_is_refused_in_one_line(site: Path) -> None:
 
     code, _, errors = invoke("incident", "resolve", slug)
     assert code == 1
-    assert errors == [f"error: {slug} is already resolved; add a note with "
-                      f"`statusgen incident update {slug} --status update --message TEXT`"]
+    assert errors == [
+        f"error: {slug} is already resolved; add a note with "
+        f"`statusgen incident update {slug} --status update --message TEXT`"
+    ]
     assert (site / "incidents" / f"{slug}.md").read_text().count(" resolved\n") == 1
 
     # Reopened, it may be resolved again.
@@ -115,8 +121,13 @@ def test_demo_on_a_port_in_use_is_a_one_line_error(tmp_path: Path, taken_port: i
 def test_package_says_each_step_as_it_starts(tmp_path: Path) -> None:
     steps: list[str] = []
     # pip itself is replaced by a no-op: the steps, not the downloads, are under test.
-    package_lambda(tmp_path / "lambda.zip", arch="x86_64", python_version="3.12",
-                   pip=(sys.executable, "-c", "pass"), progress=steps.append)
+    package_lambda(
+        tmp_path / "lambda.zip",
+        arch="x86_64",
+        python_version="3.12",
+        pip=(sys.executable, "-c", "pass"),
+        progress=steps.append,
+    )
     assert [re.sub(r"\d+ dependencies", "N dependencies", step) for step in steps] == [
         "collecting N dependencies (building wheels of any published as source only)",
         "installing the dependencies for Lambda (Python 3.12, x86_64)",

@@ -57,9 +57,7 @@ def test_compile_out_is_relative_to_the_current_directory(workdir: Path) -> None
     assert not (workdir / "site" / "bundle.json").exists()
 
 
-def test_serve_dir_is_relative_to_the_current_directory(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_serve_dir_is_relative_to_the_current_directory(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     served: dict[str, Any] = {}
 
     def serve_site(root: Path, **options: Any) -> None:
@@ -82,9 +80,7 @@ def annotated_files(output: str) -> list[str]:
     return [line.split("file=", 1)[1].split(",", 1)[0] for line in output.splitlines()]
 
 
-def test_github_annotations_name_paths_from_the_git_top_level(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_github_annotations_name_paths_from_the_git_top_level(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     repo = tmp_path / "repo"
@@ -109,9 +105,7 @@ def test_github_annotations_outside_git_are_relative_to_the_current_directory(
     )
 
 
-def test_github_annotations_escape_what_would_end_a_property(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_github_annotations_escape_what_would_end_a_property(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from checker.errors import Problem
     from site_builder.problems import github_annotation
 
@@ -128,8 +122,12 @@ def test_the_outbox_in_statuspage_yaml_is_relative_to_its_folder(workdir: Path) 
     from site_builder.serve import start
 
     config = workdir / "site" / "statuspage.yaml"
-    config.write_text(config.read_text() + "subscribers:\n  token_secret: " + "k" * 40
-                      + "\n  email: {backend: outbox, outbox: ./mail}\n")
+    config.write_text(
+        config.read_text()
+        + "subscribers:\n  token_secret: "
+        + "k" * 40
+        + "\n  email: {backend: outbox, outbox: ./mail}\n"
+    )
     public = workdir / "public"
     public.mkdir()
     # What `statusgen serve --root site` and `statusgen run --root site` mount, from the parent folder.

@@ -62,7 +62,8 @@ def endpoint() -> Iterator[Endpoint]:
 
 def write_site(root: Path, url: str) -> Path:
     root.mkdir()
-    (root / "statuspage.yaml").write_text(f"""\
+    (root / "statuspage.yaml").write_text(
+        f"""\
 site: {{name: Run test, url: https://status.example.test}}
 checker: {{interval: 1, failure_threshold: 1}}
 components:
@@ -72,7 +73,9 @@ components:
   - id: nightly
     name: Nightly job
     check: {{type: heartbeat, token: "${{RUN_TEST_TOKEN}}", every: 1h}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return root
 
 
@@ -82,15 +85,18 @@ class RunningCommand:
     def __init__(self, root: Path) -> None:
         self.process = subprocess.Popen(
             [STATUSGEN, "run", "--root", str(root), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env={"PATH": str(Path(sys.executable).parent), "RUN_TEST_TOKEN": TOKEN},
         )
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         assert self.process.stdout is not None and self.process.stderr is not None
-        self._readers = [threading.Thread(target=self._read, args=(stream, lines), daemon=True)
-                         for stream, lines in ((self.process.stdout, self.stdout),
-                                               (self.process.stderr, self.stderr))]
+        self._readers = [
+            threading.Thread(target=self._read, args=(stream, lines), daemon=True)
+            for stream, lines in ((self.process.stdout, self.stdout), (self.process.stderr, self.stderr))
+        ]
         for reader in self._readers:
             reader.start()
 
@@ -135,13 +141,12 @@ def wait_for(probe: Callable[[], T | None], what: str, command: RunningCommand) 
 
 
 @pytest.mark.slow
-def test_run_checks_publishes_serves_takes_heartbeats_and_stops_cleanly(
-    tmp_path: Path, endpoint: Endpoint
-) -> None:
+def test_run_checks_publishes_serves_takes_heartbeats_and_stops_cleanly(tmp_path: Path, endpoint: Endpoint) -> None:
     root = write_site(tmp_path / "site", endpoint.url)
     command = RunningCommand(root)
     try:
         with httpx.Client(base_url=command.url(), timeout=10) as client:
+
             def api_is(status: str) -> bool:
                 response = client.get("api/v2/components.json")
                 if response.status_code != 200:
@@ -150,8 +155,7 @@ def test_run_checks_publishes_serves_takes_heartbeats_and_stops_cleanly(
                 return components.get("API") == status
 
             # Before the first check the page has no data; the first check finds the endpoint up.
-            wait_for(lambda: any(line.startswith("check: 1 up") for line in command.stdout), "the first check",
-                     command)
+            wait_for(lambda: any(line.startswith("check: 1 up") for line in command.stdout), "the first check", command)
             wait_for(lambda: api_is("operational"), "operational API on the served page", command)
 
             endpoint.status = 500

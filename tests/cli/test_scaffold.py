@@ -46,8 +46,9 @@ def substitute(text: str, context: Mapping[str, Mapping[str, str]]) -> str:
     return EXPRESSION.sub(lambda m: evaluate(m[1], context), text)
 
 
-def run_workflow(path: Path, repo: Path, *, context: Mapping[str, Mapping[str, str]],
-                 env: Mapping[str, str]) -> list[str]:
+def run_workflow(
+    path: Path, repo: Path, *, context: Mapping[str, Mapping[str, str]], env: Mapping[str, str]
+) -> list[str]:
     """Every job's `run:` steps in order, as bash in `repo`, with the job's env; `uses:` steps are
     skipped and the install step is checked and skipped (the package is installed already).
     Returns the commands run."""
@@ -63,8 +64,14 @@ def run_workflow(path: Path, repo: Path, *, context: Mapping[str, Mapping[str, s
                 assert command == 'python -m pip install "$STATUSGEN_PACKAGE"'
                 assert job_env["STATUSGEN_PACKAGE"] == f"statusgen=={statusgen_version()}"
                 continue
-            result = subprocess.run(["bash", "-eo", "pipefail", "-c", command], cwd=repo, env=job_env,
-                                    capture_output=True, text=True, timeout=120)
+            result = subprocess.run(
+                ["bash", "-eo", "pipefail", "-c", command],
+                cwd=repo,
+                env=job_env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert result.returncode == 0, f"{step.get('name', command)}:\n{result.stdout}{result.stderr}"
             assert "Traceback" not in result.stderr
             ran.append(command)
@@ -88,19 +95,37 @@ def test_the_generated_publish_workflow_deploys_to_s3(tmp_path: Path, moto_url: 
     for name in (data_bucket, site_bucket):
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
     cloudfront = boto3.client("cloudfront", region_name="us-east-1", endpoint_url=moto_url, **_keys(credentials))
-    distribution = cloudfront.create_distribution(DistributionConfig={
-        "CallerReference": unique_name, "Comment": "", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{
-            "Id": "site", "DomainName": f"{site_bucket}.s3.amazonaws.com",
-            "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
-                                 "MinTTL": 0, "ForwardedValues": {"QueryString": False,
-                                                                  "Cookies": {"Forward": "none"}}},
-    })["Distribution"]["Id"]
+    distribution = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": unique_name,
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "site",
+                        "DomainName": f"{site_bucket}.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "site",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            },
+        }
+    )["Distribution"]["Id"]
     context = {
-        "vars": {"AWS_REGION": REGION, "STATUSGEN_DEPLOY_ROLE": "arn:aws:iam::123456789012:role/deploy",
-                 "STATUSGEN_STORE": f"s3://{data_bucket}", "STATUSGEN_PUBLISH": f"s3://{site_bucket}",
-                 "STATUSGEN_DISTRIBUTION": distribution},
+        "vars": {
+            "AWS_REGION": REGION,
+            "STATUSGEN_DEPLOY_ROLE": "arn:aws:iam::123456789012:role/deploy",
+            "STATUSGEN_STORE": f"s3://{data_bucket}",
+            "STATUSGEN_PUBLISH": f"s3://{site_bucket}",
+            "STATUSGEN_DISTRIBUTION": distribution,
+        },
         "secrets": {"STATUSGEN_TOKEN_SECRET": "a" * 40},
     }
     # What aws-actions/configure-aws-credentials leaves behind, pointed at moto.
@@ -108,8 +133,11 @@ def test_the_generated_publish_workflow_deploys_to_s3(tmp_path: Path, moto_url: 
 
     ran = run_workflow(repo / ".github" / "workflows" / "publish.yml", repo, context=context, env=env)
 
-    assert ran == ["statusgen validate --format github", "statusgen compile --to-store --out bundle.json",
-                   "statusgen build"]
+    assert ran == [
+        "statusgen validate --format github",
+        "statusgen compile --to-store --out bundle.json",
+        "statusgen build",
+    ]
     bundle = json.loads(s3.get_object(Bucket=data_bucket, Key="bundle.json")["Body"].read())
     assert [c["id"] for c in bundle["components"]] == ["api", "website", "support"]
     page = s3.get_object(Bucket=site_bucket, Key="index.html")["Body"].read().decode()
@@ -122,22 +150,23 @@ def test_the_generated_publish_workflow_deploys_to_s3(tmp_path: Path, moto_url: 
 
 
 def _keys(credentials: Mapping[str, str]) -> dict[str, Any]:
-    return {"aws_access_key_id": credentials["AWS_ACCESS_KEY_ID"],
-            "aws_secret_access_key": credentials["AWS_SECRET_ACCESS_KEY"]}
+    return {
+        "aws_access_key_id": credentials["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": credentials["AWS_SECRET_ACCESS_KEY"],
+    }
 
 
 def test_the_pull_request_workflow_builds_a_preview_without_aws(tmp_path: Path) -> None:
     repo = tmp_path / "my-status"
     init_site(repo)
-    ran = run_workflow(repo / ".github" / "workflows" / "pull-request.yml", repo,
-                       context={"vars": {}, "secrets": {}}, env=clean_env())
+    ran = run_workflow(
+        repo / ".github" / "workflows" / "pull-request.yml", repo, context={"vars": {}, "secrets": {}}, env=clean_env()
+    )
     assert ran == ["statusgen validate --format github", "statusgen build --out preview --no-notify"]
     assert (repo / "preview" / "index.html").is_file()
 
 
-def test_unset_repository_variables_fall_back_to_local_folders(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unset_repository_variables_fall_back_to_local_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """GitHub passes a variable nobody set as an empty string: `${NAME:-default}` takes the default."""
     assert expand_text("${STATUSGEN_STORE:-./data}", {"STATUSGEN_STORE": ""}) == "./data"
     assert expand_text("${STATUSGEN_STORE:-./data}", {}) == "./data"
@@ -195,6 +224,7 @@ def test_init_into_an_existing_repository_ignores_data_and_outbox(tmp_path: Path
         (repo / "outbox" / "confirm.eml").write_text("To: someone@example.com\n")
         (repo / "data").mkdir()
         (repo / "data" / "bundle.json").write_text("{}")
-        ignored = subprocess.run(["git", "check-ignore", "outbox/confirm.eml", "data/bundle.json"],
-                                 cwd=repo, capture_output=True, text=True)
+        ignored = subprocess.run(
+            ["git", "check-ignore", "outbox/confirm.eml", "data/bundle.json"], cwd=repo, capture_output=True, text=True
+        )
         assert ignored.stdout.split() == ["outbox/confirm.eml", "data/bundle.json"]

@@ -50,8 +50,11 @@ def problems_of(root: Path) -> list[str]:
 
 
 def test_a_bad_audience_is_one_line_with_file_line_and_key(tmp_path: Path) -> None:
-    root = write_site(tmp_path, CONFIG.replace("audience: internal\n  - id: ledger", "audience: staff\n  - id: ledger"),
-                      {"2026-11-20-api-slow.md": "audience: secret\ncomponents: {api: degraded_performance}"})
+    root = write_site(
+        tmp_path,
+        CONFIG.replace("audience: internal\n  - id: ledger", "audience: staff\n  - id: ledger"),
+        {"2026-11-20-api-slow.md": "audience: secret\ncomponents: {api: degraded_performance}"},
+    )
     assert problems_of(root) == [
         "incidents/2026-11-20-api-slow.md:3: audience: 'secret' is not allowed here (one of: public, internal)",
         "statuspage.yaml:10: components[1].audience: 'staff' is not allowed here (one of: public, internal)",
@@ -59,11 +62,14 @@ def test_a_bad_audience_is_one_line_with_file_line_and_key(tmp_path: Path) -> No
 
 
 def test_a_public_incident_may_not_name_only_internal_components(tmp_path: Path) -> None:
-    root = write_site(tmp_path, incidents={
-        "2026-11-20-queue-stuck.md": "components:\n  queue: major_outage\n  ledger: partial_outage",
-        "2026-11-21-queue-and-api.md": "components: {queue: major_outage, api: partial_outage}",
-        "2026-11-22-ledger-lag.md": "audience: internal\ncomponents: {ledger: degraded_performance}",
-    })
+    root = write_site(
+        tmp_path,
+        incidents={
+            "2026-11-20-queue-stuck.md": "components:\n  queue: major_outage\n  ledger: partial_outage",
+            "2026-11-21-queue-and-api.md": "components: {queue: major_outage, api: partial_outage}",
+            "2026-11-22-ledger-lag.md": "audience: internal\ncomponents: {ledger: degraded_performance}",
+        },
+    )
     assert problems_of(root) == [
         "incidents/2026-11-20-queue-stuck.md:3: components: a public incident names only internal components "
         "(ledger, queue); add 'audience: internal' or name a public component",
@@ -81,28 +87,37 @@ def test_internal_settings_are_checked(tmp_path: Path) -> None:
 
 
 def test_the_internal_site_may_not_be_published_into_the_public_one(tmp_path: Path) -> None:
-    for internal, public in (("./public/staff", "./public"), ("./out", "./out/public"),
-                             ("s3://site/internal", "s3://site"), ("./public", "public/")):
+    for internal, public in (
+        ("./public/staff", "./public"),
+        ("./out", "./out/public"),
+        ("s3://site/internal", "s3://site"),
+        ("./public", "public/"),
+    ):
         config = CONFIG + f"publish: {public}\ninternal: {{publish: {internal}}}\n"
         assert problems_of(write_site(tmp_path / internal.replace("/", "_"), config)) == [
             f"statuspage.yaml:16: internal.publish: {internal} overlaps publish ({public}): publish the internal "
-            "site to a target of its own"]
+            "site to a target of its own"
+        ]
     config = CONFIG + "publish: s3://site/public\ninternal: {publish: s3://site/internal}\n"
     assert problems_of(write_site(tmp_path / "apart", config)) == []
 
 
 def test_the_public_part_leaves_out_what_is_internal(tmp_path: Path) -> None:
-    root = write_site(tmp_path, incidents={
-        "2026-11-21-queue-and-api.md": "components: {queue: major_outage, api: partial_outage}",
-        "2026-11-22-ledger-lag.md": "audience: internal\ncomponents: {ledger: degraded_performance}",
-    })
+    root = write_site(
+        tmp_path,
+        incidents={
+            "2026-11-21-queue-and-api.md": "components: {queue: major_outage, api: partial_outage}",
+            "2026-11-22-ledger-lag.md": "audience: internal\ncomponents: {ledger: degraded_performance}",
+        },
+    )
     site, _ = check_site(root, None)
     assert site is not None
     public = site.public_bundle
     assert [c.id for c in public.components] == ["api"]
     assert public.components[0].depends_on == []  # the public page names no internal cause
     assert [(i.slug, i.components) for i in public.incidents] == [
-        ("2026-11-21-queue-and-api", {"api": "partial_outage"})]
+        ("2026-11-21-queue-and-api", {"api": "partial_outage"})
+    ]
     # The bundle the checker measures keeps everything, and carries no audience.
     assert [c.id for c in site.bundle.components] == ["api", "queue", "ledger"]
     assert "audience" not in site.bundle.model_dump_json()

@@ -27,11 +27,14 @@ Message = str | tuple[str, ...]
 def used() -> dict[Message, str]:
     """Every text marked for translation -> where it is used."""
     found: dict[Message, str] = {}
-    sources = (("site_builder", [("**.py", "python")], {}),
-               ("templates", [("**.html", "jinja2")], {"**.html": {"extensions": "jinja2.ext.i18n"}}))
+    sources = (
+        ("site_builder", [("**.py", "python")], {}),
+        ("templates", [("**.html", "jinja2")], {"**.html": {"extensions": "jinja2.ext.i18n"}}),
+    )
     for folder, methods, options in sources:
-        for name, line, message, _, _ in extract_from_dir(REPO / folder, methods, keywords=KEYWORDS,
-                                                           options_map=options):
+        for name, line, message, _, _ in extract_from_dir(
+            REPO / folder, methods, keywords=KEYWORDS, options_map=options
+        ):
             found.setdefault(message, f"{folder}/{name}:{line}")
     return found
 

@@ -67,15 +67,27 @@ def test_validate_json_prints_objects(tmp_path: Path) -> None:
 
 def test_incident_lifecycle_from_the_command_line(tmp_path: Path) -> None:
     root = copy_site(fixture("content", "site"), tmp_path / "site")
-    code, out, _ = run("incident", "new", "Login failures on the website", "--component",
-                       "website=major_outage", "--component", "api=degraded_performance",
-                       "--message", "Users cannot log in.", "--root", str(root))
+    code, out, _ = run(
+        "incident",
+        "new",
+        "Login failures on the website",
+        "--component",
+        "website=major_outage",
+        "--component",
+        "api=degraded_performance",
+        "--message",
+        "Users cannot log in.",
+        "--root",
+        str(root),
+    )
     assert code == 0, out
     path = Path(out.split("created ", 1)[1].strip())
     slug = path.stem
     assert slug.endswith("-login-failures-on-the-website")
-    assert run("incident", "update", slug, "--status", "identified", "--message",
-               "A bad deploy.", "--root", str(root))[0] == 0
+    assert (
+        run("incident", "update", slug, "--status", "identified", "--message", "A bad deploy.", "--root", str(root))[0]
+        == 0
+    )
     assert run("incident", "resolve", slug, "--message", "Rolled back.", "--root", str(root))[0] == 0
 
     site, problems = check_site(root)
@@ -92,18 +104,19 @@ def test_incident_new_rejects_an_unknown_component_with_a_suggestion(tmp_path: P
     root = copy_site(fixture("content", "site"), tmp_path / "site")
     code, _, err = run("incident", "new", "X", "--component", "webiste=major_outage", "--root", str(root))
     assert code == 1
-    assert err == ("error: unknown component 'webiste'; did you mean 'website'? "
-                   "(components: api, website, database)\n")
+    assert err == ("error: unknown component 'webiste'; did you mean 'website'? (components: api, website, database)\n")
     assert sorted(p.name for p in (root / "incidents").iterdir()) == [
-        "2026-11-22-api-errors.md", "2026-11-25-db-upgrade.md"
+        "2026-11-22-api-errors.md",
+        "2026-11-25-db-upgrade.md",
     ]
 
 
 def test_update_rejects_a_maintenance_status_on_an_incident(tmp_path: Path) -> None:
     root = copy_site(fixture("content", "site"), tmp_path / "site")
     before = (root / "incidents/2026-11-22-api-errors.md").read_text()
-    code, _, err = run("incident", "update", "2026-11-22-api-errors", "--status", "completed",
-                       "--message", "x", "--root", str(root))
+    code, _, err = run(
+        "incident", "update", "2026-11-22-api-errors", "--status", "completed", "--message", "x", "--root", str(root)
+    )
     assert code == 1
     assert "'completed' is not an update status here" in err
     assert (root / "incidents/2026-11-22-api-errors.md").read_text() == before
@@ -111,9 +124,21 @@ def test_update_rejects_a_maintenance_status_on_an_incident(tmp_path: Path) -> N
 
 def test_maintenance_new_writes_a_valid_window(tmp_path: Path) -> None:
     root = copy_site(fixture("content", "site"), tmp_path / "site")
-    code, out, _ = run("maintenance", "new", "Network upgrade", "--component", "api", "--component",
-                       "database", "--start", "2026-12-01 01:00 UTC", "--end", "2026-12-01 02:30 +01:00",
-                       "--root", str(root))
+    code, out, _ = run(
+        "maintenance",
+        "new",
+        "Network upgrade",
+        "--component",
+        "api",
+        "--component",
+        "database",
+        "--start",
+        "2026-12-01 01:00 UTC",
+        "--end",
+        "2026-12-01 02:30 +01:00",
+        "--root",
+        str(root),
+    )
     assert code == 0, out
     site, problems = check_site(root)
     assert problems == [] and site is not None

@@ -99,8 +99,12 @@ def place_of(model: type[BaseModel]) -> Place | None:
 def keys_of(model: type[BaseModel]) -> set[str]:
     """The model's keys that its own place documents: not those of a base documented elsewhere
     (a check's common keys, the email channel's mail keys), nor `type` (the section's own)."""
-    inherited = {key for base in model.__mro__[1:] if isinstance(base, type) and issubclass(base, BaseModel)
-                 and base.__name__ in PLACES for key in _keys(base)}
+    inherited = {
+        key
+        for base in model.__mro__[1:]
+        if isinstance(base, type) and issubclass(base, BaseModel) and base.__name__ in PLACES
+        for key in _keys(base)
+    }
     return _keys(model) - inherited - {"type"}
 
 
@@ -158,8 +162,9 @@ def documented(place: Place) -> set[str] | str:
     if blocks is None:
         return f"{where}: no such section"
     if place.after:
-        start = next((n for n, (kind, lines) in enumerate(blocks)
-                      if kind == "text" and lines[0].startswith(place.after)), None)
+        start = next(
+            (n for n, (kind, lines) in enumerate(blocks) if kind == "text" and lines[0].startswith(place.after)), None
+        )
         if start is None:
             return f"{where}: no paragraph starting {place.after!r}"
         if start + 1 >= len(blocks) or blocks[start + 1][0] != "table":
@@ -199,8 +204,7 @@ def test_every_configuration_key_is_documented_in_its_own_sections_table() -> No
 
 def test_every_check_type_is_named_in_the_check_section() -> None:
     """`type` is documented once for every check, in the common table, which lists every type."""
-    common = [cells(row) for kind, lines in sections(CONFIGURATION)[CHECK] if kind == "table"
-              for row in lines[2:]]
+    common = [cells(row) for kind, lines in sections(CONFIGURATION)[CHECK] if kind == "table" for row in lines[2:]]
     type_row = next(row for row in common if row[0] == "`type`")
     kinds = {type_of(model) for model in models_under(SiteConfig) if is_check(model)}
     assert kinds and {kind for kind in kinds if f"`{kind}`" not in type_row[2]} == set()

@@ -9,9 +9,24 @@ import sys
 
 from tests.helpers import fixture
 
-HEAVY = ("asyncio", "ssl", "regex", "checker.probes.http_client", "checker.probes.addresses", "dns",
-         "httpx", "jinja2", "cmarkgfm", "feedgen", "icalendar", "boto3", "botocore", "smtplib",
-         "site_builder.build", "site_builder.notify.deliver")
+HEAVY = (
+    "asyncio",
+    "ssl",
+    "regex",
+    "checker.probes.http_client",
+    "checker.probes.addresses",
+    "dns",
+    "httpx",
+    "jinja2",
+    "cmarkgfm",
+    "feedgen",
+    "icalendar",
+    "boto3",
+    "botocore",
+    "smtplib",
+    "site_builder.build",
+    "site_builder.notify.deliver",
+)
 
 
 def test_validating_a_site_loads_nothing_it_does_not_use() -> None:
@@ -22,7 +37,8 @@ def test_validating_a_site_loads_nothing_it_does_not_use() -> None:
         "assert site is not None and not problems, problems\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
-    out = subprocess.run([sys.executable, "-c", script, str(fixture("content", "site"))],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(fixture("content", "site"))], capture_output=True, text=True, check=True
+    ).stdout
     loaded = set(json.loads(out))
     assert sorted(name for name in HEAVY if name in loaded) == []

@@ -10,10 +10,12 @@ from site_builder.markdown import MAX_DEPTH, UpdateBody, plain_text, render_mark
 
 
 def test_the_markdown_authors_write_renders() -> None:
-    text = ("# Cause\n\nWe saw *slow* and **failing** requests on `api`, ~~briefly~~ for ~5 minutes.\n\n"
-            "- one\n- two\n\n1. first\n2. second\n\n> quoted\n\n"
-            "| region | status |\n|:--|--:|\n| eu | ok |\n\n"
-            "```\ncode <here>\n```\n\nSee [the docs](https://docs.example.com/x) or www.example.com.")
+    text = (
+        "# Cause\n\nWe saw *slow* and **failing** requests on `api`, ~~briefly~~ for ~5 minutes.\n\n"
+        "- one\n- two\n\n1. first\n2. second\n\n> quoted\n\n"
+        "| region | status |\n|:--|--:|\n| eu | ok |\n\n"
+        "```\ncode <here>\n```\n\nSee [the docs](https://docs.example.com/x) or www.example.com."
+    )
     assert render_markdown(text) == (
         "<h3>Cause</h3>\n"
         "<p>We saw <em>slow</em> and <strong>failing</strong> requests on <code>api</code>, "
@@ -21,8 +23,8 @@ def test_the_markdown_authors_write_renders() -> None:
         "<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n"
         "<ol>\n<li>first</li>\n<li>second</li>\n</ol>\n"
         "<blockquote>\n<p>quoted</p>\n</blockquote>\n"
-        "<table>\n<thead>\n<tr>\n<th align=\"left\">region</th>\n<th align=\"right\">status</th>\n</tr>\n"
-        "</thead>\n<tbody>\n<tr>\n<td align=\"left\">eu</td>\n<td align=\"right\">ok</td>\n</tr>\n</tbody>\n"
+        '<table>\n<thead>\n<tr>\n<th align="left">region</th>\n<th align="right">status</th>\n</tr>\n'
+        '</thead>\n<tbody>\n<tr>\n<td align="left">eu</td>\n<td align="right">ok</td>\n</tr>\n</tbody>\n'
         "</table>\n"
         "<pre><code>code &lt;here&gt;\n</code></pre>\n"
         '<p>See <a href="https://docs.example.com/x" rel="nofollow noopener noreferrer">the docs</a> or '
@@ -33,19 +35,23 @@ def test_the_markdown_authors_write_renders() -> None:
 def test_raw_html_scripts_images_and_script_links_are_left_out() -> None:
     html = render_markdown(
         'Hi <b onclick="x()">there</b><script>alert(1)</script> <img src=x onerror=alert(1)>\n\n'
-        "[click](javascript:alert(1)) ![pixel](https://tracker.example/p.png) <iframe src=//x></iframe>")
+        "[click](javascript:alert(1)) ![pixel](https://tracker.example/p.png) <iframe src=//x></iframe>"
+    )
     for dangerous in ("<script", "onclick", "onerror", "javascript:", "<img", "<iframe", "tracker.example", "<b"):
         assert dangerous not in html, dangerous
     assert html.startswith("<p>Hi there")
 
 
-@pytest.mark.parametrize("body", [
-    ">" * 5000 + " deep",
-    "> " * 5000 + "deep",
-    "> 1. " * 2000 + "deep",
-    "- " * 5000 + "deep",
-    "*_" * 5000 + "deep" + "_*" * 5000,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        ">" * 5000 + " deep",
+        "> " * 5000 + "deep",
+        "> 1. " * 2000 + "deep",
+        "- " * 5000 + "deep",
+        "*_" * 5000 + "deep" + "_*" * 5000,
+    ],
+)
 def test_nesting_is_bounded_and_the_text_is_kept(body: str) -> None:
     html = render_markdown(body)
     assert "deep" in html
@@ -72,9 +78,18 @@ def test_plain_text_and_update_body_use_the_same_rendering() -> None:
 
 
 _ENGINE_SAMPLES = [
-    "plain", "*a* **b** ~~c~~ ~d~ `e`", "| a | b |\n|:-|-:|\n| 1 | 2 |", "www.example.com/x and https://a.b/c",
-    "<script>x</script><b onclick=y>z</b>", "[l](javascript:alert(1)) ![i](https://a/b.png)",
-    "> " * 40 + "deep", "- a\n  - b\n    - c", "```\ncode <x>\n```", "", "\x00 nul", "日本語 ünïcode",
+    "plain",
+    "*a* **b** ~~c~~ ~d~ `e`",
+    "| a | b |\n|:-|-:|\n| 1 | 2 |",
+    "www.example.com/x and https://a.b/c",
+    "<script>x</script><b onclick=y>z</b>",
+    "[l](javascript:alert(1)) ![i](https://a/b.png)",
+    "> " * 40 + "deep",
+    "- a\n  - b\n    - c",
+    "```\ncode <x>\n```",
+    "",
+    "\x00 nul",
+    "日本語 ünïcode",
 ]
 
 
@@ -100,8 +115,10 @@ def test_rendering_many_bodies_gives_the_memory_back() -> None:
     def resident_mb() -> float:
         return int(statm.read_text().split()[1]) * 4096 / 2**20
 
-    bodies = [f"Update *{n}* on **api**.\n\n- `x`\n- [link](https://a.example/{n})\n\n| a |\n|---|\n| {n} |"
-              for n in range(20_000)]
+    bodies = [
+        f"Update *{n}* on **api**.\n\n- `x`\n- [link](https://a.example/{n})\n\n| a |\n|---|\n| {n} |"
+        for n in range(20_000)
+    ]
     _to_html(bodies[0])
     before = resident_mb()
     for body in bodies:

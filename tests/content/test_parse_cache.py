@@ -67,8 +67,9 @@ def test_a_removed_component_makes_every_file_parse_again(root: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"format": 1, "context": "x", "files": []}',
-                                    b'{"format": 99}'])
+@pytest.mark.parametrize(
+    "damage", [b"", b"{not json", b'{"format": 1, "context": "x", "files": []}', b'{"format": 99}']
+)
 def test_a_damaged_cache_costs_a_parse_not_a_failure(root: Path, damage: bytes) -> None:
     load_site(root, {})
     (root / PARSED_CACHE).write_bytes(damage)

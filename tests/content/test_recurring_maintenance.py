@@ -39,7 +39,8 @@ def write_site(root: Path, maintenance: str = WEEKLY, extra: str = "") -> Path:
     (root / "incidents").mkdir(parents=True)
     (root / "statuspage.yaml").write_text(
         "site: {name: Example, url: 'https://status.example.com'}\n"
-        "components:\n  - {id: api, name: API}\n  - {id: web, name: Web}\n" + extra)
+        "components:\n  - {id: api, name: API}\n  - {id: web, name: Web}\n" + extra
+    )
     (root / "incidents" / "2026-11-22-weekly-db.md").write_text(maintenance)
     return root
 
@@ -76,16 +77,22 @@ def test_the_page_the_api_and_the_calendar(tmp_path: Path) -> None:
     assert alarm["TRIGGER"].dt.total_seconds() == -3600
 
 
-@pytest.mark.parametrize(("repeat", "message"), [
-    ("every fortnight", "'every fortnight': write every day, every 2 weeks, every month or every year"),
-    ("FREQ=HOURLY", "'FREQ=HOURLY': FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY"),
-    ("{every: week, until: 2027-01-01, count: 3}",
-     "'FREQ=WEEKLY;UNTIL=20270101T235959Z;COUNT=3': give until or count, not both"),
-    ("{every: week, except: [someday]}", "except: holds dates such as 2026-12-27"),
-])
+@pytest.mark.parametrize(
+    ("repeat", "message"),
+    [
+        ("every fortnight", "'every fortnight': write every day, every 2 weeks, every month or every year"),
+        ("FREQ=HOURLY", "'FREQ=HOURLY': FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY"),
+        (
+            "{every: week, until: 2027-01-01, count: 3}",
+            "'FREQ=WEEKLY;UNTIL=20270101T235959Z;COUNT=3': give until or count, not both",
+        ),
+        ("{every: week, except: [someday]}", "except: holds dates such as 2026-12-27"),
+    ],
+)
 def test_a_bad_repeat_is_named_on_its_line(tmp_path: Path, repeat: str, message: str) -> None:
-    root = write_site(tmp_path, WEEKLY.replace("repeat: {every: week, count: 6, except: [2026-12-13]}",
-                                               f"repeat: {repeat}"))
+    root = write_site(
+        tmp_path, WEEKLY.replace("repeat: {every: week, count: 6, except: [2026-12-13]}", f"repeat: {repeat}")
+    )
     site, problems = check_site(root, None)
     assert site is None
     assert [str(p) for p in problems] == [f"incidents/2026-11-22-weekly-db.md:7: repeat: {message}"]
@@ -93,14 +100,26 @@ def test_a_bad_repeat_is_named_on_its_line(tmp_path: Path, repeat: str, message:
 
 def test_subscribers_are_reminded_once_per_window(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STATUSGEN_TOKEN_SECRET", "k" * 40)
-    root = write_site(tmp_path / "site", extra="subscribers:\n  maintenance_reminder: 1h\n"
-                                              "  email: {backend: outbox, outbox: ./outbox}\n")
+    root = write_site(
+        tmp_path / "site",
+        extra="subscribers:\n  maintenance_reminder: 1h\n  email: {backend: outbox, outbox: ./outbox}\n",
+    )
     site = load_site(root)
     store = LocalStore(root / "data")
-    records.save(store, Subscriber(id="s1", kind="email", address="ada@example.com", status="active",
-                                   created_at=at("2026-11-20T00:00"), confirmed_at=at("2026-11-20T00:00")))
+    records.save(
+        store,
+        Subscriber(
+            id="s1",
+            kind="email",
+            address="ada@example.com",
+            status="active",
+            created_at=at("2026-11-20T00:00"),
+            confirmed_at=at("2026-11-20T00:00"),
+        ),
+    )
     for moment in ("2026-12-06T01:05", "2026-12-06T01:30", "2026-12-20T01:10", "2026-12-20T01:50"):
         notify_subscribers(site, None, now=at(moment))
-    subjects = sorted(message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"]
-                      for p in (root / "outbox").glob("*.eml"))
+    subjects = sorted(
+        message_from_bytes(p.read_bytes(), policy=policy.default)["Subject"] for p in (root / "outbox").glob("*.eml")
+    )
     assert subjects.count("[Example] Maintenance soon: Weekly database maintenance") == 2

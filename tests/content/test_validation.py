@@ -59,17 +59,14 @@ INCIDENT_CASES = {
     ],
     "bad-times.md": [
         f"{CASE_FILE}:7: '2026-11-22 14:30' has no time zone; add one, e.g. '2026-11-22 14:30 UTC'",
-        f"{CASE_FILE}:10: 'yesterday at noon' is not a time; write it as 2026-11-22 14:05 UTC or "
-        "2026-11-22T14:05:00Z",
+        f"{CASE_FILE}:10: 'yesterday at noon' is not a time; write it as 2026-11-22 14:05 UTC or 2026-11-22T14:05:00Z",
     ],
     "empty-update.md": [f"{CASE_FILE}:7: update has no text; write what happened under the heading"],
     "maintenance-no-end.md": [
         f"{CASE_FILE}:2: scheduled_until: maintenance needs scheduled_until, e.g. "
         "'scheduled_until: 2026-11-25 02:00 UTC'"
     ],
-    "maintenance-backwards.md": [
-        f"{CASE_FILE}:6: scheduled_until: scheduled_until must be after scheduled_for"
-    ],
+    "maintenance-backwards.md": [f"{CASE_FILE}:6: scheduled_until: scheduled_until must be after scheduled_for"],
     "maintenance-status-in-incident.md": [
         f"{CASE_FILE}:7: 'completed' is not an update status here (one of: investigating, identified, "
         "monitoring, update, resolved, postmortem); it is a maintenance status: add 'type: maintenance' "

@@ -32,4 +32,3 @@ def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Sto
     bucket = request.getfixturevalue("unique_name")
     client.create_bucket(Bucket=bucket)
     return f"s3:{url}/{bucket}", S3Store(bucket, "status", client=client)
-

@@ -56,8 +56,9 @@ class _Raw:
 
 
 def _error_response(url: str, status: int, code: str, message: str) -> AWSResponse:
-    body = (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
-            f"<Message>{message}</Message></Error>").encode()
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
+    ).encode()
     return AWSResponse(url, status, {"Content-Type": "application/xml"}, _Raw(body))  # type: ignore[arg-type]
 
 
@@ -73,8 +74,7 @@ class S3Faults:
     never sent, exactly as when S3 or the network fails it.
     """
 
-    def __init__(self, *, rate: float, seed: int, kinds: tuple[str, ...] = FAULT_KINDS,
-                 only: str = "") -> None:
+    def __init__(self, *, rate: float, seed: int, kinds: tuple[str, ...] = FAULT_KINDS, only: str = "") -> None:
         self.rate = rate
         self.only = only
         """Fail only requests whose URL contains this (`/runs/`, say)."""
@@ -105,10 +105,18 @@ class S3Faults:
             return _error_response(request.url, 500, "InternalError", "We encountered an internal error.")
         if kind == "conflict":
             if "If-Match" in request.headers:
-                return _error_response(request.url, 412, "PreconditionFailed",
-                                       "At least one of the pre-conditions you specified did not hold")
-            return _error_response(request.url, 409, "ConditionalRequestConflict",
-                                   "A conflicting conditional operation is currently in progress")
+                return _error_response(
+                    request.url,
+                    412,
+                    "PreconditionFailed",
+                    "At least one of the pre-conditions you specified did not hold",
+                )
+            return _error_response(
+                request.url,
+                409,
+                "ConditionalRequestConflict",
+                "A conflicting conditional operation is currently in progress",
+            )
         if kind == "lost":
             self._session.send(request.prepare())  # S3 does the work; the client never hears
         raise ReadTimeoutError(endpoint_url=request.url)
@@ -189,17 +197,23 @@ def failing_schedule(index: int) -> dict[str, int]:
 # --- driving runs and checking what they left behind ----------------------------------------------
 
 
-def run_until_recorded(bundle: Bundle, store: Store, *, index: int, attempts: int = 12,
-                       region: str = "eu-west-1", run_id: str | None = None,
-                       **options: Any) -> tuple[RunReport, int]:
+def run_until_recorded(
+    bundle: Bundle,
+    store: Store,
+    *,
+    index: int,
+    attempts: int = 12,
+    region: str = "eu-west-1",
+    run_id: str | None = None,
+    **options: Any,
+) -> tuple[RunReport, int]:
     """Run number `index` as Lambda would, retrying the same invocation (same run id) while it
     reports a store failure. Returns the report that succeeded and how many attempts failed."""
     failures = 0
     run_id = run_id or f"run-{index:04d}"
     for _ in range(attempts):
         try:
-            return run_checks(bundle, store, now=run_time(index), region=region, run_id=run_id,
-                              **options), failures
+            return run_checks(bundle, store, now=run_time(index), region=region, run_id=run_id, **options), failures
         except StoreError:
             failures += 1
     raise AssertionError(f"{run_id} still failing after {attempts} attempts")
@@ -336,6 +350,7 @@ def differences(left: Any, right: Any, path: str = "") -> list[str]:
             out += differences(left.get(key, "<missing>"), right.get(key, "<missing>"), f"{path}.{key}")
         return out
     if isinstance(left, list) and isinstance(right, list) and len(left) == len(right):
-        return [line for i, (a, b) in enumerate(zip(left, right, strict=True))
-                for line in differences(a, b, f"{path}[{i}]")]
+        return [
+            line for i, (a, b) in enumerate(zip(left, right, strict=True)) for line in differences(a, b, f"{path}[{i}]")
+        ]
     return [] if left == right else [f"{path}: {left!r} != {right!r}"]

@@ -38,8 +38,7 @@ from checker.store import LocalStore, Store
 from checker.store.s3 import S3Store
 from tests.faults.faults_support import fault_bundle, run_time
 
-SESSION = boto3.session.Session(region_name="us-east-1", aws_access_key_id="testing",
-                                aws_secret_access_key="testing")
+SESSION = boto3.session.Session(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 SESSION.client("s3")  # loads the service model once, before the kill tests fork from here
 
 
@@ -48,8 +47,9 @@ class KillSwitch:
     the first operation whose label contains `after`), and can wait at a gate before the first
     operation whose label contains `pause`."""
 
-    def __init__(self, at: int | None, *, after: str = "", pause: str = "", gate: str = "",
-                 name: str = "", trace: bool = False) -> None:
+    def __init__(
+        self, at: int | None, *, after: str = "", pause: str = "", gate: str = "", name: str = "", trace: bool = False
+    ) -> None:
         self.at = at
         self.count = 0
         self.after, self.pause, self.gate, self.name, self.trace = after, pause, gate, name, trace
@@ -100,8 +100,9 @@ def publish_killed_at(site_dir: str, target: str, kill_at: int | None, s3_endpoi
         root = str(Path(target).resolve())
 
         def audit(event: str, args: tuple[Any, ...]) -> None:
-            if (event == "os.rename" and str(args[1]).startswith(root)) \
-                    or (event == "os.remove" and str(args[0]).startswith(root)):
+            if (event == "os.rename" and str(args[1]).startswith(root)) or (
+                event == "os.remove" and str(args[0]).startswith(root)
+            ):
                 switch.tick()
 
         sys.addaudithook(audit)  # only ever in a process of its own, which the test kills
@@ -161,8 +162,9 @@ def work(argv: list[str]) -> None:
     parser.add_argument("--trace", action="store_true")
     parser.add_argument("--report-ops", action="store_true")
     args = parser.parse_args(argv)
-    switch = KillSwitch(args.kill_at, after=args.kill_from, pause=args.pause_before,
-                        gate=args.gate, name=args.prefix, trace=args.trace)
+    switch = KillSwitch(
+        args.kill_at, after=args.kill_from, pause=args.pause_before, gate=args.gate, name=args.prefix, trace=args.trace
+    )
     store = open_spec(args.store, switch)
     bundle = fault_bundle(args.base)
     failures = 0
@@ -170,8 +172,9 @@ def work(argv: list[str]) -> None:
         for index in range(args.first, args.first + args.count):
             for _ in range(20):  # a run that reports a store failure is retried, as Lambda does
                 try:
-                    report = run_checks(bundle, store, now=run_time(index), region=args.region,
-                                        run_id=f"{args.prefix}-{index:04d}")
+                    report = run_checks(
+                        bundle, store, now=run_time(index), region=args.region, run_id=f"{args.prefix}-{index:04d}"
+                    )
                     for warning in report.warnings:
                         print(f"warning: {warning}", file=sys.stderr)
                     break

@@ -108,8 +108,10 @@ class _Handler(socketserver.BaseRequestHandler):
         self.request.close()  # now, before socketserver's own shutdown() could send a FIN first
 
     def _encoded(self, encoding: str, body: bytes) -> None:
-        self._send(b"HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\nContent-Length: %d\r\n"
-                   b"Connection: close\r\n\r\n%s" % (encoding.encode(), len(body), body))
+        self._send(
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\nContent-Length: %d\r\n"
+            b"Connection: close\r\n\r\n%s" % (encoding.encode(), len(body), body)
+        )
 
     def _gzip_bomb(self) -> None:
         self._encoded("gzip, gzip", bomb(("gzip", "gzip")))
@@ -129,8 +131,11 @@ class _Handler(socketserver.BaseRequestHandler):
         self._send(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
 
     def _redirect(self, location: str) -> None:
-        self._send(b"HTTP/1.1 302 Found\r\nLocation: " + location.encode() +
-                   b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        self._send(
+            b"HTTP/1.1 302 Found\r\nLocation: "
+            + location.encode()
+            + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
 
     def _to_metadata(self) -> None:
         self._redirect("http://169.254.169.254/latest/meta-data/iam/security-credentials/")

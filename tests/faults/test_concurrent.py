@@ -58,7 +58,6 @@ class SummaryWatcher(threading.Thread):
             time.sleep(0.005)
 
 
-
 @pytest.mark.slow
 def test_two_checkers_on_one_store_lose_and_double_nothing(
     endpoints: Endpoints, store_spec: tuple[str, Store], tmp_path: Path
@@ -68,9 +67,27 @@ def test_two_checkers_on_one_store_lose_and_double_nothing(
     watcher = SummaryWatcher(store)
     watcher.start()
     workers = [
-        subprocess.Popen([sys.executable, "-m", WORKER, "run", "--store", location,
-                          "--base", endpoints.url(""), "--first", "0", "--count", str(RUNS),
-                          "--prefix", prefix], cwd=REPO, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                WORKER,
+                "run",
+                "--store",
+                location,
+                "--base",
+                endpoints.url(""),
+                "--first",
+                "0",
+                "--count",
+                str(RUNS),
+                "--prefix",
+                prefix,
+            ],
+            cwd=REPO,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for prefix in ("a", "b")
     ]
     try:

@@ -52,7 +52,9 @@ def resolvers() -> Iterator[tuple[str, str]]:
 
 
 def test_each_hostile_endpoint_is_down_with_a_clear_reason_and_the_run_completes(
-    hostile: HostileHttp, wrong_name: tuple[HostileHttp, Any], resolvers: tuple[str, str],
+    hostile: HostileHttp,
+    wrong_name: tuple[HostileHttp, Any],
+    resolvers: tuple[str, str],
     tmp_path: Path,
 ) -> None:
     tls_server, trust = wrong_name
@@ -60,27 +62,38 @@ def test_each_hostile_endpoint_is_down_with_a_clear_reason_and_the_run_completes
     expected = {
         "slowloris": (http(hostile.url("/slowloris")), "timeout after 1.0 s"),
         "trickle": (http(hostile.url("/trickle"), body_contains="ready"), "timeout after 1.0 s"),
-        "endless": (http(hostile.url("/endless"), body_contains="ready"),
-                    "body did not contain the expected text"),
+        "endless": (http(hostile.url("/endless"), body_contains="ready"), "body did not contain the expected text"),
         "garbage": (http(hostile.url("/garbage")), "connection closed without a valid response"),
         "huge-head": (http(hostile.url("/huge-head")), "response headers too large"),
         "loop": (http(hostile.url("/loop-a")), "too many redirects"),
         "reset": (http(hostile.url("/reset")), "connection reset"),
         "silent": (http(hostile.url("/silent")), "timeout after 1.0 s"),
-        "wrong-name": (http(tls_server.url("/ok")),
-                       "TLS: IP address mismatch, certificate is not valid for '127.0.0.1'."),
-        "nxdomain": ({"type": "dns", "name": "nothing.example.test", "resolver": missing,
-                      "timeout": TIMEOUT}, "DNS: name not found"),
-        "dns-silent": ({"type": "dns", "name": "api.example.test", "resolver": silent,
-                        "timeout": TIMEOUT}, "timeout after 1.0 s"),
-        "tls-wrong-name": ({"type": "tls", "host": "127.0.0.1", "port": tls_server.server_address[1],
-                            "timeout": TIMEOUT}, None),
+        "wrong-name": (
+            http(tls_server.url("/ok")),
+            "TLS: IP address mismatch, certificate is not valid for '127.0.0.1'.",
+        ),
+        "nxdomain": (
+            {"type": "dns", "name": "nothing.example.test", "resolver": missing, "timeout": TIMEOUT},
+            "DNS: name not found",
+        ),
+        "dns-silent": (
+            {"type": "dns", "name": "api.example.test", "resolver": silent, "timeout": TIMEOUT},
+            "timeout after 1.0 s",
+        ),
+        "tls-wrong-name": (
+            {"type": "tls", "host": "127.0.0.1", "port": tls_server.server_address[1], "timeout": TIMEOUT},
+            None,
+        ),
         "healthy": (http(hostile.url("/ok")), None),
     }
-    bundle = Bundle.model_validate({
-        "site": {"name": "Hostile"}, "checker": {"interval": 60}, "incidents": [],
-        "components": [{"id": cid, "name": cid, "check": check} for cid, (check, _) in expected.items()],
-    })
+    bundle = Bundle.model_validate(
+        {
+            "site": {"name": "Hostile"},
+            "checker": {"interval": 60},
+            "incidents": [],
+            "components": [{"id": cid, "name": cid, "check": check} for cid, (check, _) in expected.items()],
+        }
+    )
     report = run_checks(bundle, LocalStore(tmp_path / "data"), now=T0, ssl_context=trust)
 
     reasons = {s.component: (s.status, s.reason) for s in report.run.samples}
@@ -121,17 +134,24 @@ def test_the_checkers_own_network_gone_is_no_data_and_no_alert_storm(tmp_path: P
     receiver = Receiver()
     store = LocalStore(tmp_path / "data")
     try:
-        components = [{"id": name, "name": name, "check": http(site.url(name))}
-                      for name in ("api", "web", "db", "search")]
-        bundle = Bundle.model_validate({
-            "site": {"name": "Offline"}, "incidents": [], "components": components,
-            "checker": {"interval": 60, "failure_threshold": 1,
-                        "connectivity_url": site.url("connectivity")},
-        })
-        alerts = AlertsSettings.model_validate({
-            "channels": {"team": {"type": "webhook", "url": receiver.server.url("team")}},
-            "routes": [{"name": "all", "channels": ["team"]}],
-        })
+        components = [
+            {"id": name, "name": name, "check": http(site.url(name))} for name in ("api", "web", "db", "search")
+        ]
+        bundle = Bundle.model_validate(
+            {
+                "site": {"name": "Offline"},
+                "incidents": [],
+                "components": components,
+                "checker": {"interval": 60, "failure_threshold": 1, "connectivity_url": site.url("connectivity")},
+            }
+        )
+        alerts = AlertsSettings.model_validate(
+            {
+                "channels": {"team": {"type": "webhook", "url": receiver.server.url("team")}},
+                "routes": [{"name": "all", "channels": ["team"]}],
+            }
+        )
+
         def run(minute: int) -> Any:
             when = T0 + timedelta(minutes=minute)
             report = run_checks(bundle, store, now=when, run_id=f"r{minute}")

@@ -60,8 +60,11 @@ class Attempt:
         return self.exit_code == -signal.SIGKILL
 
     def describe(self) -> str:
-        outcome = ("completed" if not self.killed else
-                   f"killed before '{self.last_op}' ({'run stored' if self.stored else 'run not stored'})")
+        outcome = (
+            "completed"
+            if not self.killed
+            else f"killed before '{self.last_op}' ({'run stored' if self.stored else 'run not stored'})"
+        )
         return f"{self.run_id} [{self.aim}] {' '.join(self.kill)} -> {outcome}"
 
 
@@ -70,8 +73,7 @@ def operations_logged(log: Path) -> list[str]:
     return [line.split(": ", 1)[1] for line in log.read_text().splitlines() if line.startswith("op ")]
 
 
-def choose_kill(rng: random.Random, index: int, previous: Attempt | None,
-                unstored: int) -> tuple[list[str], str]:
+def choose_kill(rng: random.Random, index: int, previous: Attempt | None, unstored: int) -> tuple[list[str], str]:
     """Where run `index` is to die (no arguments: it is not killed), and why. Run `unstored` is
     killed before it stores its object (every sequence has one)."""
     if index >= RUNS - LAST_ORDINARY or index == 0:
@@ -83,8 +85,10 @@ def choose_kill(rng: random.Random, index: int, previous: Attempt | None,
         return ["--kill-from", "put runs/", "--kill-at", "1"], "before storing its run"
     if previous is not None and previous.killed and previous.stored and rng.random() < 0.6:
         # Counted from reading the abandoned run's object: while it is being reconciled.
-        return (["--kill-from", f"{previous.run_id}.json", "--kill-at", str(rng.randint(1, 8))],
-                "reconciling the run before")
+        return (
+            ["--kill-from", f"{previous.run_id}.json", "--kill-at", str(rng.randint(1, 8))],
+            "reconciling the run before",
+        )
     roll = rng.random()
     if roll < 0.2:
         return ["--kill-from", "put runs/", "--kill-at", "2"], "right after storing its run"
@@ -105,9 +109,11 @@ def run_sequence(endpoints: Endpoints, location: str, logs: Path, seed: int) -> 
         kill, aim = choose_kill(rng, index, previous, unstored)
         attempt = Attempt(index, kill, aim)
         log = logs / f"{attempt.run_id}.log"
-        attempt.exit_code = finish(start(
-            ["run", "--store", location, "--base", endpoints.url(""), "--first", str(index),
-             "--trace", *kill], log))
+        attempt.exit_code = finish(
+            start(
+                ["run", "--store", location, "--base", endpoints.url(""), "--first", str(index), "--trace", *kill], log
+            )
+        )
         ops = operations_logged(log)
         attempt.last_op = ops[-1] if ops else ""
         # The kill comes just before the last operation logged: the run is stored when its

@@ -68,18 +68,39 @@ def test_two_runs_reconciling_the_same_abandoned_run_at_once_count_it_once(
         endpoints.codes = failing_schedule(index)
         clean_run(location, base, index, tmp_path / f"{index}.log")
     endpoints.codes = failing_schedule(ABANDONED)
-    killed = finish(start(["run", "--store", location, "--base", base, "--first", str(ABANDONED),
-                           *ABANDON[abandon]], tmp_path / "abandoned.log"))
+    killed = finish(
+        start(
+            ["run", "--store", location, "--base", base, "--first", str(ABANDONED), *ABANDON[abandon]],
+            tmp_path / "abandoned.log",
+        )
+    )
     assert killed == -signal.SIGKILL
 
     overlapping = ABANDONED + 1
     endpoints.codes = failing_schedule(overlapping)
     gate = tmp_path / "gate"
     gate.mkdir()
-    workers = {prefix: start(["run", "--store", location, "--base", base, "--first", str(overlapping),
-                              "--prefix", prefix, "--pause-before", meet, "--gate", str(gate)],
-                             tmp_path / f"{prefix}.log")
-               for prefix in ("a", "b")}
+    workers = {
+        prefix: start(
+            [
+                "run",
+                "--store",
+                location,
+                "--base",
+                base,
+                "--first",
+                str(overlapping),
+                "--prefix",
+                prefix,
+                "--pause-before",
+                meet,
+                "--gate",
+                str(gate),
+            ],
+            tmp_path / f"{prefix}.log",
+        )
+        for prefix in ("a", "b")
+    }
     while not all((gate / f"{prefix}.ready").exists() for prefix in workers):
         ended = [prefix for prefix, process in workers.items() if not process.is_alive()]
         assert not ended, f"{ended} ended before reaching {meet!r}: {(tmp_path / f'{ended[0]}.log').read_text()}"
@@ -87,20 +108,27 @@ def test_two_runs_reconciling_the_same_abandoned_run_at_once_count_it_once(
     (gate / "go").touch()
     for prefix, process in workers.items():
         text = (tmp_path / f"{prefix}.log").read_text() if finish(process) == 0 else ""
-        assert process.exitcode == 0 and "Traceback" not in text and "warning:" not in text, \
-            (tmp_path / f"{prefix}.log").read_text()
+        assert process.exitcode == 0 and "Traceback" not in text and "warning:" not in text, (
+            tmp_path / f"{prefix}.log"
+        ).read_text()
 
     abandoned_id = f"run-{ABANDONED:04d}"
     expected = {f"run-{i:04d}" for i in range(ABANDONED + 1)} | {f"{p}-{overlapping:04d}" for p in workers}
     assert {run.id for run in load_runs(store)} == expected
     assert_each_stored_run_counted_once(store)
-    assert_live_is_rebuild(store, base, tmp_path / "rebuilt-overlap", overlapping,
-                           f"{abandoned_id} abandoned {abandon}, both runs met at {meet!r}")
+    assert_live_is_rebuild(
+        store,
+        base,
+        tmp_path / "rebuilt-overlap",
+        overlapping,
+        f"{abandoned_id} abandoned {abandon}, both runs met at {meet!r}",
+    )
 
     endpoints.codes = failing_schedule(overlapping + 1)
     clean_run(location, base, overlapping + 1, tmp_path / "next.log")
     assert_each_stored_run_counted_once(store)
-    assert_live_is_rebuild(store, base, tmp_path / "rebuilt-next", overlapping + 1,
-                           f"the run after the overlap at {meet!r}")
+    assert_live_is_rebuild(
+        store, base, tmp_path / "rebuilt-next", overlapping + 1, f"the run after the overlap at {meet!r}"
+    )
     where = "moto server" if location.startswith("s3:") else "folder store"
     TOTALS[f"two runs reconciling one abandoned run at once ({where})"] += 1

@@ -47,8 +47,11 @@ def two_versions(tmp_path: Path) -> tuple[Path, Path]:
     (second / "incidents" / "2026-11-22-search-slow.md").write_text(NEW_INCIDENT)
     (second / "extra.css").write_text(".banner { outline: 2px solid; }\n")
     config = second / "statuspage.yaml"
-    config.write_text(config.read_text().replace("  time_zone: Europe/Berlin\n",
-                                                 "  time_zone: Europe/Berlin\n  custom_css: extra.css\n"))
+    config.write_text(
+        config.read_text().replace(
+            "  time_zone: Europe/Berlin\n", "  time_zone: Europe/Berlin\n  custom_css: extra.css\n"
+        )
+    )
     builds = []
     for root in (first, second):
         out = tmp_path / f"{root.name}-out"
@@ -75,8 +78,14 @@ def killed(site: Path, target: str, point: int, endpoint: str | None) -> bool:
     return False
 
 
-def kill_every_operation(versions: tuple[Path, Path], target: str, live: Callable[[], dict[str, bytes]],
-                         endpoint: str | None, step: int, s3_client: object = None) -> int:
+def kill_every_operation(
+    versions: tuple[Path, Path],
+    target: str,
+    live: Callable[[], dict[str, bytes]],
+    endpoint: str | None,
+    step: int,
+    s3_client: object = None,
+) -> int:
     """Publish the other version, killed at operation 1, 1+step, … until a publish completes;
     after each kill check the live site, then publish again and check the target is exactly that
     build: every other time the killed version (finishing the job), otherwise the version live
@@ -124,8 +133,11 @@ def test_publish_to_s3_killed_anywhere_leaves_a_consistent_site(
     def live() -> dict[str, bytes]:
         pages = client.get_paginator("list_objects_v2").paginate(Bucket=unique_name, Prefix="www/")
         keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
-        return {key[4:]: client.get_object(Bucket=unique_name, Key=key)["Body"].read()
-                for key in keys if key != f"www/{MANIFEST_NAME}"}
+        return {
+            key[4:]: client.get_object(Bucket=unique_name, Key=key)["Body"].read()
+            for key in keys
+            if key != f"www/{MANIFEST_NAME}"
+        }
 
     kills = kill_every_operation(versions, f"s3://{unique_name}/www", live, moto_url, step=3, s3_client=client)
     TOTALS["kill points tried (publish to S3)"] += kills

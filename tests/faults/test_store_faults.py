@@ -41,8 +41,9 @@ RUNS = 24
 def s3(aws_env: None, moto_url: str, unique_name: str) -> Any:
     """A client of moto's server (real HTTP on loopback) with a fresh bucket; one attempt per
     call, so every injected fault reaches the store's own retry logic."""
-    client = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url,
-                          config=Config(retries={"total_max_attempts": 1}))
+    client = boto3.client(
+        "s3", region_name="us-east-1", endpoint_url=moto_url, config=Config(retries={"total_max_attempts": 1})
+    )
     client.create_bucket(Bucket=unique_name)
     client.bucket = unique_name
     return client
@@ -114,9 +115,7 @@ def test_a_run_whose_answer_was_lost_is_not_counted_twice_when_lambda_retries_it
     assert derived_files(reader) == derived_files(replay_without_faults(bundle, runs, tmp_path / "ref"))
 
 
-def test_a_run_object_that_cannot_be_stored_makes_the_run_report_failure(
-    s3: Any, endpoints: Endpoints
-) -> None:
+def test_a_run_object_that_cannot_be_stored_makes_the_run_report_failure(s3: Any, endpoints: Endpoints) -> None:
     """S3 keeps answering ConditionalRequestConflict to the run object's create: the object is not
     there, so the run must fail (to be retried), not count samples that were never stored."""
     bundle = fault_bundle(endpoints.url(""))

@@ -82,12 +82,16 @@ def site_problems(files: Mapping[str, bytes], *, own_scripts: Callable[[str], bo
 
 
 def folder_files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and not p.name.startswith(".")}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
 
 
-def _file_problems(path: str, data: bytes, files: Mapping[str, bytes],
-                   own_scripts: Callable[[str], bool] | None) -> list[str]:
+def _file_problems(
+    path: str, data: bytes, files: Mapping[str, bytes], own_scripts: Callable[[str], bool] | None
+) -> list[str]:
     problems: list[str] = []
     if path.endswith(".json") or path.endswith(".webmanifest"):
         json.loads(data)
@@ -139,7 +143,9 @@ def _html_problems(where: str, text: str) -> list[str]:
     page = _Page()
     page.feed(text)
     page.close()
-    return ([f"{where}: script {source or body[:60]!r}" for source, body in page.scripts]
-            + [f"{where}: event handler {h}" for h in page.handlers]
-            + [f"{where}: link {link!r}" for link in page.javascript_links]
-            + [f"{where}: {m.group(0)!r}" for m in _DANGEROUS.finditer(text) if "<script" in m.group(0).lower()])
+    return (
+        [f"{where}: script {source or body[:60]!r}" for source, body in page.scripts]
+        + [f"{where}: event handler {h}" for h in page.handlers]
+        + [f"{where}: link {link!r}" for link in page.javascript_links]
+        + [f"{where}: {m.group(0)!r}" for m in _DANGEROUS.finditer(text) if "<script" in m.group(0).lower()]
+    )

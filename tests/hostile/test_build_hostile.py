@@ -106,11 +106,13 @@ def test_local_targets_resolve_like_a_browser() -> None:
 
 def test_the_checks_catch_what_they_look_for() -> None:
     """The same checks on a tampered site: each kind of problem is reported, with its file."""
-    atom = (b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="html">'
-            b"&lt;img src=x onerror=alert(1)&gt;</content></entry></feed>")
+    atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="html">'
+        b"&lt;img src=x onerror=alert(1)&gt;</content></entry></feed>"
+    )
     files = {
         "index.html": b'<a href="incidents/gone/">x</a><div onclick="x()"></div><script>alert(1)</script>'
-                      b'<link rel="stylesheet" href="assets/style.css">',
+        b'<link rel="stylesheet" href="assets/style.css">',
         "assets/style.css": b"",
         "history.atom": atom,
         "api/extra.json": b'{"items": [{"body_html": "<a href=\\"javascript:alert(1)\\">x</a>"}]}',
@@ -120,6 +122,12 @@ def test_the_checks_catch_what_they_look_for() -> None:
     }
     found = site_problems(files, own_scripts=own_script)
     assert [p.split(":", 1)[0] for p in found] == [
-        "api/extra.json .items[0].body_html", "broken.json", "history.atom <content>",
-        "index.html", "index.html", "index.html", "maintenance.ics", "sitemap.xml",
+        "api/extra.json .items[0].body_html",
+        "broken.json",
+        "history.atom <content>",
+        "index.html",
+        "index.html",
+        "index.html",
+        "maintenance.ics",
+        "sitemap.xml",
     ], found

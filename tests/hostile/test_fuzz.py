@@ -25,23 +25,51 @@ BOUND = settings(max_examples=150, deadline=None, suppress_health_check=[HealthC
 # Pieces that have broken sanitisers and parsers before: raw HTML, entity tricks, protocol
 # obfuscation, Markdown link forms, fences and front-matter markers.
 HOSTILE_PIECES = [
-    "<script>alert(1)</script>", "<SCRIPT SRC=//x.example/x.js>", "<scr<script>ipt>alert(1)</script>",
-    "<img src=x onerror=alert(1)>", "<svg/onload=alert(1)>", "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
-    "<a href=\"&#106;avascript:alert(1)\">x</a>", "[x](javascript:alert(1))", "[x](JaVaScRiPt:alert(1))",
-    "[x]( javascript:alert(1) )", "![i](javascript:alert(1))", "<iframe srcdoc=\"<script>1</script>\">",
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>", "<!--<script>-->",
-    "<style>*{x:expression(alert(1))}</style>", "<a href=\"data:text/html,<script>1</script>\">d</a>",
-    "<div style=\"background:url(javascript:alert(1))\">s</div>", "<form action=javascript:1><button>",
-    "<object data=x.swf>", "<embed src=x>", "<base href=//evil.example/>", "<meta http-equiv=refresh>",
-    "<template><script>1</script></template>", "<noscript><p title=\"</noscript><img onerror=1>\">",
-    "```\n<script>in a fence</script>\n```", "`<script>`", "<details open ontoggle=alert(1)>",
-    "<a href=vbscript:msgbox(1)>v</a>", "&lt;script&gt;", "\u202e", "\x0b", "\r\n", "---", "## ",
-    "<![CDATA[<script>1</script>]]>", "<?xml?>", "]]>", "{{ 7*7 }}", "{% raw %}", "${HOME}",
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//x.example/x.js>",
+    "<scr<script>ipt>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg/onload=alert(1)>",
+    '<a href="jav&#x09;ascript:alert(1)">x</a>',
+    '<a href="&#106;avascript:alert(1)">x</a>',
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x]( javascript:alert(1) )",
+    "![i](javascript:alert(1))",
+    '<iframe srcdoc="<script>1</script>">',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<!--<script>-->",
+    "<style>*{x:expression(alert(1))}</style>",
+    '<a href="data:text/html,<script>1</script>">d</a>',
+    '<div style="background:url(javascript:alert(1))">s</div>',
+    "<form action=javascript:1><button>",
+    "<object data=x.swf>",
+    "<embed src=x>",
+    "<base href=//evil.example/>",
+    "<meta http-equiv=refresh>",
+    "<template><script>1</script></template>",
+    '<noscript><p title="</noscript><img onerror=1>">',
+    "```\n<script>in a fence</script>\n```",
+    "`<script>`",
+    "<details open ontoggle=alert(1)>",
+    "<a href=vbscript:msgbox(1)>v</a>",
+    "&lt;script&gt;",
+    "\u202e",
+    "\x0b",
+    "\r\n",
+    "---",
+    "## ",
+    "<![CDATA[<script>1</script>]]>",
+    "<?xml?>",
+    "]]>",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "${HOME}",
 ]
-markdownish = st.lists(st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(max_size=20)), max_size=12) \
-    .map(" ".join)
-titles = st.text(st.characters(blacklist_categories=["Cs", "Cc"]), min_size=1, max_size=80) \
-    .filter(lambda t: t.strip() == t and t.strip() != "")
+markdownish = st.lists(st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(max_size=20)), max_size=12).map(" ".join)
+titles = st.text(st.characters(blacklist_categories=["Cs", "Cc"]), min_size=1, max_size=80).filter(
+    lambda t: t.strip() == t and t.strip() != ""
+)
 
 
 @BOUND
@@ -57,8 +85,16 @@ def valid_incidents(draw: st.DrawFn) -> tuple[str, str, int]:
     count = draw(st.integers(1, 6))
     start = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=draw(st.integers(0, 40_000)))
     offsets = draw(st.lists(st.integers(0, 10_000), min_size=count, max_size=count, unique=True))
-    statuses = ["investigating", *draw(st.lists(st.sampled_from(
-        ["identified", "monitoring", "update", "resolved", "postmortem"]), min_size=count - 1, max_size=count - 1))]
+    statuses = [
+        "investigating",
+        *draw(
+            st.lists(
+                st.sampled_from(["identified", "monitoring", "update", "resolved", "postmortem"]),
+                min_size=count - 1,
+                max_size=count - 1,
+            )
+        ),
+    ]
     component = draw(st.sampled_from(COMPONENTS))
     level = draw(st.sampled_from(["degraded_performance", "partial_outage", "major_outage"]))
     parts = [f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\ncomponents:\n  {component}: {level}\n---\n"]
@@ -111,12 +147,27 @@ def hostile_yaml(draw: st.DrawFn) -> str:
         rows = ["a0: &a0 [x]"] + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * fan)}]" for i in range(1, min(depth, 12))]
         return "\n".join(rows) + "\nsite: {name: X}\ncomponents: [{id: api, name: A}]\n"
     if kind == "tags":
-        tag = draw(st.sampled_from(["!!python/object/apply:os.system", "!!binary", "!!set", "!!timestamp",
-                                    "!!omap", "!custom", "!!python/name:os.system", "!!float", "!!null"]))
+        tag = draw(
+            st.sampled_from(
+                [
+                    "!!python/object/apply:os.system",
+                    "!!binary",
+                    "!!set",
+                    "!!timestamp",
+                    "!!omap",
+                    "!custom",
+                    "!!python/name:os.system",
+                    "!!float",
+                    "!!null",
+                ]
+            )
+        )
         return f"site: {{name: {tag} X}}\ncomponents: [{{id: api, name: {tag} [ls]}}]\n"
     if kind == "merge":
-        return ("base: &base {id: api, name: A, check: {type: http, url: 'http://127.0.0.1:9/'}}\n"
-                "site: {name: X}\ncomponents:\n  - <<: *base\n  - <<: [*base, *base]\n    id: web\n")
+        return (
+            "base: &base {id: api, name: A, check: {type: http, url: 'http://127.0.0.1:9/'}}\n"
+            "site: {name: X}\ncomponents:\n  - <<: *base\n  - <<: [*base, *base]\n    id: web\n"
+        )
     if kind == "scalar":
         return f"site: {{name: {'x' * depth * 500}}}\ncomponents: [{{id: api, name: {'é' * depth}}}]\n"
     return "site: {name: X}\ncomponents: " + draw(st.text(alphabet="[]{},:&*!|>'\"#-? \n", max_size=200))
@@ -136,8 +187,10 @@ def test_hostile_yaml_in_the_config_loads_or_yields_problems_quickly(text: str) 
 def test_a_json_style_escape_of_an_emoji_is_refused_with_the_fix() -> None:
     """Found by the fuzzer: YAML reads `\\ud83d\\ude80` as two halves of a character, which passed
     validation and then failed the build while writing files."""
-    text = '---\ntitle: "Rocket \\ud83d\\ude80"\ncomponents:\n  api: major_outage\n---\n\n' \
-           "## 2026-11-22 09:00 UTC investigating\nx\n"
+    text = (
+        '---\ntitle: "Rocket \\ud83d\\ude80"\ncomponents:\n  api: major_outage\n---\n\n'
+        "## 2026-11-22 09:00 UTC investigating\nx\n"
+    )
     incident, problems = parse_incident_text(text, "2026-11-22-x", "incidents/2026-11-22-x.md", COMPONENTS)
     assert incident is None
     assert [str(p) for p in problems] == [

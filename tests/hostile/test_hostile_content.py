@@ -47,8 +47,20 @@ def test_scripts_and_raw_html_are_made_inert(tmp_path: Path) -> None:
     assert problems == []
     incident = next(i for i in site.bundle.incidents if i.slug == "2026-11-22-case")  # type: ignore[attr-defined]
     html = render_markdown(incident.updates[0].body).lower()
-    for dangerous in ("<script", "onerror", "onload", "onclick", "javascript:", "<iframe", "<style", "<img",
-                      "<form", "<input", "<svg", "tracker.example"):
+    for dangerous in (
+        "<script",
+        "onerror",
+        "onload",
+        "onclick",
+        "javascript:",
+        "<iframe",
+        "<style",
+        "<img",
+        "<form",
+        "<input",
+        "<svg",
+        "tracker.example",
+    ):
         assert dangerous not in html, dangerous
     assert incident.title == "Quotes \" and 'apostrophes' & <b>tags</b> 🚀 in the title"
 

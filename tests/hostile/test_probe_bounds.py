@@ -53,9 +53,13 @@ def probe_measuring_memory(check: dict[str, Any]) -> tuple[Any, int]:
     """(outcome, peak bytes allocated while probing)."""
     parsed = make_bundle([{"id": "api", "name": "API", "check": check}]).components[0].check
     assert parsed is not None
-    context = ProbeContext(now=T0, component="api", http=HttpClient(ssl.create_default_context()),
-                           ssl_context=ssl.create_default_context(),
-                           store=LocalStore("/nonexistent-store"))
+    context = ProbeContext(
+        now=T0,
+        component="api",
+        http=HttpClient(ssl.create_default_context()),
+        ssl_context=ssl.create_default_context(),
+        store=LocalStore("/nonexistent-store"),
+    )
     tracemalloc.start()
     try:
         outcome = asyncio.run(run_probe(parsed, context))
@@ -66,12 +70,12 @@ def probe_measuring_memory(check: dict[str, Any]) -> tuple[Any, int]:
 
 @pytest.mark.parametrize("path", ["/gzip-bomb", "/triple-bomb"])
 def test_a_decompression_bomb_is_decoded_only_as_far_as_the_body_check_looks(
-    hostile: HostileHttp, path: str,
+    hostile: HostileHttp,
+    path: str,
 ) -> None:
     outcome, peak = probe_measuring_memory(http(hostile.url(path), body_contains="healthy"))
     # Judged on the first MiB, not timed out: the probe ended on its own, well within its timeout.
-    assert (outcome.status, outcome.code, outcome.reason) == (
-        "down", 200, "body did not contain the expected text")
+    assert (outcome.status, outcome.code, outcome.reason) == ("down", 200, "body did not contain the expected text")
     assert peak < 8 * MAX_BODY_BYTES < BOMB_BYTES
 
 
@@ -100,12 +104,17 @@ def test_a_redirect_to_another_host_is_refused_unless_allowed(hostile: HostileHt
     assert (allowed.status, allowed.code) == ("up", 200)
 
 
-@pytest.mark.parametrize(("path", "reason"), [
-    ("/to-metadata", "redirect to a metadata address refused"),
-    ("/to-private", "redirect to a private address refused"),
-])
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/to-metadata", "redirect to a metadata address refused"),
+        ("/to-private", "redirect to a private address refused"),
+    ],
+)
 def test_a_redirect_into_an_internal_network_is_refused_even_to_an_allowed_host(
-    hostile: HostileHttp, path: str, reason: str,
+    hostile: HostileHttp,
+    path: str,
+    reason: str,
 ) -> None:
     # The check's own address is loopback, so loopback redirects may follow; metadata and
     # private ranges may not, and nothing is sent there (the refusal comes before connecting).
@@ -114,11 +123,12 @@ def test_a_redirect_into_an_internal_network_is_refused_even_to_an_allowed_host(
 
 
 def test_the_endpoints_own_text_stays_in_the_run_object(hostile: HostileHttp, tmp_path: Path) -> None:
-    bundle = make_bundle([
-        {"id": "leaky", "name": "Leaky", "check": http(hostile.url("/huge-body"),
-                                                        body_contains="healthy")},
-        {"id": "fine", "name": "Fine", "check": http(hostile.url("/ok"))},
-    ])
+    bundle = make_bundle(
+        [
+            {"id": "leaky", "name": "Leaky", "check": http(hostile.url("/huge-body"), body_contains="healthy")},
+            {"id": "fine", "name": "Fine", "check": http(hostile.url("/ok"))},
+        ]
+    )
     store = LocalStore(tmp_path / "data")
     report = run_checks(bundle, store, now=T0, run_id="r1")
 

@@ -49,8 +49,7 @@ def variants(secret: str) -> set[str]:
 
 
 def leaks(where: str, text: str) -> list[str]:
-    return [f"{where}: {name}" for name, secret in SECRETS.items() for form in variants(secret)
-            if form in text]
+    return [f"{where}: {name}" for name, secret in SECRETS.items() for form in variants(secret) if form in text]
 
 
 def scan_folder(folder: Path) -> list[str]:
@@ -125,33 +124,66 @@ def test_no_secret_reaches_the_bundle_store_site_logs_or_errors(
     store.put_json("bundle.json", compiled.model_dump(mode="json", by_alias=True))
 
     for minute in range(3):
-        report = run_checks(loaded, store, now=NOW + timedelta(minutes=minute), env=SECRETS,
-                            run_id=f"r{minute}")
+        report = run_checks(loaded, store, now=NOW + timedelta(minutes=minute), env=SECRETS, run_id=f"r{minute}")
         said += report.lines()
-    said += [json.dumps(handle({"rawPath": "/heartbeat/cron", "requestContext": {},
-                                "headers": {"authorization": f"Bearer {token}"}},
-                               None, store=store, env=SECRETS, now=NOW, log=said.append))
-             for token in (SECRETS["HEARTBEAT_TOKEN"], "wrong-token")]
-    said += [json.dumps(handle({"id": "scheduled-1"}, None, store=store, env=SECRETS,
-                               now=NOW + timedelta(minutes=5), log=said.append))]
+    said += [
+        json.dumps(
+            handle(
+                {"rawPath": "/heartbeat/cron", "requestContext": {}, "headers": {"authorization": f"Bearer {token}"}},
+                None,
+                store=store,
+                env=SECRETS,
+                now=NOW,
+                log=said.append,
+            )
+        )
+        for token in (SECRETS["HEARTBEAT_TOKEN"], "wrong-token")
+    ]
+    said += [
+        json.dumps(
+            handle(
+                {"id": "scheduled-1"}, None, store=store, env=SECRETS, now=NOW + timedelta(minutes=5), log=said.append
+            )
+        )
+    ]
 
-    alerts = AlertsSettings.model_validate({
-        "channels": {
-            "hook": {"type": "webhook", "url": answers.url("hook/${WEBHOOK_PATH}"),
-                     "secret": "${WEBHOOK_SIGNING}", "headers": {"X-Key": "${API_TOKEN}"}},
-            "mail": {"type": "email", "to": ["oncall@example.test"], "backend": "smtp",
-                     "smtp_port": closed_port(), "smtp_user": "status",
-                     "smtp_password": "${SMTP_PASSWORD}"},
-        },
-        "routes": [{"name": "all", "channels": ["hook", "mail"]}],
-    })
-    report = send_alerts([Transition("api", "operational", "major_outage", NOW)], loaded, store,
-                         now=NOW, settings=alerts, env=SECRETS, sleep=lambda _: None)
+    alerts = AlertsSettings.model_validate(
+        {
+            "channels": {
+                "hook": {
+                    "type": "webhook",
+                    "url": answers.url("hook/${WEBHOOK_PATH}"),
+                    "secret": "${WEBHOOK_SIGNING}",
+                    "headers": {"X-Key": "${API_TOKEN}"},
+                },
+                "mail": {
+                    "type": "email",
+                    "to": ["oncall@example.test"],
+                    "backend": "smtp",
+                    "smtp_port": closed_port(),
+                    "smtp_user": "status",
+                    "smtp_password": "${SMTP_PASSWORD}",
+                },
+            },
+            "routes": [{"name": "all", "channels": ["hook", "mail"]}],
+        }
+    )
+    report = send_alerts(
+        [Transition("api", "operational", "major_outage", NOW)],
+        loaded,
+        store,
+        now=NOW,
+        settings=alerts,
+        env=SECRETS,
+        sleep=lambda _: None,
+    )
     said += [f"{d.channel}: {d.error}" for d in report.deliveries]
     assert report.failures, "the failing channels must have been tried"
 
-    mailer = open_mailer(MailSettings(backend="smtp", smtp_port=closed_port(), smtp_user="status",
-                                      smtp_password="${SMTP_PASSWORD}"), SECRETS)
+    mailer = open_mailer(
+        MailSettings(backend="smtp", smtp_port=closed_port(), smtp_user="status", smtp_password="${SMTP_PASSWORD}"),
+        SECRETS,
+    )
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = "a@example.test", "b@example.test", "x"
     with pytest.raises(StatusgenError) as raised:
@@ -189,23 +221,45 @@ def test_probe_reasons_never_quote_the_address(answers: Answers, tmp_path: Any) 
     assert reasons["private"] == "connection refused"
 
 
-def test_a_merged_check_cannot_send_the_functions_own_credentials_away(
-    answers: Answers, tmp_path: Path
-) -> None:
+def test_a_merged_check_cannot_send_the_functions_own_credentials_away(answers: Answers, tmp_path: Path) -> None:
     """A pull request may add a check whose header or URL names `${AWS_SECRET_ACCESS_KEY}`; in
     Lambda that variable holds the function's credentials. It is never resolved."""
     env = {"AWS_SECRET_ACCESS_KEY": "aws-Sk93Lm-credential", "AWS_SESSION_TOKEN": "aws-Tk58Qp-session"}
-    bundle = Bundle.model_validate({
-        "site": {"name": "Exfiltration"}, "checker": {}, "incidents": [],
-        "components": [{"id": "sneaky", "name": "Sneaky", "check": {
-            "type": "http", "url": answers.url("api?k=${AWS_SESSION_TOKEN:-none}"), "timeout": 2,
-            "headers": {"X-Data": "${AWS_SECRET_ACCESS_KEY:-none}"}}}],
-    })
+    bundle = Bundle.model_validate(
+        {
+            "site": {"name": "Exfiltration"},
+            "checker": {},
+            "incidents": [],
+            "components": [
+                {
+                    "id": "sneaky",
+                    "name": "Sneaky",
+                    "check": {
+                        "type": "http",
+                        "url": answers.url("api?k=${AWS_SESSION_TOKEN:-none}"),
+                        "timeout": 2,
+                        "headers": {"X-Data": "${AWS_SECRET_ACCESS_KEY:-none}"},
+                    },
+                }
+            ],
+        }
+    )
     report = run_checks(bundle, LocalStore(tmp_path / "data"), now=NOW, env=env)
     (received,) = answers.server.requests
     assert "aws-" not in received and "k=none" in received
-    bare = bundle.model_copy(update={"components": [bundle.components[0].model_copy(update={
-        "check": bundle.components[0].check.model_copy(update={"headers": {"X": "${AWS_SECRET_ACCESS_KEY}"}})})]})
+    bare = bundle.model_copy(
+        update={
+            "components": [
+                bundle.components[0].model_copy(
+                    update={
+                        "check": bundle.components[0].check.model_copy(
+                            update={"headers": {"X": "${AWS_SECRET_ACCESS_KEY}"}}
+                        )
+                    }
+                )
+            ]
+        }
+    )
     again = run_checks(bare, LocalStore(tmp_path / "data2"), now=NOW, env=env)
     assert again.run.samples[0].reason == "configuration: ${AWS_SECRET_ACCESS_KEY} is not set"
     assert report.run.samples[0].reason == "expected 200-299, got 401"

@@ -40,9 +40,11 @@ ENV = {"TOKEN_SECRET": SECRET}
 ATTACKS = json.loads(fixture("faults", "subscribe-attacks.json").read_text(encoding="utf-8"))
 PER_IP = 10
 SETTINGS = SubscribersSettings(
-    token_secret="${TOKEN_SECRET}", endpoint_url="https://subscribe.example.test",
+    token_secret="${TOKEN_SECRET}",
+    endpoint_url="https://subscribe.example.test",
     email=MailSettings(from_address="Status <status@example.test>"),
-    per_address_limit=2, per_ip_limit=PER_IP,
+    per_address_limit=2,
+    per_ip_limit=PER_IP,
 )
 
 
@@ -56,12 +58,27 @@ class Endpoint:
         self.bundle: Bundle = compile_bundle(fixture("faults", "site"))
         self.answers: list[Response] = []
 
-    def call(self, method: str, path: str, query: str = "", *, body: bytes = b"",
-             content_type: str = "application/x-www-form-urlencoded", ip: str = "198.51.100.7",
-             now: datetime = NOW) -> Response:
+    def call(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        *,
+        body: bytes = b"",
+        content_type: str = "application/x-www-form-urlencoded",
+        ip: str = "198.51.100.7",
+        now: datetime = NOW,
+    ) -> Response:
         request = Request(method, path, query, body, {"content-type": content_type}, ip)
-        answer = handle_subscribe_request(request, bundle=self.bundle, store=self.store, now=now,
-                                          settings=SETTINGS, env=ENV, mailer=OutboxMailer(self.outbox))
+        answer = handle_subscribe_request(
+            request,
+            bundle=self.bundle,
+            store=self.store,
+            now=now,
+            settings=SETTINGS,
+            env=ENV,
+            mailer=OutboxMailer(self.outbox),
+        )
         self.answers.append(answer)
         return answer
 
@@ -129,8 +146,11 @@ def test_forged_expired_replayed_and_cross_purpose_tokens_are_refused(endpoint: 
     sid = tokens.subscriber_id(SECRET, "email", "ada@example.org")
     other_secret = tokens.make_token("another-secret-of-enough-length-0123456789", tokens.CONFIRM, sid, NOW)
     payload, signature = confirm.split(".")
-    forged_payload = base64.urlsafe_b64encode(f"confirm:{'0' * 32}:{int(NOW.timestamp())}".encode()) \
-        .rstrip(b"=").decode() + "." + signature
+    forged_payload = (
+        base64.urlsafe_b64encode(f"confirm:{'0' * 32}:{int(NOW.timestamp())}".encode()).rstrip(b"=").decode()
+        + "."
+        + signature
+    )
     refused = {
         "random": "aGVsbG8.d29ybGQ",
         "empty": "",
@@ -177,17 +197,19 @@ def test_answers_do_not_tell_whether_an_address_is_subscribed(endpoint: Endpoint
     }
     shapes = {(a.status, a.body, tuple(sorted(a.headers.items()))) for a in answers.values()}
     assert len(shapes) == 1, {name: a.status for name, a in answers.items()}
-    unknown, known = (tokens.make_token(SECRET, tokens.UNSUBSCRIBE, tokens.subscriber_id(SECRET, "email", a), NOW)
-                      for a in ("x@y.org", "known@example.org"))
+    unknown, known = (
+        tokens.make_token(SECRET, tokens.UNSUBSCRIBE, tokens.subscriber_id(SECRET, "email", a), NOW)
+        for a in ("x@y.org", "known@example.org")
+    )
     page = [endpoint.call("GET", "/unsubscribe", urlencode({"token": t})) for t in (unknown, known)]
     assert page[0].status == page[1].status == 200
-    assert page[0].body.replace(urlencode({"token": unknown}).encode()[6:], b"") == \
-        page[1].body.replace(urlencode({"token": known}).encode()[6:], b"")
+    assert page[0].body.replace(urlencode({"token": unknown}).encode()[6:], b"") == page[1].body.replace(
+        urlencode({"token": known}).encode()[6:], b""
+    )
 
 
 def test_a_thousand_requests_from_one_ip_are_held_to_its_limit(endpoint: Endpoint) -> None:
-    statuses = [endpoint.subscribe(f"user{n}@example.org", now=NOW + timedelta(seconds=n)).status
-                for n in range(1000)]
+    statuses = [endpoint.subscribe(f"user{n}@example.org", now=NOW + timedelta(seconds=n)).status for n in range(1000)]
     assert statuses[:PER_IP] == [202] * PER_IP
     assert statuses[PER_IP:] == [429] * (1000 - PER_IP)
     assert len(endpoint.mails()) == PER_IP
@@ -223,8 +245,9 @@ def test_no_address_leaks_to_answers_store_keys_logs_or_the_site(
         assert local not in built, "the site names an address"
 
 
-@pytest.mark.parametrize("address", ["nul\x00@example.org", "del\x7f@example.org",
-                                     "bell\x07@example.org", "c1\x9b@example.org"])
+@pytest.mark.parametrize(
+    "address", ["nul\x00@example.org", "del\x7f@example.org", "bell\x07@example.org", "c1\x9b@example.org"]
+)
 def test_control_characters_in_addresses_are_refused(endpoint: Endpoint, address: str) -> None:
     answer = endpoint.subscribe(address)
     assert answer.status == 400
@@ -251,20 +274,21 @@ def test_forged_tokens_are_refused_before_anything_reads_them(endpoint: Endpoint
         assert (answer.status, b"This link is not valid." in answer.body) == (400, True)
 
 
-def test_a_forged_token_gets_a_400_from_the_lambda_handler(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_forged_token_gets_a_400_from_the_lambda_handler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from checker.bundle import BUNDLE_KEY
     from checker.store import LocalStore
     from site_builder.subscribe.handler import handler
 
     bundle = compile_bundle(fixture("faults", "site")).model_copy(
-        update={"subscribers": SETTINGS.model_dump(mode="json")})
+        update={"subscribers": SETTINGS.model_dump(mode="json")}
+    )
     LocalStore(tmp_path / "store").put_json(BUNDLE_KEY, bundle.model_dump(mode="json", by_alias=True))
     monkeypatch.setenv("STATUSGEN_STORE", str(tmp_path / "store"))
     monkeypatch.setenv("TOKEN_SECRET", SECRET)
     event = json.loads(fixture("notify", "function-url-subscribe.json").read_text())
-    event.update(rawPath="/confirm", rawQueryString=urlencode({"token": FORGED["huge time"]}),
-                 body="", isBase64Encoded=False)
+    event.update(
+        rawPath="/confirm", rawQueryString=urlencode({"token": FORGED["huge time"]}), body="", isBase64Encoded=False
+    )
     event["requestContext"]["http"]["method"] = "GET"
     answer = handler(event, None)
     assert answer["statusCode"] == 400
@@ -302,8 +326,9 @@ def test_known_and_unknown_addresses_cost_the_same_work(endpoint: Endpoint) -> N
     counting = CountingStore(endpoint.store)
     endpoint.store = counting  # type: ignore[assignment]
     work = {}
-    for n, (case, address) in enumerate((("active", "active@example.org"), ("pending", "pending@example.org"),
-                                         ("new", "new@example.org"))):
+    for n, (case, address) in enumerate(
+        (("active", "active@example.org"), ("pending", "pending@example.org"), ("new", "new@example.org"))
+    ):
         before = len(endpoint.mails())
         counting.operations.clear()
         assert endpoint.subscribe(address, ip=fresh_ip(10 + n)).status == 202
@@ -337,8 +362,10 @@ class Served:
         return f"http://127.0.0.1:{self.port}{parts.path}?{parts.query}"
 
     def mails(self) -> list[EmailMessage]:
-        return [message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
-                for p in sorted((self.root / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)]
+        return [
+            message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
+            for p in sorted((self.root / "outbox").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        ]
 
     def stop(self) -> str:
         """Stop the server as Ctrl+C does; its whole stderr (the access log)."""
@@ -356,8 +383,10 @@ def served(tmp_path: Path) -> Iterator[Served]:
         port = probe.getsockname()[1]
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "statusgen"), "serve", "--root", ".", "--port", str(port)],
-        cwd=root, env={**os.environ, "STATUSGEN_TOKEN_SECRET": SECRET},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=root,
+        env={**os.environ, "STATUSGEN_TOKEN_SECRET": SECRET},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     server = Served(root, process, port)
     for _ in range(300):
@@ -377,13 +406,18 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 @pytest.mark.parametrize("length", [b"-1", b"abc", b"1e3", b"5, 5"])
 def test_serve_answers_a_bad_content_length_with_400(served: Served, length: bytes) -> None:
-    answer = served.raw(b"POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + length +
-                        b"\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nemail=a%40example.org")
+    answer = served.raw(
+        b"POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+        + length
+        + b"\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nemail=a%40example.org"
+    )
     assert answer.startswith(b"HTTP/1.0 400 "), answer[:200]
     assert served.mails() == []
     # The server is still answering (no thread stuck, nothing crashed).
-    assert httpx.post(f"http://127.0.0.1:{served.port}/subscribe", data={"email": "b@example.org"},
-                      timeout=10).status_code == 202
+    assert (
+        httpx.post(f"http://127.0.0.1:{served.port}/subscribe", data={"email": "b@example.org"}, timeout=10).status_code
+        == 202
+    )
     assert "Traceback" not in served.stop()
 
 
@@ -394,16 +428,21 @@ def test_serve_refuses_a_forged_token_and_logs_no_token(served: Served) -> None:
 
     assert httpx.post(f"{base}/subscribe", data={"email": "ada@example.org"}, timeout=10).status_code == 202
     (confirmation,) = served.mails()
-    confirm = next(w for w in confirmation.get_body(("plain",)).get_content().split()  # type: ignore[union-attr]
-                   if "/confirm?token=" in w)
+    confirm = next(
+        w
+        for w in confirmation.get_body(("plain",)).get_content().split()  # type: ignore[union-attr]
+        if "/confirm?token=" in w
+    )
     assert httpx.get(served.local(confirm), timeout=10).status_code == 200
     assert httpx.post(f"{base}/subscribe", data={"email": "ada@example.org"}, timeout=10).status_code == 202
     already = served.mails()[-1]
-    unsubscribe = next(w for w in already.get_body(("plain",)).get_content().split()  # type: ignore[union-attr]
-                       if "/unsubscribe?token=" in w)
+    unsubscribe = next(
+        w
+        for w in already.get_body(("plain",)).get_content().split()  # type: ignore[union-attr]
+        if "/unsubscribe?token=" in w
+    )
     assert httpx.get(served.local(unsubscribe), timeout=10).status_code == 200
-    assert httpx.post(served.local(unsubscribe), content=b"List-Unsubscribe=One-Click",
-                      timeout=10).status_code == 200
+    assert httpx.post(served.local(unsubscribe), content=b"List-Unsubscribe=One-Click", timeout=10).status_code == 200
 
     log = served.stop()
     assert "/confirm" in log and "/unsubscribe" in log  # the access log is on

@@ -19,8 +19,11 @@ def run(*args: str) -> Result:
 
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file under `root` (but the built site) and its bytes."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and "public" not in p.relative_to(root).parts}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "public" not in p.relative_to(root).parts
+    }
 
 
 def assert_valid_and_builds(root: Path) -> None:
@@ -29,4 +32,3 @@ def assert_valid_and_builds(root: Path) -> None:
     assert site is not None
     result = build_and_publish(root, out=str(root / "public"), now=datetime(2026, 1, 1, tzinfo=UTC), notify=False)
     assert (root / "public" / "index.html").is_file(), result.describe()
-

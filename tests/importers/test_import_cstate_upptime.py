@@ -86,10 +86,14 @@ def test_cstate_import(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == (
         "imported from cState: 3 components in 2 groups, 2 incidents, 0 maintenance; "
-        "files: 3 created, 0 unchanged, 0 replaced, 0 kept")
+        "files: 3 created, 0 unchanged, 0 replaced, 0 kept"
+    )
     config = yaml.safe_load((site / "statuspage.yaml").read_text())
-    assert config["site"] == {"name": "Example Status", "url": "https://status.example.org",
-                              "time_zone": "Europe/Paris"}
+    assert config["site"] == {
+        "name": "Example Status",
+        "url": "https://status.example.org",
+        "time_zone": "Europe/Paris",
+    }
     assert config["components"] == [
         {"id": "website", "name": "Website", "group": "Frontend"},
         {"id": "gateway", "name": "Gateway", "group": "Backend", "description": "Used for connecting to our network."},
@@ -108,7 +112,8 @@ def test_cstate_import(tmp_path: Path) -> None:
     assert notice == (
         "---\ntitle: Docs move\ncomponents:\n  docs: operational\nimpact: none\n---\n\n"
         "## 2018-05-02 09:30 UTC investigating\n### We are moving the docs\n\n"
-        "They will be at a new address <b>next week</b>.\n")
+        "They will be at a new address <b>next week</b>.\n"
+    )
     assert_valid_and_builds(site)
     before = snapshot(site)
     again = run("import", "cstate", str(source), "--root", str(site))
@@ -122,8 +127,9 @@ def test_cstate_unknown_system_names_the_file_and_key(tmp_path: Path) -> None:
     issue.write_text(CSTATE_NOTICE.replace("[Docs]", "[Dosc]"))
     result = run("import", "cstate", str(source), "--root", str(tmp_path / "site"))
     assert result.exit_code == 1
-    assert result.output == ("error: content/issues/docs-move.md: affected: unknown system 'Dosc' "
-                             "(systems: Docs, Gateway, Website)\n")
+    assert result.output == (
+        "error: content/issues/docs-move.md: affected: unknown system 'Dosc' (systems: Docs, Gateway, Website)\n"
+    )
 
 
 UPPTIME_CONFIG = """\
@@ -157,7 +163,8 @@ def test_upptime_import(tmp_path: Path) -> None:
     (source / ".upptimerc.yml").write_text(UPPTIME_CONFIG)
     (source / "history" / "secret.yml").write_text(
         "url: https://secret.example.com\nstatus: up\ncode: 200\nresponseTime: 119\n"
-        "lastUpdated: 2021-01-20T13:09:40.771Z\nstartTime: 2020-08-11T18:21:55.341Z\n")
+        "lastUpdated: 2021-01-20T13:09:40.771Z\nstartTime: 2020-08-11T18:21:55.341Z\n"
+    )
     result = run("import", "upptime", str(source), "--root", str(site))
     assert result.exit_code == 0, result.output
     assert "note: past uptime and response times" in result.output
@@ -165,9 +172,18 @@ def test_upptime_import(tmp_path: Path) -> None:
     assert config["site"] == {"name": "Example Status", "url": "https://status.example.com"}
     assert config["components"] == [
         {"id": "google", "name": "Google", "check": {"type": "http", "url": "https://www.google.com"}},
-        {"id": "api", "name": "API", "check": {
-            "type": "http", "url": "${API_URL}/health", "method": "HEAD", "expect_status": [200, 204],
-            "headers": {"Authorization": "Bearer ${API_TOKEN}"}, "degraded_after": 0.8}},
+        {
+            "id": "api",
+            "name": "API",
+            "check": {
+                "type": "http",
+                "url": "${API_URL}/health",
+                "method": "HEAD",
+                "expect_status": [200, 204],
+                "headers": {"Authorization": "Bearer ${API_TOKEN}"},
+                "degraded_after": 0.8,
+            },
+        },
         {"id": "database", "name": "Database", "check": {"type": "tcp", "host": "db.example.com", "port": 5432}},
         {"id": "secret", "name": "Secret site", "check": {"type": "http", "url": "https://secret.example.com"}},
     ]

@@ -40,8 +40,7 @@ def rewrite(uris: list[str], tmp_path: Path) -> list[str]:
     assert NODE is not None
     script = tmp_path / "function.js"
     script.write_text(function_code() + HARNESS, encoding="utf-8")
-    result = subprocess.run([NODE, str(script), json.dumps(uris)], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run([NODE, str(script), json.dumps(uris)], capture_output=True, text=True, check=True)
     rewritten = json.loads(result.stdout)
     assert isinstance(rewritten, list)
     return [str(u) for u in rewritten]

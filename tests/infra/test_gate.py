@@ -80,12 +80,16 @@ def bundle() -> Bundle:
     return Bundle.model_validate(json.loads(FIXTURE.read_text()))
 
 
-def gate(
-    url: str, tmp_path: Path, clock: FakeClock, component: str = "api", **options: Any
-) -> GateResult:
+def gate(url: str, tmp_path: Path, clock: FakeClock, component: str = "api", **options: Any) -> GateResult:
     return run_gate(
-        bundle(), component, store=LocalStore(tmp_path), env={"GATE_URL": url},
-        clock=clock, sleep=clock.sleep, now=clock.now, **options,
+        bundle(),
+        component,
+        store=LocalStore(tmp_path),
+        env={"GATE_URL": url},
+        clock=clock,
+        sleep=clock.sleep,
+        now=clock.now,
+        **options,
     )
 
 
@@ -100,18 +104,14 @@ def test_healthy_component_passes_after_probing_for_the_whole_duration(
     assert service.requests == 30
     assert [p.at.strftime("%H:%M:%S") for p in seen[:3]] == ["15:00:00", "15:00:10", "15:00:20"]
     assert result.passed
-    assert result.summary() == (
-        "gate api: passed over 5 min; 0 of 30 probes failed (at most 0 allowed)"
-    )
+    assert result.summary() == ("gate api: passed over 5 min; 0 of 30 probes failed (at most 0 allowed)")
     assert not list(tmp_path.iterdir())  # a gate measures nothing into the store
 
 
 def test_failures_within_the_allowance_pass(serve: Callable[[list[int]], Service], tmp_path: Path) -> None:
     service = serve([200, 503, 200])
     result = gate(service.url, tmp_path, FakeClock(), duration=60.0, every=10.0, max_failures=1)
-    assert result.summary() == (
-        "gate api: passed over 1 min; 1 of 6 probes failed (at most 1 allowed)"
-    )
+    assert result.summary() == ("gate api: passed over 1 min; 1 of 6 probes failed (at most 1 allowed)")
 
 
 def test_too_many_failures_stop_the_gate_at_once_with_the_reasons(
@@ -121,9 +121,7 @@ def test_too_many_failures_stop_the_gate_at_once_with_the_reasons(
     with pytest.raises(GateFailed) as failed:
         gate(service.url, tmp_path, FakeClock(), duration=300.0, every=10.0, max_failures=1)
 
-    assert str(failed.value) == (
-        "gate api: FAILED: 2 of 3 probes failed (at most 1 allowed): expected 200, got 503 ×2"
-    )
+    assert str(failed.value) == ("gate api: FAILED: 2 of 3 probes failed (at most 1 allowed): expected 200, got 503 ×2")
     assert service.requests == 3
 
 

@@ -22,8 +22,15 @@ from site_builder.build import build_site
 from tests.infra.infra_support import translated
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "infra"
 SUBSCRIBE_URL = "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/"
 PAGES = ["index.html", "components/api/index.html", "history/index.html", "404.html"]
@@ -36,8 +43,9 @@ pytestmark = [
 
 def page_headers() -> dict[str, str]:
     """The headers PageHeadersPolicy makes CloudFront add, as HTTP header lines."""
-    config = translated()["Resources"]["PageHeadersPolicy"]["Properties"][
-        "ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    config = translated()["Resources"]["PageHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"
+    ]
     csp = config["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
     hsts = config["StrictTransportSecurity"]
     return {
@@ -102,9 +110,7 @@ def visit(browser: Any, url: str) -> tuple[Any, list[str]]:
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_pages_work_under_the_templates_content_security_policy(
-    site_url: str, browser: Any, path: str
-) -> None:
+def test_pages_work_under_the_templates_content_security_policy(site_url: str, browser: Any, path: str) -> None:
     page, errors = visit(browser, site_url + path)
     try:
         assert [e for e in errors if "Content Security Policy" in e] == []

@@ -58,8 +58,9 @@ def run(cases: list[dict[str, Any]], tmp_path: Path) -> dict[str, Any]:
     code = code.replace("import cf from 'cloudfront';", STUB)
     script = tmp_path / "function.mjs"
     script.write_text(code + HARNESS, encoding="utf-8")
-    result = subprocess.run([NODE, str(script), json.dumps(RECORDS), json.dumps(cases)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [NODE, str(script), json.dumps(RECORDS), json.dumps(cases)], capture_output=True, text=True, check=True
+    )
     answer = json.loads(result.stdout)
     assert isinstance(answer, dict)
     return answer
@@ -79,13 +80,20 @@ def test_the_function_names_its_store_and_nothing_else_in_the_template() -> None
 
 @needs_node
 def test_the_right_password_passes_and_folders_get_their_index(tmp_path: Path) -> None:
-    answer = run([{"uri": "/operations/", "authorization": basic("staff", PASSWORD)},
-                  {"uri": "/components/api", "authorization": basic("staff", PASSWORD)},
-                  {"uri": "/assets/style.1a2b.css", "authorization": "basic " + basic("staff", PASSWORD)[6:]}],
-                 tmp_path)
+    answer = run(
+        [
+            {"uri": "/operations/", "authorization": basic("staff", PASSWORD)},
+            {"uri": "/components/api", "authorization": basic("staff", PASSWORD)},
+            {"uri": "/assets/style.1a2b.css", "authorization": "basic " + basic("staff", PASSWORD)[6:]},
+        ],
+        tmp_path,
+    )
     assert answer["store"] == "kvs-id"
     assert [a.get("uri") for a in answer["answers"]] == [
-        "/operations/index.html", "/components/api/index.html", "/assets/style.1a2b.css"]
+        "/operations/index.html",
+        "/components/api/index.html",
+        "/assets/style.1a2b.css",
+    ]
     assert all("statusCode" not in a for a in answer["answers"])
 
 
@@ -117,8 +125,13 @@ def test_a_record_of_another_form_lets_nobody_in(tmp_path: Path) -> None:
     saved = RECORDS
     RECORDS = {"staff": "plain:" + PASSWORD, "other": "sha256:salt"}
     try:
-        answer = run([{"uri": "/", "authorization": basic("staff", PASSWORD)},
-                      {"uri": "/", "authorization": basic("other", "")}], tmp_path)
+        answer = run(
+            [
+                {"uri": "/", "authorization": basic("staff", PASSWORD)},
+                {"uri": "/", "authorization": basic("other", "")},
+            ],
+            tmp_path,
+        )
     finally:
         RECORDS = saved
     assert [a["statusCode"] for a in answer["answers"]] == [401, 401]
@@ -128,8 +141,8 @@ def test_the_comparison_has_no_early_exit() -> None:
     """Timing: both digests are computed for every request, an unknown user included, and the
     comparison runs over all 64 characters whatever differs."""
     code = function_code()
-    compare = code[code.index("function sameHex"):code.index("async function handler")]
-    loop = compare[compare.index("for ("):compare.index("return")]
+    compare = code[code.index("function sameHex") : code.index("async function handler")]
+    loop = compare[compare.index("for (") : compare.index("return")]
     assert compare.count("return") == 1 and not re.search(r"===|!==|break", loop), loop
-    handler = code[code.index("async function handler"):]
+    handler = code[code.index("async function handler") :]
     assert handler.index("createHash") < handler.index("refuse()")  # hashed before any refusal

@@ -101,8 +101,13 @@ def api_status(public: Path) -> str:
 def run(store: LocalStore, env: dict[str, str], minute: int, **options: Any) -> dict[str, Any]:
     logged: list[str] = []
     result = check_and_rebuild(
-        scheduled(minute), None, env=env, store=store, now=T0 + timedelta(minutes=minute),
-        log=logged.append, **options,
+        scheduled(minute),
+        None,
+        env=env,
+        store=store,
+        now=T0 + timedelta(minutes=minute),
+        log=logged.append,
+        **options,
     )
     return result
 
@@ -159,9 +164,7 @@ def test_without_a_status_change_nothing_is_rebuilt_unless_every_run_is_asked(
     assert api_status(public) == "operational"
 
 
-def test_a_region_told_not_to_rebuild_only_checks(
-    serve: Callable[[int], Recorder], tmp_path: Path
-) -> None:
+def test_a_region_told_not_to_rebuild_only_checks(serve: Callable[[int], Recorder], tmp_path: Path) -> None:
     service = serve(200)
     store = store_with_bundle(tmp_path)
     env = checker_env(service, STATUSGEN_REBUILD="none")
@@ -177,9 +180,7 @@ def test_inline_rebuild_without_a_publish_target_says_what_to_set(
     store = store_with_bundle(tmp_path)
     with pytest.raises(StatusgenError) as error:
         outage(store, checker_env(service), service)
-    assert str(error.value) == (
-        "rebuild: inline needs STATUSGEN_SITE (deploy the stack with RebuildMode inline)"
-    )
+    assert str(error.value) == ("rebuild: inline needs STATUSGEN_SITE (deploy the stack with RebuildMode inline)")
 
 
 def test_dispatch_asks_github_to_rebuild_with_the_token_from_the_environment(
@@ -189,7 +190,9 @@ def test_dispatch_asks_github_to_rebuild_with_the_token_from_the_environment(
     github = serve(204)
     store = store_with_bundle(tmp_path, rebuild="dispatch")
     env = checker_env(
-        service, STATUSGEN_GITHUB_REPOSITORY="acme/status", STATUSGEN_GITHUB_TOKEN="ghp_example",
+        service,
+        STATUSGEN_GITHUB_REPOSITORY="acme/status",
+        STATUSGEN_GITHUB_TOKEN="ghp_example",
         STATUSGEN_GITHUB_API=github.url,
     )
     result = outage(store, env, service)
@@ -201,14 +204,14 @@ def test_dispatch_asks_github_to_rebuild_with_the_token_from_the_environment(
     assert json.loads(body) == {"event_type": "check-completed"}
 
 
-def test_a_refused_dispatch_is_reported_without_the_token(
-    serve: Callable[[int], Recorder], tmp_path: Path
-) -> None:
+def test_a_refused_dispatch_is_reported_without_the_token(serve: Callable[[int], Recorder], tmp_path: Path) -> None:
     service = serve(200)
     github = serve(401)
     store = store_with_bundle(tmp_path, rebuild="dispatch")
     env = checker_env(
-        service, STATUSGEN_GITHUB_REPOSITORY="acme/status", STATUSGEN_GITHUB_TOKEN="ghp_example",
+        service,
+        STATUSGEN_GITHUB_REPOSITORY="acme/status",
+        STATUSGEN_GITHUB_TOKEN="ghp_example",
         STATUSGEN_GITHUB_API=github.url,
     )
     with pytest.raises(StatusgenError) as error:
@@ -217,9 +220,7 @@ def test_a_refused_dispatch_is_reported_without_the_token(
     assert "ghp_example" not in str(error.value)
 
 
-def test_heartbeat_entry_records_a_report_with_the_right_token(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_heartbeat_entry_records_a_report_with_the_right_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = store_with_bundle(tmp_path, heartbeat=True)
     monkeypatch.setenv("STATUSGEN_STORE", str(tmp_path / "data"))
     monkeypatch.setenv("BACKUP_TOKEN", "s3cret-heartbeat-token")

@@ -96,9 +96,12 @@ def test_the_unpacked_zip_checks_and_publishes_in_a_clean_interpreter(
         "AWS_REGION": "eu-west-1",
     }
     answer = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", INVOKE, str(unpacked),
-         str(FIXTURES / "scheduled-event.json")],
-        capture_output=True, text=True, env=environment, cwd=tmp_path, timeout=90,
+        [sys.executable, "-I", "-S", "-c", INVOKE, str(unpacked), str(FIXTURES / "scheduled-event.json")],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=90,
     )
     assert answer.returncode == 0, answer.stderr[-3000:]
     report = json.loads(answer.stdout.strip().splitlines()[-1])

@@ -28,9 +28,7 @@ skips_unsupported_types = pytest.mark.filterwarnings("ignore:Tried to parse AWS:
 def create_stack(parameters: dict[str, str]) -> dict[str, str]:
     """Create the stack in moto; logical id -> physical id of what moto created."""
     s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(
-        Bucket=ARTIFACT_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
-    )
+    s3.create_bucket(Bucket=ARTIFACT_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("checker/__init__.py", "")
@@ -49,11 +47,7 @@ def create_stack(parameters: dict[str, str]) -> dict[str, str]:
     stack = cloudformation.describe_stacks(StackName="status")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     summaries = cloudformation.list_stack_resources(StackName="status")["StackResourceSummaries"]
-    return {
-        r["LogicalResourceId"]: r["PhysicalResourceId"]
-        for r in summaries
-        if r.get("PhysicalResourceId")
-    }
+    return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in summaries if r.get("PhysicalResourceId")}
 
 
 @pytest.fixture
@@ -108,9 +102,7 @@ def test_primary_stack_creates_storage_functions_and_alarm_topic(aws: None) -> N
     iam = boto3.client("iam", region_name=REGION)
     for role in ("SubscribeFunctionRole", "CheckerFunctionRole", "DeployRole"):
         assert "send-email" in iam.list_role_policies(RoleName=created[role])["PolicyNames"]
-    assert "send-email" not in iam.list_role_policies(RoleName=created["HeartbeatFunctionRole"])[
-        "PolicyNames"
-    ]
+    assert "send-email" not in iam.list_role_policies(RoleName=created["HeartbeatFunctionRole"])["PolicyNames"]
     trust = iam.get_role(RoleName=created["DeployRole"])["Role"]["AssumeRolePolicyDocument"]
     statement = trust["Statement"][0]
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
@@ -167,9 +159,7 @@ def test_buckets_are_private_and_raw_runs_expire_after_the_retention() -> None:
     resources = translated()["Resources"]
     data = resources["DataBucket"]["Properties"]
     assert data["VersioningConfiguration"] == {"Status": "Enabled"}
-    runs_rule = next(
-        r for r in data["LifecycleConfiguration"]["Rules"] if r["Id"] == "expire-raw-runs"
-    )
+    runs_rule = next(r for r in data["LifecycleConfiguration"]["Rules"] if r["Id"] == "expire-raw-runs")
     assert runs_rule["Prefix"] == "runs/"
     assert runs_rule["ExpirationInDays"] == {"Ref": "RetentionDays"}
     for name in ("DataBucket", "SiteBucket"):
@@ -229,15 +219,14 @@ def test_function_policies_name_their_buckets_and_no_function_may_write_everywhe
     assert all(s["Resource"] != "*" for s in writes)
     subscribe_policy = resources["SubscribeFunctionRole"]["Properties"]["Policies"]
     subscribe_writes = [
-        s
-        for p in subscribe_policy
-        for s in p["PolicyDocument"]["Statement"]
-        if "s3:PutObject" in s.get("Action", [])
+        s for p in subscribe_policy for s in p["PolicyDocument"]["Statement"] if "s3:PutObject" in s.get("Action", [])
     ]
-    assert [s["Resource"] for s in subscribe_writes] == [[
-        {"Fn::Sub": "${DataBucket.Arn}/private/subscribers/*"},
-        {"Fn::Sub": "${DataBucket.Arn}/private/ratelimit/*"},
-    ]]
+    assert [s["Resource"] for s in subscribe_writes] == [
+        [
+            {"Fn::Sub": "${DataBucket.Arn}/private/subscribers/*"},
+            {"Fn::Sub": "${DataBucket.Arn}/private/ratelimit/*"},
+        ]
+    ]
 
 
 def test_every_handler_the_template_names_exists_in_the_code() -> None:
@@ -275,6 +264,4 @@ def test_a_sharded_checker_may_run_its_workers_and_start_them(aws: None) -> None
 def test_an_unsharded_checker_may_not_invoke_functions(aws: None) -> None:
     created = create_stack({})
     iam = boto3.client("iam", region_name=REGION)
-    assert "start-workers" not in iam.list_role_policies(RoleName=created["CheckerFunctionRole"])[
-        "PolicyNames"
-    ]
+    assert "start-workers" not in iam.list_role_policies(RoleName=created["CheckerFunctionRole"])["PolicyNames"]

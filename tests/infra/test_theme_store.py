@@ -59,7 +59,10 @@ def test_a_page_rebuilt_in_the_function_carries_the_sites_css_logo_and_templates
     public = tmp_path / "public"
 
     result = check_and_rebuild(
-        {"id": "run-1"}, None, store=store, now=datetime(2026, 11, 22, 15, 0, tzinfo=UTC),
+        {"id": "run-1"},
+        None,
+        store=store,
+        now=datetime(2026, 11, 22, 15, 0, tzinfo=UTC),
         env={"STATUSGEN_SITE": str(public), "STATUSGEN_REBUILD_ON": "every-run"},
         log=lambda line: None,
     )

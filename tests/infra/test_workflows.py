@@ -84,9 +84,9 @@ def test_every_workflow_matches_githubs_schema() -> None:
     files = [*PROJECT_WORKFLOWS, *sorted(SCAFFOLD.glob("*.yml"))]
     assert len(files) >= 3
     result = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-         *map(str, files)],
-        capture_output=True, text=True,
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", *map(str, files)],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -95,9 +95,9 @@ def test_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
     broken.write_text("on: push\njobs:\n  build:\n    steps:\n      - run: true\n")  # no runs-on
     result = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-         str(broken)],
-        capture_output=True, text=True,
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(broken)],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode != 0
 
@@ -116,8 +116,11 @@ def test_project_ci_runs_the_same_script_as_a_person() -> None:
         steps = job["steps"]
         checkout = next(n for n, s in enumerate(steps) if s.get("uses", "").startswith("actions/checkout@"))
         assert all("run" not in step for step in steps[:checkout])
-    assert any(command[:1] == ("cfn-lint",) and "infra/template.yaml" in command
-               for job in ci["jobs"].values() for command in job_commands(job))
+    assert any(
+        command[:1] == ("cfn-lint",) and "infra/template.yaml" in command
+        for job in ci["jobs"].values()
+        for command in job_commands(job)
+    )
 
 
 def test_pull_requests_validate_with_annotations_and_upload_a_preview_without_aws() -> None:

@@ -23,7 +23,6 @@ from checker.incident_model import Incident, IncidentUpdate
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "notify"
 
 
-
 @dataclass
 class Received:
     method: str
@@ -138,12 +137,15 @@ def incident(
     ]
     parsed.sort(key=lambda u: u.at, reverse=True)
     return Incident(
-        slug=slug, kind=kind, title=title,  # type: ignore[arg-type]
+        slug=slug,
+        kind=kind,
+        title=title,  # type: ignore[arg-type]
         impact="maintenance" if kind == "maintenance" else "major",
         components=components,  # type: ignore[arg-type]
         scheduled_for=datetime.fromisoformat(scheduled[0]) if scheduled else None,
         scheduled_until=datetime.fromisoformat(scheduled[1]) if scheduled else None,
-        updates=parsed, file=f"incidents/{slug}.md",
+        updates=parsed,
+        file=f"incidents/{slug}.md",
     )
 
 

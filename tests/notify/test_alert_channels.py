@@ -25,9 +25,7 @@ def settings(channel: dict[str, Any]) -> AlertsSettings:
     )
 
 
-def outage_and_recovery(
-    config: AlertsSettings, bundle: Any, tmp_path: Any, env: dict[str, str], **kw: Any
-) -> None:
+def outage_and_recovery(config: AlertsSettings, bundle: Any, tmp_path: Any, env: dict[str, str], **kw: Any) -> None:
     store = LocalStore(tmp_path / "store")
     for change, now in ((DOWN, T0), (UP, T0 + timedelta(minutes=12))):
         report = send_alerts([change], bundle, store, now=now, settings=config, env=env, **kw)
@@ -45,16 +43,20 @@ def test_slack_block_kit_message(receiver, make_bundle, tmp_path):
         "text": "[Example] API: major outage",
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": "API: major outage"}},
-            {"type": "section", "fields": [
-                {"type": "mrkdwn", "text": "*Component*\nAPI"},
-                {"type": "mrkdwn", "text": "*Status*\nmajor outage"},
-                {"type": "mrkdwn", "text": "*Since*\n2026-11-22 14:05 UTC"},
-                {"type": "mrkdwn", "text": "*Was*\noperational"},
-                {"type": "mrkdwn", "text": "*Reason*\nexpected 200, got 503"},
-            ]},
-            {"type": "context", "elements": [
-                {"type": "mrkdwn", "text": "<https://status.example.com/|Example status page>"}
-            ]},
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": "*Component*\nAPI"},
+                    {"type": "mrkdwn", "text": "*Status*\nmajor outage"},
+                    {"type": "mrkdwn", "text": "*Since*\n2026-11-22 14:05 UTC"},
+                    {"type": "mrkdwn", "text": "*Was*\noperational"},
+                    {"type": "mrkdwn", "text": "*Reason*\nexpected 200, got 503"},
+                ],
+            },
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": "<https://status.example.com/|Example status page>"}],
+            },
         ],
     }
     assert up.json()["text"] == "[Example] API recovered after 12 min"
@@ -79,8 +81,11 @@ def test_pagerduty_trigger_then_resolve_with_one_dedup_key(receiver, make_bundle
             "timestamp": "2026-11-22T14:05:00+00:00",
             "component": "api",
             "custom_details": {
-                "Component": "API", "Status": "major outage", "Since": "2026-11-22 14:05 UTC",
-                "Was": "operational", "Reason": "expected 200, got 503",
+                "Component": "API",
+                "Status": "major outage",
+                "Since": "2026-11-22 14:05 UTC",
+                "Was": "operational",
+                "Reason": "expected 200, got 503",
             },
         },
         "links": [{"href": "https://status.example.com/", "text": "Example status page"}],
@@ -100,15 +105,19 @@ def test_teams_adaptive_card(receiver, make_bundle, tmp_path):
     card = attachment["content"]
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
     assert card["body"][0]["text"] == "API: major outage"
-    assert card["body"][1] == {"type": "FactSet", "facts": [
-        {"title": "Component", "value": "API"},
-        {"title": "Status", "value": "major outage"},
-        {"title": "Since", "value": "2026-11-22 14:05 UTC"},
-        {"title": "Was", "value": "operational"},
-        {"title": "Reason", "value": "expected 200, got 503"},
-    ]}
-    assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Open the status page",
-                                "url": "https://status.example.com/"}]
+    assert card["body"][1] == {
+        "type": "FactSet",
+        "facts": [
+            {"title": "Component", "value": "API"},
+            {"title": "Status", "value": "major outage"},
+            {"title": "Since", "value": "2026-11-22 14:05 UTC"},
+            {"title": "Was", "value": "operational"},
+            {"title": "Reason", "value": "expected 200, got 503"},
+        ],
+    }
+    assert card["actions"] == [
+        {"type": "Action.OpenUrl", "title": "Open the status page", "url": "https://status.example.com/"}
+    ]
     assert receiver.requests[1].json()["attachments"][0]["content"]["body"][0]["color"] == "Good"
 
 
@@ -128,8 +137,7 @@ def test_discord_embed_without_mentions(receiver, make_bundle, tmp_path):
 
 
 def test_telegram_send_message(receiver, make_bundle, tmp_path):
-    config = settings({"type": "telegram", "bot_token": "${TG_TOKEN}", "chat_id": "-100123",
-                       "api_url": receiver.url})
+    config = settings({"type": "telegram", "bot_token": "${TG_TOKEN}", "chat_id": "-100123", "api_url": receiver.url})
     outage_and_recovery(config, make_bundle(), tmp_path, {"TG_TOKEN": "123:abc"})
 
     request = receiver.requests[0]
@@ -137,16 +145,15 @@ def test_telegram_send_message(receiver, make_bundle, tmp_path):
     assert request.json() == {
         "chat_id": "-100123",
         "text": "<b>[Example] API: major outage</b>\nComponent: API\nStatus: major outage\n"
-                "Since: 2026-11-22 14:05 UTC\nWas: operational\nReason: expected 200, got 503\n"
-                '<a href="https://status.example.com/">Status page</a>',
+        "Since: 2026-11-22 14:05 UTC\nWas: operational\nReason: expected 200, got 503\n"
+        '<a href="https://status.example.com/">Status page</a>',
         "parse_mode": "HTML",
         "disable_web_page_preview": True,
     }
 
 
 def test_opsgenie_create_then_close_by_alias(receiver, make_bundle, tmp_path):
-    config = settings({"type": "opsgenie", "api_key": "${OG_KEY}", "api_url": receiver.url,
-                       "tags": ["statuspage"]})
+    config = settings({"type": "opsgenie", "api_key": "${OG_KEY}", "api_url": receiver.url, "tags": ["statuspage"]})
     outage_and_recovery(config, make_bundle(), tmp_path, {"OG_KEY": "k-1"})
 
     create, close = receiver.requests
@@ -161,8 +168,14 @@ def test_opsgenie_create_then_close_by_alias(receiver, make_bundle, tmp_path):
 
 
 def test_webhook_body_is_signed(receiver, make_bundle, tmp_path):
-    config = settings({"type": "webhook", "url": receiver.url + "/alerts", "secret": "${HOOK_SECRET}",
-                       "headers": {"X-Team": "${TEAM}"}})
+    config = settings(
+        {
+            "type": "webhook",
+            "url": receiver.url + "/alerts",
+            "secret": "${HOOK_SECRET}",
+            "headers": {"X-Team": "${TEAM}"},
+        }
+    )
     outage_and_recovery(config, make_bundle(), tmp_path, {"HOOK_SECRET": "s3cret", "TEAM": "core"})
 
     request = receiver.requests[0]
@@ -176,9 +189,16 @@ def test_webhook_body_is_signed(receiver, make_bundle, tmp_path):
 
 
 def test_email_through_a_real_smtp_server(smtp_server, make_bundle, tmp_path):
-    config = settings({"type": "email", "backend": "smtp", "smtp_host": smtp_server.host,
-                       "smtp_port": smtp_server.port, "from_address": "Status <status@example.com>",
-                       "to": ["oncall@example.com"]})
+    config = settings(
+        {
+            "type": "email",
+            "backend": "smtp",
+            "smtp_host": smtp_server.host,
+            "smtp_port": smtp_server.port,
+            "from_address": "Status <status@example.com>",
+            "to": ["oncall@example.com"],
+        }
+    )
     outage_and_recovery(config, make_bundle(), tmp_path, {})
 
     down, up = smtp_server.messages
@@ -194,8 +214,15 @@ def test_email_through_ses(make_bundle, tmp_path):
 
     ses = boto3.client("ses", region_name="eu-west-1")
     ses.verify_email_identity(EmailAddress="status@example.com")
-    config = settings({"type": "email", "backend": "ses", "ses_region": "eu-west-1",
-                       "from_address": "status@example.com", "to": ["oncall@example.com"]})
+    config = settings(
+        {
+            "type": "email",
+            "backend": "ses",
+            "ses_region": "eu-west-1",
+            "from_address": "status@example.com",
+            "to": ["oncall@example.com"],
+        }
+    )
     outage_and_recovery(config, make_bundle(), tmp_path, {}, ses_client=ses)
 
     sent = get_backend("ses")["123456789012"]["eu-west-1"].sent_messages
@@ -207,8 +234,7 @@ def test_email_through_ses(make_bundle, tmp_path):
 def test_missing_secret_is_reported_without_a_traceback(missing, make_bundle, tmp_path):
     config = settings({"type": "slack", "url": "${SLACK_URL}"})
     store = LocalStore(tmp_path)
-    report = send_alerts([DOWN], make_bundle(), store, now=T0, settings=config, env={},
-                         sleep=lambda s: None)
+    report = send_alerts([DOWN], make_bundle(), store, now=T0, settings=config, env={}, sleep=lambda s: None)
     (failure,) = report.failures
     assert failure.error == f"url: environment variable {missing} is not set"
 
@@ -216,9 +242,15 @@ def test_missing_secret_is_reported_without_a_traceback(missing, make_bundle, tm
 def test_errors_and_logs_never_show_the_secret_url(receiver, make_bundle, tmp_path, caplog):
     config = settings({"type": "slack", "url": "${SLACK_URL}"})
     receiver.respond(500, 500, 500)
-    report = send_alerts([DOWN], make_bundle(), LocalStore(tmp_path), now=T0, settings=config,
-                         env={"SLACK_URL": receiver.url + "/services/T0/B0/s3cr3tT0ken"},
-                         sleep=lambda s: None)
+    report = send_alerts(
+        [DOWN],
+        make_bundle(),
+        LocalStore(tmp_path),
+        now=T0,
+        settings=config,
+        env={"SLACK_URL": receiver.url + "/services/T0/B0/s3cr3tT0ken"},
+        sleep=lambda s: None,
+    )
 
     (failure,) = report.failures
     assert failure.error == "slack: 127.0.0.1 answered 500"

@@ -20,13 +20,15 @@ def store(tmp_path: Any) -> LocalStore:
 
 
 def test_routes_by_component_and_min_status(receiver, make_bundle, store):
-    config = AlertsSettings.model_validate({
-        "channels": hooks(receiver, "api-team", "everyone"),
-        "routes": [
-            {"name": "api", "components": ["api"], "channels": ["api-team"]},
-            {"name": "big", "min_status": "major_outage", "channels": ["everyone"]},
-        ],
-    })
+    config = AlertsSettings.model_validate(
+        {
+            "channels": hooks(receiver, "api-team", "everyone"),
+            "routes": [
+                {"name": "api", "components": ["api"], "channels": ["api-team"]},
+                {"name": "big", "min_status": "major_outage", "channels": ["everyone"]},
+            ],
+        }
+    )
     changes = [
         Transition("api", "operational", "degraded_performance", minutes(0)),
         Transition("web", "operational", "partial_outage", minutes(0)),
@@ -41,58 +43,80 @@ def test_routes_by_component_and_min_status(receiver, make_bundle, store):
 
 
 def test_escalates_by_level_until_recovered(receiver, make_bundle, store):
-    config = AlertsSettings.model_validate({
-        "channels": hooks(receiver, "chat", "mail", "pager"),
-        "routes": [{"levels": [
-            {"after": "0m", "channels": ["chat"]},
-            {"after": "10m", "channels": ["mail"]},
-            {"after": "20m", "channels": ["pager"]},
-        ]}],
-    })
+    config = AlertsSettings.model_validate(
+        {
+            "channels": hooks(receiver, "chat", "mail", "pager"),
+            "routes": [
+                {
+                    "levels": [
+                        {"after": "0m", "channels": ["chat"]},
+                        {"after": "10m", "channels": ["mail"]},
+                        {"after": "20m", "channels": ["pager"]},
+                    ]
+                }
+            ],
+        }
+    )
     bundle = make_bundle()
-    send_alerts([Transition("api", "operational", "major_outage", minutes(0))], bundle, store,
-                now=minutes(0), settings=config)
+    send_alerts(
+        [Transition("api", "operational", "major_outage", minutes(0))], bundle, store, now=minutes(0), settings=config
+    )
     send_alerts([], bundle, store, now=minutes(5), settings=config)
     assert received(receiver) == [("chat", "triggered", "api")]
 
     send_alerts([], bundle, store, now=minutes(11), settings=config)
     assert received(receiver)[-1] == ("mail", "escalated", "api")
 
-    send_alerts([Transition("api", "major_outage", "operational", minutes(15))], bundle, store,
-                now=minutes(15), settings=config)
+    send_alerts(
+        [Transition("api", "major_outage", "operational", minutes(15))], bundle, store, now=minutes(15), settings=config
+    )
     send_alerts([], bundle, store, now=minutes(25), settings=config)
     # The recovery goes to every channel that heard of the outage; the pager never fires.
-    assert sorted(received(receiver)[2:]) == [("chat", "recovered", "api"),
-                                              ("mail", "recovered", "api")]
+    assert sorted(received(receiver)[2:]) == [("chat", "recovered", "api"), ("mail", "recovered", "api")]
     assert receiver.requests[-1].json()["duration_seconds"] == 900.0
 
 
-def test_an_open_incident_acknowledges_and_stops_escalation(receiver, make_bundle,
-                                                            make_incident, store):
-    config = AlertsSettings.model_validate({
-        "channels": hooks(receiver, "chat", "pager"),
-        "routes": [{"channels": ["chat"], "remind_every": "5m",
-                    "levels": [{"after": "10m", "channels": ["pager"]}]}],
-    })
-    send_alerts([Transition("api", "operational", "major_outage", minutes(0))], make_bundle(),
-                store, now=minutes(0), settings=config)
-    acknowledged = make_bundle([make_incident(
-        "2026-11-22-api", {"api": "major_outage"},
-        [("2026-11-22T14:03:00+00:00", "investigating", "We are looking into it.")],
-    )])
+def test_an_open_incident_acknowledges_and_stops_escalation(receiver, make_bundle, make_incident, store):
+    config = AlertsSettings.model_validate(
+        {
+            "channels": hooks(receiver, "chat", "pager"),
+            "routes": [
+                {"channels": ["chat"], "remind_every": "5m", "levels": [{"after": "10m", "channels": ["pager"]}]}
+            ],
+        }
+    )
+    send_alerts(
+        [Transition("api", "operational", "major_outage", minutes(0))],
+        make_bundle(),
+        store,
+        now=minutes(0),
+        settings=config,
+    )
+    acknowledged = make_bundle(
+        [
+            make_incident(
+                "2026-11-22-api",
+                {"api": "major_outage"},
+                [("2026-11-22T14:03:00+00:00", "investigating", "We are looking into it.")],
+            )
+        ]
+    )
     send_alerts([], acknowledged, store, now=minutes(30), settings=config)
 
     assert received(receiver) == [("chat", "triggered", "api")]
 
 
 def test_reminders_while_still_down(receiver, make_bundle, store):
-    config = AlertsSettings.model_validate({
-        "channels": hooks(receiver, "chat"),
-        "routes": [{"channels": ["chat"], "remind_every": "30m"}],
-    })
+    config = AlertsSettings.model_validate(
+        {
+            "channels": hooks(receiver, "chat"),
+            "routes": [{"channels": ["chat"], "remind_every": "30m"}],
+        }
+    )
     bundle = make_bundle()
-    send_alerts([Transition("api", "operational", "major_outage", minutes(0))], bundle, store,
-                now=minutes(0), settings=config)
+    send_alerts(
+        [Transition("api", "operational", "major_outage", minutes(0))], bundle, store, now=minutes(0), settings=config
+    )
     for minute in (10, 29, 31, 45, 61):
         send_alerts([], bundle, store, now=minutes(minute), settings=config)
 
@@ -100,19 +124,25 @@ def test_reminders_while_still_down(receiver, make_bundle, store):
     assert receiver.requests[1].json()["title"] == "Still major outage: API for 31 min"
 
 
-def test_silent_during_maintenance_then_alerts_if_still_down(receiver, make_bundle,
-                                                            make_incident, store):
-    config = AlertsSettings.model_validate({
-        "channels": hooks(receiver, "chat"), "routes": [{"channels": ["chat"]}],
-    })
+def test_silent_during_maintenance_then_alerts_if_still_down(receiver, make_bundle, make_incident, store):
+    config = AlertsSettings.model_validate(
+        {
+            "channels": hooks(receiver, "chat"),
+            "routes": [{"channels": ["chat"]}],
+        }
+    )
     window = make_incident(
-        "2026-11-22-db-upgrade", {"api": "under_maintenance"}, [], kind="maintenance",
+        "2026-11-22-db-upgrade",
+        {"api": "under_maintenance"},
+        [],
+        kind="maintenance",
         title="Database upgrade",
         scheduled=("2026-11-22T13:30:00+00:00", "2026-11-22T14:30:00+00:00"),
     )
     bundle = make_bundle([window])
-    send_alerts([Transition("api", "operational", "major_outage", minutes(0))], bundle, store,
-                now=minutes(0), settings=config)
+    send_alerts(
+        [Transition("api", "operational", "major_outage", minutes(0))], bundle, store, now=minutes(0), settings=config
+    )
     send_alerts([], bundle, store, now=minutes(20), settings=config)
     assert receiver.requests == []
 
@@ -121,26 +151,37 @@ def test_silent_during_maintenance_then_alerts_if_still_down(receiver, make_bund
 
 
 def test_recovery_within_maintenance_sends_nothing(receiver, make_bundle, make_incident, store):
-    config = AlertsSettings.model_validate({
-        "channels": hooks(receiver, "chat"), "routes": [{"channels": ["chat"]}],
-    })
+    config = AlertsSettings.model_validate(
+        {
+            "channels": hooks(receiver, "chat"),
+            "routes": [{"channels": ["chat"]}],
+        }
+    )
     window = make_incident(
-        "2026-11-22-deploy", {"api": "under_maintenance"}, [], kind="maintenance",
+        "2026-11-22-deploy",
+        {"api": "under_maintenance"},
+        [],
+        kind="maintenance",
         scheduled=("2026-11-22T13:30:00+00:00", "2026-11-22T14:30:00+00:00"),
     )
     bundle = make_bundle([window])
-    send_alerts([Transition("api", "operational", "major_outage", minutes(0))], bundle, store,
-                now=minutes(0), settings=config)
-    send_alerts([Transition("api", "major_outage", "operational", minutes(5))], bundle, store,
-                now=minutes(5), settings=config)
+    send_alerts(
+        [Transition("api", "operational", "major_outage", minutes(0))], bundle, store, now=minutes(0), settings=config
+    )
+    send_alerts(
+        [Transition("api", "major_outage", "operational", minutes(5))], bundle, store, now=minutes(5), settings=config
+    )
     send_alerts([], bundle, store, now=minutes(40), settings=config)
     assert receiver.requests == []
 
 
 def test_a_retried_invocation_does_not_alert_twice(receiver, make_bundle, store):
-    config = AlertsSettings.model_validate({
-        "channels": hooks(receiver, "chat"), "routes": [{"channels": ["chat"]}],
-    })
+    config = AlertsSettings.model_validate(
+        {
+            "channels": hooks(receiver, "chat"),
+            "routes": [{"channels": ["chat"]}],
+        }
+    )
     change = [Transition("api", "operational", "major_outage", minutes(0))]
     for _ in range(3):  # the same run's transitions delivered three times (Lambda retries)
         send_alerts(change, make_bundle(), store, now=minutes(0), settings=config)
@@ -149,17 +190,26 @@ def test_a_retried_invocation_does_not_alert_twice(receiver, make_bundle, store)
 
 
 def test_failing_channel_is_retried_and_does_not_block_others(receiver, make_bundle, store):
-    config = AlertsSettings.model_validate({
-        "channels": {
-            "broken": {"type": "webhook", "url": "http://127.0.0.1:9/unreachable"},
-            **hooks(receiver, "chat"),
-        },
-        "routes": [{"channels": ["broken", "chat"]}],
-        "retry_attempts": 3, "retry_backoff": 2,
-    })
+    config = AlertsSettings.model_validate(
+        {
+            "channels": {
+                "broken": {"type": "webhook", "url": "http://127.0.0.1:9/unreachable"},
+                **hooks(receiver, "chat"),
+            },
+            "routes": [{"channels": ["broken", "chat"]}],
+            "retry_attempts": 3,
+            "retry_backoff": 2,
+        }
+    )
     waits: list[float] = []
-    report = send_alerts([Transition("api", "operational", "major_outage", minutes(0))],
-                         make_bundle(), store, now=minutes(0), settings=config, sleep=waits.append)
+    report = send_alerts(
+        [Transition("api", "operational", "major_outage", minutes(0))],
+        make_bundle(),
+        store,
+        now=minutes(0),
+        settings=config,
+        sleep=waits.append,
+    )
 
     assert received(receiver) == [("chat", "triggered", "api")]
     (failure,) = report.failures
@@ -173,13 +223,21 @@ def test_failing_channel_is_retried_and_does_not_block_others(receiver, make_bun
 
 
 def test_pending_message_is_delivered_on_a_later_run(receiver, make_bundle, store):
-    config = AlertsSettings.model_validate({
-        "channels": hooks(receiver, "chat"), "routes": [{"channels": ["chat"]}],
-        "retry_attempts": 1,
-    })
+    config = AlertsSettings.model_validate(
+        {
+            "channels": hooks(receiver, "chat"),
+            "routes": [{"channels": ["chat"]}],
+            "retry_attempts": 1,
+        }
+    )
     receiver.respond(503)
-    first = send_alerts([Transition("api", "operational", "major_outage", minutes(0))],
-                        make_bundle(), store, now=minutes(0), settings=config)
+    first = send_alerts(
+        [Transition("api", "operational", "major_outage", minutes(0))],
+        make_bundle(),
+        store,
+        now=minutes(0),
+        settings=config,
+    )
     assert first.failures[0].error.endswith("127.0.0.1 answered 503")
     send_alerts([], make_bundle(), store, now=minutes(0.5), settings=config)  # not due yet
     second = send_alerts([], make_bundle(), store, now=minutes(1), settings=config)
@@ -191,12 +249,13 @@ def test_pending_message_is_delivered_on_a_later_run(receiver, make_bundle, stor
 
 def test_unknown_channel_in_a_route_is_a_clear_error():
     with pytest.raises(ValidationError) as error:
-        AlertsSettings.model_validate({
-            "channels": {"chat": {"type": "slack", "url": "${X}"}},
-            "routes": [{"channels": ["chat", "pagr"]}],
-        })
-    assert ("routes[0] names channel 'pagr', which is not in alerts.channels (known: chat)"
-            in str(error.value))
+        AlertsSettings.model_validate(
+            {
+                "channels": {"chat": {"type": "slack", "url": "${X}"}},
+                "routes": [{"channels": ["chat", "pagr"]}],
+            }
+        )
+    assert "routes[0] names channel 'pagr', which is not in alerts.channels (known: chat)" in str(error.value)
 
 
 def test_unknown_channel_type_and_keys_are_rejected():
@@ -211,16 +270,24 @@ def test_unknown_channel_type_and_keys_are_rejected():
 def test_accepts_the_transitions_a_checker_run_reports(receiver, make_bundle, store):
     from checker.derived.state import Transition as RunTransition
 
-    config = AlertsSettings.model_validate({
-        "channels": hooks(receiver, "chat"), "routes": [{"channels": ["chat"]}],
-    })
-    change = RunTransition(component="api", old="operational", new="partial_outage",
-                           at=minutes(0), previous_lasted_seconds=3600.0, reason="timeout after 5.0 s")
+    config = AlertsSettings.model_validate(
+        {
+            "channels": hooks(receiver, "chat"),
+            "routes": [{"channels": ["chat"]}],
+        }
+    )
+    change = RunTransition(
+        component="api",
+        old="operational",
+        new="partial_outage",
+        at=minutes(0),
+        previous_lasted_seconds=3600.0,
+        reason="timeout after 5.0 s",
+    )
     send_alerts([change], make_bundle(), store, now=minutes(0), settings=config)
 
     (request,) = receiver.requests
-    assert (request.json()["title"], request.json()["reason"]) == (
-        "API: partial outage", "timeout after 5.0 s")
+    assert (request.json()["title"], request.json()["reason"]) == ("API: partial outage", "timeout after 5.0 s")
 
 
 def burning_summary(fast: bool, slow: bool) -> Summary:
@@ -230,13 +297,19 @@ def burning_summary(fast: bool, slow: bool) -> Summary:
 
 
 def test_burn_rate_alerts_page_fast_and_notify_slow(receiver, make_bundle, store):
-    config = AlertsSettings.model_validate({
-        "channels": hooks(receiver, "pager", "chat"),
-        "slo": {"fast": ["pager"], "slow": ["chat"]},
-    })
+    config = AlertsSettings.model_validate(
+        {
+            "channels": hooks(receiver, "pager", "chat"),
+            "slo": {"fast": ["pager"], "slow": ["chat"]},
+        }
+    )
     bundle = make_bundle()
-    for minute, summary in ((0, burning_summary(True, True)), (1, burning_summary(True, True)),
-                            (30, burning_summary(False, True)), (90, burning_summary(False, False))):
+    for minute, summary in (
+        (0, burning_summary(True, True)),
+        (1, burning_summary(True, True)),
+        (30, burning_summary(False, True)),
+        (90, burning_summary(False, False)),
+    ):
         send_alerts([], bundle, store, now=minutes(minute), settings=config, summary=summary)
 
     seen = [(r.path, r.json()["event"], r.json()["title"]) for r in receiver.requests]
@@ -249,34 +322,47 @@ def test_burn_rate_alerts_page_fast_and_notify_slow(receiver, make_bundle, store
         ("/chat", "recovered", "API: error budget no longer burning slowly"),
     ]
     fast = next(r.json() for r in receiver.requests if r.path == "/pager")
-    assert (fast["burn"], fast["burn_rate"], fast["budget_left"], fast["objective"]) == (
-        "fast", 300.0, -0.9, 99.9)
+    assert (fast["burn"], fast["burn_rate"], fast["budget_left"], fast["objective"]) == ("fast", 300.0, -0.9, 99.9)
 
 
 def test_burn_rate_page_to_pagerduty_is_critical(receiver, make_bundle, store):
-    config = AlertsSettings.model_validate({
-        "channels": {"pd": {"type": "pagerduty", "routing_key": "k",
-                            "url": receiver.url + "/v2/enqueue"}},
-        "slo": {"fast": ["pd"]},
-    })
-    send_alerts([], make_bundle(), store, now=minutes(0), settings=config,
-                summary=burning_summary(True, False))
+    config = AlertsSettings.model_validate(
+        {
+            "channels": {"pd": {"type": "pagerduty", "routing_key": "k", "url": receiver.url + "/v2/enqueue"}},
+            "slo": {"fast": ["pd"]},
+        }
+    )
+    send_alerts([], make_bundle(), store, now=minutes(0), settings=config, summary=burning_summary(True, False))
     payload = receiver.requests[0].json()["payload"]
     assert payload["severity"] == "critical"
-    assert payload["custom_details"] == {"Component": "API", "Objective": "99.9%",
-                                         "Burn rate": "300× over 1 h", "Budget left": "-90%"}
+    assert payload["custom_details"] == {
+        "Component": "API",
+        "Objective": "99.9%",
+        "Burn rate": "300× over 1 h",
+        "Budget left": "-90%",
+    }
 
 
 def test_worse_or_better_while_still_down_is_a_change(receiver, make_bundle, store):
-    config = AlertsSettings.model_validate({
-        "channels": hooks(receiver, "chat"),
-        "routes": [{"channels": ["chat"], "min_status": "partial_outage"}],
-    })
+    config = AlertsSettings.model_validate(
+        {
+            "channels": hooks(receiver, "chat"),
+            "routes": [{"channels": ["chat"], "min_status": "partial_outage"}],
+        }
+    )
     bundle = make_bundle()
-    for minute, old, new in ((0, "operational", "partial_outage"), (3, "partial_outage", "major_outage"),
-                             (6, "major_outage", "degraded_performance")):
-        send_alerts([Transition("api", old, new, minutes(minute))], bundle, store,  # type: ignore[arg-type]
-                    now=minutes(minute), settings=config)
+    for minute, old, new in (
+        (0, "operational", "partial_outage"),
+        (3, "partial_outage", "major_outage"),
+        (6, "major_outage", "degraded_performance"),
+    ):
+        send_alerts(
+            [Transition("api", old, new, minutes(minute))],
+            bundle,
+            store,  # type: ignore[arg-type]
+            now=minutes(minute),
+            settings=config,
+        )
 
     assert [(r.json()["event"], r.json()["title"]) for r in receiver.requests] == [
         ("triggered", "API: partial outage"),
@@ -287,13 +373,18 @@ def test_worse_or_better_while_still_down_is_a_change(receiver, make_bundle, sto
 
 
 def test_undeliverable_message_is_dropped_after_give_up_after(make_bundle, store):
-    config = AlertsSettings.model_validate({
-        "channels": {"gone": {"type": "webhook", "url": "http://127.0.0.1:9/"}},
-        "routes": [{"channels": ["gone"]}], "retry_attempts": 1, "give_up_after": "1h",
-    })
+    config = AlertsSettings.model_validate(
+        {
+            "channels": {"gone": {"type": "webhook", "url": "http://127.0.0.1:9/"}},
+            "routes": [{"channels": ["gone"]}],
+            "retry_attempts": 1,
+            "give_up_after": "1h",
+        }
+    )
     bundle = make_bundle()
-    send_alerts([Transition("api", "operational", "major_outage", minutes(0))], bundle, store,
-                now=minutes(0), settings=config)
+    send_alerts(
+        [Transition("api", "operational", "major_outage", minutes(0))], bundle, store, now=minutes(0), settings=config
+    )
     last = send_alerts([], bundle, store, now=minutes(61), settings=config)
 
     (failure,) = last.failures

@@ -17,16 +17,24 @@ from checker.bundle import Bundle
 from checker.store import LocalStore
 
 T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
-BUNDLE = Bundle.model_validate_json(
-    (Path(__file__).parent.parent / "fixtures" / "notify" / "bundle.json").read_text()
-)
+BUNDLE = Bundle.model_validate_json((Path(__file__).parent.parent / "fixtures" / "notify" / "bundle.json").read_text())
 STATUSES = ["operational", "degraded_performance", "partial_outage", "major_outage"]
-CONFIG = AlertsSettings.model_validate({
-    "channels": {"chat": {"type": "webhook", "url": "http://127.0.0.1:9/chat"},
-                 "pager": {"type": "webhook", "url": "http://127.0.0.1:9/pager"}},
-    "routes": [{"channels": ["chat"], "min_status": "partial_outage", "remind_every": "10m",
-                "levels": [{"after": "15m", "channels": ["pager"]}]}],
-})
+CONFIG = AlertsSettings.model_validate(
+    {
+        "channels": {
+            "chat": {"type": "webhook", "url": "http://127.0.0.1:9/chat"},
+            "pager": {"type": "webhook", "url": "http://127.0.0.1:9/pager"},
+        },
+        "routes": [
+            {
+                "channels": ["chat"],
+                "min_status": "partial_outage",
+                "remind_every": "10m",
+                "levels": [{"after": "15m", "channels": ["pager"]}],
+            }
+        ],
+    }
+)
 
 
 def run(statuses: list[str], replays: int, bundle: Any) -> list[tuple[str, str, str]]:

@@ -43,19 +43,29 @@ def endpoints() -> Iterator[Endpoints]:
 
 
 def write_site(root: Path, endpoints: Endpoints, receiver_url: str) -> None:
-    lines = ["site: {name: Example, url: 'https://status.example.com'}", "checker: {interval: 60}",
-             "components:",
-             f"  - {{id: db, name: Database, check: {{type: http, url: '{endpoints.url}/db', timeout: 2}}}}"]
-    lines += [f"  - {{id: {name}, name: Service {name[3:]}, depends_on: [db],"
-              f" check: {{type: http, url: '{endpoints.url}/{name}', timeout: 2}}}}" for name in SERVICES]
-    lines += ["alerts:", f"  channels: {{oncall: {{type: webhook, url: '{receiver_url}/oncall'}}}}",
-              "  routes: [{channels: [oncall]}]"]
+    lines = [
+        "site: {name: Example, url: 'https://status.example.com'}",
+        "checker: {interval: 60}",
+        "components:",
+        f"  - {{id: db, name: Database, check: {{type: http, url: '{endpoints.url}/db', timeout: 2}}}}",
+    ]
+    lines += [
+        f"  - {{id: {name}, name: Service {name[3:]}, depends_on: [db],"
+        f" check: {{type: http, url: '{endpoints.url}/{name}', timeout: 2}}}}"
+        for name in SERVICES
+    ]
+    lines += [
+        "alerts:",
+        f"  channels: {{oncall: {{type: webhook, url: '{receiver_url}/oncall'}}}}",
+        "  routes: [{channels: [oncall]}]",
+    ]
     root.mkdir(parents=True, exist_ok=True)
     (root / "statuspage.yaml").write_text("\n".join(lines) + "\n" + "store: ./data\n")
 
 
 def test_a_database_and_ten_dependents_failing_together_make_one_alert(
-        tmp_path: Path, endpoints: Endpoints, receiver) -> None:
+    tmp_path: Path, endpoints: Endpoints, receiver
+) -> None:
     write_site(tmp_path / "site", endpoints, receiver.url)
     site = load_site(tmp_path / "site")
     minute = 0
@@ -74,8 +84,13 @@ def test_a_database_and_ten_dependents_failing_together_make_one_alert(
     assert messages[0]["affected"] == [f"Service {n}" for n in range(10)]
     assert "Also affected: Service 0, Service 1" in messages[0]["title"] + "\n" + _text(messages[0])
     # The page and the uptime API name the root cause; the Statuspage v2 files stay exact.
-    build_site_and_publish(site, load_summary(site_store(site)), out=str(tmp_path / "public"),
-                           now=T0 + timedelta(minutes=minute), notify=False)
+    build_site_and_publish(
+        site,
+        load_summary(site_store(site)),
+        out=str(tmp_path / "public"),
+        now=T0 + timedelta(minutes=minute),
+        notify=False,
+    )
     page = (tmp_path / "public" / "index.html").read_text()
     assert page.count('Affected by <a href="components/db/index.html">Database</a>') == 10
     uptime = json.loads((tmp_path / "public" / "api" / "uptime.json").read_text())
@@ -94,7 +109,8 @@ def test_a_database_and_ten_dependents_failing_together_make_one_alert(
 
 
 def test_a_dependent_still_failing_after_its_root_recovers_alerts_on_its_own(
-        tmp_path: Path, endpoints: Endpoints, receiver) -> None:
+    tmp_path: Path, endpoints: Endpoints, receiver
+) -> None:
     write_site(tmp_path / "site", endpoints, receiver.url)
     site = load_site(tmp_path / "site")
     at = iter(T0 + timedelta(minutes=n) for n in range(20))

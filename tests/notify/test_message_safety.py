@@ -28,20 +28,23 @@ SECRET = "s" * 40
 ENV = {"TOKEN_SECRET": SECRET}
 FIRST = ("2026-11-22T14:05:00+00:00", "investigating", "We are investigating.")
 AFTER = NOW + timedelta(minutes=6)
-ONE_CLICK = re.compile(rb"^List-Unsubscribe: <https://status\.example\.com/unsubscribe\?token=[A-Za-z0-9_.%-]+>\r$",
-                       re.MULTILINE)
+ONE_CLICK = re.compile(
+    rb"^List-Unsubscribe: <https://status\.example\.com/unsubscribe\?token=[A-Za-z0-9_.%-]+>\r$", re.MULTILINE
+)
 
 
 def settings(**mail: Any) -> SubscribersSettings:
-    return SubscribersSettings(token_secret="${TOKEN_SECRET}",
-                               email=MailSettings(from_address="Status <status@example.com>", **mail))
+    return SubscribersSettings(
+        token_secret="${TOKEN_SECRET}", email=MailSettings(from_address="Status <status@example.com>", **mail)
+    )
 
 
 def subscribe(store: LocalStore, *addresses: str) -> None:
     for address in addresses:
         sid = tokens.subscriber_id(SECRET, "email", address)
-        records.save(store, Subscriber(id=sid, kind="email", address=address, status="active",
-                                       created_at=NOW, confirmed_at=NOW))
+        records.save(
+            store, Subscriber(id=sid, kind="email", address=address, status="active", created_at=NOW, confirmed_at=NOW)
+        )
 
 
 def raw_headers(raw: bytes) -> bytes:
@@ -55,13 +58,11 @@ def assert_one_click(raw: bytes) -> None:
     assert ONE_CLICK.search(head), head.decode()
     assert b"\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in head
     parsed = message_from_bytes(raw, policy=policy.default)
-    assert re.fullmatch(r"<https://status\.example\.com/unsubscribe\?token=\S+>",
-                        str(parsed["List-Unsubscribe"]))
+    assert re.fullmatch(r"<https://status\.example\.com/unsubscribe\?token=\S+>", str(parsed["List-Unsubscribe"]))
     assert parsed.defects == []
 
 
-def test_list_unsubscribe_is_plain_on_the_smtp_wire(smtp_server, make_bundle, make_incident,
-                                                    tmp_path: Path) -> None:
+def test_list_unsubscribe_is_plain_on_the_smtp_wire(smtp_server, make_bundle, make_incident, tmp_path: Path) -> None:
     raw: list[bytes] = []
     original = smtp_server.mailbox.handle_DATA
 
@@ -73,16 +74,19 @@ def test_list_unsubscribe_is_plain_on_the_smtp_wire(smtp_server, make_bundle, ma
     store = LocalStore(tmp_path / "store")
     subscribe(store, "ada@example.com")
     bundle = make_bundle([make_incident("2026-11-22-api-errors", {"api": "partial_outage"}, [FIRST])])
-    notify_subscribers(bundle, store, now=AFTER, env=ENV,
-                       settings=settings(backend="smtp", smtp_host=smtp_server.host,
-                                         smtp_port=smtp_server.port))
+    notify_subscribers(
+        bundle,
+        store,
+        now=AFTER,
+        env=ENV,
+        settings=settings(backend="smtp", smtp_host=smtp_server.host, smtp_port=smtp_server.port),
+    )
     (message,) = raw
     assert_one_click(message)
 
 
 @mock_aws
-def test_list_unsubscribe_is_plain_in_the_ses_raw_message(make_bundle, make_incident,
-                                                          tmp_path: Path) -> None:
+def test_list_unsubscribe_is_plain_in_the_ses_raw_message(make_bundle, make_incident, tmp_path: Path) -> None:
     from moto.backends import get_backend
 
     ses = boto3.client("ses", region_name="eu-west-1")
@@ -90,8 +94,9 @@ def test_list_unsubscribe_is_plain_in_the_ses_raw_message(make_bundle, make_inci
     store = LocalStore(tmp_path / "store")
     subscribe(store, "ada@example.com")
     bundle = make_bundle([make_incident("2026-11-22-api-errors", {"api": "partial_outage"}, [FIRST])])
-    notify_subscribers(bundle, store, now=AFTER, env=ENV, ses_client=ses,
-                       settings=settings(backend="ses", ses_region="eu-west-1"))
+    notify_subscribers(
+        bundle, store, now=AFTER, env=ENV, ses_client=ses, settings=settings(backend="ses", ses_region="eu-west-1")
+    )
     (sent,) = get_backend("ses")["123456789012"]["eu-west-1"].sent_messages
     assert_one_click(sent.raw_data.encode())
 
@@ -100,8 +105,9 @@ def test_list_unsubscribe_is_plain_in_the_outbox(make_bundle, make_incident, tmp
     store = LocalStore(tmp_path / "store")
     subscribe(store, "ada@example.com")
     bundle = make_bundle([make_incident("2026-11-22-api-errors", {"api": "partial_outage"}, [FIRST])])
-    notify_subscribers(bundle, store, now=AFTER, env=ENV,
-                       settings=settings(backend="outbox", outbox=str(tmp_path / "outbox")))
+    notify_subscribers(
+        bundle, store, now=AFTER, env=ENV, settings=settings(backend="outbox", outbox=str(tmp_path / "outbox"))
+    )
     (eml,) = (tmp_path / "outbox").glob("*.eml")
     assert_one_click(eml.read_bytes())
 
@@ -109,16 +115,17 @@ def test_list_unsubscribe_is_plain_in_the_outbox(make_bundle, make_incident, tmp
 def test_control_characters_in_headers_are_validation_errors(tmp_path: Path) -> None:
     root = copy_site(fixture("content", "site"), tmp_path / "site")
     config = root / "statuspage.yaml"
-    config.write_text(config.read_text().replace(
-        "name: Fixture", 'name: "Fixture\\r\\nBcc: everyone@example.com"').replace(
-        "url: https://status.fixture.test", 'url: "https://status.fixture.test/\\u0000"'))
+    config.write_text(
+        config.read_text()
+        .replace("name: Fixture", 'name: "Fixture\\r\\nBcc: everyone@example.com"')
+        .replace("url: https://status.fixture.test", 'url: "https://status.fixture.test/\\u0000"')
+    )
     site, problems = check_site(root, None)
     assert site is None
     assert [str(p) for p in problems] == [
         "statuspage.yaml:2: site.name: contains a carriage return (CR); write it on one line, "
         "without control characters",
-        "statuspage.yaml:3: site.url: contains a NUL byte; write it on one line, without control "
-        "characters",
+        "statuspage.yaml:3: site.url: contains a NUL byte; write it on one line, without control characters",
     ]
 
 
@@ -135,28 +142,33 @@ def test_a_control_character_in_an_incident_title_is_a_validation_error(tmp_path
     ]
 
 
-def test_an_older_bundle_with_a_crlf_title_still_mails_everyone_once(smtp_server, make_bundle,
-                                                                    make_incident, tmp_path: Path) -> None:
+def test_an_older_bundle_with_a_crlf_title_still_mails_everyone_once(
+    smtp_server, make_bundle, make_incident, tmp_path: Path
+) -> None:
     """A bundle compiled before the rule existed: the title is made safe when sending, and every
     subscriber gets the message on the first build, with no header added and nobody `uncertain`."""
     store = LocalStore(tmp_path / "store")
     addresses = [f"user{i}@example.com" for i in range(5)]
     subscribe(store, *addresses)
-    bad = make_incident("2026-11-22-api-errors", {"api": "partial_outage"}, [FIRST],
-                        title="Errors\r\nBcc: everyone@example.com")
+    bad = make_incident(
+        "2026-11-22-api-errors", {"api": "partial_outage"}, [FIRST], title="Errors\r\nBcc: everyone@example.com"
+    )
     config = settings(backend="smtp", smtp_host=smtp_server.host, smtp_port=smtp_server.port)
 
     first = notify_subscribers(make_bundle([bad]), store, now=AFTER, env=ENV, settings=config)
-    second = notify_subscribers(make_bundle([bad]), store, now=AFTER + timedelta(minutes=1),
-                                env=ENV, settings=config)
+    second = notify_subscribers(make_bundle([bad]), store, now=AFTER + timedelta(minutes=1), env=ENV, settings=config)
 
     assert (first.sent, first.uncertain, second.sent, second.uncertain) == (5, 0, 0, 0)
     assert sorted(m["To"] for m in smtp_server.messages) == addresses
     for mail in smtp_server.messages:
         assert mail["Subject"] == "[Example] New incident: Errors Bcc: everyone@example.com"
         assert mail["Bcc"] is None
-    assert all(envelope[1] == [envelope_to] for envelope, envelope_to in
-               zip(smtp_server.mailbox.envelopes, [m["To"] for m in smtp_server.messages], strict=True))
+    assert all(
+        envelope[1] == [envelope_to]
+        for envelope, envelope_to in zip(
+            smtp_server.mailbox.envelopes, [m["To"] for m in smtp_server.messages], strict=True
+        )
+    )
 
 
 class _RefusesOne:
@@ -173,8 +185,7 @@ class _RefusesOne:
         self.sent.append(message)
 
 
-def test_one_unwritable_message_never_blocks_the_others(make_bundle, make_incident,
-                                                       tmp_path: Path) -> None:
+def test_one_unwritable_message_never_blocks_the_others(make_bundle, make_incident, tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "store")
     addresses = [f"user{i}@example.com" for i in range(5)]
     subscribe(store, *addresses)
@@ -182,8 +193,9 @@ def test_one_unwritable_message_never_blocks_the_others(make_bundle, make_incide
     bundle = make_bundle([make_incident("2026-11-22-api-errors", {"api": "partial_outage"}, [FIRST])])
 
     first = notify_subscribers(bundle, store, now=AFTER, env=ENV, settings=settings(), mailer=mailer)
-    second = notify_subscribers(bundle, store, now=AFTER + timedelta(minutes=1), env=ENV,
-                                settings=settings(), mailer=mailer)
+    second = notify_subscribers(
+        bundle, store, now=AFTER + timedelta(minutes=1), env=ENV, settings=settings(), mailer=mailer
+    )
 
     assert (first.sent, first.dropped, first.uncertain) == (4, 1, 0)
     assert (second.events, second.sent, second.uncertain) == (0, 0, 0)

@@ -27,21 +27,33 @@ def test_killed_mid_send_then_rerun(smtp_server, make_bundle, make_incident, tmp
     addresses = [f"user{i}@example.com" for i in range(6)]
     for address in addresses:
         sid = tokens.subscriber_id(SECRET, "email", address)
-        records.save(store, Subscriber(id=sid, kind="email", address=address, status="active",
-                                       created_at=NOW, confirmed_at=NOW))
+        records.save(
+            store, Subscriber(id=sid, kind="email", address=address, status="active", created_at=NOW, confirmed_at=NOW)
+        )
     settings = SubscribersSettings(
         token_secret="${TOKEN_SECRET}",
         email=MailSettings(backend="smtp", smtp_host=smtp_server.host, smtp_port=smtp_server.port),
     )
-    bundle = make_bundle([make_incident("2026-11-22-api", {"api": "major_outage"},
-                                        [("2026-11-22T14:05:00+00:00", "investigating", "Down.")])])
+    bundle = make_bundle(
+        [
+            make_incident(
+                "2026-11-22-api", {"api": "major_outage"}, [("2026-11-22T14:05:00+00:00", "investigating", "Down.")]
+            )
+        ]
+    )
     (tmp_path / "bundle.json").write_text(bundle.model_dump_json())
     (tmp_path / "settings.json").write_text(settings.model_dump_json())
     at = NOW + timedelta(minutes=6)
 
     child = subprocess.Popen(
-        [sys.executable, str(CHILD), str(tmp_path / "store"), str(tmp_path / "bundle.json"),
-         str(tmp_path / "settings.json"), at.isoformat()],
+        [
+            sys.executable,
+            str(CHILD),
+            str(tmp_path / "store"),
+            str(tmp_path / "bundle.json"),
+            str(tmp_path / "settings.json"),
+            at.isoformat(),
+        ],
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
     )
     original = smtp_server.mailbox.handle_DATA
@@ -58,12 +70,14 @@ def test_killed_mid_send_then_rerun(smtp_server, make_bundle, make_incident, tmp
     assert child.returncode == -signal.SIGKILL
     assert len(smtp_server.messages) == 3
 
-    report = notify_subscribers(bundle, store, now=at + timedelta(minutes=1), settings=settings,
-                                env={"TOKEN_SECRET": SECRET})
+    report = notify_subscribers(
+        bundle, store, now=at + timedelta(minutes=1), settings=settings, env={"TOKEN_SECRET": SECRET}
+    )
 
     received = Counter(m["To"] for m in smtp_server.messages)
     assert received == Counter(addresses)  # everyone exactly once
     assert (report.sent, report.uncertain) == (3, 1)
-    again = notify_subscribers(bundle, store, now=at + timedelta(minutes=2), settings=settings,
-                               env={"TOKEN_SECRET": SECRET})
+    again = notify_subscribers(
+        bundle, store, now=at + timedelta(minutes=2), settings=settings, env={"TOKEN_SECRET": SECRET}
+    )
     assert (again.events, again.sent) == (0, 0)

@@ -39,25 +39,30 @@ def settings(**mail: Any) -> SubscribersSettings:
 class Flow:
     """Drives the endpoint and the sender the way the server and `statusgen build` do."""
 
-    def __init__(self, store: LocalStore, bundle: Any, config: SubscribersSettings,
-                 **send: Any) -> None:
+    def __init__(self, store: LocalStore, bundle: Any, config: SubscribersSettings, **send: Any) -> None:
         self.store, self.bundle, self.config, self.send = store, bundle, config, send
 
     def http(self, method: str, url: str, body: bytes = b"", now: datetime = NOW) -> Any:
         parts = urlsplit(url)
-        request = Request(method, parts.path, parts.query, body,
-                          {"content-type": "application/x-www-form-urlencoded"}, "198.51.100.9")
-        return handle_subscribe_request(request, bundle=self.bundle, store=self.store, now=now,
-                                        settings=self.config, env=ENV,
-                                        mailer=self.send.get("mailer"))
+        request = Request(
+            method, parts.path, parts.query, body, {"content-type": "application/x-www-form-urlencoded"}, "198.51.100.9"
+        )
+        return handle_subscribe_request(
+            request,
+            bundle=self.bundle,
+            store=self.store,
+            now=now,
+            settings=self.config,
+            env=ENV,
+            mailer=self.send.get("mailer"),
+        )
 
     def subscribe(self, **form: str) -> Any:
         return self.http("POST", f"{BASE}/subscribe", urlencode(form).encode())
 
     def publish(self, bundle: Any, now: datetime) -> Any:
         self.bundle = bundle
-        return notify_subscribers(bundle, self.store, now=now, settings=self.config, env=ENV,
-                                  **self.send)
+        return notify_subscribers(bundle, self.store, now=now, settings=self.config, env=ENV, **self.send)
 
 
 def plain(mail: Any) -> str:
@@ -79,11 +84,9 @@ SECOND = ("2026-11-22T14:30:00+00:00", "identified", "A database replica failed.
 def test_whole_flow_over_a_real_smtp_server(smtp_server, make_bundle, make_incident, tmp_path):
     config = settings(backend="smtp", smtp_host=smtp_server.host, smtp_port=smtp_server.port)
     flow = Flow(LocalStore(tmp_path / "store"), make_bundle(), config)
-    for address, components in (("ada@example.com", "api"), ("bob@example.com", ""),
-                                ("cy@example.com", "db")):
+    for address, components in (("ada@example.com", "api"), ("bob@example.com", ""), ("cy@example.com", "db")):
         assert flow.subscribe(email=address, components=components).status == 202
-    assert [m["To"] for m in smtp_server.messages] == [
-        "ada@example.com", "bob@example.com", "cy@example.com"]
+    assert [m["To"] for m in smtp_server.messages] == ["ada@example.com", "bob@example.com", "cy@example.com"]
     for mail in smtp_server.messages:
         assert flow.http("GET", confirm_link(plain(mail))).status == 200
     smtp_server.messages.clear()
@@ -145,23 +148,34 @@ def test_whole_flow_with_ses_and_a_webhook(receiver, make_bundle, make_incident,
         "new_status": "partial_outage",
     }
     assert (change["component"]["id"], change["component"]["name"], change["component"]["status"]) == (
-        api_id, "API", "partial_outage")
+        api_id,
+        "API",
+        "partial_outage",
+    )
     payload = incident_hook.json()
     assert sorted(payload) == ["incident", "meta", "page"]
     assert payload["meta"]["unsubscribe"].startswith(BASE + "/unsubscribe?token=")
-    assert payload["page"] == {"id": flow.bundle.site.page_id, "status_indicator": "minor",
-                               "status_description": "Minor Service Outage"}
+    assert payload["page"] == {
+        "id": flow.bundle.site.page_id,
+        "status_indicator": "minor",
+        "status_description": "Minor Service Outage",
+    }
     incident = payload["incident"]
     assert (incident["name"], incident["status"], incident["impact"]) == (
-        "Elevated API errors", "investigating", "major")
+        "Elevated API errors",
+        "investigating",
+        "major",
+    )
     assert incident["shortlink"] == BASE + "/incidents/2026-11-22-api-errors/"
     assert incident["created_at"] == "2026-11-22T14:05:00.000Z"
     assert incident["resolved_at"] is None
     (update,) = incident["incident_updates"]
     assert (update["status"], update["body"], update["created_at"]) == (
-        "investigating", "We are investigating errors.", "2026-11-22T14:05:00.000Z")
-    assert [(c["id"], c["name"], c["status"]) for c in incident["components"]] == [
-        (api_id, "API", "partial_outage")]
+        "investigating",
+        "We are investigating errors.",
+        "2026-11-22T14:05:00.000Z",
+    )
+    assert [(c["id"], c["name"], c["status"]) for c in incident["components"]] == [(api_id, "API", "partial_outage")]
 
     # The webhook's own unsubscribe link works like the email one.
     assert flow.http("POST", payload["meta"]["unsubscribe"]).status == 200
@@ -169,8 +183,7 @@ def test_whole_flow_with_ses_and_a_webhook(receiver, make_bundle, make_incident,
     assert len(receiver.requests) == 2 and len(sent) == 3
 
 
-def test_failing_webhook_is_retried_then_disabled_after_three_days(receiver, make_bundle,
-                                                                  make_incident, tmp_path):
+def test_failing_webhook_is_retried_then_disabled_after_three_days(receiver, make_bundle, make_incident, tmp_path):
     flow = Flow(LocalStore(tmp_path / "store"), make_bundle(), settings())
     flow.subscribe(webhook=receiver.url + "/hook")
     bundle = make_bundle([api_incident(make_incident, FIRST)])
@@ -196,23 +209,28 @@ def test_failing_webhook_is_retried_then_disabled_after_three_days(receiver, mak
     assert record.status == "disabled"
 
 
-def test_old_history_is_not_mailed_when_notifications_are_turned_on(make_bundle, make_incident,
-                                                                    tmp_path):
-    flow = Flow(LocalStore(tmp_path / "store"), make_bundle(),
-                settings(backend="outbox", outbox=str(tmp_path / "outbox")))
+def test_old_history_is_not_mailed_when_notifications_are_turned_on(make_bundle, make_incident, tmp_path):
+    flow = Flow(
+        LocalStore(tmp_path / "store"), make_bundle(), settings(backend="outbox", outbox=str(tmp_path / "outbox"))
+    )
     flow.subscribe(webhook="http://127.0.0.1:9/never-called")
-    old = make_incident("2026-11-01-old", {"api": "major_outage"},
-                        [("2026-11-01T10:00:00+00:00", "investigating", "Old news.")])
+    old = make_incident(
+        "2026-11-01-old", {"api": "major_outage"}, [("2026-11-01T10:00:00+00:00", "investigating", "Old news.")]
+    )
     report = flow.publish(make_bundle([old]), NOW)
     assert (report.skipped_old, report.sent, report.failed) == (2, 0, 0)  # incident + component
 
 
 def test_maintenance_events_follow_the_clock(make_bundle, make_incident):
     window = make_incident(
-        "2026-11-23-db-upgrade", {"db": "under_maintenance"},
-        [("2026-11-22T09:00:00+00:00", "scheduled", "We will upgrade the database."),
-         ("2026-11-23T02:05:00+00:00", "in_progress", "Started.")],
-        kind="maintenance", title="Database upgrade",
+        "2026-11-23-db-upgrade",
+        {"db": "under_maintenance"},
+        [
+            ("2026-11-22T09:00:00+00:00", "scheduled", "We will upgrade the database."),
+            ("2026-11-23T02:05:00+00:00", "in_progress", "Started."),
+        ],
+        kind="maintenance",
+        title="Database upgrade",
         scheduled=("2026-11-23T02:00:00+00:00", "2026-11-23T03:00:00+00:00"),
     )
     bundle = make_bundle([window])
@@ -229,15 +247,15 @@ def test_maintenance_events_follow_the_clock(make_bundle, make_incident):
     events = notification_events(bundle, datetime.fromisoformat("2026-11-23T03:01:00+00:00"))
     started = events[0] if events[0].kind == "maintenance_started" else events[1]
     assert started.update is not None and started.update.body == "Started."
-    assert [(e.component, e.old_status, e.new_status, e.at.isoformat()) for e in events
-            if e.kind == "component_updated"] == [
+    assert [
+        (e.component, e.old_status, e.new_status, e.at.isoformat()) for e in events if e.kind == "component_updated"
+    ] == [
         ("db", "operational", "under_maintenance", "2026-11-23T02:00:00+00:00"),
         ("db", "under_maintenance", "operational", "2026-11-23T03:00:00+00:00"),
     ]
 
 
-def test_component_filter_is_checked_against_the_event(make_bundle, make_incident, tmp_path,
-                                                       receiver):
+def test_component_filter_is_checked_against_the_event(make_bundle, make_incident, tmp_path, receiver):
     flow = Flow(LocalStore(tmp_path / "store"), make_bundle(), settings())
     flow.subscribe(webhook=receiver.url + "/db-only", components="db")
     flow.subscribe(webhook=receiver.url + "/api-only", components="api")
@@ -249,17 +267,16 @@ def test_webhook_redirects_are_not_followed(make_bundle, make_incident, tmp_path
     def redirect(request: httpx.Request) -> httpx.Response:
         return httpx.Response(302, headers={"Location": "http://169.254.169.254/"})
 
-    flow = Flow(LocalStore(tmp_path / "store"), make_bundle(), settings(),
-                transport=httpx.MockTransport(redirect))
+    flow = Flow(LocalStore(tmp_path / "store"), make_bundle(), settings(), transport=httpx.MockTransport(redirect))
     flow.subscribe(webhook="http://127.0.0.1:9/hook")
     report = flow.publish(make_bundle([api_incident(make_incident, FIRST)]), NOW + timedelta(minutes=6))
     assert (report.sent, report.failed) == (0, 2)
 
 
-def test_unconfirmed_addresses_are_forgotten_after_the_link_expires(make_bundle, make_incident,
-                                                                    tmp_path):
-    flow = Flow(LocalStore(tmp_path / "store"), make_bundle(),
-                settings(backend="outbox", outbox=str(tmp_path / "outbox")))
+def test_unconfirmed_addresses_are_forgotten_after_the_link_expires(make_bundle, make_incident, tmp_path):
+    flow = Flow(
+        LocalStore(tmp_path / "store"), make_bundle(), settings(backend="outbox", outbox=str(tmp_path / "outbox"))
+    )
     flow.subscribe(email="never-confirms@example.com")
     assert len(list(records.all_subscribers(flow.store))) == 1
     late = NOW + timedelta(days=8)
@@ -270,23 +287,27 @@ def test_unconfirmed_addresses_are_forgotten_after_the_link_expires(make_bundle,
 
 def test_maintenance_mails_into_the_outbox(make_bundle, make_incident, tmp_path):
     outbox = tmp_path / "outbox"
-    flow = Flow(LocalStore(tmp_path / "store"), make_bundle(),
-                settings(backend="outbox", outbox=str(outbox)))
+    flow = Flow(LocalStore(tmp_path / "store"), make_bundle(), settings(backend="outbox", outbox=str(outbox)))
     flow.subscribe(email="ada@example.com")
     (confirmation,) = outbox.glob("*.eml")
-    flow.http("GET", confirm_link(plain(message_from_bytes(confirmation.read_bytes(),
-                                                           policy=policy.default))))
+    flow.http("GET", confirm_link(plain(message_from_bytes(confirmation.read_bytes(), policy=policy.default))))
     confirmation.unlink()
     window = make_incident(
-        "2026-11-23-db-upgrade", {"db": "under_maintenance"},
+        "2026-11-23-db-upgrade",
+        {"db": "under_maintenance"},
         # Announced as the subscriber confirms (NOW): anything earlier is news from before them.
         [("2026-11-22T14:00:00+00:00", "scheduled", "We will upgrade the database.")],
-        kind="maintenance", title="Database upgrade",
+        kind="maintenance",
+        title="Database upgrade",
         scheduled=("2026-11-23T02:00:00+00:00", "2026-11-23T03:00:00+00:00"),
     )
     bundle = make_bundle([window])
-    for at in ("2026-11-22T14:00:00+00:00", "2026-11-23T02:00:30+00:00",
-               "2026-11-23T02:30:00+00:00", "2026-11-23T03:01:00+00:00"):
+    for at in (
+        "2026-11-22T14:00:00+00:00",
+        "2026-11-23T02:00:30+00:00",
+        "2026-11-23T02:30:00+00:00",
+        "2026-11-23T03:01:00+00:00",
+    ):
         flow.publish(bundle, datetime.fromisoformat(at))
 
     mails = [message_from_bytes(f.read_bytes(), policy=policy.default) for f in outbox.glob("*.eml")]
@@ -300,13 +321,14 @@ def test_maintenance_mails_into_the_outbox(make_bundle, make_incident, tmp_path)
     assert "We will upgrade the database." in plain(scheduled)
 
 
-def test_refused_email_is_retried_on_the_next_publish(smtp_server, make_bundle, make_incident,
-                                                      tmp_path):
+def test_refused_email_is_retried_on_the_next_publish(smtp_server, make_bundle, make_incident, tmp_path):
     config = settings(backend="smtp", smtp_host=smtp_server.host, smtp_port=smtp_server.port)
     flow = Flow(LocalStore(tmp_path / "store"), make_bundle(), config)
     sid = tokens.subscriber_id("s" * 40, "email", "ada@example.com")
-    records.save(flow.store, Subscriber(id=sid, kind="email", address="ada@example.com",
-                                        status="active", created_at=NOW, confirmed_at=NOW))
+    records.save(
+        flow.store,
+        Subscriber(id=sid, kind="email", address="ada@example.com", status="active", created_at=NOW, confirmed_at=NOW),
+    )
     original = smtp_server.mailbox.handle_DATA
     refusals = [1]
 
@@ -328,23 +350,25 @@ def test_refused_email_is_retried_on_the_next_publish(smtp_server, make_bundle, 
 def test_unwritable_outbox_is_a_failed_delivery_not_a_crash(make_bundle, make_incident, tmp_path):
     blocked = tmp_path / "outbox"
     blocked.write_text("a file where the folder should be")
-    flow = Flow(LocalStore(tmp_path / "store"), make_bundle(),
-                settings(backend="outbox", outbox=str(blocked)))
+    flow = Flow(LocalStore(tmp_path / "store"), make_bundle(), settings(backend="outbox", outbox=str(blocked)))
     sid = tokens.subscriber_id("s" * 40, "email", "ada@example.com")
-    records.save(flow.store, Subscriber(id=sid, kind="email", address="ada@example.com",
-                                        status="active", created_at=NOW, confirmed_at=NOW))
+    records.save(
+        flow.store,
+        Subscriber(id=sid, kind="email", address="ada@example.com", status="active", created_at=NOW, confirmed_at=NOW),
+    )
     report = flow.publish(make_bundle([api_incident(make_incident, FIRST)]), NOW + timedelta(minutes=6))
     assert (report.sent, report.failed) == (0, 1)
 
 
 def webhook_subscriber(flow: Flow, url: str) -> None:
     """A webhook accepted earlier (when its name resolved to a public address)."""
-    records.save(flow.store, Subscriber(id="hook", kind="webhook", address=url, status="active",
-                                        created_at=NOW - timedelta(days=1)))
+    records.save(
+        flow.store,
+        Subscriber(id="hook", kind="webhook", address=url, status="active", created_at=NOW - timedelta(days=1)),
+    )
 
 
-def test_a_webhook_name_that_now_points_inside_gets_nothing(make_bundle, make_incident, tmp_path,
-                                                            receiver):
+def test_a_webhook_name_that_now_points_inside_gets_nothing(make_bundle, make_incident, tmp_path, receiver):
     looked_up = []
 
     def resolve(host: str, port: int) -> list[str]:
@@ -352,8 +376,12 @@ def test_a_webhook_name_that_now_points_inside_gets_nothing(make_bundle, make_in
         return ["127.0.0.1"]  # the name was re-pointed at the checker's own network
 
     port = urlsplit(receiver.url).port
-    flow = Flow(LocalStore(tmp_path / "store"), make_bundle(),
-                settings().model_copy(update={"allow_private_webhooks": False}), resolve=resolve)
+    flow = Flow(
+        LocalStore(tmp_path / "store"),
+        make_bundle(),
+        settings().model_copy(update={"allow_private_webhooks": False}),
+        resolve=resolve,
+    )
     webhook_subscriber(flow, f"https://hooks.example.test:{port}/hook")
     report = flow.publish(make_bundle([api_incident(make_incident, FIRST)]), NOW + timedelta(minutes=6))
     assert report.sent == 0 and report.failed >= 1
@@ -361,11 +389,9 @@ def test_a_webhook_name_that_now_points_inside_gets_nothing(make_bundle, make_in
     assert receiver.requests == []
 
 
-def test_a_webhook_goes_to_the_address_that_was_checked(make_bundle, make_incident, tmp_path,
-                                                       receiver):
+def test_a_webhook_goes_to_the_address_that_was_checked(make_bundle, make_incident, tmp_path, receiver):
     port = urlsplit(receiver.url).port
-    flow = Flow(LocalStore(tmp_path / "store"), make_bundle(), settings(),
-                resolve=lambda host, port: ["127.0.0.1"])
+    flow = Flow(LocalStore(tmp_path / "store"), make_bundle(), settings(), resolve=lambda host, port: ["127.0.0.1"])
     webhook_subscriber(flow, f"http://hooks.example.test:{port}/hook")
     report = flow.publish(make_bundle([api_incident(make_incident, FIRST)]), NOW + timedelta(minutes=6))
     assert report.failed == 0 and report.sent >= 1
@@ -374,11 +400,15 @@ def test_a_webhook_goes_to_the_address_that_was_checked(make_bundle, make_incide
 
 
 def test_an_https_webhook_keeps_its_name_for_tls_and_refuses_mixed_answers():
-    public = webhook_target("https://hooks.example.com/h", allow_private=False,
-                            resolve=lambda host, port: ["93.184.216.34"])
+    public = webhook_target(
+        "https://hooks.example.com/h", allow_private=False, resolve=lambda host, port: ["93.184.216.34"]
+    )
     assert str(public.url) == "https://93.184.216.34/h"
     assert public.headers == {"Host": "hooks.example.com"}
     assert public.extensions == {"sni_hostname": "hooks.example.com"}  # SNI and certificate check
     with pytest.raises(DeliveryError, match="not public"):
-        webhook_target("https://hooks.example.com/h", allow_private=False,
-                       resolve=lambda host, port: ["93.184.216.34", "169.254.169.254"])
+        webhook_target(
+            "https://hooks.example.com/h",
+            allow_private=False,
+            resolve=lambda host, port: ["93.184.216.34", "169.254.169.254"],
+        )

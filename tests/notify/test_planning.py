@@ -37,17 +37,31 @@ def random_bundle(rng: random.Random) -> Bundle:
     for number in range(rng.randint(0, 6)):
         kind = rng.choice(["incident", "maintenance"])
         allowed = INCIDENT_UPDATE_STATUSES if kind == "incident" else MAINTENANCE_UPDATE_STATUSES
-        updates = [IncidentUpdate(at=START + timedelta(minutes=rng.randint(0, 20)),  # type: ignore[arg-type]
-                                  status=rng.choice(allowed), body="text")
-                   for _ in range(rng.randint(1 if kind == "incident" else 0, 5))]
+        updates = [
+            IncidentUpdate(
+                at=START + timedelta(minutes=rng.randint(0, 20)),  # type: ignore[arg-type]
+                status=rng.choice(allowed),
+                body="text",
+            )
+            for _ in range(rng.randint(1 if kind == "incident" else 0, 5))
+        ]
         window = {}
         if kind == "maintenance":
             begins = START + timedelta(minutes=rng.randint(0, 18))
             window = {"scheduled_for": begins, "scheduled_until": begins + timedelta(minutes=rng.randint(1, 5))}
         components = {c: rng.choice(COMPONENT_STATUSES) for c in rng.sample(["api", "web", "db"], rng.randint(1, 3))}
-        incidents.append(Incident(slug=f"2026-11-22-case-{number}", kind=kind, title="Case",  # type: ignore[arg-type]
-                                  impact="minor", components=components, updates=updates,
-                                  file=f"incidents/2026-11-22-case-{number}.md", **window))
+        incidents.append(
+            Incident(
+                slug=f"2026-11-22-case-{number}",
+                kind=kind,
+                title="Case",  # type: ignore[arg-type]
+                impact="minor",
+                components=components,
+                updates=updates,
+                file=f"incidents/2026-11-22-case-{number}.md",
+                **window,
+            )
+        )
     return Bundle(site=SiteSettings(name="Planning"), checker=CheckerSettings(), components=[], incidents=incidents)
 
 
@@ -74,15 +88,26 @@ def test_component_changes_are_planned_where_the_declared_status_changes() -> No
         return IncidentUpdate(at=START + timedelta(minutes=minute), status=status, body="text")  # type: ignore[arg-type]
 
     def incident(slug: str, status: ComponentStatus, updates: list[IncidentUpdate]) -> Incident:
-        return Incident(slug=slug, kind="incident", title=slug, impact="major", components={"api": status},
-                        updates=updates, file=f"incidents/{slug}.md")
+        return Incident(
+            slug=slug,
+            kind="incident",
+            title=slug,
+            impact="major",
+            components={"api": status},
+            updates=updates,
+            file=f"incidents/{slug}.md",
+        )
 
     first = incident("2026-11-22-first", "partial_outage", [update(10, "resolved"), update(0, "investigating")])
     second = incident("2026-11-22-second", "major_outage", [update(8, "resolved"), update(5, "investigating")])
-    bundle = Bundle(site=SiteSettings(name="Planning"), checker=CheckerSettings(), components=[],
-                    incidents=[first, second])
-    changes = [(e.at - START, e.old_status, e.new_status)
-               for e in notification_events(bundle, START + timedelta(hours=1)) if e.kind == "component_updated"]
+    bundle = Bundle(
+        site=SiteSettings(name="Planning"), checker=CheckerSettings(), components=[], incidents=[first, second]
+    )
+    changes = [
+        (e.at - START, e.old_status, e.new_status)
+        for e in notification_events(bundle, START + timedelta(hours=1))
+        if e.kind == "component_updated"
+    ]
     assert changes == [
         (timedelta(minutes=0), "operational", "partial_outage"),
         (timedelta(minutes=5), "partial_outage", "major_outage"),

@@ -23,9 +23,11 @@ NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 SECRET = "x" * 40
 ENV = {"TOKEN_SECRET": SECRET}
 SETTINGS = SubscribersSettings(
-    token_secret="${TOKEN_SECRET}", endpoint_url="https://subscribe.example.com",
+    token_secret="${TOKEN_SECRET}",
+    endpoint_url="https://subscribe.example.com",
     email=MailSettings(from_address="Example Status <status@example.com>"),
-    per_address_limit=2, per_ip_limit=5,
+    per_address_limit=2,
+    per_ip_limit=5,
 )
 
 
@@ -36,17 +38,36 @@ class Site:
         self.bundle = bundle
         self.settings = SETTINGS
 
-    def call(self, method: str, path: str, query: str = "", *, body: bytes = b"",
-             headers: dict[str, str] | None = None, ip: str = "198.51.100.1",
-             now: datetime = NOW) -> Response:
+    def call(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        *,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        ip: str = "198.51.100.1",
+        now: datetime = NOW,
+    ) -> Response:
         request = Request(method, path, query, body, headers or {}, ip)
-        return handle_subscribe_request(request, bundle=self.bundle, store=self.store, now=now,
-                                        settings=self.settings, env=ENV,
-                                        mailer=OutboxMailer(self.outbox))
+        return handle_subscribe_request(
+            request,
+            bundle=self.bundle,
+            store=self.store,
+            now=now,
+            settings=self.settings,
+            env=ENV,
+            mailer=OutboxMailer(self.outbox),
+        )
 
     def subscribe(self, ip: str = "198.51.100.1", **form: str) -> Response:
-        return self.call("POST", "/subscribe", body=urlencode(form).encode(),
-                         headers={"content-type": "application/x-www-form-urlencoded"}, ip=ip)
+        return self.call(
+            "POST",
+            "/subscribe",
+            body=urlencode(form).encode(),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+            ip=ip,
+        )
 
     def mails(self) -> list[Any]:
         files = sorted(self.outbox.glob("*.eml")) if self.outbox.exists() else []
@@ -114,10 +135,15 @@ def test_addresses_never_appear_in_store_keys_or_tokens(site):
 def test_invalid_input_gets_a_clear_message(site):
     bad_email = site.subscribe(email="not an address")
     assert (bad_email.status, b"Enter a valid email address, such as name@example.com.") == (
-        400, re.search(rb"Enter[^<]*", bad_email.body)[0])
-    unknown = site.call("POST", "/subscribe", body=json.dumps(
-        {"email": "ada@example.com", "components": ["api", "cache"]}).encode(),
-        headers={"content-type": "application/json"})
+        400,
+        re.search(rb"Enter[^<]*", bad_email.body)[0],
+    )
+    unknown = site.call(
+        "POST",
+        "/subscribe",
+        body=json.dumps({"email": "ada@example.com", "components": ["api", "cache"]}).encode(),
+        headers={"content-type": "application/json"},
+    )
     assert (unknown.status, json.loads(unknown.body)) == (400, {"message": "Unknown component 'cache'."})
     both = site.subscribe(email="ada@example.com", webhook="https://hooks.example.com/x")
     assert b"Give either an email address or a webhook URL." in both.body
@@ -125,8 +151,12 @@ def test_invalid_input_gets_a_clear_message(site):
 
 
 def test_private_webhooks_are_refused(site):
-    for url in ("http://127.0.0.1:8080/hook", "https://10.0.0.5/hook", "https://localhost/h",
-                "http://hooks.example.com/plain-http"):
+    for url in (
+        "http://127.0.0.1:8080/hook",
+        "https://10.0.0.5/hook",
+        "https://localhost/h",
+        "http://hooks.example.com/plain-http",
+    ):
         answer = site.subscribe(webhook=url, ip=f"192.0.2.{len(url)}")
         assert answer.status == 400, url
         assert b"The webhook must be a public https:// URL." in answer.body
@@ -189,8 +219,7 @@ def test_unsubscribe_needs_a_post(site):
     assert b'<form method="post" action="https://subscribe.example.com/unsubscribe?token=' in page.body
     assert records.load(site.store, record.id) is not None  # a link scanner unsubscribes nobody
 
-    one_click = site.call("POST", "/unsubscribe", query=f"token={token}",
-                          body=b"List-Unsubscribe=One-Click")
+    one_click = site.call("POST", "/unsubscribe", query=f"token={token}", body=b"List-Unsubscribe=One-Click")
     assert one_click.status == 200
     assert records.load(site.store, record.id) is None
     assert site.call("POST", "/unsubscribe", query=f"token={token}").status == 200
@@ -204,8 +233,9 @@ def test_wrong_method_and_unknown_path(site):
 
 def test_missing_secret_answers_503_without_details(site, make_bundle):
     request = Request("POST", "/subscribe", "", b"email=a%40example.com", {}, "198.51.100.1")
-    answer = handle_subscribe_request(request, bundle=make_bundle(), store=site.store, now=NOW,
-                                      settings=SETTINGS, env={})
+    answer = handle_subscribe_request(
+        request, bundle=make_bundle(), store=site.store, now=NOW, settings=SETTINGS, env={}
+    )
     assert answer.status == 503
     assert b"TOKEN_SECRET" not in answer.body
 
@@ -214,8 +244,10 @@ def test_lambda_function_url_event(tmp_path, monkeypatch):
     fixtures = Path(__file__).parent.parent / "fixtures" / "notify"
     store = LocalStore(tmp_path / "store")
     bundle = json.loads((fixtures / "bundle.json").read_text())
-    bundle["subscribers"] = {"token_secret": "${TOKEN_SECRET}",
-                             "email": {"backend": "outbox", "outbox": str(tmp_path / "outbox")}}
+    bundle["subscribers"] = {
+        "token_secret": "${TOKEN_SECRET}",
+        "email": {"backend": "outbox", "outbox": str(tmp_path / "outbox")},
+    }
     store.put_json(BUNDLE_KEY, bundle)
     monkeypatch.setenv("STATUSGEN_STORE", str(tmp_path / "store"))
     monkeypatch.setenv("TOKEN_SECRET", SECRET)

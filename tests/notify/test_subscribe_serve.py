@@ -20,8 +20,9 @@ def test_form_post_and_confirm_over_http(tmp_path: Path, make_bundle) -> None:
     site_dir.mkdir()
     (site_dir / "index.html").write_text("<h1>status</h1>")
     outbox = tmp_path / "outbox"
-    settings = SubscribersSettings(token_secret="${SECRET}", endpoint_url="${BASE}",
-                                   email=MailSettings(outbox=str(outbox)))
+    settings = SubscribersSettings(
+        token_secret="${SECRET}", endpoint_url="${BASE}", email=MailSettings(outbox=str(outbox))
+    )
     store = LocalStore(tmp_path / "store")
     env = {"SECRET": "k" * 40, "BASE": ""}
     handler = local_handler(make_bundle(), store, settings=settings, env=env)

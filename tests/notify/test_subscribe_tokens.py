@@ -25,8 +25,9 @@ def test_round_trip_and_expiry():
 
 def test_ids_ignore_case_and_spaces_of_email_addresses_only():
     assert tokens.subscriber_id(SECRET, "email", " Ada@Example.COM ") == SID
-    assert (tokens.subscriber_id(SECRET, "webhook", "https://h.example.com/A")
-            != tokens.subscriber_id(SECRET, "webhook", "https://h.example.com/a"))
+    assert tokens.subscriber_id(SECRET, "webhook", "https://h.example.com/A") != tokens.subscriber_id(
+        SECRET, "webhook", "https://h.example.com/a"
+    )
 
 
 def test_short_secret_is_refused():
@@ -38,7 +39,7 @@ def test_short_secret_is_refused():
 def test_a_changed_token_is_refused_or_still_names_the_same_subscriber(position, replacement):
     token = tokens.make_token(SECRET, tokens.UNSUBSCRIBE, SID, NOW)
     index = position % len(token)
-    changed = token[:index] + replacement + token[index + 1:]
+    changed = token[:index] + replacement + token[index + 1 :]
     try:
         found = tokens.read_token(SECRET, changed, tokens.UNSUBSCRIBE, now=NOW)
     except TokenError:

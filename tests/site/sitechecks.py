@@ -6,8 +6,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 # Elements inside inline SVG that are written self-closing.
 SVG_EMPTY = {"use", "path", "rect", "line", "circle", "polyline"}
 
@@ -40,8 +39,9 @@ class _Checker(HTMLParser):
             return
         if not self.stack or self.stack[-1][0] != tag:
             open_tag = self.stack[-1] if self.stack else ("nothing", 0)
-            self.problems.append(f"line {self.getpos()[0]}: </{tag}> closes <{open_tag[0]}> "
-                                 f"opened on line {open_tag[1]}")
+            self.problems.append(
+                f"line {self.getpos()[0]}: </{tag}> closes <{open_tag[0]}> opened on line {open_tag[1]}"
+            )
             return
         self.stack.pop()
 

@@ -27,11 +27,17 @@ def load_summary(name: str = "basic") -> Summary:
     return Summary.model_validate_json((fixture_site(name) / "summary.json").read_text())
 
 
-def build(out: Path, name: str = "basic", *, bundle: Bundle | None = None,
-          summary: Summary | None = None, with_summary: bool = True, cache: Path | None = None,
-          now: datetime = NOW) -> BuildReport:
+def build(
+    out: Path,
+    name: str = "basic",
+    *,
+    bundle: Bundle | None = None,
+    summary: Summary | None = None,
+    with_summary: bool = True,
+    cache: Path | None = None,
+    now: datetime = NOW,
+) -> BuildReport:
     """Build the fixture site `name` (or `bundle` themed by it) into `out`."""
     if with_summary and summary is None:
         summary = load_summary(name)
-    return build_site(bundle or load_bundle(name), summary, out, now=now,
-                      theme=fixture_site(name), cache=cache)
+    return build_site(bundle or load_bundle(name), summary, out, now=now, theme=fixture_site(name), cache=cache)

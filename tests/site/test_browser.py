@@ -22,10 +22,25 @@ from tests.site.sitetest import FIXTURES, build, load_bundle, load_summary
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 AXE = FIXTURES / "axe.min.js"  # axe-core 4.14.1 from the npm registry (`npm pack axe-core`), MPL-2.0
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = ["index.html", "components/api/index.html", "components/cdn/index.html",
-         "incidents/2026-11-20-api-errors/index.html", "history/index.html", "uptime/index.html", "404.html"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGES = [
+    "index.html",
+    "components/api/index.html",
+    "components/cdn/index.html",
+    "incidents/2026-11-20-api-errors/index.html",
+    "history/index.html",
+    "uptime/index.html",
+    "404.html",
+]
 BIG = "big:index.html"
 """The 20-component index (tests/site/bigsite.py)."""
 
@@ -93,8 +108,7 @@ def test_index_reads_without_javascript(server: PreviewServer, browser: Any) -> 
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_pages_have_no_console_errors_and_stay_on_their_origin(
-        server: PreviewServer, browser: Any, path: str) -> None:
+def test_pages_have_no_console_errors_and_stay_on_their_origin(server: PreviewServer, browser: Any, path: str) -> None:
     visit = Visit(browser, server.url + path)
     try:
         visit.page.wait_for_load_state("networkidle")
@@ -110,16 +124,23 @@ def url_of(path: str, server: PreviewServer, big_server: PreviewServer) -> str:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("path", [*PAGES, BIG])
-def test_axe_finds_no_violation(server: PreviewServer, big_server: PreviewServer, browser: Any,
-                                path: str, scheme: str) -> None:
+def test_axe_finds_no_violation(
+    server: PreviewServer, big_server: PreviewServer, browser: Any, path: str, scheme: str
+) -> None:
     # The page's CSP forbids inline script; the audit is injected past it.
     visit = Visit(browser, url_of(path, server, big_server), bypass_csp=True, color_scheme=scheme)
     try:
         visit.page.add_script_tag(path=str(AXE))
         result = visit.page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        found = [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-                  "nodes": [n["html"][:120] for n in v["nodes"][:3]]}
-                 for v in result["violations"]]
+        found = [
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [n["html"][:120] for n in v["nodes"][:3]],
+            }
+            for v in result["violations"]
+        ]
         assert found == [], json.dumps(found, indent=1)
     finally:
         visit.close()
@@ -127,8 +148,9 @@ def test_axe_finds_no_violation(server: PreviewServer, big_server: PreviewServer
 
 @pytest.mark.parametrize("width", [320, 375])
 @pytest.mark.parametrize("path", [*PAGES, BIG])
-def test_phone_widths_do_not_scroll_sideways(server: PreviewServer, big_server: PreviewServer,
-                                             browser: Any, path: str, width: int) -> None:
+def test_phone_widths_do_not_scroll_sideways(
+    server: PreviewServer, big_server: PreviewServer, browser: Any, path: str, width: int
+) -> None:
     visit = Visit(browser, url_of(path, server, big_server), viewport={"width": width, "height": 800})
     try:
         assert visit.page.evaluate("document.documentElement.scrollWidth") <= width
@@ -160,10 +182,12 @@ BROKEN_WORDS = """() => {
 
 @pytest.mark.parametrize("width", [320, 375])
 @pytest.mark.parametrize("path", [*PAGES, BIG])
-def test_phone_widths_never_break_a_word_or_a_number(server: PreviewServer, big_server: PreviewServer,
-                                                     browser: Any, path: str, width: int) -> None:
-    visit = Visit(browser, url_of(path, server, big_server), viewport={"width": width, "height": 800},
-                  java_script_enabled=False)
+def test_phone_widths_never_break_a_word_or_a_number(
+    server: PreviewServer, big_server: PreviewServer, browser: Any, path: str, width: int
+) -> None:
+    visit = Visit(
+        browser, url_of(path, server, big_server), viewport={"width": width, "height": 800}, java_script_enabled=False
+    )
     try:
         visit.page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         assert visit.page.evaluate(BROKEN_WORDS) == []
@@ -203,8 +227,15 @@ def test_keyboard_alone_reaches_every_day_of_a_component(server: PreviewServer, 
 
 
 def test_touch_reaches_a_day_from_the_index_and_from_its_bar(server: PreviewServer, browser: Any) -> None:
-    visit = Visit(browser, server.url, viewport={"width": 375, "height": 800}, has_touch=True,
-                  is_mobile=True, device_scale_factor=2, reduced_motion="reduce")
+    visit = Visit(
+        browser,
+        server.url,
+        viewport={"width": 375, "height": 800},
+        has_touch=True,
+        is_mobile=True,
+        device_scale_factor=2,
+        reduced_motion="reduce",
+    )
     page = visit.page
     try:
         page.locator('a.strip-box[href="components/api/index.html#days"]').tap()
@@ -222,14 +253,17 @@ def test_touch_reaches_a_day_from_the_index_and_from_its_bar(server: PreviewServ
         visit.close()
 
 
-@pytest.mark.parametrize(("width", "touch", "days", "label", "uptime"), [
-    (375, True, 30, "30 days ago", "99.94% uptime"),
-    (1280, False, 90, "90 days ago", "99.91% uptime"),
-])
-def test_strips_and_legend_tell_the_truth_on_each_device(server: PreviewServer, browser: Any, width: int,
-                                                          touch: bool, days: int, label: str, uptime: str) -> None:
-    visit = Visit(browser, server.url, viewport={"width": width, "height": 900}, has_touch=touch,
-                  is_mobile=touch)
+@pytest.mark.parametrize(
+    ("width", "touch", "days", "label", "uptime"),
+    [
+        (375, True, 30, "30 days ago", "99.94% uptime"),
+        (1280, False, 90, "90 days ago", "99.91% uptime"),
+    ],
+)
+def test_strips_and_legend_tell_the_truth_on_each_device(
+    server: PreviewServer, browser: Any, width: int, touch: bool, days: int, label: str, uptime: str
+) -> None:
+    visit = Visit(browser, server.url, viewport={"width": width, "height": 900}, has_touch=touch, is_mobile=touch)
     page = visit.page
     try:
         legend = page.locator(".legend").inner_text().lower()
@@ -248,10 +282,15 @@ def test_strips_and_legend_tell_the_truth_on_each_device(server: PreviewServer, 
         visit.close()
 
 
-def test_without_javascript_days_and_groups_still_open(server: PreviewServer, big_server: PreviewServer,
-                                                       browser: Any) -> None:
-    visit = Visit(browser, server.url + "components/api/index.html#d-2026-11-05", java_script_enabled=False,
-                  viewport={"width": 375, "height": 800})
+def test_without_javascript_days_and_groups_still_open(
+    server: PreviewServer, big_server: PreviewServer, browser: Any
+) -> None:
+    visit = Visit(
+        browser,
+        server.url + "components/api/index.html#d-2026-11-05",
+        java_script_enabled=False,
+        viewport={"width": 375, "height": 800},
+    )
     try:
         row = visit.page.locator("#d-2026-11-05")
         assert row.is_visible() and "Partial Outage" in row.inner_text() and "98.06% uptime" in row.inner_text()
@@ -272,11 +311,15 @@ def test_without_javascript_days_and_groups_still_open(server: PreviewServer, bi
 
 @pytest.mark.parametrize("width", [320, 375, 1280])
 def test_incident_facts_are_a_grid(server: PreviewServer, browser: Any, width: int) -> None:
-    visit = Visit(browser, server.url + "incidents/2026-11-20-api-errors/index.html",
-                  viewport={"width": width, "height": 900})
+    visit = Visit(
+        browser, server.url + "incidents/2026-11-20-api-errors/index.html", viewport={"width": width, "height": 900}
+    )
     try:
-        boxes = visit.page.eval_on_selector_all(".facts dt, .facts dd", """cells => cells.map(c => {
-            const r = c.getBoundingClientRect(); return [c.tagName, Math.round(r.left), Math.round(r.top)]; })""")
+        boxes = visit.page.eval_on_selector_all(
+            ".facts dt, .facts dd",
+            """cells => cells.map(c => {
+            const r = c.getBoundingClientRect(); return [c.tagName, Math.round(r.left), Math.round(r.top)]; })""",
+        )
         terms, values = [b for b in boxes if b[0] == "DT"], [b for b in boxes if b[0] == "DD"]
         assert len(terms) == len(values) >= 5
         assert len({left for _, left, _ in terms}) == 1 and len({left for _, left, _ in values}) == 1
@@ -289,14 +332,16 @@ def test_subscribe_links_have_no_bullets(server: PreviewServer, browser: Any) ->
     visit = Visit(browser, server.url)
     try:
         styles = visit.page.eval_on_selector_all(
-            "#subscribe li", "items => items.map(li => getComputedStyle(li).listStyleType)")
+            "#subscribe li", "items => items.map(li => getComputedStyle(li).listStyleType)"
+        )
         assert styles and set(styles) == {"none"}
     finally:
         visit.close()
 
 
 def test_times_keep_the_page_language_in_the_readers_zone_and_the_footer_says_so(
-        server: PreviewServer, browser: Any) -> None:
+    server: PreviewServer, browser: Any
+) -> None:
     # A German browser in Berlin reading the English page: dates stay in the page's format and
     # language, shift to the reader's zone, and the footer names that zone.
     context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
@@ -316,8 +361,7 @@ def test_times_keep_the_page_language_in_the_readers_zone_and_the_footer_says_so
         context.close()
 
 
-def test_refresh_swaps_banner_incidents_statuses_and_updated_together(
-        tmp_path: Path, browser: Any) -> None:
+def test_refresh_swaps_banner_incidents_statuses_and_updated_together(tmp_path: Path, browser: Any) -> None:
     site = tmp_path / "site"
     build(site)
     running = start(site)
@@ -332,7 +376,8 @@ def test_refresh_swaps_banner_incidents_statuses_and_updated_together(
             "updated": page.locator(".banner-time time").get_attribute("datetime"),
             "cards": page.locator("#h-active").count(),
             "search": page.locator(".comp", has=page.get_by_role("link", name="Search", exact=True))
-                          .locator(".st").inner_text(),
+            .locator(".st")
+            .inner_text(),
             "icon": page.locator("link[rel=icon]").get_attribute("href"),
         }
         assert before["banner"] == "Partial System Outage" and before["cards"] == 1
@@ -340,23 +385,27 @@ def test_refresh_swaps_banner_incidents_statuses_and_updated_together(
         bundle, summary = load_bundle(), load_summary()
         over = ("2026-11-22-search-down", "2026-11-22-database-maintenance")
         calm = bundle.model_copy(update={"incidents": [i for i in bundle.incidents if i.slug not in over]})
-        build(site, bundle=calm, summary=summary.model_copy(update={
-            "generated_at": summary.generated_at + timedelta(minutes=5)}))
+        build(
+            site,
+            bundle=calm,
+            summary=summary.model_copy(update={"generated_at": summary.generated_at + timedelta(minutes=5)}),
+        )
         page.clock.run_for(61_000)
-        page.wait_for_function("document.querySelector('#banner .banner-text').textContent !== "
-                               f"{json.dumps(before['banner'])}")
+        page.wait_for_function(
+            f"document.querySelector('#banner .banner-text').textContent !== {json.dumps(before['banner'])}"
+        )
         after = {
             "banner": page.locator("#banner .banner-text").inner_text(),
             "updated": page.locator(".banner-time time").get_attribute("datetime"),
             "cards": page.locator("#h-active").count(),
             "search": page.locator(".comp", has=page.get_by_role("link", name="Search", exact=True))
-                          .locator(".st").inner_text(),
+            .locator(".st")
+            .inner_text(),
             "icon": page.locator("link[rel=icon]").get_attribute("href"),
         }
         assert after["cards"] == 0 and after["search"] != before["search"]
         assert after["updated"] != before["updated"] and after["icon"] != before["icon"]
-        assert after["banner"] == page.locator("#banner").evaluate(
-            "b => b.querySelector('.banner-text').textContent")
+        assert after["banner"] == page.locator("#banner").evaluate("b => b.querySelector('.banner-text').textContent")
         assert page.locator("main").count() == 1 and visit_ok(page)
     finally:
         context.close()
@@ -368,8 +417,11 @@ def visit_ok(page: Any) -> bool:
     return bool(page.locator("#banner").count() == 1 and page.locator(".banner-time .ago").count() == 1)
 
 
-SHOTS = {"index": "index.html", "component": "components/api/index.html",
-         "incident": "incidents/2026-11-20-api-errors/index.html"}
+SHOTS = {
+    "index": "index.html",
+    "component": "components/api/index.html",
+    "incident": "incidents/2026-11-20-api-errors/index.html",
+}
 SHOT_SET = os.environ.get("STATUSGEN_SCREENSHOT_SET", "")
 """A subfolder of test-artifacts/ for the screenshots (e.g. `before`), to compare two versions."""
 
@@ -377,8 +429,9 @@ SHOT_SET = os.environ.get("STATUSGEN_SCREENSHOT_SET", "")
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [320, 375, 1280])
 @pytest.mark.parametrize("shot", [*SHOTS, "big-index"])
-def test_screenshots(server: PreviewServer, big_server: PreviewServer, browser: Any,
-                     shot: str, width: int, scheme: str) -> None:
+def test_screenshots(
+    server: PreviewServer, big_server: PreviewServer, browser: Any, shot: str, width: int, scheme: str
+) -> None:
     url = big_server.url if shot == "big-index" else server.url + SHOTS[shot]
     visit = Visit(browser, url, viewport={"width": width, "height": 900}, color_scheme=scheme)
     try:

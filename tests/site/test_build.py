@@ -12,8 +12,11 @@ from tests.site.sitetest import NOW, build, load_bundle, load_summary
 
 
 def tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_inputs_give_byte_identical_sites(tmp_path: Path) -> None:
@@ -21,9 +24,17 @@ def test_same_inputs_give_byte_identical_sites(tmp_path: Path) -> None:
     build(tmp_path / "two")
     first, second = tree(tmp_path / "one"), tree(tmp_path / "two")
     assert first == second
-    assert {"index.html", "404.html", "robots.txt", "sitemap.xml", "favicon.svg",
-            "uptime/index.html", "history/index.html", "components/api/index.html",
-            "incidents/2026-11-20-api-errors/index.html"} <= set(first)
+    assert {
+        "index.html",
+        "404.html",
+        "robots.txt",
+        "sitemap.xml",
+        "favicon.svg",
+        "uptime/index.html",
+        "history/index.html",
+        "components/api/index.html",
+        "incidents/2026-11-20-api-errors/index.html",
+    } <= set(first)
 
 
 def test_now_decides_statuses(tmp_path: Path) -> None:
@@ -55,8 +66,10 @@ def test_editing_one_incident_renders_only_what_shows_it(tmp_path: Path) -> None
     out, cache = tmp_path / "site", tmp_path / "cache.json"
     bundle, summary = load_bundle(), load_summary()
     build_site(bundle, summary, out, now=NOW, cache=cache)
-    edited = [i.model_copy(update={"title": "Search is down"}) if i.slug == "2026-11-22-search-down" else i
-              for i in bundle.incidents]
+    edited = [
+        i.model_copy(update={"title": "Search is down"}) if i.slug == "2026-11-22-search-down" else i
+        for i in bundle.incidents
+    ]
     report = build_site(bundle.model_copy(update={"incidents": edited}), summary, out, now=NOW, cache=cache)
     assert "incidents/2026-11-22-search-down/index.html" in report.written
     assert "history/2026-11/index.html" in report.written
@@ -83,7 +96,8 @@ def test_a_changed_template_rerenders_every_page(tmp_path: Path) -> None:
     bundle, summary = load_bundle(), load_summary()
     build_site(bundle, summary, out, now=NOW, theme=theme, cache=cache)
     (theme / "templates" / "incident.html").write_text(
-        '{% extends "base.html" %}{% block main %}<h1>{{ title }}</h1><p>custom</p>{% endblock %}')
+        '{% extends "base.html" %}{% block main %}<h1>{{ title }}</h1><p>custom</p>{% endblock %}'
+    )
     report = build_site(bundle, summary, out, now=NOW, theme=theme, cache=cache)
     assert report.skipped == 0
     assert "<p>custom</p>" in (out / "incidents/2026-11-20-api-errors/index.html").read_text()

@@ -10,17 +10,19 @@ from site_builder.outputs.pages.formatting import format_duration, format_ms, fo
 from site_builder.theme import DARK_BACKGROUND, LIGHT_BACKGROUND, contrast, readable_on
 
 
-@pytest.mark.parametrize(("ratio", "shown"), [
-    (1.0, "100.00%"),
-    (0.99999, "99.99%"),
-    (0.999999999, "99.99%"),
-    (0.9995, "99.95%"),
-    (0.98765, "98.77%"),
-    (0.0, "0.00%"),
-    (None, None),
-])
-def test_uptime_has_two_decimals_and_never_reads_100_unless_it_is(
-        ratio: float | None, shown: str | None) -> None:
+@pytest.mark.parametrize(
+    ("ratio", "shown"),
+    [
+        (1.0, "100.00%"),
+        (0.99999, "99.99%"),
+        (0.999999999, "99.99%"),
+        (0.9995, "99.95%"),
+        (0.98765, "98.77%"),
+        (0.0, "0.00%"),
+        (None, None),
+    ],
+)
+def test_uptime_has_two_decimals_and_never_reads_100_unless_it_is(ratio: float | None, shown: str | None) -> None:
     assert format_uptime(ratio) == shown
 
 
@@ -31,10 +33,17 @@ def test_uptime_below_one_never_reads_as_100(ratio: float) -> None:
     assert abs(float(shown.rstrip("%")) - ratio * 100) <= 0.01
 
 
-@pytest.mark.parametrize(("seconds", "text"), [
-    (30, "under a minute"), (240, "4_min"), (3900, "1_h 5_min"), (7200, "2_h"),
-    (2 * 86400 + 3 * 3600 + 59, "2_d 3_h"), (86400, "1_d"),
-])
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (30, "under a minute"),
+        (240, "4_min"),
+        (3900, "1_h 5_min"),
+        (7200, "2_h"),
+        (2 * 86400 + 3 * 3600 + 59, "2_d 3_h"),
+        (86400, "1_d"),
+    ],
+)
 def test_durations(seconds: float, text: str) -> None:
     # A number and its unit are joined by a no-break space (`_` here): `5 min` never wraps apart.
     assert format_duration(seconds) == text.replace("_", "\u00a0")

@@ -44,12 +44,19 @@ def environment(password: str | None) -> dict[str, str]:
 
 @pytest.mark.parametrize("command", ["serve", "run"])
 def test_without_the_password_nothing_is_served(site: Path, command: str) -> None:
-    result = subprocess.run([STATUSGEN, command, "--root", str(site), "--port", str(free_port())],
-                            capture_output=True, text=True, env=environment(None), timeout=WAIT, check=False)
+    result = subprocess.run(
+        [STATUSGEN, command, "--root", str(site), "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        env=environment(None),
+        timeout=WAIT,
+        check=False,
+    )
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"error: internal.password_env: {PASSWORD_ENV} is not set, so the internal site is not served; "
-        f"set {PASSWORD_ENV} to its password, or remove `internal:`"]
+        f"set {PASSWORD_ENV} to its password, or remove `internal:`"
+    ]
     assert not (site / "public").exists()  # refused before anything started
 
 
@@ -57,19 +64,30 @@ def test_without_the_password_nothing_is_served(site: Path, command: str) -> Non
 def serving(request: pytest.FixtureRequest, site: Path) -> Iterator[tuple[str, str]]:
     """The command running with the password set: (public address, internal address)."""
     if request.param == "serve":
-        subprocess.run([STATUSGEN, "build", "--root", str(site)], env=environment(PASSWORD), check=True,
-                       capture_output=True, timeout=WAIT)
+        subprocess.run(
+            [STATUSGEN, "build", "--root", str(site)],
+            env=environment(PASSWORD),
+            check=True,
+            capture_output=True,
+            timeout=WAIT,
+        )
     port, internal_port = free_port(), free_port()
-    process = subprocess.Popen([STATUSGEN, request.param, "--root", str(site), "--port", str(port),
-                                "--internal-port", str(internal_port)],
-                               env=environment(PASSWORD), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [STATUSGEN, request.param, "--root", str(site), "--port", str(port), "--internal-port", str(internal_port)],
+        env=environment(PASSWORD),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     public, internal = f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{internal_port}/"
     try:
         deadline = time.monotonic() + WAIT
         while True:
             try:
-                if httpx.get(internal + "operations/", timeout=5).status_code in (200, 401) and \
-                        (site / "internal-site" / "operations" / "index.html").is_file():
+                if (
+                    httpx.get(internal + "operations/", timeout=5).status_code in (200, 401)
+                    and (site / "internal-site" / "operations" / "index.html").is_file()
+                ):
                     break
             except httpx.TransportError:
                 pass

@@ -26,18 +26,33 @@ PASSWORD_ENV = "EXAMPLE_INTERNAL_PASSWORD"
 INTERNAL_COMPONENTS = {"zanzibar-queue": "Zanzibar Queue", "ledgerwick-db": "Ledgerwick Database"}
 INTERNAL_INCIDENTS = ["2026-11-21-ledger-replica", "2026-11-23-queue-maintenance"]
 INTERNAL_WORDS = [
-    *INTERNAL_COMPONENTS, *INTERNAL_COMPONENTS.values(), *INTERNAL_INCIDENTS,
-    "zanzibar", "ledgerwick", "Vaultroom", "Backoffice", "Quixotic", "billing jobs",  # ids, names, group, description
-    "Grimthorpe", "Xylocarp", "forty minutes", "Quillfeather",  # the internal incidents' titles and text
+    *INTERNAL_COMPONENTS,
+    *INTERNAL_COMPONENTS.values(),
+    *INTERNAL_INCIDENTS,
+    "zanzibar",
+    "ledgerwick",
+    "Vaultroom",
+    "Backoffice",
+    "Quixotic",
+    "billing jobs",  # ids, names, group, description
+    "Grimthorpe",
+    "Xylocarp",
+    "forty minutes",
+    "Quillfeather",  # the internal incidents' titles and text
     *(stable_id("component", cid) for cid in INTERNAL_COMPONENTS),  # their Statuspage API ids
     *(stable_id("incident", slug) for slug in INTERNAL_INCIDENTS),
 ]
 
 
 def statusgen(root: Path, *args: str, env: dict[str, str] | None = None) -> list[str]:
-    result = subprocess.run([STATUSGEN, *args, "--root", str(root)], capture_output=True, text=True,
-                            env={**os.environ, PASSWORD_ENV: "a long enough internal password", **(env or {})},
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [STATUSGEN, *args, "--root", str(root)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, PASSWORD_ENV: "a long enough internal password", **(env or {})},
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return result.stdout.splitlines()
@@ -69,8 +84,11 @@ def leaks(folder: Path) -> dict[str, list[str]]:
 def test_the_build_publishes_both_sites_in_one_line_each(built: tuple[Path, list[str]]) -> None:
     root, lines = built
     assert lines[1].startswith("published to ") and "public: " in lines[1]
-    assert re.fullmatch(r"internal site: built \d+ files, published to \S+internal-site: \d+ written, "
-                        r"0 unchanged, 0 deleted", lines[2]), lines
+    assert re.fullmatch(
+        r"internal site: built \d+ files, published to \S+internal-site: \d+ written, "
+        r"0 unchanged, 0 deleted",
+        lines[2],
+    ), lines
     assert (root / "internal-site" / "operations" / "index.html").is_file()
 
 
@@ -123,8 +141,9 @@ def test_the_operations_view_reads_the_store(built: tuple[Path, list[str]]) -> N
     assert '<meta name="robots" content="noindex, nofollow">' in page
 
 
-def test_the_functions_rebuild_leaves_out_what_ci_stored_as_internal(built: tuple[Path, list[str]],
-                                                                     tmp_path: Path) -> None:
+def test_the_functions_rebuild_leaves_out_what_ci_stored_as_internal(
+    built: tuple[Path, list[str]], tmp_path: Path
+) -> None:
     """`rebuild: inline` on AWS has no checkout: the audiences stored beside the bundle decide."""
     root, _ = built
     store = open_store(str(root / "data"))
@@ -153,11 +172,13 @@ def test_an_open_incident_declaring_the_outage_acknowledges_its_alert(built: tup
     store = open_store(str(root / "data"))
     lagging = next(i for i in site.bundle.incidents if i.slug == "2026-11-21-ledger-replica")
     declared = lagging.model_copy(update={"components": {"ledgerwick-db": "major_outage"}})
-    bundle = site.bundle.model_copy(update={"incidents": [declared if i is lagging else i
-                                                          for i in site.bundle.incidents]})
+    bundle = site.bundle.model_copy(
+        update={"incidents": [declared if i is lagging else i for i in site.bundle.incidents]}
+    )
     now = lagging.created_at.replace(year=lagging.created_at.year + 1)  # still open: it was never resolved
-    alerts = {row.component: row for row in load_operations(bundle, site.audience.components, store, None,
-                                                               now=now).alerts}
+    alerts = {
+        row.component: row for row in load_operations(bundle, site.audience.components, store, None, now=now).alerts
+    }
     assert alerts["ledgerwick-db"].acknowledged_by == declared
     assert alerts["ledgerwick-db"].acknowledged_by is not None
     # Degraded is milder than the major outage the checker sees: it acknowledges nothing.

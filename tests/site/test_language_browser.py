@@ -19,8 +19,13 @@ from tests.site.sitetest import fixture_site
 from tests.site.test_browser import ARGS, ARTIFACTS, CHROMIUM
 
 PREFIXES = {"en": "", "de": "de/", "fr": "fr/", "es": "es/", "ja": "ja/"}
-YOUR_ZONE = {"en": "your time zone", "de": "Ihrer Zeitzone", "fr": "votre fuseau horaire", "es": "su zona horaria",
-             "ja": "お使いのタイムゾーン"}
+YOUR_ZONE = {
+    "en": "your time zone",
+    "de": "Ihrer Zeitzone",
+    "fr": "votre fuseau horaire",
+    "es": "su zona horaria",
+    "ja": "お使いのタイムゾーン",
+}
 
 pytestmark = [
     pytest.mark.browser,
@@ -81,8 +86,13 @@ def test_the_language_switch_works_without_javascript(server: PreviewServer, bro
     page = context.new_page()
     try:
         page.goto(f"{server.url.rstrip('/')}/incidents/2026-11-20-api-errors/index.html")
-        for code, name in (("de", "Deutsch"), ("ja", "日本語"), ("fr", "Français"), ("es", "Español"),
-                           ("en", "English")):
+        for code, name in (
+            ("de", "Deutsch"),
+            ("ja", "日本語"),
+            ("fr", "Français"),
+            ("es", "Español"),
+            ("en", "English"),
+        ):
             page.locator("nav.langs").get_by_role("link", name=name).click()
             page.wait_for_url(f"**/{PREFIXES[code]}incidents/2026-11-20-api-errors/index.html")
             assert page.evaluate("document.documentElement.lang") == code

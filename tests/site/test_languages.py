@@ -22,19 +22,42 @@ from tests.site.sitetest import fixture_site
 
 URL = "https://status.example.test"
 PREFIXES = {"en": "", "de": "de/", "fr": "fr/", "es": "es/", "ja": "ja/"}
-BANNER = {"en": "Minor Service Outage", "de": "Geringfügige Dienststörung",
-          "fr": "Perturbation mineure du service", "es": "Interrupción leve del servicio",
-          "ja": "サービスの軽微な障害"}
-ACTIVE = {"en": "Active incidents", "de": "Aktuelle Störungen", "fr": "Incidents en cours",
-          "es": "Incidentes activos", "ja": "発生中のインシデント"}
-STATUS = {"en": "Partial Outage", "de": "Teilausfall", "fr": "Panne partielle", "es": "Interrupción parcial",
-          "ja": "部分的な障害"}
-API_TITLE = {"en": "Elevated API error rates", "de": "Erhöhte Fehlerraten der API",
-             "fr": "Taux d’erreur élevé sur l’API", "es": "Tasas de error elevadas en la API",
-             "ja": "API のエラー率の上昇"}
+BANNER = {
+    "en": "Minor Service Outage",
+    "de": "Geringfügige Dienststörung",
+    "fr": "Perturbation mineure du service",
+    "es": "Interrupción leve del servicio",
+    "ja": "サービスの軽微な障害",
+}
+ACTIVE = {
+    "en": "Active incidents",
+    "de": "Aktuelle Störungen",
+    "fr": "Incidents en cours",
+    "es": "Incidentes activos",
+    "ja": "発生中のインシデント",
+}
+STATUS = {
+    "en": "Partial Outage",
+    "de": "Teilausfall",
+    "fr": "Panne partielle",
+    "es": "Interrupción parcial",
+    "ja": "部分的な障害",
+}
+API_TITLE = {
+    "en": "Elevated API error rates",
+    "de": "Erhöhte Fehlerraten der API",
+    "fr": "Taux d’erreur élevé sur l’API",
+    "es": "Tasas de error elevadas en la API",
+    "ja": "API のエラー率の上昇",
+}
 NOT_TRANSLATED = {"de": "(nicht übersetzt)", "fr": "(non traduit)", "es": "(sin traducir)", "ja": "（未翻訳）"}
-DAY = {"en": "20 Nov 2026, 14:30 UTC", "de": "20. November 2026, 14:30 UTC", "fr": "20 novembre 2026, 14:30 UTC",
-       "es": "20 de noviembre de 2026, 14:30 UTC", "ja": "2026年11月20日 14:30 UTC"}
+DAY = {
+    "en": "20 Nov 2026, 14:30 UTC",
+    "de": "20. November 2026, 14:30 UTC",
+    "fr": "20 novembre 2026, 14:30 UTC",
+    "es": "20 de noviembre de 2026, 14:30 UTC",
+    "ja": "2026年11月20日 14:30 UTC",
+}
 """The time of the API incident's latest update, as each language writes it."""
 
 
@@ -89,8 +112,16 @@ def test_each_index_is_in_its_language_with_its_labels_and_dates(site: Path, cod
 
 
 @pytest.mark.parametrize("code", PREFIXES)
-@pytest.mark.parametrize("page", ["index.html", "incidents/2026-11-20-api-errors/index.html", "history/index.html",
-                                  "components/cdn/index.html", "uptime/index.html"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "index.html",
+        "incidents/2026-11-20-api-errors/index.html",
+        "history/index.html",
+        "components/cdn/index.html",
+        "uptime/index.html",
+    ],
+)
 def test_every_page_names_its_versions_in_every_language(site: Path, code: str, page: str) -> None:
     html = read(site, PREFIXES[code] + page)
     shown = page.removesuffix("index.html")
@@ -128,8 +159,10 @@ def test_a_translated_incident_reads_translated(site: Path, code: str) -> None:
 @pytest.mark.parametrize("code", ["de", "fr", "es", "ja"])
 def test_an_untranslated_incident_shows_the_original_marked_in_the_language(site: Path, code: str) -> None:
     index = read(site, PREFIXES[code] + "index.html")
-    assert ('<a href="incidents/2026-11-21-slow-downloads/index.html" lang="en">Slow downloads from the CDN</a> '
-            f'<span class="untranslated">{NOT_TRANSLATED[code]}</span>') in index
+    assert (
+        '<a href="incidents/2026-11-21-slow-downloads/index.html" lang="en">Slow downloads from the CDN</a> '
+        f'<span class="untranslated">{NOT_TRANSLATED[code]}</span>'
+    ) in index
     assert '<div class="body" lang="en"><p>Downloads are slower than usual in Europe.</p></div>' in index
 
 
@@ -144,7 +177,8 @@ def test_the_main_language_has_no_marks(site: Path) -> None:
     index = read(site, "index.html")
     assert 'class="untranslated"' not in index
     assert ' lang="en">' not in index.replace('<html lang="en">', "").replace(
-        '<span aria-current="page" lang="en">', "")
+        '<span aria-current="page" lang="en">', ""
+    )
 
 
 @pytest.mark.parametrize("code", PREFIXES)
@@ -158,8 +192,10 @@ def test_each_language_has_its_own_feeds(site: Path, code: str) -> None:
     untranslated = "Slow downloads from the CDN" + ("" if code == "en" else f" {NOT_TRANSLATED[code]}")
     assert titles == {API_TITLE[code], untranslated}
     assert {entry.title for entry in rss.entries} == titles
-    assert {entry.link for entry in atom.entries} == {f"{URL}/{prefix}incidents/2026-11-20-api-errors/",
-                                                      f"{URL}/{prefix}incidents/2026-11-21-slow-downloads/"}
+    assert {entry.link for entry in atom.entries} == {
+        f"{URL}/{prefix}incidents/2026-11-20-api-errors/",
+        f"{URL}/{prefix}incidents/2026-11-21-slow-downloads/",
+    }
     component = feedparser.parse(read(site, prefix + "components/api/feed.atom"))
     assert [entry.title for entry in component.entries] == [API_TITLE[code]]
     html = read(site, prefix + "index.html")
@@ -167,7 +203,8 @@ def test_each_language_has_its_own_feeds(site: Path, code: str) -> None:
 
 
 def test_the_statuspage_api_and_the_other_json_are_in_the_main_language_only_and_unchanged(
-        site: Path, tmp_path: Path) -> None:
+    site: Path, tmp_path: Path
+) -> None:
     # The same site in English alone, without its translations.
     root = copy_site(tmp_path / "english")
     config = root / "statuspage.yaml"
@@ -176,8 +213,11 @@ def test_the_statuspage_api_and_the_other_json_are_in_the_main_language_only_and
         translation.unlink()
     assert build(root).exit_code == 0
     english = root / "public"
-    data = sorted(p.relative_to(site).as_posix() for p in site.rglob("*")
-                  if p.is_file() and p.suffix in (".json", ".ics", ".svg") and not p.name.startswith("."))
+    data = sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*")
+        if p.is_file() and p.suffix in (".json", ".ics", ".svg") and not p.name.startswith(".")
+    )
     assert any(name.startswith("api/v2/") for name in data)
     for name in data:
         if not name.startswith("assets/"):
@@ -189,44 +229,62 @@ def test_the_statuspage_api_and_the_other_json_are_in_the_main_language_only_and
     assert {i["name"] for i in incidents} == {"Elevated API error rates", "Slow downloads from the CDN"}
 
 
-@pytest.mark.parametrize(("name", "text", "expected"), [
-    ("2026-11-20-api-errors.de.md",
-     "---\ntitle: Erhöhte Fehlerraten\n---\n\n## 2026-11-20 14:35 UTC identified\nText.\n\n"
-     "## 2026-11-20 14:05 UTC investigating\nText.\n",
-     "incidents/2026-11-20-api-errors.de.md:5: updates[0]: '2026-11-20 14:35 UTC identified' does not match "
-     "the original's update '2026-11-20 14:30 UTC identified' (incidents/2026-11-20-api-errors.md); keep the "
-     "time and status, translate only the text"),
-    ("2026-11-20-api-errors.de.md",
-     "---\ntitle: Erhöhte Fehlerraten\n---\n\n## 2026-11-20 14:30 UTC resolved\nText.\n\n"
-     "## 2026-11-20 14:05 UTC investigating\nText.\n",
-     "incidents/2026-11-20-api-errors.de.md:5: updates[0]: '2026-11-20 14:30 UTC resolved' does not match "
-     "the original's update '2026-11-20 14:30 UTC identified' (incidents/2026-11-20-api-errors.md); keep the "
-     "time and status, translate only the text"),
-    ("2026-11-20-api-errors.fr.md",
-     "---\ntitle: Erreurs\n---\n\n## 2026-11-20 14:05 UTC investigating\nTexte.\n",
-     "incidents/2026-11-20-api-errors.fr.md:5: updates: has 1 update, the original "
-     "(incidents/2026-11-20-api-errors.md) has 2 updates: keep every update of the original with its time and "
-     "status, and leave the text of one not translated yet empty"),
-    ("2026-11-20-api-errors.ja.md",
-     "---\ntitle: エラー\nimpact: minor\n---\n\n## 2026-11-20 14:30 UTC identified\n\n"
-     "## 2026-11-20 14:05 UTC investigating\n",
-     "incidents/2026-11-20-api-errors.ja.md:3: impact: comes from the original "
-     "(incidents/2026-11-20-api-errors.md); a translation sets only title"),
-    ("2026-11-20-api-errors.it.md",
-     "---\ntitle: Errori\n---\n\n## 2026-11-20 14:30 UTC identified\n\n## 2026-11-20 14:05 UTC investigating\n",
-     "incidents/2026-11-20-api-errors.it.md:1: 'it' is not one of site.languages in statuspage.yaml "
-     "(en, de, fr, es, ja); add it there or remove this file"),
-    ("2026-11-20-api-errors.en.md",
-     "---\ntitle: Errors\n---\n\n## 2026-11-20 14:30 UTC identified\n\n## 2026-11-20 14:05 UTC investigating\n",
-     "incidents/2026-11-20-api-errors.en.md:1: 'en' is the site's main language (site.language): write in "
-     "the original, incidents/2026-11-20-api-errors.md"),
-    ("2026-11-19-no-such-incident.de.md",
-     "---\ntitle: Nichts\n---\n\n## 2026-11-19 10:00 UTC investigating\nText.\n",
-     "incidents/2026-11-19-no-such-incident.de.md:1: translates incidents/2026-11-19-no-such-incident.md, "
-     "which does not exist; name a translation after its incident file, e.g. 2026-11-22-api-errors.de.md"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "2026-11-20-api-errors.de.md",
+            "---\ntitle: Erhöhte Fehlerraten\n---\n\n## 2026-11-20 14:35 UTC identified\nText.\n\n"
+            "## 2026-11-20 14:05 UTC investigating\nText.\n",
+            "incidents/2026-11-20-api-errors.de.md:5: updates[0]: '2026-11-20 14:35 UTC identified' does not match "
+            "the original's update '2026-11-20 14:30 UTC identified' (incidents/2026-11-20-api-errors.md); keep the "
+            "time and status, translate only the text",
+        ),
+        (
+            "2026-11-20-api-errors.de.md",
+            "---\ntitle: Erhöhte Fehlerraten\n---\n\n## 2026-11-20 14:30 UTC resolved\nText.\n\n"
+            "## 2026-11-20 14:05 UTC investigating\nText.\n",
+            "incidents/2026-11-20-api-errors.de.md:5: updates[0]: '2026-11-20 14:30 UTC resolved' does not match "
+            "the original's update '2026-11-20 14:30 UTC identified' (incidents/2026-11-20-api-errors.md); keep the "
+            "time and status, translate only the text",
+        ),
+        (
+            "2026-11-20-api-errors.fr.md",
+            "---\ntitle: Erreurs\n---\n\n## 2026-11-20 14:05 UTC investigating\nTexte.\n",
+            "incidents/2026-11-20-api-errors.fr.md:5: updates: has 1 update, the original "
+            "(incidents/2026-11-20-api-errors.md) has 2 updates: keep every update of the original with its time and "
+            "status, and leave the text of one not translated yet empty",
+        ),
+        (
+            "2026-11-20-api-errors.ja.md",
+            "---\ntitle: エラー\nimpact: minor\n---\n\n## 2026-11-20 14:30 UTC identified\n\n"
+            "## 2026-11-20 14:05 UTC investigating\n",
+            "incidents/2026-11-20-api-errors.ja.md:3: impact: comes from the original "
+            "(incidents/2026-11-20-api-errors.md); a translation sets only title",
+        ),
+        (
+            "2026-11-20-api-errors.it.md",
+            "---\ntitle: Errori\n---\n\n## 2026-11-20 14:30 UTC identified\n\n## 2026-11-20 14:05 UTC investigating\n",
+            "incidents/2026-11-20-api-errors.it.md:1: 'it' is not one of site.languages in statuspage.yaml "
+            "(en, de, fr, es, ja); add it there or remove this file",
+        ),
+        (
+            "2026-11-20-api-errors.en.md",
+            "---\ntitle: Errors\n---\n\n## 2026-11-20 14:30 UTC identified\n\n## 2026-11-20 14:05 UTC investigating\n",
+            "incidents/2026-11-20-api-errors.en.md:1: 'en' is the site's main language (site.language): write in "
+            "the original, incidents/2026-11-20-api-errors.md",
+        ),
+        (
+            "2026-11-19-no-such-incident.de.md",
+            "---\ntitle: Nichts\n---\n\n## 2026-11-19 10:00 UTC investigating\nText.\n",
+            "incidents/2026-11-19-no-such-incident.de.md:1: translates incidents/2026-11-19-no-such-incident.md, "
+            "which does not exist; name a translation after its incident file, e.g. 2026-11-22-api-errors.de.md",
+        ),
+    ],
+)
 def test_a_bad_translation_is_one_line_naming_file_line_and_key(
-        tmp_path: Path, name: str, text: str, expected: str) -> None:
+    tmp_path: Path, name: str, text: str, expected: str
+) -> None:
     root = copy_site(tmp_path / "site")
     (root / "incidents" / name).write_text(text, encoding="utf-8")
     result = build(root)
@@ -244,7 +302,8 @@ def test_an_unknown_language_code_is_one_line_naming_the_key(tmp_path: Path) -> 
     result = statusgen("validate", "--root", str(root))
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == (
-        "statuspage.yaml:8: site.languages[2]: unknown language 'klingon' (supported: de, en, es, fr, ja)")
+        "statuspage.yaml:8: site.languages[2]: unknown language 'klingon' (supported: de, en, es, fr, ja)"
+    )
 
 
 def test_a_translation_is_an_input_of_the_build_and_of_its_parse_cache(tmp_path: Path) -> None:
@@ -252,8 +311,9 @@ def test_a_translation_is_an_input_of_the_build_and_of_its_parse_cache(tmp_path:
     assert build(root).exit_code == 0
     assert "nothing changed since the last build" in build(root).output
     translation = root / "incidents" / "2026-11-20-api-errors.de.md"
-    translation.write_text(translation.read_text(encoding="utf-8").replace(
-        "Wir untersuchen", "Wir prüfen"), encoding="utf-8")
+    translation.write_text(
+        translation.read_text(encoding="utf-8").replace("Wir untersuchen", "Wir prüfen"), encoding="utf-8"
+    )
     rebuilt = build(root)
     assert rebuilt.exit_code == 0 and "nothing changed" not in rebuilt.output
     german = read(root / "public", "de/incidents/2026-11-20-api-errors/index.html")
@@ -264,5 +324,6 @@ def test_a_translation_is_an_input_of_the_build_and_of_its_parse_cache(tmp_path:
     original.write_text(original.read_text().replace("14:30 UTC identified", "14:40 UTC identified"))
     moved = build(root)
     assert moved.exit_code == 1
-    assert moved.output.startswith("incidents/2026-11-20-api-errors.de.md:5: updates[0]: "
-                                   "'2026-11-20 14:30 UTC identified' does not match")
+    assert moved.output.startswith(
+        "incidents/2026-11-20-api-errors.de.md:5: updates[0]: '2026-11-20 14:30 UTC identified' does not match"
+    )

@@ -22,9 +22,16 @@ def test_before_the_first_run_every_section_says_it_is_empty(tmp_path: Path) -> 
     site = load_site(fixture("site", "internal"), env={})
     operations = load_operations(site.bundle, site.audience.components, open_store(str(tmp_path)), None, now=NOW)
     text = page_text(render(operations, {}, "Example Co", "Etc/UTC", "assets/style.css"))
-    for said in ("Last run none yet", "late: no run for more than two intervals", "Summary written never",
-                 "missing: local, eu-west-1", "No check has run yet.", "No open alerts.",
-                 "No transitions in the checker's recent runs.", "No component has an objective"):
+    for said in (
+        "Last run none yet",
+        "late: no run for more than two intervals",
+        "Summary written never",
+        "missing: local, eu-west-1",
+        "No check has run yet.",
+        "No open alerts.",
+        "No transitions in the checker's recent runs.",
+        "No component has an objective",
+    ):
         assert said in text, said
 
 
@@ -48,12 +55,16 @@ def test_a_sharded_store_shows_every_shards_checks(tmp_path: Path) -> None:
     root = tmp_path / "site"
     shutil.copytree(fixture("site", "internal"), root)
     config = root / "statuspage.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace("  failure_threshold: 1\n",
-                                                                 "  failure_threshold: 1\n  shards: 2\n"))
-    subprocess.run([str(Path(sys.executable).with_name("statusgen")), "check", "--root", str(root)],
-                   check=True, capture_output=True, timeout=120)
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("  failure_threshold: 1\n", "  failure_threshold: 1\n  shards: 2\n")
+    )
+    subprocess.run(
+        [str(Path(sys.executable).with_name("statusgen")), "check", "--root", str(root)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     site = load_site(root, env={})
-    operations = load_operations(site.bundle, site.audience.components, open_store(str(root / "data")), None,
-                                 now=NOW)
+    operations = load_operations(site.bundle, site.audience.components, open_store(str(root / "data")), None, now=NOW)
     assert [row.component for row in operations.checks] == ["api", "zanzibar-queue", "ledgerwick-db"]
     assert operations.health.last_run_seconds is not None and operations.unreadable == []

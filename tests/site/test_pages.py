@@ -39,10 +39,14 @@ def test_index_draws_each_strip_as_a_few_paths_that_lead_to_the_days(built_site:
     html = read(built_site, "index.html")
     # No element per day: each strip is at most one path per kind of day and one per kind of mark.
     assert "<rect" not in html
-    strips = re.findall(r'<a class="strip-box" href="(components/[a-z]+/index.html#days)" aria-label="([^"]+)">'
-                        r'<svg class="strip"[^>]*>(.*?)</svg></a>', html)
-    assert [href for href, _, _ in strips] == [f"components/{c}/index.html#days"
-                                               for c in ("api", "website", "search", "database", "cdn")]
+    strips = re.findall(
+        r'<a class="strip-box" href="(components/[a-z]+/index.html#days)" aria-label="([^"]+)">'
+        r'<svg class="strip"[^>]*>(.*?)</svg></a>',
+        html,
+    )
+    assert [href for href, _, _ in strips] == [
+        f"components/{c}/index.html#days" for c in ("api", "website", "search", "database", "cdn")
+    ]
     for _, _, paths in strips:
         assert len(re.findall(r"<path ", paths)) <= 10
     label = {href: label for href, label, _ in strips}["components/api/index.html#days"]
@@ -86,8 +90,9 @@ def test_a_component_page_lists_every_day_with_its_figures(built_site: Path) -> 
     targets = re.findall(r'<a href="#(d-[0-9-]+)" tabindex="-1"><rect', html)
     assert len(targets) == 90
     assert set(targets) == set(re.findall(r'<li id="(d-[0-9-]+)"', days))
-    assert re.search(r"<title>20 Nov 2026: Operational, 100\.00% uptime; 1 incident: Elevated API error rates</title>",
-                     html)
+    assert re.search(
+        r"<title>20 Nov 2026: Operational, 100\.00% uptime; 1 incident: Elevated API error rates</title>", html
+    )
     database = text_of(read(built_site, "components/database/index.html").split('<ul class="days">', 1)[1])
     assert "25 Aug – 13 Sep 2026 No data" in database
 
@@ -95,11 +100,17 @@ def test_a_component_page_lists_every_day_with_its_figures(built_site: Path) -> 
 def test_a_day_with_hours_missing_says_how_much(tmp_path: Path) -> None:
     summary = load_summary()
     api = summary.components[0]
-    bars = [bar.model_copy(update={"no_data_seconds": 7 * 3600.0}) if bar.date == date(2026, 11, 15) else bar
-            for bar in api.bars]
+    bars = [
+        bar.model_copy(update={"no_data_seconds": 7 * 3600.0}) if bar.date == date(2026, 11, 15) else bar
+        for bar in api.bars
+    ]
     assert any(bar.date == date(2026, 11, 15) and bar.uptime == 1.0 for bar in bars)
-    build(tmp_path, summary=summary.model_copy(update={
-        "components": [api.model_copy(update={"bars": bars}), *summary.components[1:]]}))
+    build(
+        tmp_path,
+        summary=summary.model_copy(
+            update={"components": [api.model_copy(update={"bars": bars}), *summary.components[1:]]}
+        ),
+    )
     html = read(tmp_path, "components/api/index.html")
     assert "15 Nov 2026 Operational · 100.00% uptime while measured · 7 h without data" in text_of(html)
     assert "<title>15 Nov 2026: Operational, 100.00% uptime while measured, 7\u00a0h without data</title>" in html
@@ -122,8 +133,9 @@ def test_a_component_without_a_check_is_not_monitored(tmp_path: Path) -> None:
     cdn = summary.components[0].model_copy(update={"id": "cdn"})
     build(tmp_path, summary=summary.model_copy(update={"components": [*summary.components, cdn]}))
     index = text_of(read(tmp_path, "index.html"))
-    assert ("CDN Operational Static assets and downloads 90 days ago 30 days ago Not monitored Not monitored Today"
-            in index)
+    assert (
+        "CDN Operational Static assets and downloads 90 days ago 30 days ago Not monitored Not monitored Today" in index
+    )
     page = text_of(read(tmp_path, "components/cdn/index.html"))
     assert "Not monitored: this component has no automated check" in page
     assert not re.search(r"\d% uptime", page.split("Day by day", 1)[0])
@@ -134,8 +146,9 @@ def test_the_index_has_no_sparklines_and_maintenance_comes_before_the_components
     html = read(built_site, "index.html")
     assert 'class="spark"' not in html
     text = text_of(html)
-    assert text.index("Database upgrade") < text.index("Scheduled maintenance Network upgrade") < text.index(
-        "Components")
+    assert (
+        text.index("Database upgrade") < text.index("Scheduled maintenance Network upgrade") < text.index("Components")
+    )
 
 
 def test_groups_fold_and_show_their_worst_status_when_closed(tmp_path: Path) -> None:
@@ -145,8 +158,12 @@ def test_groups_fold_and_show_their_worst_status_when_closed(tmp_path: Path) -> 
     assert len(groups) == 4
     shown = {text_of(summary): bool(is_open) for is_open, summary in groups}
     # Groups with trouble are open; on a page this long, calm ones are folded to one line each.
-    assert shown == {"Core 7 components Major Outage": True, "Storage 5 components Under Maintenance": True,
-                     "Billing 4 components Operational": False, "Edge 3 components Operational": False}
+    assert shown == {
+        "Core 7 components Major Outage": True,
+        "Storage 5 components Under Maintenance": True,
+        "Billing 4 components Operational": False,
+        "Edge 3 components Operational": False,
+    }
 
 
 def test_small_pages_keep_every_group_open(built_site: Path) -> None:
@@ -241,8 +258,7 @@ def test_incident_page_has_the_whole_timeline(built_site: Path) -> None:
 def test_pages_print_utc_times_never_relative_ones(built_site: Path) -> None:
     html = read(built_site, "index.html")
     assert '<time datetime="2026-11-22T11:40:00Z">22 Nov 2026, 11:40 UTC</time>' in html
-    assert not re.search(r"\b(ago|minutes? ago|hours? ago)\b",
-                         re.sub(r"(30|90) days ago", "", text_of(html)))
+    assert not re.search(r"\b(ago|minutes? ago|hours? ago)\b", re.sub(r"(30|90) days ago", "", text_of(html)))
 
 
 def test_component_page(built_site: Path) -> None:
@@ -260,8 +276,12 @@ def test_response_time_chart_has_axes_dates_and_survives_a_spike(tmp_path: Path)
     api = summary.components[0]
     latency = list(api.latency_daily)
     latency[40] = latency[40].model_copy(update={"p50_ms": 9_000.0, "p95_ms": 48_000.0})  # 4 Oct
-    build(tmp_path, summary=summary.model_copy(update={
-        "components": [api.model_copy(update={"latency_daily": latency}), *summary.components[1:]]}))
+    build(
+        tmp_path,
+        summary=summary.model_copy(
+            update={"components": [api.model_copy(update={"latency_daily": latency}), *summary.components[1:]]}
+        ),
+    )
     chart = read(tmp_path, "components/api/index.html").split('<figure class="chart">', 1)[1].split("</figure>", 1)[0]
     ticks = re.findall(r'<text class="tick[^"]*"[^>]*>([^<]+)</text>', chart)
     labels = [label.replace("\u00a0", " ") for label in ticks]
@@ -280,8 +300,12 @@ def test_a_single_day_of_latency_is_drawn_as_a_dot(tmp_path: Path) -> None:
     api = summary.components[0]
     latency = [d.model_copy(update={"p50_ms": None, "p95_ms": None}) for d in api.latency_daily[:-1]]
     latency.append(api.latency_daily[-1])
-    build(tmp_path, summary=summary.model_copy(update={
-        "components": [api.model_copy(update={"latency_daily": latency}), *summary.components[1:]]}))
+    build(
+        tmp_path,
+        summary=summary.model_copy(
+            update={"components": [api.model_copy(update={"latency_daily": latency}), *summary.components[1:]]}
+        ),
+    )
     chart = read(tmp_path, "components/api/index.html").split('<figure class="chart">', 1)[1]
     assert re.search(r'<path class="p50" d="M890 [0-9.]+h0"/>', chart)
 
@@ -297,12 +321,16 @@ def test_history_lists_every_month(built_site: Path) -> None:
 def test_a_busy_month_is_paginated(tmp_path: Path) -> None:
     bundle = load_bundle()
     template = next(i for i in bundle.incidents if i.slug == "2026-11-20-api-errors")
-    many = [template.model_copy(update={"slug": f"2026-11-20-errors-{n:03d}", "title": f"Errors {n}"})
-            for n in range(120)]
+    many = [
+        template.model_copy(update={"slug": f"2026-11-20-errors-{n:03d}", "title": f"Errors {n}"}) for n in range(120)
+    ]
     bundle = bundle.model_copy(update={"incidents": [*bundle.incidents, *many]})
     build(tmp_path, bundle=bundle)
-    pages = [tmp_path / "history/2026-11/index.html", tmp_path / "history/2026-11/2/index.html",
-             tmp_path / "history/2026-11/3/index.html"]
+    pages = [
+        tmp_path / "history/2026-11/index.html",
+        tmp_path / "history/2026-11/2/index.html",
+        tmp_path / "history/2026-11/3/index.html",
+    ]
     assert all(p.is_file() for p in pages)
     assert not (tmp_path / "history/2026-11/4/index.html").exists()
     assert "November 2026 (page 1 of 3)" in text_of(pages[0].read_text())
@@ -327,8 +355,7 @@ def test_open_graph_and_language(built_site: Path) -> None:
     html = read(built_site, "incidents/2026-11-20-api-errors/index.html")
     assert '<html lang="en">' in html
     assert '<meta property="og:title" content="Elevated API error rates · Example Co Status">' in html
-    assert ('<meta property="og:url" content="https://status.example.test/incidents/'
-            '2026-11-20-api-errors/">') in html
+    assert ('<meta property="og:url" content="https://status.example.test/incidents/2026-11-20-api-errors/">') in html
 
 
 def test_uptime_page_explains_the_configured_weights(built_site: Path) -> None:
@@ -369,8 +396,7 @@ def test_a_missing_logo_is_a_clear_error(tmp_path: Path) -> None:
     bundle = load_bundle("themed")
     site = bundle.site.model_copy(update={"logo": "brand/missing.png"})
     with pytest.raises(ContentError) as error:
-        build_site(bundle.model_copy(update={"site": site}), None, tmp_path, now=NOW,
-                   theme=fixture_site("themed"))
+        build_site(bundle.model_copy(update={"site": site}), None, tmp_path, now=NOW, theme=fixture_site("themed"))
     assert str(error.value) == "statuspage.yaml: site.logo: brand/missing.png: file not found"
 
 
@@ -390,8 +416,11 @@ def test_favicon_follows_the_overall_status(built_site: Path, tmp_path: Path) ->
     assert (built_site / "favicon.svg").read_bytes() == status_favicon("major")  # other pages' icon
     assert '<link rel="icon" href="../../favicon.svg"' in read(built_site, "incidents/2026-11-20-api-errors/index.html")
     bundle = load_bundle()
-    calm = bundle.model_copy(update={"incidents": [i for i in bundle.incidents if i.kind == "incident"
-                                                   and i.slug != "2026-11-22-search-down"]})
+    calm = bundle.model_copy(
+        update={
+            "incidents": [i for i in bundle.incidents if i.kind == "incident" and i.slug != "2026-11-22-search-down"]
+        }
+    )
     build(tmp_path, bundle=calm)
     assert re.search(r'<link rel="icon" href="assets/favicon-none\.', read(tmp_path, "index.html"))
     assert (tmp_path / "favicon.svg").read_bytes() == status_favicon("none")
@@ -405,8 +434,10 @@ def _meta(html: str, name: str) -> str:
 
 def test_link_previews_state_the_status_and_the_latest_update(built_site: Path) -> None:
     html = read(built_site, "index.html")
-    description = ("Partial System Outage. Latest update on “Search is unavailable” — Identified "
-                   "(22 Nov 2026, 11:40 UTC): The search cluster lost its leader; we are electing a new one.")
+    description = (
+        "Partial System Outage. Latest update on “Search is unavailable” — Identified "
+        "(22 Nov 2026, 11:40 UTC): The search cluster lost its leader; we are electing a new one."
+    )
     assert _meta(html, "description") == description == _meta(html, "og:description")
     image = _meta(html, "og:image")
     assert re.fullmatch(r"https://status\.example\.test/assets/og-major\.[0-9a-f]{10}\.png", image)
@@ -417,7 +448,8 @@ def test_link_previews_state_the_status_and_the_latest_update(built_site: Path) 
     incident = read(built_site, "incidents/2026-11-20-api-errors/index.html")
     assert _meta(incident, "og:description") == (
         "Resolved: major impact on API, Website. Latest update: Resolved (20 Nov 2026, 15:10 UTC): "
-        "Error rates are back to normal after we replaced the replica.")
+        "Error rates are back to normal after we replaced the replica."
+    )
     assert "/assets/og-none." in _meta(incident, "og:image")  # over: the green picture
     hostile = _meta(read(built_site, "incidents/2026-10-05-hostile-markup/index.html"), "og:description")
     assert "alert" not in hostile and "<" not in hostile
@@ -426,7 +458,7 @@ def test_link_previews_state_the_status_and_the_latest_update(built_site: Path) 
 def test_stylesheet_has_a_print_style(built_site: Path) -> None:
     [css] = list((built_site / "assets").glob("style.*.css"))
     text = css.read_text()
-    print_rules = text[text.index("@media print{"):]
+    print_rules = text[text.index("@media print{") :]
     assert ".top nav" in print_rules and "#subscribe" in print_rules and "print-color-adjust:exact" in print_rules
 
 

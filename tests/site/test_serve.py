@@ -145,8 +145,7 @@ def test_watch_refreshes_after_a_check_a_css_edit_and_a_subscribers_change(tmp_p
 
             after(lambda: (tmp_path / "extra.css").write_text(".two { color: blue }\n"))
             page = client.get("/").text
-            stylesheets = [client.get("/" + href.lstrip("/")).text
-                           for href in re.findall(r'href="([^"]+\.css)"', page)]
+            stylesheets = [client.get("/" + href.lstrip("/")).text for href in re.findall(r'href="([^"]+\.css)"', page)]
             assert any(".two" in css for css in stylesheets)
 
             assert client.post("/subscribe", data={"email": "a@example.test"}).status_code == 404

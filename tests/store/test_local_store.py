@@ -33,9 +33,7 @@ def test_list_is_sorted_by_key_and_hides_locks_and_temporary_files(tmp_path: Pat
     for key in ["runs/2026/11/22/b.json", "runs/2026/11/22/a.json", "summary.json", "runs/2026/11/21/z.json"]:
         store.put(key, b"{}")
     (tmp_path / "runs/2026/11/22/.tmp-123").write_bytes(b"partial")
-    assert list(store.list("runs/")) == [
-        "runs/2026/11/21/z.json", "runs/2026/11/22/a.json", "runs/2026/11/22/b.json"
-    ]
+    assert list(store.list("runs/")) == ["runs/2026/11/21/z.json", "runs/2026/11/22/a.json", "runs/2026/11/22/b.json"]
     assert list(store.list()) == [*list(store.list("runs/")), "summary.json"]
 
 
@@ -66,8 +64,7 @@ def _increment_many(root: str, times: int) -> None:
 
 def test_no_update_is_lost_between_concurrent_processes(tmp_path: Path) -> None:
     processes = [
-        multiprocessing.get_context("spawn").Process(target=_increment_many, args=(str(tmp_path), 40))
-        for _ in range(4)
+        multiprocessing.get_context("spawn").Process(target=_increment_many, args=(str(tmp_path), 40)) for _ in range(4)
     ]
     for process in processes:
         process.start()

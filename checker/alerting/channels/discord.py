@@ -33,9 +33,7 @@ def payload(alert: Alert) -> dict[str, Any]:
                 "url": alert.page_url,
                 "color": _COLOURS[alert.status],
                 "timestamp": alert.at.isoformat(),
-                "fields": [
-                    {"name": k, "value": v[:1024], "inline": True} for k, v in alert.details
-                ],
+                "fields": [{"name": k, "value": v[:1024], "inline": True} for k, v in alert.details],
             }
         ],
         # A reason text could contain @everyone; nobody should be pinged by a probe's error.

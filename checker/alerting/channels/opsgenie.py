@@ -47,8 +47,7 @@ def send(config: OpsgenieConfig, alert: Alert, context: SendContext) -> None:
         url = f"{base}/v2/alerts/{alert.dedup_key}/close?identifierType=alias"
         post_json(context, url, close_payload(alert), channel="opsgenie", headers=headers)
     else:
-        post_json(context, f"{base}/v2/alerts", create_payload(alert, config.tags),
-                  channel="opsgenie", headers=headers)
+        post_json(context, f"{base}/v2/alerts", create_payload(alert, config.tags), channel="opsgenie", headers=headers)
 
 
 CHANNEL = ChannelKind(config=OpsgenieConfig, send=send)

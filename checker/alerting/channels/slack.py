@@ -25,9 +25,7 @@ def payload(alert: Alert) -> dict[str, Any]:
             {"type": "section", "fields": fields[:10]},
             {
                 "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": f"<{alert.page_url}|{alert.site_name} status page>"}
-                ],
+                "elements": [{"type": "mrkdwn", "text": f"<{alert.page_url}|{alert.site_name} status page>"}],
             },
         ],
     }

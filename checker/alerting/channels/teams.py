@@ -31,9 +31,7 @@ def payload(alert: Alert) -> dict[str, Any]:
             },
             {"type": "FactSet", "facts": [{"title": k, "value": v} for k, v in alert.details]},
         ],
-        "actions": [
-            {"type": "Action.OpenUrl", "title": "Open the status page", "url": alert.page_url}
-        ],
+        "actions": [{"type": "Action.OpenUrl", "title": "Open the status page", "url": alert.page_url}],
     }
     return {
         "type": "message",

@@ -37,9 +37,7 @@ def signature(secret: str, body: bytes) -> str:
 
 def send(config: WebhookConfig, alert: Alert, context: SendContext) -> None:
     body = dump_json(payload(alert))
-    headers = {
-        name: context.secret(value, f"headers.{name}") for name, value in config.headers.items()
-    }
+    headers = {name: context.secret(value, f"headers.{name}") for name, value in config.headers.items()}
     if config.secret is not None:
         headers[SIGNATURE_HEADER] = signature(context.secret(config.secret, "secret"), body)
     url = context.secret(config.url, "url")

@@ -53,8 +53,9 @@ class Pages:
     ...) takes this and returns its files, under the language's prefix (`de/`, or none for the
     site's main language)."""
 
-    def __init__(self, view: SiteView, context: RenderContext, env: jinja2.Environment,
-                 code: str | None = None) -> None:
+    def __init__(
+        self, view: SiteView, context: RenderContext, env: jinja2.Environment, code: str | None = None
+    ) -> None:
         self.view = view
         self.context = context
         self.env = env
@@ -92,19 +93,26 @@ class Pages:
         # The feeds are in each language, under its prefix; the calendar and the API in the main one.
         feeds = [
             {"path": p, "type": t, "title": f"{site.name} {_(name)}"}
-            for p, t, name in (("history.atom", "application/atom+xml", N_("status history (Atom)")),
-                               ("history.rss", "application/rss+xml", N_("status history (RSS)")))
+            for p, t, name in (
+                ("history.atom", "application/atom+xml", N_("status history (Atom)")),
+                ("history.rss", "application/rss+xml", N_("status history (RSS)")),
+            )
             if has(self.prefix + p)
         ]
         subscribe = [
             {"path": p, "title": _(name)}
             for p, name in (("history.atom", N_("Atom feed")), ("history.rss", N_("RSS feed")))
             if has(self.prefix + p)
-        ] + [{"path": self.up + p, "title": _(name)}
-             for p, name in (("maintenance.ics", N_("Maintenance calendar (iCalendar)")),) if has(p)]
-        footer = [{"path": self.up + p, "title": _(name)}
-                  for p, name in (("api/v2/summary.json", N_("Status API")),
-                                  ("operations/index.html", N_("Operations"))) if has(p)]  # internal site only
+        ] + [
+            {"path": self.up + p, "title": _(name)}
+            for p, name in (("maintenance.ics", N_("Maintenance calendar (iCalendar)")),)
+            if has(p)
+        ]
+        footer = [
+            {"path": self.up + p, "title": _(name)}
+            for p, name in (("api/v2/summary.json", N_("Status API")), ("operations/index.html", N_("Operations")))
+            if has(p)
+        ]  # internal site only
         # The email form posts to the subscribe endpoint (a Lambda Function URL, or `statusgen
         # serve` locally); a plain form, so it works without JavaScript.
         subscribers = self.view.bundle.subscribers
@@ -143,8 +151,9 @@ class Pages:
             "alternates": self._alternates(path),
             "switch": self._switch(path, root + self.up),
             "page_title": title,
-            "page_description": description or site.description or (
-                self._("Current status of %(name)s") % {"name": site.name}),
+            "page_description": description
+            or site.description
+            or (self._("Current status of %(name)s") % {"name": site.name}),
             "favicon": "favicon.svg",
             "og_image": None,
             "og_image_alt": "",
@@ -166,8 +175,15 @@ class Pages:
         languages = self.view.languages
         if not languages.extra:
             return []
-        return [{"lang": code, "name": SUPPORTED[code], "current": code == self.code,
-                 "href": f"{site_root}{languages.prefix(code)}{path}"} for code in languages.all]
+        return [
+            {
+                "lang": code,
+                "name": SUPPORTED[code],
+                "current": code == self.code,
+                "href": f"{site_root}{languages.prefix(code)}{path}",
+            }
+            for code in languages.all
+        ]
 
     def deferred(self, path: str, template: str, data: dict[str, Any]) -> Deferred:
         """The page at `path` in this language's tree, rendered from `template` with `data` (its
@@ -191,8 +207,9 @@ class Pages:
     def months(self) -> list[tuple[str, list[Incident]]]:
         """(YYYY-MM, incidents newest first) for every month with incidents, newest first."""
         ordered = sorted(self.published(), key=lambda i: (self.start(i), i.slug), reverse=True)
-        return [(key, list(group)) for key, group in
-                groupby(ordered, key=lambda i: month_key(self.start(i), self.clock))]
+        return [
+            (key, list(group)) for key, group in groupby(ordered, key=lambda i: month_key(self.start(i), self.clock))
+        ]
 
     def start(self, incident: Incident) -> datetime:
         """`incident_start`, made once per incident: sorting and grouping ask for it often."""

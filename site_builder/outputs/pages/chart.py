@@ -30,35 +30,54 @@ def latency_chart(measured: ComponentSummary, today: date, language: Language) -
     top = step * count
     offset = BAR_DAYS - len(days)
     span = BAR_DAYS - 1
-    yticks = [{"y": f"{_PLOT_TOP + _PLOT_HEIGHT * (1 - k / count):.2f}", "label": formats.ms(step * k)}
-              for k in range(count + 1)]
-    xticks = [{"x": f"{100 * index / span:.2f}", "anchor": anchor,
-               "label": formats.short_day(today - timedelta(days=span - index))}
-              for index, anchor in ((0, "start"), (30, "middle"), (60, "middle"), (span, "end"))]
+    yticks = [
+        {"y": f"{_PLOT_TOP + _PLOT_HEIGHT * (1 - k / count):.2f}", "label": formats.ms(step * k)}
+        for k in range(count + 1)
+    ]
+    xticks = [
+        {
+            "x": f"{100 * index / span:.2f}",
+            "anchor": anchor,
+            "label": formats.short_day(today - timedelta(days=span - index)),
+        }
+        for index, anchor in ((0, "start"), (30, "middle"), (60, "middle"), (span, "end"))
+    ]
     spikes = []
     heights: list[float] = []  # of each spike, to name the slowest
     for index, (median, slow) in enumerate(zip(p50, p95, strict=True)):
         highest = max((v for v in (median, slow) if v is not None), default=0.0)
         if highest > top:
             day = today - timedelta(days=span - offset - index)
-            spikes.append({"x": f"{100 * (offset + index) / span:.2f}", "value": formats.ms(highest),
-                           "day": formats.day(day)})
+            spikes.append(
+                {"x": f"{100 * (offset + index) / span:.2f}", "value": formats.ms(highest), "day": formats.day(day)}
+            )
             heights.append(highest)
     medians = [v for v in p50 if v is not None]
-    label = (language.gettext("Response time over 90 days: median from %(low)s to %(high)s") % {
-        "low": formats.ms(min(medians)), "high": formats.ms(max(medians))}
-             if medians else language.gettext("Response time over 90 days"))
+    label = (
+        language.gettext("Response time over 90 days: median from %(low)s to %(high)s")
+        % {"low": formats.ms(min(medians)), "high": formats.ms(max(medians))}
+        if medians
+        else language.gettext("Response time over 90 days")
+    )
     off_scale = ""
     if spikes:
         worst = spikes[heights.index(max(heights))]
         off_scale = ngettext(
             "%(count)s day above %(top)s, marked ▲ at the top, the slowest %(day)s at %(value)s",
             "%(count)s days above %(top)s, marked ▲ at the top, the slowest %(day)s at %(value)s",
-            len(spikes)) % {"count": len(spikes), "top": formats.ms(top), "day": worst["day"], "value": worst["value"]}
+            len(spikes),
+        ) % {"count": len(spikes), "top": formats.ms(top), "day": worst["day"], "value": worst["value"]}
         label += f"; {off_scale}"
-    return {"p50": _line(p50, offset, top), "p95": _line(p95, offset, top), "top": formats.ms(top),
-            "yticks": yticks, "xticks": xticks, "spikes": spikes, "off_scale": off_scale,
-            "label": label}
+    return {
+        "p50": _line(p50, offset, top),
+        "p95": _line(p95, offset, top),
+        "top": formats.ms(top),
+        "yticks": yticks,
+        "xticks": xticks,
+        "spikes": spikes,
+        "off_scale": off_scale,
+        "label": label,
+    }
 
 
 def _scale(values: list[float]) -> tuple[float, int]:
@@ -72,7 +91,7 @@ def _scale(values: list[float]) -> tuple[float, int]:
     exponent = math.floor(math.log10(highest / 5))
     for power in range(exponent - 1, exponent + 3):
         for nice in _NICE_STEPS:
-            step = nice * 10 ** power
+            step = nice * 10**power
             if step < 1 or (nice == 2.5 and power < 1):
                 continue
             count = max(3, math.ceil(highest / step))
@@ -94,4 +113,3 @@ def _line(values: list[float | None], offset: int, top: float) -> str:
         if alone:
             parts.append("h0")
     return "".join(parts)
-

@@ -12,10 +12,19 @@ from site_builder.view import ComponentView
 
 COMPONENT_INCIDENTS = 20
 """Incidents listed on a component's page; older ones are in the history."""
-_WINDOW_LABELS = {"24h": N_("Last 24 hours"), "7d": N_("Last 7 days"), "30d": N_("Last 30 days"),
-                  "90d": N_("Last 90 days")}
-_COMPONENT_INDICATORS = {"operational": "none", "degraded_performance": "minor", "partial_outage": "major",
-                         "major_outage": "critical", "under_maintenance": "maintenance"}
+_WINDOW_LABELS = {
+    "24h": N_("Last 24 hours"),
+    "7d": N_("Last 7 days"),
+    "30d": N_("Last 30 days"),
+    "90d": N_("Last 90 days"),
+}
+_COMPONENT_INDICATORS = {
+    "operational": "none",
+    "degraded_performance": "minor",
+    "partial_outage": "major",
+    "major_outage": "critical",
+    "under_maintenance": "maintenance",
+}
 
 
 def component(pages: Pages, component: ComponentView) -> Deferred:
@@ -28,29 +37,47 @@ def component(pages: Pages, component: ComponentView) -> Deferred:
     windows, months, latency = [], [], []
     chart = None
     if measured is not None:
-        windows = [_figure_row(pages, _(_WINDOW_LABELS[w]), measured.uptime[w])
-                   for w in WINDOWS if w in measured.uptime]
-        months = [_figure_row(pages, formats.month(k), measured.monthly[k])
-                  for k in sorted(measured.monthly, reverse=True)[:12]]
-        latency = [{"label": _(_WINDOW_LABELS[w]), "p50": formats.ms(f.p50_ms),
-                    "p95": formats.ms(f.p95_ms), "p99": formats.ms(f.p99_ms)}
-                   for w, f in ((w, measured.latency.get(w)) for w in WINDOWS)
-                   if f is not None and f.samples]
+        windows = [
+            _figure_row(pages, _(_WINDOW_LABELS[w]), measured.uptime[w]) for w in WINDOWS if w in measured.uptime
+        ]
+        months = [
+            _figure_row(pages, formats.month(k), measured.monthly[k])
+            for k in sorted(measured.monthly, reverse=True)[:12]
+        ]
+        latency = [
+            {
+                "label": _(_WINDOW_LABELS[w]),
+                "p50": formats.ms(f.p50_ms),
+                "p95": formats.ms(f.p95_ms),
+                "p99": formats.ms(f.p99_ms),
+            }
+            for w, f in ((w, measured.latency.get(w)) for w in WINDOWS)
+            if f is not None and f.samples
+        ]
         chart = latency_chart(measured, pages.view.now.date(), pages.language)
     incidents = pages.view.incidents_of(component.id)
     # The component's feed is in this language, under its prefix; the badges are the site's.
     feed = f"components/{component.id}/feed.atom"
-    links = [{"path": feed, "title": _("%(name)s incident feed (Atom)") % {"name": name}}
-             ] if pages.prefix + feed in pages.context.available else []
-    links += [{"path": pages.up + p, "title": _(t)} for p, t in (
-        (f"badges/{component.id}/status.svg", N_("Status badge (SVG)")),
-        (f"badges/{component.id}/uptime-30d.svg", N_("30-day uptime badge (SVG)")),
-        (f"badges/{component.id}/response-time.svg", N_("Response-time badge (SVG)")),
-    ) if p in pages.context.available]
+    links = (
+        [{"path": feed, "title": _("%(name)s incident feed (Atom)") % {"name": name}}]
+        if pages.prefix + feed in pages.context.available
+        else []
+    )
+    links += [
+        {"path": pages.up + p, "title": _(t)}
+        for p, t in (
+            (f"badges/{component.id}/status.svg", N_("Status badge (SVG)")),
+            (f"badges/{component.id}/uptime-30d.svg", N_("30-day uptime badge (SVG)")),
+            (f"badges/{component.id}/response-time.svg", N_("Response-time badge (SVG)")),
+        )
+        if p in pages.context.available
+    ]
     days = pages.rows.days(component)
     rows, anchors = day_rows(days)
-    hits = [{"x": index * PITCH, "href": f"#{anchor}", "title": day.text}
-            for index, (day, anchor) in enumerate(zip(days, anchors, strict=True))]
+    hits = [
+        {"x": index * PITCH, "href": f"#{anchor}", "title": day.text}
+        for index, (day, anchor) in enumerate(zip(days, anchors, strict=True))
+    ]
     data.update(
         row=row,
         hits=hits,
@@ -72,5 +99,8 @@ def component(pages: Pages, component: ComponentView) -> Deferred:
 
 def _figure_row(pages: Pages, label: str, figure: UptimeFigure) -> dict[str, str]:
     total = figure.observed_seconds + figure.no_data_seconds
-    return {"label": label, "uptime": pages.formats.uptime(figure.uptime) or pages._("No data"),
-            "no_data": pages.formats.share(figure.no_data_seconds, total)}
+    return {
+        "label": label,
+        "uptime": pages.formats.uptime(figure.uptime) or pages._("No data"),
+        "no_data": pages.formats.share(figure.no_data_seconds, total),
+    }

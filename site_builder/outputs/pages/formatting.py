@@ -75,5 +75,3 @@ class Clock:
 
 def month_key(when: datetime, clock: Clock) -> str:
     return f"{clock.local(when):%Y-%m}"
-
-

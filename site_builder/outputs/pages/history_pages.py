@@ -26,7 +26,7 @@ def history(pages: Pages) -> list[Deferred]:
     for key, incidents in months:
         count = max(1, math.ceil(len(incidents) / MONTH_PAGE_SIZE))
         for page in range(1, count + 1):
-            chunk = incidents[(page - 1) * MONTH_PAGE_SIZE: page * MONTH_PAGE_SIZE]
+            chunk = incidents[(page - 1) * MONTH_PAGE_SIZE : page * MONTH_PAGE_SIZE]
             sequence.append((key, page, count, chunk))
 
     def href(key: str, page: int) -> str:
@@ -42,19 +42,31 @@ def history(pages: Pages) -> list[Deferred]:
     for position, (key, page, count, chunk) in enumerate(sequence):
         path = href(key, page)
         data = pages.frame(path, pages.title(month_label(key)))
-        data.update(label=month_label(key), page=page, pages=count,
-                    items=[pages.item(i) for i in chunk],
-                    newer=link(position - 1), older=link(position + 1))
+        data.update(
+            label=month_label(key),
+            page=page,
+            pages=count,
+            items=[pages.item(i) for i in chunk],
+            newer=link(position - 1),
+            older=link(position + 1),
+        )
         files.append(pages.deferred(path, "month.html", data))
 
     data = pages.frame("history/index.html", pages.title(gettext("Incident history")))
-    recent = [{"key": key, "label": month_label(key), "count": len(incidents),
-               "incidents": [pages.item(i) for i in incidents[:HISTORY_MONTH_PREVIEW]],
-               "more": len(incidents) > HISTORY_MONTH_PREVIEW}
-              for key, incidents in months[:HISTORY_RECENT_MONTHS]]
-    archive = [{"year": year, "months": [{"key": k, "label": month_label(k), "count": len(v)}
-                                         for k, v in group]}
-               for year, group in groupby(months, key=lambda kv: kv[0][:4])]
+    recent = [
+        {
+            "key": key,
+            "label": month_label(key),
+            "count": len(incidents),
+            "incidents": [pages.item(i) for i in incidents[:HISTORY_MONTH_PREVIEW]],
+            "more": len(incidents) > HISTORY_MONTH_PREVIEW,
+        }
+        for key, incidents in months[:HISTORY_RECENT_MONTHS]
+    ]
+    archive = [
+        {"year": year, "months": [{"key": k, "label": month_label(k), "count": len(v)} for k, v in group]}
+        for year, group in groupby(months, key=lambda kv: kv[0][:4])
+    ]
     data.update(recent=recent, archive=archive)
     files.append(pages.deferred("history/index.html", "history.html", data))
     return files

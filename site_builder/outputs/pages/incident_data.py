@@ -15,13 +15,24 @@ from site_builder.markdown import UpdateBody
 
 # In English; each page shows them in its language.
 UPDATE_LABELS = {
-    "investigating": N_("Investigating"), "identified": N_("Identified"), "monitoring": N_("Monitoring"),
-    "update": N_("Update"), "resolved": N_("Resolved"), "postmortem": N_("Postmortem"),
-    "scheduled": N_("Scheduled"), "in_progress": N_("In progress"), "verifying": N_("Verifying"),
+    "investigating": N_("Investigating"),
+    "identified": N_("Identified"),
+    "monitoring": N_("Monitoring"),
+    "update": N_("Update"),
+    "resolved": N_("Resolved"),
+    "postmortem": N_("Postmortem"),
+    "scheduled": N_("Scheduled"),
+    "in_progress": N_("In progress"),
+    "verifying": N_("Verifying"),
     "completed": N_("Completed"),
 }
-IMPACT_LABELS = {"none": N_("None"), "minor": N_("Minor"), "major": N_("Major"), "critical": N_("Critical"),
-                 "maintenance": N_("Maintenance")}
+IMPACT_LABELS = {
+    "none": N_("None"),
+    "minor": N_("Minor"),
+    "major": N_("Major"),
+    "critical": N_("Critical"),
+    "maintenance": N_("Maintenance"),
+}
 
 
 def incident_href(incident: Incident) -> str:
@@ -41,12 +52,17 @@ def resolved(incident: Incident, now: datetime) -> datetime | None:
 def update_data(update: IncidentUpdate, language: Language, body: tuple[str, str | None]) -> dict[str, Any]:
     """An update as the templates show it; `body` is its text in the page's language and, when
     that is the original's, the original's language."""
-    return {"label": language.gettext(UPDATE_LABELS[update.status]), "at": update.at,
-            "html": UpdateBody(body[0]), "lang": body[1]}
+    return {
+        "label": language.gettext(UPDATE_LABELS[update.status]),
+        "at": update.at,
+        "html": UpdateBody(body[0]),
+        "lang": body[1],
+    }
 
 
-def incident_item(incident: Incident, now: datetime, start: datetime, language: Language,
-                  words: Words) -> dict[str, Any]:
+def incident_item(
+    incident: Incident, now: datetime, start: datetime, language: Language, words: Words
+) -> dict[str, Any]:
     """An incident as a line in a list; `start` is `incident_start(incident)`, `words` its title
     in the page's language."""
     end = incident.scheduled_until if incident.kind == "maintenance" else resolved(incident, now)
@@ -63,10 +79,12 @@ def incident_item(incident: Incident, now: datetime, start: datetime, language: 
     }
 
 
-_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)"                            # a link: its text
-                     r"|<(?:script|style|iframe)\b.*?</(?:script|style|iframe)\s*>|<[^>]+>"  # HTML
-                     r"|[*_`#>|~]+|^\s*(?:[-+]|\d+\.)\s+",                     # emphasis, lists
-                     re.MULTILINE | re.DOTALL | re.IGNORECASE)
+_MARKUP = re.compile(
+    r"!?\[([^\]]*)\]\([^)]*\)"  # a link: its text
+    r"|<(?:script|style|iframe)\b.*?</(?:script|style|iframe)\s*>|<[^>]+>"  # HTML
+    r"|[*_`#>|~]+|^\s*(?:[-+]|\d+\.)\s+",  # emphasis, lists
+    re.MULTILINE | re.DOTALL | re.IGNORECASE,
+)
 
 
 def plain_text(markdown: str) -> str:

@@ -31,9 +31,14 @@ def incident(pages: Pages, incident: Incident) -> Deferred:
     affected = []
     for component_id, declared in incident.components.items():
         if component_id in pages.components:
-            affected.append({"name": pages.components[component_id].component.name,
-                             "href": f"components/{component_id}/index.html",
-                             "code": declared, "label": _(STATUS_LABELS[declared])})
+            affected.append(
+                {
+                    "name": pages.components[component_id].component.name,
+                    "href": f"components/{component_id}/index.html",
+                    "code": declared,
+                    "label": _(STATUS_LABELS[declared]),
+                }
+            )
     start = incident.started_at()
     end = resolved(incident, now)
     if incident.kind == "maintenance":
@@ -57,8 +62,9 @@ def incident(pages: Pages, incident: Incident) -> Deferred:
         resolved=end,
         duration=duration,
         affected=affected,
-        updates=[update_data(u, pages.language, words.body(index))
-                 for index, u in enumerate(incident.updates) if u.at <= now],
+        updates=[
+            update_data(u, pages.language, words.body(index)) for index, u in enumerate(incident.updates) if u.at <= now
+        ],
         month=key,
         month_label=formats.month(key),
         page_description=_incident_description(pages, incident, status, affected),
@@ -74,13 +80,20 @@ def _incident_description(pages: Pages, incident: Incident, status: str, affecte
     if incident.kind == "maintenance" and incident.scheduled_for and incident.scheduled_until:
         window = f"{clock.text(incident.scheduled_for)} \u2013 {clock.text(incident.scheduled_until)}"
         shown = {"status": _(UPDATE_LABELS[status]).lower(), "components": names, "window": window}
-        text = (_("Scheduled maintenance (%(status)s) on %(components)s, %(window)s.") if names
-                else _("Scheduled maintenance (%(status)s), %(window)s.")) % shown
+        text = (
+            _("Scheduled maintenance (%(status)s) on %(components)s, %(window)s.")
+            if names
+            else _("Scheduled maintenance (%(status)s), %(window)s.")
+        ) % shown
     else:
-        shown = {"status": _(UPDATE_LABELS[status]), "impact": _(IMPACT_LABELS[incident.impact]).lower(),
-                 "components": names}
-        text = (_("%(status)s: %(impact)s impact on %(components)s.") if names
-                else _("%(status)s: %(impact)s impact.")) % shown
+        shown = {
+            "status": _(UPDATE_LABELS[status]),
+            "impact": _(IMPACT_LABELS[incident.impact]).lower(),
+            "components": names,
+        }
+        text = (
+            _("%(status)s: %(impact)s impact on %(components)s.") if names else _("%(status)s: %(impact)s impact.")
+        ) % shown
     latest = pages.latest(incident)
     if latest is not None:
         text += " " + _("Latest update: %(update)s") % {"update": pages.update_line(incident, latest)}

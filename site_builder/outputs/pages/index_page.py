@@ -14,8 +14,13 @@ from site_builder.view import RECENT_DAYS, GroupView
 COLLAPSE_ABOVE = 10
 """On an index with more components than this, groups whose components are all operational start
 closed (their summary still shows the group's status); smaller pages show everything."""
-_BANNER_ICONS = {"none": "operational", "minor": "degraded_performance", "major": "partial_outage",
-                 "critical": "major_outage", "maintenance": "under_maintenance"}
+_BANNER_ICONS = {
+    "none": "operational",
+    "minor": "degraded_performance",
+    "major": "partial_outage",
+    "critical": "major_outage",
+    "maintenance": "under_maintenance",
+}
 
 
 def index(pages: Pages) -> Deferred:
@@ -28,8 +33,7 @@ def index(pages: Pages) -> Deferred:
     quiet: list[date] = []  # a run of days without incidents is shown as one line
     for offset in range(RECENT_DAYS + 1):
         day = today - timedelta(days=offset)
-        items = [pages.item(i) for i in recent
-                 if offset < RECENT_DAYS and clock.local(pages.start(i)).date() == day]
+        items = [pages.item(i) for i in recent if offset < RECENT_DAYS and clock.local(pages.start(i)).date() == day]
         if not items and offset < RECENT_DAYS:
             quiet.append(day)
             continue
@@ -44,11 +48,17 @@ def index(pages: Pages) -> Deferred:
         if isinstance(entry, GroupView):
             calm = all(c.status == "operational" and not c.no_data for c in entry.components)
             count = len(entry.components)
-            layout.append({"name": entry.name, "status": entry.status, "label": pages._(entry.label),
-                           "open": not (collapse and calm),
-                           "count": pages.language.ngettext("%(count)s component", "%(count)s components",
-                                                            count) % {"count": count},
-                           "rows": [pages.rows.row(c, 4) for c in entry.components]})
+            layout.append(
+                {
+                    "name": entry.name,
+                    "status": entry.status,
+                    "label": pages._(entry.label),
+                    "open": not (collapse and calm),
+                    "count": pages.language.ngettext("%(count)s component", "%(count)s components", count)
+                    % {"count": count},
+                    "rows": [pages.rows.row(c, 4) for c in entry.components],
+                }
+            )
         else:
             layout.append(pages.rows.row(entry, 3))
     data.update(
@@ -76,8 +86,7 @@ def _card(pages: Pages, incident: Incident) -> dict[str, Any]:
     card = pages.item(incident)
     latest = next((u for u in incident.updates if u.at <= pages.view.now), None)
     card["latest"] = pages.update(incident, latest) if latest is not None else None
-    card["affected"] = [pages.components[c].component.name for c in incident.components
-                        if c in pages.components]
+    card["affected"] = [pages.components[c].component.name for c in incident.components if c in pages.components]
     return card
 
 
@@ -93,11 +102,15 @@ def _index_description(pages: Pages) -> str:
         if count > 1:
             text += " " + _("%(count)s open incidents.") % {"count": count}
         text += " " + _("Latest update on \u201c%(title)s\u201d \u2014 %(update)s") % {
-            "title": pages.words(incident).title, "update": pages.update_line(incident, update)}
+            "title": pages.words(incident).title,
+            "update": pages.update_line(incident, update),
+        }
     elif view.upcoming_maintenance:
         first = view.upcoming_maintenance[0]
         text += " " + _("Next scheduled maintenance: %(title)s, %(when)s.") % {
-            "title": pages.words(first).title, "when": pages.clock.text(pages.start(first))}
+            "title": pages.words(first).title,
+            "when": pages.clock.text(pages.start(first)),
+        }
     else:
         text += " " + _("No open incidents. Updated %(when)s.") % {"when": pages.clock.text(view.updated_at)}
     return clip(text, 300)

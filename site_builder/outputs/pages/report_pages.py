@@ -39,15 +39,22 @@ def _report_data(pages: Pages, month: str, path: str) -> dict[str, Any]:
     _, formats = pages._, pages.formats
     report = month_report(pages.view, month)
     label = formats.month(month)
-    data = pages.frame(path, pages.title(_("Service report %(month)s") % {"month": label}),
-                       _("Uptime of each component of %(site)s in %(month)s") % {"site": site, "month": label})
-    weights = ", ".join(f"{_(STATUS_LABELS[status])} {formats.percent(share)}"
-                        for status, share in report.weights.items())
+    data = pages.frame(
+        path,
+        pages.title(_("Service report %(month)s") % {"month": label}),
+        _("Uptime of each component of %(site)s in %(month)s") % {"site": site, "month": label},
+    )
+    weights = ", ".join(
+        f"{_(STATUS_LABELS[status])} {formats.percent(share)}" for status, share in report.weights.items()
+    )
     # The data files are the site's, beside the main language's page.
     data_root = "" if not pages.prefix else f"{data['site_root']}reports/{month}/"
     titles = {i.slug: pages.words(i) for i in pages.view.bundle.incidents}
     data.update(
-        month_label=label, formula=_formula(pages, report.formula), weights=weights, data_root=data_root,
+        month_label=label,
+        formula=_formula(pages, report.formula),
+        weights=weights,
+        data_root=data_root,
         components=[_row(pages, row, titles) for row in report.components],
     )
     return data
@@ -66,18 +73,29 @@ def _row(pages: Pages, row: ComponentMonth, titles: dict[str, Words]) -> dict[st
     budget = row.error_budget
     none = _("none")
     return {
-        "id": row.id, "name": row.name,
+        "id": row.id,
+        "name": row.name,
         "uptime": _uptime(pages, row),
         "observed": duration(row.observed_seconds) if measured else none,
         "downtime": duration(row.downtime_seconds) if row.downtime_seconds else none,
-        "no_data": none if not row.no_data_seconds else (
+        "no_data": none
+        if not row.no_data_seconds
+        else (
             f"{duration(row.no_data_seconds)} ({formats.percent(row.no_data_share, 1)})"
-            if row.no_data_share is not None else duration(row.no_data_seconds)),
+            if row.no_data_share is not None
+            else duration(row.no_data_seconds)
+        ),
         "budget": _("no objective") if budget is None else _budget(pages, budget),
-        "windows": [{"slug": w.slug, "what": _(STATUS_LABELS[w.status]),
-                     **_title(titles, w.slug, w.title),
-                     "duration": duration(w.seconds_in_month), "maintenance": w.kind == "maintenance"}
-                    for w in [*row.incidents, *row.maintenance]],
+        "windows": [
+            {
+                "slug": w.slug,
+                "what": _(STATUS_LABELS[w.status]),
+                **_title(titles, w.slug, w.title),
+                "duration": duration(w.seconds_in_month),
+                "maintenance": w.kind == "maintenance",
+            }
+            for w in [*row.incidents, *row.maintenance]
+        ],
     }
 
 
@@ -86,9 +104,13 @@ def _budget(pages: Pages, budget: ErrorBudget) -> str:
     target = pages.formats.percent(budget.target_percent / 100, _decimals(budget.target_percent))
     if budget.met:
         return pages._("%(target)s: %(left)s left") % {
-            "target": target, "left": pages.formats.duration(max(budget.remaining_seconds, 0))}
+            "target": target,
+            "left": pages.formats.duration(max(budget.remaining_seconds, 0)),
+        }
     return pages._("%(target)s: exceeded by %(over)s") % {
-        "target": target, "over": pages.formats.duration(-budget.remaining_seconds)}
+        "target": target,
+        "over": pages.formats.duration(-budget.remaining_seconds),
+    }
 
 
 def _uptime(pages: Pages, row: ComponentMonth) -> str:
@@ -101,8 +123,11 @@ def _uptime(pages: Pages, row: ComponentMonth) -> str:
 
 def _title(titles: dict[str, Words], slug: str, title: str) -> dict[str, str | None]:
     words = titles.get(slug)
-    return {"title": title, "title_lang": None} if words is None else {"title": words.title,
-                                                                         "title_lang": words.title_lang}
+    return (
+        {"title": title, "title_lang": None}
+        if words is None
+        else {"title": words.title, "title_lang": words.title_lang}
+    )
 
 
 def _decimals(percent: float) -> int:

@@ -13,8 +13,11 @@ def favicon(pages: Pages) -> Deferred:
     """`favicon.svg`, linked by every page but the index (which links the content-hash copy,
     so a browser cannot keep showing an old status): the current overall status's icon."""
     indicator = pages.view.indicator
-    return Deferred("favicon.svg", cache_key(pages.shared_key, "favicon.svg", {"indicator": indicator}),
-                    functools.partial(status_favicon, indicator))
+    return Deferred(
+        "favicon.svg",
+        cache_key(pages.shared_key, "favicon.svg", {"indicator": indicator}),
+        functools.partial(status_favicon, indicator),
+    )
 
 
 def not_found(pages: Pages) -> Deferred:
@@ -37,12 +40,15 @@ def sitemap(pages: Pages) -> Deferred:
     urls: list[dict[str, str | None]] = []
     for code in languages.all:
         url = f"{pages.view.bundle.site.url}/{languages.prefix(code)}".rstrip("/")
-        urls += [{"loc": f"{url}/", "lastmod": None},
-                 {"loc": f"{url}/history/", "lastmod": None},
-                 {"loc": f"{url}/uptime/", "lastmod": None}]
+        urls += [
+            {"loc": f"{url}/", "lastmod": None},
+            {"loc": f"{url}/history/", "lastmod": None},
+            {"loc": f"{url}/uptime/", "lastmod": None},
+        ]
         urls += [{"loc": f"{url}/components/{c.id}/", "lastmod": None} for c in pages.view.components]
         urls += [{"loc": f"{url}/history/{key}/", "lastmod": None} for key, _ in pages.months()]
-        urls += [{"loc": f"{url}/incidents/{i.slug}/",
-                  "lastmod": i.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
-                 for i in pages.published()]
+        urls += [
+            {"loc": f"{url}/incidents/{i.slug}/", "lastmod": i.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+            for i in pages.published()
+        ]
     return pages.deferred("sitemap.xml", "sitemap.xml", {"urls": urls})

@@ -31,15 +31,18 @@ PITCH = 5
 """Width of a day in the strip's box."""
 _BAR_HEIGHT = 28
 _BAR_CLASSES: dict[ComponentStatus, str] = {
-    "operational": "o", "degraded_performance": "d", "partial_outage": "p", "major_outage": "m",
+    "operational": "o",
+    "degraded_performance": "d",
+    "partial_outage": "p",
+    "major_outage": "m",
     "under_maintenance": "u",
 }
 """A day's class in the strips: `n` is a day (or part of one) without data, drawn dotted."""
 _MARKS = {
-    "d": "M{x} 33h4v2h-4z",               # degraded: a dash, as the icon's minus
-    "p": "M{x} 38l2-7 2 7z",              # partial outage: a triangle, as the icon
-    "m": "M{x} 31h4v7h-4z",               # major outage: a solid block
-    "u": "M{x} 31h4v7h-4zm1 1v5h2v-5z",   # maintenance: a hollow block
+    "d": "M{x} 33h4v2h-4z",  # degraded: a dash, as the icon's minus
+    "p": "M{x} 38l2-7 2 7z",  # partial outage: a triangle, as the icon
+    "m": "M{x} 31h4v7h-4z",  # major outage: a solid block
+    "u": "M{x} 31h4v7h-4zm1 1v5h2v-5z",  # maintenance: a hollow block
 }
 _STRIP_ORDER = ("o", "d", "p", "m", "u", "n")
 
@@ -71,8 +74,9 @@ class ComponentRows:
             "id": component.id,
             "name": component.component.name,
             "description": component.component.description,
-            "affected_by": None if component.affected_by is None else {
-                "id": component.affected_by, "name": self.view.component(component.affected_by).component.name},
+            "affected_by": None
+            if component.affected_by is None
+            else {"id": component.affected_by, "name": self.view.component(component.affected_by).component.name},
             "href": f"components/{component.id}/index.html",
             "code": "no_data" if component.no_data else component.status,
             "label": language.gettext(component.label),
@@ -93,9 +97,14 @@ class ComponentRows:
             incidents = self._incidents_by_day(component.id, today)
             elapsed_today = (self.view.now - datetime.combine(today, time(), self.view.now.tzinfo)).total_seconds()
             self._days[component.id] = [
-                day_figures(day, by_date.get(day), incidents.get(day, []),
-                            monitored=component.component.check is not None,
-                            length=elapsed_today if day == today else 86400.0, language=self.language)
+                day_figures(
+                    day,
+                    by_date.get(day),
+                    incidents.get(day, []),
+                    monitored=component.component.check is not None,
+                    length=elapsed_today if day == today else 86400.0,
+                    language=self.language,
+                )
                 for day in (today - timedelta(days=BAR_DAYS - 1 - index) for index in range(BAR_DAYS))
             ]
         return self._days[component.id]
@@ -113,8 +122,9 @@ class ComponentRows:
             day = max(start.date(), first)
             words = self._words(incident)
             while day <= min(end.date(), today):
-                days.setdefault(day, []).append({"title": words.title, "title_lang": words.title_lang,
-                                                 "href": incident_href(incident)})
+                days.setdefault(day, []).append(
+                    {"title": words.title, "title_lang": words.title_lang, "href": incident_href(incident)}
+                )
                 day += timedelta(days=1)
         return days
 
@@ -177,13 +187,24 @@ class Day:
         text = ", ".join([f"{self.label}: {self.status_label}", *self.figures])
         if self.incidents:
             count = len(self.incidents)
-            text += "; " + self.language.ngettext("%(count)s incident:", "%(count)s incidents:", count) % {
-                "count": count} + " " + "; ".join(str(i["title"]) for i in self.incidents)
+            text += (
+                "; "
+                + self.language.ngettext("%(count)s incident:", "%(count)s incidents:", count) % {"count": count}
+                + " "
+                + "; ".join(str(i["title"]) for i in self.incidents)
+            )
         return text
 
 
-def day_figures(day: date, bar: DayBar | None, incidents: list[dict[str, str | None]], *, monitored: bool,
-                length: float, language: Language) -> Day:
+def day_figures(
+    day: date,
+    bar: DayBar | None,
+    incidents: list[dict[str, str | None]],
+    *,
+    monitored: bool,
+    length: float,
+    language: Language,
+) -> Day:
     """A day as the strip and the day list show it; `length` is how much of it has elapsed."""
     formats = language.formats
     if bar is not None and bar.worst_status is not None and (monitored or bar.worst_status != "operational"):
@@ -191,15 +212,30 @@ def day_figures(day: date, bar: DayBar | None, incidents: list[dict[str, str | N
         missing_share = min(bar.no_data_seconds / length, 1.0) if monitored and length > 0 else 0.0
         has_missing = monitored and bar.no_data_seconds >= MISSING_SHOWN_FROM
         return Day(
-            date=day, cls=_BAR_CLASSES[status], code=status, status_label=language.gettext(STATUS_LABELS[status]),
+            date=day,
+            cls=_BAR_CLASSES[status],
+            code=status,
+            status_label=language.gettext(STATUS_LABELS[status]),
             uptime=formats.uptime(bar.uptime) if monitored else None,
             outage=formats.duration(bar.outage_seconds) if bar.outage_seconds else None,
             missing=formats.duration(bar.no_data_seconds) if has_missing else None,
-            missing_share=missing_share, language=language, incidents=incidents,
+            missing_share=missing_share,
+            language=language,
+            incidents=incidents,
         )
     label = language.gettext(N_("Not monitored") if not monitored else N_("No data"))
-    return Day(date=day, cls="n", code="no_data", status_label=label, uptime=None, outage=None,
-               missing=None, missing_share=1.0, language=language, incidents=incidents)
+    return Day(
+        date=day,
+        cls="n",
+        code="no_data",
+        status_label=label,
+        uptime=None,
+        outage=None,
+        missing=None,
+        missing_share=1.0,
+        language=language,
+        incidents=incidents,
+    )
 
 
 def strip_paths(days: list[Day]) -> list[dict[str, str]]:
@@ -221,8 +257,9 @@ def strip_paths(days: list[Day]) -> list[dict[str, str]]:
     return paths
 
 
-def _strip_label(name: str, measured: ComponentSummary | None, days: list[Day], monitored: bool,
-                 language: Language) -> str:
+def _strip_label(
+    name: str, measured: ComponentSummary | None, days: list[Day], monitored: bool, language: Language
+) -> str:
     """What the strip says to a screen reader (and where it leads)."""
     _ = language.gettext
     uptime = measured.uptime.get("90d") if measured else None
@@ -234,11 +271,13 @@ def _strip_label(name: str, measured: ComponentSummary | None, days: list[Day], 
     return language.ngettext(
         "%(name)s: %(uptime)s uptime over the last 90 days, %(count)s day with outages; day by day",
         "%(name)s: %(uptime)s uptime over the last 90 days, %(count)s days with outages; day by day",
-        bad) % {"name": name, "uptime": language.formats.uptime(uptime.uptime), "count": bad}
+        bad,
+    ) % {"name": name, "uptime": language.formats.uptime(uptime.uptime), "count": bad}
 
 
-def _window_figure(measured: ComponentSummary | None, window: Window, monitored: bool,
-                   language: Language) -> dict[str, str | None]:
+def _window_figure(
+    measured: ComponentSummary | None, window: Window, monitored: bool, language: Language
+) -> dict[str, str | None]:
     """The figure under a strip: `99.91% uptime` and, when some of the window had no data, how much."""
     _ = language.gettext
     if not monitored:
@@ -249,8 +288,10 @@ def _window_figure(measured: ComponentSummary | None, window: Window, monitored:
     total = figure.observed_seconds + figure.no_data_seconds
     missing = figure.no_data_seconds / total if total else 0.0
     share = language.formats.share(figure.no_data_seconds, total)
-    return {"uptime": _("%(uptime)s uptime") % {"uptime": language.formats.uptime(figure.uptime)},
-            "missing": _("%(duration)s without data") % {"duration": share} if missing >= 0.01 else None}
+    return {
+        "uptime": _("%(uptime)s uptime") % {"uptime": language.formats.uptime(figure.uptime)},
+        "missing": _("%(duration)s without data") % {"duration": share} if missing >= 0.01 else None,
+    }
 
 
 def day_rows(days: list[Day]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -270,13 +311,28 @@ def day_rows(days: list[Day]) -> tuple[list[dict[str, Any]], list[str]]:
         for day in run:
             anchor[day.date] = row_id
         if len(run) == 1:
-            rows.append({"id": row_id, "label": newest.label, "code": newest.code,
-                         "status": newest.status_label, "figures": newest.figures,
-                         "incidents": newest.incidents})
+            rows.append(
+                {
+                    "id": row_id,
+                    "label": newest.label,
+                    "code": newest.code,
+                    "status": newest.status_label,
+                    "figures": newest.figures,
+                    "incidents": newest.incidents,
+                }
+            )
             continue
         language = newest.language
         every_day = language.gettext("%(uptime)s uptime every day") % {"uptime": language.formats.uptime(1.0)}
         figures = [every_day] if newest.cls == "o" else []
-        rows.append({"id": row_id, "label": language.formats.day_range(oldest.date, newest.date), "code": newest.code,
-                     "status": newest.status_label, "figures": figures, "incidents": []})
+        rows.append(
+            {
+                "id": row_id,
+                "label": language.formats.day_range(oldest.date, newest.date),
+                "code": newest.code,
+                "status": newest.status_label,
+                "figures": figures,
+                "incidents": [],
+            }
+        )
     return rows, [anchor[d.date] for d in days]

@@ -19,13 +19,23 @@ def uptime(pages: Pages) -> Deferred:
     _ = pages._
     data = pages.frame("uptime/index.html", pages.title(_("How uptime is measured")))
     checker = pages.view.bundle.checker
-    weights = [{"code": status, "label": _(STATUS_LABELS[status]),
-                "share": _("%(share)s of the time") % {
-                    "share": pages.formats.percent(checker.downtime_weights.get(status, 0.0))}}
-               for status in ("major_outage", "partial_outage", "degraded_performance")]
+    weights = [
+        {
+            "code": status,
+            "label": _(STATUS_LABELS[status]),
+            "share": _("%(share)s of the time")
+            % {"share": pages.formats.percent(checker.downtime_weights.get(status, 0.0))},
+        }
+        for status in ("major_outage", "partial_outage", "degraded_performance")
+    ]
     explanation_lang, (title, explanation) = _uptime_explanation(pages.env, pages.code, pages.view.languages.main)
-    data.update(every_interval=_every(pages, checker.interval), weights=weights,
-                explanation_title=title, explanation=explanation, explanation_lang=explanation_lang)
+    data.update(
+        every_interval=_every(pages, checker.interval),
+        weights=weights,
+        explanation_title=title,
+        explanation=explanation,
+        explanation_lang=explanation_lang,
+    )
     return pages.deferred("uptime/index.html", "uptime.html", data)
 
 
@@ -51,10 +61,14 @@ def _every(pages: Pages, seconds: float) -> str:
     """`Every minute a checker outside our infrastructure probes each component.`, for the check
     interval: `minute`, `5 minutes`, `30 seconds`."""
     sentences = {
-        "hour": (N_("Every hour a checker outside our infrastructure probes each component."),
-                 N_("Every %(count)s hours a checker outside our infrastructure probes each component.")),
-        "minute": (N_("Every minute a checker outside our infrastructure probes each component."),
-                   N_("Every %(count)s minutes a checker outside our infrastructure probes each component.")),
+        "hour": (
+            N_("Every hour a checker outside our infrastructure probes each component."),
+            N_("Every %(count)s hours a checker outside our infrastructure probes each component."),
+        ),
+        "minute": (
+            N_("Every minute a checker outside our infrastructure probes each component."),
+            N_("Every %(count)s minutes a checker outside our infrastructure probes each component."),
+        ),
     }
     for unit, size in (("hour", 3600), ("minute", 60)):
         if seconds >= size and seconds % size == 0:
@@ -62,4 +76,5 @@ def _every(pages: Pages, seconds: float) -> str:
             one, many = sentences[unit]
             return pages._(one) if count == 1 else pages._(many) % {"count": count}
     return pages._("Every %(count)s seconds a checker outside our infrastructure probes each component.") % {
-        "count": pages.formats.decimal(seconds)}
+        "count": pages.formats.decimal(seconds)
+    }
