@@ -193,7 +193,19 @@ def active_spans(incident: Incident) -> list[tuple[datetime, datetime | None]]:
 
     Its status changes only at an update's time, or for maintenance at the window's edges, so the
     state at each such moment holds until the next one. Evaluated as `is_active_at` does, with
-    the start of an incident (its first update) known here instead of searched for each time."""
+    the start of an incident (its first update) known here instead of searched for each time.
+    Kept on the incident with what it was made from (month reports ask for every component and
+    month), so a copy with other updates or another window never reuses it."""
+    made_from = (incident.updates, incident.kind, incident.scheduled_for, incident.scheduled_until)
+    cached = incident.__dict__.get("_active_spans")
+    if cached is not None and _same(cached[0], made_from):
+        return list(cached[1])
+    spans = _spans(incident)
+    incident.__dict__["_active_spans"] = (made_from, tuple(spans))  # not a field: frozen is fine
+    return spans
+
+
+def _spans(incident: Incident) -> list[tuple[datetime, datetime | None]]:
     moments = {u.at for u in incident.updates}
     active: tuple[str, ...]
     if incident.kind == "maintenance":
