@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from checker.bundle import Bundle
-from checker.vocabulary import SEVERITY
+from checker.vocabulary import OUTAGE_STATUSES, SEVERITY
 
 Segment = tuple[float, float, str]
 """(start, end, component status), times in epoch seconds, end exclusive."""
@@ -30,7 +30,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "degraded_performance": 0.0,
     "operational": 0.0,
 }
-OUTAGE_STATUSES = ("partial_outage", "major_outage")
 
 
 @dataclass

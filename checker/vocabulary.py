@@ -50,6 +50,28 @@ _IMPACT_OF_STATUS: dict[str, Impact] = {
 }
 
 
+OUTAGE_STATUSES: tuple[ComponentStatus, ...] = ("partial_outage", "major_outage")
+"""Statuses that are outages (a component is down, not merely slow)."""
+DOWNTIME_STATUSES: tuple[ComponentStatus, ...] = ("major_outage", "partial_outage", "degraded_performance")
+"""Statuses a measured stretch can count as downtime in (by `checker.downtime_weights`), worst first."""
+FAILING_STATUSES: frozenset[ComponentStatus] = frozenset(DOWNTIME_STATUSES)
+"""Statuses in which a component is failing its users (whatever weight its downtime has)."""
+
+Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
+"""Statuspage's `indicator`: how bad the page, or a component, is."""
+INDICATOR_OF_STATUS: dict[ComponentStatus, Indicator] = {
+    "operational": "none",
+    "degraded_performance": "minor",
+    "partial_outage": "major",
+    "major_outage": "critical",
+    "under_maintenance": "maintenance",
+}
+STATUS_OF_INDICATOR: dict[Indicator, ComponentStatus] = {
+    indicator: status for status, indicator in INDICATOR_OF_STATUS.items()
+}
+"""The component status that stands for an indicator (the page banner's icon)."""
+
+
 def worst_status(statuses: list[ComponentStatus]) -> ComponentStatus:
     """The most severe of `statuses`; operational when there are none."""
     return max(statuses, key=SEVERITY.__getitem__, default="operational")

@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from checker.vocabulary import ComponentStatus
+from checker.vocabulary import ComponentStatus, Indicator
 from site_builder.api_figures import ComponentUptime
 from site_builder.api_types import ApiModel, Day, StatuspageId, Timestamp
 from site_builder.i18n.marker import N_
 
-Indicator = Literal["none", "minor", "major", "critical", "maintenance"]
 IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved", "postmortem"]
 MaintenanceStatus = Literal["scheduled", "in_progress", "verifying", "completed"]
 IncidentImpact = Literal["none", "minor", "major", "critical"]

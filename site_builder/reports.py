@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from checker.incident_model import Incident, active_spans
 from checker.uptime import format_uptime
-from checker.vocabulary import ComponentStatus
+from checker.vocabulary import DOWNTIME_STATUSES, ComponentStatus
 from site_builder.i18n.marker import N_
 from site_builder.view import SiteView
 
@@ -131,9 +131,7 @@ def month_report(view: SiteView, month: str) -> MonthReport:
         month=month,
         site=view.bundle.site.name,
         formula=FORMULA,
-        weights={
-            status: weights.get(status, 0.0) for status in ("major_outage", "partial_outage", "degraded_performance")
-        },
+        weights={status: weights.get(status, 0.0) for status in DOWNTIME_STATUSES},
         components=rows,
     )
 

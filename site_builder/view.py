@@ -20,8 +20,8 @@ from checker.ids import stable_id
 from checker.incident_model import Incident
 from checker.status import shown_status
 from checker.summary import ComponentSummary, Summary
-from checker.vocabulary import ComponentStatus, worst_status
-from site_builder.api_models import Indicator, Status
+from checker.vocabulary import FAILING_STATUSES, ComponentStatus, Indicator, worst_status
+from site_builder.api_models import Status
 from site_builder.i18n.codes import SUPPORTED
 from site_builder.i18n.marker import N_
 from site_builder.i18n.site_languages import SiteLanguages
@@ -249,12 +249,9 @@ def build_view(
     )
 
 
-FAILING: frozenset[ComponentStatus] = frozenset({"degraded_performance", "partial_outage", "major_outage"})
-
-
 def _with_root_causes(bundle: Bundle, views: list[ComponentView]) -> list[ComponentView]:
     """`views` with `affected_by` set where a failing component depends on another failing one."""
-    failing = {view.id for view in views if view.status in FAILING and not view.no_data}
+    failing = {view.id for view in views if view.status in FAILING_STATUSES and not view.no_data}
     if not failing or not any(c.depends_on for c in bundle.components):
         return views
     return [

@@ -24,8 +24,8 @@ from checker.derived.state import RunEffects, State
 from checker.histogram import Histogram, counts_of, merged, quantiles
 from checker.results import SampleStatus
 from checker.store.base import dump_json
-from checker.uptime import DEFAULT_WEIGHTS, OUTAGE_STATUSES, Segment, Tally, declared_segments, tally
-from checker.vocabulary import ComponentStatus
+from checker.uptime import DEFAULT_WEIGHTS, Segment, Tally, declared_segments, tally
+from checker.vocabulary import OUTAGE_STATUSES, ComponentStatus
 
 HISTORY_KEY = "rollups/history.json"
 DETAIL_DAYS = 92

@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from typing import get_args
 
 from checker.summary import WINDOWS
-from checker.vocabulary import COMPONENT_STATUSES
-from site_builder.api_models import Indicator
+from checker.vocabulary import COMPONENT_STATUSES, OUTAGE_STATUSES, Indicator
 from site_builder.view import SiteView
 
 METRICS_PATH = "metrics"
-_OUTAGES = ("partial_outage", "major_outage")
 
 
 @dataclass(frozen=True)
@@ -40,7 +38,7 @@ def families(view: SiteView) -> Iterator[Family]:
     yield Family(
         "probe_success",
         "1 unless the checker's measured status is an outage; 0 during one.",
-        [({"component": cid}, 0.0 if m.status in _OUTAGES else 1.0) for cid, m in measured],
+        [({"component": cid}, 0.0 if m.status in OUTAGE_STATUSES else 1.0) for cid, m in measured],
     )
     yield Family(
         "probe_duration_seconds",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from checker.summary import WINDOWS, UptimeFigure
+from checker.vocabulary import INDICATOR_OF_STATUS
 from site_builder.i18n.marker import N_
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
@@ -17,13 +18,6 @@ _WINDOW_LABELS = {
     "7d": N_("Last 7 days"),
     "30d": N_("Last 30 days"),
     "90d": N_("Last 90 days"),
-}
-_COMPONENT_INDICATORS = {
-    "operational": "none",
-    "degraded_performance": "minor",
-    "partial_outage": "major",
-    "major_outage": "critical",
-    "under_maintenance": "maintenance",
 }
 
 
@@ -91,7 +85,7 @@ def component(pages: Pages, component: ComponentView) -> Deferred:
         incidents=[pages.item(i) for i in incidents[:COMPONENT_INCIDENTS]],
         more_incidents=len(incidents) > COMPONENT_INCIDENTS,
         links=links,
-        og_image=pages.og_image(_COMPONENT_INDICATORS[component.status]),
+        og_image=pages.og_image(INDICATOR_OF_STATUS[component.status]),
         og_image_alt=f"{name}: {_(component.label)}",
     )
     return pages.deferred(path, "component.html", data)

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from checker.incident_model import Incident
+from checker.vocabulary import STATUS_OF_INDICATOR
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
 from site_builder.outputs.pages.incident_data import clip
@@ -14,13 +15,6 @@ from site_builder.view import RECENT_DAYS, GroupView
 COLLAPSE_ABOVE = 10
 """On an index with more components than this, groups whose components are all operational start
 closed (their summary still shows the group's status); smaller pages show everything."""
-_BANNER_ICONS = {
-    "none": "operational",
-    "minor": "degraded_performance",
-    "major": "partial_outage",
-    "critical": "major_outage",
-    "maintenance": "under_maintenance",
-}
 
 
 def index(pages: Pages) -> Deferred:
@@ -64,7 +58,7 @@ def index(pages: Pages) -> Deferred:
     data.update(
         indicator=view.indicator,
         indicator_text=pages._(view.description),
-        banner_icon=_BANNER_ICONS[view.indicator],
+        banner_icon=STATUS_OF_INDICATOR[view.indicator],
         updated_at=view.updated_at,
         active=[_card(pages, i) for i in view.active_incidents],
         maintenance=[_card(pages, i) for i in view.active_maintenance],

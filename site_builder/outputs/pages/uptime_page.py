@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jinja2
 
+from checker.vocabulary import DOWNTIME_STATUSES
 from site_builder.i18n.marker import N_
 from site_builder.markdown import render_markdown
 from site_builder.outputs import Deferred
@@ -26,7 +27,7 @@ def uptime(pages: Pages) -> Deferred:
             "share": _("%(share)s of the time")
             % {"share": pages.formats.percent(checker.downtime_weights.get(status, 0.0))},
         }
-        for status in ("major_outage", "partial_outage", "degraded_performance")
+        for status in DOWNTIME_STATUSES
     ]
     explanation_lang, (title, explanation) = _uptime_explanation(pages.env, pages.code, pages.view.languages.main)
     data.update(
