@@ -161,7 +161,7 @@ def _luminance(rgb: tuple[int, int, int]) -> float:
 # Drawn here rather than shipped as files, so they always match the banner: the same colours as
 # style.css's `.banner.s-*`, the same icons as the sprite in base.html.
 
-STATUS_COLOURS = {
+BANNER_COLOURS = {
     "none": "#1a7f37",
     "minor": "#9a6700",
     "major": "#bc4c00",
@@ -186,7 +186,7 @@ def status_favicon(indicator: str) -> bytes:
     """A 32 px-friendly SVG: the banner's icon for `indicator` on a white disc, in its colour."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="9" '
-        f'fill="#fff"/><path fill="{STATUS_COLOURS[indicator]}" d="{_ICON_PATHS[indicator]}"/></svg>\n'
+        f'fill="#fff"/><path fill="{BANNER_COLOURS[indicator]}" d="{_ICON_PATHS[indicator]}"/></svg>\n'
     ).encode()
 
 
@@ -235,7 +235,7 @@ def status_card(indicator: str) -> bytes:
     """The link-preview picture for `indicator`: a 1200 x 630 PNG in the banner's colour with the
     status icon on a white disc. Text is left to og:title and og:description, which say it in
     words; the picture only has to be right at a glance."""
-    colour = bytes.fromhex(STATUS_COLOURS[indicator][1:])
+    colour = bytes.fromhex(BANNER_COLOURS[indicator][1:])
     white = b"\xff\xff\xff"
     size, left, top = 15.0, OG_WIDTH / 2 - 180, OG_HEIGHT / 2 - 180  # 24 units -> 360 px, centred
     shapes = [(white, [(left + x * size, top + y * size) for x, y in _disc(12, 12, 11.5)])]

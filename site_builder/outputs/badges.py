@@ -17,7 +17,7 @@ from site_builder.view import ComponentView, SiteView
 BADGES = ("status", "uptime-30d", "response-time")
 
 # Darker than shields' defaults so that white text passes WCAG AA contrast (4.5:1).
-STATUS_COLOURS = {
+BADGE_COLOURS = {
     "operational": "#1a7f37",
     "degraded_performance": "#8a5a00",
     "partial_outage": "#b35000",
@@ -50,7 +50,7 @@ def render(view: SiteView) -> dict[str, bytes]:
 def component_badges(component: ComponentView) -> dict[str, Badge]:
     """Badge name -> what it says, for one component."""
     measured = component.measured
-    status_colour = NO_DATA_COLOUR if component.no_data else STATUS_COLOURS[component.status]
+    status_colour = NO_DATA_COLOUR if component.no_data else BADGE_COLOURS[component.status]
     uptime = measured.uptime.get("30d") if measured is not None else None
     latency = measured.latency.get("24h") if measured is not None else None
     ratio = uptime.uptime if uptime is not None else None
@@ -76,22 +76,22 @@ def _uptime_colour(ratio: float | None) -> str:
     if ratio is None:
         return NO_DATA_COLOUR
     if ratio >= 0.999:
-        return STATUS_COLOURS["operational"]
+        return BADGE_COLOURS["operational"]
     if ratio >= 0.99:
-        return STATUS_COLOURS["degraded_performance"]
+        return BADGE_COLOURS["degraded_performance"]
     if ratio >= 0.95:
-        return STATUS_COLOURS["partial_outage"]
-    return STATUS_COLOURS["major_outage"]
+        return BADGE_COLOURS["partial_outage"]
+    return BADGE_COLOURS["major_outage"]
 
 
 def _latency_colour(ms: float | None) -> str:
     if ms is None:
         return NO_DATA_COLOUR
     if ms < 300:
-        return STATUS_COLOURS["operational"]
+        return BADGE_COLOURS["operational"]
     if ms < 1000:
-        return STATUS_COLOURS["degraded_performance"]
-    return STATUS_COLOURS["partial_outage"]
+        return BADGE_COLOURS["degraded_performance"]
+    return BADGE_COLOURS["partial_outage"]
 
 
 # Approximate advance widths of 11 px Verdana (the font shields uses), in pixels.

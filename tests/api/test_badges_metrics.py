@@ -32,7 +32,7 @@ def test_every_component_has_three_badges_in_both_forms(files: dict[str, bytes],
 
 def test_badges_say_status_uptime_and_response_time(files: dict[str, bytes]) -> None:
     assert shield(files, "badges/db/status.json") == ShieldsEndpoint(
-        schemaVersion=1, label="Database", message="major outage", color=badges.STATUS_COLOURS["major_outage"]
+        schemaVersion=1, label="Database", message="major outage", color=badges.BADGE_COLOURS["major_outage"]
     )
     assert shield(files, "badges/web/status.json").message == "under maintenance"
     # 99.9958% is shown truncated, never rounded up to 100.00%.

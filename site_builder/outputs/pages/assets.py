@@ -7,7 +7,7 @@ import hashlib
 
 import jinja2
 
-from site_builder.theme import STATUS_COLOURS, Asset, Theme, status_card, status_favicon
+from site_builder.theme import BANNER_COLOURS, Asset, Theme, status_card, status_favicon
 
 
 def static_assets(env: jinja2.Environment, theme: Theme) -> dict[str, Asset]:
@@ -24,7 +24,7 @@ def static_assets(env: jinja2.Environment, theme: Theme) -> dict[str, Asset]:
     }
     # The favicon and the link-preview picture of each overall status, under content-hash names:
     # the index links the one of the current status (see `site_files.favicon` for the rest).
-    for indicator in STATUS_COLOURS:
+    for indicator in BANNER_COLOURS:
         icon = status_favicon(indicator)
         assets[f"favicon-{indicator}.svg"] = Asset(f"assets/favicon-{indicator}.{_digest(icon)}.svg", icon)
         assets[f"og-{indicator}.png"] = _status_card(indicator)
