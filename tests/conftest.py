@@ -1,5 +1,5 @@
-"""Fixtures every suite shares: AWS stand-ins (moto in process, and moto's server over HTTP), and
-the end-of-session counts of faults and hostile inputs tried."""
+"""Fixtures every suite shares: AWS stand-ins (moto in process, and moto's server over HTTP),
+headless Chromium, and the end-of-session counts of faults and hostile inputs tried."""
 
 import itertools
 from collections.abc import Iterator
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from tests.helpers import TOTALS
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, TOTALS
 
 
 @pytest.fixture
@@ -42,6 +42,17 @@ def moto_url() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (the tests that use it are marked to skip
+    when it is not installed)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture

@@ -8,6 +8,20 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO_ROOT = Path(__file__).parent.parent
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+"""Screenshots the browser tests leave for a person to look at."""
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+"""Headless, and never talking to anything but the pages the tests serve on 127.0.0.1."""
 TOTALS: Counter[str] = Counter()
 """What the suite tried (faults injected, kill points, hostile inputs), printed at the end of the
 session by conftest.py, summed over every pytest-xdist worker."""

@@ -198,7 +198,7 @@ def work_logged(argv: list[str], log: str) -> None:
 
 
 FORKS = multiprocessing.get_context("forkserver")
-FORKS.set_forkserver_preload(["tests.faults.faults_worker", "checker.run", "checker.rollup", "httpx"])
+FORKS.set_forkserver_preload(["tests.faults.faults_worker", "checker.run", "checker.derived.rollup", "httpx"])
 
 
 def start(argv: list[str], log: Path) -> multiprocessing.process.BaseProcess:

@@ -33,7 +33,7 @@ RUNS = 20
 MIDNIGHT = 15
 """Index of the run at 00:00, which also folds the finished day into the history."""
 _FORKS = multiprocessing.get_context("forkserver")
-_FORKS.set_forkserver_preload(["tests.faults.faults_worker", "checker.run", "checker.rollup", "httpx"])
+_FORKS.set_forkserver_preload(["tests.faults.faults_worker", "checker.run", "checker.derived.rollup", "httpx"])
 
 
 def killed(*argv: str) -> bool:

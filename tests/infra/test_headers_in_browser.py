@@ -19,18 +19,9 @@ import pytest
 
 from checker.bundle import Bundle
 from site_builder.build import build_site
+from tests.helpers import CHROMIUM
 from tests.infra.infra_support import translated
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "infra"
 SUBSCRIBE_URL = "https://abcdefghijklmnop.lambda-url.eu-west-1.on.aws/"
 PAGES = ["index.html", "components/api/index.html", "history/index.html", "404.html"]
@@ -88,15 +79,6 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 def visit(browser: Any, url: str) -> tuple[Any, list[str]]:

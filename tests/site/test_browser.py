@@ -16,22 +16,11 @@ from typing import Any
 import pytest
 
 from site_builder.serve import PreviewServer, start
+from tests.helpers import ARTIFACTS, CHROMIUM
 from tests.site.bigsite import build_big
 from tests.site.sitetest import FIXTURES, build, load_bundle, load_summary
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 AXE = FIXTURES / "axe.min.js"  # axe-core 4.14.1 from the npm registry (`npm pack axe-core`), MPL-2.0
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGES = [
     "index.html",
     "components/api/index.html",
@@ -66,15 +55,6 @@ def big_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PreviewServ
     running = start(site)
     yield running
     running.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 class Visit:

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from site_builder.cli import main
 from site_builder.serve import PreviewServer, start
+from tests.helpers import ARTIFACTS, CHROMIUM
 from tests.site.sitetest import fixture_site
-from tests.site.test_browser import ARGS, ARTIFACTS, CHROMIUM
 
 PREFIXES = {"en": "", "de": "de/", "fr": "fr/", "es": "es/", "ja": "ja/"}
 YOUR_ZONE = {
@@ -42,15 +42,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PreviewServer]:
     running = start(root / "public")
     yield running
     running.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.mark.parametrize("code", PREFIXES)
