@@ -29,7 +29,7 @@ from checker.summary import SUMMARY_KEY, Summary, load_summary
 def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None, warnings: list[str] | None = None) -> Summary:
     """Recompute state, rollups, history, closed days and summary from the run objects in `runs/`.
 
-    Runs are applied in canonical order (see `checker.timeline.position`), whatever order they
+    Runs are applied in canonical order (see `checker.derived.timeline.position`), whatever order they
     were stored in. Days before the first stored run (their raw runs are past retention) keep
     their rollups as they are: rollups are kept forever. A run id stored twice (a retried
     invocation) counts once, from its last object. An object under `runs/` that is not a run is

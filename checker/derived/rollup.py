@@ -9,7 +9,7 @@ Per run (`record_run`), in this order, each step safe to repeat:
 4. `summary.json` is recomputed from the state, the closed days and today's rollup.
 A retried invocation finds its run id in the state, redoes 2–4 with the remembered effects and
 reports no transition a second time. `rebuild` replays every run through the same functions; the
-run objects themselves are found, loaded and pruned in checker.stored_runs.
+run objects themselves are found, loaded and pruned in checker.derived.stored_runs.
 """
 
 from __future__ import annotations

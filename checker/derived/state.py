@@ -1,8 +1,8 @@
 """`state.json`: where each component stands now, and the effects of the last runs applied to it.
 
-Applying a run (checker.timeline) is a pure function of (state, run, bundle), and the state a set
+Applying a run (checker.derived.timeline) is a pure function of (state, run, bundle), and the state a set
 of runs leads to does not depend on the order they arrived in: runs are placed in one *canonical
-order* (see `checker.timeline.position`), and each component keeps its last few samples (`window`)
+order* (see `checker.derived.timeline.position`), and each component keeps its last few samples (`window`)
 with the decision from before them (`base`), so a sample that arrives after a canonically later one
 (another region's run that finished first, a run recovered after its process was killed) is put in
 its place and the component's timeline is decided again from `base`. The incremental path and
@@ -40,7 +40,7 @@ class WindowSample(_Model):
     """One sample of a component, as the timeline needs it."""
 
     position: str
-    """The run's canonical position (see `checker.timeline.position`)."""
+    """The run's canonical position (see `checker.derived.timeline.position`)."""
     region: str
     at: datetime
     """When the run started: the sample's time in the timeline."""
@@ -76,7 +76,7 @@ class ComponentState(Decision):
     base: Decision | None = None
     """The decision before the first sample of `window` (None: the component had none)."""
     window: list[WindowSample] = []
-    """The last WINDOW samples (checker.timeline), in canonical order; the decision above is `base`
+    """The last WINDOW samples (checker.derived.timeline), in canonical order; the decision above is `base`
     and these."""
 
 
