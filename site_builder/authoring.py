@@ -19,7 +19,8 @@ from checker.errors import ContentError, StatusgenError
 from checker.secrets import KeepReferences
 from checker.vocabulary import COMPONENT_STATUSES, INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES
 from site_builder.config import load_config
-from site_builder.incidents import INCIDENTS_DIR, parse_incident_text, parse_time
+from site_builder.incident_updates import parse_time
+from site_builder.incidents import INCIDENTS_DIR, parse_incident_text
 from site_builder.problems import suggest
 
 

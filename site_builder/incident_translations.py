@@ -20,7 +20,8 @@ from checker.incident_model import Incident
 from checker.strict_model import StrictModel
 from checker.vocabulary import INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES
 from site_builder.i18n.site_languages import IncidentTranslation
-from site_builder.incidents import FrontMatter, parse_heading, slug_from_name, update_sections
+from site_builder.incident_updates import parse_heading, update_sections
+from site_builder.incidents import FrontMatter, slug_from_name
 from site_builder.problems import problems_from_error
 from site_builder.yaml_source import load_yaml
 
