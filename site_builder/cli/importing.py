@@ -66,8 +66,15 @@ def import_cstate_command(folder: Path, root: Path, force: bool) -> None:
 @_import_options
 @friendly_errors
 def import_upptime_command(folder: Path, root: Path, force: bool) -> None:
-    """Import from Upptime: FOLDER is the repository (.upptimerc.yml, history/)."""
-    from site_builder.importers.upptime import import_upptime
-    from site_builder.importers.writing import write_site
+    """Import from Upptime: FOLDER is the repository (.upptimerc.yml, history/ and its git history)."""
+    from datetime import UTC, datetime
 
-    _report_import(write_site(import_upptime(folder), root, force=force))
+    from site_builder.importers.upptime import import_upptime
+    from site_builder.importers.upptime_history import import_past_uptime
+    from site_builder.importers.writing import component_ids, write_site
+
+    result = write_site(import_upptime(folder), root, force=force)
+    if not result.kept:  # the site as imported: its components are the ones the past belongs to
+        slugs = component_ids(result.site)
+        result.site.notes.append(import_past_uptime(folder, slugs, root, now=datetime.now(UTC)))
+    _report_import(result)

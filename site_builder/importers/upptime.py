@@ -1,6 +1,6 @@
 """Import from Upptime: its `.upptimerc.yml` sites become components with checks; `history/<slug>.yml`
-gives a site's address when the configuration leaves it to a secret. Upptime's incidents are GitHub
-issues and its uptime lives in the repository's commit history, so neither is in these files."""
+gives a site's address when the configuration leaves it to a secret. Its past uptime lives in the
+repository's commit history (see `upptime_history`); its incidents are GitHub issues, not files."""
 
 from __future__ import annotations
 
@@ -52,8 +52,8 @@ def import_upptime(folder: Path) -> ImportedSite:
     for index, entry in enumerate(sites):
         site.components.append(_component(entry, f"{CONFIG}: sites[{index}]", folder))
     site.notes.append(
-        "past uptime and response times (the history in git commits and history/summary.json) "
-        "are not imported; Upptime's incidents are GitHub issues, not files, so none are imported"
+        "response times are not imported (statusgen measures its own from now on); Upptime's "
+        "incidents are GitHub issues, not files, so none are imported"
     )
     return site
 

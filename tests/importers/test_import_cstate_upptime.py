@@ -4,10 +4,14 @@ Upptime's .upptimerc.yml with history/<slug>.yml."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
 
+from checker.summary import Summary
 from site_builder.incidents import parse_incident_file
 from tests.importers.importers_support import assert_valid_and_builds, run, snapshot
 
@@ -167,7 +171,8 @@ def test_upptime_import(tmp_path: Path) -> None:
     )
     result = run("import", "upptime", str(source), "--root", str(site))
     assert result.exit_code == 0, result.output
-    assert "note: past uptime and response times" in result.output
+    assert "note: response times are not imported" in result.output
+    assert "note: past uptime not imported: " in result.output  # not a git repository
     config = yaml.safe_load((site / "statuspage.yaml").read_text())
     assert config["site"] == {"name": "Example Status", "url": "https://status.example.com"}
     assert config["components"] == [
@@ -198,3 +203,62 @@ def test_upptime_without_sites(tmp_path: Path) -> None:
     result = run("import", "upptime", str(tmp_path), "--root", str(tmp_path / "site"))
     assert result.exit_code == 1
     assert result.output == "error: .upptimerc.yml: sites: is missing or empty; list the sites to check\n"
+
+
+def _commit_status(repo: Path, slug: str, status: str, at: datetime) -> None:
+    """Commit `history/<slug>.yml` as Upptime's workflow does when a site's status changes."""
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    (repo / "history" / f"{slug}.yml").write_text(
+        f"url: https://www.google.com\nstatus: {status}\ncode: {200 if status == 'up' else 500}\n"
+        f"responseTime: 120\nlastUpdated: {stamp}\nstartTime: 2026-01-01T00:00:00.000Z\n"
+        "generator: Upptime <https://github.com/upptime/upptime>\n"
+    )
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Upptime Bot",
+        "GIT_AUTHOR_EMAIL": "bot@example.com",
+        "GIT_COMMITTER_NAME": "Upptime Bot",
+        "GIT_COMMITTER_EMAIL": "bot@example.com",
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
+    }
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", f"{status} [upptime]"], check=True, env=env)
+
+
+def test_upptime_past_uptime_comes_from_the_git_history(tmp_path: Path) -> None:
+    source, site = tmp_path / "upptime", tmp_path / "site"
+    (source / "history").mkdir(parents=True)
+    (source / ".upptimerc.yml").write_text(
+        "owner: example\nrepo: status\nsites:\n"
+        "  - name: Google\n    url: https://www.google.com\n"
+        "  - name: Docs\n    url: https://docs.example.com\n"
+    )
+    subprocess.run(["git", "init", "-q", str(source)], check=True)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    first, outage_day = today - timedelta(days=3), today - timedelta(days=2)
+    _commit_status(source, "google", "up", first)
+    _commit_status(source, "google", "down", outage_day + timedelta(hours=10))
+    _commit_status(source, "google", "up", outage_day + timedelta(hours=10, minutes=30))
+
+    result = run("import", "upptime", str(source), "--root", str(site))
+    assert result.exit_code == 0, result.output
+    assert f"note: past uptime of 1 sites from {first.date()} to yesterday" in result.output
+    assert "3 days written" in result.output and "1 sites without history" in result.output
+    summary = Summary.model_validate_json((site / "data" / "summary.json").read_bytes())
+    google = next(c for c in summary.components if c.id == "google")
+    bars = {bar.date: bar for bar in google.bars}
+    assert bars[(first - timedelta(days=1)).date()].uptime is None  # before Upptime's first check
+    assert bars[first.date()].uptime == 1.0
+    assert bars[outage_day.date()].outage_seconds == 1800
+    assert bars[outage_day.date()].worst_status == "major_outage"
+    assert bars[outage_day.date()].uptime == round(1 - 1800 / 86400, 8)
+    assert bars[(today - timedelta(days=1)).date()].uptime == 1.0
+    docs = next(c for c in summary.components if c.id == "docs")
+    assert all(bar.uptime is None for bar in docs.bars)
+    assert_valid_and_builds(site)
+
+    before = snapshot(site)
+    again = run("import", "upptime", str(source), "--root", str(site))
+    assert again.exit_code == 0 and "0 days written, 3 unchanged" in again.output
+    assert snapshot(site) == before
