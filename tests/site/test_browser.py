@@ -370,10 +370,18 @@ def test_refresh_swaps_banner_incidents_statuses_and_updated_together(tmp_path: 
             bundle=calm,
             summary=summary.model_copy(update={"generated_at": summary.generated_at + timedelta(minutes=5)}),
         )
-        page.clock.run_for(61_000)
-        page.wait_for_function(
-            f"document.querySelector('#banner .banner-text').textContent !== {json.dumps(before['banner'])}"
-        )
+        changed = f"document.querySelector('#banner .banner-text').textContent !== {json.dumps(before['banner'])}"
+        # A refresh whose fetch fails (a busy machine: the local server too slow to answer) keeps
+        # the page as it is, by design; the next one a minute later fetches again.
+        timeout = pytest.importorskip("playwright.sync_api").TimeoutError
+        for minute in range(3):
+            page.clock.run_for(61_000)
+            try:
+                page.wait_for_function(changed, timeout=20_000)
+                break
+            except timeout:
+                if minute == 2:
+                    raise
         after = {
             "banner": page.locator("#banner .banner-text").inner_text(),
             "updated": page.locator(".banner-time time").get_attribute("datetime"),
