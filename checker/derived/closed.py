@@ -65,16 +65,6 @@ class DayFigures(NamedTuple):
     p50_ms: float | None
     p95_ms: float | None
 
-    def tally(self) -> Tally:
-        return Tally(
-            observed=self.observed,
-            downtime=self.downtime,
-            no_data=self.no_data,
-            maintenance=self.maintenance,
-            outage=self.outage,
-            worst=self.worst,
-        )
-
     @property
     def uptime(self) -> float | None:
         return uptime_ratio(self.observed, self.downtime)

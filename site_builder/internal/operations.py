@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from pydantic import ValidationError
 
 from checker.alerting.config import route_key
 from checker.alerting.planner import acknowledging_incident
 from checker.alerting.state import ALERT_STATE_KEY, AlertState
 from checker.bundle import Bundle
+from checker.derived.parse import M, read_stored
 from checker.derived.state import STATE_KEY, State
 from checker.errors import StoreError
 from checker.fanout import PartStore
@@ -160,11 +158,11 @@ def _states(bundle: Bundle, store: Store, unreadable: list[str]) -> list[tuple[S
     return found
 
 
-def _read(store: Store, key: str, model: Any, unreadable: list[str]) -> Any:
+def _read(store: Store, key: str, model: type[M], unreadable: list[str]) -> M | None:
+    """The model stored at `key`, None when there is none or it cannot be read (then named)."""
     try:
-        value = store.get_json(key)
-        return None if value is None else model.model_validate(value)
-    except (StoreError, ValidationError, ValueError):
+        return read_stored(store, key, model)
+    except StoreError:  # a damaged file is one too
         unreadable.append(key)
         return None
 
