@@ -262,3 +262,20 @@ def test_upptime_past_uptime_comes_from_the_git_history(tmp_path: Path) -> None:
     again = run("import", "upptime", str(source), "--root", str(site))
     assert again.exit_code == 0 and "0 days written, 3 unchanged" in again.output
     assert snapshot(site) == before
+
+
+def test_upptime_past_uptime_never_goes_into_a_store_with_measurements(tmp_path: Path) -> None:
+    source, site = tmp_path / "upptime", tmp_path / "site"
+    (source / "history").mkdir(parents=True)
+    (source / ".upptimerc.yml").write_text(
+        "owner: example\nrepo: status\nsites:\n  - name: Google\n    url: https://www.google.com\n"
+    )
+    subprocess.run(["git", "init", "-q", str(source)], check=True)
+    _commit_status(source, "google", "down", datetime.now(UTC) - timedelta(days=2))
+    measured = site / "data" / "runs" / "2026" / "12" / "01" / "120000-local-r1.json"
+    measured.parent.mkdir(parents=True)
+    measured.write_text("{}")  # a checker already recorded here
+    result = run("import", "upptime", str(source), "--root", str(site))
+    assert result.exit_code == 0, result.output
+    assert "note: past uptime not imported: " in result.output and "already holds measurements" in result.output
+    assert not (site / "data" / "rollups").exists()
