@@ -120,7 +120,8 @@ class DamagedFile(StoreError):
 
 class TooLate(Exception):
     """A run belongs before more of a component's samples than the state keeps (WINDOW in
-    checker/derived/timeline.py): only a rebuild from `runs/` can place it."""
+    checker/derived/timeline.py), or among samples from a clock that stepped: only a rebuild
+    from `runs/` can place it."""
 
 
 class HttpFailure(Exception):

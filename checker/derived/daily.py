@@ -181,11 +181,12 @@ def apply_effects_to_day(day: DayRollup, effects: RunEffects, *, repaint: bool =
 
 def _records_on(effects: RunEffects, start: float) -> bool:
     """Whether the run has a sample or a segment of its own on the day beginning at `start`: the
-    runs a day lists, as a rebuild lists them. A run placed late that only cleared a stretch there
-    (decided again for the runs after it) is not listed; clearing it again is harmless."""
+    runs a day lists, as a rebuild lists them. A run placed late that only decided stretches there
+    again for the runs around it is not listed; painting them again is harmless."""
     end = start + DAY_SECONDS
     return any(start <= fact.at.timestamp() < end for fact in effects.samples) or any(
-        s.start.timestamp() < end and s.end.timestamp() > start for s in effects.segments
+        s.start.timestamp() < end and s.end.timestamp() > start and s not in effects.decided_again
+        for s in effects.segments
     )
 
 
@@ -296,6 +297,11 @@ def fold_open_days(
         if day is not None and name >= _first_detail_day(today):
             history.days[name] = {cid: entry.model_copy(deep=True) for cid, entry in day.components.items()}
     state.open_days = [d for d in state.open_days if d >= today.isoformat()]
+    # A day not over by `today` (folded by a clock that was ahead) is open again.
+    for name in [d for d in history.days if d >= today.isoformat()]:
+        del history.days[name]
+        if name not in state.open_days:
+            state.open_days = sorted([*state.open_days, name])
     _age(history, today=today, bundle=bundle)
     _refresh_latency(history, today)
     return True

@@ -185,7 +185,7 @@ def _closed_days(bundle: Bundle, store: Store, state: State, today: date) -> tup
         and kept.fingerprint == closed_fingerprint(bundle, today)
     ):
         return kept, state
-    history, etag = _fold_history(bundle, store, state, today)
+    history, etag, reopened = _fold_history(bundle, store, state, today)
     for _ in range(ATTEMPTS):
         closed = make_closed_days(bundle, history, today)
         store.put_json(CLOSED_KEY, closed.model_dump(mode="json"))
@@ -197,16 +197,18 @@ def _closed_days(bundle: Bundle, store: Store, state: State, today: date) -> tup
         history, etag = parse_stored_history(latest) or History(), latest.etag
         if history.as_of != today.isoformat():
             break  # folded for another day: the runs of that day make their own
-    if not finished:
+    if not finished and not reopened:
         return closed, state
-    prune_runs(bundle, store, today)
+    if finished:
+        prune_runs(bundle, store, today)
 
-    def drop_finished(data: object) -> object:
+    def fold_state(data: object) -> object:
         current = _state_data(data)
-        current.open_days = [d for d in current.open_days if d >= today.isoformat()]
+        kept = {d for d in current.open_days if d >= today.isoformat()}
+        current.open_days = sorted(kept | set(reopened))
         return current.model_dump(mode="json")
 
-    return closed, _state_data(store.update_json(STATE_KEY, drop_finished, attempts=ATTEMPTS))
+    return closed, _state_data(store.update_json(STATE_KEY, fold_state, attempts=ATTEMPTS))
 
 
 def _closed_or_none(stored: StoredObject | None) -> ClosedDays | None:
@@ -220,22 +222,24 @@ def _closed_or_none(stored: StoredObject | None) -> ClosedDays | None:
         return None
 
 
-def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tuple[History, str]:
-    """Fold the days of `state` that are over by `today` into the history; the stored history and
-    its version tag."""
+def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tuple[History, str, list[str]]:
+    """Fold the days of `state` that are over by `today` into the history; the stored history,
+    its version tag and the days it gave back as not over yet (see fold_open_days)."""
     for _ in range(ATTEMPTS):
         current = store.get(HISTORY_KEY)
         history = parse_stored_history(current) or History()
+        folded = state.model_copy(update={"open_days": list(state.open_days)})
         fold_open_days(
-            state.model_copy(update={"open_days": list(state.open_days)}),
+            folded,
             history,
             lambda name: day_rollup_or_none(store.get(day_key(name)), name),
             today=today,
             bundle=bundle,
         )
         data = history_json(history)
+        reopened = [d for d in folded.open_days if d not in state.open_days]
         try:
-            return history, store.put_over(HISTORY_KEY, data, current)
+            return history, store.put_over(HISTORY_KEY, data, current), reopened
         except PreconditionFailed:
             continue
     raise StoreError(f"{store.location}/{HISTORY_KEY}: still changing after {ATTEMPTS} attempts")

@@ -122,6 +122,9 @@ class RunEffects(_Model):
     replaced: list[SegmentFact] = []
     """Stretches of timeline decided again because the run arrived late: cleared before
     `segments` are added."""
+    decided_again: list[SegmentFact] = []
+    """The part of `segments` that other runs record (a run placed late decides the runs around
+    it again): painted like the rest, but a day does not list this run for them."""
     clock_steps: list[str] = []
     """Components whose timeline this run took up again at its own time (its clock is more than
     CLOCK_STEP behind their last decision)."""

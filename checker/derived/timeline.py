@@ -132,6 +132,7 @@ def _with_part(effects: RunEffects, component: str, made: RunEffects) -> RunEffe
             "transitions": [t for t in effects.transitions if t.component != component] + made.transitions,
             "clock_steps": [c for c in effects.clock_steps if c != component] + made.clock_steps,
             "replaced": [s for s in effects.replaced if s.component != component],
+            "decided_again": [s for s in effects.decided_again if s.component != component],
         }
     )
 
@@ -179,8 +180,13 @@ def _place(
         # earlier decisions recorded is replaced; transitions already reported are not repeated.
         window = sorted([*current.window, entry], key=lambda s: s.position)
         base = current.base
-        _, old_segments, old_transitions, _ = _decide(base, current.window, component, settings)
+        _, old_segments, old_transitions, old_steps = _decide(base, current.window, component, settings)
         decided, segments, transitions, steps = _decide(base, window, component, settings)
+        if old_steps or steps:
+            # Where a clock stepped, the stretches decided again may move to other days, which a
+            # checker stopped half-way through recording could leave painted: a rebuild places it.
+            run_id = entry.position.split(" ", 2)[2]
+            raise TooLate(f"run {run_id} arrived late among samples of {component.id} from a clock that stepped")
         decision = decided or _decision(current)
         effects.replaced.extend(old_segments)
         step: Decision | None = base
@@ -192,6 +198,8 @@ def _place(
                 step, [sample], component, settings
             )
             step = decided_one or step
+            if sample.position != entry.position:
+                effects.decided_again.extend(made.segments)
             if sample.position >= entry.position:
                 canonical.append((component.id, sample, made))
         reported = {(t.old, t.new, t.at) for t in old_transitions}

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from checker.derived.rebuild import rebuild
@@ -236,38 +236,34 @@ def check_invariants(store: Store, fresh: Store, now: datetime, warnings: list[s
     assert derived(fresh) == live
 
 
-def known_not_to_rebuild(events: list[str]) -> bool:
-    """The case docs/store.md names (a late run whose place is between two runs with clocks far
-    ahead), kept as the expected failure below rather than found at random."""
-    text = " ".join(events)
-    first = text.find("clock_ahead")
-    return first >= 0 and "late" in text[first:] and "clock_ahead" in text[text.find("late", first) :]
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(event, min_size=1, max_size=30), st.integers(0, 10**6))
 # A run stored late, after a run whose clock was 45 days ahead: the next run must still find it.
 @example(["clock_ahead", "late"], 0)
 def test_folder_store_keeps_every_promise(events: list[str], seed: int) -> None:
-    assume(not known_not_to_rebuild(events))
     with tempfile.TemporaryDirectory() as live, tempfile.TemporaryDirectory() as fresh:
         store = LocalStore(live)
         now, warnings = drive(store, events, seed)
         check_invariants(store, LocalStore(fresh), now, warnings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known: a run recorded late, between two runs whose clock was 45 days ahead, leaves the day it "
-        "belongs to open, while a rebuild from runs/ (which folds at each run's own date) closes that "
-        "day into history.json when it reaches the second far-ahead run"
-    ),
+@pytest.mark.parametrize(
+    ("events", "seed"),
+    [
+        # A run stored late whose place is between two runs with clocks far ahead: the rebuild
+        # meets the second one after the late run's day, the live checker before it.
+        (["clock_ahead", "late", "clock_ahead"], 0),
+        # A day folded by a clock far ahead, then a damaged state rebuilt by a correct clock.
+        (["clock_ahead", "normal", "clock_ahead", "damage"], 28),
+        # A killed run found by a later one and placed before a far-ahead run: it decides that
+        # run's stretch again, and that day must not list it for doing so.
+        (["clock_ahead", "clock_ahead", "kill", "clock_ahead"], 5),
+    ],
 )
-def test_a_late_run_between_two_clocks_ahead_rebuilds_to_the_same_files() -> None:
+def test_a_clock_far_ahead_twice_rebuilds_to_the_same_files(events: list[str], seed: int) -> None:
     with tempfile.TemporaryDirectory() as live, tempfile.TemporaryDirectory() as fresh:
         store = LocalStore(live)
-        now, warnings = drive(store, ["clock_ahead", "late", "clock_ahead"], 0)
+        now, warnings = drive(store, events, seed)
         check_invariants(store, LocalStore(fresh), now, warnings)
 
 
@@ -379,3 +375,30 @@ def test_a_run_a_little_behind_never_takes_the_last_check_back(tmp_path: Any) ->
     store_and_record(store, BUNDLE, "behind", T0 + timedelta(minutes=3), 2)
     state = State.model_validate_json(store.get(STATE_KEY).data)  # type: ignore[union-attr]
     assert state.components["api"].last_checked_at == T0 + timedelta(minutes=9)
+
+
+def test_a_late_run_just_after_midnight_is_listed_only_on_its_own_days(tmp_path: Any, tmp_path_factory: Any) -> None:
+    # A run of 00:00:30 stored but not recorded (its process stopped), found by the next run and
+    # placed between 00:00 and 00:01: deciding its window again repaints the stretches of
+    # yesterday's last runs, which are theirs, not its own. Yesterday's rollup must not list it,
+    # as a rebuild from runs/ would not.
+    midnight = datetime(2026, 11, 21, tzinfo=T0.tzinfo)
+    store = LocalStore(tmp_path)
+    warnings: list[str] = []
+    times = [midnight + timedelta(seconds=s) for s in (-180, -120, -60, 0, 60)]
+    for sequence, at in enumerate(times, start=1):
+        store_and_record(store, BUNDLE, f"r{sequence}", at, sequence, "down" if sequence == 3 else "up", warnings)
+    late = Run(
+        id="late",
+        region="local",
+        started_at=midnight + timedelta(seconds=30),
+        finished_at=midnight + timedelta(seconds=30),
+        sequence=5,
+        samples=[Sample(component="api", status="up", at=midnight + timedelta(seconds=30), latency_ms=5.0)],
+    )
+    store.put_json(late.key, late.model_dump(mode="json"))
+    now = midnight + timedelta(seconds=120)
+    store_and_record(store, BUNDLE, "r6", now, 6, warnings=warnings)
+    assert "late" not in store.get_json("rollups/daily/2026-11-20.json")["runs"]
+    assert "late" in store.get_json("rollups/daily/2026-11-21.json")["runs"]
+    check_invariants(store, LocalStore(tmp_path_factory.mktemp("fresh")), now, warnings)
