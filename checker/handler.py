@@ -23,7 +23,8 @@ from checker.bundle import BUNDLE_KEY, Bundle
 from checker.errors import HeartbeatRejected, StoreError
 from checker.fanout import Invoke, dispatch, lambda_invoker, shard_of
 from checker.heartbeat import record_heartbeat
-from checker.run import RunReport, run_checks
+from checker.run import run_checks
+from checker.run_report import RunReport
 from checker.store import Store, open_store
 from checker.summary import load_summary
 

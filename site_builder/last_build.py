@@ -21,25 +21,22 @@ before the build reads them, and their files' sizes, times and inodes are taken 
 again once it has published: an input changed in between leaves no record. Only folder stores
 and folder targets are recorded; anything else always builds.
 
-Kept apart from the pipeline and light to import (the standard library and `checker.secrets`):
-its whole point is to answer before pydantic and the renderers are loaded.
+Kept apart from the pipeline and light to import (the standard library, `checker.secrets`, and
+`site_builder.input_state`, which takes the digests and stamps): its whole point is to answer
+before pydantic and the renderers are loaded.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import hashlib
 import json
-import os
-import stat
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from site_builder import input_state
 from site_builder.paths import shown_path
 
 BUILD_CACHE = Path(".statusgen") / "build-cache.json"
@@ -104,12 +101,12 @@ def unchanged_since_last_build(
         ):
             return None
         if any(
-            (known.get((kind, location)) or _digest(kind, location)) != digest
+            (known.get((kind, location)) or input_state.digest(kind, location)) != digest
             for kind, location, digest in record["inputs"]
         ):
             return None
         target = record["target"]
-        if published_state(Path(target["folder"]), target["manifest"]) != target["state"]:
+        if input_state.published_state(Path(target["folder"]), target["manifest"]) != target["state"]:
             return None
         return Unchanged(files=int(target["files"]), target=str(target["location"]))
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -154,7 +151,7 @@ class Inputs:
         """True when no input changed since its digest was taken: every stamp is as it was (a
         change of a file changes its inode's change time)."""
         return all(
-            _stamp(kind, location) == stamp
+            input_state.stamp(kind, location) == stamp
             for (kind, location, _), stamp in zip(self.digests, self.stamps, strict=True)
         )
 
@@ -180,7 +177,7 @@ class Inputs:
         and next change, later): the cache is then not written again."""
         if not self.recordable or until <= built_at:
             return None
-        state = published_state(folder, manifest)
+        state = input_state.published_state(folder, manifest)
         if state is None or not serves() or not self.unchanged():
             return None
         current = {
@@ -219,7 +216,7 @@ def read_sources(root: Path, *, out: str | None) -> Inputs:
     config = root / CONFIG_FILE
     entries = [("file", str(config)), ("env", ",".join(_referenced_variables(config)))]
     entries += [("tree", str(root / folder)) for folder in SOURCE_FOLDERS]
-    entries += [("tree", str(_builtin_templates())), ("code", "")]
+    entries += [("tree", str(input_state.builtin_templates())), ("code", "")]
     digests, stamps = _taken(entries)
     return Inputs(root=str(root), out=out, digests=digests, stamps=stamps)
 
@@ -227,8 +224,8 @@ def read_sources(root: Path, *, out: str | None) -> Inputs:
 def _taken(entries: list[tuple[str, str]]) -> tuple[tuple[tuple[str, str, str], ...], tuple[str, ...]]:
     """The digest and the stamp of each input, the stamps first: a change made after a stamp was
     taken shows in it, whichever bytes the digest then read."""
-    stamps = tuple(_stamp(kind, location) for kind, location in entries)
-    return tuple((kind, location, _digest(kind, location)) for kind, location in entries), stamps
+    stamps = tuple(input_state.stamp(kind, location) for kind, location in entries)
+    return tuple((kind, location, input_state.digest(kind, location)) for kind, location in entries), stamps
 
 
 def _referenced_variables(config: Path) -> list[str]:
@@ -241,176 +238,3 @@ def _referenced_variables(config: Path) -> list[str]:
     except OSError:
         return []
     return sorted({match[2] for match in REFERENCE.finditer(text)} - RUNTIME_CREDENTIALS)
-
-
-def _builtin_templates() -> Path:
-    """statusgen's own templates, found as `theme.builtin_templates` finds them."""
-    from site_builder.shipped import shipped
-
-    return shipped("templates", "base.html").parent
-
-
-def _digest(kind: str, location: str) -> str:
-    """The digest of one input, recomputed from what is there now."""
-    if kind == "file":
-        return _file_digest(location)
-    if kind == "tree":
-        return _tree(location, _file_digest)
-    if kind == "env":
-        return _environment_digest(location.split(",") if location else [])
-    if kind == "zone":
-        zone_file = _zone_file(location)
-        return _file_digest(zone_file) if zone_file else "the tzdata package's"  # a library: see `_code_digest`
-    if kind == "code":
-        return _code_digest()
-    raise ValueError(f"unknown input kind {kind!r}")
-
-
-def _stamp(kind: str, location: str) -> str:
-    """The stamp of one input: what `_digest` reads, by the types, sizes, times and inodes of its
-    files (the environment and the code are as cheap to digest)."""
-    if kind == "file":
-        return _file_state(location, follow=True)
-    if kind == "tree":
-        return _tree(location, functools.partial(_file_state, follow=True))
-    if kind == "zone":
-        zone_file = _zone_file(location)
-        return _file_state(zone_file, follow=True) if zone_file else "the tzdata package's"
-    return _digest(kind, location)
-
-
-def _file_digest(path: str) -> str:
-    try:
-        with open(path, "rb") as handle:  # noqa: PTH123  (strings: a site has thousands of files)
-            return hashlib.sha256(handle.read()).hexdigest()
-    except OSError as error:
-        return f"unreadable: {type(error).__name__}"
-
-
-def _tree(folder: str, described: Callable[[str], str]) -> str:
-    """One digest of every name under `folder` and of each file as `described` says it,
-    symlinks followed (each folder once): more than a build reads (hidden files too), never less."""
-    entries: list[tuple[str, str]] = []
-    seen: set[tuple[int, int]] = set()
-    pending = [("", folder)]
-    while pending:
-        name, path = pending.pop()
-        try:
-            info = os.stat(path)  # noqa: PTH116  (strings, as above)
-            if stat.S_ISDIR(info.st_mode):
-                if (info.st_dev, info.st_ino) in seen:
-                    entries.append((name, "folder seen"))
-                    continue
-                seen.add((info.st_dev, info.st_ino))
-                entries.append((name, "folder"))
-                pending += [(f"{name}/{child}", f"{path}/{child}") for child in os.listdir(path)]  # noqa: PTH208
-            elif stat.S_ISREG(info.st_mode):
-                entries.append((name, described(path)))
-            else:
-                entries.append((name, f"type {stat.S_IFMT(info.st_mode)}"))
-        except OSError as error:
-            entries.append((name, f"unreadable: {type(error).__name__}"))
-    h = hashlib.sha256()
-    for name, description in sorted(entries):
-        h.update(f"{name}\0{description}\0".encode(errors="surrogateescape"))
-    return h.hexdigest()
-
-
-def _environment_digest(names: list[str]) -> str:
-    """One digest of the variables' values together, so no single value can be guessed from it."""
-    h = hashlib.sha256()
-    for name in names:
-        value = os.environ.get(name)
-        h.update(f"{name}\0{'-' if value is None else '=' + value}\0".encode(errors="surrogateescape"))
-    return h.hexdigest()
-
-
-def _zone_file(zone: str) -> str | None:
-    """The system's file of `zone`, which `zoneinfo` reads; None when it reads the tzdata package's."""
-    import zoneinfo
-
-    if ".." not in zone.split("/"):
-        for folder in zoneinfo.TZPATH:
-            path = Path(folder) / zone
-            if path.is_file():
-                return str(path)
-    return None
-
-
-def _code_digest() -> str:
-    """statusgen's code, the libraries beside it, and Python: the type, size, times and inode of
-    every file of statusgen's packages (its compiled bytecode aside) and of every folder on the
-    import path, where installing, upgrading or removing any library changes the folder's times.
-
-    Cheaper than `code_version.code_digest` (which would import `importlib.metadata` for the
-    libraries' versions) and never blind where it is not: a library replaced without
-    an install changes neither."""
-    import checker
-    import site_builder
-
-    # The current folder (`python -c`) by its name only: a build changes what it holds.
-    entries = [
-        sys.version,
-        sys.executable,
-        *(f"{path}\0{_file_state(path) if path else Path.cwd()}" for path in sys.path),
-    ]
-    for package in (checker, site_builder):
-        for folder, folders, names in os.walk(os.path.dirname(package.__file__ or "")):  # noqa: PTH120
-            folders[:] = sorted(name for name in folders if name != "__pycache__")
-            entries += [f"{folder}/{name}\0{_file_state(f'{folder}/{name}')}" for name in sorted(names)]
-    return hashlib.sha256("\0".join(entries).encode(errors="surrogateescape")).hexdigest()
-
-
-# --- what the target holds ------------------------------------------------------------------------
-
-
-def published_state(folder: Path, manifest: str) -> str | None:
-    """One digest of what the folder target serves, as a publish reads it: the bytes of its
-    manifest, then the type, size, times and inode of every file the manifest names (or that it
-    is absent) and the type and inode of each folder holding one. None without a readable manifest.
-
-    A publish trusts the manifest for files present with the recorded size, and deletes the
-    present files it names that the site no longer has: equal states give equal publishes.
-    """
-    try:
-        data = (folder / manifest).read_bytes()
-        listed = json.loads(data)
-        paths = sorted({*listed["files"], *listed.get("pending", ())})
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None
-    h = hashlib.sha256(data)
-    base = os.fspath(folder)
-    folders: set[str] = set()
-    for path in paths:
-        h.update(f"{path}\0{_file_state(f'{base}/{path}')}\0".encode(errors="surrogateescape"))
-        parent = path.rpartition("/")[0]
-        while parent and parent not in folders:
-            folders.add(parent)
-            parent = parent.rpartition("/")[0]
-    for path in sorted(folders):
-        h.update(f"{path}/\0{_folder_state(f'{base}/{path}')}\0".encode(errors="surrogateescape"))
-    h.update(f"./\0{_folder_state(base)}".encode(errors="surrogateescape"))
-    return h.hexdigest()
-
-
-def _file_state(path: str, *, follow: bool = False) -> str:
-    """A file's type, size, times and inode (of the link itself unless `follow`), or why not."""
-    try:
-        info = os.stat(path) if follow else os.lstat(path)  # noqa: PTH116
-    except FileNotFoundError:
-        return "absent"
-    except OSError as error:
-        return f"unreadable: {type(error).__name__}"
-    return (
-        f"{stat.S_IFMT(info.st_mode)} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_dev} {info.st_ino}"
-    )
-
-
-def _folder_state(path: str) -> str:
-    """A folder's type and identity, not its times: a file someone else adds beside the site's
-    does not change what a publish does."""
-    try:
-        info = os.lstat(path)
-    except OSError as error:
-        return f"unreadable: {type(error).__name__}"
-    return f"{stat.S_IFMT(info.st_mode)} {info.st_dev} {info.st_ino}"

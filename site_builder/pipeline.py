@@ -1,11 +1,11 @@
 """The jobs behind the CLI verbs, each one public function: check, rebuild rollups, compile, build
-and publish, serve. The CLI and the Lambda entry points only parse input and call these."""
+and publish (serving a preview is `site_builder.preview`). The CLI and the Lambda entry points only
+parse input and call these."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,18 +19,16 @@ from checker.store import Store, dump_json, open_store
 from checker.store.local import LocalStore
 from checker.summary import SUMMARY_KEY, Summary, load_summary
 from site_builder.content import Site, check_site, compile_bundle, load_site
-from site_builder.endpoints import SiteEndpoints
 from site_builder.last_build import BUILD_CACHE, Inputs, read_sources
 from site_builder.paths import shown_path
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-    from checker.run import RunReport
+    from checker.run_report import RunReport
     from site_builder.build import BuildReport
     from site_builder.gate import GateProbe, GateResult
     from site_builder.publish import PublishReport
-    from site_builder.serve import PreviewServer
 
 WORK_DIR = ".statusgen"
 """Build state kept in the site's repository (the cache of each file's inputs); not committed."""
@@ -336,67 +334,3 @@ def publish_folder(site: Site) -> Path:
         raise StatusgenError(f"publish is {site.config.publish}: serve a local build with --dir DIR")
     path = Path(site.config.publish)
     return path if path.is_absolute() else site.root / path
-
-
-def serve_site(root: Path, *, port: int, watch: bool, site_dir: Path | None, internal_port: int | None = None) -> None:
-    """Serve the published folder on 127.0.0.1 until interrupted, and the internal site, when there
-    is one, on `internal_port` (default the next port); with `watch`, rebuild on source changes."""
-    import threading
-
-    from site_builder.internal.serving import InternalServing
-
-    internal = InternalServing(load_site(root))  # a missing password stops it before anything starts
-    server = start_preview(root, port=port, watch=watch, site_dir=site_dir)
-    inside = internal.start(port=port + 1 if internal_port is None else internal_port, host=server.host)
-    sys.stderr.write(f"serving {server.site_dir} at {server.url} (Ctrl+C to stop)\n")
-    if inside is not None:
-        sys.stderr.write(f"serving the internal site {inside.site_dir} at {inside.url} (Basic auth)\n")
-    elif internal.note:
-        sys.stderr.write(f"{internal.note}\n")
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-        if inside is not None:
-            inside.close()
-
-
-def start_preview(root: Path, *, port: int, watch: bool, site_dir: Path | None) -> PreviewServer:
-    """`serve_site`'s server, started in the background; `close()` stops it."""
-    from datetime import UTC
-
-    from site_builder.serve import start
-
-    site = load_site(root)
-    folder = site_dir or publish_folder(site)
-    endpoints = SiteEndpoints(site)
-    rebuild = None
-    if watch:
-
-        def rebuild() -> None:
-            result = build_and_publish(root, out=str(folder), now=datetime.now(UTC), notify=False)
-            endpoints.update(load_site(root))  # a `subscribers:` change applies without a restart
-            for line in result.lines():
-                sys.stderr.write(f"{line}\n")
-
-        rebuild()
-    return start(
-        folder,
-        port=port,
-        rebuild=rebuild,
-        handlers=endpoints.handlers(),
-        watch_paths=watched_paths(site) if watch else None,
-    )
-
-
-def watched_paths(site: Site) -> list[Path]:
-    """What a rebuild depends on: the content, the theme (templates, custom CSS, logo) and, for a
-    store in a folder, the summary each `statusgen check` rewrites."""
-    paths = [site.root / "statuspage.yaml", site.root / "incidents", site.root / "templates"]
-    paths += [site.root / name for name in (site.bundle.site.custom_css, site.bundle.site.logo) if name]
-    store = site_store(site)
-    if isinstance(store, LocalStore):
-        paths.append(store.root / SUMMARY_KEY)
-    return paths

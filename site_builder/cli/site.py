@@ -42,7 +42,7 @@ def build(root: Path, out: str | None, no_notify: bool) -> None:
 def serve(root: Path, port: int, watch: bool, site_dir: Path | None, internal_port: int | None) -> None:
     """Preview the built site on http://127.0.0.1:PORT (and the internal site, behind its password,
     on the next port)."""
-    from site_builder.pipeline import serve_site
+    from site_builder.preview import serve_site
 
     serve_site(
         root,

@@ -63,7 +63,7 @@ def test_serve_dir_is_relative_to_the_current_directory(workdir: Path, monkeypat
     def serve_site(root: Path, **options: Any) -> None:
         served.update(options)
 
-    monkeypatch.setattr("site_builder.pipeline.serve_site", serve_site)
+    monkeypatch.setattr("site_builder.preview.serve_site", serve_site)
     code, _, err = run("serve", "--root", "site", "--dir", "preview", "--watch")
     assert code == 0, err
     # Absolute, so `--watch` rebuilds into the folder being served, not into site/preview.
@@ -118,7 +118,8 @@ def test_github_annotations_escape_what_would_end_a_property(tmp_path: Path, mon
 def test_the_outbox_in_statuspage_yaml_is_relative_to_its_folder(workdir: Path) -> None:
     import httpx
 
-    from site_builder.pipeline import SiteEndpoints, load_site
+    from site_builder.endpoints import SiteEndpoints
+    from site_builder.pipeline import load_site
     from site_builder.serve import start
 
     config = workdir / "site" / "statuspage.yaml"

@@ -26,7 +26,8 @@ from checker.derived.rollup import record_run
 from checker.derived.stored_runs import RUNS_PREFIX, load_runs
 from checker.errors import StoreError
 from checker.results import Run
-from checker.run import RunReport, run_checks
+from checker.run import run_checks
+from checker.run_report import RunReport
 from checker.store import LocalStore, Store
 from tests.helpers import TOTALS
 

@@ -120,7 +120,8 @@ subscribers:
 def test_watch_refreshes_after_a_check_a_css_edit_and_a_subscribers_change(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from site_builder.pipeline import check_once, start_preview
+    from site_builder.pipeline import check_once
+    from site_builder.preview import start_preview
 
     (tmp_path / "statuspage.yaml").write_text(WATCHED_SITE)
     (tmp_path / "extra.css").write_text(".one { color: red }\n")
