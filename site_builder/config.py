@@ -214,8 +214,10 @@ def _resolve(
     require: tuple[tuple[str, ...], ...],
 ) -> Any:
     """`data` with references resolved outside the deferred sections; each missing one a Problem."""
-    deferred = _under(path, DEFERRED_SECTIONS)
     if isinstance(data, str):
+        if "${" not in data:
+            return data  # most values: nothing to resolve, and no path worth formatting
+        deferred = _under(path, DEFERRED_SECTIONS)
         try:
             resolved = expand_text(data, env, format_path(path))
         except MissingVariable as missing:
