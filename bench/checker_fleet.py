@@ -153,7 +153,7 @@ def write_site(
 def _load_time(root: Path) -> float:
     """Seconds a fresh process spends loading `statuspage.yaml` (imports excluded)."""
     code = (
-        "import sys, time; from pathlib import Path; from site_builder.content import load_site;"
+        "import sys, time; from pathlib import Path; from site_builder.content.site import load_site;"
         "t = time.perf_counter(); load_site(Path(sys.argv[1])); print(time.perf_counter() - t)"
     )
     out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True)

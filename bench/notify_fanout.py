@@ -98,7 +98,7 @@ def planning(incidents: int, repeat: int) -> tuple[float, int]:
     subscribers on), loaded from disk; and the number of events it plans."""
     from build_corpus import write_site
 
-    from site_builder.content import load_site
+    from site_builder.content.site import load_site
     from site_builder.notify.events import notification_events
 
     now = datetime.now(UTC)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from site_builder.serve import LocalHTTPServer
+from site_builder.serving.serve import LocalHTTPServer
 
 STATUSGEN = str(Path(sys.executable).with_name("statusgen"))
 STATUS = {"code": 200}

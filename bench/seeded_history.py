@@ -71,7 +71,7 @@ def give_history(root: Path, days: int, seeded: Path) -> None:
     """Give the store of the site at `root` (after its first run) `days` days of history and
     today's earlier hours of latency; the history and closed days are made once into `seeded`
     (they depend on the components only) and copied from there."""
-    from site_builder.content import compile_bundle
+    from site_builder.content.site import compile_bundle
 
     now = datetime.now(UTC)
     if not (seeded / HISTORY_KEY).exists():

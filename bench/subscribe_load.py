@@ -100,7 +100,7 @@ def serve(folder: Path, *, nodelay: bool = False) -> tuple[ThreadingHTTPServer, 
     from checker.alerting.mail import MailSettings, OutboxMailer
     from checker.store import LocalStore
     from checker.subscriber_settings import SubscribersSettings
-    from site_builder.content import compile_bundle
+    from site_builder.content.site import compile_bundle
     from site_builder.subscribe import Request, handle_subscribe_request
 
     bundle = compile_bundle(ROOT / "tests" / "fixtures" / "faults" / "site")

@@ -8,9 +8,9 @@ templates and theme, and the renderer's code and library versions, so a changed 
 everything. The cache only spares rendering: losing it never changes what is published.
 Everything is rendered before anything is written, so a build that fails publishes nothing; the
 rendered bytes wait in temporary files, and large builds render on two cores (see
-`site_builder.render_share`). Given what its inputs were read from, the cache also records the
-build, with the next moment its outputs change by the clock, so that `statusgen build` can tell
-a rebuild that would change nothing without loading the site (see `site_builder.last_build`).
+`site_builder.outputs.render_share`). Given what its inputs were read from, the cache also records
+the build, with the next moment its outputs change by the clock, so that `statusgen build` can
+tell a rebuild that would change nothing without loading the site (see `site_builder.last_build`).
 """
 
 from __future__ import annotations
@@ -33,8 +33,11 @@ from checker.summary import Summary
 from site_builder.code_version import code_digest
 from site_builder.i18n.site_languages import SiteLanguages
 from site_builder.last_build import Inputs
-from site_builder.next_change import next_change
 from site_builder.outputs import Deferred, RenderContext, data_plans, pages
+from site_builder.outputs.next_change import next_change
+from site_builder.outputs.render_share import Spool, Stored, render_all
+from site_builder.outputs.theme import load_theme
+from site_builder.outputs.view import build_view
 from site_builder.publish import (
     MANIFEST_NAME,
     FolderTarget,
@@ -46,9 +49,6 @@ from site_builder.publish import (
     publish_files,
     read_live_site,
 )
-from site_builder.render_share import Spool, Stored, render_all
-from site_builder.theme import load_theme
-from site_builder.view import build_view
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -25,10 +25,10 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from checker.summary import WINDOW_SECONDS, ComponentSummary, DailyLatency, DayBar, Summary, UptimeFigure
-from site_builder.content import Site, load_site
+from site_builder.content.site import Site, load_site
 from site_builder.pipeline import build_site_and_publish, publish_folder, site_store, store_name
-from site_builder.preview import serve_site
-from site_builder.serve import LocalHTTPServer
+from site_builder.serving.preview import serve_site
+from site_builder.serving.serve import LocalHTTPServer
 
 # path -> (status code, seconds to wait before answering, body)
 DEMO_ENDPOINTS: dict[str, tuple[int, float, bytes]] = {

@@ -29,7 +29,7 @@ from pathlib import Path
 
 
 def builtin_templates() -> Path:
-    """statusgen's own templates, found as `theme.builtin_templates` finds them."""
+    """statusgen's own templates, found as `site_builder.outputs.theme.builtin_templates` finds them."""
     from site_builder.shipped import shipped
 
     return shipped("templates", "base.html").parent

@@ -13,7 +13,7 @@ A full build records, with its cache of each file's inputs (`.statusgen/build-ca
 - what the target holds: the digest of its manifest, and the type, size, times and inode of
   every file the manifest names and of the folders holding them;
 - when it was built, and the earliest moment at which any output changes by the clock alone
-  (`site_builder.next_change`).
+  (`site_builder.outputs.next_change`).
 
 A later build whose clock lies in that span and finds every one of these unchanged would render
 the same bytes and write, delete and notify nothing, so it is skipped. The inputs are hashed

@@ -32,7 +32,7 @@ PACKAGES = ("checker", "site_builder")
 """Top-level packages copied from where they are installed (editable or not)."""
 TEMPLATES_FOLDER = "templates"
 """Where the built-in templates go in the zip: beside the packages, as in a source checkout, which
-is where `site_builder.theme.builtin_templates` looks first (no package import involved)."""
+is where `site_builder.outputs.theme.builtin_templates` looks first (no package import involved)."""
 
 # Lambda's limit for a function's code, unpacked.
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
@@ -164,7 +164,7 @@ def _run_pip(pip: Sequence[str], arguments: list[str]) -> None:
 
 
 def _copy_project(target: Path) -> None:
-    from site_builder.theme import builtin_templates
+    from site_builder.outputs.theme import builtin_templates
 
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for package in PACKAGES:

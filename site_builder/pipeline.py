@@ -1,6 +1,6 @@
 """The jobs behind the CLI verbs, each one public function: check, rebuild rollups, compile, build
-and publish (serving a preview is `site_builder.preview`). The CLI and the Lambda entry points only
-parse input and call these."""
+and publish (serving a preview is `site_builder.serving.preview`). The CLI and the Lambda entry
+points only parse input and call these."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from checker.errors import ContentError, StatusgenError
 from checker.store import Store, dump_json, open_store
 from checker.store.local import LocalStore
 from checker.summary import SUMMARY_KEY, Summary, load_summary
-from site_builder.content import Site, check_site, compile_bundle, load_site
+from site_builder.content.site import Site, check_site, compile_bundle, load_site
 from site_builder.last_build import BUILD_CACHE, Inputs, read_sources
 from site_builder.paths import shown_path
 
@@ -75,8 +75,8 @@ def rebuild_rollups(root: Path, *, now: datetime) -> Summary:
 
 def month_report_of(root: Path, month: str, output_format: str, *, now: datetime) -> str:
     """The service report of `month` (`YYYY-MM`) as CSV or JSON text, from the site and its store."""
+    from site_builder.outputs.view import build_view
     from site_builder.reports import as_csv, as_json, month_report, reported_months
-    from site_builder.view import build_view
 
     site = load_site(root)
     summary = site.audience.public_summary(load_summary(site_store(site)))  # a report is for customers
@@ -97,7 +97,7 @@ def _standalone_report(site: Site, view: Any, month: str) -> bytes:
     from site_builder.outputs.pages import environment, static_assets
     from site_builder.outputs.pages.base import Pages
     from site_builder.outputs.pages.report_pages import standalone_report
-    from site_builder.theme import load_theme
+    from site_builder.outputs.theme import load_theme
 
     theme = load_theme(site.bundle.site, site.root)
     env = environment(theme, site.bundle.site.time_zone, site.languages.main)
@@ -121,14 +121,14 @@ def store_bundle(root: Path, bundle: Bundle, site: Site) -> str:
     """Put `bundle` (references kept) at `bundle.json` in the store of `site` (references
     resolved), with the theme files, the languages and the audiences a rebuild in Lambda needs;
     returns the store's name."""
-    from site_builder.audience import store_audience
+    from site_builder.content.audience import store_audience
     from site_builder.languages_store import store_languages
     from site_builder.theme_store import store_theme
 
     store = site_store(site)
     store_theme(root, bundle.site, store)
     store_languages(site.languages, store)
-    store_audience(site.audience, store)  # before the bundle: see site_builder.audience
+    store_audience(site.audience, store)  # before the bundle: see site_builder.content.audience
     store.put(BUNDLE_KEY, dump_json(bundle.model_dump(mode="json", by_alias=True)))
     return store_name(store)
 

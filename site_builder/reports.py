@@ -20,7 +20,7 @@ from checker.incident_model import Incident, active_spans
 from checker.uptime import format_uptime
 from checker.vocabulary import DOWNTIME_STATUSES, ComponentStatus
 from site_builder.i18n.marker import N_
-from site_builder.view import SiteView
+from site_builder.outputs.view import SiteView
 
 FORMULA = N_("uptime = 1 - weighted downtime / observed time")
 """In English in the data files; the report page shows it in its language."""

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 
 from checker.bundle import SiteSettings
 from checker.store import Store
-from site_builder.theme import TEMPLATES_DIR
+from site_builder.outputs.theme import TEMPLATES_DIR
 
 THEME_PREFIX = "theme/"
 """Store prefix of the theme files, under their path relative to the site's root."""

@@ -48,7 +48,7 @@ def incident_new(
     title: str, components: tuple[str, ...], status: str, message: str, impact: str | None, root: Path
 ) -> None:
     """Open a new incident titled TITLE."""
-    from site_builder.authoring import new_incident
+    from site_builder.content.authoring import new_incident
 
     path = new_incident(
         root, title, _parse_components(components), status=status, message=message, now=now(), impact=impact
@@ -64,7 +64,7 @@ def incident_new(
 @friendly_errors
 def incident_update(slug: str, status: str, message: str, root: Path) -> None:
     """Add an update to the incident (or maintenance) SLUG."""
-    from site_builder.authoring import add_update
+    from site_builder.content.authoring import add_update
 
     click.echo(f"updated {add_update(root, slug, status=status, message=message, now=now())}")
 
@@ -76,7 +76,7 @@ def incident_update(slug: str, status: str, message: str, root: Path) -> None:
 @friendly_errors
 def incident_resolve(slug: str, message: str, root: Path) -> None:
     """Resolve the incident SLUG."""
-    from site_builder.authoring import add_update
+    from site_builder.content.authoring import add_update
 
     click.echo(f"resolved {add_update(root, slug, status='resolved', message=message, now=now())}")
 
@@ -103,7 +103,7 @@ def maintenance() -> None:
 @friendly_errors
 def maintenance_new(title: str, components: tuple[str, ...], start: str, end: str, message: str, root: Path) -> None:
     """Schedule maintenance titled TITLE."""
-    from site_builder.authoring import new_maintenance
+    from site_builder.content.authoring import new_maintenance
 
     path = new_maintenance(root, title, list(components), start=start, end=end, message=message, now=now())
     click.echo(f"created {path}")

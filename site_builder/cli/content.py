@@ -26,14 +26,14 @@ def validate(root: Path, output_format: str, require_env: bool) -> None:
     """Check statuspage.yaml and every incident file; exit 1 when anything is wrong."""
     import os
 
-    from site_builder.config import DEFERRED_SECTIONS
-    from site_builder.content import check_site
+    from site_builder.content.config import DEFERRED_SECTIONS
+    from site_builder.content.site import check_site
 
     site, problems = check_site(root, os.environ, require=DEFERRED_SECTIONS) if require_env else check_site(root, None)
     if output_format == "json":
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
     elif output_format == "github":
-        from site_builder.problems import github_annotation, repository_prefix
+        from site_builder.content.problems import github_annotation, repository_prefix
 
         prefix = repository_prefix(root)
         for p in problems:

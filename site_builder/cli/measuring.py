@@ -15,7 +15,7 @@ from site_builder.cli.common import friendly_errors, now, root_option
 def check(root: Path) -> None:
     """Run every check once and record the results in the store (then, with `checker.rebuild:
     inline`, rebuild and publish the site)."""
-    from site_builder.content import load_site
+    from site_builder.content.site import load_site
     from site_builder.pipeline import check_loaded_site, rebuild_after_check
 
     site = load_site(root)  # once: the rebuild that may follow uses the same files

@@ -42,7 +42,7 @@ def build(root: Path, out: str | None, no_notify: bool) -> None:
 def serve(root: Path, port: int, watch: bool, site_dir: Path | None, internal_port: int | None) -> None:
     """Preview the built site on http://127.0.0.1:PORT (and the internal site, behind its password,
     on the next port)."""
-    from site_builder.preview import serve_site
+    from site_builder.serving.preview import serve_site
 
     serve_site(
         root,
@@ -72,7 +72,7 @@ def run(root: Path, port: int, host: str, internal_port: int | None) -> None:
     import signal
     import threading
 
-    from site_builder.run_loop import run_forever
+    from site_builder.serving.run_loop import run_forever
 
     stop = threading.Event()
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from checker.errors import ContentError, DeployError, StatusgenError
-from site_builder.content import check_site
+from site_builder.content.site import check_site
 from site_builder.deploy.artifacts import default_artifacts_bucket, digest, ensure_bucket, upload, with_code
 from site_builder.deploy.first_run import first_run, next_steps
 from site_builder.deploy.options import DeployOptions

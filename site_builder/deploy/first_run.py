@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from checker.errors import DeployError
-from site_builder.content import Site, compile_bundle, load_site
+from site_builder.content.site import Site, compile_bundle, load_site
 from site_builder.deploy.stack import Stack, aws_message
 from site_builder.paths import shown_path
 from site_builder.pipeline import build_site_and_publish, site_store, store_bundle

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from checker.errors import StatusgenError
-from site_builder.authoring import slugify
+from site_builder.content.authoring import slugify
 from site_builder.importers.common import ImportedComponent, ImportedSite, fail, text_field
 
 CONFIG = ".upptimerc.yml"

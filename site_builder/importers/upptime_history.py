@@ -167,7 +167,7 @@ def import_past_uptime(folder: Path, slugs: Mapping[str, str], root: Path, *, no
     repository `folder` into the store of the site written at `root`; one line saying what was done."""
     from checker.derived.rebuild import rebuild
     from checker.store import open_store
-    from site_builder.content import check_site
+    from site_builder.content.site import check_site
 
     changes: dict[str, list[Change]] = {}
     missing: list[str] = []

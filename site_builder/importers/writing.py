@@ -17,12 +17,12 @@ import yaml
 from pydantic import ValidationError
 
 from checker.errors import ContentError, Problem, StatusgenError
-from site_builder.authoring import slugify
-from site_builder.config import CONFIG_FILE, SiteConfig
+from site_builder.content.authoring import slugify
+from site_builder.content.config import CONFIG_FILE, SiteConfig
+from site_builder.content.incidents import INCIDENTS_DIR, parse_incident_text
+from site_builder.content.problems import problems_from_error
+from site_builder.content.yaml_source import load_yaml
 from site_builder.importers.common import ImportedIncident, ImportedSite, format_time, one_line
-from site_builder.incidents import INCIDENTS_DIR, parse_incident_text
-from site_builder.problems import problems_from_error
-from site_builder.yaml_source import load_yaml
 
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "update", "resolved", "postmortem")
 MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed", "update")

@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Mapping
 
 from checker.errors import StatusgenError
-from site_builder.http_types import Response
+from site_builder.serving.http_types import Response
 
 SCHEME = "sha256"
 MIN_PASSWORD_LENGTH = 16

@@ -8,12 +8,12 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from site_builder.content import Site
+from site_builder.content.site import Site
 from site_builder.internal.access import BasicAuth, internal_password
 from site_builder.internal.site import internal_folder
 
 if TYPE_CHECKING:
-    from site_builder.serve import PreviewServer
+    from site_builder.serving.serve import PreviewServer
 
 
 class InternalServing:
@@ -34,7 +34,7 @@ class InternalServing:
 
     def start(self, *, port: int, host: str) -> PreviewServer | None:
         """Serve the internal site in the background; None when there is none to serve here."""
-        from site_builder.serve import start
+        from site_builder.serving.serve import start
 
         if self.auth is None or self.folder is None:
             return None

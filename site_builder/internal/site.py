@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from checker.store import open_store
 from checker.summary import Summary
-from site_builder.content import Site
+from site_builder.content.site import Site
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -5,6 +5,15 @@ and may also expose `plan(view) -> [Deferred]`: the same files, each with the ke
 so a rebuild skips those whose inputs did not change (an incident's API file, a feed). The pages
 come last because they link to the others: `pages.plan(view, context)` sees which files the data
 outputs produced (`context.available`) and returns deferred files with a cache key too.
+
+Beside the outputs are the modules they all read, none of them an output itself:
+
+    view.py          the view model: every status decided once, from the bundle and the summary
+    api_models.py    one typed model per published JSON shape (with `api_figures`, `api_types`)
+    markdown.py      incident Markdown to sanitised HTML
+    theme.py         the site's logo, accent colour, stylesheet and template overrides
+    next_change.py   when the outputs next change by the clock alone
+    render_share.py  rendering a build's files on two cores
 """
 
 from __future__ import annotations
@@ -13,8 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 
-from site_builder.theme import Theme
-from site_builder.view import SiteView
+from site_builder.outputs.theme import Theme
+from site_builder.outputs.view import SiteView
 
 DataOutput = Callable[[SiteView], dict[str, bytes]]
 DataPlan = Callable[[SiteView], list["Deferred"]]

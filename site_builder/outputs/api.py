@@ -15,11 +15,10 @@ from zoneinfo import ZoneInfo
 from checker.ids import stable_id
 from checker.incident_model import Incident, IncidentUpdate
 from checker.vocabulary import ComponentStatus
-from site_builder import api_models as api
-from site_builder.api_types import ApiModel
-from site_builder.markdown import update_text
 from site_builder.outputs import Deferred
+from site_builder.outputs import api_models as api
 from site_builder.outputs.api_extras import extras_files
+from site_builder.outputs.api_types import ApiModel
 from site_builder.outputs.incident_facts import (
     changes,
     incident_state,
@@ -27,7 +26,8 @@ from site_builder.outputs.incident_facts import (
     page_updated_at,
     published_updates,
 )
-from site_builder.view import ComponentView, GroupView, SiteView
+from site_builder.outputs.markdown import update_text
+from site_builder.outputs.view import ComponentView, GroupView, SiteView
 
 LIST_LIMIT = 50
 """Statuspage lists the 50 most recent incidents (plus any older unresolved ones)."""

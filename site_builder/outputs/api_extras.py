@@ -6,10 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from checker.summary import WINDOWS
-from site_builder.api_figures import ComponentUptime, ErrorBudget, Latency, LatencyDay, UptimeDay, UptimeWindow
-from site_builder.api_models import ComponentUptimeResponse, Page, UptimeResponse
-from site_builder.api_types import ApiModel
-from site_builder.view import ComponentView, SiteView
+from site_builder.outputs.api_figures import ComponentUptime, ErrorBudget, Latency, LatencyDay, UptimeDay, UptimeWindow
+from site_builder.outputs.api_models import ComponentUptimeResponse, Page, UptimeResponse
+from site_builder.outputs.api_types import ApiModel
+from site_builder.outputs.view import ComponentView, SiteView
 
 
 def extras_files(view: SiteView, page: Page, stamp: Callable[[datetime], str]) -> list[tuple[str, ApiModel]]:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from checker.uptime import format_uptime
-from site_builder.api_models import ShieldsEndpoint
-from site_builder.view import ComponentView, SiteView
+from site_builder.outputs.api_models import ShieldsEndpoint
+from site_builder.outputs.view import ComponentView, SiteView
 
 BADGES = ("status", "uptime-30d", "response-time")
 

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from checker.incident_model import Incident
 from site_builder.i18n.languages import Language, language
-from site_builder.markdown import update_text
 from site_builder.outputs import Deferred
 from site_builder.outputs.incident_facts import (
     changes,
@@ -25,8 +24,9 @@ from site_builder.outputs.incident_facts import (
     page_updated_at,
     published_updates,
 )
+from site_builder.outputs.markdown import update_text
 from site_builder.outputs.pages.incident_data import UPDATE_LABELS
-from site_builder.view import SiteView
+from site_builder.outputs.view import SiteView
 
 if TYPE_CHECKING:  # icalendar is imported when the calendar is rendered: a rebuild rarely renders it
     from icalendar import Alarm, Event

@@ -24,7 +24,6 @@ from babel.dates import format_date
 from checker.incident_model import Incident
 from site_builder.i18n.languages import Language, language
 from site_builder.i18n.site_languages import Words
-from site_builder.markdown import update_text
 from site_builder.outputs import Deferred
 from site_builder.outputs.incident_facts import (
     changes,
@@ -33,8 +32,9 @@ from site_builder.outputs.incident_facts import (
     page_updated_at,
     published_updates,
 )
+from site_builder.outputs.markdown import update_text
 from site_builder.outputs.pages.incident_data import UPDATE_LABELS
-from site_builder.view import SiteView, is_published
+from site_builder.outputs.view import SiteView, is_published
 
 if TYPE_CHECKING:  # feedgen is imported when a feed is rendered: a rebuild rarely renders one
     from feedgen.feed import FeedGenerator

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from checker.incident_model import Incident, IncidentUpdate
-from site_builder.view import SiteView
+from site_builder.outputs.view import SiteView
 
 
 def incident_state(incident: Incident, now: datetime) -> str:

@@ -14,7 +14,7 @@ from typing import get_args
 
 from checker.summary import WINDOWS
 from checker.vocabulary import COMPONENT_STATUSES, OUTAGE_STATUSES, Indicator
-from site_builder.view import SiteView
+from site_builder.outputs.view import SiteView
 
 METRICS_PATH = "metrics"
 

@@ -32,9 +32,9 @@ from checker.errors import (
 from checker.secrets import expand_text
 from checker.store import Store
 from checker.subscriber_settings import SubscribersSettings
-from site_builder.http_types import Request, Response
 from site_builder.notify.messages import already_subscribed_email, confirmation_email
 from site_builder.notify.webhook_target import is_private_host
+from site_builder.serving.http_types import Request, Response
 from site_builder.subscribe import limits, records, tokens
 from site_builder.subscribe.records import Subscriber
 

@@ -1,6 +1,6 @@
 """Lambda entry point for the subscribe endpoint behind a Function URL (payload format 2.0).
 
-Reads the bundle (its public part, see site_builder.audience) from the store named by
+Reads the bundle (its public part, see site_builder.content.audience) from the store named by
 `STATUSGEN_STORE`, then hands the request to
 `handle_subscribe_request`; this module only translates the event and the answer.
 """
@@ -14,8 +14,8 @@ from typing import Any
 from checker.bundle import BUNDLE_KEY, Bundle, utc_now
 from checker.errors import StatusgenError
 from checker.store import open_store
-from site_builder.audience import fetch_audience
-from site_builder.http_types import Request, Response
+from site_builder.content.audience import fetch_audience
+from site_builder.serving.http_types import Request, Response
 from site_builder.subscribe.endpoint import handle_subscribe_request
 
 

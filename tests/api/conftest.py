@@ -9,8 +9,8 @@ import pytest
 
 from checker.bundle import Bundle
 from checker.summary import Summary
-from site_builder.content import compile_bundle
-from site_builder.view import SiteView, build_view
+from site_builder.content.site import compile_bundle
+from site_builder.outputs.view import SiteView, build_view
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "api"
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ from checker.incident_model import Incident, IncidentUpdate
 from checker.summary import Summary
 from checker.vocabulary import UpdateStatus
 from site_builder.build import _plan
-from site_builder.content import compile_bundle
+from site_builder.content.site import compile_bundle
 
 
 def with_update(bundle: Bundle, slug: str, at: datetime, status: UpdateStatus) -> Bundle:

@@ -13,7 +13,7 @@ import pytest
 
 from checker.ids import stable_id
 from site_builder.outputs import calendar, feeds
-from site_builder.view import SiteView, build_view
+from site_builder.outputs.view import SiteView, build_view
 
 ITEM = re.compile(
     r"<p><small>[A-Z][a-z]{2} <var data-var='date'>\d{1,2}</var>, "

@@ -21,10 +21,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from checker.bundle import Bundle
 from checker.ids import stable_id
 from checker.vocabulary import ComponentStatus
-from site_builder import api_models as models
 from site_builder.cli import main
 from site_builder.outputs import api, feeds
-from site_builder.view import SiteView, build_view
+from site_builder.outputs import api_models as models
+from site_builder.outputs.view import SiteView, build_view
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "api"
 REAL = FIXTURES / "statuspage"

@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
-from site_builder.content import PARSED_CACHE, compile_bundle
+from site_builder.content.site import PARSED_CACHE, compile_bundle
 from site_builder.pipeline import WORK_DIR, build_and_publish
 from site_builder.publish import MANIFEST_NAME
 

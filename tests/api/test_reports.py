@@ -15,7 +15,7 @@ from checker.run import run_checks
 from checker.summary import load_summary
 from checker.uptime import format_uptime
 from site_builder.cli import main
-from site_builder.content import load_site
+from site_builder.content.site import load_site
 from site_builder.pipeline import build_site_and_publish, site_store
 
 START = datetime(2026, 10, 30, tzinfo=UTC)

@@ -12,9 +12,9 @@ from pydantic import BaseModel, ValidationError
 
 from checker.ids import stable_id
 from checker.summary import Summary
-from site_builder import api_models as models
 from site_builder.outputs import api
-from site_builder.view import SiteView, build_view
+from site_builder.outputs import api_models as models
+from site_builder.outputs.view import SiteView, build_view
 
 ENDPOINTS: dict[str, type[BaseModel]] = {
     "api/v2/summary.json": models.SummaryResponse,

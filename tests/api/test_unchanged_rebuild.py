@@ -25,9 +25,9 @@ import site_builder
 from checker.summary import Summary, load_summary
 from site_builder import pipeline
 from site_builder.build import build_site
-from site_builder.content import compile_bundle, load_site
+from site_builder.content.site import compile_bundle, load_site
 from site_builder.last_build import BUILD_CACHE, Unchanged, build_unless_unchanged, unchanged_since_last_build
-from site_builder.next_change import next_change
+from site_builder.outputs.next_change import next_change
 from site_builder.pipeline import build_and_publish, site_store
 from site_builder.publish import MANIFEST_NAME
 

@@ -63,7 +63,7 @@ def test_serve_dir_is_relative_to_the_current_directory(workdir: Path, monkeypat
     def serve_site(root: Path, **options: Any) -> None:
         served.update(options)
 
-    monkeypatch.setattr("site_builder.preview.serve_site", serve_site)
+    monkeypatch.setattr("site_builder.serving.preview.serve_site", serve_site)
     code, _, err = run("serve", "--root", "site", "--dir", "preview", "--watch")
     assert code == 0, err
     # Absolute, so `--watch` rebuilds into the folder being served, not into site/preview.
@@ -107,7 +107,7 @@ def test_github_annotations_outside_git_are_relative_to_the_current_directory(
 
 def test_github_annotations_escape_what_would_end_a_property(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from checker.errors import Problem
-    from site_builder.problems import github_annotation
+    from site_builder.content.problems import github_annotation
 
     problem = Problem("statuspage.yaml", 3, "a:b,c", "50% down\nnow")
     assert github_annotation(problem, "sub/") == (
@@ -118,9 +118,9 @@ def test_github_annotations_escape_what_would_end_a_property(tmp_path: Path, mon
 def test_the_outbox_in_statuspage_yaml_is_relative_to_its_folder(workdir: Path) -> None:
     import httpx
 
-    from site_builder.endpoints import SiteEndpoints
     from site_builder.pipeline import load_site
-    from site_builder.serve import start
+    from site_builder.serving.endpoints import SiteEndpoints
+    from site_builder.serving.serve import start
 
     config = workdir / "site" / "statuspage.yaml"
     config.write_text(

@@ -18,7 +18,7 @@ from typing import TypeVar
 import httpx
 import pytest
 
-from site_builder.serve import LocalHTTPServer
+from site_builder.serving.serve import LocalHTTPServer
 
 STATUSGEN = str(Path(sys.executable).with_name("statusgen"))
 TOKEN = "run-test-token"

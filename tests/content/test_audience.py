@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from site_builder.content import check_site
+from site_builder.content.site import check_site
 
 CONFIG = """\
 site: {name: Audience test}

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from site_builder.cli import main
-from site_builder.content import check_site
+from site_builder.content.site import check_site
 from tests.helpers import copy_site, fixture
 
 

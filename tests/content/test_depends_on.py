@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from site_builder.content import check_site
+from site_builder.content.site import check_site
 
 
 def write(root: Path, components: str) -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from site_builder.config import SiteConfig
+from site_builder.content.config import SiteConfig
 
 DOCS = Path(__file__).parents[2] / "docs"
 

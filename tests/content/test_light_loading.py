@@ -32,7 +32,7 @@ HEAVY = (
 def test_validating_a_site_loads_nothing_it_does_not_use() -> None:
     script = (
         "import json, sys; from pathlib import Path\n"
-        "from site_builder.content import check_site\n"
+        "from site_builder.content.site import check_site\n"
         "site, problems = check_site(Path(sys.argv[1]), None)\n"
         "assert site is not None and not problems, problems\n"
         "print(json.dumps(sorted(sys.modules)))\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from site_builder.markdown import MAX_DEPTH, UpdateBody, plain_text, render_markdown, update_text
+from site_builder.outputs.markdown import MAX_DEPTH, UpdateBody, plain_text, render_markdown, update_text
 
 
 def test_the_markdown_authors_write_renders() -> None:
@@ -95,7 +95,7 @@ _ENGINE_SAMPLES = [
 
 @pytest.mark.parametrize("text", _ENGINE_SAMPLES)
 def test_the_engine_that_frees_its_memory_gives_cmarkgfms_html(text: str) -> None:
-    from site_builder import markdown
+    from site_builder.outputs import markdown
 
     assert markdown._to_html is not markdown._leaking_engine  # the freeing engine loaded here
     assert markdown._to_html(text) == markdown._leaking_engine(text)
@@ -106,7 +106,7 @@ def test_rendering_many_bodies_gives_the_memory_back() -> None:
     bodies took some 90 MB that the process never got back."""
     from pathlib import Path
 
-    from site_builder.markdown import _to_html
+    from site_builder.outputs.markdown import _to_html
 
     statm = Path("/proc/self/statm")
     if not statm.is_file():

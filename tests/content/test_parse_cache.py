@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.content import PARSED_CACHE, check_site, load_site
+from site_builder.content.site import PARSED_CACHE, check_site, load_site
 from tests.helpers import copy_site, fixture
 
 API_ERRORS = "incidents/2026-11-22-api-errors.md"

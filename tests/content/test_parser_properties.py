@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checker.errors import Problem
-from site_builder.config import CONFIG_FILE, load_config
-from site_builder.incidents import parse_incident_text
+from site_builder.content.config import CONFIG_FILE, load_config
+from site_builder.content.incidents import parse_incident_text
 
 COMPONENTS = ["api", "website"]
 heading_words = st.sampled_from(

@@ -12,7 +12,7 @@ import pytest
 from icalendar import Calendar
 
 from checker.store import LocalStore
-from site_builder.content import check_site, load_site
+from site_builder.content.site import check_site, load_site
 from site_builder.pipeline import build_site_and_publish, notify_subscribers
 from site_builder.subscribe import records
 from site_builder.subscribe.records import Subscriber

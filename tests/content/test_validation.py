@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.content import check_site, compile_bundle, load_site
+from site_builder.content.site import check_site, compile_bundle, load_site
 from tests.helpers import copy_site, fixture
 
 CASE_FILE = "incidents/2026-11-22-case.md"

@@ -15,7 +15,7 @@ import boto3
 import pytest
 
 from site_builder.build import build_site
-from site_builder.content import compile_bundle
+from site_builder.content.site import compile_bundle
 from site_builder.publish import MANIFEST_NAME, publish
 from tests.faults.faults_support import TOTALS
 from tests.faults.faults_worker import publish_killed_at

@@ -14,7 +14,7 @@ import pytest
 
 from checker.ids import stable_id
 from site_builder.build import build_site
-from site_builder.content import check_site, compile_bundle
+from site_builder.content.site import check_site, compile_bundle
 from tests.helpers import fixture
 from tests.hostile.output_checks import folder_files, local_target, site_problems
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder.config import CONFIG_FILE, load_config
-from site_builder.incidents import parse_incident_file, parse_incident_text
-from site_builder.markdown import render_markdown
+from site_builder.content.config import CONFIG_FILE, load_config
+from site_builder.content.incidents import parse_incident_file, parse_incident_text
+from site_builder.outputs.markdown import render_markdown
 from tests.hostile.output_checks import _html_problems
 
 COMPONENTS = ["api", "web", "db"]

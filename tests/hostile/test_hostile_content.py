@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.content import check_site
-from site_builder.markdown import render_markdown
+from site_builder.content.site import check_site
+from site_builder.outputs.markdown import render_markdown
 from tests.helpers import copy_site, fixture
 
 CASE = "incidents/2026-11-22-case.md"

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from site_builder.cli import main
-from site_builder.content import check_site
+from site_builder.content.site import check_site
 from site_builder.pipeline import build_and_publish
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from checker.summary import Summary
-from site_builder.incidents import parse_incident_file
+from site_builder.content.incidents import parse_incident_file
 from tests.importers.importers_support import assert_valid_and_builds, run, snapshot
 
 CSTATE_CONFIG = """\

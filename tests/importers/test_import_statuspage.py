@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
+from site_builder.content.incidents import parse_incident_file
 from site_builder.importers.common import plain_text_to_markdown
-from site_builder.incidents import parse_incident_file
 from tests.helpers import fixture
 from tests.importers.importers_support import assert_valid_and_builds, run, snapshot
 
@@ -125,7 +125,7 @@ def test_other_captured_pages_validate(tmp_path: Path, name: str) -> None:
     assert len({c.get("group") for c in config["components"] if c.get("group")}) == len(
         {g["name"] for g in groups if g.get("components")}
     )
-    from site_builder.content import check_site
+    from site_builder.content.site import check_site
 
     assert check_site(site, None)[1] == []
 

@@ -12,7 +12,7 @@ from checker.store import LocalStore
 from checker.summary import Summary
 from site_builder.build import build_site
 from site_builder.outputs.api import ApiRenderer
-from site_builder.view import build_view
+from site_builder.outputs.view import build_view
 from tests.notify.alert_support import FIXTURES, T0, hooks, minutes, received
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from checker.summary import load_summary
-from site_builder.content import load_site
+from site_builder.content.site import load_site
 from site_builder.pipeline import build_site_and_publish, check_loaded_site, site_store
 from tests.checker.checker_support import LoopbackServer, Route, reply
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from checker.secrets import KeepReferences
-from site_builder.config import load_config
+from site_builder.content.config import load_config
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "notify"
 

@@ -17,7 +17,7 @@ from moto import mock_aws
 from checker.alerting.mail import MailSettings
 from checker.store import LocalStore
 from checker.subscriber_settings import SubscribersSettings
-from site_builder.content import check_site
+from site_builder.content.site import check_site
 from site_builder.notify.deliver import notify_subscribers
 from site_builder.subscribe import records, tokens
 from site_builder.subscribe.records import Subscriber

@@ -11,7 +11,7 @@ import httpx
 from checker.alerting.mail import MailSettings
 from checker.store import LocalStore
 from checker.subscriber_settings import SubscribersSettings
-from site_builder.serve import start
+from site_builder.serving.serve import start
 from site_builder.subscribe import local_handler, records
 
 

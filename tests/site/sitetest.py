@@ -8,7 +8,7 @@ from pathlib import Path
 from checker.bundle import Bundle
 from checker.summary import Summary
 from site_builder.build import BuildReport, build_site
-from site_builder.content import load_site
+from site_builder.content.site import load_site
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "site"
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from site_builder.serve import PreviewServer, start
+from site_builder.serving.serve import PreviewServer, start
 from tests.helpers import ARTIFACTS, CHROMIUM
 from tests.site.bigsite import build_big
 from tests.site.sitetest import FIXTURES, build, load_bundle, load_summary

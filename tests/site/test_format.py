@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from site_builder.outputs.pages.formatting import format_duration, format_ms, format_uptime
-from site_builder.theme import DARK_BACKGROUND, LIGHT_BACKGROUND, contrast, readable_on
+from site_builder.outputs.theme import DARK_BACKGROUND, LIGHT_BACKGROUND, contrast, readable_on
 
 
 @pytest.mark.parametrize(

@@ -164,7 +164,7 @@ def test_a_preview_elsewhere_builds_the_public_site_only(built: tuple[Path, list
 def test_an_open_incident_declaring_the_outage_acknowledges_its_alert(built: tuple[Path, list[str]]) -> None:
     """The alert planner's rule: an open incident declaring the outage's status or worse for the
     component holds escalation back, and the operations view names it."""
-    from site_builder.content import load_site
+    from site_builder.content.site import load_site
     from site_builder.internal.operations import load_operations
 
     root, _ = built

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from site_builder.cli import main
-from site_builder.serve import PreviewServer, start
+from site_builder.serving.serve import PreviewServer, start
 from tests.helpers import ARTIFACTS, CHROMIUM
 from tests.site.sitetest import fixture_site
 

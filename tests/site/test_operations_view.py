@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from checker.store import open_store
-from site_builder.content import load_site
+from site_builder.content.site import load_site
 from site_builder.internal.operations import load_operations
 from site_builder.internal.operations_page import render
 from tests.helpers import fixture

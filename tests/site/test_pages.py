@@ -408,7 +408,7 @@ def test_updates_dated_after_the_build_are_not_shown_yet(tmp_path: Path) -> None
 
 
 def test_favicon_follows_the_overall_status(built_site: Path, tmp_path: Path) -> None:
-    from site_builder.theme import status_favicon
+    from site_builder.outputs.theme import status_favicon
 
     html = read(built_site, "index.html")
     icon = re.search(r'<link rel="icon" href="(assets/favicon-major\.[0-9a-f]{10}\.svg)"', html)

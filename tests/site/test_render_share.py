@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from site_builder.outputs import Deferred
-from site_builder.render_share import MIN_FILES, Spool, render_all
+from site_builder.outputs.render_share import MIN_FILES, Spool, render_all
 
 COUNT = MIN_FILES + 11
 
@@ -40,7 +40,7 @@ def test_every_other_file_is_rendered_by_a_second_process() -> None:
     program = f"""
 import os
 from site_builder.outputs import Deferred
-from site_builder.render_share import Spool, render_all
+from site_builder.outputs.render_share import Spool, render_all
 items = [Deferred(f"file-{{n}}.txt", None, lambda: str(os.getpid()).encode()) for n in range({COUNT})]
 with Spool.open() as spool:
     rendered = [spool.read(s).decode() for s in render_all(items, spool)]

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from site_builder.serve import PreviewServer, Request, Response, start
+from site_builder.serving.serve import PreviewServer, Request, Response, start
 from tests.site.sitetest import build
 
 SEEN: list[Request] = []
@@ -121,7 +121,7 @@ def test_watch_refreshes_after_a_check_a_css_edit_and_a_subscribers_change(tmp_p
     from datetime import UTC, datetime
 
     from site_builder.pipeline import check_once
-    from site_builder.preview import start_preview
+    from site_builder.serving.preview import start_preview
 
     (tmp_path / "statuspage.yaml").write_text(WATCHED_SITE)
     (tmp_path / "extra.css").write_text(".one { color: red }\n")

@@ -24,7 +24,7 @@ from site_builder.outputs.pages.report_pages import reports
 from site_builder.outputs.pages.site_files import favicon, not_found, robots, sitemap
 from site_builder.outputs.pages.templates import environment, template_digest
 from site_builder.outputs.pages.uptime_page import uptime
-from site_builder.view import SiteView
+from site_builder.outputs.view import SiteView
 
 __all__ = ["environment", "plan", "render", "static_assets", "template_digest"]
 

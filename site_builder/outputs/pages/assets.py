@@ -7,7 +7,7 @@ import hashlib
 
 import jinja2
 
-from site_builder.theme import BANNER_COLOURS, Asset, Theme, status_card, status_favicon
+from site_builder.outputs.theme import BANNER_COLOURS, Asset, Theme, status_card, status_favicon
 
 
 def static_assets(env: jinja2.Environment, theme: Theme) -> dict[str, Asset]:

@@ -16,8 +16,8 @@ from site_builder.i18n.codes import SUPPORTED
 from site_builder.i18n.languages import language
 from site_builder.i18n.marker import N_
 from site_builder.i18n.site_languages import Words
-from site_builder.markdown import UpdateBody
 from site_builder.outputs import Deferred, RenderContext
+from site_builder.outputs.markdown import UpdateBody
 from site_builder.outputs.pages.formatting import Clock, month_key
 from site_builder.outputs.pages.incident_data import (
     UPDATE_LABELS,
@@ -27,8 +27,8 @@ from site_builder.outputs.pages.incident_data import (
     update_data,
 )
 from site_builder.outputs.pages.strips import ComponentRows
-from site_builder.theme import OG_HEIGHT, OG_WIDTH
-from site_builder.view import SiteView
+from site_builder.outputs.theme import OG_HEIGHT, OG_WIDTH
+from site_builder.outputs.view import SiteView
 
 
 def _json_default(value: object) -> object:

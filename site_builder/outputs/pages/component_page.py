@@ -9,7 +9,7 @@ from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
 from site_builder.outputs.pages.chart import latency_chart
 from site_builder.outputs.pages.strips import PITCH, day_rows
-from site_builder.view import ComponentView
+from site_builder.outputs.view import ComponentView
 
 COMPONENT_INCIDENTS = 20
 """Incidents listed on a component's page; older ones are in the history."""

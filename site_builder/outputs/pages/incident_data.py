@@ -11,7 +11,7 @@ from checker.incident_model import Incident, IncidentUpdate
 from site_builder.i18n.languages import Language
 from site_builder.i18n.marker import N_
 from site_builder.i18n.site_languages import Words
-from site_builder.markdown import UpdateBody
+from site_builder.outputs.markdown import UpdateBody
 
 # In English; each page shows them in its language.
 UPDATE_LABELS = {

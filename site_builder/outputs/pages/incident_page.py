@@ -17,7 +17,7 @@ from site_builder.outputs.pages.incident_data import (
     resolved,
     update_data,
 )
-from site_builder.view import STATUS_LABELS
+from site_builder.outputs.view import STATUS_LABELS
 
 _IMPACT_INDICATORS = {"none": "minor", "minor": "minor", "major": "major", "critical": "critical"}
 

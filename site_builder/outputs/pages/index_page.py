@@ -10,7 +10,7 @@ from checker.vocabulary import STATUS_OF_INDICATOR
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
 from site_builder.outputs.pages.incident_data import clip
-from site_builder.view import RECENT_DAYS, GroupView
+from site_builder.outputs.view import RECENT_DAYS, GroupView
 
 COLLAPSE_ABOVE = 10
 """On an index with more components than this, groups whose components are all operational start

@@ -8,8 +8,8 @@ from typing import Any
 from site_builder.i18n.site_languages import Words
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
+from site_builder.outputs.view import STATUS_LABELS
 from site_builder.reports import ComponentMonth, ErrorBudget, month_report, reported_months
-from site_builder.view import STATUS_LABELS
 
 
 def reports(pages: Pages) -> list[Deferred]:

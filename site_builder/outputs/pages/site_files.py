@@ -6,7 +6,7 @@ import functools
 
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages, cache_key
-from site_builder.theme import status_favicon
+from site_builder.outputs.theme import status_favicon
 
 
 def favicon(pages: Pages) -> Deferred:

@@ -8,7 +8,7 @@ import jinja2
 
 from site_builder.i18n.languages import language
 from site_builder.outputs.pages.formatting import Clock
-from site_builder.theme import Theme, builtin_templates
+from site_builder.outputs.theme import Theme, builtin_templates
 
 
 def environment(theme: Theme, zone: str = "Etc/UTC", code: str = "en") -> jinja2.Environment:

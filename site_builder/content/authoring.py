@@ -18,10 +18,10 @@ import yaml
 from checker.errors import ContentError, StatusgenError
 from checker.secrets import KeepReferences
 from checker.vocabulary import COMPONENT_STATUSES, INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES
-from site_builder.config import load_config
-from site_builder.incident_updates import parse_time
-from site_builder.incidents import INCIDENTS_DIR, parse_incident_text
-from site_builder.problems import suggest
+from site_builder.content.config import load_config
+from site_builder.content.incident_updates import parse_time
+from site_builder.content.incidents import INCIDENTS_DIR, parse_incident_text
+from site_builder.content.problems import suggest
 
 
 def slugify(title: str, max_length: int = 50) -> str:

@@ -34,8 +34,8 @@ if TYPE_CHECKING:  # validating a site needs none of these
     from checker.incident_model import Incident
     from checker.store import Store
     from checker.summary import Summary
+    from site_builder.content.incidents import ParsedIncident
     from site_builder.i18n.site_languages import SiteLanguages
-    from site_builder.incidents import ParsedIncident
 
 AUDIENCE_KEY = "audience.json"
 """Where CI stores the audiences in the store, beside `bundle.json`."""

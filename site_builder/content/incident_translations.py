@@ -19,11 +19,11 @@ from checker.header_text import no_control_characters
 from checker.incident_model import Incident
 from checker.strict_model import StrictModel
 from checker.vocabulary import INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES
+from site_builder.content.incident_updates import parse_heading, update_sections
+from site_builder.content.incidents import FrontMatter, slug_from_name
+from site_builder.content.problems import problems_from_error
+from site_builder.content.yaml_source import load_yaml
 from site_builder.i18n.site_languages import IncidentTranslation
-from site_builder.incident_updates import parse_heading, update_sections
-from site_builder.incidents import FrontMatter, slug_from_name
-from site_builder.problems import problems_from_error
-from site_builder.yaml_source import load_yaml
 
 _TRANSLATION_NAME = re.compile(r"^(?P<original>[^.]+)\.(?P<language>[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)\.md$")
 

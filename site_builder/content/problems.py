@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from checker.errors import Problem
-from site_builder.yaml_source import LocatedYaml, Path, format_path
+from site_builder.content.yaml_source import LocatedYaml, Path, format_path
 
 
 def suggest(word: str, options: Sequence[str]) -> str:

@@ -21,8 +21,7 @@ from pathlib import Path
 
 from checker.errors import ContentError, StatusgenError
 from checker.summary import Summary, load_summary
-from site_builder.content import Site, load_site
-from site_builder.endpoints import SiteEndpoints
+from site_builder.content.site import Site, load_site
 from site_builder.pipeline import (
     build_site_and_publish,
     check_loaded_site,
@@ -30,6 +29,7 @@ from site_builder.pipeline import (
     publish_folder,
     site_store,
 )
+from site_builder.serving.endpoints import SiteEndpoints
 
 
 def run_forever(
@@ -45,7 +45,7 @@ def run_forever(
     """Check, build, publish and serve the site at `root` until `stop` is set; the internal site,
     when there is one, on `internal_port` (default the next port) behind its password."""
     from site_builder.internal.serving import InternalServing
-    from site_builder.serve import start
+    from site_builder.serving.serve import start
 
     site = load_site(root)
     folder = publish_folder(site)

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from site_builder.i18n.languages import language
 from site_builder.outputs.pages.strips import day_figures, strip_paths
-from site_builder.view import RECENT_DAYS, UPCOMING_DAYS, stale_after_for
+from site_builder.outputs.view import RECENT_DAYS, UPCOMING_DAYS, stale_after_for
 
 if TYPE_CHECKING:
     from checker.bundle import Bundle

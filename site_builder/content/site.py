@@ -24,12 +24,11 @@ from checker.errors import ContentError, Problem, PublishError
 from checker.incident_model import Incident
 from checker.recurrence import occurrences
 from checker.secrets import KeepReferences
-from site_builder.audience import Audience, incident_audience_problems
 from site_builder.code_version import code_digest
-from site_builder.config import SiteConfig, load_config
-from site_builder.i18n.site_languages import IncidentTranslation, SiteLanguages
-from site_builder.incident_translations import parse_translation, translation_name
-from site_builder.incidents import (
+from site_builder.content.audience import Audience, incident_audience_problems
+from site_builder.content.config import SiteConfig, load_config
+from site_builder.content.incident_translations import parse_translation, translation_name
+from site_builder.content.incidents import (
     MAX_FILE_BYTES,
     ParsedIncident,
     file_problem,
@@ -37,6 +36,7 @@ from site_builder.incidents import (
     read_incident_bytes,
     slug_from_name,
 )
+from site_builder.i18n.site_languages import IncidentTranslation, SiteLanguages
 
 PARSED_CACHE = Path(".statusgen") / "incidents.json"
 """Where `load_site` remembers parsed incident files, relative to the site's root (the folder of
@@ -76,8 +76,8 @@ def check_site(
     """Load the site at `root` and return it with every problem found (the site is None if any).
 
     With `env` None, `${NAME}` references are kept as written (what `validate` and the bundle need);
-    otherwise they are resolved from `env` (see site_builder.config) and a missing variable is a
-    problem; `require` names the deferred sections whose references must be resolvable too.
+    otherwise they are resolved from `env` (see site_builder.content.config) and a missing variable
+    is a problem; `require` names the deferred sections whose references must be resolvable too.
     `cache` is a file remembering parsed incident files: only files whose bytes changed are parsed.
     """
     config, _, problems = load_config(root, KeepReferences() if env is None else env, require=require)

@@ -29,9 +29,9 @@ from checker.vocabulary import (
     Impact,
     derived_impact,
 )
-from site_builder.incident_updates import parse_heading, parse_time, update_sections
-from site_builder.problems import problems_from_error, suggest
-from site_builder.yaml_source import LocatedYaml, load_yaml
+from site_builder.content.incident_updates import parse_heading, parse_time, update_sections
+from site_builder.content.problems import problems_from_error, suggest
+from site_builder.content.yaml_source import LocatedYaml, load_yaml
 
 INCIDENTS_DIR = "incidents"
 FILE_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -54,7 +54,7 @@ class FrontMatter(StrictModel):
     scheduled_until: str | None = None
     """Maintenance only: when the window ends."""
     audience: Literal["public", "internal"] = "public"
-    """`internal`: shown on the internal site only (site_builder.audience)."""
+    """`internal`: shown on the internal site only (site_builder.content.audience)."""
     repeat: str | dict[str, Any] | None = None
     """Maintenance only: `every week`, `{every: 2 weeks, until: 2027-06-30, except: [2026-12-27]}`
     or an RFC 5545 rule such as `FREQ=MONTHLY;BYDAY=1SU;COUNT=12` (see checker.recurrence)."""
@@ -108,7 +108,7 @@ class ParsedIncident(NamedTuple):
 
     incident: Incident
     audience: Literal["public", "internal"]
-    """Who may see it (site_builder.audience)."""
+    """Who may see it (site_builder.content.audience)."""
     components_line: int
     """The line of its `components:` key (of `title:` without one), for problems found later."""
 

@@ -21,10 +21,10 @@ from checker.incident_model import Incident
 from checker.status import shown_status
 from checker.summary import ComponentSummary, Summary
 from checker.vocabulary import FAILING_STATUSES, ComponentStatus, Indicator, worst_status
-from site_builder.api_models import Status
 from site_builder.i18n.codes import SUPPORTED
 from site_builder.i18n.marker import N_
 from site_builder.i18n.site_languages import SiteLanguages
+from site_builder.outputs.api_models import Status
 
 # In English, as the JSON API and the English pages show them; each page translates them.
 STATUS_LABELS: dict[ComponentStatus, str] = {

@@ -23,8 +23,8 @@ from checker.header_text import HeaderText
 from checker.secrets import expand_text
 from checker.strict_model import StrictModel
 from checker.subscriber_settings import SubscribersSettings
-from site_builder.problems import problems_from_error
-from site_builder.yaml_source import LocatedYaml, format_path, load_yaml
+from site_builder.content.problems import problems_from_error
+from site_builder.content.yaml_source import LocatedYaml, format_path, load_yaml
 
 CONFIG_FILE = "statuspage.yaml"
 
@@ -70,7 +70,8 @@ Audience = Literal["public", "internal"]
 class SiteComponent(Component):
     """A component as statuspage.yaml has it: what the bundle keeps, and who may see it, which
     only the builder reads. The bundle's model does not carry `audience` (the checker measures
-    every component alike), so CI stores the audiences beside the bundle (site_builder.audience)."""
+    every component alike), so CI stores the audiences beside the bundle
+    (site_builder.content.audience)."""
 
     audience: Audience = "public"
     """`internal`: shown on the internal site only, never on the public one."""

@@ -21,8 +21,8 @@ from urllib.parse import unquote, urlsplit
 import watchfiles
 
 from checker.errors import StatusgenError
-from site_builder.http_types import Request, Response
 from site_builder.publish import content_type
+from site_builder.serving.http_types import Request, Response
 
 _QUERY = re.compile(r"\?[^\s\"]*")
 """A query string in a logged request line."""

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from checker.errors import Problem
 from checker.vocabulary import INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES
-from site_builder.problems import suggest
+from site_builder.content.problems import suggest
 
 _HEADING = re.compile(r"^##(?!#)\s*(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")

@@ -9,8 +9,8 @@ from urllib.parse import parse_qsl
 
 from checker.errors import StoreError
 from checker.store import Store, open_store
-from site_builder.content import Site
-from site_builder.http_types import Request, Response
+from site_builder.content.site import Site
+from site_builder.serving.http_types import Request, Response
 
 Handler = Callable[[Request], Response]
 

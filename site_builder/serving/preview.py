@@ -1,7 +1,7 @@
 """`statusgen serve`: the published folder previewed on loopback with the site's own endpoints
 (subscribe, unsubscribe, ...) and, when there is one, the internal site; with `--watch`, rebuilt
-into that folder when a source changes. The HTTP server underneath (`site_builder.serve`) knows
-nothing of sites; this is where a site is loaded, built and mounted on it.
+into that folder when a source changes. The HTTP server underneath (`site_builder.serving.serve`)
+knows nothing of sites; this is where a site is loaded, built and mounted on it.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from checker.store.local import LocalStore
 from checker.summary import SUMMARY_KEY
-from site_builder.content import Site, load_site
-from site_builder.endpoints import SiteEndpoints
+from site_builder.content.site import Site, load_site
 from site_builder.pipeline import build_and_publish, publish_folder, site_store
+from site_builder.serving.endpoints import SiteEndpoints
 
 if TYPE_CHECKING:
-    from site_builder.serve import PreviewServer
+    from site_builder.serving.serve import PreviewServer
 
 
 def serve_site(root: Path, *, port: int, watch: bool, site_dir: Path | None, internal_port: int | None = None) -> None:
@@ -47,7 +47,7 @@ def serve_site(root: Path, *, port: int, watch: bool, site_dir: Path | None, int
 
 def start_preview(root: Path, *, port: int, watch: bool, site_dir: Path | None) -> PreviewServer:
     """`serve_site`'s server, started in the background; `close()` stops it."""
-    from site_builder.serve import start
+    from site_builder.serving.serve import start
 
     site = load_site(root)
     folder = site_dir or publish_folder(site)
