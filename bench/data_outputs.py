@@ -27,7 +27,7 @@ from build_corpus import NOW, synthetic_bundle, synthetic_summary  # noqa: E402
 from checker.summary import Summary  # noqa: E402
 from site_builder.outputs import DataPlan, data_outputs, data_plans  # noqa: E402
 from site_builder.outputs.view import build_view  # noqa: E402
-from site_builder.publish import publish  # noqa: E402
+from site_builder.publish.publisher import publish  # noqa: E402
 
 
 def median_seconds(action: object, repeat: int) -> float:

@@ -38,17 +38,9 @@ from site_builder.outputs.next_change import next_change
 from site_builder.outputs.render_share import Spool, Stored, render_all
 from site_builder.outputs.theme import load_theme
 from site_builder.outputs.view import build_view
-from site_builder.publish import (
-    MANIFEST_NAME,
-    FolderTarget,
-    LiveFile,
-    LiveSite,
-    PublishReport,
-    Target,
-    open_target,
-    publish_files,
-    read_live_site,
-)
+from site_builder.publish.manifest import MANIFEST_NAME, LiveFile, LiveSite, read_live_site
+from site_builder.publish.publisher import PublishReport, publish_files
+from site_builder.publish.targets import FolderTarget, Target, open_target
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

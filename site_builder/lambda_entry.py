@@ -133,7 +133,7 @@ def rebuild_site(bundle: Bundle, store: Store, *, env: Mapping[str, str], now: d
     from site_builder.build import build_site
     from site_builder.content.audience import fetch_audience
     from site_builder.languages_store import fetch_languages
-    from site_builder.publish import publish
+    from site_builder.publish.publisher import publish
     from site_builder.theme_store import fetch_theme
 
     target = env.get(SITE_VARIABLE)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from checker.run_report import RunReport
     from site_builder.build import BuildReport
     from site_builder.gate import GateProbe, GateResult
-    from site_builder.publish import PublishReport
+    from site_builder.publish.publisher import PublishReport
 
 WORK_DIR = ".statusgen"
 """Build state kept in the site's repository (the cache of each file's inputs); not committed."""

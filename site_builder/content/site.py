@@ -363,7 +363,7 @@ class ParsedIncidents:
         )
         if self._cache is None or unchanged:
             return
-        from site_builder.publish import FolderTarget  # the one atomic file write
+        from site_builder.publish.targets import FolderTarget  # the one atomic file write
 
         data = _CacheFile(
             format=_CACHE_FORMAT, context=self._context, files=self._current, translations=self._current_translations

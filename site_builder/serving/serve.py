@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 import watchfiles
 
 from checker.errors import StatusgenError
-from site_builder.publish import content_type
+from site_builder.publish.headers import content_type
 from site_builder.serving.http_types import Request, Response
 
 _QUERY = re.compile(r"\?[^\s\"]*")

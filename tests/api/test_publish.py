@@ -12,14 +12,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from checker.errors import PublishError
-from site_builder.publish import (
-    IMMUTABLE,
-    MANIFEST_NAME,
-    SHORT_LIVED,
-    cache_control,
-    content_type,
-    publish,
-)
+from site_builder.publish.headers import IMMUTABLE, SHORT_LIVED, cache_control, content_type
+from site_builder.publish.manifest import MANIFEST_NAME
+from site_builder.publish.publisher import publish
 
 CSS_V1 = "assets/style.0a1b2c3d.css"
 CSS_V2 = "assets/style.9f8e7d6c.css"

@@ -18,7 +18,7 @@ import pytest
 
 from site_builder.content.site import PARSED_CACHE, compile_bundle
 from site_builder.pipeline import WORK_DIR, build_and_publish
-from site_builder.publish import MANIFEST_NAME
+from site_builder.publish.manifest import MANIFEST_NAME
 
 SITE = Path(__file__).parent.parent / "fixtures" / "api" / "site"
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

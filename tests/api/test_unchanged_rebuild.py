@@ -29,7 +29,7 @@ from site_builder.content.site import compile_bundle, load_site
 from site_builder.last_build import BUILD_CACHE, Unchanged, build_unless_unchanged, unchanged_since_last_build
 from site_builder.outputs.next_change import next_change
 from site_builder.pipeline import build_and_publish, site_store
-from site_builder.publish import MANIFEST_NAME
+from site_builder.publish.manifest import MANIFEST_NAME
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "api"
 SUMMARY_DAY = date(2026, 11, 22)

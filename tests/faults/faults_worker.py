@@ -88,7 +88,7 @@ def publish_killed_at(site_dir: str, target: str, kill_at: int | None, s3_endpoi
     """Publish `site_dir` to `target`, SIGKILLed just before its `kill_at`th write or delete at
     the target (S3 requests through botocore's event hooks; folder renames and unlinks through an
     audit hook). Returns how many writes and deletes it made when not killed."""
-    from site_builder.publish import publish
+    from site_builder.publish.publisher import publish
 
     switch = KillSwitch(kill_at)
     client = None

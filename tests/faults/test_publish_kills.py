@@ -16,7 +16,8 @@ import pytest
 
 from site_builder.build import build_site
 from site_builder.content.site import compile_bundle
-from site_builder.publish import MANIFEST_NAME, publish
+from site_builder.publish.manifest import MANIFEST_NAME
+from site_builder.publish.publisher import publish
 from tests.faults.faults_support import TOTALS
 from tests.faults.faults_worker import publish_killed_at
 from tests.hostile.output_checks import folder_files, site_problems
