@@ -31,7 +31,9 @@ Duration = Annotated[float, BeforeValidator(parse_duration)]
 
 
 def format_duration(seconds: float) -> str:
-    """`1 h 5 min`, `4 min`, `45 s`: the short form the page and alerts use."""
+    """`1 h 5 min`, `4 min`, `45 s`: the exact form of alerts, probe reasons and subscriber
+    messages, down to the second. The pages round to the minute and read each language's way
+    (`site_builder.i18n`): there a reader wants how long, here an on-call engineer what happened."""
     seconds = round(seconds)
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
