@@ -155,9 +155,15 @@ class State(_Model):
 def touched_days(effects: RunEffects) -> list[str]:
     """The days (`YYYY-MM-DD`) whose rollups the run's effects change."""
     days = {fact.at.date().isoformat() for fact in effects.samples}
-    for segment in [*effects.segments, *effects.replaced]:
+    return sorted(days | segment_days([*effects.segments, *effects.replaced]))
+
+
+def segment_days(segments: list[SegmentFact]) -> set[str]:
+    """The days (`YYYY-MM-DD`) the segments lie on."""
+    days: set[str] = set()
+    for segment in segments:
         days |= _days_between(segment.start, segment.end)
-    return sorted(days)
+    return days
 
 
 def _days_between(start: datetime, end: datetime) -> set[str]:

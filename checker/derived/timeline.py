@@ -17,6 +17,7 @@ from checker.derived.state import (
     State,
     Transition,
     WindowSample,
+    segment_days,
     touched_days,
 )
 from checker.errors import TooLate
@@ -182,14 +183,10 @@ def _place(
         base = current.base
         _, old_segments, old_transitions, old_steps = _decide(base, current.window, component, settings)
         decided, segments, transitions, steps = _decide(base, window, component, settings)
-        if old_steps or steps:
-            # Where a clock stepped, the stretches decided again may move to other days, which a
-            # checker stopped half-way through recording could leave painted: a rebuild places it.
-            run_id = entry.position.split(" ", 2)[2]
-            raise TooLate(f"run {run_id} arrived late among samples of {component.id} from a clock that stepped")
         decision = decided or _decision(current)
-        effects.replaced.extend(old_segments)
         step: Decision | None = base
+        own: list[SegmentFact] = []
+        others: list[SegmentFact] = []
         for sample in window:
             made = RunEffects(
                 run_id="", region=sample.region, at=sample.at, offline=False, transitions=[], samples=[], segments=[]
@@ -198,10 +195,19 @@ def _place(
                 step, [sample], component, settings
             )
             step = decided_one or step
-            if sample.position != entry.position:
-                effects.decided_again.extend(made.segments)
+            (own if sample.position == entry.position else others).extend(made.segments)
             if sample.position >= entry.position:
                 canonical.append((component.id, sample, made))
+        if (old_steps or steps) and not segment_days([*old_segments, *others]) <= segment_days(own) | {
+            entry.checked_at.date().isoformat()
+        }:
+            # Where a clock stepped, a stretch decided again can move to a day on which this run
+            # records nothing of its own. A checker stopped before writing that day's rollup would
+            # leave the old stretch painted there, and no later run could tell: a rebuild places it.
+            run_id = entry.position.split(" ", 2)[2]
+            raise TooLate(f"run {run_id} arrived late among samples of {component.id} from a clock that stepped")
+        effects.replaced.extend(old_segments)
+        effects.decided_again.extend(others)
         reported = {(t.old, t.new, t.at) for t in old_transitions}
         transitions = [t for t in transitions if (t.old, t.new, t.at) not in reported]
     effects.segments.extend(segments)

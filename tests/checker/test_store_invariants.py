@@ -402,3 +402,34 @@ def test_a_late_run_just_after_midnight_is_listed_only_on_its_own_days(tmp_path:
     assert "late" not in store.get_json("rollups/daily/2026-11-20.json")["runs"]
     assert "late" in store.get_json("rollups/daily/2026-11-21.json")["runs"]
     check_invariants(store, LocalStore(tmp_path_factory.mktemp("fresh")), now, warnings)
+
+
+def test_a_region_whose_clock_is_behind_never_makes_each_run_a_rebuild(tmp_path: Any, tmp_path_factory: Any) -> None:
+    # One region's clock is 15 minutes behind (more than CLOCK_STEP), so each of its samples takes
+    # the timeline up at its own time; the regions finish in either order, so half its runs are
+    # placed late among them. Each must be placed where it belongs, not by rebuilding from runs/.
+    store = LocalStore(tmp_path)
+    warnings: list[str] = []
+    for minute in range(12):
+        at = T0 + timedelta(minutes=minute)
+        behind = at - timedelta(minutes=15)
+        runs = [
+            Run(
+                id=f"{region}{minute}",
+                region=region,
+                started_at=start,
+                finished_at=start,
+                sequence=minute + 1,  # both started after the previous minute was recorded
+                samples=[Sample(component="api", status=status, at=start, latency_ms=5.0)],  # type: ignore[arg-type]
+            )
+            for region, start, status in [
+                ("us-east-1", at, "up"),
+                ("eu-west-1", behind, "down" if minute % 3 == 0 else "up"),
+            ]
+        ]
+        for run in runs if minute % 2 else reversed(runs):
+            store.put_json(run.key, run.model_dump(mode="json"))
+            record_run(BUNDLE, store, run, now=run.started_at, warnings=warnings)
+            now = run.started_at  # the derived files are as of the run that wrote them last
+    assert warnings == []
+    check_invariants(store, LocalStore(tmp_path_factory.mktemp("fresh")), now, warnings)
