@@ -14,6 +14,7 @@ run objects themselves are found, loaded and pruned in checker.derived.stored_ru
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 
 from pydantic import ValidationError
@@ -238,6 +239,10 @@ def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tu
         )
         data = history_json(history)
         reopened = [d for d in folded.open_days if d not in state.open_days]
+        if reopened:
+            # Open again in the state before they leave the history: a checker stopped between
+            # the two writes must leave them in one or the other, never in neither.
+            store.update_json(STATE_KEY, functools.partial(_with_open_days, reopened), attempts=ATTEMPTS)
         try:
             return history, store.put_over(HISTORY_KEY, data, current), reopened
         except PreconditionFailed:
@@ -284,6 +289,12 @@ def _generated_at(summary: bytes) -> datetime | None:
         return datetime.fromisoformat(summary[start + len(marker) : end].decode())
     except (ValueError, UnicodeDecodeError):
         return None
+
+
+def _with_open_days(days: list[str], data: object) -> object:
+    current = _state_data(data)
+    current.open_days = sorted({*current.open_days, *days})
+    return current.model_dump(mode="json")
 
 
 def _state_data(data: object) -> State:

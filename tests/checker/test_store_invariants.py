@@ -433,3 +433,33 @@ def test_a_region_whose_clock_is_behind_never_makes_each_run_a_rebuild(tmp_path:
             now = run.started_at  # the derived files are as of the run that wrote them last
     assert warnings == []
     check_invariants(store, LocalStore(tmp_path_factory.mktemp("fresh")), now, warnings)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_two_regions_across_midnight_keep_every_promise(tmp_path: Any, tmp_path_factory: Any, seed: int) -> None:
+    # Two regions a few seconds apart around midnight, the later one recorded first, so the earlier
+    # is placed late (on yesterday, after today's first run folded yesterday); its checker is
+    # killed at a random write more often than not.
+    rng = random.Random(seed)
+    store = LocalStore(tmp_path)
+    warnings: list[str] = []
+    midnight = datetime(2026, 11, 21, tzinfo=T0.tzinfo)
+
+    def stored(at: datetime, run_id: str, sequence: int, region: str) -> Run:
+        status = rng.choice(["up", "down", "degraded", "up"])
+        samples = [Sample(component=c, status=status, at=at, latency_ms=5.0) for c in ("api", "web")]  # type: ignore[arg-type]
+        run = Run(id=run_id, region=region, started_at=at, finished_at=at, sequence=sequence, samples=samples)
+        store.put_json(run.key, run.model_dump(mode="json"))
+        return run
+
+    for minute in range(-4, 4):
+        start = midnight + timedelta(minutes=minute, seconds=rng.choice([-2, -1, 1]))
+        first = stored(start, f"eu{minute}", minute + 5, "eu-west-1")
+        second = stored(start + timedelta(seconds=3), f"us{minute}", minute + 5, "us-east-1")
+        record_run(BUNDLE, store, second, now=second.started_at, warnings=warnings)
+        dying = Dying(store, rng.randint(0, 5)) if rng.random() < 0.6 else store
+        with contextlib.suppress(Killed):
+            record_run(BUNDLE, dying, first, now=first.started_at, warnings=warnings)
+    last = stored(midnight + timedelta(minutes=5), "last", 9, "eu-west-1")
+    record_run(BUNDLE, store, last, now=last.started_at, warnings=warnings)
+    check_invariants(store, LocalStore(tmp_path_factory.mktemp("fresh")), last.started_at, warnings)
