@@ -59,16 +59,7 @@ def record_run(
         notes.append(f"{problem}; rebuilt the derived files from runs/")
     rebuild(bundle, store, now=now, warnings=notes)
     state = read_stored(store, STATE_KEY, State) or State()
-    effects = state.effects_of(run.id) or RunEffects(
-        run_id=run.id,
-        region=run.region,
-        at=run.started_at,
-        offline=run.offline,
-        transitions=[],
-        samples=[],
-        segments=[],
-    )
-    return effects, state
+    return state.effects_of(run.id) or RunEffects.none_yet(run), state
 
 
 def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime, notes: list[str]) -> tuple[RunEffects, State]:
@@ -186,7 +177,7 @@ def _closed_days(bundle: Bundle, store: Store, state: State, today: date) -> tup
         and kept.fingerprint == closed_fingerprint(bundle, today)
     ):
         return kept, state
-    history, etag, reopened = _fold_history(bundle, store, state, today)
+    history, etag, with_reopened = _fold_history(bundle, store, state, today)
     for _ in range(ATTEMPTS):
         closed = make_closed_days(bundle, history, today)
         store.put_json(CLOSED_KEY, closed.model_dump(mode="json"))
@@ -198,18 +189,16 @@ def _closed_days(bundle: Bundle, store: Store, state: State, today: date) -> tup
         history, etag = parse_stored_history(latest) or History(), latest.etag
         if history.as_of != today.isoformat():
             break  # folded for another day: the runs of that day make their own
-    if not finished and not reopened:
-        return closed, state
-    if finished:
-        prune_runs(bundle, store, today)
+    if not finished:
+        return closed, with_reopened or state
+    prune_runs(bundle, store, today)
 
-    def fold_state(data: object) -> object:
+    def drop_finished(data: object) -> object:
         current = _state_data(data)
-        kept = {d for d in current.open_days if d >= today.isoformat()}
-        current.open_days = sorted(kept | set(reopened))
+        current.open_days = [d for d in current.open_days if d >= today.isoformat()]
         return current.model_dump(mode="json")
 
-    return closed, _state_data(store.update_json(STATE_KEY, fold_state, attempts=ATTEMPTS))
+    return closed, _state_data(store.update_json(STATE_KEY, drop_finished, attempts=ATTEMPTS))
 
 
 def _closed_or_none(stored: StoredObject | None) -> ClosedDays | None:
@@ -223,9 +212,10 @@ def _closed_or_none(stored: StoredObject | None) -> ClosedDays | None:
         return None
 
 
-def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tuple[History, str, list[str]]:
+def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tuple[History, str, State | None]:
     """Fold the days of `state` that are over by `today` into the history; the stored history,
-    its version tag and the days it gave back as not over yet (see fold_open_days)."""
+    its version tag, and the state as stored when the fold gave days back as not over yet (see
+    fold_open_days), else None."""
     for _ in range(ATTEMPTS):
         current = store.get(HISTORY_KEY)
         history = parse_stored_history(current) or History()
@@ -237,14 +227,16 @@ def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tu
             today=today,
             bundle=bundle,
         )
-        data = history_json(history)
         reopened = [d for d in folded.open_days if d not in state.open_days]
-        if reopened:
-            # Open again in the state before they leave the history: a checker stopped between
-            # the two writes must leave them in one or the other, never in neither.
-            store.update_json(STATE_KEY, functools.partial(_with_open_days, reopened), attempts=ATTEMPTS)
+        # Open again in the state before they leave the history: a checker stopped between the
+        # two writes must leave them in one or the other, never in neither.
+        with_reopened = (
+            _state_data(store.update_json(STATE_KEY, functools.partial(_with_open_days, reopened), attempts=ATTEMPTS))
+            if reopened
+            else None
+        )
         try:
-            return history, store.put_over(HISTORY_KEY, data, current), reopened
+            return history, store.put_over(HISTORY_KEY, history_json(history), current), with_reopened
         except PreconditionFailed:
             continue
     raise StoreError(f"{store.location}/{HISTORY_KEY}: still changing after {ATTEMPTS} attempts")

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from checker.results import SampleStatus
+from checker.results import Run, SampleStatus
 from checker.vocabulary import ComponentStatus
 
 STATE_KEY = "state.json"
@@ -128,6 +128,19 @@ class RunEffects(_Model):
     clock_steps: list[str] = []
     """Components whose timeline this run took up again at its own time (its clock is more than
     CLOCK_STEP behind their last decision)."""
+
+    @classmethod
+    def none_yet(cls, run: Run) -> RunEffects:
+        """The effects of `run` before it is applied: nothing recorded."""
+        return cls(
+            run_id=run.id,
+            region=run.region,
+            at=run.started_at,
+            offline=run.offline,
+            transitions=[],
+            samples=[],
+            segments=[],
+        )
 
 
 class State(_Model):

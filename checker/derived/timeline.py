@@ -53,26 +53,10 @@ def apply_run(state: State, run: Run, bundle: Bundle) -> tuple[State, RunEffects
     checked = {c.id: c for c in bundle.components if c.check is not None}
     at = position(run)
     if _contains(state.applied, at):
-        known = state.effects_of(run.id)
-        effects = known or RunEffects(
-            run_id=run.id,
-            region=run.region,
-            at=run.started_at,
-            offline=run.offline,
-            transitions=[],
-            samples=[],
-            segments=[],
-        )
+        effects = state.effects_of(run.id) or RunEffects.none_yet(run)
         return state, effects.model_copy(update={"transitions": [], "samples": _facts(run, checked)})
-    effects = RunEffects(
-        run_id=run.id,
-        region=run.region,
-        at=run.started_at,
-        offline=run.offline,
-        transitions=[],
-        samples=_facts(run, checked),
-        segments=[],
-    )
+    effects = RunEffects.none_yet(run)
+    effects.samples = _facts(run, checked)
     canonical: list[tuple[str, WindowSample, RunEffects]] = []
     # An offline run says nothing about the components: record it, evaluate nothing.
     for sample in [] if run.offline else run.samples:

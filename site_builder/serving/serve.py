@@ -283,24 +283,3 @@ def start(
     return PreviewServer(
         site_dir, port=port, host=host, rebuild=rebuild, watch_paths=watch_paths, handlers=handlers, guard=guard
     )
-
-
-def serve(
-    site_dir: Path,
-    *,
-    port: int,
-    host: str = "127.0.0.1",
-    rebuild: Callable[[], object] | None = None,
-    watch_paths: Iterable[Path] | None = None,
-    handlers: Mapping[str, Handler] | None = None,
-) -> None:
-    """Serve `site_dir` until interrupted; with `rebuild` and `watch_paths`, call `rebuild()` after
-    each change under those paths."""
-    server = start(site_dir, port=port, host=host, rebuild=rebuild, watch_paths=watch_paths, handlers=handlers)
-    sys.stderr.write(f"serving {site_dir} at {server.url} (Ctrl+C to stop)\n")
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
