@@ -13,9 +13,19 @@ from pathlib import Path
 
 from checker.bundle import Bundle
 from checker.derived.closed import CLOSED_KEY, make_closed_days
-from checker.derived.daily import HISTORY_KEY, ComponentDay, DayRollup, History, day_key, fold_open_days, history_json
+from checker.derived.daily import (
+    HISTORY_KEY,
+    ComponentDay,
+    DayRollup,
+    History,
+    HourRollup,
+    day_key,
+    fold_open_days,
+    history_json,
+    hour_key,
+)
 from checker.derived.state import State
-from checker.histogram import Histogram
+from checker.histogram import Histogram, merged
 from checker.store import LocalStore
 
 
@@ -82,9 +92,16 @@ def give_history(root: Path, days: int, seeded: Path) -> None:
     today = DayRollup.model_validate(store.get_json(key))
     morning = synthetic_day(list(today.components), now.date(), runs=60 * now.hour, hours=now.hour)
     for component, entry in today.components.items():
-        entry.latency = {**morning.components[component].latency, **entry.latency}
-    today.runs = [*morning.runs, *today.runs]
+        entry.latency = {
+            "day": merged([*morning.components[component].latency.values(), *entry.latency.values()]).to_json()
+        }
+    today.runs = sorted([*morning.runs, *today.runs])
     store.put_json(key, today.model_dump(mode="json"))
+    for hour in range(now.hour):
+        name = f"{hour:02d}"
+        rollup = HourRollup(date=now.date(), hour=name, runs=sorted(morning.runs[60 * hour : 60 * (hour + 1)]))
+        rollup.latency = {c: entry.latency[name] for c, entry in morning.components.items()}
+        store.put_json(hour_key(now.date().isoformat(), name), rollup.model_dump(mode="json"))
 
 
 def main() -> None:

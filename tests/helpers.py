@@ -6,6 +6,9 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+from checker.results import Run
+from checker.store import Store
+
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO_ROOT = Path(__file__).parent.parent
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -35,3 +38,23 @@ def copy_site(source: Path, destination: Path) -> Path:
     """A writable copy of the site at `source` in `destination`."""
     shutil.copytree(source, destination, dirs_exist_ok=True)
     return destination
+
+
+def hourly_latency_counts(store: Store) -> Counter[tuple[str, str, str]]:
+    """(day, hour, component) -> latency samples in the hour rollups."""
+    counted: Counter[tuple[str, str, str]] = Counter()
+    for key in store.list("rollups/hourly/"):
+        hour = store.get_json(key)
+        for component, histogram in hour["latency"].items():
+            counted[(hour["date"], hour["hour"], component)] += sum(histogram.values())
+    return counted
+
+
+def latency_counts(runs: list[Run]) -> Counter[tuple[str, str, str]]:
+    """(day, hour, component) -> latency samples in the runs."""
+    expected: Counter[tuple[str, str, str]] = Counter()
+    for run in runs:
+        for sample in [] if run.offline else run.samples:
+            if sample.latency_ms is not None:
+                expected[(sample.at.date().isoformat(), f"{sample.at.hour:02d}", sample.component)] += 1
+    return expected

@@ -1,18 +1,20 @@
 """Daily rollups and the history of closed days: the derived data uptime figures are made from.
 
 `rollups/daily/<YYYY-MM-DD>.json` holds, per component, the day's measured time segments (seconds
-since midnight UTC, merged when adjacent and equal), sample counts and hourly latency histograms,
-plus the ids of the runs it contains. Once a day is over it is *folded* into
-`rollups/history.json`, which keeps the last DETAIL_DAYS days in detail and older days as monthly
-tallies, so that computing the summary reads a fixed number of small files however long the
-history is.
+since midnight UTC, merged when adjacent and equal), sample counts and the day's latency histogram,
+plus the ids of the runs it contains. `rollups/hourly/<YYYY-MM-DD>/<HH>.json` holds each hour's
+latency histograms (with the ids of its runs): a run reads and writes the day's rollup and its
+hour's, so its cost does not grow as the day goes on. Once a day is over it is *folded* into
+`rollups/history.json`, with its latency by hour again, which keeps the last DETAIL_DAYS days in
+detail and older days as monthly tallies, so that computing the summary reads a fixed number of
+small files however long the history is.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
@@ -40,6 +42,13 @@ def day_key(day: str) -> str:
     return f"rollups/daily/{day}.json"
 
 
+HOURLY_PREFIX = "rollups/hourly/"
+
+
+def hour_key(day: str, hour: str) -> str:
+    return f"{HOURLY_PREFIX}{day}/{hour}.json"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -50,7 +59,8 @@ class ComponentDay(_Model):
     samples: dict[SampleStatus, int] = {}
     """Sample counts by sample status."""
     latency: dict[str, dict[str, int]] = {}
-    """Latency histograms by hour (`"00"`…`"23"`), or one under `"day"` for older days."""
+    """Latency histograms: one under `"day"` in a day's rollup and for older days in the history,
+    by hour (`"00"`…`"23"`) for the history's last HOURLY_DAYS days."""
     outages: list[tuple[float, float, ComponentStatus]] = []
     """The segments in partial or major outage (as measured)."""
     p50_ms: float | None = None
@@ -65,6 +75,17 @@ class DayRollup(_Model):
     runs: list[str] = []
     """Ids of the runs counted in this day, so a retried run is counted once."""
     components: dict[str, ComponentDay] = {}
+
+
+class HourRollup(_Model):
+    format: Literal[1] = 1
+    date: date
+    hour: str
+    """`"00"`…`"23"`, UTC."""
+    runs: list[str] = []
+    """Ids of the runs with a sample in this hour, so a retried run is counted once."""
+    latency: dict[str, dict[str, int]] = {}
+    """Component -> latency histogram of its samples in this hour."""
 
 
 class MonthTally(_Model):
@@ -160,10 +181,9 @@ def apply_effects_to_day(day: DayRollup, effects: RunEffects, *, repaint: bool =
         entry = day.components.setdefault(fact.component, ComponentDay())
         entry.samples[fact.status] = entry.samples.get(fact.status, 0) + 1
         if fact.latency_ms is not None:
-            hour = f"{fact.at.hour:02d}"
-            histogram = Histogram.from_json(entry.latency.get(hour))
+            histogram = Histogram.from_json(entry.latency.get("day"))
             histogram.add(fact.latency_ms)
-            entry.latency[hour] = histogram.to_json()
+            entry.latency["day"] = histogram.to_json()
     touched: set[str] = set()
     for segment, keep in [*((s, False) for s in effects.replaced), *((s, True) for s in effects.segments)]:
         s = max(segment.start.timestamp() - start, 0.0)
@@ -177,6 +197,46 @@ def apply_effects_to_day(day: DayRollup, effects: RunEffects, *, repaint: bool =
         entry = day.components[component]
         entry.outages = [x for x in entry.segments if x[2] in OUTAGE_STATUSES]
     return day
+
+
+def sample_hours(effects: RunEffects) -> set[tuple[str, str]]:
+    """The (day, hour) of each hour the run has a sample in: the hour rollups it adds to."""
+    return {(fact.at.date().isoformat(), f"{fact.at.hour:02d}") for fact in effects.samples}
+
+
+def apply_samples_to_hour(hour: HourRollup, effects: RunEffects) -> HourRollup:
+    """`hour` with the latency of the run's samples in it added (in place), once per run."""
+    facts = [f for f in effects.samples if f.at.date() == hour.date and f"{f.at.hour:02d}" == hour.hour]
+    if not facts or effects.run_id in hour.runs:
+        return hour
+    bisect.insort(hour.runs, effects.run_id)
+    for fact in facts:
+        if fact.latency_ms is not None:
+            histogram = Histogram.from_json(hour.latency.get(fact.component))
+            histogram.add(fact.latency_ms)
+            hour.latency[fact.component] = histogram.to_json()
+    return hour
+
+
+def with_hours(day: DayRollup | None, hours: Iterable[HourRollup]) -> DayRollup | None:
+    """The day as the history keeps it: each component's latency by hour, from its hour rollups.
+
+    A day whose rollup holds hours itself (written before hour rollups existed) keeps them, with
+    the hour rollups' counts added. Without any hour rollup the day keeps its merged latency.
+    """
+    by_component: dict[str, dict[str, dict[str, int]]] = {}
+    for hour in hours:
+        for component, histogram in hour.latency.items():
+            by_component.setdefault(component, {})[hour.hour] = histogram
+    if day is None or not by_component:
+        return day
+    components = {}
+    for component, entry in day.components.items():
+        latency = {key: piece for key, piece in entry.latency.items() if key != "day"}
+        for key, piece in by_component.get(component, {}).items():
+            latency[key] = merged([latency.get(key), piece]).to_json()
+        components[component] = entry.model_copy(update={"latency": dict(sorted(latency.items()))})
+    return day.model_copy(update={"components": components})
 
 
 def _records_on(effects: RunEffects, start: float) -> bool:

@@ -8,7 +8,17 @@ from typing import TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from checker.derived.daily import HISTORY_KEY, DayRollup, History, day_key, parse_history
+from checker.derived.daily import (
+    HISTORY_KEY,
+    HOURLY_PREFIX,
+    DayRollup,
+    History,
+    HourRollup,
+    day_key,
+    hour_key,
+    parse_history,
+    with_hours,
+)
 from checker.errors import DamagedFile
 from checker.store import Store, StoredObject
 
@@ -54,3 +64,19 @@ def day_rollup(stored: StoredObject | None, name: str) -> DayRollup:
 
 def day_rollup_or_none(stored: StoredObject | None, name: str) -> DayRollup | None:
     return None if stored is None else day_rollup(stored, name)
+
+
+def hour_rollup(stored: StoredObject | None, day: str, hour: str) -> HourRollup:
+    return parse_stored(stored, hour_key(day, hour), HourRollup) or HourRollup(date=date.fromisoformat(day), hour=hour)
+
+
+def stored_hours(store: Store, day: str) -> list[HourRollup]:
+    """Every hour rollup of `day` in the store."""
+    keys = sorted(store.list(f"{HOURLY_PREFIX}{day}/"))
+    hours = [key.rsplit("/", 1)[-1].removesuffix(".json") for key in keys]
+    return [hour_rollup(store.get(key), day, hour) for key, hour in zip(keys, hours, strict=True)]
+
+
+def stored_day_with_hours(store: Store, day: str) -> DayRollup | None:
+    """The stored rollup of `day` with its latency by hour, as it is folded into the history."""
+    return with_hours(day_rollup_or_none(store.get(day_key(day)), day), stored_hours(store, day))

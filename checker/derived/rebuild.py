@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from checker.bundle import Bundle, utc_now
 from checker.derived.closed import CLOSED_KEY
 from checker.derived.daily import (
     HISTORY_KEY,
+    HOURLY_PREFIX,
     DayRollup,
     History,
+    HourRollup,
     apply_effects_to_day,
+    apply_samples_to_hour,
     day_key,
     fold_open_days,
     history_json,
+    hour_key,
+    sample_hours,
+    with_hours,
 )
-from checker.derived.parse import day_rollup, day_rollup_or_none
+from checker.derived.parse import day_rollup, day_rollup_or_none, stored_hours
 from checker.derived.state import STATE_KEY, State, touched_days
 from checker.derived.stored_runs import load_runs
 from checker.derived.summary_build import summary_as_of
@@ -31,7 +37,7 @@ def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None, warnin
 
     Runs are applied in canonical order (see `checker.derived.timeline.position`), whatever order they
     were stored in. Days before the first stored run (their raw runs are past retention) keep
-    their rollups as they are: rollups are kept forever. A run id stored twice (a retried
+    their rollups (and hour rollups) as they are: rollups are kept forever. A run id stored twice (a retried
     invocation) counts once, from its last object. An object under `runs/` that is not a run is
     moved to `runs-quarantine/` and named in `warnings`.
     """
@@ -56,14 +62,33 @@ def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None, warnin
                 days[name] = kept
     state = State(open_days=sorted(days))
     history = History()
+    hours: dict[str, list[HourRollup]] = {name: stored_hours(store, name) for name in days}
+    made: dict[tuple[str, str], HourRollup] = {}
     for run in runs:
         state, effects = apply_run(state, run, bundle)
         for name in touched_days(effects):
             days[name] = apply_effects_to_day(days.get(name) or day_rollup(None, name), effects)
-        fold_open_days(state, history, days.get, today=run.started_at.date(), bundle=bundle)
-    closed, data = summary_as_of(bundle, state, history, days, now=now)
+        for name, hour in sample_hours(effects):
+            if (name, hour) not in made:
+                made[name, hour] = HourRollup(date=date.fromisoformat(name), hour=hour)
+                hours.setdefault(name, []).append(made[name, hour])
+            apply_samples_to_hour(made[name, hour], effects)
+
+        def with_its_hours(name: str) -> DayRollup | None:
+            return with_hours(days.get(name), hours.get(name, []))
+
+        fold_open_days(state, history, with_its_hours, today=run.started_at.date(), bundle=bundle)
+    closed, data = summary_as_of(bundle, state, history, days, hours, now=now)
     for name, day in sorted(days.items()):
         store.put_json(day_key(name), day.model_dump(mode="json"))
+    for (name, hour), rollup in sorted(made.items()):
+        store.put_json(hour_key(name, hour), rollup.model_dump(mode="json"))
+    for key in store.list(HOURLY_PREFIX):
+        # An hour whose runs are all gone (moved aside as unreadable) holds nothing now: made
+        # empty rather than deleted, which the checker may not do.
+        name, hour = key.removeprefix(HOURLY_PREFIX).removesuffix(".json").split("/", 1)
+        if name >= first_run_day and (name, hour) not in made:
+            store.put_json(key, HourRollup(date=date.fromisoformat(name), hour=hour).model_dump(mode="json"))
     store.put(HISTORY_KEY, history_json(history))
     store.put_json(CLOSED_KEY, closed.model_dump(mode="json"))
     store.put_json(STATE_KEY, state.model_dump(mode="json"))

@@ -3,7 +3,9 @@
 Per run (`record_run`), in this order, each step safe to repeat:
 1. `state.json`: apply the run (read-modify-write with a conditional put, retried on conflict);
    the run's effects (transitions, segments, samples) are kept in the state for a few runs.
-2. the rollup of each day the run touched: add the effects unless the day already lists the run.
+2. the rollup of each day the run touched: add the effects unless the day already lists the run;
+   first the rollups of the hours its samples lie in, each unless it lists the run, so a day that
+   lists a run has its latency in every hour rollup too.
 3. on the first run of a day (or after the incidents changed): days that are over are folded into
    `rollups/history.json` and `rollups/closed.json` is made again from it.
 4. `summary.json` is recomputed from the state, the closed days and today's rollup.
@@ -26,11 +28,21 @@ from checker.derived.daily import (
     DayRollup,
     History,
     apply_effects_to_day,
+    apply_samples_to_hour,
     day_key,
     fold_open_days,
     history_json,
+    hour_key,
+    sample_hours,
 )
-from checker.derived.parse import day_rollup, day_rollup_or_none, parse_stored, parse_stored_history, read_stored
+from checker.derived.parse import (
+    day_rollup,
+    hour_rollup,
+    parse_stored,
+    parse_stored_history,
+    read_stored,
+    stored_day_with_hours,
+)
 from checker.derived.rebuild import rebuild
 from checker.derived.state import STATE_KEY, RunEffects, SampleFact, State, touched_days
 from checker.derived.stored_runs import prune_runs, unapplied_runs
@@ -130,11 +142,14 @@ def _add_to_day(
         day = day_rollup(stored, name)
         if all(item.run_id in day.runs for item in relevant):
             return day
-        behind = False
-        for item in relevant:
-            if item.run_id not in day.runs and item.run_id not in with_samples:
+        missing = [item for item in relevant if item.run_id not in day.runs]
+        for item in missing:
+            if item.run_id not in with_samples:
                 # A remembered run whose rollup write never happened: its samples are in its run object.
                 with_samples[item.run_id] = _remembered_with_samples(store, item, checked)
+        _add_to_hours(store, name, [with_samples[item.run_id] for item in missing])
+        behind = False
+        for item in relevant:
             # A run counted now, before runs the day already holds (it was placed late and its
             # process stopped before this write): their stretches are painted again after it.
             behind = behind or item.run_id not in day.runs
@@ -145,6 +160,28 @@ def _add_to_day(
         except PreconditionFailed:
             stored = store.get(key)
     raise StoreError(f"{store.location}/{key}: still changing after {ATTEMPTS} attempts")
+
+
+def _add_to_hours(store: Store, name: str, runs: list[RunEffects]) -> None:
+    """Add the runs' samples on day `name` to the rollups of the hours they lie in, each run once."""
+    for day, hour in sorted(set().union(*(sample_hours(run) for run in runs))):
+        if day != name:
+            continue
+        key = hour_key(day, hour)
+        stored = store.get(key)
+        for _ in range(ATTEMPTS):
+            rollup = hour_rollup(stored, day, hour)
+            if all(run.run_id in rollup.runs for run in runs if (day, hour) in sample_hours(run)):
+                break
+            for run in runs:
+                apply_samples_to_hour(rollup, run)
+            try:
+                store.put_over(key, dump_json(rollup.model_dump(mode="json")), stored)
+                break
+            except PreconditionFailed:
+                stored = store.get(key)
+        else:
+            raise StoreError(f"{store.location}/{key}: still changing after {ATTEMPTS} attempts")
 
 
 def _remembered_with_samples(store: Store, effects: RunEffects, checked: set[str]) -> RunEffects:
@@ -223,7 +260,7 @@ def _fold_history(bundle: Bundle, store: Store, state: State, today: date) -> tu
         fold_open_days(
             folded,
             history,
-            lambda name: day_rollup_or_none(store.get(day_key(name)), name),
+            lambda name: stored_day_with_hours(store, name),
             today=today,
             bundle=bundle,
         )

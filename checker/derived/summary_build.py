@@ -8,7 +8,7 @@ bounded by the windows (90 days, 12 months), never by how long the checker has b
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -30,11 +30,13 @@ from checker.derived.daily import (
     ComponentDay,
     DayRollup,
     History,
+    HourRollup,
     component_day_tally,
     component_entry,
     day_start,
     downtime_weights,
     fold_open_days,
+    with_hours,
 )
 from checker.derived.state import State
 from checker.histogram import add_counts, counts_of, quantiles
@@ -50,13 +52,19 @@ def summary_as_of(
     state: State,
     history: History,
     days: Mapping[str, DayRollup],
+    hours: Mapping[str, Iterable[HourRollup]],
     *,
     now: datetime,
 ) -> tuple[ClosedDays, bytes]:
     """Fold the days that are over by `now` into `history` and `state` (changed in place), make
-    the closed days from it and the summary from those and the open days' rollups in `days`."""
+    the closed days from it and the summary from those and the open days' rollups in `days`
+    (with their hour rollups in `hours`)."""
     today = now.date()
-    fold_open_days(state, history, days.get, today=today, bundle=bundle)
+
+    def with_its_hours(name: str) -> DayRollup | None:
+        return with_hours(days.get(name), hours.get(name, []))
+
+    fold_open_days(state, history, with_its_hours, today=today, bundle=bundle)
     closed = make_closed_days(bundle, history, today)
     open_days = {name: days.get(name) or DayRollup(date=date.fromisoformat(name)) for name in state.open_days}
     return closed, summary_bytes(bundle, state, closed, open_days, now=now)
@@ -67,12 +75,14 @@ def compute_summary(
     state: State,
     history: History,
     days: Mapping[str, DayRollup],
+    hours: Mapping[str, Iterable[HourRollup]] | None = None,
     *,
     now: datetime,
 ) -> Summary:
-    """The summary from a history and day rollups (days not yet folded), leaving both unchanged."""
+    """The summary from a history and day rollups (days not yet folded, with their hour rollups),
+    leaving both unchanged."""
     state = state.model_copy(update={"open_days": sorted({*state.open_days, *days})}, deep=True)
-    _, data = summary_as_of(bundle, state, history.model_copy(deep=True), days, now=now)
+    _, data = summary_as_of(bundle, state, history.model_copy(deep=True), days, hours or {}, now=now)
     return Summary.model_validate_json(data)
 
 

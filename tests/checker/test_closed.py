@@ -67,13 +67,13 @@ def test_a_run_reads_the_same_few_files_after_a_day_or_after_half_a_year(tmp_pat
             store.read.clear()
             record(bundle, store, at, f"d{day}h{hour}")
             reads[(day, hour)] = list(store.read)
-    today = (START + timedelta(days=199)).date().isoformat()
-    ordinary = {"state.json", f"rollups/daily/{today}.json", CLOSED_KEY, SUMMARY_KEY}
-    assert set(reads[(199, 12)]) == ordinary
-    assert set(reads[(1, 12)]) == {
-        *ordinary - {f"rollups/daily/{today}.json"},
-        f"rollups/daily/{(START + timedelta(days=1)).date()}.json",
-    }
+
+    def ordinary(day: int) -> set[str]:
+        name = (START + timedelta(days=day)).date().isoformat()
+        return {"state.json", f"rollups/daily/{name}.json", f"rollups/hourly/{name}/12.json", CLOSED_KEY, SUMMARY_KEY}
+
+    assert set(reads[(199, 12)]) == ordinary(199)
+    assert set(reads[(1, 12)]) == ordinary(1)
     # The first run of a day folds yesterday into the history and makes the closed days again.
     assert HISTORY_KEY in reads[(199, 1)]
     assert not any(HISTORY_KEY in reads[(day, 12)] for day in range(200))
@@ -145,3 +145,24 @@ def test_an_unreadable_closed_days_file_is_made_again(tmp_path: Path) -> None:
         history = History.model_validate(store.get_json(HISTORY_KEY))
         assert store.get_json(CLOSED_KEY) == make_closed_days(bundle, history, START.date()).model_dump(mode="json")
     assert Summary.model_validate(store.get_json(SUMMARY_KEY)).components[0].status == "operational"
+
+
+def test_a_days_latency_is_kept_by_hour_apart_and_reaches_the_history_by_hour(tmp_path: Path) -> None:
+    bundle = make_bundle(CHECKED, checker={"interval": 3600})
+    store = LocalStore(tmp_path)
+    for hour in (0, 12):
+        record(bundle, store, START + timedelta(hours=hour), f"h{hour}")
+    day = store.get_json("rollups/daily/2026-05-01.json")
+    assert list(day["components"]["api"]["latency"]) == ["day"]  # the day's rollup stays small
+    assert sorted(store.list("rollups/hourly/")) == [
+        "rollups/hourly/2026-05-01/00.json",
+        "rollups/hourly/2026-05-01/12.json",
+    ]
+    assert store.get_json("rollups/hourly/2026-05-01/12.json")["runs"] == ["h12"]
+    record(bundle, store, START + timedelta(days=1, hours=1), "next")
+    history = History.model_validate(store.get_json(HISTORY_KEY))
+    assert sorted(history.days["2026-05-01"]["api"].latency) == ["00", "12"]
+    closed = ClosedDays.model_validate(store.get_json(CLOSED_KEY))
+    assert sorted(closed.components["api"].yesterday_latency) == ["00", "12"]
+    summary = Summary.model_validate(store.get_json(SUMMARY_KEY))
+    assert summary.components[0].latency["24h"].samples == 2  # yesterday 12:00 and today 01:00, not yesterday 00:00

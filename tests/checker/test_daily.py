@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from checker.derived.daily import DETAIL_DAYS, ComponentDay, DayRollup, History, fold_open_days
+from checker.derived.daily import DETAIL_DAYS, ComponentDay, DayRollup, History, HourRollup, fold_open_days, with_hours
 from checker.derived.state import State
 from checker.derived.summary_build import compute_summary
 from checker.histogram import Histogram
@@ -66,3 +66,14 @@ def test_older_days_keep_one_latency_histogram_and_their_percentiles() -> None:
     assert oldest.p50_ms is not None and abs(oldest.p50_ms - 100) <= 5  # within 5% of 100 ms
     assert history.as_of == (FIRST + timedelta(days=10)).isoformat()
     assert history.closed_latency["api"]["7d"]["49"] == 7 * 20  # bucket of 100 ms, 7 days
+
+
+def test_a_day_rolled_up_by_hour_in_its_own_file_keeps_those_hours_and_adds_the_hour_rollups() -> None:
+    old = day_with_outage(FIRST, 0.0)  # written before hour rollups: latency by hour in the day
+    later = Histogram()
+    later.add(100.0, count=5)
+    hours = [HourRollup(date=FIRST, hour="13", runs=["r"], latency={"api": later.to_json()})]
+    folded = with_hours(old, hours)
+    assert folded is not None
+    assert folded.components["api"].latency == {"00": {"49": 10}, "13": {"49": 15}}
+    assert with_hours(old, []) is old  # no hour rollups: as it was

@@ -33,6 +33,7 @@ from checker.store import LocalStore, Store
 from checker.store.s3 import S3Store
 from checker.summary import SUMMARY_KEY
 from tests.checker.checker_support import T0, make_bundle
+from tests.helpers import hourly_latency_counts, latency_counts
 
 BUNDLE = make_bundle(
     [
@@ -226,6 +227,7 @@ def check_invariants(store: Store, fresh: Store, now: datetime, warnings: list[s
         for component, entry in day["components"].items():
             counted[(day["date"], component)] += sum(entry["samples"].values())
     assert counted == expected
+    assert hourly_latency_counts(store) == latency_counts(runs)
     # (b) the live files are what a rebuild from runs/ alone makes
     live = derived(store)
     for key in store.list(RUNS_PREFIX):

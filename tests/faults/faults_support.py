@@ -29,7 +29,7 @@ from checker.results import Run
 from checker.run import run_checks
 from checker.run_report import RunReport
 from checker.store import LocalStore, Store
-from tests.helpers import TOTALS
+from tests.helpers import TOTALS, hourly_latency_counts, latency_counts
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "faults"
 T0 = datetime(2026, 11, 20, 23, 45, tzinfo=UTC)
@@ -279,6 +279,7 @@ def assert_counted_once(store: Store, runs: list[Run]) -> None:
             samples.setdefault((day_name, component), sum(entry["samples"].values()))
     assert all(n == 1 for n in listed.values()), f"runs counted twice: {[r for r, n in listed.items() if n > 1]}"
     assert samples == expected
+    assert hourly_latency_counts(store) == latency_counts(runs)
 
 
 DERIVED_PREFIXES = ("state.json", "summary.json", "rollups/")
