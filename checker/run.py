@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 
 from checker.bundle import Bundle, Component, utc_now
-from checker.derived.rollup import record_run
+from checker.derived.rollup import ReadState, record_run
 from checker.derived.state import STATE_KEY, State, Transition
 from checker.errors import HttpFailure, MissingVariable, PreconditionFailed, StoreError
 from checker.fanout import PartStore, part_bundle, parts_summary
@@ -62,16 +62,16 @@ def run_checks(
     run_id = run_id or uuid.uuid4().hex[:16]
     parts = _parts(bundle, store, run_id, shard)
     reports: list[RunReport] = []
-    pending: list[tuple[_Part, State | None]] = []
+    pending: list[tuple[_Part, ReadState]] = []
     for part in parts:
-        known = _known_state(part.store)
-        if known is not None and known.has_applied(part.run_id):
-            reports.append(_repeat(part.bundle, part.store, known, part.run_id, region, now, started))
+        read = _known_state(part.store)
+        if read.state is not None and read.state.has_applied(part.run_id):
+            reports.append(_repeat(part.bundle, part.store, read.state, part.run_id, region, now, started))
         else:
-            pending.append((part, known))
+            pending.append((part, read))
     components = _slowest_first(
         [c for part, _ in pending for c in part.bundle.components if c.check is not None],
-        [known for _, known in pending if known is not None],
+        [read.state for _, read in pending if read.state is not None],
     )
     samples: list[Sample] = []
     offline = False
@@ -89,17 +89,17 @@ def run_checks(
         )
     finished = now + timedelta(seconds=time.perf_counter() - started)
     by_component = {s.component: s for s in samples}
-    for part, known in pending:
+    for part, read in pending:
         run = Run(
             id=part.run_id,
             region=region,
             started_at=now,
             finished_at=finished,
-            sequence=(known.sequence if known else 0) + 1,
+            sequence=(read.state.sequence if read.state else 0) + 1,
             offline=offline,
             samples=[by_component[c.id] for c in part.bundle.components if c.id in by_component],
         )
-        reports.append(_record(part, run, now, started))
+        reports.append(_record(part, run, now, started, read))
     if bundle.checker.shards > 1 or shard is not None:
         _put_parts_summary(bundle, store)
     if len(reports) == 1:
@@ -150,8 +150,9 @@ def _parts(bundle: Bundle, store: Store, run_id: str, shard: tuple[int, int] | N
     ]
 
 
-def _record(part: _Part, run: Run, now: datetime, started: float) -> RunReport:
-    """Store the run of one part and apply it to that part's derived files."""
+def _record(part: _Part, run: Run, now: datetime, started: float, read: ReadState) -> RunReport:
+    """Store the run of one part and apply it to that part's derived files (from the state as
+    `read` before probing)."""
     store = part.store
     try:
         store.put_json(run.key, run.model_dump(mode="json"), if_none_match=True)
@@ -163,7 +164,7 @@ def _record(part: _Part, run: Run, now: datetime, started: float) -> RunReport:
             raise StoreError(f"{store.location}/{run.key}: the run could not be stored") from None
         run = Run.model_validate(stored)
     warnings: list[str] = []
-    effects, state = record_run(part.bundle, store, run, now=now, warnings=warnings)
+    effects, state = record_run(part.bundle, store, run, now=now, warnings=warnings, read=read)
     report = _report(part.bundle, run, effects.transitions, state, started, duplicate=False)
     report.warnings = warnings
     return report
@@ -204,16 +205,16 @@ def _joined(
     )
 
 
-def _known_state(store: Store) -> State | None:
-    """The state as stored, to know the runs applied; None when missing or unreadable (recording
-    the run then rebuilds it from `runs/`)."""
+def _known_state(store: Store) -> ReadState:
+    """The state as stored, to know the runs applied; its parse is None when missing or
+    unreadable (recording the run then rebuilds it from `runs/`)."""
     stored = store.get(STATE_KEY)
     if stored is None:
-        return None
+        return ReadState(None, None)
     try:
-        return State.model_validate_json(stored.data)
+        return ReadState(stored, State.model_validate_json(stored.data))
     except ValidationError:
-        return None
+        return ReadState(stored, None)
 
 
 def _repeat(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from pydantic import ValidationError
 
@@ -58,15 +59,31 @@ ATTEMPTS = 40
 """Conditional-write attempts before giving up; concurrent shards and regions contend here."""
 
 
+class ReadState(NamedTuple):
+    """`state.json` as a caller read it before the run was recorded (None: there was none) and
+    its parse (None: none, or unreadable). Recording starts from it instead of reading and
+    parsing it again; its first write is conditional on that version, so a state another run
+    wrote meanwhile is read again then."""
+
+    stored: StoredObject | None
+    state: State | None
+
+
 def record_run(
-    bundle: Bundle, store: Store, run: Run, *, now: datetime, warnings: list[str] | None = None
+    bundle: Bundle,
+    store: Store,
+    run: Run,
+    *,
+    now: datetime,
+    warnings: list[str] | None = None,
+    read: ReadState | None = None,
 ) -> tuple[RunEffects, State]:
     """Apply a stored run, and any stored run the state lacks, to every derived file; return the
     run's effects and the new state. Problems the run got past (a damaged file rebuilt, a run
     object moved aside) are appended to `warnings`, one line each."""
     notes = warnings if warnings is not None else []
     try:
-        return _record(bundle, store, run, now=now, notes=notes)
+        return _record(bundle, store, run, now=now, notes=notes, read=read)
     except (DamagedFile, TooLate) as problem:
         notes.append(f"{problem}; rebuilt the derived files from runs/")
     rebuild(bundle, store, now=now, warnings=notes)
@@ -74,13 +91,16 @@ def record_run(
     return state.effects_of(run.id) or RunEffects.none_yet(run), state
 
 
-def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime, notes: list[str]) -> tuple[RunEffects, State]:
+def _record(
+    bundle: Bundle, store: Store, run: Run, *, now: datetime, notes: list[str], read: ReadState | None
+) -> tuple[RunEffects, State]:
     # 1. The state: this run, and the stored runs it lacks (a killed run, a lost answer, a late
     # region), in canonical order. A conditional write; on conflict, read and apply again.
-    stored = store.get(STATE_KEY)
-    missing = unapplied_runs(store, parse_stored(stored, STATE_KEY, State), run, notes)
+    stored = read.stored if read is not None else store.get(STATE_KEY)
+    parsed = read.state if read is not None and read.state is not None else parse_stored(stored, STATE_KEY, State)
+    missing = unapplied_runs(store, parsed, run, notes)
     for _ in range(ATTEMPTS):
-        state = parse_stored(stored, STATE_KEY, State) or State()
+        state = parsed or State()
         recorded = [apply_run(state, pending, bundle)[1] for pending in sorted([run, *missing], key=position)]
         data = dump_json(state.model_dump(mode="json"))
         try:
@@ -88,6 +108,7 @@ def _record(bundle: Bundle, store: Store, run: Run, *, now: datetime, notes: lis
             break
         except PreconditionFailed:
             stored = store.get(STATE_KEY)
+            parsed = parse_stored(stored, STATE_KEY, State)
     else:
         raise StoreError(f"{store.location}/{STATE_KEY}: still changing after {ATTEMPTS} attempts")
     effects = next(e for e in recorded if e.run_id == run.id)
