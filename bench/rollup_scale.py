@@ -24,7 +24,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from seeded_history import seed_history, synthetic_day  # bench/
+from seeded_history import put_day_and_hours, seed_history, synthetic_day  # bench/
 
 from checker.bundle import Bundle
 from checker.derived.closed import CLOSED_KEY, ClosedDays
@@ -59,7 +59,7 @@ def prepared_store(history_days: int) -> LocalStore:
     plan = bundle()
     seed_history(store, plan, days=history_days, today=TODAY)
     ids = [c.id for c in plan.components]
-    store.put_json(day_key(TODAY.isoformat()), synthetic_day(ids, TODAY, runs=720, hours=12).model_dump(mode="json"))
+    put_day_and_hours(store, synthetic_day(ids, TODAY, runs=720, hours=12))
     # The morning's 720 one-minute runs, as the state remembers them (canonical positions).
     morning = [NOON - timedelta(minutes=720 - n) for n in range(720)]
     state = State(

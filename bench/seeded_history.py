@@ -88,20 +88,27 @@ def give_history(root: Path, days: int, seeded: Path) -> None:
         seed_history(LocalStore(seeded), compile_bundle(root), days=days, today=now.date())
     shutil.copytree(seeded, root / "data", dirs_exist_ok=True)
     store = LocalStore(root / "data")
-    key = day_key(now.date().isoformat())
-    today = DayRollup.model_validate(store.get_json(key))
+    today = DayRollup.model_validate(store.get_json(day_key(now.date().isoformat())))
     morning = synthetic_day(list(today.components), now.date(), runs=60 * now.hour, hours=now.hour)
     for component, entry in today.components.items():
-        entry.latency = {
-            "day": merged([*morning.components[component].latency.values(), *entry.latency.values()]).to_json()
-        }
+        entry.latency = {**morning.components[component].latency, **entry.latency}
     today.runs = sorted([*morning.runs, *today.runs])
-    store.put_json(key, today.model_dump(mode="json"))
-    for hour in range(now.hour):
-        name = f"{hour:02d}"
-        rollup = HourRollup(date=now.date(), hour=name, runs=sorted(morning.runs[60 * hour : 60 * (hour + 1)]))
-        rollup.latency = {c: entry.latency[name] for c, entry in morning.components.items()}
-        store.put_json(hour_key(now.date().isoformat(), name), rollup.model_dump(mode="json"))
+    put_day_and_hours(store, today)
+
+
+def put_day_and_hours(store: LocalStore, day: DayRollup) -> None:
+    """Store a day whose rollup holds latency by hour (`synthetic_day`'s) as the checker keeps it:
+    each hour in its own rollup, with that hour's runs (one a minute), and the day's merged."""
+    hours: dict[str, HourRollup] = {}
+    for component, entry in day.components.items():
+        for key, histogram in entry.latency.items():
+            if key != "day":
+                hours.setdefault(key, HourRollup(date=day.date, hour=key)).latency[component] = histogram
+        entry.latency = {"day": merged(entry.latency.values()).to_json()} if entry.latency else {}
+    store.put_json(day_key(day.date.isoformat()), day.model_dump(mode="json"))
+    for key, rollup in hours.items():
+        rollup.runs = sorted(f"run-{n}" for n in range(60 * int(key), 60 * (int(key) + 1)))
+        store.put_json(hour_key(day.date.isoformat(), key), rollup.model_dump(mode="json"))
 
 
 def main() -> None:
