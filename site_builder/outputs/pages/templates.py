@@ -23,6 +23,9 @@ def environment(theme: Theme, zone: str = "Etc/UTC", code: str = "en") -> jinja2
         lstrip_blocks=True,
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
+        # One environment per build: each template is read once, as its digest saw it, instead of
+        # its file being looked at again for every page (thousands of times in a large build).
+        auto_reload=False,
     )
     shown = language(code)
     # New-style gettext: `_("Updated %(when)s", when=...)` escapes its values, not the catalog's text.
