@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 
 from checker.bundle import Bundle, Component, utc_now
+from checker.collector import spared_from_collection
 from checker.derived.rollup import ReadState, record_run
 from checker.derived.state import STATE_KEY, State, Transition
 from checker.errors import HttpFailure, MissingVariable, PreconditionFailed, StoreError
@@ -37,6 +38,7 @@ _GRACE = 1.0
 """Seconds past a check's own timeout before the run gives up on a probe that ignores it."""
 
 
+@spared_from_collection()  # the bundle and the modules outlive the run
 def run_checks(
     bundle: Bundle,
     store: Store,

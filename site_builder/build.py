@@ -18,16 +18,16 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import gc
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checker.bundle import Bundle
+from checker.collector import spared_from_collection
 from checker.errors import PublishError
 from checker.summary import Summary
 from site_builder.code_version import code_digest
@@ -156,7 +156,7 @@ def _build(
 ) -> BuildReport:
     live = read_live_site(destination)
     with Spool.open() as spool:
-        with _collector_spared():
+        with spared_from_collection():
             planned = _plan(bundle, summary, now=now, theme=theme, languages=languages, extra=extra)
             previous, previous_build = _read_cache(cache)
             site = _render(planned, live, previous, spool)
@@ -191,21 +191,6 @@ def _serves(destination: Target, files: dict[str, LiveFile]) -> bool:
     the same files writes and deletes nothing."""
     live = read_live_site(destination)
     return live.files == files and live.owned == files.keys()
-
-
-@contextlib.contextmanager
-def _collector_spared() -> Iterator[None]:
-    """Leave the objects alive before the build (the bundle, the summary, the modules) out of
-    garbage collection until it ends: they outlive it anyway, and with thousands of incidents
-    every collection walking them made a build a tenth slower."""
-    if gc.get_freeze_count():  # the program arranged frozen objects itself: leave that alone
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _plan(
