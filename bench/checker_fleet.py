@@ -17,8 +17,10 @@ endpoints. It also times, in a separate process, how long loading that `statuspa
 history (synthetic days folded by the checker's own code, `bench/seeded_history.py`) and today's
 earlier hours of latency: the ordinary run of a checker that has been running for months, which
 reads and writes a full 90-day window and 12 months for every component. `--history-days 1` gives
-it today's earlier hours only: the ordinary run of a new checker late in the day (today's rollup
-keeps latency by the hour, so without it the ordinary run is one of the day's first).
+it today's earlier hours only: the ordinary run of a new checker late in the day. Both give as
+many earlier hours as the clock has passed today; to measure late in the day at any time, run the
+bench under Debian's `faketime` (`faketime -f +21h python bench/checker_fleet.py ...`, which
+shifts the clocks of the bench and every process it starts alike).
 
 `--shards N` sets `checker.shards: N`, compiles the bundle into the store (`statusgen compile
 --to-store`) and runs each shard's worker through the Lambda entry point (`checker.handler`) as
