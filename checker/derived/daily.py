@@ -352,9 +352,9 @@ def fold_open_days(
     finished = [d for d in state.open_days if d < today.isoformat()]
     if not finished and history.as_of == today.isoformat():
         return False
-    for name in finished:
+    for name in [d for d in finished if d >= _first_detail_day(today)]:  # older ones are not kept
         day = load_day(name)
-        if day is not None and name >= _first_detail_day(today):
+        if day is not None:
             history.days[name] = {cid: entry.model_copy(deep=True) for cid, entry in day.components.items()}
     state.open_days = [d for d in state.open_days if d >= today.isoformat()]
     # A day not over by `today` (folded by a clock that was ahead) is open again.

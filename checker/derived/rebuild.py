@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from checker.bundle import Bundle, utc_now
 from checker.derived.closed import CLOSED_KEY
 from checker.derived.daily import (
     HISTORY_KEY,
+    HOURLY_DAYS,
     HOURLY_PREFIX,
     DayRollup,
     History,
@@ -37,9 +38,9 @@ def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None, warnin
 
     Runs are applied in canonical order (see `checker.derived.timeline.position`), whatever order they
     were stored in. Days before the first stored run (their raw runs are past retention) keep
-    their rollups (and hour rollups) as they are: rollups are kept forever. A run id stored twice (a retried
-    invocation) counts once, from its last object. An object under `runs/` that is not a run is
-    moved to `runs-quarantine/` and named in `warnings`.
+    their rollups and hour rollups as they are: rollups are kept forever. A run id stored twice
+    (a retried invocation) counts once, from its last object. An object under `runs/` that is not
+    a run is moved to `runs-quarantine/` and named in `warnings`.
     """
     notes = warnings if warnings is not None else []
     now = now or utc_now()
@@ -62,8 +63,15 @@ def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None, warnin
                 days[name] = kept
     state = State(open_days=sorted(days))
     history = History()
-    hours: dict[str, list[HourRollup]] = {name: stored_hours(store, name) for name in days}
+    # The kept days are folded by the first run (or at `now`): only the last HOURLY_DAYS before
+    # it keep their latency by hour in the history, so only their hour rollups are read.
+    hourly_from = (min(date.fromisoformat(first_run_day), now.date()) - timedelta(days=HOURLY_DAYS)).isoformat()
+    hours: dict[str, list[HourRollup]] = {name: stored_hours(store, name) for name in days if name >= hourly_from}
     made: dict[tuple[str, str], HourRollup] = {}
+
+    def with_its_hours(name: str) -> DayRollup | None:
+        return with_hours(days.get(name), hours.get(name, []))
+
     for run in runs:
         state, effects = apply_run(state, run, bundle)
         for name in touched_days(effects):
@@ -73,10 +81,6 @@ def rebuild(bundle: Bundle, store: Store, *, now: datetime | None = None, warnin
                 made[name, hour] = HourRollup(date=date.fromisoformat(name), hour=hour)
                 hours.setdefault(name, []).append(made[name, hour])
             apply_samples_to_hour(made[name, hour], effects)
-
-        def with_its_hours(name: str) -> DayRollup | None:
-            return with_hours(days.get(name), hours.get(name, []))
-
         fold_open_days(state, history, with_its_hours, today=run.started_at.date(), bundle=bundle)
     closed, data = summary_as_of(bundle, state, history, days, hours, now=now)
     for name, day in sorted(days.items()):
