@@ -152,6 +152,13 @@ class _RequestHandler(SimpleHTTPRequestHandler):
             return
         super().send_error(code, message, explain)
 
+    def send_head(self) -> Any:
+        # Last-Modified is to the second: a file a build replaced within the second of the copy a
+        # browser holds would be answered "304 Not Modified", and the preview would keep showing
+        # the old page. The files are local, so each is sent whole every time.
+        del self.headers["If-Modified-Since"]
+        return super().send_head()
+
     def send_header(self, keyword: str, value: str) -> None:
         if keyword.lower() == "cache-control":
             self._cache_control_sent = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -43,6 +44,17 @@ def test_serves_the_site_like_a_cdn(server: PreviewServer) -> None:
         missing = client.get("/no/such/page")
         assert missing.status_code == 404 and "Page not found" in missing.text
         assert client.post("/index.html").status_code == 405
+
+
+def test_a_page_rebuilt_within_the_same_second_is_never_answered_not_modified(server: PreviewServer) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        first = client.get("/")
+        page = server.site_dir / "index.html"
+        built = page.stat().st_mtime_ns
+        page.write_text(page.read_text().replace("Partial System Outage", "All Systems Operational"))
+        os.utime(page, ns=(built, built))  # rebuilt within the same second
+        again = client.get("/", headers={"If-Modified-Since": first.headers["last-modified"]})
+    assert again.status_code == 200 and "All Systems Operational" in again.text
 
 
 def test_mounted_handlers_receive_the_request(server: PreviewServer) -> None:
