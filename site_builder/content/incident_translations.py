@@ -22,7 +22,7 @@ from checker.vocabulary import INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STAT
 from site_builder.content.incident_updates import parse_heading, update_sections
 from site_builder.content.incidents import FrontMatter, slug_from_name
 from site_builder.content.problems import problems_from_error
-from site_builder.content.yaml_source import load_yaml
+from site_builder.content.yaml_source import load_front_matter
 from site_builder.i18n.site_languages import IncidentTranslation
 
 _TRANSLATION_NAME = re.compile(r"^(?P<original>[^.]+)\.(?P<language>[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)\.md$")
@@ -56,14 +56,9 @@ def parse_translation(
     that its updates are the original's; every problem is returned, each with its line and key."""
     text = text.removeprefix("\ufeff")
     lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return None, [
-            Problem(rel, 1, "", "missing front matter: start the file with '---', the translated title: and '---'")
-        ]
-    closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-    if closing is None:
-        return None, [Problem(rel, 1, "", "front matter is not closed: add a line '---' after it")]
-    located, problems = load_yaml("\n".join(lines[1:closing]), rel, first_line=2)
+    located, body_start, problems = load_front_matter(
+        lines, rel, "missing front matter: start the file with '---', the translated title: and '---'"
+    )
     if located is None:
         return None, problems
     data = located.data if located.data is not None else {}
@@ -87,7 +82,7 @@ def parse_translation(
             problems.extend(problems_from_error(error, _TranslatedFront, located, rel))
         except ValueError as error:
             problems.append(Problem(rel, located.line_of(("title",)), "title", str(error)))
-    bodies = _bodies(lines, closing + 1, rel, original, original_rel, problems)
+    bodies = _bodies(lines, body_start, rel, original, original_rel, problems)
     if problems or bodies is None:
         return None, problems
     return IncidentTranslation(language=language, file=rel, original=original_rel, title=title, bodies=bodies), []

@@ -31,7 +31,7 @@ from checker.vocabulary import (
 )
 from site_builder.content.incident_updates import parse_heading, parse_time, update_sections
 from site_builder.content.problems import problems_from_error, suggest
-from site_builder.content.yaml_source import LocatedYaml, load_yaml
+from site_builder.content.yaml_source import LocatedYaml, load_front_matter
 
 INCIDENTS_DIR = "incidents"
 FILE_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -156,19 +156,11 @@ def read_incident_text(
         line = text[: text.index("\x00")].count("\n") + 1
         return None, [Problem(rel, line, "", "contains a NUL byte; is this a text file?")]
     lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        return None, [
-            Problem(
-                rel,
-                1,
-                "",
-                "missing front matter: the file must start with a line '---', then title: and components:, then '---'",
-            )
-        ]
-    closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-    if closing is None:
-        return None, [Problem(rel, 1, "", "front matter is not closed: add a line '---' after it")]
-    located, problems = load_yaml("\n".join(lines[1:closing]), rel, first_line=2)
+    located, body_start, problems = load_front_matter(
+        lines,
+        rel,
+        "missing front matter: the file must start with a line '---', then title: and components:, then '---'",
+    )
     if located is None:
         return None, problems
     if not isinstance(located.data, dict):
@@ -184,12 +176,12 @@ def read_incident_text(
     window = _window(front, located, rel, problems)
     repeat = _repeat(front, located, rel, problems)
     allowed = MAINTENANCE_UPDATE_STATUSES if front.type == "maintenance" else INCIDENT_UPDATE_STATUSES
-    updates = _updates(lines, closing + 1, rel, allowed, problems)
+    updates = _updates(lines, body_start, rel, allowed, problems)
     if front.type == "incident" and not updates and not problems:
         problems.append(
             Problem(
                 rel,
-                closing + 1,
+                body_start,
                 "",
                 "an incident needs at least one update: add '## 2026-11-22 14:05 UTC investigating' and a line of text",
             )

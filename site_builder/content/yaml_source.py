@@ -78,6 +78,18 @@ class _Walk:
         return None
 
 
+def load_front_matter(lines: list[str], file: str, missing: str) -> tuple[LocatedYaml | None, int, list[Problem]]:
+    """The YAML between the file's first two `---` lines, located for errors, and the index of the
+    first line after it; `missing` says what to write when the file does not start with `---`."""
+    if not lines or lines[0].strip() != "---":
+        return None, 0, [Problem(file, 1, "", missing)]
+    closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if closing is None:
+        return None, 0, [Problem(file, 1, "", "front matter is not closed: add a line '---' after it")]
+    located, problems = load_yaml("\n".join(lines[1:closing]), file, first_line=2)
+    return located, closing + 1, problems
+
+
 def load_yaml(text: str, file: str, *, first_line: int = 1) -> tuple[LocatedYaml | None, list[Problem]]:
     """Parse `text` (which starts at `first_line` of `file`); on a syntax error, return a Problem."""
     offset = first_line - 1
