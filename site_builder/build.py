@@ -224,7 +224,7 @@ def _plan(
             _check_path(item.path)
             taken.add(item.path)
             key = None if item.key is None else hashlib.sha256(f"{digest}\0{item.key}".encode()).hexdigest()
-            planned.append(Deferred(item.path, key, item.render))
+            planned.append(Deferred(item.path, key, item.render, item.shows))
     context = RenderContext(
         theme=site_theme,
         assets={name: asset.name for name, asset in assets.items()},

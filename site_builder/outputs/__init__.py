@@ -54,6 +54,9 @@ class Deferred:
     key: str | None
     """Digest of every input of the file: an unchanged key means unchanged bytes. None: always render."""
     render: Callable[[], bytes]
+    shows: str | None = None
+    """The incident it shows, when other files show it too (its page, its API file): such files
+    are rendered in the same process, which renders the incident's Markdown once for all."""
 
 
 def _modules() -> dict[str, ModuleType]:

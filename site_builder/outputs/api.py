@@ -171,7 +171,7 @@ class ApiRenderer:
                 model = self.incident(incident) if incident.kind == "incident" else self.maintenance(incident)
             return api.IncidentResponse(page=page, incident=model).model_dump_json().encode()
 
-        return Deferred(f"api/v2/incidents/{incident.id}.json", key, render)
+        return Deferred(f"api/v2/incidents/{incident.id}.json", key, render, shows=incident.slug)
 
     def incident_model(self, incident: Incident) -> api.Incident:
         """The incident's model, made once however many files show it."""

@@ -1,12 +1,7 @@
 """Render a build's files on two cores, and keep their bytes on disk until they are published.
 
-Rendering is pure Python (templates, models to JSON, Markdown), so threads would not run it in
-parallel; a child process made by fork starts with everything already planned, renders every
-other file and returns only where it put them. The output does not depend on who renders a file:
-the same code runs on the same data. The child is used only when it pays (a long list, a second
-core) and when fork is safe (no other thread, which a fork would copy mid-step); otherwise, and
-whenever the child fails, this process renders the files itself, so an error is raised here with
-its own type and trace. A pipe, not a multiprocessing queue: AWS Lambda has no shared memory.
+Rendering is pure Python (templates, models to JSON, Markdown), so a forked child renders every
+other file (see `site_builder.two_processes`) and returns only where it put them.
 
 Rendered bytes go to a `Spool` (unnamed temporary files, gone when it closes), not to memory:
 a cold build of a large site renders every file before it writes any (a build that fails
@@ -18,15 +13,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import pickle
-import signal
 import tempfile
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
 from site_builder.outputs import Deferred
+from site_builder.two_processes import in_two_processes
 
 MIN_FILES = 400
 """Fewer files than this are rendered here: starting a child would cost more than it saves."""
@@ -71,59 +64,25 @@ class Spool:
 
 
 def render_all(items: Sequence[Deferred], spool: Spool) -> list[Stored]:
-    """Each item rendered into `spool`, in order."""
-    if len(items) < MIN_FILES or not _fork_helps():
-        return [spool.add(0, item.render()) for item in items]
-    theirs_items = items[1::2]
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: render its share, say where it is, leave without running any cleanup
-        status = 1
-        try:
-            os.close(read_end)
-            stored = [spool.add(1, item.render()) for item in theirs_items]
-            with os.fdopen(write_end, "wb") as out:
-                pickle.dump(stored, out, protocol=pickle.HIGHEST_PROTOCOL)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    try:
-        mine = [spool.add(0, item.render()) for item in items[0::2]]
-    except BaseException:
-        _stop(pid, read_end)
-        raise
-    theirs = _receive(pid, read_end, len(theirs_items))
-    if theirs is None:
-        theirs = [spool.add(0, item.render()) for item in theirs_items]
-    ordered: list[Stored] = [*mine, *theirs]
-    ordered[0::2] = mine
-    ordered[1::2] = theirs
-    return ordered
+    """Each item rendered into `spool`, in order; this process and its child each write to a part
+    of their own."""
+    return in_two_processes(
+        items, lambda item, who: spool.add(who, item.render()), min_items=MIN_FILES, child_does=_child_share(items)
+    )
 
 
-def _fork_helps() -> bool:
-    if not hasattr(os, "fork") or threading.active_count() > 1:
-        return False
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cores > 1
-
-
-def _receive(pid: int, read_end: int, expected: int) -> list[Stored] | None:
-    """Where the child put its share, or None when it failed."""
-    try:
-        with os.fdopen(read_end, "rb") as incoming:
-            theirs = pickle.load(incoming)  # from our own child, which holds the same code
-    except (EOFError, OSError, pickle.UnpicklingError):
-        theirs = None
-    _, status = os.waitpid(pid, 0)
-    if status != 0 or not isinstance(theirs, list) or len(theirs) != expected:
-        return None
-    return theirs
-
-
-def _stop(pid: int, read_end: int) -> None:
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    os.close(read_end)
+def _child_share(items: Sequence[Deferred]) -> list[bool]:
+    """Which items the child renders: every other file, or every other incident for the files
+    that show one."""
+    child = False
+    incidents: dict[str, bool] = {}
+    share = []
+    for item in items:
+        if item.shows is not None and item.shows in incidents:
+            share.append(incidents[item.shows])
+            continue
+        share.append(child)
+        if item.shows is not None:
+            incidents[item.shows] = child
+        child = not child
+    return share

@@ -235,40 +235,50 @@ def status_card(indicator: str) -> bytes:
     """The link-preview picture for `indicator`: a 1200 x 630 PNG in the banner's colour with the
     status icon on a white disc. Text is left to og:title and og:description, which say it in
     words; the picture only has to be right at a glance."""
-    colour = bytes.fromhex(BANNER_COLOURS[indicator][1:])
-    white = b"\xff\xff\xff"
+    # An indexed PNG: each pixel one byte, 0 (the banner's colour) or 1 (white), a third of the
+    # bytes of RGB to compress, for the same picture.
+    colour, white = b"\0", b"\1"
     size, left, top = 15.0, OG_WIDTH / 2 - 180, OG_HEIGHT / 2 - 180  # 24 units -> 360 px, centred
     shapes = [(white, [(left + x * size, top + y * size) for x, y in _disc(12, 12, 11.5)])]
     shapes += [
         (colour if filled else white, [(left + x * size, top + y * size) for x, y in polygon])
         for filled, polygon in _glyph(indicator)
     ]
-    plain = b"\0" + colour * OG_WIDTH
+    # Each shape's edges are met once: where an edge crosses a row's centre is noted in that row,
+    # so drawing costs the crossings (a few per row), not every edge for every row.
+    crossings: list[list[list[float]]] = [[[] for _ in shapes] for _ in range(OG_HEIGHT)]
+    for number, (_, polygon) in enumerate(shapes):
+        for (x0, y0), (x1, y1) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
+            if y0 == y1:
+                continue
+            low, high = min(y0, y1), max(y0, y1)
+            for y in range(max(0, math.floor(low) - 1), min(OG_HEIGHT, math.ceil(high) + 1)):
+                centre = y + 0.5
+                if low <= centre < high:
+                    crossings[y][number].append(x0 + (centre - y0) * (x1 - x0) / (y1 - y0))
+    plain = b"\0" + colour * OG_WIDTH  # each row starts with its filter type: 0, none
     rows = []
-    for y in range(OG_HEIGHT):
-        centre = y + 0.5
-        if not top - 10 <= centre <= top + 370:
+    for row_crossings in crossings:
+        if not any(row_crossings):
             rows.append(plain)
             continue
         row = bytearray(colour * OG_WIDTH)
-        for paint, polygon in shapes:
-            xs = []
-            for (x0, y0), (x1, y1) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
-                if (y0 <= centre < y1) or (y1 <= centre < y0):
-                    xs.append(x0 + (centre - y0) * (x1 - x0) / (y1 - y0))
+        for (paint, _), xs in zip(shapes, row_crossings, strict=True):
             if len(xs) >= 2:
                 start, end = round(min(xs)), round(max(xs))
                 if end > start:
-                    row[start * 3 : end * 3] = paint * (end - start)
+                    row[start:end] = paint * (end - start)
         rows.append(b"\0" + bytes(row))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    header = struct.pack(">IIBBBBB", OG_WIDTH, OG_HEIGHT, 8, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", OG_WIDTH, OG_HEIGHT, 8, 3, 0, 0, 0)  # 8 bits per index, palette
+    palette = bytes.fromhex(BANNER_COLOURS[indicator][1:]) + b"\xff\xff\xff"
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
+        + chunk(b"PLTE", palette)
         + chunk(b"IDAT", zlib.compress(b"".join(rows), 6))
         + chunk(b"IEND", b"")
     )

@@ -25,12 +25,16 @@ from site_builder.publish.cloudfront import invalidate_changes, invalidate_quiet
 from site_builder.publish.manifest import MANIFEST_NAME, LiveFile, LiveSite, manifest_of, read_live_site
 from site_builder.publish.order import delete_batches, upload_batches
 from site_builder.publish.targets import FolderTarget, Target, open_target
+from site_builder.two_processes import HERE, in_two_processes
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 UPLOAD_THREADS = 8
-"""Parallel uploads to S3 (a folder is written from one thread: threads only contend there)."""
+"""Parallel uploads to S3."""
+MIN_SHARED_WRITES = 200
+"""Fewer files than this are written to a folder by this process alone: a second process would
+cost more to start than it saves."""
 
 
 @dataclass(frozen=True)
@@ -188,26 +192,22 @@ def local_files(site_dir: Path) -> dict[str, LiveFile]:
 def _write_all(
     destination: Target, read: Callable[[str], bytes], paths: list[str]
 ) -> tuple[list[str], PublishError | None]:
-    """Write `paths`; return those written and the first failure, if any."""
+    """Write `paths`, in any order; return those written and the first failure, if any."""
 
-    def write(path: str) -> str:
-        destination.write(path, read(path))
+    def write(path: str, _who: int = HERE) -> str | PublishError:
+        try:
+            destination.write(path, read(path))
+        except PublishError as error:
+            return error
         return path
 
-    written: list[str] = []
-    failure: PublishError | None = None
     if isinstance(destination, FolderTarget):
-        for path in paths:
-            try:
-                written.append(write(path))
-            except PublishError as error:
-                return written, error
-        return written, None
-    with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
-        futures = [pool.submit(write, path) for path in paths]
-        for future in futures:
-            try:
-                written.append(future.result())
-            except PublishError as error:
-                failure = failure or error
-    return written, failure
+        # Creating a file or a folder is the kernel's work, and costs as much as rendering the
+        # file on a slow disk: a second process creates every other one.
+        outcomes = in_two_processes(paths, write, min_items=MIN_SHARED_WRITES)
+    else:
+        with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
+            outcomes = list(pool.map(write, paths))
+    written = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    failures = [outcome for outcome in outcomes if isinstance(outcome, PublishError)]
+    return written, failures[0] if failures else None

@@ -185,15 +185,15 @@ class Pages:
             for code in languages.all
         ]
 
-    def deferred(self, path: str, template: str, data: dict[str, Any]) -> Deferred:
+    def deferred(self, path: str, template: str, data: dict[str, Any], *, shows: str | None = None) -> Deferred:
         """The page at `path` in this language's tree, rendered from `template` with `data` (its
-        cache key) and the shared frame."""
+        cache key) and the shared frame; `shows` is the incident it shows (see `Deferred.shows`)."""
         key = cache_key(self.shared_key, template, data)
 
         def render() -> bytes:
             return self.env.get_template(template).render({**self._shared, **data}).encode()
 
-        return Deferred(self.prefix + path, key, render)
+        return Deferred(self.prefix + path, key, render, shows)
 
     # -- the incidents
 

@@ -71,7 +71,7 @@ def incident(pages: Pages, incident: Incident) -> Deferred:
         og_image=pages.og_image(_incident_indicator(incident, status)),
         og_image_alt=f"{_summary_line(pages, incident)}: {_(UPDATE_LABELS[status])}",
     )
-    return pages.deferred(path, "incident.html", data)
+    return pages.deferred(path, "incident.html", data, shows=incident.slug)
 
 
 def _incident_description(pages: Pages, incident: Incident, status: str, affected: list[dict[str, Any]]) -> str:
