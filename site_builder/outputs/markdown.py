@@ -68,8 +68,10 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
 _URL_SCHEMES = {"http", "https", "mailto"}
 _CLEAN_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "noscript"}
-_MEMO_SIZE = 1 << 16
-"""Bodies remembered per process: every update of a 10,000-incident site, with room to spare."""
+_MEMO_SIZE = 4096
+"""Bodies remembered per process. A build renders the files of one incident one after the other
+(see `site_builder.outputs.render_share`), so what it needs again is recent: keeping every body of
+a large site would hold tens of megabytes for nothing."""
 
 # cmark-gfm's output is balanced and escaped: no `<` inside text or attribute values, and void
 # elements written as `<br />`. So runs of consecutive opening (or closing) tags are found by a

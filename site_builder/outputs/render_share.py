@@ -66,23 +66,34 @@ class Spool:
 def render_all(items: Sequence[Deferred], spool: Spool) -> list[Stored]:
     """Each item rendered into `spool`, in order; this process and its child each write to a part
     of their own."""
-    return in_two_processes(
-        items, lambda item, who: spool.add(who, item.render()), min_items=MIN_FILES, child_does=_child_share(items)
+    order, child_does = _work_order(items)
+    stored = in_two_processes(
+        [items[number] for number in order],
+        lambda item, who: spool.add(who, item.render()),
+        min_items=MIN_FILES,
+        child_does=child_does,
     )
+    in_place: list[Stored] = [*stored]
+    for number, result in zip(order, stored, strict=True):
+        in_place[number] = result
+    return in_place
 
 
-def _child_share(items: Sequence[Deferred]) -> list[bool]:
-    """Which items the child renders: every other file, or every other incident for the files
-    that show one."""
-    child = False
-    incidents: dict[str, bool] = {}
-    share = []
-    for item in items:
-        if item.shows is not None and item.shows in incidents:
-            share.append(incidents[item.shows])
-            continue
-        share.append(child)
-        if item.shows is not None:
-            incidents[item.shows] = child
-        child = not child
-    return share
+def _work_order(items: Sequence[Deferred]) -> tuple[list[int], list[bool]]:
+    """The order to render the items in, and which of them the child renders. The files that show
+    one incident (its page, its API file, its pages in other languages) are rendered one after the
+    other by one process, which renders the incident's Markdown once and needs to remember it only
+    briefly; other files, and incidents, go to each process in turn."""
+    groups: dict[str, list[int]] = {}
+    slots: list[list[int]] = []
+    for number, item in enumerate(items):
+        if item.shows is None:
+            slots.append([number])
+        elif item.shows in groups:
+            groups[item.shows].append(number)
+        else:
+            groups[item.shows] = [number]
+            slots.append(groups[item.shows])
+    order = [number for slot in slots for number in slot]
+    child_does = [turn % 2 == 1 for turn, slot in enumerate(slots) for _ in slot]
+    return order, child_does

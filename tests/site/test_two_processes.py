@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.outputs import Deferred
-from site_builder.outputs.render_share import _child_share
+from site_builder.outputs.render_share import _work_order
 from site_builder.publish.manifest import read_live_site
 from site_builder.publish.targets import FolderTarget
 
@@ -145,7 +145,7 @@ def test_a_killed_process_takes_its_child_with_it(tmp_path: Path) -> None:
     assert not _alive(child), "the child went on after its parent was killed"
 
 
-def test_the_files_of_one_incident_are_rendered_by_one_process() -> None:
+def test_the_files_of_one_incident_are_rendered_one_after_the_other_by_one_process() -> None:
     def item(path: str, shows: str | None = None) -> Deferred:
         return Deferred(path, None, bytes, shows)
 
@@ -157,12 +157,17 @@ def test_the_files_of_one_incident_are_rendered_by_one_process() -> None:
         *(item(f"incidents/incident-{n}/index.html", f"incident-{n}") for n in range(6)),
         *(item(f"fr/incidents/incident-{n}/index.html", f"incident-{n}") for n in range(6)),
     ]
-    share = _child_share(items)
+    order, child_does = _work_order(items)
+    assert sorted(order) == list(range(len(items)))
+    ordered = [items[number] for number in order]
     for n in range(6):
-        assert len({child for entry, child in zip(items, share, strict=True) if entry.shows == f"incident-{n}"}) == 1
-    assert len({share[items.index(i)] for i in items if i.shows in ("incident-0", "incident-1")}) == 2
-    assert share[:2] == [False, True]  # files that show no incident: every other one
-    assert 0.4 <= sum(share) / len(share) <= 0.6
+        shown = [number for number, item in enumerate(ordered) if item.shows == f"incident-{n}"]
+        assert shown == list(range(shown[0], shown[0] + 3))  # next to each other
+        assert len({child_does[number] for number in shown}) == 1  # by one process
+    first = {item.shows: child for item, child in zip(ordered, child_does, strict=True)}
+    assert [first[f"incident-{n}"] for n in range(6)] == [False, True] * 3  # incidents in turn
+    alone = [child for item, child in zip(ordered, child_does, strict=True) if item.shows is None]
+    assert alone == [False, True, False]  # so are files that show no incident
 
 
 @two_cores
