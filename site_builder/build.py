@@ -33,9 +33,9 @@ from checker.summary import Summary
 from site_builder.code_version import code_digest
 from site_builder.i18n.site_languages import SiteLanguages
 from site_builder.last_build import Inputs
-from site_builder.outputs import Deferred, RenderContext, data_plans, pages
+from site_builder.outputs import Deferred, RenderContext, Unplanned, data_plans, pages
 from site_builder.outputs.next_change import next_change
-from site_builder.outputs.render_share import Spool, Stored, render_all
+from site_builder.outputs.render_share import Rendered, Spool, Stored, render_all
 from site_builder.outputs.theme import load_theme
 from site_builder.outputs.view import build_view
 from site_builder.publish.manifest import MANIFEST_NAME, LiveFile, LiveSite, read_live_site
@@ -201,13 +201,15 @@ def _plan(
     theme: Path | None,
     languages: SiteLanguages | None = None,
     extra: ExtraOutputs | None = None,
-) -> list[Deferred]:
+) -> list[Deferred | Unplanned]:
     """Every file of the site, not rendered yet: assets, data outputs, then pages."""
     site_theme = load_theme(bundle.site, theme)
     view = build_view(bundle, summary, now, languages)
     env = pages.environment(site_theme, bundle.site.time_zone)
     assets = pages.static_assets(env, site_theme)
-    planned = [Deferred(asset.name, None, functools.partial(bytes, asset.content)) for asset in assets.values()]
+    planned: list[Deferred | Unplanned] = [
+        Deferred(asset.name, None, functools.partial(bytes, asset.content)) for asset in assets.values()
+    ]
     for item in planned:
         _check_path(item.path)
     # What every file depends on besides its own data: the code and libraries that render it,
@@ -264,27 +266,35 @@ class _RenderedSite:
     skipped: int = 0
 
 
-def _render(planned: list[Deferred], live: LiveSite, previous: dict[str, _Entry], spool: Spool) -> _RenderedSite:
+def _render(
+    planned: list[Deferred | Unplanned], live: LiveSite, previous: dict[str, _Entry], spool: Spool
+) -> _RenderedSite:
     """Render what the target does not already serve into `spool`; a file whose inputs are
-    unchanged since the cached build and whose bytes are live is not rendered at all."""
+    unchanged since the cached build and whose bytes are live is not rendered at all. A file
+    planned only when it may be rendered (`Unplanned`) is planned by the process that renders it,
+    and its key comes back with it."""
+
+    def still_live(item: Deferred) -> bool:
+        return _still_live(item, previous.get(item.path), live)
+
+    todo = [item for item in planned if isinstance(item, Unplanned) or not still_live(item)]
+    done = dict(zip((item.path for item in todo), render_all(todo, spool, still_live), strict=True))
     site = _RenderedSite(files={}, changed={}, entries={})
-    todo = [item for item in planned if not _still_live(item, previous.get(item.path), live)]
-    rendered = dict(zip((item.path for item in todo), render_all(todo, spool), strict=True))
     for item in planned:  # in plan order: publishing keeps it
-        stored = rendered.get(item.path)
-        if stored is None:
+        outcome = done.get(item.path, Rendered(item.key if isinstance(item, Deferred) else None, None))
+        if outcome.stored is None:
             old = previous[item.path]
             site.files[item.path] = (old.sha, old.size)
             site.entries[item.path] = old
             site.skipped += 1
             continue
-        entry = (stored.sha256, stored.size)
+        entry = (outcome.stored.sha256, outcome.stored.size)
         site.files[item.path] = entry
-        if item.key is not None:
-            site.entries[item.path] = _Entry(item.key, *entry)
+        if outcome.key is not None:
+            site.entries[item.path] = _Entry(outcome.key, *entry)
             site.rendered += 1
         if live.files.get(item.path) != entry:
-            site.changed[item.path] = stored
+            site.changed[item.path] = outcome.stored
     return site
 
 

@@ -339,10 +339,23 @@ def _updates(
 
 def incident_files(root: Path) -> list[Path]:
     """Every file under `root/incidents/` (recursively), hidden files and folders left out, sorted."""
-    folder = root / INCIDENTS_DIR
-    found: list[Path] = []
-    for parent, folders, names in os.walk(folder):  # nothing when there is no such folder
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        base = Path(parent)
-        found += [base / name for name in names if not name.startswith(".") and (base / name).is_file()]
-    return sorted(found)
+    # os.scandir and plain strings: a site may hold tens of thousands of files, and a stat and a
+    # Path comparison per file cost more than reading the folder. Symlinked folders are not
+    # entered (as os.walk does not); a symlink to a file is a file.
+    found: list[tuple[tuple[str, ...], str]] = []
+    pending: list[tuple[tuple[str, ...], str]] = [((), os.fspath(root / INCIDENTS_DIR))]
+    while pending:
+        parts, folder = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir():
+                        if not entry.is_symlink():
+                            pending.append(((*parts, entry.name), entry.path))
+                    elif entry.is_file():
+                        found.append(((*parts, entry.name), entry.path))
+        except OSError:  # no such folder, or one that cannot be read: no files there
+            continue
+    return [Path(path) for _, path in sorted(found)]  # in the order of the paths' parts, as Path sorts

@@ -37,7 +37,11 @@ from site_builder.content.incidents import (
     slug_from_name,
 )
 from site_builder.i18n.site_languages import IncidentTranslation, SiteLanguages
+from site_builder.two_processes import in_two_processes
 
+MIN_SHARED_PARSES = 200
+"""Fewer incident files than this are parsed by this process alone: a second process would cost
+more to start than it saves."""
 PARSED_CACHE = Path(".statusgen") / "incidents.json"
 """Where `load_site` remembers parsed incident files, relative to the site's root (the folder of
 the build's own cache; never committed)."""
@@ -90,13 +94,14 @@ def check_site(
     originals: dict[str, Incident] = {}
     audiences: list[ParsedIncident] = []
     translated: list[tuple[Path, str, str]] = []
+    files: list[tuple[Path, str]] = []
     for path in incident_files(root):
-        rel = path.relative_to(root).as_posix()
         names = translation_name(path.name)
         if names is not None:  # a translation is read once its original is
             translated.append((path, names[0], names[1]))
-            continue
-        read, found = parsed.parse(path, rel)
+        else:
+            files.append((path, path.relative_to(root).as_posix()))
+    for (_, rel), (read, found) in zip(files, parsed.parse_all(files), strict=True):
         problems.extend(found)
         if read is None:
             continue
@@ -310,24 +315,43 @@ class ParsedIncidents:
                 files, translations = stored.files, stored.translations
         return cls(cache, context, files, component_ids, translations)
 
-    def parse(self, path: Path, rel: str) -> tuple[ParsedIncident | None, list[Problem]]:
+    def parse_all(self, files: list[tuple[Path, str]]) -> list[tuple[ParsedIncident | None, list[Problem]]]:
+        """Each incident file (its path and its site-relative name) parsed, or taken from the
+        cache, with its problems; in order. A long list is read on two cores (see
+        `site_builder.two_processes`): reading, hashing and parsing each file is pure Python."""
+        outcomes = in_two_processes(files, lambda file, _who: self._parse(*file), min_items=MIN_SHARED_PARSES)
+        results: list[tuple[ParsedIncident | None, list[Problem]]] = []
+        for (_, rel), (read, problems, remembered) in zip(files, outcomes, strict=True):
+            if remembered == "cached":  # the cache's own entry: the process that read it sent no copy
+                self._current[rel] = self._previous[rel]
+                read = self._current[rel].parsed()
+            elif remembered is not None:
+                self._current[rel] = remembered
+            results.append((read, problems))
+        return results
+
+    def _parse(
+        self, path: Path, rel: str
+    ) -> tuple[ParsedIncident | None, list[Problem], _CachedFile | Literal["cached"] | None]:
+        """The file parsed, its problems, and what the cache is to remember of it: its entry as
+        cached, a new entry, or nothing (no cache, or a file with problems)."""
         refused = file_problem(path, rel)
         if refused is not None:
-            return None, [refused]
+            return None, [refused], None
         raw = path.read_bytes()
         if self._cache is None:
-            return read_incident_bytes(raw, slug_from_name(path.name) or "", rel, self._component_ids)
+            return *read_incident_bytes(raw, slug_from_name(path.name) or "", rel, self._component_ids), None
         sha256 = hashlib.sha256(raw).hexdigest()
         cached = self._previous.get(rel)
         if cached is not None and cached.sha256 == sha256:
-            self._current[rel] = cached
-            return cached.parsed(), []
+            return None, [], "cached"
         read, problems = read_incident_bytes(raw, slug_from_name(path.name) or "", rel, self._component_ids)
-        if read is not None:
-            self._current[rel] = _CachedFile(
-                sha256=sha256, incident=read.incident, audience=read.audience, components_line=read.components_line
-            )
-        return read, problems
+        if read is None:
+            return None, problems, None
+        entry = _CachedFile(
+            sha256=sha256, incident=read.incident, audience=read.audience, components_line=read.components_line
+        )
+        return read, problems, entry
 
     def translate(
         self, path: Path, rel: str, language: str, original: Incident, original_rel: str

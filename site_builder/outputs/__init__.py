@@ -59,6 +59,25 @@ class Deferred:
     are rendered in the same process, which renders the incident's Markdown once for all."""
 
 
+@dataclass(frozen=True)
+class Unplanned:
+    """One file of the site whose key is worked out only when the file may be rendered, by the
+    process that renders it. An incident's page is one: its data is its key, and making that data
+    costs about as much as rendering the page, so a build plans such pages on both cores and
+    drops each page's data once it is rendered."""
+
+    path: str
+    plan: Callable[[], Deferred]
+    """The file with its key; its path is `path`."""
+    shows: str | None = None
+    """As `Deferred.shows`."""
+
+
+def planned(item: Deferred | Unplanned) -> Deferred:
+    """The file with its key and renderer."""
+    return item.plan() if isinstance(item, Unplanned) else item
+
+
 def _modules() -> dict[str, ModuleType]:
     # Imported here, not at the top: these modules import this package (for its types) first.
     from site_builder.outputs import api, badges, calendar, feeds, metrics, reports

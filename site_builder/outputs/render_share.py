@@ -14,11 +14,11 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, NamedTuple
 
-from site_builder.outputs import Deferred
+from site_builder.outputs import Deferred, Unplanned, planned
 from site_builder.two_processes import in_two_processes
 
 MIN_FILES = 400
@@ -63,23 +63,36 @@ class Spool:
         return content
 
 
-def render_all(items: Sequence[Deferred], spool: Spool) -> list[Stored]:
+class Rendered(NamedTuple):
+    """What became of a file to render: its key, and where its bytes are (None: it was planned
+    only now, and found unchanged and live)."""
+
+    key: str | None
+    stored: Stored | None
+
+
+def render_all(
+    items: Sequence[Deferred | Unplanned], spool: Spool, still_live: Callable[[Deferred], bool]
+) -> list[Rendered]:
     """Each item rendered into `spool`, in order; this process and its child each write to a part
-    of their own."""
+    of their own. An `Unplanned` item is planned first, and not rendered when `still_live` says
+    its bytes, as its key gives them, are live."""
+
+    def render(item: Deferred | Unplanned, who: int) -> Rendered:
+        file = planned(item)
+        if isinstance(item, Unplanned) and still_live(file):
+            return Rendered(file.key, None)
+        return Rendered(file.key, spool.add(who, file.render()))
+
     order, child_does = _work_order(items)
-    stored = in_two_processes(
-        [items[number] for number in order],
-        lambda item, who: spool.add(who, item.render()),
-        min_items=MIN_FILES,
-        child_does=child_does,
-    )
-    in_place: list[Stored] = [*stored]
-    for number, result in zip(order, stored, strict=True):
-        in_place[number] = result
+    outcomes = in_two_processes([items[number] for number in order], render, min_items=MIN_FILES, child_does=child_does)
+    in_place: list[Rendered] = [*outcomes]
+    for number, outcome in zip(order, outcomes, strict=True):
+        in_place[number] = outcome
     return in_place
 
 
-def _work_order(items: Sequence[Deferred]) -> tuple[list[int], list[bool]]:
+def _work_order(items: Sequence[Deferred | Unplanned]) -> tuple[list[int], list[bool]]:
     """The order to render the items in, and which of them the child renders. The files that show
     one incident (its page, its API file, its pages in other languages) are rendered one after the
     other by one process, which renders the incident's Markdown once and needs to remember it only

@@ -17,6 +17,7 @@ from checker.summary import Summary
 from checker.vocabulary import UpdateStatus
 from site_builder.build import _plan
 from site_builder.content.site import compile_bundle
+from site_builder.outputs import planned
 
 
 def with_update(bundle: Bundle, slug: str, at: datetime, status: UpdateStatus) -> Bundle:
@@ -65,11 +66,8 @@ def moment(bundle: Bundle, drawn: tuple[str, int]) -> datetime:
 
 def keyed_files(bundle: Bundle, summary: Summary, now: datetime) -> dict[str, tuple[str, bytes]]:
     """Site path -> (key, bytes) of every file that has a key."""
-    return {
-        item.path: (item.key, item.render())
-        for item in _plan(bundle, summary, now=now, theme=None)
-        if item.key is not None
-    }
+    files = [planned(item) for item in _plan(bundle, summary, now=now, theme=None)]
+    return {file.path: (file.key, file.render()) for file in files if file.key is not None}
 
 
 @settings(max_examples=40, deadline=None)

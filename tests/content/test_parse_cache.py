@@ -4,11 +4,13 @@ the cache never makes a site load differently from a fresh parse."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from site_builder.content.site import PARSED_CACHE, check_site, load_site
+from site_builder.content.site import MIN_SHARED_PARSES, PARSED_CACHE, check_site, load_site
 from tests.helpers import copy_site, fixture
 
 API_ERRORS = "incidents/2026-11-22-api-errors.md"
@@ -84,3 +86,54 @@ def test_validate_neither_reads_nor_writes_the_cache(root: Path) -> None:
     assert site is not None
     assert {i.file: i.title for i in site.bundle.incidents}[API_ERRORS] == "Elevated API error rates"
     assert (root / PARSED_CACHE).read_bytes() == before
+
+
+def test_many_files_read_on_two_cores_load_as_one_process_reads_them(tmp_path: Path) -> None:
+    """Past MIN_SHARED_PARSES files a forked child parses every other one: the same incidents,
+    problems in the same order, and a cache that loads the same again."""
+    root = copy_site(fixture("content", "site"), tmp_path / "site")
+    original = (root / API_ERRORS).read_text(encoding="utf-8")
+    for n in range(MIN_SHARED_PARSES + 40):
+        text = original.replace("Elevated API error rates", f"Elevated API error rates, case {n}")
+        if n in (7, 120, 121):  # problems in both processes' shares
+            text = text.replace("api: ", "api: sideways ")
+        (root / "incidents" / f"2026-10-{n // 100 + 1:02d}-case-{n}.md").write_text(text, encoding="utf-8")
+    program = """
+import json, os, sys
+from pathlib import Path
+import site_builder.content.incidents as incidents
+import site_builder.content.site as site
+from site_builder.two_processes import fork_helps
+root, cache = Path(sys.argv[1]), Path(sys.argv[2])
+readers = os.pipe()
+real_read = site.read_incident_bytes
+def read(*args):
+    os.write(readers[1], f"{os.getpid()}\\n".encode())
+    return real_read(*args)
+site.read_incident_bytes = read
+def load(cache):
+    loaded, problems = site.check_site(root, {}, cache=cache)
+    return [str(p) for p in problems] if loaded is None else loaded.bundle.model_dump_json()
+answer = {"forks": fork_helps(), "fresh": load(None), "cold": load(cache), "cached": load(cache)}
+os.close(readers[1])
+answer["readers"] = len(set(os.read(readers[0], 1 << 20).split()))
+print(json.dumps(answer))
+"""
+    cache = tmp_path / "incidents.json"
+    result = subprocess.run(
+        [sys.executable, "-c", program, str(root), str(cache)], capture_output=True, text=True, check=True
+    )
+    answer = json.loads(result.stdout)
+    site, problems = check_site(root, {})  # here, in one process (a test worker runs threads)
+    assert site is None
+    assert answer["fresh"] == answer["cold"] == answer["cached"] == [str(p) for p in problems]
+    assert len(problems) == 3
+    assert answer["readers"] >= 2 if answer["forks"] else answer["readers"] == 1  # a child read some
+    for n in (7, 120, 121):  # without the problems, the same incidents
+        path = root / "incidents" / f"2026-10-{n // 100 + 1:02d}-case-{n}.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("api: sideways ", "api: "), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", program, str(root), str(cache)], capture_output=True, text=True, check=True
+    )
+    answer = json.loads(result.stdout)
+    assert answer["fresh"] == answer["cold"] == answer["cached"] == fresh_parse(root)

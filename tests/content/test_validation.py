@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from site_builder.content.incidents import incident_files
 from site_builder.content.site import check_site, compile_bundle, load_site
 from tests.helpers import copy_site, fixture
 
@@ -177,3 +178,32 @@ def test_references_are_resolved_at_load_except_secrets_which_reach_no_bundle(tm
     bundle_json = compile_bundle(root).model_dump_json()
     assert "s3cr3t-value" not in bundle_json
     assert "${STATUSGEN_TEST_SITE_NAME}" in bundle_json
+
+
+def test_incident_files_are_every_visible_file_in_path_order(tmp_path: Path) -> None:
+    incidents = tmp_path / "incidents"
+    for name in ["b.md", "a.md", "2026/z.md", "2026/a.md", "2026-extra.md", "2026/11/m.md", "A.md", "a-b/c.md"]:
+        (incidents / name).parent.mkdir(parents=True, exist_ok=True)
+        (incidents / name).write_text("x", encoding="utf-8")
+    for hidden in [".draft.md", ".git/x.md", "2026/.hidden/y.md"]:
+        (incidents / hidden).parent.mkdir(parents=True, exist_ok=True)
+        (incidents / hidden).write_text("x", encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "outside.md").write_text("x", encoding="utf-8")
+    (incidents / "linked-folder").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (incidents / "linked-file.md").symlink_to(tmp_path / "elsewhere" / "outside.md")
+    os.mkfifo(incidents / "pipe.md")
+    found = [path.relative_to(incidents).as_posix() for path in incident_files(tmp_path)]
+    assert found == [
+        "2026/11/m.md",
+        "2026/a.md",
+        "2026/z.md",
+        "2026-extra.md",
+        "A.md",
+        "a-b/c.md",
+        "a.md",
+        "b.md",
+        "linked-file.md",
+    ]
+    assert [Path(p) for p in found] == sorted(Path(p) for p in found)  # Path's own order
+    assert incident_files(tmp_path / "missing") == []

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from site_builder.outputs import Deferred
+from site_builder.outputs import Deferred, Unplanned
 from site_builder.outputs.render_share import MIN_FILES, Spool, render_all
 
 COUNT = MIN_FILES + 11
@@ -20,7 +20,7 @@ two_cores = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a secon
 def render(items: list[Deferred]) -> list[bytes]:
     """The bytes of each item as the build gets them back: rendered, spooled and read."""
     with Spool.open() as spool:
-        stored = render_all(items, spool)
+        stored = [outcome.stored for outcome in render_all(items, spool, lambda _: False)]
         assert [s.size for s in stored] == [len(spool.read(s)) for s in stored]
         return [spool.read(s) for s in stored]
 
@@ -43,7 +43,7 @@ from site_builder.outputs import Deferred
 from site_builder.outputs.render_share import Spool, render_all
 items = [Deferred(f"file-{{n}}.txt", None, lambda: str(os.getpid()).encode()) for n in range({COUNT})]
 with Spool.open() as spool:
-    rendered = [spool.read(s).decode() for s in render_all(items, spool)]
+    rendered = [spool.read(s.stored).decode() for s in render_all(items, spool, lambda _: False)]
 print(os.getpid(), len(set(rendered[0::2])), rendered[0], len(set(rendered[1::2])), rendered[1])
 """
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
@@ -67,3 +67,44 @@ def test_a_file_that_cannot_be_rendered_raises_its_own_error(failing: int) -> No
 def test_a_short_list_is_rendered_here() -> None:
     items = [Deferred(f"file-{n}.txt", None, lambda: str(os.getpid()).encode()) for n in range(MIN_FILES - 1)]
     assert set(render(items)) == {str(os.getpid()).encode()}
+
+
+def test_an_unplanned_file_is_planned_when_rendered_and_not_rendered_when_live() -> None:
+    planned_here: list[int] = []
+
+    def unplanned(n: int) -> Unplanned:
+        def plan() -> Deferred:
+            planned_here.append(n)
+            return Deferred(f"incidents/{n}/index.html", f"key-{n}", lambda: f"page {n}".encode())
+
+        return Unplanned(f"incidents/{n}/index.html", plan)
+
+    items = [unplanned(n) for n in range(10)]
+    with Spool.open() as spool:
+        outcomes = render_all(items, spool, lambda file: file.key == "key-3")  # page 3 is live as it is
+        assert [outcome.key for outcome in outcomes] == [f"key-{n}" for n in range(10)]
+        assert outcomes[3].stored is None
+        rendered = [spool.read(outcome.stored) for outcome in outcomes if outcome.stored is not None]
+    assert rendered == [f"page {n}".encode() for n in range(10) if n != 3]
+    assert sorted(planned_here) == list(range(10))
+
+
+@two_cores
+def test_unplanned_files_are_planned_by_the_process_that_renders_them() -> None:
+    program = f"""
+import os
+from site_builder.outputs import Deferred, Unplanned
+from site_builder.outputs.render_share import Spool, render_all
+def unplanned(n):
+    def plan():
+        planner = os.getpid()
+        return Deferred(f"incidents/{{n}}/index.html", f"key-{{n}}-{{planner}}", lambda: str(os.getpid()).encode())
+    return Unplanned(f"incidents/{{n}}/index.html", plan, f"incident-{{n}}")
+with Spool.open() as spool:
+    outcomes = render_all([unplanned(n) for n in range({COUNT})], spool, lambda _: False)
+    pairs = {{(o.key.rsplit("-", 1)[1], spool.read(o.stored).decode()) for o in outcomes}}
+print(os.getpid(), len(pairs), all(planner == renderer for planner, renderer in pairs))
+"""
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    _, processes, same = result.stdout.split()
+    assert (processes, same) == ("2", "True")

@@ -13,12 +13,12 @@ pages share; the 90-day strips are in `strips`, the response-time chart in `char
 
 from __future__ import annotations
 
-from site_builder.outputs import Deferred, RenderContext
+from site_builder.outputs import Deferred, RenderContext, Unplanned, planned
 from site_builder.outputs.pages.assets import static_assets
 from site_builder.outputs.pages.base import Pages
 from site_builder.outputs.pages.component_page import component
 from site_builder.outputs.pages.history_pages import history
-from site_builder.outputs.pages.incident_page import incident
+from site_builder.outputs.pages.incident_page import incident_file
 from site_builder.outputs.pages.index_page import index
 from site_builder.outputs.pages.report_pages import reports
 from site_builder.outputs.pages.site_files import favicon, not_found, robots, sitemap
@@ -29,17 +29,18 @@ from site_builder.outputs.view import SiteView
 __all__ = ["environment", "plan", "render", "static_assets", "template_digest"]
 
 
-def plan(view: SiteView, context: RenderContext) -> list[Deferred]:
+def plan(view: SiteView, context: RenderContext) -> list[Deferred | Unplanned]:
     """Every page of the site, each with its cache key and a way to render it: the main language's
-    at the site's root, with the files only it has, then each other language's under its prefix."""
-    items: list[Deferred] = []
+    at the site's root, with the files only it has, then each other language's under its prefix.
+    The incidents' pages are planned when they may be rendered (see `Unplanned`)."""
+    items: list[Deferred | Unplanned] = []
     for code in view.languages.all:
         pages = Pages(view, context, environment(context.theme, view.bundle.site.time_zone, code), code)
         if code == view.languages.main:
             items += [index(pages), favicon(pages), uptime(pages), not_found(pages), robots(pages), sitemap(pages)]
         else:
             items += [index(pages), uptime(pages)]
-        items += [incident(pages, i) for i in pages.published()]
+        items += [incident_file(pages, i) for i in pages.published()]
         items += history(pages)
         items += [component(pages, c) for c in view.components]
         items += reports(pages)
@@ -48,4 +49,4 @@ def plan(view: SiteView, context: RenderContext) -> list[Deferred]:
 
 def render(view: SiteView, context: RenderContext) -> dict[str, bytes]:
     """Every page of the site, rendered."""
-    return {item.path: item.render() for item in plan(view, context)}
+    return {item.path: planned(item).render() for item in plan(view, context)}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from checker.incident_model import Incident
 from site_builder.i18n.marker import N_
-from site_builder.outputs import Deferred
+from site_builder.outputs import Deferred, Unplanned
 from site_builder.outputs.pages.base import Pages
 from site_builder.outputs.pages.formatting import month_key
 from site_builder.outputs.pages.incident_data import (
@@ -22,7 +23,12 @@ from site_builder.outputs.view import STATUS_LABELS
 _IMPACT_INDICATORS = {"none": "minor", "minor": "minor", "major": "major", "critical": "critical"}
 
 
-def incident(pages: Pages, incident: Incident) -> Deferred:
+def incident_file(pages: Pages, incident: Incident) -> Unplanned:
+    """The incident's page, planned when it may be rendered (see `Unplanned`)."""
+    return Unplanned(pages.prefix + incident_href(incident), functools.partial(page, pages, incident), incident.slug)
+
+
+def page(pages: Pages, incident: Incident) -> Deferred:
     now, _, formats = pages.view.now, pages._, pages.formats
     path = incident_href(incident)
     status = incident.status_at(now)
