@@ -96,6 +96,23 @@ def test_an_incident_with_ten_thousand_updates_builds(tmp_path: Path) -> None:
     assert updates[0]["body"].startswith("Update number 9999")  # newest first
 
 
+@pytest.mark.parametrize("unit", ["[", "[a]("], ids=["unclosed brackets", "link openers"])
+def test_a_megabyte_of_unclosed_markup_builds_with_a_description_from_its_start(tmp_path: Path, unit: str) -> None:
+    """The page's meta description comes from the update's text; made from the whole body, a run
+    of unclosed brackets cost the square of its length (minutes for this one)."""
+    root = site_copy(tmp_path)
+    head = "---\ntitle: Brackets\ncomponents:\n  api: degraded_performance\n---\n\n"
+    update = "## 2026-11-22 14:00 UTC investigating\nOpening words "
+    body = unit * ((990_000 - len(head) - len(update)) // len(unit))
+    (root / CASE).write_text(head + update + body, encoding="utf-8")
+    files = build(root, tmp_path / "out")
+    page = files["incidents/2026-11-22-case/index.html"].decode()
+    description = page.split('<meta name="description" content="', 1)[1].split('"', 1)[0]
+    assert "Latest update: Investigating" in description
+    assert "Opening words" in description
+    assert len(description) <= 300
+
+
 def test_local_targets_resolve_like_a_browser() -> None:
     assert local_target("incidents/x/index.html", "../../assets/a.css") == "assets/a.css"
     assert local_target("index.html", "incidents/x/") == "incidents/x/index.html"

@@ -87,9 +87,16 @@ _MARKUP = re.compile(
 )
 
 
+_READ_FOR_TEXT = 4000
+"""Of an update's Markdown, the characters its line of plain text is made from. Descriptions show
+at most 300, and `_MARKUP` costs the square of the length of a run it cannot match (a megabyte
+of `[` took minutes): a bounded prefix keeps it to milliseconds."""
+
+
 def plain_text(markdown: str) -> str:
-    """An update's Markdown as one line of plain text, for a meta description (cheap: no render)."""
-    text = _MARKUP.sub(lambda m: m.group(1) or " ", markdown)
+    """The start of an update's Markdown as one line of plain text, for a meta description
+    (cheap: no render)."""
+    text = _MARKUP.sub(lambda m: m.group(1) or " ", markdown[:_READ_FOR_TEXT])
     return " ".join(html.unescape(text).split())
 
 
