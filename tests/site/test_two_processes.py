@@ -67,12 +67,12 @@ def test_what_the_child_could_not_do_is_done_here() -> None:
     assert [n for n, here in done if not here] == list(range(1, 301, 2))
 
 
-@two_cores
-def test_a_failure_here_stops_the_child_after_its_current_item_and_waits_for_it(tmp_path: Path) -> None:
-    log = tmp_path / "child.log"
-    result = run(
-        """
-        import os, sys, time
+def with_a_slow_child(log: Path, failure: str, *, capture: bool = True) -> subprocess.CompletedProcess[str]:
+    """Share 2,000 items with a child that notes each of its items in `log` and takes 50 ms over
+    each (50 s for its share); this process meets `failure`, a statement, at its 21st item, once
+    the child is at work."""
+    program = f"""
+        import os, signal, sys, time
         from site_builder.two_processes import in_two_processes
         me, log = os.getpid(), sys.argv[1]
         def work(n, who):
@@ -80,20 +80,24 @@ def test_a_failure_here_stops_the_child_after_its_current_item_and_waits_for_it(
                 if n == 40:
                     while not os.path.exists(log):  # the child is at work
                         time.sleep(0.01)
-                    raise LookupError("template 'missing.html' not found")
+                    {failure}
                 return n
             with open(log, "a") as out:
-                out.write(f"{os.getpid()} {n}\\n")
-            time.sleep(0.01)
+                out.write(f"{{os.getpid()}} {{n}}\\n")
+            time.sleep(0.05)
             return n
         try:
             in_two_processes(list(range(2000)), work, min_items=10)
         except LookupError as error:
             print("raised:", error)
-        """,
-        str(log),
-        check=False,
-    )
+    """
+    return run(program, str(log), check=False, capture=capture)
+
+
+@two_cores
+def test_a_failure_here_stops_the_child_after_its_current_item_and_waits_for_it(tmp_path: Path) -> None:
+    log = tmp_path / "child.log"
+    result = with_a_slow_child(log, """raise LookupError("template 'missing.html' not found")""")
     assert result.stdout == "raised: template 'missing.html' not found\n", result.stderr
     lines = log.read_text().splitlines()
     assert 0 < len(lines) < 1000  # stopped before the end of its share
@@ -115,28 +119,8 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
 def test_a_killed_process_takes_its_child_with_it(tmp_path: Path) -> None:
     log = tmp_path / "child.log"
-    result = run(
-        """
-        import os, signal, sys, time
-        from site_builder.two_processes import in_two_processes
-        me, log = os.getpid(), sys.argv[1]
-        def work(n, who):
-            if os.getpid() == me:
-                if n == 20:
-                    while not os.path.exists(log):
-                        time.sleep(0.01)
-                    os.kill(me, signal.SIGKILL)  # killed outright: no cleanup runs here
-                return n
-            with open(log, "a") as out:
-                out.write(f"{os.getpid()} {n}\\n")
-            time.sleep(0.05)  # 50 s for its whole share
-            return n
-        in_two_processes(list(range(2000)), work, min_items=10)
-        """,
-        str(log),
-        check=False,
-        capture=False,
-    )
+    # Killed outright, no cleanup runs here; its output dropped, so no pipe waits for the child.
+    result = with_a_slow_child(log, "os.kill(me, signal.SIGKILL)", capture=False)
     assert result.returncode == -9
     child = int(log.read_text().split()[0])
     deadline = time.monotonic() + 30
