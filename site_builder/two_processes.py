@@ -19,7 +19,6 @@ has no shared memory folder.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import mmap
 import os
 import pickle
@@ -107,6 +106,8 @@ def _die_with(parent: int) -> None:
     """Have the kernel kill this child when its parent dies. A parent killed outright (SIGKILL, out
     of memory) runs no cleanup, and a child left writing files could overwrite those of the next
     build. Linux only (prctl); elsewhere the child finishes its share and exits."""
+    import ctypes  # here: only a child needs it
+
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the request was made

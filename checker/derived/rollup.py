@@ -185,14 +185,15 @@ def _add_to_day(
 
 def _add_to_hours(store: Store, name: str, runs: list[RunEffects]) -> None:
     """Add the runs' samples on day `name` to the rollups of the hours they lie in, each run once."""
-    for day, hour in sorted(set().union(*(sample_hours(run) for run in runs))):
+    hours_of = {run.run_id: sample_hours(run) for run in runs}
+    for day, hour in sorted(set().union(*hours_of.values())):
         if day != name:
             continue
         key = hour_key(day, hour)
         stored = store.get(key)
         for _ in range(ATTEMPTS):
             rollup = hour_rollup(stored, day, hour)
-            if all(run.run_id in rollup.runs for run in runs if (day, hour) in sample_hours(run)):
+            if all(run.run_id in rollup.runs for run in runs if (day, hour) in hours_of[run.run_id]):
                 break
             for run in runs:
                 apply_samples_to_hour(rollup, run)

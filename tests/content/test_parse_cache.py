@@ -101,7 +101,6 @@ def test_many_files_read_on_two_cores_load_as_one_process_reads_them(tmp_path: P
     program = """
 import json, os, sys
 from pathlib import Path
-import site_builder.content.incidents as incidents
 import site_builder.content.site as site
 from site_builder.two_processes import fork_helps
 root, cache = Path(sys.argv[1]), Path(sys.argv[2])
