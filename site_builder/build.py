@@ -225,8 +225,10 @@ def _plan(
                 raise ValueError(f"output {name!r} writes {item.path}, which another output wrote")
             _check_path(item.path)
             taken.add(item.path)
-            key = None if item.key is None else hashlib.sha256(f"{digest}\0{item.key}".encode()).hexdigest()
-            planned.append(Deferred(item.path, key, item.render, item.shows))
+            if isinstance(item, Unplanned):
+                planned.append(Unplanned(item.path, functools.partial(_plan_keyed, digest, item.plan), item.shows))
+            else:
+                planned.append(_keyed(digest, item))
     context = RenderContext(
         theme=site_theme,
         assets={name: asset.name for name, asset in assets.items()},
@@ -243,6 +245,16 @@ def _plan(
         taken.add(item.path)
         planned.append(item)
     return planned
+
+
+def _keyed(digest: str, item: Deferred) -> Deferred:
+    """A data output's file with `digest` (templates, theme, code) in its key."""
+    key = None if item.key is None else hashlib.sha256(f"{digest}\0{item.key}".encode()).hexdigest()
+    return Deferred(item.path, key, item.render, item.shows)
+
+
+def _plan_keyed(digest: str, plan: Callable[[], Deferred]) -> Deferred:
+    return _keyed(digest, plan())
 
 
 @dataclass(frozen=True)

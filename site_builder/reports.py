@@ -93,19 +93,44 @@ def reported_months(view: SiteView) -> list[str]:
 
 def month_report(view: SiteView, month: str) -> MonthReport:
     """The report of `month` (`YYYY-MM`) for every component of the site."""
+    return month_reports(view, [month])[month]
+
+
+def month_reports(view: SiteView, months: list[str]) -> dict[str, MonthReport]:
+    """The reports of `months`, made in one pass over each component's incidents: a site with
+    years of incidents asks which of them touched each month of each component."""
+    bounds = {month: _bounds(month) for month in months}
+    windows: dict[str, dict[str, list[Window]]] = {month: {} for month in months}
+    for component in view.components:
+        for incident in view.incidents_of(component.id):
+            spans = active_spans(incident)
+            if not spans:
+                continue
+            first, last = spans[0][0], spans[-1][1]
+            for month, (start, end) in bounds.items():
+                if first < end and (last is None or last > start):
+                    window = _window(incident, spans, component.id, start, end)
+                    if window is not None:
+                        windows[month].setdefault(component.id, []).append(window)
+    return {month: _report(view, month, windows[month]) for month in months}
+
+
+def _bounds(month: str) -> tuple[datetime, datetime]:
+    """[start, end) of `month` in UTC."""
     start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
     end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    return start, end
+
+
+def _report(view: SiteView, month: str, windows_of: dict[str, list[Window]]) -> MonthReport:
+    """The report of `month`, given the windows of the incidents that touched each component."""
     weights = view.bundle.checker.downtime_weights
     rows = []
     for component in view.components:
         # A component without a check is not measured: no uptime, whatever incidents declared.
         measured = component.component.check is not None and component.measured is not None
         figure = component.measured.monthly.get(month) if measured and component.measured else None
-        windows = [
-            w
-            for incident in view.incidents_of(component.id)
-            if (w := _window(incident, component.id, start, end)) is not None
-        ]
+        windows = windows_of.get(component.id, [])
         observed = figure.observed_seconds if figure else 0.0
         downtime = figure.downtime_seconds if figure else 0.0
         no_data = figure.no_data_seconds if figure else 0.0
@@ -188,13 +213,20 @@ def _number(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
-def _window(incident: Incident, component_id: str, start: datetime, end: datetime) -> Window | None:
-    """How `incident` touched the component within [start, end), or None when it did not."""
+def _window(
+    incident: Incident,
+    spans: list[tuple[datetime, datetime | None]],
+    component_id: str,
+    start: datetime,
+    end: datetime,
+) -> Window | None:
+    """How `incident`, active in `spans`, touched the component within [start, end), or None
+    when it did not."""
     inside = 0.0
     first: datetime | None = None
     last: datetime | None = None
     open_at_end = False
-    for span_start, span_end in active_spans(incident):
+    for span_start, span_end in spans:
         if span_start >= end or (span_end is not None and span_end <= start):
             continue
         clipped_start, clipped_end = max(span_start, start), min(span_end or end, end)

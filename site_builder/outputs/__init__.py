@@ -1,8 +1,8 @@
 """The output formats of a build, one module each, found through a registry.
 
 A data output (API, feeds, calendar, badges, metrics) exposes `render(view) -> {path: bytes}`,
-and may also expose `plan(view) -> [Deferred]`: the same files, each with the key of its inputs,
-so a rebuild skips those whose inputs did not change (an incident's API file, a feed). The pages
+and may also expose `plan(view) -> [Deferred | Unplanned]`: the same files, each with the key of
+its inputs, so a rebuild skips those whose inputs did not change (an incident's API file, a feed). The pages
 come last because they link to the others: `pages.plan(view, context)` sees which files the data
 outputs produced (`context.available`) and returns deferred files with a cache key too.
 
@@ -26,7 +26,7 @@ from site_builder.outputs.theme import Theme
 from site_builder.outputs.view import SiteView
 
 DataOutput = Callable[[SiteView], dict[str, bytes]]
-DataPlan = Callable[[SiteView], list["Deferred"]]
+DataPlan = Callable[[SiteView], list["Deferred | Unplanned"]]
 
 DATA_OUTPUTS: tuple[str, ...] = ("api", "feeds", "calendar", "badges", "metrics", "reports")
 """Modules of this package rendered before the pages, in this order."""
@@ -62,9 +62,9 @@ class Deferred:
 @dataclass(frozen=True)
 class Unplanned:
     """One file of the site whose key is worked out only when the file may be rendered, by the
-    process that renders it. An incident's page is one: its data is its key, and making that data
-    costs about as much as rendering the page, so a build plans such pages on both cores and
-    drops each page's data once it is rendered."""
+    process that renders it. An incident's page and its API file are such files: a page's data is
+    its key, and working out a key costs a good part of rendering the file, so a build plans them
+    on both cores, and drops each page's data once it is rendered."""
 
     path: str
     plan: Callable[[], Deferred]
@@ -103,7 +103,7 @@ def data_plans() -> dict[str, DataPlan]:
 
 
 def _always(render: DataOutput) -> DataPlan:
-    def plan(view: SiteView) -> list[Deferred]:
+    def plan(view: SiteView) -> list[Deferred | Unplanned]:
         return [Deferred(path, None, _constant(content)) for path, content in render(view).items()]
 
     return plan

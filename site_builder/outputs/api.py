@@ -8,6 +8,7 @@ site_builder.outputs.api_extras).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 from checker.ids import stable_id
 from checker.incident_model import Incident, IncidentUpdate
 from checker.vocabulary import ComponentStatus
-from site_builder.outputs import Deferred
+from site_builder.outputs import Deferred, Unplanned, planned
 from site_builder.outputs import api_models as api
 from site_builder.outputs.api_extras import extras_files
 from site_builder.outputs.api_types import ApiModel
@@ -36,12 +37,13 @@ _OPEN = ("investigating", "identified", "monitoring", "in_progress", "verifying"
 
 def render(view: SiteView) -> dict[str, bytes]:
     """Every file under `api/`: site-relative path -> JSON bytes."""
-    return {item.path: item.render() for item in plan(view)}
+    return {item.path: planned(item).render() for item in plan(view)}
 
 
-def plan(view: SiteView) -> list[Deferred]:
+def plan(view: SiteView) -> list[Deferred | Unplanned]:
     """Every file under `api/`, each incident's own file with the key of its inputs, so a rebuild
-    renders only the incidents that changed (the lists and extras are always rendered)."""
+    renders only the incidents that changed (the lists and extras are always rendered). An
+    incident's file is planned by the process that renders it, as its page is (see `Unplanned`)."""
     return ApiRenderer(view).plan()
 
 
@@ -99,7 +101,7 @@ class ApiRenderer:
 
     # --- files ---
 
-    def plan(self) -> list[Deferred]:
+    def plan(self) -> list[Deferred | Unplanned]:
         view = self.view
         incidents = view.incidents("incident")
         open_ = {i.slug for i in incidents if i.status_at(view.now) in _OPEN}
@@ -139,7 +141,7 @@ class ApiRenderer:
             ),
         }
 
-        out = [_now(path, model) for path, model in lists.items()]
+        out: list[Deferred | Unplanned] = [_now(path, model) for path, model in lists.items()]
         # Incidents first, then maintenance (newest window first): the order files were always made in.
         out += [self._incident_file(i) for i in incidents]
         out += [self._incident_file(m) for m in maintenance]
@@ -147,7 +149,12 @@ class ApiRenderer:
         out += [_now(path, model) for path, model in extras_files(view, self.page, self.stamp)]
         return out
 
-    def _incident_file(self, incident: Incident) -> Deferred:
+    def _incident_file(self, incident: Incident) -> Unplanned:
+        """`api/v2/incidents/<id>.json`, planned when it may be rendered."""
+        path = f"api/v2/incidents/{incident.id}.json"
+        return Unplanned(path, functools.partial(self._planned_incident_file, path, incident), incident.slug)
+
+    def _planned_incident_file(self, path: str, incident: Incident) -> Deferred:
         """`api/v2/incidents/<id>.json`, keyed by everything it shows.
 
         Its `page.updated_at` is when this incident last changed, not the page: otherwise one new
@@ -171,7 +178,7 @@ class ApiRenderer:
                 model = self.incident(incident) if incident.kind == "incident" else self.maintenance(incident)
             return api.IncidentResponse(page=page, incident=model).model_dump_json().encode()
 
-        return Deferred(f"api/v2/incidents/{incident.id}.json", key, render, shows=incident.slug)
+        return Deferred(path, key, render, shows=incident.slug)
 
     def incident_model(self, incident: Incident) -> api.Incident:
         """The incident's model, made once however many files show it."""

@@ -12,22 +12,18 @@ import hashlib
 
 from site_builder.outputs import Deferred
 from site_builder.outputs.view import SiteView
-from site_builder.reports import as_csv, as_json, month_report, reported_months
+from site_builder.reports import as_csv, as_json, month_reports, reported_months
 
 
 def plan(view: SiteView) -> list[Deferred]:
     planned = []
-    for month in reported_months(view):
-        data = as_json(month_report(view, month))
+    for month, report in month_reports(view, reported_months(view)).items():
+        data = as_json(report)
         key = hashlib.sha256(data).hexdigest()
         planned.append(Deferred(f"reports/{month}/report.json", key, functools.partial(bytes, data)))
-        planned.append(Deferred(f"reports/{month}/report.csv", key, functools.partial(_csv, view, month)))
+        planned.append(Deferred(f"reports/{month}/report.csv", key, functools.partial(as_csv, report)))
     return planned
 
 
 def render(view: SiteView) -> dict[str, bytes]:
     return {item.path: item.render() for item in plan(view)}
-
-
-def _csv(view: SiteView, month: str) -> bytes:
-    return as_csv(month_report(view, month))

@@ -116,3 +116,53 @@ def test_a_months_report_holds_the_pages_figures_and_survives_a_rebuild(tmp_path
     assert "<style>" in page.stdout and "<script" not in page.stdout
     assert f"<td>{api['uptime']}</td>" in page.stdout
     assert 'href="https://status.example.com/components/api/index.html"' in page.stdout
+
+
+def test_each_month_reports_the_part_of_every_incident_that_fell_in_it(tmp_path: Path) -> None:
+    """Incidents across a month's end, reopened, still open, and maintenance: each month gets
+    the seconds that fell inside it, whether its report is made alone or with the others."""
+    from site_builder.outputs.view import build_view
+    from site_builder.reports import month_report, month_reports
+
+    (tmp_path / "incidents").mkdir()
+    (tmp_path / "statuspage.yaml").write_text(
+        "site: {name: Example, url: 'https://status.example.com'}\n"
+        "components:\n  - {id: api, name: API}\n  - {id: docs, name: Docs}\n"
+    )
+    files = {
+        "2026-09-30-across.md": "---\ntitle: Across\ncomponents: {api: major_outage, docs: degraded_performance}\n"
+        "---\n\n## 2026-10-01 02:00 UTC resolved\nBack.\n\n## 2026-09-30 22:00 UTC investigating\nDown.\n",
+        "2026-10-10-twice.md": "---\ntitle: Twice\ncomponents: {api: partial_outage}\n---\n\n"
+        "## 2026-11-01 01:00 UTC resolved\nBack again.\n\n## 2026-10-31 23:00 UTC investigating\nAgain.\n\n"
+        "## 2026-10-10 11:00 UTC resolved\nBack.\n\n## 2026-10-10 10:00 UTC investigating\nSlow.\n",
+        "2026-11-29-open.md": "---\ntitle: Open\ncomponents: {docs: major_outage}\n---\n\n"
+        "## 2026-11-29 12:00 UTC investigating\nLooking.\n",
+        "2026-10-20-window.md": "---\ntitle: Window\ntype: maintenance\ncomponents: {docs: under_maintenance}\n"
+        "scheduled_for: 2026-10-20 08:00 UTC\nscheduled_until: 2026-10-20 09:30 UTC\n---\n\n"
+        "## 2026-10-18 08:00 UTC scheduled\nPlanned.\n",
+    }
+    for name, text in files.items():
+        (tmp_path / "incidents" / name).write_text(text)
+    view = build_view(load_site(tmp_path).bundle, None, datetime(2026, 12, 3, tzinfo=UTC))
+    months = ["2026-11", "2026-10", "2026-09"]
+
+    reports = month_reports(view, months)
+
+    assert reports == {month: month_report(view, month) for month in months}
+
+    def touched(month: str, component: str) -> list[tuple[str, str, float, datetime | None]]:
+        row = next(row for row in reports[month].components if row.id == component)
+        return [(w.slug, w.kind, w.seconds_in_month, w.end) for w in [*row.incidents, *row.maintenance]]
+
+    t = datetime
+    assert touched("2026-09", "api") == [("2026-09-30-across", "incident", 7200.0, t(2026, 10, 1, 2, tzinfo=UTC))]
+    assert touched("2026-10", "api") == [
+        ("2026-10-10-twice", "incident", 3600.0 + 3600.0, t(2026, 11, 1, 1, tzinfo=UTC)),
+        ("2026-09-30-across", "incident", 7200.0, t(2026, 10, 1, 2, tzinfo=UTC)),
+    ]
+    assert touched("2026-11", "api") == [("2026-10-10-twice", "incident", 3600.0, t(2026, 11, 1, 1, tzinfo=UTC))]
+    assert touched("2026-10", "docs") == [
+        ("2026-09-30-across", "incident", 7200.0, t(2026, 10, 1, 2, tzinfo=UTC)),
+        ("2026-10-20-window", "maintenance", 5400.0, t(2026, 10, 20, 9, 30, tzinfo=UTC)),
+    ]
+    assert touched("2026-11", "docs") == [("2026-11-29-open", "incident", 36 * 3600.0, None)]

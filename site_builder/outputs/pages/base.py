@@ -73,6 +73,7 @@ class Pages:
         self._starts: dict[str, datetime] = {}
         self._created: dict[str, datetime] = {}
         self._published: list[Incident] | None = None
+        self._months: list[tuple[str, list[Incident]]] | None = None
         self._shared = self._shared_frame()
         # Every page shows the shared part; its digest goes into each key once, not re-serialised
         # for each of thousands of pages.
@@ -205,11 +206,15 @@ class Pages:
         return self._published
 
     def months(self) -> list[tuple[str, list[Incident]]]:
-        """(YYYY-MM, incidents newest first) for every month with incidents, newest first."""
-        ordered = sorted(self.published(), key=lambda i: (self.start(i), i.slug), reverse=True)
-        return [
-            (key, list(group)) for key, group in groupby(ordered, key=lambda i: month_key(self.start(i), self.clock))
-        ]
+        """(YYYY-MM, incidents newest first) for every month with incidents, newest first; made
+        once (the history pages and the sitemap ask)."""
+        if self._months is None:
+            ordered = sorted(self.published(), key=lambda i: (self.start(i), i.slug), reverse=True)
+            self._months = [
+                (key, list(group))
+                for key, group in groupby(ordered, key=lambda i: month_key(self.start(i), self.clock))
+            ]
+        return self._months
 
     def start(self, incident: Incident) -> datetime:
         """`incident_start`, made once per incident: sorting and grouping ask for it often."""

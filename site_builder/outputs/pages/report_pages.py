@@ -9,7 +9,7 @@ from site_builder.i18n.site_languages import Words
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
 from site_builder.outputs.view import STATUS_LABELS
-from site_builder.reports import ComponentMonth, ErrorBudget, month_report, reported_months
+from site_builder.reports import ComponentMonth, ErrorBudget, MonthReport, month_report, month_reports, reported_months
 
 
 def reports(pages: Pages) -> list[Deferred]:
@@ -18,9 +18,9 @@ def reports(pages: Pages) -> list[Deferred]:
     listing = pages.frame("reports/index.html", pages.title(pages._("Service reports")))
     listing["months"] = [{"key": month, "label": pages.formats.month(month)} for month in months]
     planned = [pages.deferred("reports/index.html", "reports.html", listing)]
-    for month in months:
+    for month, report in month_reports(pages.view, months).items():
         path = f"reports/{month}/index.html"
-        planned.append(pages.deferred(path, "report.html", _report_data(pages, month, path)))
+        planned.append(pages.deferred(path, "report.html", _report_data(pages, report, path)))
     return planned
 
 
@@ -28,16 +28,15 @@ def standalone_report(pages: Pages, month: str, stylesheet: str) -> bytes:
     """The page of `month` as one file to keep or print (`statusgen report --format html`): the
     stylesheet inside it, no script, and links that lead into the published site."""
     path = f"reports/{month}/index.html"
-    data = _report_data(pages, month, path)
+    data = _report_data(pages, month_report(pages.view, month), path)
     site_url = pages.view.bundle.site.url.rstrip("/") + "/"
     data.update(root=site_url, site_root=site_url, data_root="", inline_css=stylesheet)
     return pages.env.get_template("report.html").render({**pages.shared, **data}).encode()
 
 
-def _report_data(pages: Pages, month: str, path: str) -> dict[str, Any]:
-    site = pages.view.bundle.site.name
+def _report_data(pages: Pages, report: MonthReport, path: str) -> dict[str, Any]:
+    site, month = pages.view.bundle.site.name, report.month
     _, formats = pages._, pages.formats
-    report = month_report(pages.view, month)
     label = formats.month(month)
     data = pages.frame(
         path,
@@ -49,7 +48,8 @@ def _report_data(pages: Pages, month: str, path: str) -> dict[str, Any]:
     )
     # The data files are the site's, beside the main language's page.
     data_root = "" if not pages.prefix else f"{data['site_root']}reports/{month}/"
-    titles = {i.slug: pages.words(i) for i in pages.view.bundle.incidents}
+    shown = {w.slug for row in report.components for w in [*row.incidents, *row.maintenance]}
+    titles = {i.slug: pages.words(i) for i in pages.view.bundle.incidents if i.slug in shown}
     data.update(
         month_label=label,
         formula=_formula(pages, report.formula),
