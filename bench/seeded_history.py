@@ -13,17 +13,8 @@ from pathlib import Path
 
 from checker.bundle import Bundle
 from checker.derived.closed import CLOSED_KEY, make_closed_days
-from checker.derived.daily import (
-    HISTORY_KEY,
-    ComponentDay,
-    DayRollup,
-    History,
-    HourRollup,
-    day_key,
-    fold_open_days,
-    history_json,
-    hour_key,
-)
+from checker.derived.daily import ComponentDay, DayRollup, HourRollup, day_key, hour_key
+from checker.derived.history import HISTORY_KEY, History, fold_open_days, history_json
 from checker.derived.state import State
 from checker.histogram import Histogram, merged
 from checker.store import LocalStore

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError
 
 from checker.errors import StoreError
 from checker.store.base import Store
+from checker.strict_model import StoredModel
 from checker.vocabulary import ComponentStatus
 
 SUMMARY_KEY = "summary.json"
@@ -21,11 +22,7 @@ WINDOWS: tuple[Window, ...] = ("24h", "7d", "30d", "90d")
 WINDOW_SECONDS: dict[Window, float] = {"24h": 86400.0, "7d": 7 * 86400.0, "30d": 30 * 86400.0, "90d": 90 * 86400.0}
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class UptimeFigure(_Model):
+class UptimeFigure(StoredModel):
     """Uptime over one window, with what it is made of, so the page can be honest about gaps."""
 
     uptime: float | None
@@ -38,7 +35,7 @@ class UptimeFigure(_Model):
     """Time in the window with no sample, left out of the denominator."""
 
 
-class DayBar(_Model):
+class DayBar(StoredModel):
     """One of the 90 daily bars."""
 
     date: date
@@ -51,7 +48,7 @@ class DayBar(_Model):
     """Seconds in partial or major outage that day (unweighted)."""
 
 
-class LatencyFigure(_Model):
+class LatencyFigure(StoredModel):
     """Response-time percentiles over a window, from merged histograms."""
 
     p50_ms: float | None
@@ -60,13 +57,13 @@ class LatencyFigure(_Model):
     samples: int
 
 
-class DailyLatency(_Model):
+class DailyLatency(StoredModel):
     date: date
     p50_ms: float | None
     p95_ms: float | None
 
 
-class SloFigure(_Model):
+class SloFigure(StoredModel):
     """Error budget of a component's objective, and how fast it is being spent."""
 
     target: float
@@ -92,7 +89,7 @@ class SloFigure(_Model):
     """3 d burn ≥ 1 and 6 h burn ≥ 1: open a ticket."""
 
 
-class ComponentSummary(_Model):
+class ComponentSummary(StoredModel):
     id: str
     status: ComponentStatus | None
     """Measured status after flap control; None when the checker has no recent data
@@ -115,7 +112,7 @@ class ComponentSummary(_Model):
     """Only for components that declare `slo`."""
 
 
-class Summary(_Model):
+class Summary(StoredModel):
     format: Literal[1] = 1
     generated_at: datetime
     """When the checker last updated it."""

@@ -14,9 +14,8 @@ import io
 import json
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict
-
 from checker.incident_model import Incident, active_spans
+from checker.strict_model import StrictModel
 from checker.uptime import format_uptime
 from checker.vocabulary import DOWNTIME_STATUSES, ComponentStatus
 from site_builder.i18n.marker import N_
@@ -26,11 +25,7 @@ FORMULA = N_("uptime = 1 - weighted downtime / observed time")
 """In English in the data files; the report page shows it in its language."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Window(_Model):
+class Window(StrictModel):
     """An incident or maintenance as it touched one component within the month."""
 
     slug: str
@@ -45,7 +40,7 @@ class Window(_Model):
     seconds_in_month: float
 
 
-class ErrorBudget(_Model):
+class ErrorBudget(StrictModel):
     target_percent: float
     allowed_downtime_seconds: float
     """(1 - target) x observed time."""
@@ -54,7 +49,7 @@ class ErrorBudget(_Model):
     met: bool
 
 
-class ComponentMonth(_Model):
+class ComponentMonth(StrictModel):
     id: str
     name: str
     group: str | None
@@ -75,7 +70,7 @@ class ComponentMonth(_Model):
     """Left out of the calculation."""
 
 
-class MonthReport(_Model):
+class MonthReport(StrictModel):
     month: str
     """`YYYY-MM`."""
     site: str

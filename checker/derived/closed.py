@@ -22,22 +22,21 @@ import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import model_validator
 
 from checker.bundle import Bundle
 from checker.derived.daily import (
     DAY_SECONDS,
-    DETAIL_DAYS,
     ComponentDay,
-    History,
-    MonthTally,
     component_day_tally,
     component_entry,
     day_start,
     downtime_weights,
 )
+from checker.derived.history import DETAIL_DAYS, History, MonthTally
 from checker.slo import BURN_WINDOWS
 from checker.store.base import dump_json
+from checker.strict_model import StoredModel
 from checker.summary import WINDOW_SECONDS
 from checker.uptime import Tally, declared_segments, uptime_ratio
 from checker.vocabulary import ComponentStatus
@@ -47,10 +46,6 @@ MONTHS = 12
 """Months shown in the summary (the last ones with data)."""
 BAR_DAYS = 90
 """Days in a component's bars and daily latency in the summary: today and the 89 before it."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class DayFigures(NamedTuple):
@@ -88,7 +83,7 @@ NO_DATA_DAY = DayFigures(0.0, 0.0, DAY_SECONDS, 0.0, 0.0, None, None, None)
 """A day with nothing measured or declared."""
 
 
-class ClosedComponent(_Model):
+class ClosedComponent(StoredModel):
     bars: str
     """The key in `ClosedDays.texts` of the summary's `bars` of the closed days among them."""
     latency_daily: str
@@ -108,7 +103,7 @@ class ClosedComponent(_Model):
     """The closed days summed by month: the last MONTHS with data, and the month of `as_of`."""
 
 
-class ClosedDays(_Model):
+class ClosedDays(StoredModel):
     format: Literal[2] = 2
     as_of: date
     """The day it was made for: every earlier day is closed."""

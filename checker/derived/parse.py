@@ -8,17 +8,8 @@ from typing import TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from checker.derived.daily import (
-    HISTORY_KEY,
-    HOURLY_PREFIX,
-    DayRollup,
-    History,
-    HourRollup,
-    day_key,
-    hour_key,
-    parse_history,
-    with_hours,
-)
+from checker.derived.daily import HOURLY_PREFIX, DayRollup, HourRollup, day_key, hour_key, with_hours
+from checker.derived.history import HISTORY_KEY, History, parse_history
 from checker.errors import DamagedFile
 from checker.store import Store, StoredObject
 

@@ -7,21 +7,18 @@ from datetime import date, datetime, timedelta
 from checker.bundle import Bundle, utc_now
 from checker.derived.closed import CLOSED_KEY
 from checker.derived.daily import (
-    HISTORY_KEY,
     HOURLY_DAYS,
     HOURLY_PREFIX,
     DayRollup,
-    History,
     HourRollup,
     apply_effects_to_day,
     apply_samples_to_hour,
     day_key,
-    fold_open_days,
-    history_json,
     hour_key,
     sample_hours,
     with_hours,
 )
+from checker.derived.history import HISTORY_KEY, History, fold_open_days, history_json
 from checker.derived.parse import day_rollup, day_rollup_or_none, stored_hours
 from checker.derived.state import STATE_KEY, State, touched_days
 from checker.derived.stored_runs import load_runs

@@ -25,17 +25,14 @@ from pydantic import ValidationError
 from checker.bundle import Bundle
 from checker.derived.closed import CLOSED_KEY, ClosedDays, closed_fingerprint, make_closed_days
 from checker.derived.daily import (
-    HISTORY_KEY,
     DayRollup,
-    History,
     apply_effects_to_day,
     apply_samples_to_hour,
     day_key,
-    fold_open_days,
-    history_json,
     hour_key,
     sample_hours,
 )
+from checker.derived.history import HISTORY_KEY, History, fold_open_days, history_json
 from checker.derived.parse import (
     day_rollup,
     hour_rollup,

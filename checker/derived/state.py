@@ -19,24 +19,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from checker.results import Run, SampleStatus
+from checker.strict_model import StoredModel
 from checker.vocabulary import ComponentStatus
 
 STATE_KEY = "state.json"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RegionSample(_Model):
+class RegionSample(StoredModel):
     status: SampleStatus
     at: datetime
 
 
-class WindowSample(_Model):
+class WindowSample(StoredModel):
     """One sample of a component, as the timeline needs it."""
 
     position: str
@@ -53,7 +50,7 @@ class WindowSample(_Model):
     """A status another status page stated (`statuspage` checks): the decision, as it is."""
 
 
-class Decision(_Model):
+class Decision(StoredModel):
     """Where a component stands after some samples."""
 
     status: ComponentStatus
@@ -80,7 +77,7 @@ class ComponentState(Decision):
     and these."""
 
 
-class Transition(_Model):
+class Transition(StoredModel):
     """A change of measured status, reported once (alerts are sent from these)."""
 
     component: str
@@ -94,7 +91,7 @@ class Transition(_Model):
     """Why the sample that caused it was not up (`expected 200, got 503`), when it was not."""
 
 
-class SampleFact(_Model):
+class SampleFact(StoredModel):
     """The part of a sample the rollups need."""
 
     component: str
@@ -103,14 +100,14 @@ class SampleFact(_Model):
     latency_ms: float | None
 
 
-class SegmentFact(_Model):
+class SegmentFact(StoredModel):
     component: str
     start: datetime
     end: datetime
     status: ComponentStatus
 
 
-class RunEffects(_Model):
+class RunEffects(StoredModel):
     run_id: str
     region: str
     at: datetime
@@ -143,7 +140,7 @@ class RunEffects(_Model):
         )
 
 
-class State(_Model):
+class State(StoredModel):
     format: Literal[2] = 2
     components: dict[str, ComponentState] = {}
     applied: list[str] = []

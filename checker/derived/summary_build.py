@@ -29,15 +29,14 @@ from checker.derived.closed import (
 from checker.derived.daily import (
     ComponentDay,
     DayRollup,
-    History,
     HourRollup,
     component_day_tally,
     component_entry,
     day_start,
     downtime_weights,
-    fold_open_days,
     with_hours,
 )
+from checker.derived.history import History, fold_open_days
 from checker.derived.state import State
 from checker.histogram import add_counts, counts_of, quantiles
 from checker.slo import slo_figure

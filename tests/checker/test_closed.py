@@ -11,7 +11,7 @@ from typing import Any
 
 from checker.bundle import Bundle
 from checker.derived.closed import CLOSED_KEY, ClosedDays, make_closed_days
-from checker.derived.daily import HISTORY_KEY, History
+from checker.derived.history import HISTORY_KEY, History
 from checker.derived.rollup import record_run
 from checker.results import Run, Sample
 from checker.store import LocalStore, StoredObject

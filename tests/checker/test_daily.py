@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from checker.derived.daily import DETAIL_DAYS, ComponentDay, DayRollup, History, HourRollup, fold_open_days, with_hours
+from checker.derived.daily import ComponentDay, DayRollup, HourRollup, with_hours
+from checker.derived.history import DETAIL_DAYS, History, fold_open_days
 from checker.derived.state import State
 from checker.derived.summary_build import compute_summary
 from checker.histogram import Histogram

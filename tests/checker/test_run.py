@@ -11,7 +11,8 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from checker.derived.closed import CLOSED_KEY, make_closed_days
-from checker.derived.daily import HISTORY_KEY, DayRollup, History, day_key
+from checker.derived.daily import DayRollup, day_key
+from checker.derived.history import HISTORY_KEY, History
 from checker.derived.rebuild import rebuild
 from checker.derived.state import STATE_KEY, State
 from checker.derived.summary_build import summary_bytes

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from checker.bundle import Slo
-from checker.derived.daily import DayRollup, History, apply_effects_to_day
+from checker.derived.daily import DayRollup, apply_effects_to_day
+from checker.derived.history import History
 from checker.derived.state import RunEffects, SegmentFact, State
 from checker.derived.summary_build import compute_summary
 from checker.slo import slo_figure

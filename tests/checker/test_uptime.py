@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.derived.daily import DayRollup, History, apply_effects_to_day
+from checker.derived.daily import DayRollup, apply_effects_to_day
+from checker.derived.history import History
 from checker.derived.state import RunEffects, SegmentFact, State
 from checker.derived.summary_build import compute_summary
 from checker.uptime import format_uptime, tally

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.content.site import MIN_SHARED_PARSES, PARSED_CACHE, check_site, load_site
+from site_builder.content.parse_cache import MIN_SHARED_PARSES
+from site_builder.content.site import PARSED_CACHE, check_site, load_site
 from tests.helpers import copy_site, fixture
 
 API_ERRORS = "incidents/2026-11-22-api-errors.md"
@@ -101,15 +102,16 @@ def test_many_files_read_on_two_cores_load_as_one_process_reads_them(tmp_path: P
     program = """
 import json, os, sys
 from pathlib import Path
+import site_builder.content.parse_cache as parse_cache
 import site_builder.content.site as site
 from site_builder.two_processes import fork_helps
 root, cache = Path(sys.argv[1]), Path(sys.argv[2])
 readers = os.pipe()
-real_read = site.read_incident_bytes
+real_read = parse_cache.read_incident_bytes
 def read(*args):
     os.write(readers[1], f"{os.getpid()}\\n".encode())
     return real_read(*args)
-site.read_incident_bytes = read
+parse_cache.read_incident_bytes = read
 def load(cache):
     loaded, problems = site.check_site(root, {}, cache=cache)
     return [str(p) for p in problems] if loaded is None else loaded.bundle.model_dump_json()

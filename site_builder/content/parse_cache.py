@@ -1,0 +1,196 @@
+"""The cache of parsed incident files: each file's parse remembered under the digest of its
+bytes, so a rebuild reads and hashes every file but parses only the ones that changed; and the
+parse itself, on two cores for a long list of files."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+from pathlib import Path
+from typing import Literal
+
+import pydantic_core
+from pydantic import BaseModel, ValidationError
+
+from checker.errors import Problem, PublishError
+from checker.incident_model import Incident
+from site_builder.code_version import code_digest
+from site_builder.content.incident_translations import parse_translation
+from site_builder.content.incidents import (
+    MAX_FILE_BYTES,
+    ParsedIncident,
+    file_problem,
+    read_incident_bytes,
+    slug_from_name,
+)
+from site_builder.i18n.site_languages import IncidentTranslation
+from site_builder.two_processes import in_two_processes
+
+MIN_SHARED_PARSES = 200
+"""Fewer incident files than this are parsed by this process alone: a second process would cost
+more to start than it saves."""
+_CACHE_FORMAT = 2
+
+
+class _CachedFile(BaseModel):
+    sha256: str
+    """Of the file's bytes."""
+    incident: Incident
+    """What they parsed into (only files that parsed without a problem are remembered)."""
+    audience: Literal["public", "internal"] = "public"
+    components_line: int = 1
+    """See `ParsedIncident`."""
+
+    def parsed(self) -> ParsedIncident:
+        return ParsedIncident(self.incident, self.audience, self.components_line)
+
+
+class _CachedTranslation(BaseModel):
+    sha256: str
+    """Of the file's bytes and of its original's content (`Incident.digest`): a translation is
+    checked against its original."""
+    translation: IncidentTranslation
+
+
+class _CacheFile(BaseModel):
+    format: Literal[2]
+    context: str
+    """Digest of what else decides a parse: the parser's code and libraries, the component ids."""
+    files: dict[str, _CachedFile]
+    """Site-relative path -> its last parse."""
+    translations: dict[str, _CachedTranslation]
+    """Site-relative path of a translated incident file -> its last parse."""
+
+
+class ParsedIncidents:
+    """Parses incident files, remembering each file's result under the digest of its bytes.
+
+    A cached incident is used only when the file's bytes, the parser (statusgen's code and the
+    versions of PyYAML and pydantic) and the site's component ids are all what they were, so it
+    is always what parsing the file would give. Files with problems are parsed every time (their
+    messages name the current line numbers). Losing or damaging the cache costs one full parse.
+    """
+
+    def __init__(
+        self,
+        cache: Path | None,
+        context: str,
+        files: dict[str, _CachedFile],
+        component_ids: list[str] | None,
+        translations: dict[str, _CachedTranslation] | None = None,
+    ) -> None:
+        self._cache = cache
+        self._context = context
+        self._previous = files
+        self._component_ids = component_ids
+        self._current: dict[str, _CachedFile] = {}
+        self._previous_translations = translations or {}
+        self._current_translations: dict[str, _CachedTranslation] = {}
+
+    @classmethod
+    def open(cls, cache: Path | None, component_ids: list[str] | None) -> ParsedIncidents:
+        if cache is None or component_ids is None:  # no cache, or ids that cannot be checked
+            return cls(None, "", {}, component_ids)
+        context = _context(component_ids)
+        files: dict[str, _CachedFile] = {}
+        translations: dict[str, _CachedTranslation] = {}
+        with contextlib.suppress(OSError, ValidationError, ValueError):
+            stored = _CacheFile.model_validate_json(cache.read_bytes())
+            if stored.context == context:
+                files, translations = stored.files, stored.translations
+        return cls(cache, context, files, component_ids, translations)
+
+    def parse_all(self, files: list[tuple[Path, str]]) -> list[tuple[ParsedIncident | None, list[Problem]]]:
+        """Each incident file (its path and its site-relative name) parsed, or taken from the
+        cache, with its problems; in order. A long list is read on two cores (see
+        `site_builder.two_processes`): reading, hashing and parsing each file is pure Python."""
+        outcomes = in_two_processes(files, lambda file, _who: self._parse(*file), min_items=MIN_SHARED_PARSES)
+        results: list[tuple[ParsedIncident | None, list[Problem]]] = []
+        for (_, rel), (read, problems, remembered) in zip(files, outcomes, strict=True):
+            if remembered == "cached":  # the cache's own entry: the process that read it sent no copy
+                self._current[rel] = self._previous[rel]
+                read = self._current[rel].parsed()
+            elif remembered is not None:
+                self._current[rel] = remembered
+            results.append((read, problems))
+        return results
+
+    def _parse(
+        self, path: Path, rel: str
+    ) -> tuple[ParsedIncident | None, list[Problem], _CachedFile | Literal["cached"] | None]:
+        """The file parsed, its problems, and what the cache is to remember of it: its entry as
+        cached, a new entry, or nothing (no cache, or a file with problems)."""
+        refused = file_problem(path, rel)
+        if refused is not None:
+            return None, [refused], None
+        raw = path.read_bytes()
+        if self._cache is None:
+            return *read_incident_bytes(raw, slug_from_name(path.name) or "", rel, self._component_ids), None
+        sha256 = hashlib.sha256(raw).hexdigest()
+        cached = self._previous.get(rel)
+        if cached is not None and cached.sha256 == sha256:
+            return None, [], "cached"
+        read, problems = read_incident_bytes(raw, slug_from_name(path.name) or "", rel, self._component_ids)
+        if read is None:
+            return None, problems, None
+        entry = _CachedFile(
+            sha256=sha256, incident=read.incident, audience=read.audience, components_line=read.components_line
+        )
+        return read, problems, entry
+
+    def translate(
+        self, path: Path, rel: str, language: str, original: Incident, original_rel: str
+    ) -> tuple[IncidentTranslation | None, list[Problem]]:
+        """The translated incident file at `path`, checked against `original` (see `parse`)."""
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, [Problem(rel, 0, "", f"file is larger than {MAX_FILE_BYTES // 1000} kB")]
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            return None, [Problem(rel, line, "", "is not valid UTF-8; save the file as UTF-8")]
+        sha256 = hashlib.sha256(raw + b"\0" + original.digest.encode()).hexdigest()
+        cached = self._previous_translations.get(rel)
+        if cached is not None and cached.sha256 == sha256:
+            self._current_translations[rel] = cached
+            return cached.translation, []
+        translation, problems = parse_translation(text, rel, language, original, original_rel)
+        if translation is not None and self._cache is not None:
+            self._current_translations[rel] = _CachedTranslation(sha256=sha256, translation=translation)
+        return translation, problems
+
+    def save(self) -> None:
+        """Write the cache when what it remembers changed; a cache that cannot be written only
+        costs parsing again next time."""
+        unchanged = all(
+            current.keys() == previous.keys() and all(current[rel] is previous[rel] for rel in current)
+            for current, previous in (
+                (self._current, self._previous),
+                (self._current_translations, self._previous_translations),
+            )
+        )
+        if self._cache is None or unchanged:
+            return
+        from site_builder.publish.targets import FolderTarget  # the one atomic file write
+
+        data = _CacheFile(
+            format=_CACHE_FORMAT, context=self._context, files=self._current, translations=self._current_translations
+        )
+        # Serialised straight to bytes: at 50,000 incidents the cache is about 80 MB, which a
+        # string and then its encoding would hold twice over.
+        with contextlib.suppress(PublishError):
+            FolderTarget(self._cache.parent, str(self._cache.parent)).write(
+                self._cache.name, pydantic_core.to_json(data)
+            )
+
+
+def _context(component_ids: list[str]) -> str:
+    versions = []
+    for name in ("PyYAML", "pydantic"):
+        try:
+            versions.append(f"{name}={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:  # installed without its metadata
+            versions.append(f"{name}=unknown")
+    return hashlib.sha256("\0".join([code_digest(), *versions, *component_ids]).encode()).hexdigest()
