@@ -257,7 +257,7 @@ def _plan_keyed(digest: str, plan: Callable[[], Deferred]) -> Deferred:
     return _keyed(digest, plan())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Entry:
     """What the cache remembers of one file: its inputs' key and the bytes they gave."""
 

@@ -32,7 +32,7 @@ class IncidentTranslation(StrictModel):
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Words:
     """What one incident says in one language; a `lang` is set where the text is the original's,
     because no translation was given (the page marks it and names its language)."""

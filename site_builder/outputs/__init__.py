@@ -45,7 +45,7 @@ class RenderContext:
     """Changes whenever templates, theme or assets change; part of every page's cache key."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Deferred:
     """One file of the site, rendered only when needed."""
 
@@ -59,7 +59,7 @@ class Deferred:
     are rendered in the same process, which renders the incident's Markdown once for all."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unplanned:
     """One file of the site whose key is worked out only when the file may be rendered, by the
     process that renders it. An incident's page and its API file are such files: a page's data is

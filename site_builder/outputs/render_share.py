@@ -25,7 +25,7 @@ MIN_FILES = 400
 """Fewer files than this are rendered here: starting a child would cost more than it saves."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stored:
     """A rendered file: its digest and size, and where its bytes are in the spool."""
 

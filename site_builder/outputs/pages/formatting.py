@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,6 +21,9 @@ from site_builder.i18n.english import (  # noqa: F401  (the English forms, where
     month_label,
 )
 
+TIMES_REMEMBERED = 8192
+"""Times each `Clock` keeps formatted."""
+
 
 def format_uptime(ratio: float | None) -> str | None:
     """`99.98%`, or None for *no data*: the checker's formatting, so the page, the badges and the
@@ -34,21 +38,17 @@ class Clock:
     def __init__(self, zone: str, written: Callable[[datetime], str] | None = None) -> None:
         self.zone = ZoneInfo(zone)
         self._written = written or english_time
-        # The same times appear on many pages (an incident's page, its month, its components).
-        self._shown: dict[datetime, Markup] = {}
-        self._local: dict[datetime, datetime] = {}
+        # The same times appear on many pages (an incident's page, its month, its components),
+        # mostly close together: the files that show an incident are rendered one after the
+        # other. Remembering the latest ones keeps that, without holding every time of the site.
+        self._shown: Callable[[datetime], Markup] = functools.lru_cache(maxsize=TIMES_REMEMBERED)(self._element)
+        self._local: Callable[[datetime], datetime] = functools.lru_cache(maxsize=TIMES_REMEMBERED)(self._in_zone)
 
     def local(self, when: datetime) -> datetime:
-        if when not in self._local:
-            self._local[when] = when.astimezone(self.zone)
-        return self._local[when]
+        return self._local(when)
 
     def when(self, when: datetime | None) -> Markup:
-        if when is None:
-            return Markup("")
-        if when not in self._shown:
-            self._shown[when] = self._element(when)
-        return self._shown[when]
+        return Markup("") if when is None else self._shown(when)
 
     def when_rel(self, when: datetime | None) -> Markup:
         """`when`, marked for status.js to add how long ago it was ("12 min ago"): only the
@@ -60,6 +60,9 @@ class Clock:
         """`22 Nov 2026, 14:05 UTC`: how every time on the site reads (status.js writes the
         same format in the reader's zone)."""
         return self._written(self.local(when))
+
+    def _in_zone(self, when: datetime) -> datetime:
+        return when.astimezone(self.zone)
 
     def _element(self, when: datetime) -> Markup:
         iso = when.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
