@@ -349,7 +349,10 @@ def _write_cache(cache: Path, entries: dict[str, _Entry], last_build: dict[str, 
         )
 
 
+_NOT_PLAIN = frozenset(("", ".", ".."))
+"""Path parts an output path must not have: it would escape or alias a folder of the site."""
+
+
 def _check_path(path: str) -> None:
-    parts = path.split("/")
-    if path.startswith("/") or any(part in ("", ".", "..") for part in parts):
+    if path.startswith("/") or not _NOT_PLAIN.isdisjoint(path.split("/")):
         raise ValueError(f"output path {path!r} is not a plain site-relative path")

@@ -7,7 +7,10 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
-from site_builder.build import build_site
+import pytest
+
+from site_builder.build import build_and_publish_site, build_site
+from site_builder.outputs import Deferred, RenderContext
 from tests.site.sitetest import NOW, build, load_bundle, load_summary
 
 
@@ -122,3 +125,20 @@ def test_a_new_incident_leaves_older_incident_pages_alone(tmp_path: Path) -> Non
     assert "incidents/2026-11-20-api-errors/index.html" not in report.written
     assert "incidents/2026-10-05-hostile-markup/index.html" not in report.written
     assert report.skipped >= 3
+
+
+@pytest.mark.parametrize(
+    "path", ["../outside.html", "a/../../outside.html", "{tmp}/outside.html", "a//b.html", "./a.html"]
+)
+def test_an_output_that_would_leave_or_alias_a_folder_of_the_site_fails_the_build(tmp_path: Path, path: str) -> None:
+    """Every file's path is checked before anything is written: a build with one such file
+    publishes nothing, inside the site or out of it."""
+    out = tmp_path / "site" / "public"
+    path = path.format(tmp=tmp_path)  # an absolute path, in this test's own folder
+
+    def escaping(_context: RenderContext) -> list[Deferred]:
+        return [Deferred(path, None, lambda: b"written where it should not be")]
+
+    with pytest.raises(ValueError, match="not a plain site-relative path"):
+        build_and_publish_site(load_bundle(), load_summary(), str(out), base=tmp_path, now=NOW, extra=escaping)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
