@@ -5,6 +5,7 @@ the way a generated repository's workflows install it."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -19,10 +20,18 @@ from tests.helpers import REPO_ROOT, fixture
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel built from the checkout, once for this module."""
+    """The wheel built from the checkout, once for this module (in each test worker). Built from a
+    copy: setuptools works in the source's `build/` folder, which two workers building at once, or
+    an earlier build's leftovers, would share."""
     folder = tmp_path_factory.mktemp("wheelhouse")
+    source = tmp_path_factory.mktemp("source") / "statusgen"
+    shutil.copytree(
+        REPO_ROOT,
+        source,
+        ignore=shutil.ignore_patterns(".*", "build", "*.egg-info", "__pycache__", "test-artifacts", "public"),
+    )
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder), str(REPO_ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder), str(source)],
         check=True,
         capture_output=True,
     )

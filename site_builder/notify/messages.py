@@ -14,7 +14,7 @@ from checker.header_text import header_safe
 from checker.ids import stable_id
 from checker.summary import Summary
 from site_builder.notify.events import NotificationEvent
-from site_builder.outputs.api import ApiRenderer
+from site_builder.outputs.api.statuspage import ApiRenderer
 from site_builder.outputs.markdown import update_html
 from site_builder.outputs.view import build_view
 

@@ -1,15 +1,16 @@
 """The output formats of a build, one module each, found through a registry.
 
-A data output (API, feeds, calendar, badges, metrics) exposes `render(view) -> {path: bytes}`,
-and may also expose `plan(view) -> [Deferred | Unplanned]`: the same files, each with the key of
-its inputs, so a rebuild skips those whose inputs did not change (an incident's API file, a feed). The pages
-come last because they link to the others: `pages.plan(view, context)` sees which files the data
-outputs produced (`context.available`) and returns deferred files with a cache key too.
+A data output (the API's `api/statuspage.py`, feeds, calendar, badges, metrics, reports) exposes
+`render(view) -> {path: bytes}`, and may also expose `plan(view) -> [Deferred | Unplanned]`: the
+same files, each with the key of its inputs, so a rebuild skips those whose inputs did not change
+(an incident's API file, a feed). The pages come last because they link to the others:
+`pages.plan(view, context)` sees which files the data outputs produced (`context.available`) and
+returns deferred files with a cache key too.
 
 Beside the outputs are the modules they all read, none of them an output itself:
 
     view.py          the view model: every status decided once, from the bundle and the summary
-    api_models.py    one typed model per published JSON shape (with `api_figures`, `api_types`)
+    api/models.py    one typed model per published JSON shape (with `figures.py`, `types.py`)
     markdown.py      incident Markdown to sanitised HTML
     theme.py         the site's logo, accent colour, stylesheet and template overrides
     next_change.py   when the outputs next change by the clock alone
@@ -80,7 +81,8 @@ def planned(item: Deferred | Unplanned) -> Deferred:
 
 def _modules() -> dict[str, ModuleType]:
     # Imported here, not at the top: these modules import this package (for its types) first.
-    from site_builder.outputs import api, badges, calendar, feeds, metrics, reports
+    from site_builder.outputs import badges, calendar, feeds, metrics, reports
+    from site_builder.outputs.api import statuspage as api
 
     return {"api": api, "feeds": feeds, "calendar": calendar, "badges": badges, "metrics": metrics, "reports": reports}
 

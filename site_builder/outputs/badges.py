@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from checker.uptime import format_uptime
-from site_builder.outputs.api_models import ShieldsEndpoint
+from site_builder.outputs.api.models import ShieldsEndpoint
 from site_builder.outputs.view import ComponentView, SiteView
 
 BADGES = ("status", "uptime-30d", "response-time")

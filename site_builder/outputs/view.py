@@ -3,7 +3,7 @@
 Component status = the worst of what the checker measured and what open incidents declare, and
 during maintenance what the window and open incidents declare, the measurement aside (as on
 Statuspage; `checker.status.shown_status`); group status = worst child; the overall status
-follows Statuspage's rule (`api_models.Status.of_page`). Renderers read this and decide nothing
+follows Statuspage's rule (`api.models.Status.of_page`). Renderers read this and decide nothing
 of their own.
 """
 
@@ -24,7 +24,7 @@ from checker.vocabulary import FAILING_STATUSES, ComponentStatus, Indicator, wor
 from site_builder.i18n.codes import SUPPORTED
 from site_builder.i18n.marker import N_
 from site_builder.i18n.site_languages import SiteLanguages
-from site_builder.outputs.api_models import Status
+from site_builder.outputs.api.models import Status
 
 # In English, as the JSON API and the English pages show them; each page translates them.
 STATUS_LABELS: dict[ComponentStatus, str] = {

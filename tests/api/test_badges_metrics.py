@@ -8,7 +8,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from site_builder.outputs import badges, metrics
-from site_builder.outputs.api_models import ShieldsEndpoint
+from site_builder.outputs.api.models import ShieldsEndpoint
 from site_builder.outputs.view import SiteView
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -22,8 +22,9 @@ from checker.bundle import Bundle
 from checker.ids import stable_id
 from checker.vocabulary import ComponentStatus
 from site_builder.cli import main
-from site_builder.outputs import api, feeds
-from site_builder.outputs import api_models as models
+from site_builder.outputs import feeds
+from site_builder.outputs.api import models
+from site_builder.outputs.api import statuspage as api
 from site_builder.outputs.view import SiteView, build_view
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "api"

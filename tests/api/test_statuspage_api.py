@@ -12,8 +12,8 @@ from pydantic import BaseModel, ValidationError
 
 from checker.ids import stable_id
 from checker.summary import Summary
-from site_builder.outputs import api
-from site_builder.outputs import api_models as models
+from site_builder.outputs.api import models
+from site_builder.outputs.api import statuspage as api
 from site_builder.outputs.view import SiteView, build_view
 
 ENDPOINTS: dict[str, type[BaseModel]] = {

@@ -11,7 +11,7 @@ from checker.alerting import AlertsSettings, Transition, send_alerts
 from checker.store import LocalStore
 from checker.summary import Summary
 from site_builder.build import build_site
-from site_builder.outputs.api import ApiRenderer
+from site_builder.outputs.api.statuspage import ApiRenderer
 from site_builder.outputs.view import build_view
 from tests.notify.alert_support import FIXTURES, T0, hooks, minutes, received
 

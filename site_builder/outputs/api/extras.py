@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from checker.summary import WINDOWS
-from site_builder.outputs.api_figures import ComponentUptime, ErrorBudget, Latency, LatencyDay, UptimeDay, UptimeWindow
-from site_builder.outputs.api_models import ComponentUptimeResponse, Page, UptimeResponse
-from site_builder.outputs.api_types import ApiModel
+from site_builder.outputs.api.figures import ComponentUptime, ErrorBudget, Latency, LatencyDay, UptimeDay, UptimeWindow
+from site_builder.outputs.api.models import ComponentUptimeResponse, Page, UptimeResponse
+from site_builder.outputs.api.types import ApiModel
 from site_builder.outputs.view import ComponentView, SiteView
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from checker.vocabulary import ComponentStatus
-from site_builder.outputs.api_types import ApiModel, Day, StatuspageId, Timestamp
+from site_builder.outputs.api.types import ApiModel, Day, StatuspageId, Timestamp
 
 
 class UptimeWindow(ApiModel):

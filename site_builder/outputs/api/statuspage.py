@@ -3,7 +3,7 @@
 Integrators point tools written for Statuspage at these files, so the v2 files carry exactly
 Statuspage's keys, in its order, with its enums; what Statuspage has no key for (uptime, latency,
 daily bars) goes to `api/uptime.json` and `api/components/<id>.json` instead (those are made in
-site_builder.outputs.api_extras).
+site_builder.outputs.api.extras).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from checker.ids import stable_id
 from checker.incident_model import Incident, IncidentUpdate
 from checker.vocabulary import ComponentStatus
 from site_builder.outputs import Deferred, Unplanned, planned
-from site_builder.outputs import api_models as api
-from site_builder.outputs.api_extras import extras_files
-from site_builder.outputs.api_types import ApiModel
+from site_builder.outputs.api import models as api
+from site_builder.outputs.api.extras import extras_files
+from site_builder.outputs.api.types import ApiModel
 from site_builder.outputs.incident_facts import (
     changes,
     incident_state,

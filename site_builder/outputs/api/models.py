@@ -4,8 +4,8 @@ Field order is the order of Statuspage's own responses (clients that compare byt
 see the same thing), and every model forbids unknown keys, so the same classes serve as the strict
 decoder the tests read the output back with.
 
-The figures inside the extras are modelled in site_builder.outputs.api_figures; the strict base
-model and the checked string types every model uses, in site_builder.outputs.api_types.
+The figures inside the extras are modelled in site_builder.outputs.api.figures; the strict base
+model and the checked string types every model uses, in site_builder.outputs.api.types.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Literal
 
 from checker.vocabulary import ComponentStatus, Indicator
 from site_builder.i18n.marker import N_
-from site_builder.outputs.api_figures import ComponentUptime
-from site_builder.outputs.api_types import ApiModel, Day, StatuspageId, Timestamp
+from site_builder.outputs.api.figures import ComponentUptime
+from site_builder.outputs.api.types import ApiModel, Day, StatuspageId, Timestamp
 
 IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved", "postmortem"]
 MaintenanceStatus = Literal["scheduled", "in_progress", "verifying", "completed"]
