@@ -155,11 +155,14 @@ def _build(
     extra: ExtraOutputs | None = None,
 ) -> BuildReport:
     live = read_live_site(destination)
+    previous, previous_build = _read_cache(cache)
     with Spool.open() as spool:
         with spared_from_collection():
-            planned = _plan(bundle, summary, now=now, theme=theme, languages=languages, extra=extra)
-            previous, previous_build = _read_cache(cache)
-            site = _render(planned, live, previous, spool)
+            # The plan (each file's renderer, with the view and the pages' data it holds) is let
+            # go once rendered: publishing a large site needs that memory.
+            site = _render(
+                _plan(bundle, summary, now=now, theme=theme, languages=languages, extra=extra), live, previous, spool
+            )
         published = publish_files(
             destination,
             site.files,
