@@ -257,6 +257,7 @@ def _keyed(digest: str, item: Deferred) -> Deferred:
 
 
 def _plan_keyed(digest: str, plan: Callable[[], Deferred]) -> Deferred:
+    """An `Unplanned` data output's file, planned, with `digest` in its key."""
     return _keyed(digest, plan())
 
 

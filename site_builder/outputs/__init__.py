@@ -30,7 +30,7 @@ DataOutput = Callable[[SiteView], dict[str, bytes]]
 DataPlan = Callable[[SiteView], list["Deferred | Unplanned"]]
 
 DATA_OUTPUTS: tuple[str, ...] = ("api", "feeds", "calendar", "badges", "metrics", "reports")
-"""Modules of this package rendered before the pages, in this order."""
+"""The data outputs (their modules in `_modules`), rendered before the pages, in this order."""
 
 
 @dataclass(frozen=True)
