@@ -10,7 +10,6 @@ import importlib.metadata
 from pathlib import Path
 from typing import Literal
 
-import pydantic_core
 from pydantic import BaseModel, ValidationError
 
 from checker.errors import Problem, PublishError
@@ -178,11 +177,9 @@ class ParsedIncidents:
         data = _CacheFile(
             format=_CACHE_FORMAT, context=self._context, files=self._current, translations=self._current_translations
         )
-        # Serialised straight to bytes: at 50,000 incidents the cache is about 80 MB, which a
-        # string and then its encoding would hold twice over.
         with contextlib.suppress(PublishError):
             FolderTarget(self._cache.parent, str(self._cache.parent)).write(
-                self._cache.name, pydantic_core.to_json(data)
+                self._cache.name, data.model_dump_json().encode()
             )
 
 
