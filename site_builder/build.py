@@ -32,7 +32,7 @@ from checker.errors import PublishError
 from checker.summary import Summary
 from site_builder.code_version import code_digest
 from site_builder.i18n.site_languages import SiteLanguages
-from site_builder.last_build import Inputs
+from site_builder.last_build import BuildRecord, Inputs
 from site_builder.outputs import Deferred, RenderContext, Unplanned, data_plans, pages
 from site_builder.outputs.next_change import next_change
 from site_builder.outputs.render_share import Rendered, Spool, Stored, render_all
@@ -324,7 +324,7 @@ def _still_live(item: Deferred, old: _Entry | None, live: LiveSite) -> bool:
     )
 
 
-def _read_cache(cache: Path | None) -> tuple[dict[str, _Entry], dict[str, Any] | None]:
+def _read_cache(cache: Path | None) -> tuple[dict[str, _Entry], BuildRecord | None]:
     """The cached entries of each file, and the record of the last build (see `last_build`)."""
     if cache is None or not cache.is_file():
         return {}, None
@@ -338,7 +338,7 @@ def _read_cache(cache: Path | None) -> tuple[dict[str, _Entry], dict[str, Any] |
         return {}, None  # a damaged cache only costs rendering every file once
 
 
-def _write_cache(cache: Path, entries: dict[str, _Entry], last_build: dict[str, Any] | None) -> None:
+def _write_cache(cache: Path, entries: dict[str, _Entry], last_build: BuildRecord | None) -> None:
     data: dict[str, Any] = {
         "format": CACHE_FORMAT,
         "files": {p: [e.key, e.sha, e.size] for p, e in sorted(entries.items())},

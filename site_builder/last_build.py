@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from site_builder import input_state
 from site_builder.paths import shown_path
@@ -113,6 +113,38 @@ def unchanged_since_last_build(
         return None  # no record, or not one this code wrote: build
 
 
+# --- the record ----------------------------------------------------------------------------------
+
+
+class TargetRecord(TypedDict):
+    """What the target held when the build was recorded."""
+
+    location: str
+    """The target as the build named it (`./public`)."""
+    folder: str
+    manifest: str
+    """The manifest's name in the folder."""
+    files: int
+    state: str
+    """`input_state.published_state` of the folder."""
+
+
+class BuildRecord(TypedDict):
+    """The record of one build, kept in the build cache under `last_build`. Read back as JSON and
+    not validated: `unchanged_since_last_build` takes any missing or odd value as no record."""
+
+    format: int
+    root: str
+    out: str | None
+    notifies: bool
+    built_at: str
+    until: str
+    """ISO 8601: the build's moment, and the next moment an output changes by the clock alone."""
+    inputs: list[list[str]]
+    """(kind, location, digest) of each input."""
+    target: TargetRecord
+
+
 # --- what a build read ----------------------------------------------------------------------------
 
 
@@ -165,8 +197,8 @@ class Inputs:
         serves: Callable[[], bool],
         built_at: datetime,
         until: datetime,
-        previous: dict[str, Any] | None,
-    ) -> dict[str, Any] | None:
+        previous: BuildRecord | None,
+    ) -> BuildRecord | None:
         """The record of a build that published `files` files to the folder `folder` (named
         `location`), whose `manifest` file says what it holds, or None when a rebuild could not
         trust it. `serves` tells whether the target now serves exactly the built site (as the
@@ -180,7 +212,7 @@ class Inputs:
         state = input_state.published_state(folder, manifest)
         if state is None or not serves() or not self.unchanged():
             return None
-        current = {
+        current: BuildRecord = {
             "format": _RECORD_FORMAT,
             "root": self.root,
             "out": self.out,
