@@ -27,6 +27,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from checker.collector import paused_collection
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -117,7 +119,7 @@ def _die_with(parent: int) -> None:
 def _receive(pid: int, read_end: int) -> list[Any]:
     """What the child did, in order (all of its share, or the items before it stopped)."""
     try:
-        with os.fdopen(read_end, "rb") as incoming:
+        with os.fdopen(read_end, "rb") as incoming, paused_collection():
             done = pickle.load(incoming)  # from our own child, which holds the same code
     except Exception:  # it died (killed, out of memory) or could not send: this process does it all
         done = []
