@@ -5,7 +5,8 @@ again from `runs/` alone; both go through the same steps, so they give the same 
 
 - `timeline`: a run's samples placed in the canonical order and decided (flap control, quorum,
   late and stepped clocks) into `state.State`;
-- `daily`: the day rollups and the history they are folded into once a day is over;
+- `daily`: the day and hour rollups of the open days; `history`: the closed days they are folded
+  into once a day is over;
 - `closed`: the closed days as the summary needs them, made once a day;
 - `summary_build`: `summary.json` from the state, the closed days and the open days;
 - `stored_runs`: listing, reconciling and quarantining the run objects; `parse`: reading the

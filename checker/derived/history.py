@@ -48,23 +48,12 @@ class MonthTally(StoredModel):
         self.outage += part.outage
 
     def tally(self) -> Tally:
-        return Tally(
-            observed=self.observed,
-            downtime=self.downtime,
-            no_data=self.no_data,
-            maintenance=self.maintenance,
-            outage=self.outage,
-        )
+        return Tally(**self.model_dump())
 
     @classmethod
     def of(cls, part: Tally) -> MonthTally:
-        return cls(
-            observed=part.observed,
-            downtime=part.downtime,
-            no_data=part.no_data,
-            maintenance=part.maintenance,
-            outage=part.outage,
-        )
+        """The sums of `part` (a month keeps no worst status)."""
+        return cls(**{name: getattr(part, name) for name in cls.model_fields})
 
 
 class History(StoredModel):
