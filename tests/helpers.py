@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
+from checker.derived.state import Transition
 from checker.results import Run
 from checker.store import Store
+from checker.vocabulary import ComponentStatus
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO_ROOT = Path(__file__).parent.parent
@@ -58,3 +61,17 @@ def latency_counts(runs: list[Run]) -> Counter[tuple[str, str, str]]:
             if sample.latency_ms is not None:
                 expected[(sample.at.date().isoformat(), f"{sample.at.hour:02d}", sample.component)] += 1
     return expected
+
+
+def status_change(
+    component: str,
+    old: ComponentStatus | None,
+    new: ComponentStatus,
+    at: datetime,
+    previous_lasted_seconds: float | None = None,
+    reason: str | None = None,
+) -> Transition:
+    """A transition as a checker run reports it, written in one line."""
+    return Transition(
+        component=component, old=old, new=new, at=at, previous_lasted_seconds=previous_lasted_seconds, reason=reason
+    )

@@ -8,7 +8,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from checker.alerting.config import AlertLevel, AlertRoute, AlertsSettings
-from checker.alerting.events import Alert, StatusChange, Transition
+from checker.alerting.events import Alert
 
 if TYPE_CHECKING:
     from checker.alerting.engine import AlertReport, Delivery, send_alerts
@@ -36,7 +36,5 @@ __all__ = [
     "AlertRoute",
     "AlertsSettings",
     "Delivery",
-    "StatusChange",
-    "Transition",
     "send_alerts",
 ]

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from checker.alerting.channels import SendContext
 from checker.alerting.config import AlertsSettings
 from checker.alerting.delivery import send_with_retries, store_outcome
-from checker.alerting.events import AlertKind, StatusChange
+from checker.alerting.events import AlertKind
 from checker.alerting.mail import Mailer, MailSettings, open_mailer
 from checker.alerting.planner import plan
 from checker.alerting.state import ALERT_STATE_KEY, AlertState, QueuedMessage
@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # types only: Bundle may carry AlertsSettings; httpx loads wh
     import httpx
 
     from checker.bundle import Bundle
+    from checker.derived.state import Transition
     from checker.summary import Summary
 
 logger = logging.getLogger("statusgen.alerts")
@@ -68,7 +69,7 @@ class AlertReport:
 
 
 def send_alerts(
-    transitions: Iterable[StatusChange],
+    transitions: Iterable[Transition],
     bundle: Bundle,
     store: Store,
     *,

@@ -1,50 +1,15 @@
-"""What the alert engine consumes (a status change) and what the channels send (an Alert)."""
+"""What the channels send (an Alert) and the kinds of alert. The engine consumes the transitions a
+checker run reports (`checker.derived.state.Transition`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from checker.durations import format_duration
 from checker.vocabulary import ComponentStatus
-
-
-class StatusChange(Protocol):
-    """What the engine reads from a transition: `checker.derived.state.Transition` (what a run reports)
-    has this shape, and so has the small `Transition` below that tests and tools can build."""
-
-    @property
-    def component(self) -> str: ...
-    @property
-    def old(self) -> ComponentStatus | None: ...
-    @property
-    def new(self) -> ComponentStatus: ...
-    @property
-    def at(self) -> datetime: ...
-    @property
-    def reason(self) -> str | None: ...
-
-
-@dataclass(frozen=True)
-class Transition:
-    """A component's measured status changed (after flap control)."""
-
-    component: str
-    """Component id."""
-    old: ComponentStatus | None
-    """Status before; None when the component had no status yet."""
-    new: ComponentStatus
-    """Status now."""
-    at: datetime
-    """When the change was observed (UTC)."""
-    previous_lasted_seconds: float | None = None
-    """Seconds the old status lasted, when known."""
-    reason: str | None = None
-    """Why the last sample was not up (`expected 200, got 503`), when it was not."""
-
 
 AlertKind = Literal["triggered", "escalated", "changed", "reminder", "recovered"]
 """triggered: an outage starts; escalated: a later level fires; changed: the outage got better or

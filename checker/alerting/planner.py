@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from checker.alerting.config import AlertRoute, AlertsSettings, BurnRateAlerts, route_key
-from checker.alerting.events import Alert, AlertKind, StatusChange
+from checker.alerting.events import Alert, AlertKind
 from checker.alerting.state import AlertState, BurnEpisode, Episode, Lease, QueuedMessage
 from checker.ids import stable_id
 from checker.vocabulary import SEVERITY, ComponentStatus
@@ -19,13 +19,14 @@ DONE_KEPT = timedelta(days=7)
 
 if TYPE_CHECKING:  # types only: Bundle may carry AlertsSettings
     from checker.bundle import Bundle
+    from checker.derived.state import Transition
     from checker.incident_model import Incident
     from checker.summary import ComponentSummary, Summary
 
 
 def plan(
     state: AlertState,
-    transitions: list[StatusChange],
+    transitions: list[Transition],
     bundle: Bundle,
     settings: AlertsSettings,
     now: datetime,
@@ -74,7 +75,7 @@ class _Planner:
 
     # -- outages: transitions
 
-    def apply(self, change: StatusChange, routes: dict[str, AlertRoute]) -> None:
+    def apply(self, change: Transition, routes: dict[str, AlertRoute]) -> None:
         """Open, change or close the episode of every route that covers the component."""
         for name, route in routes.items():
             if route.components and change.component not in route.components:
@@ -89,7 +90,7 @@ class _Planner:
             elif not is_outage and episode is not None:
                 self._close(key, episode, route, change)
 
-    def _open(self, key: str, change: StatusChange) -> None:
+    def _open(self, key: str, change: Transition) -> None:
         self.state.episodes[key] = Episode(
             opened_at=change.at,
             status=change.new,
@@ -100,13 +101,13 @@ class _Planner:
             silenced=_in_maintenance(self.bundle, change.component, change.at),
         )
 
-    def _change(self, key: str, episode: Episode, route: AlertRoute, change: StatusChange) -> None:
+    def _change(self, key: str, episode: Episode, route: AlertRoute, change: Transition) -> None:
         """Still an outage, but better or worse: told to whoever heard of it."""
         episode.previous, episode.status, episode.reason = episode.status, change.new, change.reason
         if episode.fired and not episode.silenced:
             self.enqueue(key, episode, route, "changed", f"changed:{change.at.isoformat()}", at=change.at)
 
-    def _close(self, key: str, episode: Episode, route: AlertRoute, change: StatusChange) -> None:
+    def _close(self, key: str, episode: Episode, route: AlertRoute, change: Transition) -> None:
         """Over: whoever heard of it hears it recovered."""
         if episode.fired:
             episode.previous, episode.status, episode.reason = episode.status, change.new, None

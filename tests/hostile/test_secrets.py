@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import pytest
 
-from checker.alerting import AlertsSettings, Transition, send_alerts
+from checker.alerting import AlertsSettings, send_alerts
 from checker.alerting.mail import MailSettings, open_mailer
 from checker.bundle import Bundle
 from checker.errors import StatusgenError
@@ -29,7 +29,7 @@ from checker.summary import load_summary
 from site_builder.build import build_site
 from site_builder.content.site import compile_bundle, load_site
 from tests.faults.faults_support import Endpoints
-from tests.helpers import fixture
+from tests.helpers import fixture, status_change
 
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 SECRETS = {
@@ -169,7 +169,7 @@ def test_no_secret_reaches_the_bundle_store_site_logs_or_errors(
         }
     )
     report = send_alerts(
-        [Transition("api", "operational", "major_outage", NOW)],
+        [status_change("api", "operational", "major_outage", NOW)],
         loaded,
         store,
         now=NOW,

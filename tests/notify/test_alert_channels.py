@@ -11,12 +11,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from checker.alerting import AlertsSettings, Transition, send_alerts
+from checker.alerting import AlertsSettings, send_alerts
 from checker.store import LocalStore
+from tests.helpers import status_change
 
 T0 = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)
-DOWN = Transition("api", "operational", "major_outage", T0, 3600.0, "expected 200, got 503")
-UP = Transition("api", "major_outage", "operational", T0 + timedelta(minutes=12), 720.0)
+DOWN = status_change("api", "operational", "major_outage", T0, 3600.0, "expected 200, got 503")
+UP = status_change("api", "major_outage", "operational", T0 + timedelta(minutes=12), 720.0)
 
 
 def settings(channel: dict[str, Any]) -> AlertsSettings:

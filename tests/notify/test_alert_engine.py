@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from checker.alerting import ALERT_STATE_KEY, AlertsSettings, Transition, send_alerts
+from checker.alerting import ALERT_STATE_KEY, AlertsSettings, send_alerts
 from checker.store import LocalStore
 from checker.summary import Summary
+from tests.helpers import status_change
 from tests.notify.alert_support import FIXTURES, hooks, minutes, received
 
 
@@ -30,9 +31,9 @@ def test_routes_by_component_and_min_status(receiver, make_bundle, store):
         }
     )
     changes = [
-        Transition("api", "operational", "degraded_performance", minutes(0)),
-        Transition("web", "operational", "partial_outage", minutes(0)),
-        Transition("db", "operational", "major_outage", minutes(0)),
+        status_change("api", "operational", "degraded_performance", minutes(0)),
+        status_change("web", "operational", "partial_outage", minutes(0)),
+        status_change("db", "operational", "major_outage", minutes(0)),
     ]
     send_alerts(changes, make_bundle(), store, now=minutes(0), settings=config)
 
@@ -59,7 +60,11 @@ def test_escalates_by_level_until_recovered(receiver, make_bundle, store):
     )
     bundle = make_bundle()
     send_alerts(
-        [Transition("api", "operational", "major_outage", minutes(0))], bundle, store, now=minutes(0), settings=config
+        [status_change("api", "operational", "major_outage", minutes(0))],
+        bundle,
+        store,
+        now=minutes(0),
+        settings=config,
     )
     send_alerts([], bundle, store, now=minutes(5), settings=config)
     assert received(receiver) == [("chat", "triggered", "api")]
@@ -68,7 +73,11 @@ def test_escalates_by_level_until_recovered(receiver, make_bundle, store):
     assert received(receiver)[-1] == ("mail", "escalated", "api")
 
     send_alerts(
-        [Transition("api", "major_outage", "operational", minutes(15))], bundle, store, now=minutes(15), settings=config
+        [status_change("api", "major_outage", "operational", minutes(15))],
+        bundle,
+        store,
+        now=minutes(15),
+        settings=config,
     )
     send_alerts([], bundle, store, now=minutes(25), settings=config)
     # The recovery goes to every channel that heard of the outage; the pager never fires.
@@ -86,7 +95,7 @@ def test_an_open_incident_acknowledges_and_stops_escalation(receiver, make_bundl
         }
     )
     send_alerts(
-        [Transition("api", "operational", "major_outage", minutes(0))],
+        [status_change("api", "operational", "major_outage", minutes(0))],
         make_bundle(),
         store,
         now=minutes(0),
@@ -115,7 +124,11 @@ def test_reminders_while_still_down(receiver, make_bundle, store):
     )
     bundle = make_bundle()
     send_alerts(
-        [Transition("api", "operational", "major_outage", minutes(0))], bundle, store, now=minutes(0), settings=config
+        [status_change("api", "operational", "major_outage", minutes(0))],
+        bundle,
+        store,
+        now=minutes(0),
+        settings=config,
     )
     for minute in (10, 29, 31, 45, 61):
         send_alerts([], bundle, store, now=minutes(minute), settings=config)
@@ -141,7 +154,11 @@ def test_silent_during_maintenance_then_alerts_if_still_down(receiver, make_bund
     )
     bundle = make_bundle([window])
     send_alerts(
-        [Transition("api", "operational", "major_outage", minutes(0))], bundle, store, now=minutes(0), settings=config
+        [status_change("api", "operational", "major_outage", minutes(0))],
+        bundle,
+        store,
+        now=minutes(0),
+        settings=config,
     )
     send_alerts([], bundle, store, now=minutes(20), settings=config)
     assert receiver.requests == []
@@ -166,10 +183,18 @@ def test_recovery_within_maintenance_sends_nothing(receiver, make_bundle, make_i
     )
     bundle = make_bundle([window])
     send_alerts(
-        [Transition("api", "operational", "major_outage", minutes(0))], bundle, store, now=minutes(0), settings=config
+        [status_change("api", "operational", "major_outage", minutes(0))],
+        bundle,
+        store,
+        now=minutes(0),
+        settings=config,
     )
     send_alerts(
-        [Transition("api", "major_outage", "operational", minutes(5))], bundle, store, now=minutes(5), settings=config
+        [status_change("api", "major_outage", "operational", minutes(5))],
+        bundle,
+        store,
+        now=minutes(5),
+        settings=config,
     )
     send_alerts([], bundle, store, now=minutes(40), settings=config)
     assert receiver.requests == []
@@ -182,7 +207,7 @@ def test_a_retried_invocation_does_not_alert_twice(receiver, make_bundle, store)
             "routes": [{"channels": ["chat"]}],
         }
     )
-    change = [Transition("api", "operational", "major_outage", minutes(0))]
+    change = [status_change("api", "operational", "major_outage", minutes(0))]
     for _ in range(3):  # the same run's transitions delivered three times (Lambda retries)
         send_alerts(change, make_bundle(), store, now=minutes(0), settings=config)
 
@@ -203,7 +228,7 @@ def test_failing_channel_is_retried_and_does_not_block_others(receiver, make_bun
     )
     waits: list[float] = []
     report = send_alerts(
-        [Transition("api", "operational", "major_outage", minutes(0))],
+        [status_change("api", "operational", "major_outage", minutes(0))],
         make_bundle(),
         store,
         now=minutes(0),
@@ -232,7 +257,7 @@ def test_pending_message_is_delivered_on_a_later_run(receiver, make_bundle, stor
     )
     receiver.respond(503)
     first = send_alerts(
-        [Transition("api", "operational", "major_outage", minutes(0))],
+        [status_change("api", "operational", "major_outage", minutes(0))],
         make_bundle(),
         store,
         now=minutes(0),
@@ -357,7 +382,7 @@ def test_worse_or_better_while_still_down_is_a_change(receiver, make_bundle, sto
         (6, "major_outage", "degraded_performance"),
     ):
         send_alerts(
-            [Transition("api", old, new, minutes(minute))],
+            [status_change("api", old, new, minutes(minute))],
             bundle,
             store,  # type: ignore[arg-type]
             now=minutes(minute),
@@ -383,7 +408,11 @@ def test_undeliverable_message_is_dropped_after_give_up_after(make_bundle, store
     )
     bundle = make_bundle()
     send_alerts(
-        [Transition("api", "operational", "major_outage", minutes(0))], bundle, store, now=minutes(0), settings=config
+        [status_change("api", "operational", "major_outage", minutes(0))],
+        bundle,
+        store,
+        now=minutes(0),
+        settings=config,
     )
     last = send_alerts([], bundle, store, now=minutes(61), settings=config)
 

@@ -12,9 +12,10 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.alerting import AlertsSettings, Transition, send_alerts
+from checker.alerting import AlertsSettings, send_alerts
 from checker.bundle import Bundle
 from checker.store import LocalStore
+from tests.helpers import status_change
 
 T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 BUNDLE = Bundle.model_validate_json((Path(__file__).parent.parent / "fixtures" / "notify" / "bundle.json").read_text())
@@ -51,7 +52,7 @@ def run(statuses: list[str], replays: int, bundle: Any) -> list[tuple[str, str, 
         previous = "operational"
         for step, status in enumerate(statuses):
             now = T0 + timedelta(minutes=7 * step)
-            changes = [] if status == previous else [Transition("api", previous, status, now)]  # type: ignore[arg-type]
+            changes = [] if status == previous else [status_change("api", previous, status, now)]  # type: ignore[arg-type]
             for _ in range(replays):
                 send_alerts(changes, bundle, store, now=now, settings=CONFIG, transport=transport)
             previous = status

@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from checker.alerting import AlertsSettings, Transition, send_alerts
+from checker.alerting import AlertsSettings, send_alerts
 from checker.store import LocalStore
 from checker.summary import Summary
 from site_builder.build import build_site
 from site_builder.outputs.api.statuspage import ApiRenderer
 from site_builder.outputs.view import build_view
+from tests.helpers import status_change
 from tests.notify.alert_support import FIXTURES, T0, hooks, minutes, received
 
 
@@ -44,7 +45,7 @@ def test_an_incident_about_a_partial_outage_does_not_silence_a_major_one(
     )
     store = LocalStore(tmp_path / "store")
     send_alerts(
-        [Transition("api", "partial_outage", "major_outage", minutes(0))],
+        [status_change("api", "partial_outage", "major_outage", minutes(0))],
         monitoring,
         store,
         now=minutes(0),
@@ -65,7 +66,7 @@ def test_an_incident_about_a_partial_outage_does_not_silence_a_major_one(
         ]
     )
     send_alerts(
-        [Transition("web", "operational", "major_outage", minutes(20))],
+        [status_change("web", "operational", "major_outage", minutes(20))],
         declared,
         store,
         now=minutes(20),
@@ -95,18 +96,22 @@ def test_one_message_per_channel_however_many_routes_match(receiver: Any, make_b
     store = LocalStore(tmp_path / "store")
     bundle = make_bundle()
     send_alerts(
-        [Transition("api", "operational", "major_outage", minutes(0))], bundle, store, now=minutes(0), settings=config
+        [status_change("api", "operational", "major_outage", minutes(0))],
+        bundle,
+        store,
+        now=minutes(0),
+        settings=config,
     )
     send_alerts([], bundle, store, now=minutes(11), settings=config)
     send_alerts(
-        [Transition("api", "major_outage", "partial_outage", minutes(12))],
+        [status_change("api", "major_outage", "partial_outage", minutes(12))],
         bundle,
         store,
         now=minutes(12),
         settings=config,
     )
     send_alerts(
-        [Transition("api", "partial_outage", "operational", minutes(15))],
+        [status_change("api", "partial_outage", "operational", minutes(15))],
         bundle,
         store,
         now=minutes(15),
@@ -170,5 +175,5 @@ def test_maintenance_is_shown_and_alerted_as_on_statuspage(
 
     config = AlertsSettings.model_validate({"channels": hooks(receiver, "chat"), "routes": [{"channels": ["chat"]}]})
     store = LocalStore(tmp_path / "store")
-    send_alerts([Transition("db", "operational", "major_outage", T0)], bundle, store, now=T0, settings=config)
+    send_alerts([status_change("db", "operational", "major_outage", T0)], bundle, store, now=T0, settings=config)
     assert receiver.requests == []
