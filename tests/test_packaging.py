@@ -55,7 +55,7 @@ def test_the_wheel_ships_templates_static_assets_and_scaffold(wheel: Path) -> No
     )
     assert any(n.startswith("site_builder/scaffold/incidents/") for n in names)
     assert "checker/bundle.py" in names
-    # Every package of the source tree ships (the list in pyproject.toml is written by hand).
+    # Every package of the source tree ships (setup.py finds them).
     packages = {
         p.relative_to(REPO_ROOT).as_posix()
         for root in ("checker", "site_builder")
