@@ -7,30 +7,21 @@ upgrade; keys this version does not know are kept as they are (a rollback loses 
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import Field
 
 from checker.alerting.events import Alert
+from checker.strict_model import LedgerModel, LedgerTime, absent
 from checker.vocabulary import ComponentStatus
 
 ALERT_STATE_KEY = "alerts/state.json"
 
-StoredTime = Annotated[datetime, PlainSerializer(lambda at: at.isoformat(), return_type=str, when_used="json")]
-"""A time as the state has always stored it: `datetime.isoformat()` (`+00:00`, not pydantic's `Z`)."""
 
-
-class _Stored(BaseModel):
-    """A part of the stored document: unknown keys are kept, not refused (see the module docs)."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-class Episode(_Stored):
+class Episode(LedgerModel):
     """One open outage of one component, as one route sees it."""
 
-    opened_at: StoredTime
+    opened_at: LedgerTime
     """When the component first reached the route's `min_status`."""
     status: ComponentStatus
     """The component's status now."""
@@ -49,53 +40,49 @@ class Episode(_Stored):
     alerts name this one, and this one sends none of its own while it lasts."""
 
 
-class BurnEpisode(_Stored):
+class BurnEpisode(LedgerModel):
     """One component's error budget burning past one burn-rate rule."""
 
-    opened_at: StoredTime
+    opened_at: LedgerTime
     """When the rule started firing."""
 
 
-class Lease(_Stored):
+class Lease(LedgerModel):
     """Which run is sending a message, and until when it may."""
 
     owner: str
     """The run's random id."""
-    until: StoredTime
+    until: LedgerTime
     """After this, another run may take the message over."""
 
 
-def _absent(value: object) -> bool:
-    return value is None
-
-
-class QueuedMessage(_Stored):
+class QueuedMessage(LedgerModel):
     """One alert to one channel, waiting to be sent or sent again."""
 
     channel: str
     """Name of the channel (a key of `alerts.channels`)."""
     alert: Alert
     """What to send."""
-    created_at: StoredTime
+    created_at: LedgerTime
     """When it was queued; it is dropped `give_up_after` later if still undelivered."""
-    next_at: StoredTime
+    next_at: LedgerTime
     """Not sent before this (the backoff after a failure)."""
     attempts: int
     """Runs that tried and failed so far."""
-    lease: Lease | None = Field(default=None, exclude_if=_absent)
+    lease: Lease | None = Field(default=None, exclude_if=absent)
     """Set while a run is sending it; not written when there is none."""
 
 
-class AlertState(_Stored):
+class AlertState(LedgerModel):
     """The whole document."""
 
     episodes: dict[str, Episode] = Field(default_factory=dict)
     """`<route name>|<component id>` -> the outage that route is tracking."""
     queue: dict[str, QueuedMessage] = Field(default_factory=dict)
     """Message id -> message not yet delivered (ids are derived from the event, see engine)."""
-    done: dict[str, StoredTime] = Field(default_factory=dict)
+    done: dict[str, LedgerTime] = Field(default_factory=dict)
     """Message id -> when it was delivered, remembered for `DONE_KEPT` so a replay sends nothing."""
-    burns: dict[str, BurnEpisode] | None = Field(default=None, exclude_if=_absent)
+    burns: dict[str, BurnEpisode] | None = Field(default=None, exclude_if=absent)
     """`slo-<fast|slow>|<component id>` -> burn-rate episode; not written until burn-rate alerts
     were first planned."""
 

@@ -1,16 +1,13 @@
 """Telling subscribers: after a publish, send every new update, once per subscriber.
 
-The ledger in the store (all under `private/notify/`, never published):
-- `ledger.json`: event id -> done; an event is done when every recipient has a final outcome.
-- `events/<event>.json`: the recipients, fixed when the event is first seen, so a subscriber who
-  joins later does not receive old news and a retry sends to the same people. Only subscribers
-  who confirmed no later than the event are chosen: a first pass never mails anyone the past.
-- `sent/<event>/<subscriber>.json`: one marker per recipient, *written before sending* with a
-  create-only write. Two runs can never both claim a recipient, and a run that crashes mid-send
-  leaves a `sending` marker that the next run will not resend: a crash can cost at most the
-  messages in flight at that moment (one per worker), never a duplicate and never the rest.
-  Duplicates are the worse failure here: they go to the public and they train people to ignore
-  or unsubscribe. A definite failure (SMTP refusal, non-2xx, timeout) becomes `retry` with backoff.
+The ledger in the store is described in site_builder.notify.ledger. Only subscribers who confirmed
+no later than an event are chosen to hear of it: a first pass never mails anyone the past. Each
+recipient's marker is *written before sending* with a create-only write. Two runs can never both
+claim a recipient, and a run that crashes mid-send leaves a `sending` marker that the next run will
+not resend: a crash can cost at most the messages in flight at that moment (one per worker), never
+a duplicate and never the rest. Duplicates are the worse failure here: they go to the public and
+they train people to ignore or unsubscribe. A definite failure (SMTP refusal, non-2xx, timeout)
+becomes `retry` with backoff.
 """
 
 from __future__ import annotations
@@ -34,15 +31,21 @@ from checker.store import Store
 from checker.subscriber_settings import SubscribersSettings
 from checker.summary import Summary
 from site_builder.notify.events import NotificationEvent, notification_events
+from site_builder.notify.ledger import (
+    EVENTS_PREFIX,
+    LEDGER_KEY,
+    SENT_PREFIX,
+    DeliveryMarker,
+    Ledger,
+    LedgerEntry,
+    Recipients,
+)
 from site_builder.notify.messages import update_email, webhook_payload
 from site_builder.notify.webhook_target import Resolver, system_resolver, webhook_target
-from site_builder.subscribe import endpoint as subscribe_endpoint  # the module: an import cycle
 from site_builder.subscribe import records, tokens
+from site_builder.subscribe.endpoint import unsubscribe_url
 from site_builder.subscribe.records import Subscriber
 
-LEDGER_KEY = "private/notify/ledger.json"
-EVENTS_PREFIX = "private/notify/events/"
-SENT_PREFIX = "private/notify/sent/"
 EMAIL_ATTEMPTS = 5
 """Tries before an email that the server keeps refusing is dropped."""
 _MAX_WAIT = 6 * 3600.0
@@ -112,8 +115,8 @@ def notify_subscribers(
     environment = os.environ if env is None else env
     secret = tokens.check_secret(expand_text(settings.token_secret, environment, "subscribers.token_secret"))
     base = settings.endpoint_base(bundle.site.url, environment)
-    ledger = (store.get_json(LEDGER_KEY) or {}).get("events", {})
-    todo = [e for e in notification_events(bundle, now) if not ledger.get(e.id, {}).get("done")]
+    ledger = Ledger.model_validate(store.get_json(LEDGER_KEY) or {}).events
+    todo = [e for e in notification_events(bundle, now) if e.id not in ledger or not ledger[e.id].done]
     old = [e for e in todo if e.id not in ledger and (now - e.at).total_seconds() > settings.max_event_age]
     if old:
         _mark(store, {e.id: True for e in old}, now)
@@ -158,7 +161,7 @@ def _recipients(
     key = f"{EVENTS_PREFIX}{event.id}.json"
     known = store.get_json(key)
     if known is not None:
-        return list(known["recipients"])
+        return Recipients.model_validate(known).recipients
     # Component changes go to webhooks only, as on Statuspage: email subscribers already get the
     # incident itself, and a second mail per component would be noise. Nobody hears of what
     # happened before they subscribed, however late this pass sees it (subscriptions just turned
@@ -170,17 +173,12 @@ def _recipients(
         and (s.kind == "webhook" or event.kind != "component_updated")
         and s.subscribed_at <= event.at
     )
-    record = {
-        "kind": event.kind,
-        "incident": event.incident.slug,
-        "first_seen_at": now.isoformat(),
-        "recipients": chosen,
-    }
+    record = Recipients(kind=event.kind, incident=event.incident.slug, first_seen_at=now, recipients=chosen)
     try:
-        store.put_json(key, record, if_none_match=True)
+        store.put_json(key, record.model_dump(mode="json"), if_none_match=True)
     except PreconditionFailed:  # another run fixed the list first: use theirs
         theirs = store.get_json(key)
-        return chosen if theirs is None else list(theirs["recipients"])
+        return chosen if theirs is None else Recipients.model_validate(theirs).recipients
     return chosen
 
 
@@ -194,13 +192,15 @@ def _forget_unconfirmed(store: Store, subscribers: list[Subscriber], now: dateti
 
 
 def _mark(store: Store, done: dict[str, bool], now: datetime) -> None:
-    def change(current: Any) -> dict[str, Any]:
-        events = dict((current or {}).get("events", {}))
+    def change(current: Any) -> Any:
+        ledger = Ledger.model_validate(current or {})
         for event_id, finished in done.items():
-            entry = dict(events.get(event_id, {"first_seen_at": now.isoformat()}))
-            entry["done"] = finished
-            events[event_id] = entry
-        return {"events": events}
+            entry = ledger.events.get(event_id)
+            if entry is None:
+                ledger.events[event_id] = LedgerEntry(first_seen_at=now, done=finished)
+            else:
+                entry.done = finished
+        return ledger.model_dump(mode="json")
 
     store.update_json(LEDGER_KEY, change)
 
@@ -226,24 +226,23 @@ class _EventJob:
         existing = self.store.get(key)
         try:
             if existing is None:
-                self.store.put_json(key, {"state": "sending", "at": self.now.isoformat()}, if_none_match=True)
+                self._set(key, DeliveryMarker(state="sending", at=self.now), if_none_match=True)
             else:
-                marker = existing.json()
-                if marker["state"] == "sending":
+                marker = DeliveryMarker.model_validate(existing.json())
+                if marker.state == "sending":
                     return "uncertain"
-                if marker["state"] != "retry":
+                if marker.state != "retry":
                     return "earlier"
-                if datetime.fromisoformat(marker["next_at"]) > self.now:
+                if marker.next_at is not None and marker.next_at > self.now:
                     return "waiting"
-                attempts = marker["attempts"]
-                self.store.put_json(
-                    key, {**marker, "state": "sending", "at": self.now.isoformat()}, if_match=existing.etag
-                )
+                attempts = marker.attempts or 0
+                claimed = marker.model_copy(update={"state": "sending", "at": self.now})
+                self._set(key, claimed, if_match=existing.etag)
         except PreconditionFailed:
             return "uncertain"  # another run claimed it a moment ago and is sending it
         subscriber = records.load(self.store, subscriber_id)
         if subscriber is None or subscriber.status != "active":
-            self._set(key, {"state": "skipped"})
+            self._set(key, DeliveryMarker(state="skipped"))
             return "skipped"
         try:
             self._send(subscriber)
@@ -259,15 +258,15 @@ class _EventJob:
                 subscriber.id,
                 type(error).__name__,
             )
-            self._set(key, {"state": "dropped", "reason": "unwritable"})
+            self._set(key, DeliveryMarker(state="dropped", reason="unwritable"))
             return "dropped"
-        self._set(key, {"state": "sent", "at": self.now.isoformat()})
+        self._set(key, DeliveryMarker(state="sent", at=self.now))
         if subscriber.failing_since is not None:
             records.save(self.store, subscriber.model_copy(update={"failing_since": None}))
         return "sent"
 
     def _send(self, subscriber: Subscriber) -> None:
-        link = subscribe_endpoint.unsubscribe_url(self.base, self.secret, subscriber.id, self.now)
+        link = unsubscribe_url(self.base, self.secret, subscriber.id, self.now)
         if subscriber.kind == "email":
             self.mailer.send(
                 update_email(
@@ -307,7 +306,7 @@ class _EventJob:
             since = subscriber.failing_since or self.now
             if (self.now - since).total_seconds() >= self.settings.webhook_disable_after:
                 records.save(self.store, subscriber.model_copy(update={"status": "disabled"}))
-                self._set(key, {"state": "disabled", "attempts": attempts})
+                self._set(key, DeliveryMarker(state="disabled", attempts=attempts))
                 logger.warning(
                     "notify: webhook subscriber %s disabled after failing since %s", subscriber.id, since.isoformat()
                 )
@@ -315,12 +314,14 @@ class _EventJob:
             if subscriber.failing_since is None:
                 records.save(self.store, subscriber.model_copy(update={"failing_since": self.now}))
         elif attempts >= EMAIL_ATTEMPTS:
-            self._set(key, {"state": "dropped", "attempts": attempts})
+            self._set(key, DeliveryMarker(state="dropped", attempts=attempts))
             return "dropped"
         wait = min(60.0 * 2 ** (attempts - 1), _MAX_WAIT)
-        next_at = (self.now + timedelta(seconds=wait)).isoformat()
-        self._set(key, {"state": "retry", "attempts": attempts, "next_at": next_at})
+        next_at = self.now + timedelta(seconds=wait)
+        self._set(key, DeliveryMarker(state="retry", attempts=attempts, next_at=next_at))
         return "failed"
 
-    def _set(self, key: str, marker: dict[str, Any]) -> None:
-        self.store.put_json(key, marker)
+    def _set(
+        self, key: str, marker: DeliveryMarker, *, if_none_match: bool = False, if_match: str | None = None
+    ) -> None:
+        self.store.put_json(key, marker.model_dump(mode="json"), if_none_match=if_none_match, if_match=if_match)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, message_from_string, policy
@@ -412,3 +413,45 @@ def test_an_https_webhook_keeps_its_name_for_tls_and_refuses_mixed_answers():
             allow_private=False,
             resolve=lambda host, port: ["93.184.216.34", "169.254.169.254"],
         )
+
+
+def test_the_ledger_keeps_what_another_version_wrote_and_resumes_from_it(make_bundle, make_incident, tmp_path):
+    """The notification ledger is shared by every version that runs against the store: keys this
+    version does not know are read without complaint and survive its writes of the ledger and the
+    recipients, and a retry whose marker carries them is still sent, once."""
+    outbox = tmp_path / "outbox"
+    outbox.write_text("a file where the folder should be")
+    store = LocalStore(tmp_path / "store")
+    flow = Flow(store, make_bundle(), settings(backend="outbox", outbox=str(outbox)))
+    sid = tokens.subscriber_id("s" * 40, "email", "ada@example.com")
+    records.save(
+        store,
+        Subscriber(id=sid, kind="email", address="ada@example.com", status="active", created_at=NOW, confirmed_at=NOW),
+    )
+    bundle = make_bundle([api_incident(make_incident, FIRST)])
+    first = flow.publish(bundle, NOW + timedelta(minutes=6))
+    notify = tmp_path / "store" / "private" / "notify"
+    documents = sorted(notify.rglob("*.json"))
+    # The ledger, each event's recipients (the incident's, and its component change's: nobody, as
+    # webhooks alone hear of those) and the one recipient's retry marker.
+    kinds = sorted(p.relative_to(notify).parts[0] for p in documents)
+    assert kinds == ["events", "events", "ledger.json", "sent"]
+    for path in documents:
+        document = json.loads(path.read_text())
+        document["from_a_later_version"] = {"kept": True}
+        path.write_text(json.dumps(document))
+    outbox.unlink()
+
+    second = flow.publish(bundle, NOW + timedelta(minutes=8))
+    third = flow.publish(bundle, NOW + timedelta(minutes=20))
+
+    assert (first.failed, second.sent, third.sent) == (1, 1, 0)
+    assert len(list(outbox.glob("*.eml"))) == 1
+    for path in documents:
+        document = json.loads(path.read_text())
+        if path.relative_to(notify).parts[0] != "sent":
+            assert document["from_a_later_version"] == {"kept": True}, path.relative_to(notify)
+        times = [v for k, v in document.items() if k in ("at", "first_seen_at", "next_at")]
+        assert all(t.endswith("+00:00") for t in times), document
+    marker = json.loads(next(p for p in documents if p.relative_to(notify).parts[0] == "sent").read_text())
+    assert (marker["state"], marker["at"]) == ("sent", (NOW + timedelta(minutes=8)).isoformat())
