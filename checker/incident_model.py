@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import operator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -180,6 +181,15 @@ class Incident(StrictModel):
 
     def started_at(self) -> datetime:
         return self._times()[3]
+
+
+def models_of(incidents: Iterable[Incident]) -> Iterator[StrictModel]:
+    """Every model object the incidents are made of: each incident, its updates and its repeat rule."""
+    for incident in incidents:
+        yield incident
+        yield from incident.updates
+        if incident.repeat is not None:
+            yield incident.repeat
 
 
 def _same(old: tuple[object, ...], new: tuple[object, ...]) -> bool:

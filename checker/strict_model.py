@@ -4,6 +4,7 @@ share as a ledger (alert state, notification ledger) keep unknown keys instead."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated
 
@@ -14,6 +15,19 @@ class StrictModel(BaseModel):
     """Unknown keys are errors: a misspelt key must never be silently ignored."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def share_given_fields(models: Iterable[StrictModel]) -> None:
+    """Let the models given the same fields share one set of their names.
+
+    Pydantic keeps on every model object the set of fields its input gave (what
+    `model_dump(exclude_unset=True)` reads): about 220 bytes for each incident and for each of its
+    updates, a quarter of the memory a large site's incidents take. A StrictModel is frozen, so
+    nothing changes that set in place: a copy (`model_copy`) copies it before adding to it."""
+    shared: dict[frozenset[str], set[str]] = {}
+    for model in models:
+        given = model.__pydantic_fields_set__
+        object.__setattr__(model, "__pydantic_fields_set__", shared.setdefault(frozenset(given), given))
 
 
 class StoredModel(BaseModel):

@@ -16,9 +16,10 @@ from pathlib import Path
 from checker.alerting.mail import MailSettings
 from checker.bundle import Bundle
 from checker.errors import ContentError, Problem
-from checker.incident_model import Incident
+from checker.incident_model import Incident, models_of
 from checker.recurrence import occurrences
 from checker.secrets import KeepReferences
+from checker.strict_model import share_given_fields
 from site_builder.content.audience import Audience, incident_audience_problems
 from site_builder.content.config import SiteConfig, load_config
 from site_builder.content.incident_translations import translation_name
@@ -107,6 +108,7 @@ def check_site(
     if problems or config is None:
         return None, sorted(problems)
     incidents.sort(key=lambda i: (i.created_at, i.slug), reverse=True)
+    share_given_fields(models_of(incidents))
     bundle = Bundle(
         site=config.site.bundle_settings(),
         checker=config.checker,
