@@ -1,20 +1,22 @@
 """Team alerts: tell the on-call team when a component's status changes, through their channels.
 
 The bundle carries `AlertsSettings`, so every checker imports this package; the engine that sends
-(`send_alerts`, its report, the stored state) is imported on first use, by sites with alerts only.
+(`send_alerts`, its report, the stored state, the `Alert` it sends) is imported on first use, by
+sites with alerts only.
 """
 
 import importlib
 from typing import TYPE_CHECKING, Any
 
 from checker.alerting.config import AlertLevel, AlertRoute, AlertsSettings
-from checker.alerting.events import Alert
 
 if TYPE_CHECKING:
     from checker.alerting.engine import AlertReport, Delivery, send_alerts
+    from checker.alerting.events import Alert
     from checker.alerting.state import ALERT_STATE_KEY
 
 _ON_FIRST_USE = {
+    "Alert": "checker.alerting.events",
     "ALERT_STATE_KEY": "checker.alerting.state",
     "AlertReport": "checker.alerting.engine",
     "Delivery": "checker.alerting.engine",

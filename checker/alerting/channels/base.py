@@ -6,14 +6,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from checker.alerting.events import Alert
 from checker.alerting.mail import Mailer, MailSettings
 from checker.errors import DeliveryError
 from checker.secrets import expand_text
 from checker.strict_model import StrictModel
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only: the bundle loads the channels' settings, not what they send
     import httpx
+
+    from checker.alerting.events import Alert
 
 ConfigT = TypeVar("ConfigT", bound=StrictModel)
 ConfigT_contra = TypeVar("ConfigT_contra", bound=StrictModel, contravariant=True)

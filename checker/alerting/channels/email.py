@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from checker.alerting.channels.base import ChannelKind, SendContext
-from checker.alerting.events import Alert
 from checker.alerting.mail import MailSettings, new_message
 from checker.header_text import HeaderText
+
+if TYPE_CHECKING:  # types only: the bundle loads the channels' settings, not what they send
+    from checker.alerting.events import Alert
 
 
 class EmailConfig(MailSettings):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from checker.alerting.channels.base import ChannelKind, SendContext, post_json
-from checker.alerting.events import Alert
 from checker.strict_model import StrictModel
+
+if TYPE_CHECKING:  # types only: the bundle loads the channels' settings, not what they send
+    from checker.alerting.events import Alert
 
 _PRIORITY = {"major_outage": "P1", "partial_outage": "P2", "degraded_performance": "P3"}
 

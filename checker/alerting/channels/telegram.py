@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from checker.alerting.channels.base import ChannelKind, SendContext, post_json
-from checker.alerting.events import Alert
 from checker.strict_model import StrictModel
+
+if TYPE_CHECKING:  # types only: the bundle loads the channels' settings, not what they send
+    from checker.alerting.events import Alert
 
 
 class TelegramConfig(StrictModel):

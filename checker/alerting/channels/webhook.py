@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from checker.alerting.channels.base import ChannelKind, SendContext, post_json
-from checker.alerting.events import Alert
 from checker.store import dump_json
 from checker.strict_model import StrictModel
+
+if TYPE_CHECKING:  # types only: the bundle loads the channels' settings, not what they send
+    from checker.alerting.events import Alert
 
 SIGNATURE_HEADER = "X-Statusgen-Signature"
 
