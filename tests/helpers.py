@@ -75,3 +75,13 @@ def status_change(
     return Transition(
         component=component, old=old, new=new, at=at, previous_lasted_seconds=previous_lasted_seconds, reason=reason
     )
+
+
+def api_down(at: datetime, previous_lasted_seconds: float | None = None, reason: str | None = None) -> Transition:
+    """The component `api` goes from operational to a major outage at `at`."""
+    return status_change("api", "operational", "major_outage", at, previous_lasted_seconds, reason)
+
+
+def api_up(at: datetime, previous_lasted_seconds: float | None = None, reason: str | None = None) -> Transition:
+    """The component `api` is operational again at `at`, after a major outage."""
+    return status_change("api", "major_outage", "operational", at, previous_lasted_seconds, reason)

@@ -29,7 +29,7 @@ from checker.summary import load_summary
 from site_builder.build import build_site
 from site_builder.content.site import compile_bundle, load_site
 from tests.faults.faults_support import Endpoints
-from tests.helpers import fixture, status_change
+from tests.helpers import api_down, fixture
 
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 SECRETS = {
@@ -168,15 +168,7 @@ def test_no_secret_reaches_the_bundle_store_site_logs_or_errors(
             "routes": [{"name": "all", "channels": ["hook", "mail"]}],
         }
     )
-    report = send_alerts(
-        [status_change("api", "operational", "major_outage", NOW)],
-        loaded,
-        store,
-        now=NOW,
-        settings=alerts,
-        env=SECRETS,
-        sleep=lambda _: None,
-    )
+    report = send_alerts([api_down(NOW)], loaded, store, now=NOW, settings=alerts, env=SECRETS, sleep=lambda _: None)
     said += [f"{d.channel}: {d.error}" for d in report.deliveries]
     assert report.failures, "the failing channels must have been tried"
 

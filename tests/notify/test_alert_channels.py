@@ -13,11 +13,11 @@ from moto import mock_aws
 
 from checker.alerting import AlertsSettings, send_alerts
 from checker.store import LocalStore
-from tests.helpers import status_change
+from tests.helpers import api_down, api_up
 
 T0 = datetime(2026, 11, 22, 14, 5, tzinfo=UTC)
-DOWN = status_change("api", "operational", "major_outage", T0, 3600.0, "expected 200, got 503")
-UP = status_change("api", "major_outage", "operational", T0 + timedelta(minutes=12), 720.0)
+DOWN = api_down(T0, 3600.0, "expected 200, got 503")
+UP = api_up(T0 + timedelta(minutes=12), 720.0)
 
 
 def settings(channel: dict[str, Any]) -> AlertsSettings:

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from checker.alerting import ALERT_STATE_KEY, AlertsSettings, send_alerts
 from checker.store import LocalStore
 from checker.summary import Summary
-from tests.helpers import status_change
+from tests.helpers import api_down, api_up, status_change
 from tests.notify.alert_support import FIXTURES, hooks, minutes, received
 
 
@@ -59,26 +59,14 @@ def test_escalates_by_level_until_recovered(receiver, make_bundle, store):
         }
     )
     bundle = make_bundle()
-    send_alerts(
-        [status_change("api", "operational", "major_outage", minutes(0))],
-        bundle,
-        store,
-        now=minutes(0),
-        settings=config,
-    )
+    send_alerts([api_down(minutes(0))], bundle, store, now=minutes(0), settings=config)
     send_alerts([], bundle, store, now=minutes(5), settings=config)
     assert received(receiver) == [("chat", "triggered", "api")]
 
     send_alerts([], bundle, store, now=minutes(11), settings=config)
     assert received(receiver)[-1] == ("mail", "escalated", "api")
 
-    send_alerts(
-        [status_change("api", "major_outage", "operational", minutes(15))],
-        bundle,
-        store,
-        now=minutes(15),
-        settings=config,
-    )
+    send_alerts([api_up(minutes(15))], bundle, store, now=minutes(15), settings=config)
     send_alerts([], bundle, store, now=minutes(25), settings=config)
     # The recovery goes to every channel that heard of the outage; the pager never fires.
     assert sorted(received(receiver)[2:]) == [("chat", "recovered", "api"), ("mail", "recovered", "api")]
@@ -94,13 +82,7 @@ def test_an_open_incident_acknowledges_and_stops_escalation(receiver, make_bundl
             ],
         }
     )
-    send_alerts(
-        [status_change("api", "operational", "major_outage", minutes(0))],
-        make_bundle(),
-        store,
-        now=minutes(0),
-        settings=config,
-    )
+    send_alerts([api_down(minutes(0))], make_bundle(), store, now=minutes(0), settings=config)
     acknowledged = make_bundle(
         [
             make_incident(
@@ -123,13 +105,7 @@ def test_reminders_while_still_down(receiver, make_bundle, store):
         }
     )
     bundle = make_bundle()
-    send_alerts(
-        [status_change("api", "operational", "major_outage", minutes(0))],
-        bundle,
-        store,
-        now=minutes(0),
-        settings=config,
-    )
+    send_alerts([api_down(minutes(0))], bundle, store, now=minutes(0), settings=config)
     for minute in (10, 29, 31, 45, 61):
         send_alerts([], bundle, store, now=minutes(minute), settings=config)
 
@@ -153,13 +129,7 @@ def test_silent_during_maintenance_then_alerts_if_still_down(receiver, make_bund
         scheduled=("2026-11-22T13:30:00+00:00", "2026-11-22T14:30:00+00:00"),
     )
     bundle = make_bundle([window])
-    send_alerts(
-        [status_change("api", "operational", "major_outage", minutes(0))],
-        bundle,
-        store,
-        now=minutes(0),
-        settings=config,
-    )
+    send_alerts([api_down(minutes(0))], bundle, store, now=minutes(0), settings=config)
     send_alerts([], bundle, store, now=minutes(20), settings=config)
     assert receiver.requests == []
 
@@ -182,20 +152,8 @@ def test_recovery_within_maintenance_sends_nothing(receiver, make_bundle, make_i
         scheduled=("2026-11-22T13:30:00+00:00", "2026-11-22T14:30:00+00:00"),
     )
     bundle = make_bundle([window])
-    send_alerts(
-        [status_change("api", "operational", "major_outage", minutes(0))],
-        bundle,
-        store,
-        now=minutes(0),
-        settings=config,
-    )
-    send_alerts(
-        [status_change("api", "major_outage", "operational", minutes(5))],
-        bundle,
-        store,
-        now=minutes(5),
-        settings=config,
-    )
+    send_alerts([api_down(minutes(0))], bundle, store, now=minutes(0), settings=config)
+    send_alerts([api_up(minutes(5))], bundle, store, now=minutes(5), settings=config)
     send_alerts([], bundle, store, now=minutes(40), settings=config)
     assert receiver.requests == []
 
@@ -207,7 +165,7 @@ def test_a_retried_invocation_does_not_alert_twice(receiver, make_bundle, store)
             "routes": [{"channels": ["chat"]}],
         }
     )
-    change = [status_change("api", "operational", "major_outage", minutes(0))]
+    change = [api_down(minutes(0))]
     for _ in range(3):  # the same run's transitions delivered three times (Lambda retries)
         send_alerts(change, make_bundle(), store, now=minutes(0), settings=config)
 
@@ -228,12 +186,7 @@ def test_failing_channel_is_retried_and_does_not_block_others(receiver, make_bun
     )
     waits: list[float] = []
     report = send_alerts(
-        [status_change("api", "operational", "major_outage", minutes(0))],
-        make_bundle(),
-        store,
-        now=minutes(0),
-        settings=config,
-        sleep=waits.append,
+        [api_down(minutes(0))], make_bundle(), store, now=minutes(0), settings=config, sleep=waits.append
     )
 
     assert received(receiver) == [("chat", "triggered", "api")]
@@ -256,13 +209,7 @@ def test_pending_message_is_delivered_on_a_later_run(receiver, make_bundle, stor
         }
     )
     receiver.respond(503)
-    first = send_alerts(
-        [status_change("api", "operational", "major_outage", minutes(0))],
-        make_bundle(),
-        store,
-        now=minutes(0),
-        settings=config,
-    )
+    first = send_alerts([api_down(minutes(0))], make_bundle(), store, now=minutes(0), settings=config)
     assert first.failures[0].error.endswith("127.0.0.1 answered 503")
     send_alerts([], make_bundle(), store, now=minutes(0.5), settings=config)  # not due yet
     second = send_alerts([], make_bundle(), store, now=minutes(1), settings=config)
@@ -407,13 +354,7 @@ def test_undeliverable_message_is_dropped_after_give_up_after(make_bundle, store
         }
     )
     bundle = make_bundle()
-    send_alerts(
-        [status_change("api", "operational", "major_outage", minutes(0))],
-        bundle,
-        store,
-        now=minutes(0),
-        settings=config,
-    )
+    send_alerts([api_down(minutes(0))], bundle, store, now=minutes(0), settings=config)
     last = send_alerts([], bundle, store, now=minutes(61), settings=config)
 
     (failure,) = last.failures

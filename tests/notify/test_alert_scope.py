@@ -13,7 +13,7 @@ from checker.summary import Summary
 from site_builder.build import build_site
 from site_builder.outputs.api.statuspage import ApiRenderer
 from site_builder.outputs.view import build_view
-from tests.helpers import status_change
+from tests.helpers import api_down, status_change
 from tests.notify.alert_support import FIXTURES, T0, hooks, minutes, received
 
 
@@ -95,13 +95,7 @@ def test_one_message_per_channel_however_many_routes_match(receiver: Any, make_b
     )
     store = LocalStore(tmp_path / "store")
     bundle = make_bundle()
-    send_alerts(
-        [status_change("api", "operational", "major_outage", minutes(0))],
-        bundle,
-        store,
-        now=minutes(0),
-        settings=config,
-    )
+    send_alerts([api_down(minutes(0))], bundle, store, now=minutes(0), settings=config)
     send_alerts([], bundle, store, now=minutes(11), settings=config)
     send_alerts(
         [status_change("api", "major_outage", "partial_outage", minutes(12))],
