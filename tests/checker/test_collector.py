@@ -28,16 +28,26 @@ def test_what_the_work_spares_is_collected_again_once_it_ends() -> None:
 
 
 def test_a_program_that_froze_objects_itself_keeps_them_frozen() -> None:
+    # Followed by weak references, not by the freeze count: a frozen object that another thread
+    # lets go of leaves the frozen generation at any moment.
+    kept = Cycle()
+    program_froze = weakref.ref(kept)
     gc.freeze()
     try:
-        frozen = gc.get_freeze_count()
+        del kept
         with spared_from_collection() as spare:
-            Cycle()
+            made = Cycle()
+            work_made = weakref.ref(made)
             spare()
-            assert gc.get_freeze_count() == frozen
-        assert gc.get_freeze_count() == frozen
+            del made
+            gc.collect()
+            assert work_made() is None  # the work left nothing more out of collection
+        gc.collect()
+        assert program_froze() is not None  # nor did it let go of what the program froze
     finally:
         gc.unfreeze()
+    gc.collect()
+    assert program_froze() is None
 
 
 def test_collection_resumes_as_it_was_after_a_pause() -> None:
