@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections.abc import Callable
 
 from checker.collector import paused_collection, spared_from_collection
 
@@ -14,13 +15,20 @@ class Cycle:
         self.me = self
 
 
+def made_then_spared(spare: Callable[[], None]) -> weakref.ref[Cycle]:
+    """A weak reference to a cycle made by the work, dropped after `spare()` and then collected
+    (as far as the collector may)."""
+    made = Cycle()
+    alive = weakref.ref(made)
+    spare()
+    del made
+    gc.collect()
+    return alive
+
+
 def test_what_the_work_spares_is_collected_again_once_it_ends() -> None:
     with spared_from_collection() as spare:
-        made = Cycle()
-        alive = weakref.ref(made)
-        spare()
-        del made
-        gc.collect()
+        alive = made_then_spared(spare)
         assert alive() is not None  # a spared cycle is not collected while the work runs
     gc.collect()
     assert alive() is None  # and is once it has ended
@@ -36,12 +44,7 @@ def test_a_program_that_froze_objects_itself_keeps_them_frozen() -> None:
     try:
         del kept
         with spared_from_collection() as spare:
-            made = Cycle()
-            work_made = weakref.ref(made)
-            spare()
-            del made
-            gc.collect()
-            assert work_made() is None  # the work left nothing more out of collection
+            assert made_then_spared(spare)() is None  # the work left nothing more out of collection
         gc.collect()
         assert program_froze() is not None  # nor did it let go of what the program froze
     finally:
