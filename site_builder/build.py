@@ -19,7 +19,8 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ from checker.errors import PublishError
 from checker.summary import Summary
 from site_builder.code_version import code_digest
 from site_builder.i18n.site_languages import SiteLanguages
+from site_builder.json_parts import object_in_parts
 from site_builder.last_build import BuildRecord, Inputs
 from site_builder.outputs import Deferred, RenderContext, Unplanned, data_plans, pages
 from site_builder.outputs.next_change import next_change
@@ -174,6 +176,7 @@ def _build(
             cloudfront_client=cloudfront_client,
             now=now,
         )
+        site.changed.clear()  # where the spool kept each file: not needed once published
         last_build = None
         if inputs is not None and isinstance(destination, FolderTarget) and not published.not_deleted:
             last_build = inputs.record(
@@ -271,6 +274,9 @@ class _Entry:
     sha: str
     size: int
 
+    def stored_form(self) -> tuple[str, str, int]:
+        return (self.key, self.sha, self.size)
+
 
 @dataclass
 class _RenderedSite:
@@ -295,11 +301,11 @@ def _render(
     def still_live(item: Deferred) -> bool:
         return _still_live(item, previous.get(item.path), live)
 
-    todo = [item for item in planned if isinstance(item, Unplanned) or not still_live(item)]
-    done = dict(zip((item.path for item in todo), render_all(todo, spool, still_live), strict=True))
+    renders = [isinstance(item, Unplanned) or not still_live(item) for item in planned]
+    outcomes = iter(render_all([item for item, todo in zip(planned, renders, strict=True) if todo], spool, still_live))
     site = _RenderedSite(files={}, changed={}, entries={})
-    for item in planned:  # in plan order: publishing keeps it
-        outcome = done.get(item.path, Rendered(item.key if isinstance(item, Deferred) else None, None))
+    for item, todo in zip(planned, renders, strict=True):  # in plan order: publishing keeps it
+        outcome = next(outcomes) if todo else Rendered(item.key if isinstance(item, Deferred) else None, None)
         if outcome.stored is None:
             old = previous[item.path]
             site.files[item.path] = (old.sha, old.size)
@@ -341,17 +347,18 @@ def _read_cache(cache: Path | None) -> tuple[dict[str, _Entry], BuildRecord | No
 
 
 def _write_cache(cache: Path, entries: dict[str, _Entry], last_build: BuildRecord | None) -> None:
-    data: dict[str, Any] = {
-        "format": CACHE_FORMAT,
-        "files": {p: [e.key, e.sha, e.size] for p, e in sorted(entries.items())},
-    }
-    if last_build is not None:
-        data["last_build"] = last_build
-    # Written as a folder target writes a file (atomically); a cache that cannot be written only
-    # costs rendering again next time. Made as bytes at once (a site of 50,000 incidents has a
-    # cache of about 20 MB), not as a string and then its encoding.
+    def dumps(paths: Sequence[str]) -> bytes:
+        return orjson.dumps({path: entries[path].stored_form() for path in paths})
+
+    # Written part by part (see `site_builder.json_parts`), as a folder target writes a file
+    # (atomically); a cache that cannot be written only costs rendering again next time.
+    parts = itertools.chain(
+        (orjson.dumps({"format": CACHE_FORMAT})[:-1], b',"files":'),
+        object_in_parts(sorted(entries), dumps),
+        (b',"last_build":' + orjson.dumps(last_build) if last_build is not None else b"", b"}"),
+    )
     with contextlib.suppress(PublishError):
-        FolderTarget(cache.parent, str(cache.parent)).write(cache.name, orjson.dumps(data))
+        FolderTarget(cache.parent, str(cache.parent)).write_parts(cache.name, parts)
 
 
 _NOT_PLAIN = frozenset(("", ".", ".."))

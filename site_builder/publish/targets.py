@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,11 @@ class FolderTarget(Target):
             raise PublishError(f"{self.location}: cannot read {path}: {error.strerror}") from None
 
     def write(self, path: str, data: bytes) -> None:
+        self.write_parts(path, (data,))
+
+    def write_parts(self, path: str, parts: Iterable[bytes]) -> None:
+        """Replace `path` with the concatenation of `parts`, as `write` does: a large file made
+        part by part is never whole in memory."""
         final = os.path.join(self.root, path)  # noqa: PTH118  (strings: thousands of files)
         folder, name = os.path.split(final)
         # The process id makes the name unique among publishers; a name left by a killed process
@@ -97,7 +103,8 @@ class FolderTarget(Target):
             try:
                 with os.fdopen(fd, "wb") as out:
                     os.fchmod(out.fileno(), 0o644)  # whatever the umask: the site is public
-                    out.write(data)
+                    for part in parts:
+                        out.write(part)
                 os.replace(temporary, final)  # noqa: PTH105  (strings, as above)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)

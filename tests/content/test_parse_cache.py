@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from site_builder import json_parts
 from site_builder.content.parse_cache import MIN_SHARED_PARSES
 from site_builder.content.site import PARSED_CACHE, check_site, load_site
 from tests.helpers import copy_site, fixture
@@ -39,6 +40,18 @@ def test_a_load_with_the_cache_gives_what_a_fresh_parse_gives(root: Path) -> Non
     first = load_site(root, {}).bundle.model_dump_json()
     assert (root / PARSED_CACHE).is_file()
     assert load_site(root, {}).bundle.model_dump_json() == first == fresh_parse(root)
+
+
+def test_a_cache_written_in_many_parts_remembers_every_file(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json_parts, "MEMBERS_PER_PART", 1)
+    load_site(root, {})
+    remembered = json.loads((root / PARSED_CACHE).read_text(encoding="utf-8"))["files"]
+    assert len(remembered) > json_parts.MEMBERS_PER_PART
+    for rel in remembered:
+        forge_title(root, rel, f"Remembered {rel}")
+    assert {i.file: i.title for i in load_site(root, {}).bundle.incidents} == {
+        rel: f"Remembered {rel}" for rel in remembered
+    }
 
 
 def test_an_unchanged_file_is_not_parsed_again(root: Path) -> None:

@@ -4,11 +4,13 @@ written; one incident edited, only the pages that show it rendered again."""
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from site_builder import json_parts
 from site_builder.build import build_and_publish_site, build_site
 from site_builder.outputs import Deferred, RenderContext
 from tests.site.sitetest import NOW, build, load_bundle, load_summary
@@ -58,6 +60,17 @@ def test_a_rebuild_with_nothing_changed_writes_nothing(tmp_path: Path) -> None:
     assert again.written == [] and again.removed == []
     assert again.rendered == 0 and again.skipped == first.rendered
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_cache_written_in_many_parts_spares_every_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json_parts, "MEMBERS_PER_PART", 3)
+    out, cache = tmp_path / "site", tmp_path / "cache.json"
+    first = build(out, cache=cache)
+    files = json.loads(cache.read_bytes())["files"]
+    assert len(files) > 10 * json_parts.MEMBERS_PER_PART
+    assert list(files) == sorted(files)
+    again = build(out, cache=cache)
+    assert again.rendered == 0 and again.skipped == first.rendered == len(files)
 
 
 def test_without_a_cache_unchanged_files_are_still_not_rewritten(tmp_path: Path) -> None:
