@@ -14,9 +14,16 @@ from pydantic import Field, model_validator
 
 from checker.ids import stable_id
 from checker.strict_model import StrictModel
-from checker.vocabulary import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus, UpdateStatus
+from checker.vocabulary import (
+    ACTIVE_MAINTENANCE_STATUSES,
+    OPEN_INCIDENT_STATUSES,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    MaintenanceStatus,
+    UpdateStatus,
+)
 
-_OPEN_INCIDENT_STATUSES = ("investigating", "identified", "monitoring")
 _MAINTENANCE_STAGE = {"scheduled": 0, "in_progress": 1, "verifying": 2, "completed": 3}
 
 
@@ -172,8 +179,8 @@ class Incident(StrictModel):
     def is_active_at(self, when: datetime) -> bool:
         """True while it affects component status: open incident, or maintenance in progress."""
         if self.kind == "incident":
-            return self.created_at <= when and self.status_at(when) in _OPEN_INCIDENT_STATUSES
-        return self.status_at(when) in ("in_progress", "verifying")
+            return self.created_at <= when and self.status_at(when) in OPEN_INCIDENT_STATUSES
+        return self.status_at(when) in ACTIVE_MAINTENANCE_STATUSES
 
     def resolved_at(self) -> datetime | None:
         """When it stopped affecting components (first resolved/completed), if it has."""
@@ -221,9 +228,9 @@ def _spans(incident: Incident) -> list[tuple[datetime, datetime | None]]:
     if incident.kind == "maintenance":
         assert incident.scheduled_for is not None and incident.scheduled_until is not None
         moments |= {incident.scheduled_for, incident.scheduled_until}
-        active = ("in_progress", "verifying")
+        active = ACTIVE_MAINTENANCE_STATUSES
     else:
-        active = _OPEN_INCIDENT_STATUSES
+        active = OPEN_INCIDENT_STATUSES
     spans: list[tuple[datetime, datetime | None]] = []
     start: datetime | None = None
     for moment in sorted(moments):

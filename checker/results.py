@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from checker.strict_model import StrictModel
 from checker.vocabulary import ComponentStatus
 
 SampleStatus = Literal["up", "degraded", "down"]
 
 
-class Sample(BaseModel):
+class Sample(StrictModel):
     """One probe of one component in one run."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     component: str
     """Component id."""
@@ -38,10 +37,8 @@ class Sample(BaseModel):
     becomes the component's status as it is."""
 
 
-class Run(BaseModel):
+class Run(StrictModel):
     """One checker invocation in one region: stored once under `runs/` and never rewritten."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     """Unique id of the run (the invocation's request id, or a random one locally)."""

@@ -6,17 +6,16 @@ Lambda handler read it.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
 
 from checker.derived.state import Transition
 from checker.results import Run, SampleStatus
+from checker.strict_model import StoredModel
 from checker.vocabulary import ComponentStatus
 
 
-class ComponentLine(BaseModel):
+class ComponentLine(StoredModel):
     """One line of the `statusgen check` table."""
-
-    model_config = ConfigDict(extra="forbid")
 
     component: str
     name: str
@@ -28,10 +27,8 @@ class ComponentLine(BaseModel):
     reason: str | None
 
 
-class RunReport(BaseModel):
+class RunReport(StoredModel):
     """What a run did: its samples, the transitions it caused, and how long it took."""
-
-    model_config = ConfigDict(extra="forbid")
 
     run: Run
     transitions: list[Transition]
@@ -40,10 +37,10 @@ class RunReport(BaseModel):
     duplicate: bool = False
     """The run id had already been recorded (a retried invocation): nothing was counted again."""
     components: list[ComponentLine]
-    earlier_transitions: list[Transition] = []
+    earlier_transitions: list[Transition] = Field(default_factory=list)
     """For a duplicate: the transitions the first attempt recorded. An attempt whose answer was
     lost may have died before alerting, so these go to alerting again (which sends each once)."""
-    warnings: list[str] = []
+    warnings: list[str] = Field(default_factory=list)
     """What the run got past: a damaged derived file rebuilt, an unreadable run moved aside."""
 
     @property

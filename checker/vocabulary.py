@@ -1,5 +1,6 @@
 """The status vocabulary: the words a component, an incident, maintenance and an update can be in,
-how bad each component status is, and the impact each implies. Everything else reads them here."""
+how bad each component status is, the impact each implies, and how each is named, coloured and
+counted as downtime. Everything else reads them here."""
 
 from __future__ import annotations
 
@@ -29,8 +30,18 @@ UpdateStatus = Literal[
 ]
 INCIDENT_UPDATE_STATUSES = ("investigating", "identified", "monitoring", "update", "resolved", "postmortem")
 MAINTENANCE_UPDATE_STATUSES = ("scheduled", "in_progress", "verifying", "completed", "update")
+OPEN_INCIDENT_STATUSES: tuple[IncidentStatus, ...] = ("investigating", "identified", "monitoring")
+"""An incident in these is unresolved: the components it declares are in the status it gives them."""
+ACTIVE_MAINTENANCE_STATUSES: tuple[MaintenanceStatus, ...] = ("in_progress", "verifying")
+"""Maintenance in these is under way: the components it declares are in the status it gives them."""
+OPEN_STATUSES: tuple[IncidentStatus | MaintenanceStatus, ...] = OPEN_INCIDENT_STATUSES + ACTIVE_MAINTENANCE_STATUSES
+"""An incident or maintenance in these affects the components it declares."""
 Impact = Literal["none", "minor", "major", "critical", "maintenance"]
+IncidentImpact = Literal["none", "minor", "major", "critical"]
+"""The impacts an incident can have (`maintenance` is for maintenance only)."""
 IMPACTS = ("none", "minor", "major", "critical")
+IMPACT_RANK: dict[str, int] = {impact: rank for rank, impact in enumerate(IMPACTS)}
+"""How bad each incident impact is, `none` lowest."""
 
 # How bad each component status is, for "worst of" decisions. Maintenance ranks below outages:
 # an outage during a maintenance window is still shown as an outage.
@@ -70,6 +81,46 @@ STATUS_OF_INDICATOR: dict[Indicator, ComponentStatus] = {
     indicator: status for status, indicator in INDICATOR_OF_STATUS.items()
 }
 """The component status that stands for an indicator (the page banner's icon)."""
+
+DEFAULT_DOWNTIME_WEIGHTS: dict[ComponentStatus, float] = {
+    "major_outage": 1.0,
+    "partial_outage": 0.3,
+    "degraded_performance": 0.0,
+}
+"""Share of the time in each status that counts as downtime where `checker.downtime_weights`
+does not say otherwise; the other statuses count none."""
+
+STATUS_LABELS: dict[ComponentStatus, str] = {
+    "operational": "Operational",
+    "degraded_performance": "Degraded Performance",
+    "partial_outage": "Partial Outage",
+    "major_outage": "Major Outage",
+    "under_maintenance": "Under Maintenance",
+}
+"""Each status's name in English, as the JSON API and the English pages show it; the pages
+translate it (the catalogs find it through `site_builder.outputs.view`), and alerts to the on-call
+team say it in lower case, mid-sentence."""
+
+# Two palettes, because the colour is used in two ways.
+STATUS_COLOURS: dict[ComponentStatus, str] = {
+    "operational": "#1a7f37",
+    "degraded_performance": "#9a6700",
+    "partial_outage": "#bc4c00",
+    "major_outage": "#cf222e",
+    "under_maintenance": "#0969da",
+}
+"""Each status's colour on the site (the banner, favicons, link previews, badges): a background
+under white text, dark enough for WCAG AA contrast (4.5:1). templates/static/style.css gives the
+page the same colours, where a site's own stylesheet can override them."""
+DISCORD_COLOURS: dict[ComponentStatus, int] = {
+    "operational": 0x2E7D32,
+    "degraded_performance": 0xF9A825,
+    "partial_outage": 0xEF6C00,
+    "major_outage": 0xC62828,
+    "under_maintenance": 0x1565C0,
+}
+"""Each status's colour in a Discord alert (decimal RGB, as Discord wants them): only the embed's
+side bar, beside the text rather than under it, so brighter, to stand out in Discord's dark theme."""
 
 
 def worst_status(statuses: list[ComponentStatus]) -> ComponentStatus:

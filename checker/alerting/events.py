@@ -6,28 +6,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from checker.durations import format_duration
-from checker.vocabulary import ComponentStatus
+from checker.strict_model import StrictModel
+from checker.vocabulary import STATUS_LABELS, ComponentStatus
 
 AlertKind = Literal["triggered", "escalated", "changed", "reminder", "recovered"]
 """triggered: an outage starts; escalated: a later level fires; changed: the outage got better or
 worse but is still one; reminder: still not fixed after `remind_every`; recovered: it is over."""
 
-STATUS_WORDS: dict[str, str] = {
-    "operational": "operational",
-    "degraded_performance": "degraded performance",
-    "partial_outage": "partial outage",
-    "major_outage": "major outage",
-    "under_maintenance": "under maintenance",
-}
+
+def _status_words(status: ComponentStatus) -> str:
+    """The status as an alert says it, mid-sentence: `partial outage`."""
+    return STATUS_LABELS[status].lower()
 
 
-class Alert(BaseModel):
+class Alert(StrictModel):
     """One message to the on-call team, independent of the channel that carries it."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: AlertKind
     component: str
@@ -78,7 +74,7 @@ class Alert(BaseModel):
             return f"{name}: error budget burning {speed}"
         if self.kind == "recovered":
             return f"{name} recovered after {format_duration(self.duration_seconds)}"
-        words = STATUS_WORDS[self.status]
+        words = _status_words(self.status)
         if self.kind == "reminder":
             return f"Still {words}: {name} for {format_duration(self.duration_seconds)}"
         if self.kind == "escalated":
@@ -100,13 +96,13 @@ class Alert(BaseModel):
             return rows
         rows = [
             ("Component", self.component_name),
-            ("Status", STATUS_WORDS[self.status]),
+            ("Status", _status_words(self.status)),
             ("Since", self.started_at.strftime("%Y-%m-%d %H:%M UTC")),
         ]
         if self.kind == "recovered":
             rows.append(("Lasted", format_duration(self.duration_seconds)))
         elif self.previous_status is not None:
-            rows.append(("Was", STATUS_WORDS[self.previous_status]))
+            rows.append(("Was", _status_words(self.previous_status)))
         if self.reason and self.kind != "recovered":
             rows.append(("Reason", self.reason))
         if self.affected:

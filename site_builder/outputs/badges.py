@@ -11,19 +11,14 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from checker.uptime import format_uptime
+from checker.vocabulary import STATUS_COLOURS
 from site_builder.outputs.api.models import ShieldsEndpoint
 from site_builder.outputs.view import ComponentView, SiteView
 
 BADGES = ("status", "uptime-30d", "response-time")
 
-# Darker than shields' defaults so that white text passes WCAG AA contrast (4.5:1).
-BADGE_COLOURS = {
-    "operational": "#1a7f37",
-    "degraded_performance": "#8a5a00",
-    "partial_outage": "#b35000",
-    "major_outage": "#c62828",
-    "under_maintenance": "#0b62c4",
-}
+# The site's status colours: darker than shields' defaults, so white text passes WCAG AA (4.5:1).
+BADGE_COLOURS = STATUS_COLOURS
 NO_DATA_COLOUR = "#5f6b76"
 LABEL_COLOUR = "#444d56"
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from checker.bundle import SiteSettings
 from checker.errors import ContentError, Problem
+from checker.vocabulary import INDICATOR_OF_STATUS, STATUS_COLOURS
 from site_builder.shipped import shipped
 
 CONFIG_FILE = "statuspage.yaml"
@@ -161,14 +162,8 @@ def _luminance(rgb: tuple[int, int, int]) -> float:
 # Drawn here rather than shipped as files, so they always match the banner: the same colours as
 # style.css's `.banner.s-*`, the same icons as the sprite in base.html.
 
-BANNER_COLOURS = {
-    "none": "#1a7f37",
-    "minor": "#9a6700",
-    "major": "#bc4c00",
-    "critical": "#cf222e",
-    "maintenance": "#0969da",
-}
-"""Overall indicator -> the banner's background colour."""
+BANNER_COLOURS: dict[str, str] = {INDICATOR_OF_STATUS[status]: colour for status, colour in STATUS_COLOURS.items()}
+"""Overall indicator -> the banner's background colour: the colour of the status that stands for it."""
 _ICON_PATHS = {
     "none": "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm-1.5 14.2-4.2-4.2 1.4-1.4 2.8 2.8 6-6 1.4 1.4z",
     "minor": "M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm-6 9h12v2H6z",

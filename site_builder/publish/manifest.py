@@ -15,7 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
+
+from checker.strict_model import StrictModel
 
 if TYPE_CHECKING:
     from site_builder.publish.targets import Target
@@ -28,10 +30,8 @@ LiveFile = tuple[str, int]
 """A file's SHA-256 (hex) and size in bytes."""
 
 
-class Manifest(BaseModel):
+class Manifest(StrictModel):
     """The manifest's JSON: `{"format": 2, "files": {path: [sha256, size]}, "pending": [path]}`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     format: Literal[2] = MANIFEST_FORMAT
     """Version of this layout; format 1 (path -> SHA-256) is read as all pending."""

@@ -6,24 +6,23 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
 
 from checker.store import Store
+from checker.strict_model import StoredModel
 
 PREFIX = "private/subscribers/"
 
 
-class Subscriber(BaseModel):
+class Subscriber(StoredModel):
     """One subscription: an email address or a webhook URL, optionally limited to components."""
-
-    model_config = ConfigDict(extra="forbid")
 
     id: str
     """Keyed hash of the address (see `tokens.subscriber_id`); also the record's store key."""
     kind: Literal["email", "webhook"]
     address: str
     """The email address or webhook URL; private, never logged or published."""
-    components: list[str] = []
+    components: list[str] = Field(default_factory=list)
     """Component ids this subscriber cares about; empty means everything."""
     status: Literal["pending", "active", "disabled"]
     """pending until the email is confirmed; disabled after its webhook failed for days."""

@@ -6,18 +6,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from checker.alerting.channels.base import ChannelKind, SendContext, post_json
 from checker.strict_model import StrictModel
+from checker.vocabulary import DISCORD_COLOURS
 
 if TYPE_CHECKING:  # types only: the bundle loads the channels' settings, not what they send
     from checker.alerting.events import Alert
-
-# Embed colours (decimal RGB, as Discord wants them); the title also says the status in words.
-_COLOURS = {
-    "operational": 0x2E7D32,
-    "degraded_performance": 0xF9A825,
-    "partial_outage": 0xEF6C00,
-    "major_outage": 0xC62828,
-    "under_maintenance": 0x1565C0,
-}
 
 
 class DiscordConfig(StrictModel):
@@ -33,7 +25,7 @@ def payload(alert: Alert) -> dict[str, Any]:
             {
                 "title": alert.title[:256],
                 "url": alert.page_url,
-                "color": _COLOURS[alert.status],
+                "color": DISCORD_COLOURS[alert.status],  # the title says the status in words too
                 "timestamp": alert.at.isoformat(),
                 "fields": [{"name": k, "value": v[:1024], "inline": True} for k, v in alert.details],
             }

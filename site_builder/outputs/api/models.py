@@ -13,16 +13,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from checker.vocabulary import ComponentStatus, Indicator
+from checker.vocabulary import (
+    IMPACT_RANK,
+    ComponentStatus,
+    Impact,
+    IncidentImpact,
+    IncidentStatus,
+    Indicator,
+    MaintenanceStatus,
+)
 from site_builder.i18n.marker import N_
 from site_builder.outputs.api.figures import ComponentUptime
 from site_builder.outputs.api.types import ApiModel, Day, StatuspageId, Timestamp
-
-IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved", "postmortem"]
-MaintenanceStatus = Literal["scheduled", "in_progress", "verifying", "completed"]
-IncidentImpact = Literal["none", "minor", "major", "critical"]
-MaintenanceImpact = Literal["none", "minor", "major", "critical", "maintenance"]
-
 
 # --- Statuspage v2 -------------------------------------------------------------------------------
 
@@ -63,7 +65,7 @@ class Status(ApiModel):
             matching = sum(1 for c in components if c == status)
             if matching:
                 return every if matching == count >= fewest else some
-        impact = max((_IMPACT_RANK.get(i, 0) for i in open_incident_impacts), default=0)
+        impact = max((IMPACT_RANK.get(i, 0) for i in open_incident_impacts), default=0)
         if impact:
             return _INCIDENT_STATUS[impact]
         if maintenance_in_progress or "under_maintenance" in components:
@@ -89,7 +91,6 @@ _COMPONENT_RULES: tuple[tuple[ComponentStatus, Status, Status, int], ...] = (
     ),
 )
 """The top-level status while any component is degraded or out, checked worst first."""
-_IMPACT_RANK = {"minor": 1, "major": 2, "critical": 3}
 _INCIDENT_STATUS = {1: _MINOR_SERVICE_OUTAGE, 2: _PARTIAL_SYSTEM_OUTAGE, 3: _MAJOR_SYSTEM_OUTAGE}
 """The top-level status of an unresolved incident on a page whose components are all operational."""
 
@@ -229,7 +230,7 @@ class ScheduledMaintenance(ApiModel):
     """Always null for maintenance."""
     resolved_at: Timestamp | None
     """When it completed (early completion or the end of the window), once that has passed."""
-    impact: MaintenanceImpact
+    impact: Impact
     """`maintenance` unless the file says otherwise."""
     shortlink: str
     """The maintenance page on this site."""

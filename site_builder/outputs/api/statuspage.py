@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from checker.ids import stable_id
 from checker.incident_model import Incident, IncidentUpdate
-from checker.vocabulary import ComponentStatus
+from checker.vocabulary import OPEN_STATUSES, ComponentStatus
 from site_builder.outputs import Deferred, Unplanned, planned
 from site_builder.outputs.api import models as api
 from site_builder.outputs.api.extras import extras_files
@@ -32,7 +32,6 @@ from site_builder.outputs.view import ComponentView, GroupView, SiteView
 
 LIST_LIMIT = 50
 """Statuspage lists the 50 most recent incidents (plus any older unresolved ones)."""
-_OPEN = ("investigating", "identified", "monitoring", "in_progress", "verifying")
 
 
 def render(view: SiteView) -> dict[str, bytes]:
@@ -104,7 +103,7 @@ class ApiRenderer:
     def plan(self) -> list[Deferred | Unplanned]:
         view = self.view
         incidents = view.incidents("incident")
-        open_ = {i.slug for i in incidents if i.status_at(view.now) in _OPEN}
+        open_ = {i.slug for i in incidents if i.status_at(view.now) in OPEN_STATUSES}
         unresolved = [self.incident_model(i) for i in incidents if i.slug in open_]
         maintenance = sorted(view.incidents("maintenance"), key=_window_start, reverse=True)
         upcoming = [
@@ -383,4 +382,4 @@ def _qualified_name(component: ComponentView) -> str:
 
 def _declared(declared: ComponentStatus, incident_status: str | None) -> ComponentStatus:
     """What an incident in `incident_status` says about a component it declares `declared` for."""
-    return declared if incident_status in _OPEN else "operational"
+    return declared if incident_status in OPEN_STATUSES else "operational"
