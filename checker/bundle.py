@@ -14,7 +14,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal, Self
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -26,7 +26,7 @@ from checker.incident_model import Incident, active_spans
 from checker.probes import Check
 from checker.strict_model import StrictModel
 from checker.subscriber_settings import SubscribersSettings
-from checker.vocabulary import COMPONENT_STATUSES, SEVERITY, ComponentStatus
+from checker.vocabulary import COMPONENT_STATUSES, DEFAULT_DOWNTIME_WEIGHTS, SEVERITY, ComponentStatus
 
 BUNDLE_KEY = "bundle.json"
 """Where CI writes the compiled bundle in the store; the checker reads its plan from there."""
@@ -104,9 +104,7 @@ class CheckerSettings(StrictModel):
     """Split the plan over this many parallel worker invocations (large fleets)."""
     rebuild: Literal["none", "inline", "dispatch"] = "none"
     """After a run: nothing, rebuild the site in the same invocation, or ask CI to rebuild."""
-    downtime_weights: dict[ComponentStatus, float] = Field(
-        default={"major_outage": 1.0, "partial_outage": 0.3, "degraded_performance": 0.0}
-    )
+    downtime_weights: dict[ComponentStatus, float] = Field(default=DEFAULT_DOWNTIME_WEIGHTS)
     """Share of each status that counts as downtime in uptime figures (statuses left out keep
     these defaults)."""
 
@@ -208,17 +206,6 @@ class Bundle(StrictModel):
     subscribers: SubscribersSettings | None = None
     """`subscribers:` of statuspage.yaml, its `${NAME}` references unresolved likewise."""
 
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """pydantic's copy, with `alerts` and `subscribers` in `update` validated: they may be
-        given in their JSON form (as bundle.json holds them), and pydantic validates no update,
-        so a dict would stay where every reader expects the model."""
-        if update is not None and not update.keys().isdisjoint(_SECTIONS):
-            update = {
-                name: _SECTIONS[name].model_validate(value) if name in _SECTIONS and value is not None else value
-                for name, value in update.items()
-            }
-        return super().model_copy(update=update, deep=deep)
-
     @model_validator(mode="after")
     def _dependencies_known_and_acyclic(self) -> Bundle:
         problems = dependency_problems(self.components)
@@ -311,13 +298,6 @@ class Bundle(StrictModel):
             timelines[component_id] = (times, statuses)
         self.__dict__["_declared_index"] = (self.incidents, timelines)  # not a field: frozen is fine
         return timelines
-
-
-_SECTIONS: dict[str, type[AlertsSettings] | type[SubscribersSettings]] = {
-    "alerts": AlertsSettings,
-    "subscribers": SubscribersSettings,
-}
-"""The Bundle's fields that hold a section of statuspage.yaml as its model."""
 
 
 def utc_now() -> datetime:

@@ -33,6 +33,22 @@ METRICS_NAMESPACE = "statusgen"
 
 
 @dataclass(frozen=True)
+class StoredBundle:
+    """`bundle.json` as one invocation read it, once: the bundle its run works from and, when that
+    holds only a shard's components, the bytes the whole bundle is validated from when needed."""
+
+    bundle: Bundle
+    """What the run works from (see `read_bundle`)."""
+    source: bytes | None = None
+    """bundle.json as read, kept only when `bundle` is a shard's part of it."""
+
+    def whole(self) -> Bundle:
+        """Every component: `bundle` itself, or validated from the bytes already read (the rebuild
+        of a sharded worker needs the whole site, and bundle.json is megabytes for a large fleet)."""
+        return self.bundle if self.source is None else Bundle.model_validate_json(self.source)
+
+
+@dataclass(frozen=True)
 class RunOutcome:
     """One run, or one shard's part of a run: the figures of its log line, and its bundle."""
 
@@ -50,11 +66,16 @@ class RunOutcome:
     duplicate: bool
     """A retried invocation of a run already recorded."""
     duration_ms: int
-    bundle: Bundle
+    stored: StoredBundle
     """The bundle the run worked from; a shard's worker reads only its own components (unless
-    alerts are configured), so it holds the whole bundle only when `shard` is None."""
+    alerts are configured), and `stored.whole()` gives every one without reading bundle.json again."""
     shard: tuple[int, int] | None = None
     """(index, count) when this was one worker of a sharded run."""
+
+    @property
+    def bundle(self) -> Bundle:
+        """The bundle the run worked from (only a shard's components for most workers)."""
+        return self.stored.bundle
 
     def response(self) -> dict[str, Any]:
         """The run's log line, which is also what the Lambda returns."""
@@ -130,7 +151,8 @@ def outcome_of(
     now = now or datetime.now(UTC)
     worker = event.get("statusgen") == "check"
     shard = (int(event["shard"]), int(event["shards"])) if worker else None
-    bundle = read_bundle(store, shard=shard)
+    stored = read_stored_bundle(store, shard=shard)
+    bundle = stored.bundle
     if "rawPath" in event and "requestContext" in event:
         return _heartbeat(event, bundle, store, env=env, now=now)
     region = env.get("AWS_REGION", "local")
@@ -157,7 +179,7 @@ def outcome_of(
             return DispatchOutcome(run_id=run_id, workers=len(events))
     report = run_checks(bundle, store, now=now, region=region, run_id=run_id, env=env, shard=shard, **run_options)
     _send_alerts(report, bundle, store, env=env, now=now, log=log)
-    outcome = _run_outcome(report, bundle, shard)
+    outcome = _run_outcome(report, stored, shard)
     _log_run(outcome, log, now=now)
     return outcome
 
@@ -202,6 +224,12 @@ def read_bundle(store: Store, *, shard: tuple[int, int] | None = None) -> Bundle
     """The stored bundle; for a worker of `shard=(index, count)`, only that shard's components
     (validating all of a large fleet's would cost each worker as much as its own part), unless
     alerts are configured: those look at every component."""
+    return read_stored_bundle(store, shard=shard).bundle
+
+
+def read_stored_bundle(store: Store, *, shard: tuple[int, int] | None = None) -> StoredBundle:
+    """`read_bundle`, keeping the bytes when the bundle is only a shard's part, so the whole one
+    can be had without reading bundle.json again."""
     stored = store.get(BUNDLE_KEY)
     if stored is None:
         raise StoreError(f"{store.location}/{BUNDLE_KEY} is missing: CI writes it on each merge")
@@ -212,12 +240,12 @@ def read_bundle(store: Store, *, shard: tuple[int, int] | None = None) -> Bundle
             data["components"] = [
                 c for c in data["components"] if not isinstance(c, dict) or shard_of(str(c.get("id")), count) == index
             ]
-            return Bundle.model_validate(data)
+            return StoredBundle(Bundle.model_validate(data), source=stored.data)
     # Validated from the bytes: for a large fleet, a third faster than parsing first.
-    return Bundle.model_validate_json(stored.data)
+    return StoredBundle(Bundle.model_validate_json(stored.data))
 
 
-def _run_outcome(report: RunReport, bundle: Bundle, shard: tuple[int, int] | None) -> RunOutcome:
+def _run_outcome(report: RunReport, stored: StoredBundle, shard: tuple[int, int] | None) -> RunOutcome:
     counts = report.counts
     return RunOutcome(
         run_id=report.run.id,
@@ -230,7 +258,7 @@ def _run_outcome(report: RunReport, bundle: Bundle, shard: tuple[int, int] | Non
         offline=report.run.offline,
         duplicate=report.duplicate,
         duration_ms=round(report.duration_seconds * 1000),
-        bundle=bundle,
+        stored=stored,
         shard=shard,
     )
 

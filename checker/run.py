@@ -300,12 +300,7 @@ async def _probe_all(
 async def _probe_component(component: Component, context: ProbeContext, pacer: Pacer) -> Sample:
     check = component.check
     assert check is not None
-    outcome = Outcome("down", reason="not probed")
-    for _ in range(check.retries + 1):
-        async with pacer.slot():
-            outcome = await probe_once(check, context)
-        if outcome.status != "down":
-            break
+    outcome = await probe_with_retries(check, context, pacer=pacer)
     latency = None if outcome.latency_ms is None else round(outcome.latency_ms, 1)
     return Sample(
         component=component.id,
@@ -317,6 +312,23 @@ async def _probe_component(component: Component, context: ProbeContext, pacer: P
         endpoint_text=outcome.endpoint_text,
         stated=outcome.stated,
     )
+
+
+async def probe_with_retries(check: Check, context: ProbeContext, *, pacer: Pacer | None = None) -> Outcome:
+    """`check` probed until it is not down, at most `check.retries` more times: the last outcome.
+    The checker's run and `statusgen gate` both call it, so "healthy" means the same to both.
+
+    With a `pacer`, each attempt takes a slot of its own, so a retry is paced like any other probe."""
+    outcome = Outcome("down", reason="not probed")
+    for _ in range(check.retries + 1):
+        if pacer is None:
+            outcome = await probe_once(check, context)
+        else:
+            async with pacer.slot():
+                outcome = await probe_once(check, context)
+        if outcome.status != "down":
+            break
+    return outcome
 
 
 async def probe_once(check: Check, context: ProbeContext) -> Outcome:

@@ -22,7 +22,7 @@ from checker.durations import format_duration
 from checker.errors import GateFailed, StatusgenError
 from checker.probes import Outcome, ProbeContext
 from checker.probes.http_client import HttpClient
-from checker.run import probe_once
+from checker.run import probe_with_retries
 from checker.store import Store
 
 
@@ -103,7 +103,7 @@ def run_gate(
     while True:
         probe_started = clock()
         at = now()
-        probe = GateProbe(at=at, outcome=asyncio.run(_probe_once(component, store, tls, context_env, at)))
+        probe = GateProbe(at=at, outcome=asyncio.run(_outcome(component, store, tls, context_env, at)))
         result.probes.append(probe)
         if on_probe is not None:
             on_probe(probe)
@@ -127,21 +127,17 @@ def _component(bundle: Bundle, component_id: str) -> Component:
     return component
 
 
-async def _probe_once(
+async def _outcome(
     component: Component,
     store: Store,
     ssl_context: ssl.SSLContext,
     env: Mapping[str, str],
     at: datetime,
 ) -> Outcome:
+    """What one gate probe found: the checker's probe with the check's retries, as a run makes it."""
     check = component.check
     assert check is not None  # checked by _component
     context = ProbeContext(
         now=at, component=component.id, http=HttpClient(ssl_context), ssl_context=ssl_context, store=store, env=env
     )
-    outcome = Outcome("down", reason="not probed")
-    for _ in range(check.retries + 1):
-        outcome = await probe_once(check, context)  # the checker's own: bounded, never raises
-        if outcome.status != "down":
-            break
-    return outcome
+    return await probe_with_retries(check, context)  # the checker's own: bounded, never raises

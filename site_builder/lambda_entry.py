@@ -29,7 +29,7 @@ import httpx
 
 from checker.bundle import Bundle
 from checker.errors import StatusgenError
-from checker.handler import RunOutcome, handle, outcome_of, read_bundle, store_from_env
+from checker.handler import RunOutcome, handle, outcome_of, store_from_env
 from checker.store import Store
 from checker.summary import load_summary
 
@@ -108,9 +108,8 @@ def check_and_rebuild(
         return result
     started = time.perf_counter()
     if mode == "inline":
-        # The run's own bundle, unless it was a shard's worker, which read only its part.
-        bundle = outcome.bundle if outcome.shard is None else read_bundle(store)
-        result["rebuild"] = rebuild_site(bundle, store, env=env, now=now)
+        # The whole site, even after a shard's worker that validated only its part of the bundle.
+        result["rebuild"] = rebuild_site(outcome.stored.whole(), store, env=env, now=now)
     else:
         result["rebuild"] = request_rebuild(env, transport=github_transport)
     log(

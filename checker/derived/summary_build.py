@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
 import orjson
 from pydantic_core import to_jsonable_python
@@ -41,9 +41,71 @@ from checker.derived.state import State
 from checker.histogram import add_counts, counts_of, quantiles
 from checker.slo import slo_figure
 from checker.store.base import dump_json
-from checker.summary import WINDOW_SECONDS, WINDOWS, Summary
+from checker.summary import WINDOW_SECONDS, WINDOWS, Summary, Window
 from checker.uptime import Tally, declared_segments
 from checker.vocabulary import ComponentStatus
+
+
+class UptimeData(TypedDict):
+    """`UptimeFigure` as stored."""
+
+    uptime: float | None
+    observed_seconds: float | None
+    downtime_seconds: float | None
+    no_data_seconds: float | None
+
+
+class LatencyData(TypedDict):
+    """`LatencyFigure` as stored."""
+
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    samples: int
+
+
+class SloData(TypedDict):
+    """`SloFigure` as stored."""
+
+    target: float
+    window_seconds: float
+    uptime: float | None
+    allowed_seconds: float
+    spent_seconds: float
+    remaining_seconds: float
+    remaining_ratio: float | None
+    burn_rates: dict[str, float | None]
+    fast_burn: bool
+    slow_burn: bool
+
+
+class ComponentSummaryData(TypedDict):
+    """`ComponentSummary` as stored: typed plain data, as a model per daily bar would cost more
+    than the rest of the summary for a large fleet (fields as in `checker.summary`)."""
+
+    id: str
+    status: ComponentStatus | None
+    status_since: str | None
+    last_checked_at: str | None
+    last_latency_ms: float | None
+    last_reason: str | None
+    uptime: dict[Window, UptimeData]
+    monthly: dict[str, UptimeData]
+    bars: orjson.Fragment
+    """The JSON array of `DayBar`s: the closed days' text, spliced with today's."""
+    latency: dict[Window, LatencyData]
+    latency_daily: orjson.Fragment
+    """The JSON array of `DailyLatency`s, likewise."""
+    slo: SloData | None
+
+
+class SummaryData(TypedDict):
+    """`Summary` as stored (a whole one: a sharded checker's parts are written elsewhere)."""
+
+    format: int
+    generated_at: str
+    interval: float
+    components: list[ComponentSummaryData]
 
 
 def summary_as_of(
@@ -103,7 +165,12 @@ def summary_bytes(
         _ComponentFigures(bundle, component, state, closed, texts, open_days, now).summary()
         for component in bundle.components
     ]
-    data = {"format": 1, "generated_at": _stamp(now), "interval": bundle.checker.interval, "components": components}
+    data: SummaryData = {
+        "format": 1,
+        "generated_at": _stamp(now),
+        "interval": bundle.checker.interval,
+        "components": components,
+    }
     return dump_json(data)
 
 
@@ -207,8 +274,8 @@ class _ComponentFigures:
             total.add(self.day_tally(day, start, end))
         return total
 
-    def summary(self) -> dict[str, Any]:
-        """The component's summary as plain data (validated once, for the whole summary)."""
+    def summary(self) -> ComponentSummaryData:
+        """The component's summary as plain data."""
         now_s = self.now.timestamp()
         uptime = {w: _figure(self.window_tally(now_s - WINDOW_SECONDS[w], now_s)) for w in WINDOWS}
         latency = {w: self._latency(w, now_s - WINDOW_SECONDS[w]) for w in WINDOWS}
@@ -222,9 +289,9 @@ class _ComponentFigures:
         fresh = current is not None and (
             (self.now - current.evaluated_at).total_seconds() <= 2 * self.bundle.checker.interval
         )
-        slo = None
+        slo: SloData | None = None
         if self.component.slo is not None:
-            slo = slo_figure(self.component.slo, self.window_tally, now=now_s)
+            slo = to_jsonable_python(slo_figure(self.component.slo, self.window_tally, now=now_s))
         return {
             "id": self.component.id,
             "status": current.status if current is not None and fresh else None,
@@ -237,7 +304,7 @@ class _ComponentFigures:
             "bars": bars,
             "latency": latency,
             "latency_daily": daily,
-            "slo": None if slo is None else to_jsonable_python(slo),
+            "slo": slo,
         }
 
     @functools.cached_property
@@ -246,7 +313,7 @@ class _ComponentFigures:
         entry = self.today_entry
         return counts_of(entry.latency.values()) if entry else {}
 
-    def _latency(self, window: str, start: float) -> dict[str, Any]:
+    def _latency(self, window: Window, start: float) -> LatencyData:
         if window == "24h":
             # Today so far, and yesterday's hours from the same time of day on.
             total = dict(self.today_counts)
@@ -262,7 +329,7 @@ class _ComponentFigures:
         p50, p95, p99 = quantiles(total, (0.5, 0.95, 0.99))
         return {"p50_ms": p50, "p95_ms": p95, "p99_ms": p99, "samples": sum(total.values())}
 
-    def _monthly(self) -> dict[str, dict[str, Any]]:
+    def _monthly(self) -> dict[str, UptimeData]:
         totals = {month: figures.tally() for month, figures in self.closed.months.items()}
         totals.setdefault(self.today.isoformat()[:7], Tally()).add(self.day_tally(self.today))
         with_data = [m for m in sorted(totals) if totals[m].observed > 0][-MONTHS:]
@@ -284,7 +351,7 @@ def _iso(day: date) -> str:
     return day.isoformat()
 
 
-def _figure(part: Tally) -> dict[str, Any]:
+def _figure(part: Tally) -> UptimeData:
     return {
         "uptime": rounded_ratio(part.uptime),
         "observed_seconds": rounded(part.observed),

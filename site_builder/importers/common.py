@@ -6,9 +6,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, Required, TypedDict
 
 from checker.errors import StatusgenError
+
+
+class ImportedCheck(TypedDict, total=False):
+    """A `check:` section for statuspage.yaml: the keys of the checker's `http` and `tcp` checks
+    (`checker.probes`) that an importer sets. Plain data rather than the check models, so the file
+    gets only the keys the source had."""
+
+    type: Required[Literal["http", "tcp"]]
+    url: str
+    method: str
+    expect_status: list[int | str]
+    headers: dict[str, str]
+    body: str
+    verify_tls: bool
+    host: str
+    port: int
+    degraded_after: float
 
 
 @dataclass(frozen=True)
@@ -21,7 +38,7 @@ class ImportedComponent:
     """Group name; groups show in the order they first appear."""
     description: str | None = None
     """One line under the name."""
-    check: dict[str, Any] | None = None
+    check: ImportedCheck | None = None
     """A `check:` section for statuspage.yaml, when the source measured the component."""
     preferred_id: str | None = None
     """The id to give it when free (Upptime's slug); otherwise one is made from the name."""

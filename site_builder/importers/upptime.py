@@ -13,7 +13,7 @@ import yaml
 
 from checker.errors import StatusgenError
 from site_builder.content.authoring import slugify
-from site_builder.importers.common import ImportedComponent, ImportedSite, fail, text_field
+from site_builder.importers.common import ImportedCheck, ImportedComponent, ImportedSite, fail, text_field
 
 CONFIG = ".upptimerc.yml"
 # Upptime replaces `$NAME` with the repository secret NAME; ours are written `${NAME}`.
@@ -68,7 +68,7 @@ def _component(entry: Any, where: str, folder: Path) -> ImportedComponent:
         raise fail(f"{where}.url", "is missing")
     url = _SECRET.sub(r"${\1}", url)
     kind = text_field(entry, "check", where) or "http"
-    check: dict[str, Any]
+    check: ImportedCheck
     if kind == "tcp-ping":
         parts = urlsplit(url if "://" in url else f"tcp://{url}")
         port = entry.get("port") or parts.port

@@ -12,7 +12,7 @@ from checker.alerting.planner import acknowledging_incident
 from checker.alerting.state import ALERT_STATE_KEY, AlertState
 from checker.bundle import Bundle
 from checker.derived.parse import M, read_stored
-from checker.derived.state import STATE_KEY, State
+from checker.derived.state import STATE_KEY, State, Transition
 from checker.errors import StoreError
 from checker.fanout import PartStore
 from checker.incident_model import Incident
@@ -72,15 +72,6 @@ class AlertRow:
 
 
 @dataclass(frozen=True)
-class TransitionRow:
-    component: str
-    old: ComponentStatus | None
-    new: ComponentStatus
-    at: datetime
-    reason: str | None
-
-
-@dataclass(frozen=True)
 class CheckerHealth:
     last_run_at: datetime | None
     last_run_region: str | None
@@ -104,7 +95,8 @@ class Operations:
     at: datetime
     checks: list[CheckRow]
     alerts: list[AlertRow]
-    transitions: list[TransitionRow]
+    transitions: list[Transition]
+    """The checker's own transitions, newest first (at most RECENT_TRANSITIONS)."""
     slos: list[tuple[str, SloFigure]]
     """(component id, its error budget) for components with an objective."""
     health: CheckerHealth
@@ -123,14 +115,8 @@ def load_operations(
     decided = {cid: state for _, state in states for cid in state.components}
     checks = [_check_row(cid, name, cid in internal, decided[cid]) for cid, name in names.items() if cid in decided]
     transitions = sorted(
-        (
-            TransitionRow(t.component, t.old, t.new, t.at, t.reason)
-            for _, state in states
-            for effects in state.recent
-            for t in effects.transitions
-            if t.component in names
-        ),
-        key=lambda row: row.at,
+        (t for _, state in states for effects in state.recent for t in effects.transitions if t.component in names),
+        key=lambda t: t.at,
         reverse=True,
     )[:RECENT_TRANSITIONS]
     slos = [(c.id, c.slo) for c in (summary.components if summary else []) if c.slo is not None and c.id in names]

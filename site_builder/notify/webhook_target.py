@@ -13,7 +13,6 @@ import ipaddress
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 
@@ -44,7 +43,13 @@ class WebhookTarget:
     url: httpx.URL
     """The webhook URL with the checked address in place of its host name."""
     headers: dict[str, str] = field(default_factory=dict)
-    extensions: dict[str, Any] = field(default_factory=dict)
+    sni_hostname: str | None = None
+    """The original host name, for TLS (SNI and the certificate check) on an `https` URL."""
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        """The httpx request extensions that carry `sni_hostname`."""
+        return {} if self.sni_hostname is None else {"sni_hostname": self.sni_hostname}
 
 
 def webhook_target(url: str, *, allow_private: bool, resolve: Resolver = system_resolver) -> WebhookTarget:
@@ -69,7 +74,8 @@ def webhook_target(url: str, *, allow_private: bool, resolve: Resolver = system_
         raise DeliveryError("webhook: the host name does not resolve")
     if not allow_private and any(not ipaddress.ip_address(a).is_global for a in addresses):
         raise DeliveryError("webhook: the host name resolves to an address that is not public")
-    extensions: dict[str, Any] = {"sni_hostname": host} if parsed.scheme == "https" else {}
     return WebhookTarget(
-        parsed.copy_with(host=addresses[0]), headers={"Host": parsed.netloc.decode("ascii")}, extensions=extensions
+        parsed.copy_with(host=addresses[0]),
+        headers={"Host": parsed.netloc.decode("ascii")},
+        sni_hostname=host if parsed.scheme == "https" else None,
     )

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from checker.alerting.config import AlertsSettings
 from checker.bundle import BUNDLE_KEY, Bundle
 from checker.derived.rebuild import rebuild
 from checker.fanout import shard_of
@@ -122,6 +123,6 @@ def test_workers_started_as_lambda_would_read_only_their_part_of_the_bundle(
     broken = summary.component("c8")
     assert broken is not None and broken.last_reason == "expected 200-299, got 503"
 
-    with_alerts = bundle.model_copy(update={"alerts": {"channels": {}, "routes": []}})
+    with_alerts = bundle.model_copy(update={"alerts": AlertsSettings(channels={}, routes=[])})
     store.put(BUNDLE_KEY, with_alerts.model_dump_json().encode())
     assert len(read_bundle(store, shard=(0, SHARDS)).components) == len(bundle.components)

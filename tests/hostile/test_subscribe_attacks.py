@@ -279,9 +279,7 @@ def test_a_forged_token_gets_a_400_from_the_lambda_handler(tmp_path: Path, monke
     from checker.store import LocalStore
     from site_builder.subscribe.handler import handler
 
-    bundle = compile_bundle(fixture("faults", "site")).model_copy(
-        update={"subscribers": SETTINGS.model_dump(mode="json")}
-    )
+    bundle = compile_bundle(fixture("faults", "site")).model_copy(update={"subscribers": SETTINGS})
     LocalStore(tmp_path / "store").put_json(BUNDLE_KEY, bundle.model_dump(mode="json", by_alias=True))
     monkeypatch.setenv("STATUSGEN_STORE", str(tmp_path / "store"))
     monkeypatch.setenv("TOKEN_SECRET", SECRET)

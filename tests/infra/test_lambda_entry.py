@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +20,9 @@ import pytest
 
 from checker.bundle import BUNDLE_KEY
 from checker.errors import StatusgenError
+from checker.fanout import shard_of
 from checker.store import LocalStore
+from checker.store.base import StoredObject
 from site_builder.lambda_entry import SsmSecrets, check_and_rebuild, heartbeat
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "infra"
@@ -297,3 +300,40 @@ def test_a_retried_invocation_rebuilds_in_case_the_first_attempt_died_before_pub
     assert retried["duplicate"] is True
     assert retried["rebuild"].startswith("built ")
     assert api_status(public) == "operational"
+
+
+class CountingStore(LocalStore):
+    """A folder store that counts the reads of each key."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.reads: Counter[str] = Counter()
+
+    def get(self, key: str) -> StoredObject | None:
+        self.reads[key] += 1
+        return super().get(key)
+
+
+def test_a_shards_worker_rebuilds_the_whole_site_from_the_one_read_of_the_bundle(
+    serve: Callable[[int], Recorder], tmp_path: Path
+) -> None:
+    service = serve(200)
+    bundle = fixture("lambda-bundle.json")
+    bundle["checker"]["shards"] = 2
+    api = bundle["components"][0]
+    ids = [f"api-{n}" for n in range(6)]
+    bundle["components"] = [{**api, "id": cid, "name": cid.upper()} for cid in ids]
+    store = CountingStore(tmp_path / "data")
+    store.put_json(BUNDLE_KEY, bundle)
+    public = tmp_path / "public"
+    env = checker_env(service, STATUSGEN_SITE=str(public), STATUSGEN_REBUILD_ON="every-run")
+    shard = shard_of(ids[0], 2)
+    worker = {"statusgen": "check", "run_id": "run-0", "shard": shard, "shards": 2}
+
+    result = check_and_rebuild(worker, None, env=env, store=store, now=T0, log=lambda _: None)
+
+    assert result["components"] == len([c for c in ids if shard_of(c, 2) == shard]) < len(ids)  # its part only
+    assert result["rebuild"].startswith("built ")
+    components = json.loads((public / "api" / "v2" / "components.json").read_text())["components"]
+    assert sorted(c["name"] for c in components) == [cid.upper() for cid in ids]  # every component
+    assert store.reads[BUNDLE_KEY] == 1

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.bundle import Bundle, Component
+from checker.subscriber_settings import SubscribersSettings
 from checker.summary import ComponentSummary, Summary
 from site_builder.build import BuildReport
 from tests.site.sitetest import NOW, build, load_bundle, load_summary
@@ -53,7 +54,10 @@ def big_bundle() -> Bundle:
     components = [*bundle.components, *extra]
     assert len(components) == COMPONENTS
     return bundle.model_copy(
-        update={"components": components, "subscribers": {"endpoint_url": "https://subscribe.example.test/"}}
+        update={
+            "components": components,
+            "subscribers": SubscribersSettings(endpoint_url="https://subscribe.example.test/"),
+        }
     )
 
 

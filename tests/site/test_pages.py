@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from checker.errors import ContentError
+from checker.subscriber_settings import SubscribersSettings
 from site_builder.build import build_site
 from tests.site.bigsite import build_big
 from tests.site.sitechecks import broken_links, element_count, parse, text_of
@@ -199,7 +200,8 @@ def test_index_without_any_checker_data_says_so(tmp_path: Path) -> None:
 
 
 def test_with_subscribers_the_index_has_an_email_form_that_needs_no_script(tmp_path: Path) -> None:
-    bundle = load_bundle().model_copy(update={"subscribers": {"endpoint_url": "https://subscribe.example.test/"}})
+    subscribers = SubscribersSettings(endpoint_url="https://subscribe.example.test/")
+    bundle = load_bundle().model_copy(update={"subscribers": subscribers})
     build(tmp_path, bundle=bundle)
     page = read(tmp_path, "index.html")
     assert '<form class="subscribe" method="post" action="https://subscribe.example.test/subscribe">' in page

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 from checker.incident_model import Incident
 from site_builder.i18n.marker import N_
@@ -34,17 +33,12 @@ def page(pages: Pages, incident: Incident) -> Deferred:
     status = incident.status_at(now)
     words = pages.words(incident)
     data = pages.frame(path, pages.title(words.title))
-    affected = []
-    for component_id, declared in incident.components.items():
-        if component_id in pages.components:
-            affected.append(
-                {
-                    "name": pages.components[component_id].component.name,
-                    "href": f"components/{component_id}/index.html",
-                    "code": declared,
-                    "label": _(STATUS_LABELS[declared]),
-                }
-            )
+    shown = [(cid, declared) for cid, declared in incident.components.items() if cid in pages.components]
+    names = [pages.components[cid].component.name for cid, _declared in shown]
+    affected = [
+        {"name": name, "href": f"components/{cid}/index.html", "code": declared, "label": _(STATUS_LABELS[declared])}
+        for name, (cid, declared) in zip(names, shown, strict=True)
+    ]
     start = incident.started_at()
     end = resolved(incident, now)
     if incident.kind == "maintenance":
@@ -73,16 +67,17 @@ def page(pages: Pages, incident: Incident) -> Deferred:
         ],
         month=key,
         month_label=formats.month(key),
-        page_description=_incident_description(pages, incident, status, affected),
+        page_description=_incident_description(pages, incident, status, names),
         og_image=pages.og_image(_incident_indicator(incident, status)),
         og_image_alt=f"{_summary_line(pages, incident)}: {_(UPDATE_LABELS[status])}",
     )
     return pages.deferred(path, "incident.html", data, shows=incident.slug)
 
 
-def _incident_description(pages: Pages, incident: Incident, status: str, affected: list[dict[str, Any]]) -> str:
+def _incident_description(pages: Pages, incident: Incident, status: str, affected: list[str]) -> str:
+    """The page's description; `affected` names the components it shows, in its order."""
     clock, _ = pages.clock, pages._
-    names = ", ".join(a["name"] for a in affected)
+    names = ", ".join(affected)
     if incident.kind == "maintenance" and incident.scheduled_for and incident.scheduled_until:
         window = f"{clock.text(incident.scheduled_for)} \u2013 {clock.text(incident.scheduled_until)}"
         shown = {"status": _(UPDATE_LABELS[status]).lower(), "components": names, "window": window}
