@@ -42,7 +42,7 @@ class Manifest(StrictModel):
     to replace or delete, never to trust as unchanged."""
 
     def dump(self) -> bytes:
-        return self.model_dump_json().encode()
+        return self.__pydantic_serializer__.to_json(self)  # bytes at once: 10 MB at 50,000 incidents
 
 
 @dataclass(frozen=True)
@@ -76,16 +76,22 @@ def read_manifest(target: Target) -> Manifest:
     if data is None:
         return Manifest()
     try:
+        # From the bytes: no JSON tree of every entry beside the model's own.
+        return Manifest.model_validate_json(data)
+    except ValidationError:
+        pass
+    try:
         raw = json.loads(data)
-        if isinstance(raw, dict) and raw.get("format", 1) == 1 and isinstance(raw.get("files"), dict):
-            # An older statusgen's manifest, without sizes: its files are statusgen's, and are
-            # uploaded once more so the new manifest can record them.
-            return Manifest(pending=sorted(str(path) for path in raw["files"]))
-        return Manifest.model_validate(raw)
-    except (ValueError, ValidationError):
+    except ValueError:
         return Manifest()
+    if isinstance(raw, dict) and raw.get("format", 1) == 1 and isinstance(raw.get("files"), dict):
+        # An older statusgen's manifest, without sizes: its files are statusgen's, and are
+        # uploaded once more so the new manifest can record them.
+        return Manifest(pending=sorted(str(path) for path in raw["files"]))
+    return Manifest()
 
 
 def manifest_of(files: Mapping[str, LiveFile], pending: Iterable[str] = ()) -> Manifest:
-    """A manifest with its entries sorted, so the same site gives the same bytes."""
-    return Manifest(files=dict(sorted(files.items())), pending=sorted(set(pending) - set(files)))
+    """A manifest with its entries sorted, so the same site gives the same bytes. Not validated:
+    the entries are the publisher's own (a copy of every entry, for a large site, is megabytes)."""
+    return Manifest.model_construct(files=dict(sorted(files.items())), pending=sorted(set(pending) - set(files)))
