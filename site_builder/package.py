@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from checker.atomic_file import replacing
 from checker.errors import PackageError
 
 ARCHITECTURES = {"arm64": "aarch64", "x86_64": "x86_64"}
@@ -186,8 +187,8 @@ def _check_size(target: Path) -> None:
 
 
 def _write_zip(source: Path, out: Path) -> None:
-    partial = out.with_name(out.name + ".partial")
-    with zipfile.ZipFile(partial, "w") as archive:
+    # Written at once: a failed or interrupted build never leaves a zip that looks whole.
+    with replacing(out) as file, zipfile.ZipFile(file, "w") as archive:
         for path in sorted(p for p in source.rglob("*") if p.is_file()):
             if "__pycache__" in path.parts or path.suffix == ".pyc":
                 continue
@@ -196,4 +197,3 @@ def _write_zip(source: Path, out: Path) -> None:
             info.external_attr = 0o100644 << 16
             # With a ZipInfo of our own, the archive's default level would not apply: say it here.
             archive.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
-    partial.replace(out)

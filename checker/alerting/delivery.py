@@ -9,6 +9,7 @@ from typing import Any
 from checker.alerting.channels import CHANNELS, SendContext
 from checker.alerting.config import AlertsSettings
 from checker.alerting.state import ALERT_STATE_KEY, AlertState, QueuedMessage
+from checker.backoff import delay
 from checker.errors import StatusgenError
 from checker.store import Store
 
@@ -36,7 +37,7 @@ def send_with_retries(
         except Exception as problem:  # a bug in one channel must not stop the others
             error = f"{entry.channel}: {type(problem).__name__}"
         if attempt + 1 < settings.retry_attempts:
-            sleep(settings.retry_backoff * 2**attempt)
+            sleep(delay(attempt, base=settings.retry_backoff))
     return error
 
 
@@ -62,7 +63,7 @@ def record(
     if (now - entry.created_at).total_seconds() >= settings.give_up_after:
         del state.queue[key]
         return True
-    wait = min(60.0 * 2 ** (entry.attempts - 1), _MAX_WAIT)
+    wait = delay(entry.attempts - 1, base=60.0, cap=_MAX_WAIT)
     entry.next_at = now + timedelta(seconds=wait)
     return False
 

@@ -7,7 +7,6 @@ mail, so the transport lives here, on the side both packages may import.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from datetime import datetime
 from email import policy
@@ -18,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import Field
 
+from checker.atomic_file import write_atomic
 from checker.errors import DeliveryError
 from checker.header_text import HeaderText, header_safe
 from checker.secrets import expand_text
@@ -87,12 +87,8 @@ class OutboxMailer:
     def send(self, message: EmailMessage) -> None:
         name = _file_name(message)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            # Written to a temporary name and renamed: a reader (or a crash) never sees half a file.
-            handle, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=self.folder)
-            with os.fdopen(handle, "wb") as out:
-                out.write(message.as_bytes())
-            Path(temp).replace(self.folder / name)
+            # A reader (or a crash) never sees half a message; owner-only, as the outbox always was.
+            write_atomic(self.folder / name, (message.as_bytes(),), mode=0o600, make_folders=True)
         except OSError as error:
             raise DeliveryError(f"outbox {self.folder}: {error.strerror}") from error
 

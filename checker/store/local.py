@@ -11,10 +11,10 @@ import contextlib
 import fcntl
 import hashlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from checker.atomic_file import is_temporary, write_atomic
 from checker.errors import PreconditionFailed, StoreError
 from checker.store.base import Store, StoredObject
 
@@ -63,7 +63,9 @@ class LocalStore(Store):
                     current = self.get(key)
                     if current is None or current.etag != if_match:
                         raise PreconditionFailed(f"{self.location}/{key} changed since it was read")
-                _atomic_write(path, data)
+                # Synced before the rename: a run must survive a crash once put() has returned.
+                # Owner-only, as the store's files always were.
+                write_atomic(path, (data,), mode=0o600, durable=True)
         except OSError as error:
             raise StoreError(f"{self.location}/{key}: {error.strerror}") from error
         return _etag(data)
@@ -81,7 +83,8 @@ class LocalStore(Store):
                 dirnames[:] = [d for d in dirnames if d != _LOCKS]
                 base = ""
             for name in filenames:
-                if name.startswith(".tmp-"):
+                # `.tmp-*`: temporaries of versions before write_atomic, left by a crash.
+                if is_temporary(name) or name.startswith(".tmp-"):
                     continue
                 key = f"{base}/{name}" if base else name
                 if key.startswith(prefix):
@@ -108,16 +111,3 @@ class LocalStore(Store):
 def _etag(data: bytes) -> str:
     # SHA-256 is computed in hardware on current CPUs: twice as fast as MD5 on a large summary.
     return hashlib.sha256(data).hexdigest()[:32]
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    handle, temp_name = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
-        Path(temp_name).replace(path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

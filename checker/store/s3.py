@@ -2,17 +2,17 @@
 
 `put(if_none_match=True)` sends `If-None-Match: *` and `put(if_match=etag)` sends `If-Match`, so two
 writers racing on `state.json` cannot both win: the loser gets PreconditionFailed, re-reads and
-retries (see Store.update_json). Throttling and 5xx answers are retried with exponential backoff and
-jitter; a write that still fails raises StoreError and writes nothing (S3 writes are all or nothing).
+retries (see Store.update_json). Throttling, 5xx answers and timeouts are retried by botocore
+(`checker.aws`); a write that still fails raises StoreError and writes nothing (S3 writes are all or
+nothing).
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from checker.aws import S3_ATTEMPTS, s3_client
 from checker.errors import PreconditionFailed, StoreError
 from checker.store.base import Store, StoredObject
 
@@ -20,19 +20,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 T = TypeVar("T")
-RETRYABLE_CODES = {
-    "SlowDown",
-    "Throttling",
-    "ThrottlingException",
-    "RequestTimeout",
-    "RequestTimeTooSkewed",
-    "InternalError",
-    "ServiceUnavailable",
-    "503",
-    "500",
-    "502",
-    "504",
-}
 _CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict"}
 
 
@@ -43,14 +30,13 @@ class S3Store(Store):
         prefix: str = "",
         *,
         client: S3Client | None = None,
-        attempts: int = 5,
-        sleep: Callable[[float], None] = time.sleep,
+        attempts: int = S3_ATTEMPTS,
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self._client = client
         self.attempts = attempts
-        self._sleep = sleep
+        """Tries per request of the client the store makes; a client passed in keeps its own retries."""
 
     @classmethod
     def from_url(cls, url: str, *, client: S3Client | None = None) -> S3Store:
@@ -63,11 +49,7 @@ class S3Store(Store):
     @property
     def client(self) -> S3Client:
         if self._client is None:
-            import boto3  # slow to import: only paid for by S3 users, on first use
-            from botocore.config import Config
-
-            # Our own loop retries throttling with backoff; keep botocore's to its standard set.
-            self._client = boto3.client("s3", config=Config(retries={"mode": "standard"}))
+            self._client = s3_client(self.attempts)  # on first use: boto3 is slow to import
         return self._client
 
     @property
@@ -87,7 +69,7 @@ class S3Store(Store):
                 raise
             return StoredObject(data=response["Body"].read(), etag=response["ETag"])
 
-        return self._retrying(key, read)
+        return self._answered(key, read)
 
     def put(
         self,
@@ -119,7 +101,7 @@ class S3Store(Store):
                 raise
             return str(response["ETag"])
 
-        return self._retrying(key, write)
+        return self._answered(key, write)
 
     def list(self, prefix: str = "") -> Iterator[str]:
         def collect() -> list[str]:
@@ -130,26 +112,22 @@ class S3Store(Store):
                 keys.extend(item["Key"][strip:] for item in page.get("Contents", []))
             return sorted(keys)
 
-        return iter(self._retrying(prefix, collect))
+        return iter(self._answered(prefix, collect))
 
     def delete(self, key: str) -> None:
-        self._retrying(key, lambda: self.client.delete_object(Bucket=self.bucket, Key=self._key(key)))
+        self._answered(key, lambda: self.client.delete_object(Bucket=self.bucket, Key=self._key(key)))
 
-    def _retrying(self, key: str, call: Callable[[], T]) -> T:
-        """`call()`, again after a growing, jittered pause while S3 throttles or fails inside."""
-        for attempt in range(self.attempts):
-            try:
-                return call()
-            except PreconditionFailed:
-                raise
-            except Exception as error:
-                code = _code(error)
-                if code is None:
-                    raise StoreError(f"{self.location}/{key}: {type(error).__name__}") from error
-                if code not in RETRYABLE_CODES or attempt == self.attempts - 1:
-                    raise StoreError(f"{self.location}/{key}: S3 answered {code}") from error
-                self._sleep(min(0.05 * 2**attempt, 2.0) * (0.5 + random.random() / 2))
-        raise AssertionError("unreachable")  # pragma: no cover
+    def _answered(self, key: str, call: Callable[[], T]) -> T:
+        """`call()`, its failures as StoreError (botocore has already retried what is worth retrying)."""
+        try:
+            return call()
+        except PreconditionFailed:
+            raise
+        except Exception as error:
+            code = _code(error)
+            if code is None:
+                raise StoreError(f"{self.location}/{key}: {type(error).__name__}") from error
+            raise StoreError(f"{self.location}/{key}: S3 answered {code}") from error
 
 
 def _code(error: BaseException) -> str | None:

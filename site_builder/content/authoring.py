@@ -9,12 +9,14 @@ Every file written is parsed back before it is saved, so these commands never pr
 from __future__ import annotations
 
 import re
+import stat
 import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
+from checker.atomic_file import write_atomic
 from checker.errors import ContentError, StatusgenError
 from checker.secrets import KeepReferences
 from checker.vocabulary import COMPONENT_STATUSES, INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES
@@ -101,7 +103,9 @@ def add_update(root: Path, slug: str, *, status: str, message: str, now: datetim
     head, rest = "".join(lines[: closing + 1]), "".join(lines[closing + 1 :]).lstrip("\n")
     new_text = f"{head}\n{section}{rest}"
     _parse_or_raise(new_text, path.stem, path.relative_to(root).as_posix(), _component_ids(root))
-    path.write_text(new_text, encoding="utf-8")
+    # Replaced at once, so `statusgen serve` or a crash never sees the file half written; with
+    # the permissions it had, as when it was rewritten in place.
+    write_atomic(path, (new_text.encode("utf-8"),), mode=stat.S_IMODE(path.stat().st_mode))
     return path
 
 

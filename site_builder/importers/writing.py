@@ -7,7 +7,6 @@ edited since the last import) is reported and kept unless `force` is given.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from checker.atomic_file import write_atomic
 from checker.errors import ContentError, Problem, StatusgenError
 from site_builder.content.authoring import slugify
 from site_builder.content.config import CONFIG_FILE, SiteConfig
@@ -191,12 +191,8 @@ def _check(files: dict[str, str], known: list[str]) -> None:
 
 
 def _write(path: Path, data: bytes, rel: str) -> None:
-    """Write through a temporary file and a rename, so a file is never left half written."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write at once (`write_atomic`), so a file is never left half written."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(data)
-        temporary.replace(path)
+        write_atomic(path, (data,), make_folders=True)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise StatusgenError(f"{rel}: cannot write: {error.strerror}") from None

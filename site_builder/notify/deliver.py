@@ -24,6 +24,7 @@ from typing import Any, Literal
 import httpx
 
 from checker.alerting.mail import Mailer, open_mailer
+from checker.backoff import delay
 from checker.bundle import Bundle
 from checker.errors import DeliveryError, PreconditionFailed
 from checker.secrets import expand_text
@@ -316,7 +317,7 @@ class _EventJob:
         elif attempts >= EMAIL_ATTEMPTS:
             self._set(key, DeliveryMarker(state="dropped", attempts=attempts))
             return "dropped"
-        wait = min(60.0 * 2 ** (attempts - 1), _MAX_WAIT)
+        wait = delay(attempts - 1, base=60.0, cap=_MAX_WAIT)
         next_at = self.now + timedelta(seconds=wait)
         self._set(key, DeliveryMarker(state="retry", attempts=attempts, next_at=next_at))
         return "failed"

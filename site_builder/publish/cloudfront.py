@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from checker.errors import PublishError
 from site_builder.publish.headers import SHORT_LIVED, is_hashed_asset
 
@@ -52,6 +50,8 @@ def invalidate_quietly(distribution: str, uploaded: list[str], *, client: Any, n
 
 def invalidate(distribution: str, paths: list[str], *, client: Any, now: datetime) -> str:
     """Create one CloudFront invalidation for `paths`; return its id."""
+    from botocore.exceptions import BotoCoreError, ClientError  # here: a folder publish never loads botocore
+
     if client is None:
         import boto3
 

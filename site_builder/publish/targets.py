@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from checker.atomic_file import write_atomic
+from checker.aws import s3_client as new_s3_client
 from checker.errors import PublishError
 from site_builder.publish.headers import NOT_CACHED, cache_control, content_type
 from site_builder.publish.manifest import MANIFEST_NAME
 
 if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
     from mypy_boto3_s3 import S3Client
 
 S3_DELETE_BATCH = 1000
@@ -88,27 +89,10 @@ class FolderTarget(Target):
         """Replace `path` with the concatenation of `parts`, as `write` does: a large file made
         part by part is never whole in memory."""
         final = os.path.join(self.root, path)  # noqa: PTH118  (strings: thousands of files)
-        folder, name = os.path.split(final)
-        # The process id makes the name unique among publishers; a name left by a killed process
-        # whose id came round again is simply replaced.
-        temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")  # noqa: PTH118
         try:
-            try:
-                fd = _create(temporary)
-            except FileNotFoundError:
-                # Folders are made only when missing: most files go to folders that exist, and
-                # each new folder is made once, by the first file written into it.
-                os.makedirs(folder, exist_ok=True)  # noqa: PTH103
-                fd = _create(temporary)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    os.fchmod(out.fileno(), 0o644)  # whatever the umask: the site is public
-                    for part in parts:
-                        out.write(part)
-                os.replace(temporary, final)  # noqa: PTH105  (strings, as above)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            # Readable by all whatever the umask: the site is public. No fsync: a site lost in a
+            # crash is rebuilt, and syncing each of thousands of files would dominate a build.
+            write_atomic(final, parts, mode=0o644, make_folders=True)
         except OSError as error:
             raise PublishError(f"{self.location}: cannot write {path}: {error.strerror}") from None
 
@@ -133,17 +117,10 @@ class FolderTarget(Target):
             folder = folder.parent
 
 
-def _create(temporary: str) -> int:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
-    try:
-        return os.open(temporary, flags, 0o644)
-    except FileExistsError:
-        os.unlink(temporary)  # noqa: PTH108
-        return os.open(temporary, flags, 0o644)
-
-
 class S3Target(Target):
-    """`s3://bucket/prefix`, each file with its Content-Type and Cache-Control."""
+    """`s3://bucket/prefix`, each file with its Content-Type and Cache-Control.
+
+    botocore is imported inside the methods: building or serving to a folder never loads it."""
 
     def __init__(self, client: S3Client, bucket: str, prefix: str) -> None:
         self.client = client
@@ -155,6 +132,8 @@ class S3Target(Target):
         return f"{self.prefix}/{path}" if self.prefix else path
 
     def listing(self) -> dict[str, int]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         start = f"{self.prefix}/" if self.prefix else ""
         sizes: dict[str, int] = {}
         try:
@@ -169,6 +148,8 @@ class S3Target(Target):
         return sizes
 
     def read(self, path: str) -> bytes | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self.key(path))["Body"].read()
         except ClientError as error:
@@ -179,6 +160,8 @@ class S3Target(Target):
             raise PublishError(f"{self.location}: cannot read {path}: {type(error).__name__}") from None
 
     def write(self, path: str, data: bytes) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             self.client.put_object(
                 Bucket=self.bucket,
@@ -193,6 +176,8 @@ class S3Target(Target):
             raise PublishError(f"{self.location}: cannot upload {path}: {type(error).__name__}") from None
 
     def delete(self, paths: list[str]) -> list[str]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         failed: list[str] = []
         by_key = {self.key(p): p for p in paths}
         keys = list(by_key)
@@ -221,9 +206,7 @@ def open_target(target: str, *, base: Path, s3_client: S3Client | None = None) -
         if not bucket:
             raise PublishError(f"{target}: name a bucket, as in s3://my-bucket/status")
         if s3_client is None:
-            import boto3
-
-            s3_client = boto3.client("s3")
+            s3_client = new_s3_client()
         return S3Target(s3_client, bucket, prefix.strip("/"))
     if "://" in target:
         raise PublishError(f"{target}: publish to a folder or to s3://bucket/prefix")

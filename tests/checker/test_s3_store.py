@@ -6,9 +6,11 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
+from checker.aws import S3_ATTEMPTS, retry_config
 from checker.derived.rebuild import rebuild
 from checker.errors import PreconditionFailed, StoreError
 from checker.run import run_checks
@@ -67,23 +69,60 @@ def test_update_json_retries_when_another_writer_wins(s3_client: Any) -> None:
     assert store.get_json("counter.json") == {"n": 11}
 
 
-def test_throttling_is_retried_with_backoff_and_then_reported() -> None:
-    client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    pauses: list[float] = []
-    store = S3Store(BUCKET, client=client, attempts=3, sleep=pauses.append)
-    with Stubber(client) as stub:
-        stub.add_client_error("put_object", "SlowDown", http_status_code=503)
-        stub.add_client_error("put_object", "InternalError", http_status_code=500)
-        stub.add_response("put_object", {"ETag": '"abc"'})
-        assert store.put("k", b"x") == '"abc"'
-        assert len(pauses) == 2 and pauses[1] > pauses[0] * 1.0 - 1e-9
-        for _ in range(3):
-            stub.add_client_error("put_object", "SlowDown", http_status_code=503)
-        with pytest.raises(StoreError, match=f"s3://{BUCKET}/k: S3 answered SlowDown"):
-            store.put("k", b"x")
-        stub.add_client_error("get_object", "AccessDenied", http_status_code=403)
-        with pytest.raises(StoreError, match="S3 answered AccessDenied"):
-            store.get("k")
+class ScriptedAnswers:
+    """Answers a client's next requests with made-up S3 errors, in order, before they leave the
+    machine; botocore's retry handler takes them for S3's own. Then requests go through."""
+
+    def __init__(self, client: Any) -> None:
+        self.errors: list[tuple[int, str]] = []
+        self.requests = 0
+        # First in line, ahead of moto's own before-send stub.
+        client.meta.events.register_first("before-send.s3.*", self._before_send)
+
+    def _before_send(self, request: Any, **_: Any) -> AWSResponse | None:
+        self.requests += 1
+        if not self.errors:
+            return None
+        status, code = self.errors.pop(0)
+        body = f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code></Error>".encode()
+        return AWSResponse(request.url, status, {"Content-Type": "application/xml"}, _Raw(body))  # type: ignore[arg-type]
+
+
+class _Raw:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self._data
+
+
+def test_throttling_is_retried_by_botocore_and_then_reported(aws_env: None, moto_url: str, unique_name: str) -> None:
+    # The store's promise lives in its client's retry configuration, nowhere else: each call is
+    # at most `attempts` requests, however the failures are mixed. moto's server, not moto in
+    # process: in process, moto would carry out a request whose answer is made up here.
+    client = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url, config=retry_config(attempts=3))
+    client.create_bucket(Bucket=unique_name)
+    answers = ScriptedAnswers(client)
+    store = S3Store(unique_name, client=client)
+    answers.errors = [(503, "SlowDown"), (500, "InternalError")]
+    assert store.put("k", b"x") == client.head_object(Bucket=unique_name, Key="k")["ETag"]
+    assert answers.requests == 4  # three tries of the put, and the head
+    answers.errors = [(503, "SlowDown")] * 3
+    with pytest.raises(StoreError, match=f"s3://{unique_name}/k: S3 answered SlowDown"):
+        store.put("k", b"y")
+    assert answers.requests == 7
+    answers.errors = [(403, "AccessDenied")]
+    with pytest.raises(StoreError, match="S3 answered AccessDenied"):
+        store.get("k")
+    assert answers.requests == 8  # not worth retrying
+    stored = store.get("k")
+    assert stored is not None and stored.data == b"x"
+
+
+def test_the_store_makes_its_client_with_its_attempts(aws_env: None) -> None:
+    retries = S3Store(BUCKET, attempts=3).client.meta.config.retries
+    assert retries == {"mode": "standard", "total_max_attempts": 3}
+    assert S3Store(BUCKET).client.meta.config.retries == {"mode": "standard", "total_max_attempts": S3_ATTEMPTS}
 
 
 def test_a_failed_write_leaves_nothing_half_written(s3_client: Any) -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.retries.standard
 import pytest
-from botocore.config import Config
 
+from checker.aws import retry_config
 from checker.bundle import Bundle
 from checker.derived.rebuild import rebuild
 from checker.errors import StoreError
@@ -38,12 +39,13 @@ RUNS = 24
 
 
 @pytest.fixture
-def s3(aws_env: None, moto_url: str, unique_name: str) -> Any:
-    """A client of moto's server (real HTTP on loopback) with a fresh bucket; one attempt per
-    call, so every injected fault reaches the store's own retry logic."""
-    client = boto3.client(
-        "s3", region_name="us-east-1", endpoint_url=moto_url, config=Config(retries={"total_max_attempts": 1})
-    )
+def s3(aws_env: None, moto_url: str, unique_name: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A client of moto's server (real HTTP on loopback) with a fresh bucket, retrying as the
+    store's own client does (`checker.aws`), so every injected fault meets the production retries.
+    Only botocore's pauses between tries are left out: random, up to 20 s when throttled, they
+    change nothing stored and made this file a minute long."""
+    monkeypatch.setattr(botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda _self, _context: 0.0)
+    client = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url, config=retry_config())
     client.create_bucket(Bucket=unique_name)
     client.bucket = unique_name
     return client
@@ -51,7 +53,7 @@ def s3(aws_env: None, moto_url: str, unique_name: str) -> Any:
 
 def faulty_store(client: Any, faults: S3Faults) -> S3Store:
     faults.attach(client)
-    return S3Store(client.bucket, "status", client=client, sleep=lambda _: None)
+    return S3Store(client.bucket, "status", client=client)
 
 
 def clean_view(client: Any) -> S3Store:

@@ -164,17 +164,17 @@ def test_a_large_site_published_to_a_folder_is_written_whole_by_two_processes(tm
         from site_builder.publish.manifest import read_live_site
         from site_builder.publish.publisher import publish_files
         from site_builder.publish.targets import FolderTarget
-        import site_builder.publish.targets as targets
+        import checker.atomic_file as atomic_file
         import hashlib
         out = Path(sys.argv[1])
         files = {f"incidents/incident-{n}/index.html": f"<p>incident {n}</p>".encode() for n in range(600)}
         files["index.html"] = b"<p>the page</p>"
         me, writers = os.getpid(), os.pipe()
-        real_create = targets._create
-        def create(temporary):  # which process wrote each file
+        real_create = atomic_file._create
+        def create(temporary, mode):  # which process wrote each file
             os.write(writers[1], f"{os.getpid()}\\n".encode())
-            return real_create(temporary)
-        targets._create = create
+            return real_create(temporary, mode)
+        atomic_file._create = create
         target = FolderTarget(out, "./public")
         site = {path: (hashlib.sha256(data).hexdigest(), len(data)) for path, data in files.items()}
         report = publish_files(target, site, lambda path: files[path], read_live_site(target))

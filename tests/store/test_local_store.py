@@ -37,6 +37,14 @@ def test_list_is_sorted_by_key_and_hides_locks_and_temporary_files(tmp_path: Pat
     assert list(store.list()) == [*list(store.list("runs/")), "summary.json"]
 
 
+def test_list_hides_temporaries_a_killed_writer_left_and_files_are_owner_only(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    store.put("runs/a.json", b"{}")
+    (tmp_path / "runs" / ".b.json.4242.tmp").write_bytes(b"partial")
+    assert list(store.list("runs/")) == ["runs/a.json"]
+    assert (tmp_path / "runs" / "a.json").stat().st_mode & 0o777 == 0o600
+
+
 def test_delete_is_idempotent(tmp_path: Path) -> None:
     store = LocalStore(tmp_path)
     store.put("a.json", b"{}")
