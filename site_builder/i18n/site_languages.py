@@ -4,10 +4,10 @@ language: translated where a translation says so, else the original, marked as s
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from checker.incident_model import Incident
+from checker.incident_model import Incident, IncidentUpdate
 from checker.strict_model import StrictModel
 
 
@@ -39,11 +39,18 @@ class Words:
 
     title: str
     title_lang: str | None
-    bodies: tuple[tuple[str, str | None], ...]
-    """(Markdown, its language when it is the original's) per update, in the incident's order."""
+    updates: Sequence[IncidentUpdate]
+    """The original's updates (the incident's own list, not a copy: a build keeps the words of
+    every incident in every language until its pages are rendered)."""
+    original_lang: str | None
+    """The language of the original's texts where they stand in for a translation."""
+    translated: tuple[str | None, ...] = ()
+    """Each update's translated Markdown, in the original's order; None where not translated."""
 
     def body(self, index: int) -> tuple[str, str | None]:
-        return self.bodies[index]
+        """The update's Markdown, and its language when it is the original's."""
+        text = self.translated[index] if self.translated else None
+        return (text, None) if text is not None else (self.updates[index].body, self.original_lang)
 
 
 @dataclass(frozen=True)
@@ -73,11 +80,8 @@ class SiteLanguages:
         translation = self.translation(code, incident)
         original = None if code == self.main else self.main
         if translation is None:
-            return Words(incident.title, original, tuple((u.body, original) for u in incident.updates))
-        bodies = [
-            (text, None) if text is not None else (update.body, self.main)
-            for update, text in zip(incident.updates, translation.bodies, strict=True)
-        ]
+            return Words(incident.title, original, incident.updates, original)
+        translated = tuple(translation.bodies)
         if translation.title is None:
-            return Words(incident.title, self.main, tuple(bodies))
-        return Words(translation.title, None, tuple(bodies))
+            return Words(incident.title, self.main, incident.updates, self.main, translated)
+        return Words(translation.title, None, incident.updates, self.main, translated)
