@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from checker.atomic_file import write_atomic
 from checker.bundle import Bundle
 from checker.collector import paused_collection, spared_from_collection
-from checker.errors import PublishError
 from checker.summary import Summary
 from site_builder.code_version import code_digest
 from site_builder.i18n.site_languages import SiteLanguages
@@ -350,15 +350,15 @@ def _write_cache(cache: Path, entries: dict[str, _Entry], last_build: BuildRecor
     def dumps(paths: Sequence[str]) -> bytes:
         return orjson.dumps({path: entries[path].stored_form() for path in paths})
 
-    # Written part by part (see `site_builder.json_parts`), as a folder target writes a file
-    # (atomically); a cache that cannot be written only costs rendering again next time.
+    # Written part by part (see `site_builder.json_parts`); a cache that cannot be written only
+    # costs rendering again next time.
     parts = itertools.chain(
         (orjson.dumps({"format": CACHE_FORMAT})[:-1], b',"files":'),
         object_in_parts(sorted(entries), dumps),
         (b',"last_build":' + orjson.dumps(last_build) if last_build is not None else b"", b"}"),
     )
-    with contextlib.suppress(PublishError):
-        FolderTarget(cache.parent, str(cache.parent)).write_parts(cache.name, parts)
+    with contextlib.suppress(OSError):
+        write_atomic(cache, parts, make_folders=True)
 
 
 _NOT_PLAIN = frozenset(("", ".", ".."))

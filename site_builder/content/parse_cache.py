@@ -15,8 +15,9 @@ from typing import Literal
 import pydantic_core
 from pydantic import BaseModel, ValidationError
 
+from checker.atomic_file import write_atomic
 from checker.collector import paused_collection
-from checker.errors import Problem, PublishError
+from checker.errors import Problem
 from checker.incident_model import Incident
 from site_builder.code_version import code_digest
 from site_builder.content.incident_translations import parse_translation
@@ -180,8 +181,6 @@ class ParsedIncidents:
         )
         if self._cache is None or unchanged:
             return
-        from site_builder.publish.targets import FolderTarget  # the one atomic file write
-
         # Written part by part (see `site_builder.json_parts`): at 50,000 incidents the text is
         # about 80 MB, which made once stood in memory beside every parsed incident.
         parts = itertools.chain(
@@ -191,8 +190,8 @@ class ParsedIncidents:
             _in_parts(self._current_translations),
             (b"}",),
         )
-        with contextlib.suppress(PublishError):
-            FolderTarget(self._cache.parent, str(self._cache.parent)).write_parts(self._cache.name, parts)
+        with contextlib.suppress(OSError):
+            write_atomic(self._cache, parts, make_folders=True)
 
 
 def _in_parts(entries: Mapping[str, BaseModel]) -> Iterator[bytes]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,16 +82,11 @@ class FolderTarget(Target):
             raise PublishError(f"{self.location}: cannot read {path}: {error.strerror}") from None
 
     def write(self, path: str, data: bytes) -> None:
-        self.write_parts(path, (data,))
-
-    def write_parts(self, path: str, parts: Iterable[bytes]) -> None:
-        """Replace `path` with the concatenation of `parts`, as `write` does: a large file made
-        part by part is never whole in memory."""
         final = os.path.join(self.root, path)  # noqa: PTH118  (strings: thousands of files)
         try:
             # Readable by all whatever the umask: the site is public. No fsync: a site lost in a
             # crash is rebuilt, and syncing each of thousands of files would dominate a build.
-            write_atomic(final, parts, mode=0o644, make_folders=True)
+            write_atomic(final, (data,), mode=0o644, make_folders=True)
         except OSError as error:
             raise PublishError(f"{self.location}: cannot write {path}: {error.strerror}") from None
 
