@@ -161,6 +161,7 @@ def published_state(folder: Path, manifest: str) -> str | None:
         data = (folder / manifest).read_bytes()
         listed = json.loads(data)
         paths = sorted({*listed["files"], *listed.get("pending", ())})
+        del listed  # every file's digest and size: megabytes for a large site, not needed below
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
     h = hashlib.sha256(data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,7 +54,11 @@ class FolderTarget(Target):
         self.location = location
 
     def listing(self) -> dict[str, int]:
-        sizes: dict[str, int] = {}
+        return dict(self.sizes())
+
+    def sizes(self) -> Iterator[tuple[str, int]]:
+        """(site path, size in bytes) of every file in the folder, one at a time: what `listing`
+        holds, without holding it."""
         # os.scandir on plain strings: a site has a folder per incident, and a Path per file cost
         # more than the stat itself. Symlinked folders are not followed (as os.walk does not).
         pending = [("", os.fspath(self.root))]
@@ -66,12 +71,11 @@ class FolderTarget(Target):
                             if not entry.is_symlink():
                                 pending.append((f"{prefix}{entry.name}/", entry.path))
                         else:
-                            sizes[prefix + entry.name] = entry.stat().st_size
+                            yield prefix + entry.name, entry.stat().st_size
             except FileNotFoundError:
                 continue  # nothing published yet, or a folder pruned meanwhile: no files there
             except OSError as error:
                 raise PublishError(f"{self.location}: cannot list {prefix or './'}: {error.strerror}") from None
-        return sizes
 
     def read(self, path: str) -> bytes | None:
         try:
