@@ -41,7 +41,7 @@ from site_builder.outputs.next_change import next_change
 from site_builder.outputs.render_share import Rendered, Spool, Stored, render_all
 from site_builder.outputs.theme import load_theme
 from site_builder.outputs.view import build_view
-from site_builder.publish.manifest import MANIFEST_NAME, LiveFile, LiveSite, manifest_of, read_live_site
+from site_builder.publish.manifest import MANIFEST_NAME, LiveFile, LiveSite, manifest_bytes, read_live_site
 from site_builder.publish.publisher import PublishReport, publish_files
 from site_builder.publish.targets import FolderTarget, Target, open_target
 
@@ -202,7 +202,7 @@ def _serves(destination: FolderTarget, files: dict[str, LiveFile]) -> bool:
     as it is after any publish that wrote, each file is checked as the folder is listed: at
     50,000 incidents, the listing and the manifest held as a site's live files took some 50 MB
     more at the build's peak. Any other manifest is read as a publish reads it."""
-    if destination.read(MANIFEST_NAME) != manifest_of(files).dump():
+    if destination.read(MANIFEST_NAME) != manifest_bytes(files):
         live = read_live_site(destination)
         return live.files == files and live.owned == files.keys()
     present = 0

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+import orjson
 from pydantic import Field, ValidationError
 
 from checker.strict_model import StrictModel
@@ -40,9 +41,6 @@ class Manifest(StrictModel):
     pending: list[str] = Field(default_factory=list)
     """Paths statusgen began to write (or failed to delete) whose bytes are unknown: still its own
     to replace or delete, never to trust as unchanged."""
-
-    def dump(self) -> bytes:
-        return self.__pydantic_serializer__.to_json(self)  # bytes at once: 10 MB at 50,000 incidents
 
 
 @dataclass(frozen=True)
@@ -91,7 +89,15 @@ def read_manifest(target: Target) -> Manifest:
     return Manifest()
 
 
-def manifest_of(files: Mapping[str, LiveFile], pending: Iterable[str] = ()) -> Manifest:
-    """A manifest with its entries sorted, so the same site gives the same bytes. Not validated:
-    the entries are the publisher's own (a copy of every entry, for a large site, is megabytes)."""
-    return Manifest.model_construct(files=dict(sorted(files.items())), pending=sorted(set(pending) - set(files)))
+def manifest_bytes(files: Mapping[str, LiveFile], pending: Iterable[str] = ()) -> bytes:
+    """The manifest of `files` and `pending` as the target keeps it (`Manifest`'s JSON), its
+    entries sorted so the same site gives the same bytes. Written from the entries themselves,
+    not through a sorted copy and a model: at 50,000 incidents a copy of every entry is megabytes."""
+    waiting = sorted(set(pending) - files.keys())
+    return (
+        b'{"format":%d,"files":' % MANIFEST_FORMAT
+        + orjson.dumps(files, option=orjson.OPT_SORT_KEYS)
+        + b',"pending":'
+        + orjson.dumps(waiting)
+        + b"}"
+    )

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from checker.errors import PublishError
 from site_builder.publish.cloudfront import invalidate_changes, invalidate_quietly
-from site_builder.publish.manifest import MANIFEST_NAME, LiveFile, LiveSite, manifest_of, read_live_site
+from site_builder.publish.manifest import MANIFEST_NAME, LiveFile, LiveSite, manifest_bytes, read_live_site
 from site_builder.publish.order import delete_batches, upload_batches
 from site_builder.publish.targets import FolderTarget, Target, open_target
 from site_builder.two_processes import HERE, in_two_processes
@@ -126,7 +126,7 @@ def publish_files(
     pending.update(path for path in removed if path not in known)
     # Saved before the first write: a publish killed from here on leaves a manifest that names
     # every file it may have written, so the next publish replaces or deletes each of them.
-    destination.write(MANIFEST_NAME, manifest_of(known, pending).dump())
+    destination.write(MANIFEST_NAME, manifest_bytes(known, pending))
 
     uploaded: list[str] = []
     for batch in upload_batches(changed, live.owned):
@@ -146,7 +146,7 @@ def publish_files(
     for path in deleted:
         known.pop(path, None)
         pending.discard(path)
-    destination.write(MANIFEST_NAME, manifest_of(known, pending).dump())
+    destination.write(MANIFEST_NAME, manifest_bytes(known, pending))
     invalidation = None
     if cloudfront_distribution:
         invalidation = invalidate_changes(cloudfront_distribution, uploaded, deleted, client=cloudfront_client, now=now)
@@ -164,7 +164,7 @@ def _save_quietly(destination: Target, known: dict[str, LiveFile], pending: set[
     """After a failure, record what was written; if even that fails, the manifest written before
     the uploads still marks them pending, which only costs uploading them again."""
     with contextlib.suppress(PublishError):
-        destination.write(MANIFEST_NAME, manifest_of(known, pending).dump())
+        destination.write(MANIFEST_NAME, manifest_bytes(known, pending))
 
 
 def local_files(site_dir: Path) -> dict[str, LiveFile]:
