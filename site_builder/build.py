@@ -179,30 +179,32 @@ def _build(
         site.changed.clear()  # where the spool kept each file: not needed once published
         last_build = None
         if inputs is not None and isinstance(destination, FolderTarget) and not published.not_deleted:
+            expected = manifest_bytes(site.files)  # what the publish left, unless the target changed since
             last_build = inputs.record(
                 folder=destination.root,
                 location=destination.location,
                 manifest=MANIFEST_NAME,
                 files=len(site.files),
-                serves=functools.partial(_serves, destination, site.files),
+                serves=functools.partial(_serves, destination, site.files, expected),
                 built_at=now,
                 until=next_change(bundle, summary, now),
                 previous=previous_build,
+                expected_manifest=(expected, sorted(site.files)),
             )
         if cache is not None and (site.entries != previous or last_build != previous_build):
             _write_cache(cache, site.entries, last_build)
     return BuildReport(files=len(site.files), published=published, rendered=site.rendered, skipped=site.skipped)
 
 
-def _serves(destination: FolderTarget, files: dict[str, LiveFile]) -> bool:
+def _serves(destination: FolderTarget, files: dict[str, LiveFile], expected: bytes) -> bool:
     """True when `destination` serves exactly `files` as a publish finds it: the next publish of
     the same files writes and deletes nothing.
 
-    Where the manifest is the one a publish of `files` leaves (every file known, none pending),
-    as it is after any publish that wrote, each file is checked as the folder is listed: at
-    50,000 incidents, the listing and the manifest held as a site's live files took some 50 MB
-    more at the build's peak. Any other manifest is read as a publish reads it."""
-    if destination.read(MANIFEST_NAME) != manifest_bytes(files):
+    Where the manifest is `expected`, the one a publish of `files` leaves (every file known, none
+    pending), as it is after any publish that wrote, each file is checked as the folder is
+    listed: at 50,000 incidents, the listing and the manifest held as a site's live files took
+    some 50 MB more at the build's peak. Any other manifest is read as a publish reads it."""
+    if destination.read(MANIFEST_NAME) != expected:
         live = read_live_site(destination)
         return live.files == files and live.owned == files.keys()
     present = 0

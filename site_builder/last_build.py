@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -198,18 +198,20 @@ class Inputs:
         built_at: datetime,
         until: datetime,
         previous: BuildRecord | None,
+        expected_manifest: tuple[bytes, Sequence[str]] | None = None,
     ) -> BuildRecord | None:
         """The record of a build that published `files` files to the folder `folder` (named
         `location`), whose `manifest` file says what it holds, or None when a rebuild could not
         trust it. `serves` tells whether the target now serves exactly the built site (as the
         next publish would find it); it is asked after the target's state is taken, so a change
         made to the target meanwhile is either seen by it or changes that state.
+        `expected_manifest` is as `input_state.published_state` takes it.
 
         The `previous` record is kept when this build only confirms it (the same inputs, target
         and next change, later): the cache is then not written again."""
         if not self.recordable or until <= built_at:
             return None
-        state = input_state.published_state(folder, manifest)
+        state = input_state.published_state(folder, manifest, expected=expected_manifest)
         if state is None or not serves() or not self.unchanged():
             return None
         current: BuildRecord = {

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from checker.allocator import return_large_blocks_promptly
 from checker.bundle import BUNDLE_KEY, Bundle
 from checker.durations import parse_duration
 from checker.errors import ContentError, StatusgenError
@@ -236,6 +237,7 @@ def build_and_publish(
     `sources` are the site's sources as `last_build.read_sources` took them just before, if it did.
     """
     sources = sources or read_sources(root, out=out)  # before any of them is read
+    return_large_blocks_promptly()  # a build's peak memory: see checker.allocator
     site = load_site(root)
     store = site_store(site)
     inputs = _site_inputs(sources, site, store, out)  # before the summary, stylesheet and logo are read
