@@ -191,8 +191,8 @@ def _build(
                 previous=previous_build,
                 expected_manifest=(expected, sorted(site.files)),
             )
-        if cache is not None and (site.entries != previous or last_build != previous_build):
-            _write_cache(cache, site.entries, last_build)
+        if cache is not None and (not site.cached_as(previous) or last_build != previous_build):
+            _write_cache(cache, site, last_build)
     return BuildReport(files=len(site.files), published=published, rendered=site.rendered, skipped=site.skipped)
 
 
@@ -290,9 +290,6 @@ class _Entry:
     sha: str
     size: int
 
-    def stored_form(self) -> tuple[str, str, int]:
-        return (self.key, self.sha, self.size)
-
 
 @dataclass
 class _RenderedSite:
@@ -300,10 +297,18 @@ class _RenderedSite:
     """Every file of the site: SHA-256 and size."""
     changed: dict[str, Stored]
     """The files whose bytes are not live at the target yet, and where the spool keeps them."""
-    entries: dict[str, _Entry]
-    """The cache of the next build."""
+    keys: dict[str, str]
+    """The key of each file that has one: with `files`, the cache of the next build (a key, not an
+    `_Entry` holding the digest and size again: at 50,000 incidents, 100,000 of them)."""
     rendered: int = 0
     skipped: int = 0
+
+    def cached_as(self, previous: dict[str, _Entry]) -> bool:
+        """True when the next build's cache is `previous`, entry for entry."""
+        return self.keys.keys() == previous.keys() and all(
+            entry.key == self.keys[path] and (entry.sha, entry.size) == self.files[path]
+            for path, entry in previous.items()
+        )
 
 
 def _render(
@@ -319,19 +324,19 @@ def _render(
 
     renders = [isinstance(item, Unplanned) or not still_live(item) for item in planned]
     outcomes = iter(render_all([item for item, todo in zip(planned, renders, strict=True) if todo], spool, still_live))
-    site = _RenderedSite(files={}, changed={}, entries={})
+    site = _RenderedSite(files={}, changed={}, keys={})
     for item, todo in zip(planned, renders, strict=True):  # in plan order: publishing keeps it
         outcome = next(outcomes) if todo else Rendered(item.key if isinstance(item, Deferred) else None, None)
         if outcome.stored is None:
             old = previous[item.path]
             site.files[item.path] = (old.sha, old.size)
-            site.entries[item.path] = old
+            site.keys[item.path] = old.key
             site.skipped += 1
             continue
         entry = (outcome.stored.sha256, outcome.stored.size)
         site.files[item.path] = entry
         if outcome.key is not None:
-            site.entries[item.path] = _Entry(outcome.key, *entry)
+            site.keys[item.path] = outcome.key
             site.rendered += 1
         if live.files.get(item.path) != entry:
             site.changed[item.path] = outcome.stored
@@ -362,15 +367,15 @@ def _read_cache(cache: Path | None) -> tuple[dict[str, _Entry], BuildRecord | No
         return {}, None  # a damaged cache only costs rendering every file once
 
 
-def _write_cache(cache: Path, entries: dict[str, _Entry], last_build: BuildRecord | None) -> None:
+def _write_cache(cache: Path, site: _RenderedSite, last_build: BuildRecord | None) -> None:
     def dumps(paths: Sequence[str]) -> bytes:
-        return orjson.dumps({path: entries[path].stored_form() for path in paths})
+        return orjson.dumps({path: (site.keys[path], *site.files[path]) for path in paths})
 
     # Written part by part (see `site_builder.json_parts`); a cache that cannot be written only
     # costs rendering again next time.
     parts = itertools.chain(
         (orjson.dumps({"format": CACHE_FORMAT})[:-1], b',"files":'),
-        object_in_parts(sorted(entries), dumps),
+        object_in_parts(sorted(site.keys), dumps),
         (b',"last_build":' + orjson.dumps(last_build) if last_build is not None else b"", b"}"),
     )
     with contextlib.suppress(OSError):

@@ -194,12 +194,12 @@ def _write_all(
 ) -> tuple[list[str], PublishError | None]:
     """Write `paths`, in any order; return those written and the first failure, if any."""
 
-    def write(path: str, _who: int = HERE) -> str | PublishError:
+    def write(path: str, _who: int = HERE) -> PublishError | None:
         try:
             destination.write(path, read(path))
         except PublishError as error:
             return error
-        return path
+        return None  # not the path: from the second process, a copy of every other one
 
     if isinstance(destination, FolderTarget):
         # Creating a file or a folder is the kernel's work, and costs as much as rendering the
@@ -208,6 +208,6 @@ def _write_all(
     else:
         with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
             outcomes = list(pool.map(write, paths))
-    written = [outcome for outcome in outcomes if isinstance(outcome, str)]
-    failures = [outcome for outcome in outcomes if isinstance(outcome, PublishError)]
+    written = [path for path, outcome in zip(paths, outcomes, strict=True) if outcome is None]
+    failures = [outcome for outcome in outcomes if outcome is not None]
     return written, failures[0] if failures else None
