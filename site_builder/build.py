@@ -170,7 +170,7 @@ def _build(
         published = publish_files(
             destination,
             site.files,
-            lambda path: spool.read(site.changed[path]),
+            lambda path: spool.read(site.changed.pop(path)),  # each file is written once
             live,
             cloudfront_distribution=cloudfront_distribution,
             cloudfront_client=cloudfront_client,
@@ -179,7 +179,8 @@ def _build(
         site.changed.clear()  # where the spool kept each file: not needed once published
         last_build = None
         if inputs is not None and isinstance(destination, FolderTarget) and not published.not_deleted:
-            expected = manifest_bytes(site.files)  # what the publish left, unless the target changed since
+            # The digest of the manifest the publish left, unless the target changed since.
+            expected = hashlib.sha256(manifest_bytes(site.files)).hexdigest()
             last_build = inputs.record(
                 folder=destination.root,
                 location=destination.location,
@@ -196,15 +197,16 @@ def _build(
     return BuildReport(files=len(site.files), published=published, rendered=site.rendered, skipped=site.skipped)
 
 
-def _serves(destination: FolderTarget, files: dict[str, LiveFile], expected: bytes) -> bool:
+def _serves(destination: FolderTarget, files: dict[str, LiveFile], expected: str) -> bool:
     """True when `destination` serves exactly `files` as a publish finds it: the next publish of
     the same files writes and deletes nothing.
 
-    Where the manifest is `expected`, the one a publish of `files` leaves (every file known, none
-    pending), as it is after any publish that wrote, each file is checked as the folder is
-    listed: at 50,000 incidents, the listing and the manifest held as a site's live files took
-    some 50 MB more at the build's peak. Any other manifest is read as a publish reads it."""
-    if destination.read(MANIFEST_NAME) != expected:
+    Where the manifest's SHA-256 is `expected`, that of the one a publish of `files` leaves (every
+    file known, none pending), as it is after any publish that wrote, each file is checked as the
+    folder is listed: at 50,000 incidents, the listing and the manifest held as a site's live
+    files took some 50 MB more at the build's peak. Any other manifest is read as a publish
+    reads it."""
+    if destination.digest(MANIFEST_NAME) != expected:
         live = read_live_site(destination)
         return live.files == files and live.owned == files.keys()
     present = 0

@@ -149,7 +149,7 @@ def _code_digest() -> str:
 # --- what the target holds ------------------------------------------------------------------------
 
 
-def published_state(folder: Path, manifest: str, *, expected: tuple[bytes, Sequence[str]] | None = None) -> str | None:
+def published_state(folder: Path, manifest: str, *, expected: tuple[str, Sequence[str]] | None = None) -> str | None:
     """One digest of what the folder target serves, as a publish reads it: the bytes of its
     manifest, then the type, size, times and inode of every file the manifest names (or that it
     is absent) and the type and inode of each folder holding one. None without a readable manifest.
@@ -157,21 +157,23 @@ def published_state(folder: Path, manifest: str, *, expected: tuple[bytes, Seque
     A publish trusts the manifest for files present with the recorded size, and deletes the
     present files it names that the site no longer has: equal states give equal publishes.
 
-    `expected` is a manifest's bytes and the paths it names, sorted, as a build that has just
-    published knows them: a manifest with exactly these bytes is not parsed (at 50,000 incidents
-    its entries, parsed, were the build's peak of memory).
+    `expected` is the SHA-256 of a manifest and the paths it names, sorted, as a build that has
+    just published knows them: a manifest with that digest is neither held nor parsed (at 50,000
+    incidents, its 10 MB and its entries parsed were the build's peak of memory).
     """
     try:
-        data = (folder / manifest).read_bytes()
-        if expected is not None and data == expected[0]:
+        with (folder / manifest).open("rb") as file:
+            h = hashlib.file_digest(file, "sha256")
+        if expected is not None and h.hexdigest() == expected[0]:
             paths = expected[1]
         else:
+            data = (folder / manifest).read_bytes()
+            h = hashlib.sha256(data)  # of the bytes parsed, should the file have changed meanwhile
             listed = json.loads(data)
             paths = sorted({*listed["files"], *listed.get("pending", ())})
-            del listed  # every file's digest and size: megabytes for a large site, not needed below
+            del data, listed  # every file's digest and size: megabytes for a large site
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
-    h = hashlib.sha256(data)
     base = os.fspath(folder)
     folders: set[str] = set()
     for path in paths:

@@ -198,7 +198,7 @@ class Inputs:
         built_at: datetime,
         until: datetime,
         previous: BuildRecord | None,
-        expected_manifest: tuple[bytes, Sequence[str]] | None = None,
+        expected_manifest: tuple[str, Sequence[str]] | None = None,
     ) -> BuildRecord | None:
         """The record of a build that published `files` files to the folder `folder` (named
         `location`), whose `manifest` file says what it holds, or None when a rebuild could not

@@ -133,7 +133,7 @@ def publish_files(
         written, failure = _write_all(destination, read, batch)
         uploaded += written
         known.update((path, site[path]) for path in written)
-        pending.difference_update(written)
+        pending = pending.difference(written)  # a set never shrinks in place: 4 MB for 100,000 paths
         if failure is not None:
             _save_quietly(destination, known, pending)
             if cloudfront_distribution:
