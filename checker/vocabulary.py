@@ -4,7 +4,7 @@ counted as downtime. Everything else reads them here."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 ComponentStatus = Literal["operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"]
 COMPONENT_STATUSES: tuple[ComponentStatus, ...] = (
@@ -16,6 +16,7 @@ COMPONENT_STATUSES: tuple[ComponentStatus, ...] = (
 )
 IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved", "postmortem"]
 MaintenanceStatus = Literal["scheduled", "in_progress", "verifying", "completed"]
+MAINTENANCE_STATUSES: tuple[MaintenanceStatus, ...] = get_args(MaintenanceStatus)
 UpdateStatus = Literal[
     "investigating",
     "identified",

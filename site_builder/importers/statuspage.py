@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from checker.errors import StatusgenError
-from checker.vocabulary import COMPONENT_STATUSES, IMPACTS, SEVERITY
+from checker.vocabulary import COMPONENT_STATUSES, IMPACTS, MAINTENANCE_STATUSES, SEVERITY
 from site_builder.importers.common import (
     ImportedComponent,
     ImportedIncident,
@@ -36,7 +36,6 @@ DOCUMENTS = (
     "scheduled-maintenances/active.json",
 )
 REQUIRED_ONE_OF = ("components.json", "summary.json")
-MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")
 MAX_RESPONSE_BYTES = 50_000_000
 
 Documents = dict[str, Any]

@@ -17,15 +17,13 @@ from pydantic import ValidationError
 
 from checker.atomic_file import write_atomic
 from checker.errors import ContentError, Problem, StatusgenError
+from checker.vocabulary import INCIDENT_UPDATE_STATUSES, MAINTENANCE_UPDATE_STATUSES
 from site_builder.content.authoring import slugify
 from site_builder.content.config import CONFIG_FILE, SiteConfig
 from site_builder.content.incidents import INCIDENTS_DIR, parse_incident_text
 from site_builder.content.problems import problems_from_error
 from site_builder.content.yaml_source import load_yaml
 from site_builder.importers.common import ImportedIncident, ImportedSite, format_time, one_line
-
-INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "update", "resolved", "postmortem")
-MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed", "update")
 
 
 @dataclass
@@ -161,7 +159,7 @@ def render_incident(incident: ImportedIncident, ids: dict[str, str]) -> str:
         front["scheduled_for"] = format_time(incident.scheduled_for)
         front["scheduled_until"] = format_time(incident.scheduled_until)
     matter = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=10_000)
-    allowed = MAINTENANCE_STATUSES if incident.kind == "maintenance" else INCIDENT_STATUSES
+    allowed = MAINTENANCE_UPDATE_STATUSES if incident.kind == "maintenance" else INCIDENT_UPDATE_STATUSES
     sections = []
     # Newest first, as the page shows them; of two at the same time, the later in the source first.
     ordered = sorted(enumerate(incident.updates), key=lambda pair: (pair[1].at, pair[0]), reverse=True)

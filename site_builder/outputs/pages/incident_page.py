@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from checker.incident_model import Incident
+from checker.vocabulary import ACTIVE_MAINTENANCE_STATUSES
 from site_builder.i18n.marker import N_
 from site_builder.outputs import Deferred, Unplanned
 from site_builder.outputs.pages.base import Pages
@@ -106,7 +107,7 @@ def _incident_indicator(incident: Incident, status: str) -> str:
     if status in ("resolved", "postmortem", "completed"):
         return "none"
     if incident.kind == "maintenance":
-        return "maintenance" if status in ("in_progress", "verifying") else "none"
+        return "maintenance" if status in ACTIVE_MAINTENANCE_STATUSES else "none"
     return _IMPACT_INDICATORS[incident.impact]
 
 
