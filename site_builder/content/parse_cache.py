@@ -18,7 +18,8 @@ from pydantic import BaseModel, ValidationError
 from checker.atomic_file import write_atomic
 from checker.collector import paused_collection
 from checker.errors import Problem
-from checker.incident_model import Incident
+from checker.incident_model import Incident, models_of
+from checker.strict_model import share_given_fields
 from site_builder.code_version import code_digest
 from site_builder.content.incident_translations import parse_translation
 from site_builder.content.incidents import (
@@ -92,6 +93,8 @@ class ParsedIncidents:
         self._current: dict[str, _CachedFile] = {}
         self._previous_translations = translations or {}
         self._current_translations: dict[str, _CachedTranslation] = {}
+        self._given_fields: dict[frozenset[str], set[str]] = {}
+        """The records of given fields the parsed incidents share (see `_parse`)."""
 
     @classmethod
     def open(cls, cache: Path | None, component_ids: list[str] | None) -> ParsedIncidents:
@@ -133,15 +136,20 @@ class ParsedIncidents:
         if refused is not None:
             return None, [refused], None
         raw = path.read_bytes()
-        if self._cache is None:
-            return *read_incident_bytes(raw, slug_from_name(path.name) or "", rel, self._component_ids), None
-        sha256 = hashlib.sha256(raw).hexdigest()
-        cached = self._previous.get(rel)
-        if cached is not None and cached.sha256 == sha256:
-            return None, [], "cached"
+        sha256 = None
+        if self._cache is not None:
+            sha256 = hashlib.sha256(raw).hexdigest()
+            cached = self._previous.get(rel)
+            if cached is not None and cached.sha256 == sha256:
+                return None, [], "cached"
         read, problems = read_incident_bytes(raw, slug_from_name(path.name) or "", rel, self._component_ids)
-        if read is None:
-            return None, problems, None
+        if read is not None:
+            # Shared as each file is parsed, not once the site is loaded: a record let go of is
+            # taken again by the next file's, where freed all at once they left holes in memory
+            # that a large build never got back; and a second process sends each record once.
+            share_given_fields(models_of([read.incident]), self._given_fields)
+        if read is None or sha256 is None:
+            return read, problems, None
         entry = _CachedFile(
             sha256=sha256, incident=read.incident, audience=read.audience, components_line=read.components_line
         )

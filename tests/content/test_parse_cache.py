@@ -155,3 +155,30 @@ print(json.dumps(answer))
     answer = json.loads(result.stdout)
     assert answer["fresh"] == answer["cold"] == answer["cached"] == fresh_parse(root)
     assert answer["cache kept"]  # nothing new to remember: the cache is not written again
+
+
+def test_incidents_arrive_from_both_processes_sharing_their_records_of_given_fields(tmp_path: Path) -> None:
+    """Each process shares the records as it parses, so the child sends each record once and
+    neither leaves a hole in memory per model when the loaded site shares them."""
+    root = copy_site(fixture("content", "site"), tmp_path / "site")
+    original = (root / API_ERRORS).read_text(encoding="utf-8")
+    for n in range(MIN_SHARED_PARSES + 40):
+        (root / "incidents" / f"2026-10-01-case-{n}.md").write_text(original, encoding="utf-8")
+    program = """
+import json, sys
+from pathlib import Path
+from checker.incident_model import models_of
+from site_builder.content.incidents import incident_files
+from site_builder.content.parse_cache import ParsedIncidents
+from site_builder.two_processes import fork_helps
+root = Path(sys.argv[1])
+files = [(path, path.relative_to(root).as_posix()) for path in incident_files(root)]
+parsed = [read.incident for read, _ in ParsedIncidents.open(None, ["api", "database", "website"]).parse_all(files)]
+models = list(models_of(parsed))
+records = {id(model.__pydantic_fields_set__) for model in models}
+print(json.dumps({"forks": fork_helps(), "models": len(models), "records": len(records)}))
+"""
+    result = subprocess.run([sys.executable, "-c", program, str(root)], capture_output=True, text=True, check=True)
+    answer = json.loads(result.stdout)
+    assert answer["models"] > 4 * MIN_SHARED_PARSES
+    assert answer["records"] <= (4 if answer["forks"] else 2)  # an incident's and an update's, per process
