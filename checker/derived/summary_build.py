@@ -41,7 +41,7 @@ from checker.derived.state import State
 from checker.histogram import add_counts, counts_of, quantiles
 from checker.slo import slo_figure
 from checker.store.base import dump_json
-from checker.summary import WINDOW_SECONDS, WINDOWS, Summary, Window
+from checker.summary import WINDOW_SECONDS, WINDOWS, SloFigure, Summary, Window
 from checker.uptime import Tally, declared_segments
 from checker.vocabulary import ComponentStatus
 
@@ -64,21 +64,6 @@ class LatencyData(TypedDict):
     samples: int
 
 
-class SloData(TypedDict):
-    """`SloFigure` as stored."""
-
-    target: float
-    window_seconds: float
-    uptime: float | None
-    allowed_seconds: float
-    spent_seconds: float
-    remaining_seconds: float
-    remaining_ratio: float | None
-    burn_rates: dict[str, float | None]
-    fast_burn: bool
-    slow_burn: bool
-
-
 class ComponentSummaryData(TypedDict):
     """`ComponentSummary` as stored: typed plain data, as a model per daily bar would cost more
     than the rest of the summary for a large fleet (fields as in `checker.summary`)."""
@@ -96,7 +81,8 @@ class ComponentSummaryData(TypedDict):
     latency: dict[Window, LatencyData]
     latency_daily: orjson.Fragment
     """The JSON array of `DailyLatency`s, likewise."""
-    slo: SloData | None
+    slo: SloFigure | None
+    """The model itself: one a component, written as its JSON by `dump_json`."""
 
 
 class SummaryData(TypedDict):
@@ -289,9 +275,7 @@ class _ComponentFigures:
         fresh = current is not None and (
             (self.now - current.evaluated_at).total_seconds() <= 2 * self.bundle.checker.interval
         )
-        slo: SloData | None = None
-        if self.component.slo is not None:
-            slo = to_jsonable_python(slo_figure(self.component.slo, self.window_tally, now=now_s))
+        slo = None if self.component.slo is None else slo_figure(self.component.slo, self.window_tally, now=now_s)
         return {
             "id": self.component.id,
             "status": current.status if current is not None and fresh else None,

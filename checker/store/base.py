@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import orjson
+from pydantic_core import to_jsonable_python
 
 from checker.errors import PreconditionFailed, StoreError
 
@@ -99,5 +100,6 @@ class Store(ABC):
 
 def dump_json(value: Any) -> bytes:
     """Stable, compact JSON: sorted keys so that equal content gives equal bytes (orjson: the
-    summary of a large fleet is megabytes, written on every run)."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    summary of a large fleet is megabytes, written on every run). A model within `value` is
+    written as its JSON form."""
+    return orjson.dumps(value, default=to_jsonable_python, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)

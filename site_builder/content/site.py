@@ -108,6 +108,8 @@ def check_site(
     if problems or config is None:
         return None, sorted(problems)
     incidents.sort(key=lambda i: (i.created_at, i.slug), reverse=True)
+    # Parsing shared them file by file; this joins up what it could not: the incidents taken from
+    # the parse cache, each window of a repeating maintenance, and the two processes' records.
     share_given_fields(models_of(incidents))
     bundle = Bundle(
         site=config.site.bundle_settings(),

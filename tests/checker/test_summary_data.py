@@ -8,11 +8,10 @@ from pydantic import BaseModel
 from checker.derived.summary_build import (
     ComponentSummaryData,
     LatencyData,
-    SloData,
     SummaryData,
     UptimeData,
 )
-from checker.summary import ComponentSummary, LatencyFigure, SloFigure, Summary, UptimeFigure
+from checker.summary import ComponentSummary, LatencyFigure, Summary, UptimeFigure
 
 
 @pytest.mark.parametrize(
@@ -22,7 +21,6 @@ from checker.summary import ComponentSummary, LatencyFigure, SloFigure, Summary,
         (ComponentSummaryData, ComponentSummary, set()),
         (UptimeData, UptimeFigure, set()),
         (LatencyData, LatencyFigure, set()),
-        (SloData, SloFigure, set()),
     ],
 )
 def test_the_summary_data_has_the_fields_of_its_model(data: type, model: type[BaseModel], left_out: set[str]) -> None:
