@@ -20,8 +20,7 @@ from checker.ids import stable_id
 from checker.incident_model import Incident
 from checker.status import shown_status
 from checker.summary import ComponentSummary, Summary
-from checker.vocabulary import FAILING_STATUSES, ComponentStatus, Indicator, worst_status
-from checker.vocabulary import STATUS_LABELS as STATUS_LABELS  # the pages read them from here
+from checker.vocabulary import FAILING_STATUSES, STATUS_LABELS, ComponentStatus, Indicator, worst_status
 from site_builder.i18n.codes import SUPPORTED
 from site_builder.i18n.marker import N_
 from site_builder.i18n.site_languages import SiteLanguages

@@ -1,4 +1,4 @@
-"""The pages' status labels are the vocabulary's, and every one is marked for the catalogs."""
+"""Every status label of the vocabulary is marked for the catalogs, where the pages' translations are found."""
 
 from __future__ import annotations
 
@@ -6,10 +6,6 @@ from babel.messages.extract import extract_from_file
 
 from checker import vocabulary
 from site_builder.outputs import view
-
-
-def test_the_pages_read_the_vocabularys_labels() -> None:
-    assert view.STATUS_LABELS is vocabulary.STATUS_LABELS
 
 
 def test_every_label_is_marked_for_translation_where_the_catalogs_look() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from checker.incident_model import Incident
-from checker.vocabulary import ACTIVE_MAINTENANCE_STATUSES
+from checker.vocabulary import ACTIVE_MAINTENANCE_STATUSES, STATUS_LABELS
 from site_builder.i18n.marker import N_
 from site_builder.outputs import Deferred, Unplanned
 from site_builder.outputs.pages.base import Pages
@@ -18,7 +18,6 @@ from site_builder.outputs.pages.incident_data import (
     resolved,
     update_data,
 )
-from site_builder.outputs.view import STATUS_LABELS
 
 _IMPACT_INDICATORS = {"none": "minor", "minor": "minor", "major": "major", "critical": "critical"}
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from checker.vocabulary import STATUS_LABELS
 from site_builder.i18n.site_languages import Words
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
-from site_builder.outputs.view import STATUS_LABELS
 from site_builder.reports import ComponentMonth, ErrorBudget, MonthReport, month_report, month_reports, reported_months
 
 

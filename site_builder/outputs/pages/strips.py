@@ -9,12 +9,12 @@ from typing import Any
 
 from checker.incident_model import Incident
 from checker.summary import ComponentSummary, DayBar, Window
-from checker.vocabulary import ComponentStatus
+from checker.vocabulary import STATUS_LABELS, ComponentStatus
 from site_builder.i18n.languages import Language
 from site_builder.i18n.marker import N_
 from site_builder.i18n.site_languages import Words
 from site_builder.outputs.pages.incident_data import incident_href
-from site_builder.outputs.view import STATUS_LABELS, ComponentView, SiteView
+from site_builder.outputs.view import ComponentView, SiteView
 
 # One strip is a handful of <path>s, one per kind of day, not an element per day: a 20-component
 # index stays within its DOM budget. Each day is a vertical bar in a 450 x 40 box (5 units a day);

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import jinja2
 
-from checker.vocabulary import DOWNTIME_STATUSES
+from checker.vocabulary import DOWNTIME_STATUSES, STATUS_LABELS
 from site_builder.i18n.marker import N_
 from site_builder.outputs import Deferred
 from site_builder.outputs.markdown import render_markdown
 from site_builder.outputs.pages.base import Pages
-from site_builder.outputs.view import STATUS_LABELS
 
 UPTIME_EXPLANATION = "uptime.md"
 """The explanation of the uptime math in the templates folder: a symlink to docs/uptime.md, so
