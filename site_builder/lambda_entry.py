@@ -129,11 +129,11 @@ def rebuild_site(bundle: Bundle, store: Store, *, env: Mapping[str, str], now: d
     """Build the public site from the bundle and the store's summary and publish what changed.
     What is internal (the audiences CI stored beside the bundle) is left out; the internal site
     is built by CI (`statusgen build`), which has the checkout it needs."""
-    from site_builder.build import build_site
+    from site_builder.builder.site import build_site
     from site_builder.content.audience import fetch_audience
-    from site_builder.languages_store import fetch_languages
+    from site_builder.content.languages_store import fetch_languages
+    from site_builder.content.theme_store import fetch_theme
     from site_builder.publish.publisher import publish
-    from site_builder.theme_store import fetch_theme
 
     target = env.get(SITE_VARIABLE)
     if not target:

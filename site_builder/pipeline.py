@@ -19,16 +19,16 @@ from checker.errors import ContentError, StatusgenError
 from checker.store import Store, dump_json, open_store
 from checker.store.local import LocalStore
 from checker.summary import SUMMARY_KEY, Summary, load_summary
+from site_builder.builder.last_build import BUILD_CACHE, Inputs, read_sources
 from site_builder.content.site import Site, check_site, compile_bundle, load_site
-from site_builder.last_build import BUILD_CACHE, Inputs, read_sources
 from site_builder.paths import shown_path
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from checker.run_report import RunReport
-    from site_builder.build import BuildReport
-    from site_builder.gate import GateProbe, GateResult
+    from site_builder.builder.site import BuildReport
+    from site_builder.deploy.gate import GateProbe, GateResult
     from site_builder.publish.publisher import PublishReport
 
 WORK_DIR = ".statusgen"
@@ -76,8 +76,8 @@ def rebuild_rollups(root: Path, *, now: datetime) -> Summary:
 
 def month_report_of(root: Path, month: str, output_format: str, *, now: datetime) -> str:
     """The service report of `month` (`YYYY-MM`) as CSV or JSON text, from the site and its store."""
+    from site_builder.outputs.report_data import as_csv, as_json, month_report, reported_months
     from site_builder.outputs.view import build_view
-    from site_builder.reports import as_csv, as_json, month_report, reported_months
 
     site = load_site(root)
     summary = site.audience.public_summary(load_summary(site_store(site)))  # a report is for customers
@@ -123,8 +123,8 @@ def store_bundle(root: Path, bundle: Bundle, site: Site) -> str:
     resolved), with the theme files, the languages and the audiences a rebuild in Lambda needs;
     returns the store's name."""
     from site_builder.content.audience import store_audience
-    from site_builder.languages_store import store_languages
-    from site_builder.theme_store import store_theme
+    from site_builder.content.languages_store import store_languages
+    from site_builder.content.theme_store import store_theme
 
     store = site_store(site)
     store_theme(root, bundle.site, store)
@@ -158,7 +158,7 @@ def gate_component(
     on_probe: Callable[[GateProbe], None],
 ) -> GateResult:
     """Probe one component's check repeatedly; raises GateFailed when it fails too often."""
-    from site_builder.gate import run_gate
+    from site_builder.deploy.gate import run_gate
 
     site, problems = check_site(root, None)  # references stay; the probe resolves them itself
     if site is None:
@@ -233,7 +233,7 @@ def build_and_publish(
 
     Validation happens before anything is rendered, and everything is rendered before anything
     is written, so a failed build publishes nothing. The build is recorded with what it read, so
-    that `statusgen build` can tell when a rebuild would change nothing (`site_builder.last_build`);
+    that `statusgen build` can tell when a rebuild would change nothing (`site_builder.builder.last_build`);
     `sources` are the site's sources as `last_build.read_sources` took them just before, if it did.
     """
     sources = sources or read_sources(root, out=out)  # before any of them is read
@@ -278,7 +278,7 @@ def build_site_and_publish(
     """Build the loaded site and publish what changed to `out` or its `publish:` target, then
     notify subscribers. With the `inputs` it was read from, the build is recorded (see
     `build_and_publish`)."""
-    from site_builder.build import build_and_publish_site
+    from site_builder.builder.site import build_and_publish_site
 
     # Straight to the target, each changed file written once: the target's own listing and
     # manifest say what is live (so a lost `.statusgen/` or a fresh clone never leaves a removed

@@ -7,7 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
-from site_builder.demo import run_demo
+from site_builder.start.demo import run_demo
 from tests.helpers import REPO_ROOT
 
 

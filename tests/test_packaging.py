@@ -90,7 +90,7 @@ def test_the_installed_wheel_builds_a_site_outside_the_checkout(wheel: Path, tmp
         "from datetime import datetime, UTC; from pathlib import Path\n"
         "import site_builder\n"
         "assert site_builder.__file__.startswith(sys.argv[1]), site_builder.__file__\n"
-        "from site_builder.content.site import load_site; from site_builder.build import build_site\n"
+        "from site_builder.content.site import load_site; from site_builder.builder.site import build_site\n"
         "site = load_site(Path(sys.argv[2]))\n"
         "build_site(site.bundle, None, Path(sys.argv[3]), now=datetime(2026, 11, 22, 16, tzinfo=UTC))\n"
         # A module missing from the wheel would be found in the checkout (an editable install's
@@ -111,7 +111,7 @@ def test_the_scaffolds_install_step_installs_the_pinned_wheel_and_runs_it(wheel:
     """A fresh virtual environment runs the generated workflow's install step against a folder of
     wheels (as a mirror or a downloaded release would serve it): the pinned version installs, and
     its `statusgen` reports that version and builds the page that `init` wrote."""
-    from site_builder.scaffold import init_site, statusgen_version
+    from site_builder.start.new_site import init_site, statusgen_version
 
     repo = tmp_path / "my-status"
     init_site(repo)

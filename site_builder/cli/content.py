@@ -73,7 +73,7 @@ def compile_command(root: Path, out: Path | None, to_store: bool) -> None:
 @friendly_errors
 def init(directory: Path) -> None:
     """Create a new status-page repository in DIRECTORY."""
-    from site_builder.scaffold import init_site
+    from site_builder.start.new_site import init_site
 
     for path in init_site(directory):
         click.echo(f"created {path}")

@@ -19,7 +19,7 @@ from site_builder.cli.common import friendly_errors, now, root_option
 @friendly_errors
 def package(arch: str, python_version: str, out: Path, without_boto3: bool) -> None:
     """Build the Lambda zip (no Docker needed): the project and its dependencies for Lambda."""
-    from site_builder.package import package_lambda
+    from site_builder.deploy.package import package_lambda
 
     path = package_lambda(
         out,

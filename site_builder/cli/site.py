@@ -21,7 +21,7 @@ from site_builder.cli.common import friendly_errors, from_cwd, now, root_option
 def build(root: Path, out: str | None, no_notify: bool) -> None:
     """Build the site and publish what changed."""
     # Not through the pipeline's module: when nothing changed, this answers before the site is loaded.
-    from site_builder.last_build import build_unless_unchanged
+    from site_builder.builder.last_build import build_unless_unchanged
 
     for line in build_unless_unchanged(root, out=from_cwd(out), now=now(), notify=not no_notify):
         click.echo(line)
@@ -92,6 +92,6 @@ def run(root: Path, port: int, host: str, internal_port: int | None) -> None:
 @friendly_errors
 def demo(root: Path, port: int, rounds: int, no_serve: bool) -> None:
     """Check local demo endpoints, build the example page and serve it."""
-    from site_builder.demo import run_demo
+    from site_builder.start.demo import run_demo
 
     run_demo(root, port=port, rounds=rounds, serve=not no_serve, echo=click.echo)

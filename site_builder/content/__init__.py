@@ -10,4 +10,7 @@
     audience.py               what is internal (`audience: internal`) and the public part
     authoring.py              writing incident and maintenance files (`statusgen incident …`)
     site.py                   the whole site loaded, checked and compiled into a bundle
+    parse_cache.py            parsed incident files kept by their content's digest
+    languages_store.py        the site's languages and translations, stored for the function
+    theme_store.py            the site's own theme files, stored for the function
 """

@@ -20,7 +20,9 @@ from checker.collector import paused_collection
 from checker.errors import Problem
 from checker.incident_model import Incident, models_of
 from checker.strict_model import share_given_fields
-from site_builder.code_version import code_digest
+from site_builder.builder.code_version import code_digest
+from site_builder.builder.json_parts import object_in_parts
+from site_builder.builder.two_processes import in_two_processes
 from site_builder.content.incident_translations import parse_translation
 from site_builder.content.incidents import (
     MAX_FILE_BYTES,
@@ -30,8 +32,6 @@ from site_builder.content.incidents import (
     slug_from_name,
 )
 from site_builder.i18n.site_languages import IncidentTranslation
-from site_builder.json_parts import object_in_parts
-from site_builder.two_processes import in_two_processes
 
 MIN_SHARED_PARSES = 200
 """Fewer incident files than this are parsed by this process alone: a second process would cost
@@ -113,7 +113,7 @@ class ParsedIncidents:
     def parse_all(self, files: list[tuple[Path, str]]) -> list[tuple[ParsedIncident | None, list[Problem]]]:
         """Each incident file (its path and its site-relative name) parsed, or taken from the
         cache, with its problems; in order. A long list is read on two cores (see
-        `site_builder.two_processes`): reading, hashing and parsing each file is pure Python."""
+        `site_builder.builder.two_processes`): reading, hashing and parsing each file is pure Python."""
         # Parsing leaves no cyclic garbage (none at all for 10,000 files), and what it makes lives on.
         with paused_collection():
             outcomes = in_two_processes(files, lambda file, _who: self._parse(*file), min_items=MIN_SHARED_PARSES)
@@ -189,7 +189,7 @@ class ParsedIncidents:
         )
         if self._cache is None or unchanged:
             return
-        # Written part by part (see `site_builder.json_parts`): at 50,000 incidents the text is
+        # Written part by part (see `site_builder.builder.json_parts`): at 50,000 incidents the text is
         # about 80 MB, which made once stood in memory beside every parsed incident.
         parts = itertools.chain(
             (pydantic_core.to_json({"format": _CACHE_FORMAT, "context": self._context})[:-1], b',"files":'),
@@ -203,7 +203,7 @@ class ParsedIncidents:
 
 
 def _in_parts(entries: Mapping[str, BaseModel]) -> Iterator[bytes]:
-    """The JSON object of `entries`, in parts (see `site_builder.json_parts`)."""
+    """The JSON object of `entries`, in parts (see `site_builder.builder.json_parts`)."""
     return object_in_parts(list(entries), lambda names: pydantic_core.to_json({name: entries[name] for name in names}))
 
 

@@ -109,7 +109,7 @@ def _lambda_zip(root: Path, given: Path | None, echo: Callable[[str], None]) -> 
             raise DeployError(f"{shown_path(given)}: no such file; build it with `statusgen package`")
         echo(f"using {shown_path(given)} ({given.stat().st_size / 1e6:.1f} MB)")
         return given
-    from site_builder.package import package_lambda
+    from site_builder.deploy.package import package_lambda
 
     out = root / LAMBDA_ZIP
     package_lambda(out, arch="arm64", python_version="3.12", progress=lambda step: echo(f"packaging: {step}…"))

@@ -14,7 +14,7 @@ from site_builder.content.site import Site
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-    from site_builder.build import BuildReport
+    from site_builder.builder.site import BuildReport
 
 INTERNAL_CACHE = Path(".statusgen") / "internal-build.json"
 """The internal site's cache of each file's inputs, relative to the site's root (not committed)."""
@@ -28,7 +28,7 @@ def build_internal_site(
     s3_client: S3Client | None = None,
 ) -> BuildReport:
     """Build the internal site of `site` (which has `internal:`) and publish what changed."""
-    from site_builder.build import build_and_publish_site
+    from site_builder.builder.site import build_and_publish_site
     from site_builder.internal.operations import load_operations
     from site_builder.internal.operations_page import operations_outputs
 

@@ -1,6 +1,6 @@
 """When the site next changes by the clock alone: the earliest moment after a build's `now` at which
 any output may differ from what that build made, with the same bundle, summary, theme and code. A
-rebuild before it that finds every input unchanged is skipped (see `site_builder.last_build`).
+rebuild before it that finds every input unchanged is skipped (see `site_builder.builder.last_build`).
 
 The outputs read the clock only through the view's `now`, in these ways, each a moment here:
 

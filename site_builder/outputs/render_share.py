@@ -1,7 +1,7 @@
 """Render a build's files on two cores, and keep their bytes on disk until they are published.
 
 Rendering is pure Python (templates, models to JSON, Markdown), so a forked child renders every
-other file (see `site_builder.two_processes`) and returns only where it put them.
+other file (see `site_builder.builder.two_processes`) and returns only where it put them.
 
 Rendered bytes go to a `Spool` (unnamed temporary files, gone when it closes), not to memory:
 a cold build of a large site renders every file before it writes any (a build that fails
@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, NamedTuple
 
+from site_builder.builder.two_processes import in_two_processes
 from site_builder.outputs import Deferred, Unplanned, planned
-from site_builder.two_processes import in_two_processes
 
 MIN_FILES = 400
 """Fewer files than this are rendered here: starting a child would cost more than it saves."""

@@ -11,8 +11,8 @@ import functools
 import hashlib
 
 from site_builder.outputs import Deferred
+from site_builder.outputs.report_data import as_csv, as_json, month_reports, reported_months
 from site_builder.outputs.view import SiteView
-from site_builder.reports import as_csv, as_json, month_reports, reported_months
 
 
 def plan(view: SiteView) -> list[Deferred]:

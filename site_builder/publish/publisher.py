@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checker.errors import PublishError
+from site_builder.builder.two_processes import HERE, in_two_processes
 from site_builder.publish.cloudfront import invalidate_changes, invalidate_quietly
 from site_builder.publish.manifest import MANIFEST_NAME, LiveFile, LiveSite, manifest_bytes, read_live_site
 from site_builder.publish.order import delete_batches, upload_batches
 from site_builder.publish.targets import FolderTarget, Target, open_target
-from site_builder.two_processes import HERE, in_two_processes
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

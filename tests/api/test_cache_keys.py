@@ -15,7 +15,7 @@ from checker.bundle import Bundle
 from checker.incident_model import Incident, IncidentUpdate
 from checker.summary import Summary
 from checker.vocabulary import UpdateStatus
-from site_builder.build import _plan
+from site_builder.builder.site import _plan
 from site_builder.content.site import compile_bundle
 from site_builder.outputs import planned
 

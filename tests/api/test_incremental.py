@@ -14,8 +14,8 @@ import pytest
 from checker.bundle import Bundle
 from checker.incident_model import IncidentUpdate
 from checker.summary import Summary
-from site_builder import build
-from site_builder.build import build_site
+from site_builder.builder import site as build
+from site_builder.builder.site import build_site
 
 
 def tree(folder: Path) -> dict[str, str]:

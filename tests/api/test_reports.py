@@ -121,8 +121,8 @@ def test_a_months_report_holds_the_pages_figures_and_survives_a_rebuild(tmp_path
 def test_each_month_reports_the_part_of_every_incident_that_fell_in_it(tmp_path: Path) -> None:
     """Incidents across a month's end, reopened, still open, and maintenance: each month gets
     the seconds that fell inside it, whether its report is made alone or with the others."""
+    from site_builder.outputs.report_data import month_report, month_reports
     from site_builder.outputs.view import build_view
-    from site_builder.reports import month_report, month_reports
 
     (tmp_path / "incidents").mkdir()
     (tmp_path / "statuspage.yaml").write_text(

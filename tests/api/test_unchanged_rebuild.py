@@ -24,9 +24,9 @@ from moto import mock_aws
 import site_builder
 from checker.summary import Summary, load_summary
 from site_builder import pipeline
-from site_builder.build import build_site
+from site_builder.builder.last_build import BUILD_CACHE, Unchanged, build_unless_unchanged, unchanged_since_last_build
+from site_builder.builder.site import build_site
 from site_builder.content.site import compile_bundle, load_site
-from site_builder.last_build import BUILD_CACHE, Unchanged, build_unless_unchanged, unchanged_since_last_build
 from site_builder.outputs.next_change import next_change
 from site_builder.pipeline import build_and_publish, site_store
 from site_builder.publish.manifest import MANIFEST_NAME
@@ -429,7 +429,7 @@ def test_statusgen_build_says_nothing_changed_in_one_line(root: Path, monkeypatc
 def test_recognising_an_unchanged_site_loads_no_model_and_no_renderer(root: Path) -> None:
     script = (
         "import json, sys; from datetime import datetime; from pathlib import Path\n"
-        "from site_builder.last_build import build_unless_unchanged\n"
+        "from site_builder.builder.last_build import build_unless_unchanged\n"
         "lines = build_unless_unchanged(Path('.'), out=None, now=datetime.fromisoformat(sys.argv[1]), notify=False)\n"
         "print(json.dumps([lines, sorted(sys.modules)]))\n"
     )
@@ -454,8 +454,9 @@ def test_recognising_an_unchanged_site_loads_no_model_and_no_renderer(root: Path
     ]
     light = (
         "site_builder",
-        "site_builder.last_build",
-        "site_builder.input_state",
+        "site_builder.builder",  # the folder's __init__, which imports nothing
+        "site_builder.builder.last_build",
+        "site_builder.builder.input_state",
         "site_builder.paths",
         "site_builder.shipped",
     )

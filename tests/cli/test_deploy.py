@@ -21,7 +21,7 @@ import pytest
 
 from site_builder.deploy.first_run import next_steps
 from site_builder.deploy.stack import Stack
-from site_builder.scaffold import init_site
+from site_builder.start.new_site import init_site
 
 STATUSGEN = str(Path(sys.executable).with_name("statusgen"))
 REGION = "eu-west-1"

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from site_builder.cli import main
-from site_builder.package import package_lambda
+from site_builder.deploy.package import package_lambda
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SITE = """\

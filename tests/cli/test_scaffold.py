@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from checker.secrets import expand_text
 from site_builder.cli import main
-from site_builder.scaffold import init_site, statusgen_version
+from site_builder.start.new_site import init_site, statusgen_version
 
 BIN = Path(sys.executable).parent  # where the installed `statusgen` command is
 REGION = "eu-west-1"

@@ -24,7 +24,7 @@ HEAVY = (
     "boto3",
     "botocore",
     "smtplib",
-    "site_builder.build",
+    "site_builder.builder.site",
     "site_builder.notify.deliver",
 )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import json_parts
+from site_builder.builder import json_parts
 from site_builder.content.parse_cache import MIN_SHARED_PARSES
 from site_builder.content.site import PARSED_CACHE, check_site, load_site
 from tests.helpers import copy_site, fixture
@@ -117,7 +117,7 @@ import json, os, sys
 from pathlib import Path
 import site_builder.content.parse_cache as parse_cache
 import site_builder.content.site as site
-from site_builder.two_processes import fork_helps
+from site_builder.builder.two_processes import fork_helps
 root, cache = Path(sys.argv[1]), Path(sys.argv[2])
 readers = os.pipe()
 real_read = parse_cache.read_incident_bytes
@@ -170,7 +170,7 @@ from pathlib import Path
 from checker.incident_model import models_of
 from site_builder.content.incidents import incident_files
 from site_builder.content.parse_cache import ParsedIncidents
-from site_builder.two_processes import fork_helps
+from site_builder.builder.two_processes import fork_helps
 root = Path(sys.argv[1])
 files = [(path, path.relative_to(root).as_posix()) for path in incident_files(root)]
 parsed = [read.incident for read, _ in ParsedIncidents.open(None, ["api", "database", "website"]).parse_all(files)]

@@ -14,7 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from site_builder.build import build_site
+from site_builder.builder.site import build_site
 from site_builder.content.site import compile_bundle
 from site_builder.publish.manifest import MANIFEST_NAME
 from site_builder.publish.publisher import publish

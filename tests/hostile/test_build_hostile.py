@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 import pytest
 
 from checker.ids import stable_id
-from site_builder.build import build_site
+from site_builder.builder.site import build_site
 from site_builder.content.site import check_site, compile_bundle
 from tests.helpers import fixture
 from tests.hostile.output_checks import folder_files, local_target, site_problems

@@ -26,7 +26,7 @@ from checker.handler import handle
 from checker.run import run_checks
 from checker.store import LocalStore
 from checker.summary import load_summary
-from site_builder.build import build_site
+from site_builder.builder.site import build_site
 from site_builder.content.site import compile_bundle, load_site
 from tests.faults.faults_support import Endpoints
 from tests.helpers import api_down, fixture

@@ -29,7 +29,7 @@ import pytest
 from checker.alerting.mail import MailSettings, OutboxMailer
 from checker.bundle import Bundle
 from checker.subscriber_settings import SubscribersSettings
-from site_builder.build import build_site
+from site_builder.builder.site import build_site
 from site_builder.content.site import compile_bundle
 from site_builder.subscribe import Request, Response, handle_subscribe_request, records, tokens
 from tests.helpers import fixture

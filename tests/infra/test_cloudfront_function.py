@@ -78,7 +78,7 @@ def test_folders_with_and_without_the_slash_serve_their_index(tmp_path: Path) ->
 
 @needs_node
 def test_every_address_of_a_built_site_reaches_a_file(tmp_path: Path) -> None:
-    from site_builder.build import build_site
+    from site_builder.builder.site import build_site
     from site_builder.content.site import load_site
 
     out = tmp_path / "public"

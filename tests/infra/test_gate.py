@@ -15,7 +15,7 @@ import pytest
 from checker.bundle import Bundle
 from checker.errors import GateFailed, StatusgenError
 from checker.store import LocalStore
-from site_builder.gate import GateProbe, GateResult, run_gate
+from site_builder.deploy.gate import GateProbe, GateResult, run_gate
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "infra" / "gate-bundle.json"
 

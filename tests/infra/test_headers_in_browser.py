@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import pytest
 
 from checker.bundle import Bundle
-from site_builder.build import build_site
+from site_builder.builder.site import build_site
 from tests.helpers import CHROMIUM
 from tests.infra.infra_support import translated
 

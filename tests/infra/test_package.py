@@ -21,7 +21,7 @@ import pytest
 from checker.bundle import BUNDLE_KEY
 from checker.errors import PackageError
 from checker.store import LocalStore
-from site_builder.package import package_lambda, runtime_requirements
+from site_builder.deploy.package import package_lambda, runtime_requirements
 
 pytestmark = pytest.mark.package
 

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from checker.handler import read_bundle
 from checker.store import LocalStore
 from site_builder.cli import main
+from site_builder.content.languages_store import LANGUAGES_KEY, fetch_languages, store_languages
 from site_builder.i18n.site_languages import SiteLanguages
 from site_builder.lambda_entry import SITE_VARIABLE, rebuild_site
-from site_builder.languages_store import LANGUAGES_KEY, fetch_languages, store_languages
 from tests.site.sitetest import fixture_site
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

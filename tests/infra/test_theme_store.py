@@ -8,8 +8,8 @@ from pathlib import Path
 
 from checker.bundle import BUNDLE_KEY, SiteSettings
 from checker.store import LocalStore
+from site_builder.content.theme_store import fetch_theme, store_theme
 from site_builder.lambda_entry import check_and_rebuild
-from site_builder.theme_store import fetch_theme, store_theme
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "infra"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16

@@ -153,7 +153,7 @@ def test_publish_runs_on_merge_dispatch_and_schedule_one_at_a_time_with_oidc() -
 
 
 def test_init_puts_the_workflows_where_github_finds_them(tmp_path: Path) -> None:
-    from site_builder.scaffold import init_site
+    from site_builder.start.new_site import init_site
 
     init_site(tmp_path / "page")
     installed = sorted(p.name for p in (tmp_path / "page" / ".github" / "workflows").iterdir())

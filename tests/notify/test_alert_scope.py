@@ -10,7 +10,7 @@ from typing import Any
 from checker.alerting import AlertsSettings, send_alerts
 from checker.store import LocalStore
 from checker.summary import Summary
-from site_builder.build import build_site
+from site_builder.builder.site import build_site
 from site_builder.outputs.api.statuspage import ApiRenderer
 from site_builder.outputs.view import build_view
 from tests.helpers import api_down, status_change

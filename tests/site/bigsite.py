@@ -12,7 +12,7 @@ from typing import Any
 from checker.bundle import Bundle, Component
 from checker.subscriber_settings import SubscribersSettings
 from checker.summary import ComponentSummary, Summary
-from site_builder.build import BuildReport
+from site_builder.builder.site import BuildReport
 from tests.site.sitetest import NOW, build, load_bundle, load_summary
 
 COMPONENTS = 20

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from checker.bundle import Bundle
 from checker.summary import Summary
-from site_builder.build import BuildReport, build_site
+from site_builder.builder.site import BuildReport, build_site
 from site_builder.content.site import load_site
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "site"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import json_parts
-from site_builder.build import build_and_publish_site, build_site
+from site_builder.builder import json_parts
+from site_builder.builder.site import build_and_publish_site, build_site
 from site_builder.outputs import Deferred, RenderContext
 from tests.site.sitetest import NOW, build, load_bundle, load_summary
 

@@ -14,7 +14,7 @@ import pytest
 
 from checker.errors import ContentError
 from checker.subscriber_settings import SubscribersSettings
-from site_builder.build import build_site
+from site_builder.builder.site import build_site
 from tests.site.bigsite import build_big
 from tests.site.sitechecks import broken_links, element_count, parse, text_of
 from tests.site.sitetest import NOW, build, fixture_site, load_bundle, load_summary

@@ -36,7 +36,7 @@ def run(program: str, *args: str, check: bool = True, capture: bool = True) -> s
 def test_results_come_back_in_order_whoever_did_each_item() -> None:
     result = run("""
         import json, os
-        from site_builder.two_processes import in_two_processes
+        from site_builder.builder.two_processes import in_two_processes
         items = list(range(500))
         mask = [n % 3 == 0 for n in items]  # the child does every third
         done = in_two_processes(items, lambda n, who: (n * n, who, os.getpid()), min_items=10, child_does=mask)
@@ -53,7 +53,7 @@ def test_results_come_back_in_order_whoever_did_each_item() -> None:
 def test_what_the_child_could_not_do_is_done_here() -> None:
     result = run("""
         import json, os
-        from site_builder.two_processes import in_two_processes
+        from site_builder.builder.two_processes import in_two_processes
         me = os.getpid()
         def work(n, who):
             if os.getpid() != me and n == 301:
@@ -73,7 +73,7 @@ def with_a_slow_child(log: Path, failure: str, *, capture: bool = True) -> subpr
     the child is at work."""
     program = f"""
         import os, signal, sys, time
-        from site_builder.two_processes import in_two_processes
+        from site_builder.builder.two_processes import in_two_processes
         me, log = os.getpid(), sys.argv[1]
         def work(n, who):
             if os.getpid() == me:

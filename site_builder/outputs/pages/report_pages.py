@@ -1,5 +1,5 @@
 """The monthly service reports, `reports/` and `reports/<YYYY-MM>/`: the figures of
-site_builder/reports.py as a page that prints on A4 (its data files are outputs/reports.py)."""
+site_builder/outputs/report_data.py as a page that prints on A4 (its data files are outputs/reports.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from checker.vocabulary import STATUS_LABELS
 from site_builder.i18n.site_languages import Words
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
-from site_builder.reports import ComponentMonth, ErrorBudget, MonthReport, month_report, month_reports, reported_months
+from site_builder.outputs.report_data import (
+    ComponentMonth,
+    ErrorBudget,
+    MonthReport,
+    month_report,
+    month_reports,
+    reported_months,
+)
 
 
 def reports(pages: Pages) -> list[Deferred]:

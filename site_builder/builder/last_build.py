@@ -22,7 +22,7 @@ again once it has published: an input changed in between leaves no record. Only 
 and folder targets are recorded; anything else always builds.
 
 Kept apart from the pipeline and light to import (the standard library, `checker.secrets`, and
-`site_builder.input_state`, which takes the digests and stamps): its whole point is to answer
+`site_builder.builder.input_state`, which takes the digests and stamps): its whole point is to answer
 before pydantic and the renderers are loaded.
 """
 
@@ -36,12 +36,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypedDict
 
-from site_builder import input_state
+from site_builder.builder import input_state
 from site_builder.paths import shown_path
 
 BUILD_CACHE = Path(".statusgen") / "build-cache.json"
 """The build's cache of each file's inputs, relative to the site's folder; it holds this record
-too, under `last_build` (see `site_builder.build`)."""
+too, under `last_build` (see `site_builder.builder.site`)."""
 CONFIG_FILE = "statuspage.yaml"
 SOURCE_FOLDERS = ("incidents", "templates")
 """The folders of the site a build reads whole: the incident files and the template overrides."""

@@ -1,5 +1,5 @@
 """What the inputs of a build and its published target hold now, in the terms
-`site_builder.last_build` records and compares:
+`site_builder.builder.last_build` records and compares:
 
 - each input by a digest: of a file's bytes, of a folder's names and files, of the values of the
   environment variables the site names, of the site's time-zone data; statusgen's code, its

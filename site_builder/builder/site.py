@@ -10,7 +10,7 @@ Everything is rendered before anything is written, so a build that fails publish
 rendered bytes wait in temporary files, and large builds render on two cores (see
 `site_builder.outputs.render_share`). Given what its inputs were read from, the cache also records
 the build, with the next moment its outputs change by the clock, so that `statusgen build` can
-tell a rebuild that would change nothing without loading the site (see `site_builder.last_build`).
+tell a rebuild that would change nothing without loading the site (see `site_builder.builder.last_build`).
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from checker.atomic_file import write_atomic
 from checker.bundle import Bundle
 from checker.collector import paused_collection, spared_from_collection
 from checker.summary import Summary
-from site_builder.code_version import code_digest
+from site_builder.builder.code_version import code_digest
+from site_builder.builder.json_parts import object_in_parts
+from site_builder.builder.last_build import BuildRecord, Inputs
 from site_builder.i18n.site_languages import SiteLanguages
-from site_builder.json_parts import object_in_parts
-from site_builder.last_build import BuildRecord, Inputs
 from site_builder.outputs import Deferred, RenderContext, Unplanned, data_plans, pages
 from site_builder.outputs.next_change import next_change
 from site_builder.outputs.render_share import Rendered, Spool, Stored, render_all
@@ -123,7 +123,7 @@ def build_and_publish_site(
     """Render the site and write what changed straight to `target` (a folder, absolute or
     relative to `base`, or `s3://bucket/prefix`), then invalidate the changed paths.
 
-    `inputs` are what the bundle, summary and theme were read from (see `site_builder.last_build`):
+    `inputs` are what the bundle, summary and theme were read from (see `site_builder.builder.last_build`):
     given them, the `cache` also records the build, so that a rebuild that would change nothing
     is recognised without loading the site.
     Raises PublishError when the target cannot be read or written (see `publish_files`)."""
@@ -373,7 +373,7 @@ def _write_cache(cache: Path, site: _RenderedSite, last_build: BuildRecord | Non
     def dumps(paths: Sequence[str]) -> bytes:
         return orjson.dumps({path: (site.keys[path], *site.files[path]) for path in paths})
 
-    # Written part by part (see `site_builder.json_parts`); a cache that cannot be written only
+    # Written part by part (see `site_builder.builder.json_parts`); a cache that cannot be written only
     # costs rendering again next time.
     parts = itertools.chain(
         (orjson.dumps({"format": CACHE_FORMAT})[:-1], b',"files":'),
