@@ -4,9 +4,10 @@ share as a ledger (alert state, notification ledger) keep unknown keys instead."
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, get_args
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
@@ -54,3 +55,17 @@ LedgerTime = Annotated[datetime, PlainSerializer(lambda at: at.isoformat(), retu
 def absent(value: object) -> bool:
     """For `Field(exclude_if=absent)`: a ledger leaves out a key that has no value."""
     return value is None
+
+
+def kinds_by_type(union: object, attribute: str) -> dict[str, Any]:
+    """A registry read off a discriminated union of settings models: for each member, its `type:`
+    value -> `attribute` of the module that defines it (a check's `PROBE`, a channel's `CHANNEL`).
+
+    The union is the one list of kinds, so adding a kind is its module, its test and one member in
+    the union: what the kind does lives in its module beside the settings that describe it."""
+    members = get_args(get_args(union)[0])  # Annotated[A | B | ..., Field(...)] -> (A, B, ...)
+    registry: dict[str, Any] = {}
+    for model in members:
+        (type_name,) = get_args(model.model_fields["type"].annotation)
+        registry[type_name] = getattr(importlib.import_module(model.__module__), attribute)
+    return registry

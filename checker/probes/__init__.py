@@ -1,7 +1,8 @@
 """Check types, one module each, found by the check's `type:`: a module holds the type's settings
 model (`HttpCheck`, what `check:` may say) and its probe (`HttpProbe`, how it is measured).
 
-Adding a type is its module, its test, and its entry below in `PROBES` and `Check`.
+Adding a type is its module (its settings model and `PROBE`, how it is measured), its test, and
+its member in the `Check` union below, from which `PROBES` is read.
 
 The bundle imports `Check` from here, so validating a site imports every type module. Each keeps
 its probe's runtime (asyncio, ssl, `regex`, dnspython, the HTTP client in http_client.py) out of
@@ -18,26 +19,20 @@ from typing import Annotated
 from pydantic import Field
 
 from checker.probes.base import CheckBase, Outcome, Probe, ProbeContext
-from checker.probes.dns import DnsCheck, DnsProbe
-from checker.probes.heartbeat import HeartbeatCheck, HeartbeatProbe
-from checker.probes.http import HttpCheck, HttpProbe
-from checker.probes.statuspage import StatuspageCheck, StatuspageProbe
-from checker.probes.tcp import TcpCheck, TcpProbe
-from checker.probes.tls import TlsCheck, TlsProbe
-
-PROBES: dict[str, Probe] = {
-    "http": HttpProbe(),
-    "tcp": TcpProbe(),
-    "dns": DnsProbe(),
-    "tls": TlsProbe(),
-    "heartbeat": HeartbeatProbe(),
-    "statuspage": StatuspageProbe(),
-}
+from checker.probes.dns import DnsCheck
+from checker.probes.heartbeat import HeartbeatCheck
+from checker.probes.http import HttpCheck
+from checker.probes.statuspage import StatuspageCheck
+from checker.probes.tcp import TcpCheck
+from checker.probes.tls import TlsCheck
+from checker.strict_model import kinds_by_type
 
 Check = Annotated[
     HttpCheck | TcpCheck | DnsCheck | TlsCheck | HeartbeatCheck | StatuspageCheck, Field(discriminator="type")
 ]
-"""A component's `check:`, of the model its `type:` names."""
+"""A component's `check:`, of the model its `type:` names: the one list of check types."""
+PROBES: dict[str, Probe] = kinds_by_type(Check, "PROBE")
+"""Each type's probe, by `type:`."""
 CHECK_TYPES = tuple(PROBES)
 """Every `type:` a check may have."""
 

@@ -108,3 +108,7 @@ def _resolver(address: str | None) -> dns.asyncresolver.Resolver:
 def _plain(value: str) -> str:
     """Names compare without their trailing dot and TXT values without quotes."""
     return value.rstrip(".").strip('"').lower()
+
+
+PROBE = DnsProbe()
+"""How a `dns` check is measured (`checker.probes` finds it here by the check's `type:`)."""

@@ -39,3 +39,7 @@ class HeartbeatProbe:
                 "down", reason=f"no report for {format_duration(age)} (expected every {format_duration(check.every)})"
             )
         return Outcome("up")
+
+
+PROBE = HeartbeatProbe()
+"""How a `heartbeat` check is measured (`checker.probes` finds it here by the check's `type:`)."""

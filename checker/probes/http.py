@@ -296,3 +296,7 @@ def tls_verify_message(error: ssl.SSLCertVerificationError) -> str:
         "self-signed certificate": "self-signed certificate",
         "self signed certificate": "self-signed certificate",
     }.get(message, message)
+
+
+PROBE = HttpProbe()
+"""How a `http` check is measured (`checker.probes` finds it here by the check's `type:`)."""

@@ -133,3 +133,7 @@ def _component(document: Any, wanted: str) -> dict[str, Any] | str:
         # Names repeat across a page's groups; guessing would report another component's status.
         return "several components on the status page have this name: give its id"
     return by_name[0] if by_name else "component not found on the status page"
+
+
+PROBE = StatuspageProbe()
+"""How a `statuspage` check is measured (`checker.probes` finds it here by the check's `type:`)."""

@@ -39,3 +39,7 @@ class TcpProbe:
         with contextlib.suppress(OSError):
             await writer.wait_closed()
         return Outcome(judge_latency(latency_ms, check.degraded_after), latency_ms=latency_ms)
+
+
+PROBE = TcpProbe()
+"""How a `tcp` check is measured (`checker.probes` finds it here by the check's `type:`)."""

@@ -98,3 +98,7 @@ def _not_after(der: bytes) -> datetime:
     from cryptography import x509  # only TLS checks pay for importing it
 
     return x509.load_der_x509_certificate(der).not_valid_after_utc.astimezone(UTC)
+
+
+PROBE = TlsProbe()
+"""How a `tls` check is measured (`checker.probes` finds it here by the check's `type:`)."""

@@ -17,17 +17,7 @@ from checker.alerting.channels import (
     webhook,
 )
 from checker.alerting.channels.base import ChannelKind, SendContext
-
-CHANNELS: dict[str, ChannelKind[Any]] = {
-    "slack": slack.CHANNEL,
-    "discord": discord.CHANNEL,
-    "teams": teams.CHANNEL,
-    "webhook": webhook.CHANNEL,
-    "pagerduty": pagerduty.CHANNEL,
-    "email": email.CHANNEL,
-    "telegram": telegram.CHANNEL,
-    "opsgenie": opsgenie.CHANNEL,
-}
+from checker.strict_model import kinds_by_type
 
 ChannelConfig = Annotated[
     slack.SlackConfig
@@ -40,5 +30,9 @@ ChannelConfig = Annotated[
     | opsgenie.OpsgenieConfig,
     Field(discriminator="type"),
 ]
+"""An alert route's channel settings, of the model its `type:` names: the one list of channel
+types. Adding one is its module (its config model and `CHANNEL`), its test and its member here."""
+CHANNELS: dict[str, ChannelKind[Any]] = kinds_by_type(ChannelConfig, "CHANNEL")
+"""Each channel type's kind (its config model and how it sends), by `type:`."""
 
 __all__ = ["CHANNELS", "ChannelConfig", "ChannelKind", "SendContext"]
