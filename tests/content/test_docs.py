@@ -43,8 +43,7 @@ def _flatten(tp: object) -> list[object]:
 class Place:
     """Where a model's keys are documented: in `doc`, the section under the heading `heading`, the
     table that follows the paragraph starting with `after` (the section's first table when `after`
-    is empty). A few small models are described in that paragraph itself, when no table follows
-    it; and with `row`, the keys are written out in that table's row for the key `row`."""
+    is empty); with `row`, the keys are written out in that table's row for the key `row`."""
 
     doc: str
     heading: str
@@ -70,7 +69,7 @@ PLACES: dict[str, Place] = {
     "SubscribersSettings": Place(NOTIFICATIONS, "Subscribers"),
     "MailSettings": Place(NOTIFICATIONS, "Subscribers", after="Email keys"),
 }
-"""By model name. Each check type has its own place (the table or sentence after `type: <type>`
+"""By model name. Each check type has its own place (the table after `type: <type>`
 in the check section) and each alert channel its row of the channel table: see `place_of`."""
 
 
@@ -168,8 +167,7 @@ def documented(place: Place) -> set[str] | str:
         if start is None:
             return f"{where}: no paragraph starting {place.after!r}"
         if start + 1 >= len(blocks) or blocks[start + 1][0] != "table":
-            # No table follows: a small model described in the sentence itself.
-            return set() if place.row else code_words(" ".join(blocks[start][1]))
+            return f"{where}: no table after the paragraph starting {place.after!r}"
         table = blocks[start + 1][1]
     else:
         table = next((lines for kind, lines in blocks if kind == "table"), [])
