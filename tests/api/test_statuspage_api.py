@@ -294,13 +294,13 @@ def test_uptime_extras_carry_the_checkers_figures(files: dict[str, bytes]) -> No
     uptime = models.UptimeResponse.model_validate_json(files["api/uptime.json"])
     database = next(c for c in uptime.components if c.id == "db")
     assert database.statuspage_id == stable_id("component", "db")
-    assert database.uptime["30d"].uptime == 0.999958
-    assert database.latency["24h"].p50_ms == 1250.0
+    assert database.uptime["30d"].uptime == 0.99868056
+    assert database.latency["24h"].p50_ms == 1211.33
     assert len(database.days) == 90 and database.days[0].uptime is None
     assert database.last_checked_at == "2026-11-22T04:59:30.000-07:00"
     assert database.slo is None
     budget = next(c for c in uptime.components if c.id == "api").slo
-    assert budget is not None and budget.target == 99.9 and budget.remaining_seconds == 2484.0
+    assert budget is not None and budget.target == 99.9 and budget.remaining_seconds == 1166.4
     single = models.ComponentUptimeResponse.model_validate_json(files["api/components/db.json"])
     assert single.component == database
 

@@ -84,7 +84,8 @@ def summary_at(moment: datetime, *, checked: timedelta, missing_today: float) ->
     shift = moment.date() - SUMMARY_DAY
     data["generated_at"] = (moment - checked).isoformat()
     for component in data["components"]:
-        component["last_checked_at"] = (moment - checked).isoformat()
+        if component["last_checked_at"] is not None:  # a component without a check stays unmeasured
+            component["last_checked_at"] = (moment - checked).isoformat()
         for day in [*component["bars"], *component["latency_daily"]]:
             day["date"] = (date.fromisoformat(day["date"]) + shift).isoformat()
     data["components"][0]["bars"][-1]["no_data_seconds"] = missing_today
@@ -133,6 +134,8 @@ def moments_of(root: Path, summary: dict[str, object] | None, around: datetime) 
         components = summary["components"]
         assert isinstance(components, list)
         for component in components:
+            if component["last_checked_at"] is None:  # not measured (no check): nothing goes stale
+                continue
             found.add(datetime.fromisoformat(component["last_checked_at"]) + STALE_AFTER)
             found.add(datetime.fromisoformat(component["status_since"]))
             missing = component["bars"][-1]["no_data_seconds"]
