@@ -1,4 +1,5 @@
-"""The S3 client statusgen makes, with the one retry policy both the store and the publisher rely on."""
+"""The AWS clients statusgen makes, with the one retry policy the store, the publisher and its CloudFront
+invalidation rely on."""
 
 from __future__ import annotations
 

@@ -55,7 +55,9 @@ def invalidate(distribution: str, paths: list[str], *, client: Any, now: datetim
     if client is None:
         import boto3
 
-        client = boto3.client("cloudfront")
+        from checker.aws import retry_config
+
+        client = boto3.client("cloudfront", config=retry_config())  # the publisher's S3 retry policy
     reference = "statusgen-" + hashlib.sha256((now.isoformat() + "\n" + "\n".join(paths)).encode()).hexdigest()[:32]
     try:
         answer = client.create_invalidation(
