@@ -31,7 +31,8 @@ Check = Annotated[
     HttpCheck | TcpCheck | DnsCheck | TlsCheck | HeartbeatCheck | StatuspageCheck, Field(discriminator="type")
 ]
 """A component's `check:`, of the model its `type:` names: the one list of check types."""
-PROBES: dict[str, Probe] = kinds_by_type(Check, "PROBE")
+# Probe is a runtime-checkable protocol, so isinstance works though mypy sees it as abstract.
+PROBES: dict[str, Probe] = kinds_by_type(Check, "PROBE", Probe)  # type: ignore[type-abstract]
 """Each type's probe, by `type:`."""
 CHECK_TYPES = tuple(PROBES)
 """Every `type:` a check may have."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import Field
 
@@ -76,6 +76,7 @@ class ProbeContext:
     """Where `${NAME}` references are resolved."""
 
 
+@runtime_checkable
 class Probe(Protocol):
     async def probe(self, check: Any, context: ProbeContext) -> Outcome:
         """Measure `check` once; every failure is an Outcome with a short human reason."""

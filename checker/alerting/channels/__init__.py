@@ -32,7 +32,7 @@ ChannelConfig = Annotated[
 ]
 """An alert route's channel settings, of the model its `type:` names: the one list of channel
 types. Adding one is its module (its config model and `CHANNEL`), its test and its member here."""
-CHANNELS: dict[str, ChannelKind[Any]] = kinds_by_type(ChannelConfig, "CHANNEL")
+CHANNELS: dict[str, ChannelKind[Any]] = kinds_by_type(ChannelConfig, "CHANNEL", ChannelKind)
 """Each channel type's kind (its config model and how it sends), by `type:`."""
 
 __all__ = ["CHANNELS", "ChannelConfig", "ChannelKind", "SendContext"]
