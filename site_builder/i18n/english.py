@@ -11,8 +11,10 @@ NBSP = "\u00a0"
 """Between a number and its unit, so a line never breaks inside `123 ms` or `5 min`."""
 
 
-def format_duration(seconds: float) -> str:
-    """`2 d 3 h`, `1 h 5 min`, `4 min`: the two largest units, rounded down."""
+def english_duration(seconds: float) -> str:
+    """`2 d 3 h`, `1 h 5 min`, `4 min`: the two largest units, rounded down, as the English pages
+    say how long something lasted. Alerts and messages say it to the second
+    (`checker.durations.format_duration`)."""
     minutes = int(seconds // 60)
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)

@@ -108,7 +108,7 @@ class Formats:
     def duration(self, seconds: float) -> str:
         """`2 d 3 h`, `1 h 5 min`, `4 min`: the two largest units, rounded down."""
         if self.english:
-            return english.format_duration(seconds)
+            return english.english_duration(seconds)
         minutes = int(seconds // 60)
         parts: list[str] = []
         for unit, size in _UNITS:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from site_builder.outputs.pages.formatting import format_duration, format_ms, format_uptime
+from site_builder.outputs.pages.formatting import english_duration, format_ms, format_uptime
 from site_builder.outputs.theme import DARK_BACKGROUND, LIGHT_BACKGROUND, contrast, readable_on
 
 
@@ -46,7 +46,7 @@ def test_uptime_below_one_never_reads_as_100(ratio: float) -> None:
 )
 def test_durations(seconds: float, text: str) -> None:
     # A number and its unit are joined by a no-break space (`_` here): `5 min` never wraps apart.
-    assert format_duration(seconds) == text.replace("_", "\u00a0")
+    assert english_duration(seconds) == text.replace("_", "\u00a0")
 
 
 def test_milliseconds_never_wrap_apart_from_their_unit() -> None:
