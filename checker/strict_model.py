@@ -4,14 +4,11 @@ share as a ledger (alert state, notification ledger) keep unknown keys instead."
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, TypeVar, get_args
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
-
-KindT = TypeVar("KindT")
 
 
 class StrictModel(BaseModel):
@@ -57,21 +54,3 @@ LedgerTime = Annotated[datetime, PlainSerializer(lambda at: at.isoformat(), retu
 def absent(value: object) -> bool:
     """For `Field(exclude_if=absent)`: a ledger leaves out a key that has no value."""
     return value is None
-
-
-def kinds_by_type(union: object, attribute: str, kind: type[KindT]) -> dict[str, KindT]:
-    """A registry read off a discriminated union of settings models: for each member, its `type:`
-    value -> `attribute` of the module that defines it (a check's `PROBE`, a channel's `CHANNEL`),
-    which must be a `kind`.
-
-    The union is the one list of kinds, so adding a kind is its module, its test and one member in
-    the union: what the kind does lives in its module beside the settings that describe it."""
-    members = get_args(get_args(union)[0])  # Annotated[A | B | ..., Field(...)] -> (A, B, ...)
-    registry: dict[str, KindT] = {}
-    for model in members:
-        (type_name,) = get_args(model.model_fields["type"].annotation)
-        value = getattr(importlib.import_module(model.__module__), attribute, None)
-        if not isinstance(value, kind):
-            raise TypeError(f"{model.__module__} must define {attribute} (a {kind.__name__}) for `type: {type_name}`")
-        registry[type_name] = value
-    return registry

@@ -18,6 +18,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from checker.kinds import kinds_by_type
 from checker.probes.base import CheckBase, Outcome, Probe, ProbeContext
 from checker.probes.dns import DnsCheck
 from checker.probes.heartbeat import HeartbeatCheck
@@ -25,7 +26,6 @@ from checker.probes.http import HttpCheck
 from checker.probes.statuspage import StatuspageCheck
 from checker.probes.tcp import TcpCheck
 from checker.probes.tls import TlsCheck
-from checker.strict_model import kinds_by_type
 
 Check = Annotated[
     HttpCheck | TcpCheck | DnsCheck | TlsCheck | HeartbeatCheck | StatuspageCheck, Field(discriminator="type")

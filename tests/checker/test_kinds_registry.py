@@ -11,8 +11,9 @@ import pytest
 from pydantic import Field, TypeAdapter
 
 from checker.alerting.channels import CHANNELS, ChannelConfig, ChannelKind
+from checker.kinds import kinds_by_type
 from checker.probes import CHECK_TYPES, PROBES, Check, Probe
-from checker.strict_model import StrictModel, kinds_by_type
+from checker.strict_model import StrictModel
 
 CHECKS: dict[str, dict[str, Any]] = {
     "http": {"url": "https://example.org/health"},

@@ -17,7 +17,7 @@ from checker.alerting.channels import (
     webhook,
 )
 from checker.alerting.channels.base import ChannelKind, SendContext
-from checker.strict_model import kinds_by_type
+from checker.kinds import kinds_by_type
 
 ChannelConfig = Annotated[
     slack.SlackConfig
