@@ -70,8 +70,8 @@ def deploy(
     no_first_run: bool,
 ) -> None:
     """Create or update the AWS stack, store the bundle, run the checker once and publish the page."""
-    from site_builder.deploy import deploy_stack, parse_parameters
     from site_builder.deploy.options import DeployOptions
+    from site_builder.deploy.steps import deploy_stack, parse_parameters
 
     options = DeployOptions(
         root=root,
