@@ -40,7 +40,6 @@ def test_every_check_type_the_settings_accept_has_its_probe(check_type: str) -> 
     check = TypeAdapter(Check).validate_python({"type": check_type, **CHECKS[check_type]})
     assert type(check).__module__ == f"checker.probes.{check_type}"
     assert PROBES[check.type] is sys.modules[type(check).__module__].PROBE
-    assert set(CHECK_TYPES) == set(CHECKS)
 
 
 @pytest.mark.parametrize("channel_type", sorted(CHANNEL_SETTINGS))
@@ -48,6 +47,10 @@ def test_every_channel_type_the_settings_accept_has_its_channel(channel_type: st
     config = TypeAdapter(ChannelConfig).validate_python({"type": channel_type, **CHANNEL_SETTINGS[channel_type]})
     kind = CHANNELS[channel_type]
     assert isinstance(config, kind.config)
+
+
+def test_the_registries_hold_exactly_the_types_above() -> None:
+    assert set(CHECK_TYPES) == set(PROBES) == set(CHECKS)
     assert set(CHANNELS) == set(CHANNEL_SETTINGS)
 
 

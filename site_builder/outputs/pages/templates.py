@@ -34,7 +34,7 @@ def environment(theme: Theme, zone: str = "Etc/UTC", code: str = "en") -> jinja2
     shown = language(code)
     # New-style gettext: `_("Updated %(when)s", when=...)` escapes its values, not the catalog's text.
     env.install_gettext_translations(shown.catalog.translations, newstyle=True)  # type: ignore[attr-defined]
-    direct = _direct_gettext(shown.catalog.translations.gettext)
+    direct = direct_gettext(shown.catalog.translations.gettext)
     env.globals.update(_=direct, gettext=direct)
     clock = Clock(zone, shown.formats.datetime_text)
     env.filters["when"] = clock.when
@@ -42,7 +42,7 @@ def environment(theme: Theme, zone: str = "Etc/UTC", code: str = "en") -> jinja2
     return env
 
 
-def _direct_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
+def direct_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
     """New-style gettext as `jinja2.ext` makes it, in one call instead of three: the extension's
     `_` looks `gettext` up in the context and calls it through the context, which calls the
     catalog through the context again; the pages make some twenty thousand such calls per

@@ -1,0 +1,77 @@
+"""The pages' `_` and `gettext` (called directly, not through jinja2.ext's wrappers) give what the
+extension's new-style gettext gives: the catalog's text, values escaped where the template
+autoescapes, and as they are where it does not."""
+
+from __future__ import annotations
+
+import jinja2
+import pytest
+
+from checker.bundle import SiteSettings
+from site_builder.i18n.languages import language
+from site_builder.outputs.pages.templates import direct_gettext, environment
+from site_builder.outputs.theme import load_theme
+
+SOURCES = {
+    "plain.html": '{{ _("Status") }}|{{ gettext("Updated %(when)s", when=when) }}',
+    "trans.html": "{% trans %}Status{% endtrans %}|{% trans when=when %}Updated {{ when }}{% endtrans %}",
+    "note.txt": '{{ _("Updated %(when)s", when=when) }}',
+}
+VALUES = ["22 Nov 2026", '<script>alert("x")</script>', "a & b", "100%"]
+
+
+def extension_environment(code: str) -> jinja2.Environment:
+    """The same templates with jinja2.ext's own new-style callables, as the pages had them."""
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader(SOURCES),
+        autoescape=jinja2.select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(language(code).catalog.translations, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def pages_environment(code: str) -> jinja2.Environment:
+    env = environment(load_theme(SiteSettings(name="Example"), None), code=code)
+    return env.overlay(loader=jinja2.DictLoader(SOURCES))
+
+
+@pytest.mark.parametrize("code", ["en", "de", "ja"])
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_the_pages_gettext_gives_what_the_extensions_gives(code: str, name: str) -> None:
+    for value in VALUES:
+        ours = pages_environment(code).get_template(name).render(when=value)
+        theirs = extension_environment(code).get_template(name).render(when=value)
+        assert ours == theirs
+    if name.endswith(".html"):
+        assert "&lt;script&gt;" in pages_environment(code).get_template(name).render(when=VALUES[1])
+    else:
+        assert "<script>" in pages_environment(code).get_template(name).render(when=VALUES[1])
+
+
+def test_the_catalogs_text_is_used() -> None:
+    text = pages_environment("de").get_template("plain.html").render(when="heute")
+    assert text == "Status|Aktualisiert heute"
+
+
+def test_a_catalogs_own_markup_is_kept_and_only_the_values_are_escaped() -> None:
+    """A translation may hold markup (`&amp;`, a tag): it is the catalog's, trusted as the
+    extension trusts it; the values given to it are escaped."""
+    catalog = {"Status": "Status &amp; <b>health</b>", "Updated %(when)s": "<i>Updated</i> %(when)s"}
+
+    def translate(text: str) -> str:
+        return catalog.get(text, text)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return singular if n == 1 else plural
+
+    theirs = jinja2.Environment(
+        loader=jinja2.DictLoader(SOURCES), autoescape=jinja2.select_autoescape(["html"]), extensions=["jinja2.ext.i18n"]
+    )
+    theirs.install_gettext_callables(translate, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    ours = theirs.overlay()
+    ours.globals.update(_=direct_gettext(translate), gettext=direct_gettext(translate))
+    for name in SOURCES:
+        for value in VALUES:
+            assert ours.get_template(name).render(when=value) == theirs.get_template(name).render(when=value)
+    assert ours.get_template("plain.html").render(when="<x>") == "Status &amp; <b>health</b>|<i>Updated</i> &lt;x&gt;"
