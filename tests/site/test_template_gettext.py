@@ -1,6 +1,7 @@
-"""The pages' `_` and `gettext` (called directly, not through jinja2.ext's wrappers) give what the
-extension's new-style gettext gives: the catalog's text, values escaped where the template
-autoescapes, and as they are where it does not."""
+"""The pages' `_` and `gettext` (called directly, not through jinja2.ext's wrappers, and with a
+literal text and no values translated when the template is compiled) give what the extension's
+new-style gettext gives: the catalog's text, values escaped where the template autoescapes, and
+as they are where it does not."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ import pytest
 
 from checker.bundle import SiteSettings
 from site_builder.i18n.languages import language
-from site_builder.outputs.pages.templates import direct_gettext, environment
+from site_builder.outputs.pages.templates import TranslatingEnvironment, direct_gettext, environment
 from site_builder.outputs.theme import load_theme
 
 SOURCES = {
     "plain.html": '{{ _("Status") }}|{{ gettext("Updated %(when)s", when=when) }}',
     "trans.html": "{% trans %}Status{% endtrans %}|{% trans when=when %}Updated {{ when }}{% endtrans %}",
-    "note.txt": '{{ _("Updated %(when)s", when=when) }}',
+    "note.txt": '{{ _("Updated %(when)s", when=when) }}|{{ _("Status") }}',
+    "joined.html": '{{ _("History") ~ when }}|{% autoescape false %}{{ _("History") ~ when }}{% endautoescape %}',
+    # `_` bound by the template itself is not the catalog: its calls are left as they are.
+    "rebound.html": '{% macro shout(_) %}{{ _("History") }}{% endmacro %}{{ shout(upper) }}|{{ _("History") }}',
 }
 VALUES = ["22 Nov 2026", '<script>alert("x")</script>', "a & b", "100%"]
 
@@ -40,13 +44,25 @@ def pages_environment(code: str) -> jinja2.Environment:
 @pytest.mark.parametrize("name", sorted(SOURCES))
 def test_the_pages_gettext_gives_what_the_extensions_gives(code: str, name: str) -> None:
     for value in VALUES:
-        ours = pages_environment(code).get_template(name).render(when=value)
-        theirs = extension_environment(code).get_template(name).render(when=value)
+        ours = pages_environment(code).get_template(name).render(when=value, upper=str.upper)
+        theirs = extension_environment(code).get_template(name).render(when=value, upper=str.upper)
         assert ours == theirs
-    if name.endswith(".html"):
-        assert "&lt;script&gt;" in pages_environment(code).get_template(name).render(when=VALUES[1])
+    shown = pages_environment(code).get_template(name).render(when=VALUES[1], upper=str.upper)
+    if name == "rebound.html":
+        assert shown == "HISTORY|" + language(code).catalog.translations.gettext("History")
+    elif name.endswith(".html"):
+        assert "&lt;script&gt;" in shown
     else:
-        assert "<script>" in pages_environment(code).get_template(name).render(when=VALUES[1])
+        assert "<script>" in shown
+
+
+def test_literal_texts_are_translated_once_when_a_template_is_compiled() -> None:
+    """What makes the pages cheap to render: `_("History")` is the catalog's text in the
+    template's code, not a call on every render; a text with values is still a call."""
+    code = pages_environment("de").compile('{{ _("History") }}|{{ _("Updated %(when)s", when=when) }}', raw=True)
+    assert "Verlauf|" in code
+    assert code.count("context.call(") == 1
+    assert "'Updated %(when)s'" in code
 
 
 def test_the_catalogs_text_is_used() -> None:
@@ -57,7 +73,11 @@ def test_the_catalogs_text_is_used() -> None:
 def test_a_catalogs_own_markup_is_kept_and_only_the_values_are_escaped() -> None:
     """A translation may hold markup (`&amp;`, a tag): it is the catalog's, trusted as the
     extension trusts it; the values given to it are escaped."""
-    catalog = {"Status": "Status &amp; <b>health</b>", "Updated %(when)s": "<i>Updated</i> %(when)s"}
+    catalog = {
+        "Status": "Status &amp; <b>health</b>",
+        "Updated %(when)s": "<i>Updated</i> %(when)s",
+        "History": "100%% of it",  # a `%` is formatted at render time, as the extension does
+    }
 
     def translate(text: str) -> str:
         return catalog.get(text, text)
@@ -69,9 +89,17 @@ def test_a_catalogs_own_markup_is_kept_and_only_the_values_are_escaped() -> None
         loader=jinja2.DictLoader(SOURCES), autoescape=jinja2.select_autoescape(["html"]), extensions=["jinja2.ext.i18n"]
     )
     theirs.install_gettext_callables(translate, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    ours = theirs.overlay()
+    ours = TranslatingEnvironment(
+        translate,
+        loader=jinja2.DictLoader(SOURCES),
+        autoescape=jinja2.select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    ours.install_gettext_callables(translate, ngettext, newstyle=True)  # type: ignore[attr-defined]
     ours.globals.update(_=direct_gettext(translate), gettext=direct_gettext(translate))
     for name in SOURCES:
         for value in VALUES:
-            assert ours.get_template(name).render(when=value) == theirs.get_template(name).render(when=value)
+            ours_text = ours.get_template(name).render(when=value, upper=str.upper)
+            assert ours_text == theirs.get_template(name).render(when=value, upper=str.upper)
     assert ours.get_template("plain.html").render(when="<x>") == "Status &amp; <b>health</b>|<i>Updated</i> &lt;x&gt;"
+    assert ours.get_template("joined.html").render(when="<x>") == "100% of it&lt;x&gt;|100% of it<x>"

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
 from jinja2.nodes import EvalContext
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
 from site_builder.i18n.languages import language
@@ -19,7 +21,9 @@ def environment(theme: Theme, zone: str = "Etc/UTC", code: str = "en") -> jinja2
     """Templates from the site's own `templates/` first, then statusgen's; their text from the
     catalog of the language `code`, times shown in `zone` as that language writes them."""
     loader = jinja2.FileSystemLoader([*theme.template_dirs, builtin_templates()])
-    env = jinja2.Environment(
+    shown = language(code)
+    env = TranslatingEnvironment(
+        shown.catalog.translations.gettext,
         loader=loader,
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
         undefined=jinja2.StrictUndefined,
@@ -31,7 +35,6 @@ def environment(theme: Theme, zone: str = "Etc/UTC", code: str = "en") -> jinja2
         # its file being looked at again for every page (thousands of times in a large build).
         auto_reload=False,
     )
-    shown = language(code)
     # New-style gettext: `_("Updated %(when)s", when=...)` escapes its values, not the catalog's text.
     env.install_gettext_translations(shown.catalog.translations, newstyle=True)  # type: ignore[attr-defined]
     direct = direct_gettext(shown.catalog.translations.gettext)
@@ -57,6 +60,57 @@ def direct_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
         return text % variables
 
     return gettext
+
+
+class TranslatingEnvironment(jinja2.Environment):
+    """An environment whose templates have their constant texts translated as they are compiled:
+    `_("Updated")` with no values becomes the catalog's text, marked safe where the template
+    autoescapes, as `direct_gettext` would return it on every render. A page of an incident makes
+    a dozen such calls, each through the template context; made once per template instead, they
+    cost nothing per page. A text the catalog translates with a `%` in it (`%%`, or a placeholder
+    with no value) is left to `direct_gettext`, which formats it and raises as before."""
+
+    def __init__(self, translate: Callable[[str], str], /, **options: Any) -> None:
+        super().__init__(**options)
+        self._translate = translate
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        # The one step between parsing a template and generating its code: `compile` calls it.
+        tree = super()._parse(source, name, filename)
+        return _ConstantTexts(self._translate).visit(tree) if _gettext_not_rebound(tree) else tree
+
+
+def _gettext_not_rebound(tree: nodes.Template) -> bool:
+    """True when the template never binds `_` or `gettext` itself (a `set`, a loop variable, a
+    macro's argument): only then does every call to them mean the catalog."""
+    return not any(name.name in _GETTEXT_NAMES and name.ctx != "load" for name in tree.find_all(nodes.Name))
+
+
+_GETTEXT_NAMES = frozenset(("_", "gettext"))
+
+
+class _ConstantTexts(NodeTransformer):
+    """`_("text")` and `gettext("text")`, with a literal text and no values, as their translation."""
+
+    def __init__(self, translate: Callable[[str], str]) -> None:
+        self.translate = translate
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        self.generic_visit(node)
+        if (
+            isinstance(node.node, nodes.Name)
+            and node.node.name in _GETTEXT_NAMES
+            and len(node.args) == 1
+            and isinstance(node.args[0], nodes.Const)
+            and isinstance(node.args[0].value, str)
+            and not node.kwargs
+            and node.dyn_args is None
+            and node.dyn_kwargs is None
+        ):
+            text = self.translate(node.args[0].value)
+            if "%" not in text:
+                return nodes.MarkSafeIfAutoescape(nodes.Const(text, lineno=node.lineno), lineno=node.lineno)
+        return node
 
 
 def template_digest(env: jinja2.Environment) -> str:
