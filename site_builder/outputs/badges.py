@@ -8,7 +8,7 @@ images from elsewhere) and carry their text as a title and aria-label for screen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+from html import escape
 
 from checker.uptime import format_uptime
 from checker.vocabulary import STATUS_COLOURS
@@ -120,14 +120,14 @@ def svg(badge: Badge) -> str:
     text = f"{badge.label}: {badge.message}"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{total}" height="20" role="img" '
-        f"aria-label={quoteattr(text)}>"
-        f"<title>{escape(text)}</title>"
+        f'aria-label="{escape(text)}">'
+        f"<title>{escape(text, quote=False)}</title>"
         f'<clipPath id="r"><rect width="{total}" height="20" rx="3" fill="#fff"/></clipPath>'
         f'<g clip-path="url(#r)">'
         f'<rect width="{left}" height="20" fill="{LABEL_COLOUR}"/>'
         f'<rect x="{left}" width="{right}" height="20" fill="{badge.colour}"/></g>'
         f'<g fill="#fff" text-anchor="middle" '
         f'font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">'
-        f'<text x="{left / 2:.1f}" y="14">{escape(badge.label)}</text>'
-        f'<text x="{left + right / 2:.1f}" y="14">{escape(badge.message)}</text></g></svg>\n'
+        f'<text x="{left / 2:.1f}" y="14">{escape(badge.label, quote=False)}</text>'
+        f'<text x="{left + right / 2:.1f}" y="14">{escape(badge.message, quote=False)}</text></g></svg>\n'
     )

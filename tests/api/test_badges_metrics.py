@@ -53,6 +53,14 @@ def test_svg_badges_are_well_formed_and_readable_by_screen_readers(files: dict[s
     assert b"http" not in files["badges/db/status.svg"].replace(b"http://www.w3.org/2000/svg", b"")
 
 
+@pytest.mark.parametrize("name", ['Edge "CDN"', "Bob's <API> & co", "a\"b'c"])
+def test_a_name_with_quotes_and_markup_reads_as_written(name: str) -> None:
+    root = ElementTree.fromstring(badges.svg(badges.Badge(name, "operational", "#2e7d32")))
+    assert root.get("aria-label") == f"{name}: operational"
+    assert root.findtext(f"{SVG}title") == f"{name}: operational"
+    assert [t.text for t in root.iter(f"{SVG}text")] == [name, "operational"]
+
+
 def test_without_measurements_badges_say_no_data(empty_view: SiteView) -> None:
     files = badges.render(empty_view)
     assert shield(files, "badges/api/status.json").message == "no data"
