@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from checker.ids import stable_id
-from checker.strict_model import StrictModel
+from checker.strict_model import StrictModel, UtcTime
 from checker.vocabulary import (
     ACTIVE_MAINTENANCE_STATUSES,
     OPEN_INCIDENT_STATUSES,
@@ -28,7 +28,7 @@ _MAINTENANCE_STAGE = {"scheduled": 0, "in_progress": 1, "verifying": 2, "complet
 
 
 class IncidentUpdate(StrictModel):
-    at: datetime
+    at: UtcTime
     """When the update was posted (UTC)."""
     status: UpdateStatus
     """The status word of its heading; `update` keeps the previous status."""
@@ -65,9 +65,9 @@ class Incident(StrictModel):
     """As given in the file, or derived from the worst component status."""
     components: dict[str, ComponentStatus]
     """Component id -> its status while this is open (in progress, for maintenance)."""
-    scheduled_for: datetime | None = None
+    scheduled_for: UtcTime | None = None
     """Maintenance only: when the window starts."""
-    scheduled_until: datetime | None = None
+    scheduled_until: UtcTime | None = None
     """Maintenance only: when the window ends."""
     updates: list[IncidentUpdate]
     """Newest first."""

@@ -5,10 +5,10 @@ share as a ledger (alert state, notification ledger) keep unknown keys instead."
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
 
 
 class StrictModel(BaseModel):
@@ -49,6 +49,22 @@ class LedgerModel(BaseModel):
 
 LedgerTime = Annotated[datetime, PlainSerializer(lambda at: at.isoformat(), return_type=str, when_used="json")]
 """A time as the ledgers have always stored it: `datetime.isoformat()` (`+00:00`, not pydantic's `Z`)."""
+
+
+def _in_shared_utc(at: datetime) -> datetime:
+    if at.tzinfo is not UTC and at.tzinfo is not None and at.utcoffset() == _NO_OFFSET:
+        return at.replace(tzinfo=UTC)
+    return at
+
+
+_NO_OFFSET = timedelta(0)
+
+UtcTime = Annotated[datetime, AfterValidator(_in_shared_utc)]
+"""A time that, when it is in UTC, has the one `datetime.UTC` object as its zone. Pydantic gives
+each time it reads from JSON a zone object of its own, and two times whose zone objects differ
+compare by asking each for its offset: a site's incidents read back from the parse cache sorted
+and compared at half the speed of the same incidents parsed from their files. The same moment,
+written the same way."""
 
 
 def absent(value: object) -> bool:
