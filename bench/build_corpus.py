@@ -236,7 +236,7 @@ def statusgen(*args: str, cwd: Path, ok: bool = True) -> Run:
     that their write-back is not timed as this command's cost (a one-edit rebuild of 1,000
     incidents took 0.97 s after unflushed builds, 0.85 s after flushed ones, in two runs of the
     benchmark)."""
-    command = [sys.executable, "-c", "from site_builder.cli import main; main()", *args]
+    command = [sys.executable, "-c", "from site_builder.cli import run; run()", *args]
     os.sync()
     started = time.perf_counter()
     process = subprocess.Popen(

@@ -63,7 +63,7 @@ def test_the_wheel_ships_templates_static_assets_and_scaffold(wheel: Path) -> No
     }
     assert packages <= names, sorted(packages - names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "statusgen = site_builder.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "statusgen = site_builder.cli:run" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 def test_the_wheel_ships_the_message_catalogs_as_text(wheel: Path) -> None:
