@@ -51,13 +51,14 @@ LedgerTime = Annotated[datetime, PlainSerializer(lambda at: at.isoformat(), retu
 """A time as the ledgers have always stored it: `datetime.isoformat()` (`+00:00`, not pydantic's `Z`)."""
 
 
+_NO_OFFSET = timedelta(0)
+
+
 def _in_shared_utc(at: datetime) -> datetime:
     if at.tzinfo is not UTC and at.tzinfo is not None and at.utcoffset() == _NO_OFFSET:
         return at.replace(tzinfo=UTC)
     return at
 
-
-_NO_OFFSET = timedelta(0)
 
 UtcTime = Annotated[datetime, AfterValidator(_in_shared_utc)]
 """A time that, when it is in UTC, has the one `datetime.UTC` object as its zone. Pydantic gives
