@@ -80,13 +80,13 @@ class TranslatingEnvironment(jinja2.Environment):
         return _ConstantTexts(self._translate).visit(tree) if _gettext_not_rebound(tree) else tree
 
 
+_GETTEXT_NAMES = frozenset(("_", "gettext"))
+
+
 def _gettext_not_rebound(tree: nodes.Template) -> bool:
     """True when the template never binds `_` or `gettext` itself (a `set`, a loop variable, a
     macro's argument): only then does every call to them mean the catalog."""
     return not any(name.name in _GETTEXT_NAMES and name.ctx != "load" for name in tree.find_all(nodes.Name))
-
-
-_GETTEXT_NAMES = frozenset(("_", "gettext"))
 
 
 class _ConstantTexts(NodeTransformer):
