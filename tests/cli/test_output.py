@@ -68,6 +68,39 @@ def test_build_prints_one_line_per_step_with_counts_that_add_up(site: Path) -> N
     ]
 
 
+@pytest.mark.parametrize(
+    ("template", "error"),
+    [
+        (
+            '{% extends "base.html" %}\n{% block main %}{{ oops( }}{% endblock %}\n',
+            "templates/404.html:2: unexpected '}', expected ')'",
+        ),
+        (
+            '{% extends "base.html" %}\n{% block main %}\n<p>{{ missing.part }}</p>\n{% endblock %}\n',
+            "templates/404.html:3: 'missing' is undefined",
+        ),
+        (
+            '{% extends "base.html" %}\n{% block main %}{% include "_gone.html" %}{% endblock %}\n',
+            "templates/404.html:2: '_gone.html' not found in search paths: 'templates', ",
+        ),
+    ],
+    ids=["syntax", "undefined", "missing include"],
+)
+def test_a_broken_theme_template_is_a_one_line_error_and_publishes_nothing(
+    site: Path, template: str, error: str
+) -> None:
+    assert invoke("build")[0] == 0
+    published = {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text(template, encoding="utf-8")
+    code, out, err = invoke("build")
+    assert (code, out) == (1, [])
+    assert len(err) == 1
+    assert err[0].startswith(error)
+    assert err[0].endswith(": fix the template (Jinja2), or delete it to use statusgen's own")
+    assert {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()} == published
+
+
 def test_check_with_inline_rebuild_publishes_after_the_run(site: Path) -> None:
     code, lines, _ = invoke("check")
     assert code == 0

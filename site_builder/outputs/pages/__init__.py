@@ -22,7 +22,7 @@ from site_builder.outputs.pages.incident_page import incident_file
 from site_builder.outputs.pages.index_page import index
 from site_builder.outputs.pages.report_pages import reports
 from site_builder.outputs.pages.site_files import favicon, not_found, robots, sitemap
-from site_builder.outputs.pages.templates import environment, template_digest
+from site_builder.outputs.pages.templates import compile_ahead, environment, template_digest
 from site_builder.outputs.pages.uptime_page import uptime
 from site_builder.outputs.view import SiteView
 
@@ -36,6 +36,7 @@ def plan(view: SiteView, context: RenderContext) -> list[Deferred | Unplanned]:
     items: list[Deferred | Unplanned] = []
     for code in view.languages.all:
         pages = Pages(view, context, environment(context.theme, view.bundle.site.time_zone, code), code)
+        compile_ahead(pages.env, context.theme)
         if code == view.languages.main:
             items += [index(pages), favicon(pages), uptime(pages), not_found(pages), robots(pages), sitemap(pages)]
         else:

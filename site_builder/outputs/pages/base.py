@@ -27,6 +27,7 @@ from site_builder.outputs.pages.incident_data import (
     update_data,
 )
 from site_builder.outputs.pages.strips import ComponentRows
+from site_builder.outputs.pages.templates import render_template
 from site_builder.outputs.theme import OG_HEIGHT, OG_WIDTH
 from site_builder.outputs.view import SiteView
 
@@ -192,7 +193,7 @@ class Pages:
         key = cache_key(self.shared_key, template, data)
 
         def render() -> bytes:
-            return self.env.get_template(template).render({**self._shared, **data}).encode()
+            return render_template(self.env, self.context.theme, template, {**self._shared, **data})
 
         return Deferred(self.prefix + path, key, render, shows)
 

@@ -9,6 +9,7 @@ from checker.vocabulary import STATUS_LABELS
 from site_builder.i18n.site_languages import Words
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
+from site_builder.outputs.pages.templates import render_template
 from site_builder.outputs.report_data import (
     ComponentMonth,
     ErrorBudget,
@@ -38,7 +39,7 @@ def standalone_report(pages: Pages, month: str, stylesheet: str) -> bytes:
     data = _report_data(pages, month_report(pages.view, month), path)
     site_url = pages.view.bundle.site.url.rstrip("/") + "/"
     data.update(root=site_url, site_root=site_url, data_root="", inline_css=stylesheet)
-    return pages.env.get_template("report.html").render({**pages.shared, **data}).encode()
+    return render_template(pages.env, pages.context.theme, "report.html", {**pages.shared, **data})
 
 
 def _report_data(pages: Pages, report: MonthReport, path: str) -> dict[str, Any]:

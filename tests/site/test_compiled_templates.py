@@ -1,0 +1,74 @@
+"""Templates are compiled once per process and catalog (`CompiledTemplates`), and what a page shows
+never comes from code compiled for another source or another language: a template edited between
+two builds in one process (as under `statusgen run` or the preview server) shows the edit, and
+each language keeps its own translated texts."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from site_builder.outputs.pages.templates import environment
+from site_builder.outputs.theme import Theme
+from site_builder.pipeline import build_and_publish
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "api"
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def theme(folder: Path) -> Theme:
+    return Theme(template_dirs=(folder,), accent_light="#0b57d0", accent_dark="#a8c7fa", custom_css="", logo=None)
+
+
+def test_a_template_edited_between_two_builds_in_one_process_shows_the_edit(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURES / "site", root)
+    shutil.copy(FIXTURES / "summary.json", root / "summary.json")
+    (root / "templates").mkdir()
+    override = root / "templates" / "404.html"
+    override.write_text('{% extends "base.html" %}{% block main %}<p>Nothing here, first edition.</p>{% endblock %}')
+    build_and_publish(root, out=None, now=NOW, notify=False)
+    page = root / "public" / "404.html"
+    assert "Nothing here, first edition." in page.read_text(encoding="utf-8")
+
+    override.write_text('{% extends "base.html" %}{% block main %}<p>Nothing here, second edition.</p>{% endblock %}')
+    build_and_publish(root, out=None, now=NOW, notify=False)
+    shown = page.read_text(encoding="utf-8")
+    assert "Nothing here, second edition." in shown
+    assert "first edition" not in shown
+
+
+def test_each_language_shows_its_own_texts_after_another_compiled_the_template(tmp_path: Path) -> None:
+    (tmp_path / "words.html").write_text('{{ _("History") }}|{{ _("Updated %(when)s", when=when) }}')
+    codes = ["en", "de", "ja", "en", "de"]
+    shown = [environment(theme(tmp_path), code=code).get_template("words.html").render(when="<b>") for code in codes]
+    firsts = [text.split("|")[0] for text in shown]
+    assert firsts == ["History", "Verlauf", "履歴", "History", "Verlauf"]
+    assert shown[0] == shown[3] == "History|Updated &lt;b&gt;"
+    assert "&lt;b&gt;" in shown[1]
+
+
+def test_a_second_environment_compiles_nothing_the_first_compiled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What makes repeated builds in one process cheap; the tests above are what keeps it right."""
+    (tmp_path / "once.html").write_text('<p>{{ _("History") }}</p>')
+    compiled: list[str | None] = []
+    compile_source = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: str, name: str | None = None, *args: object) -> object:
+        compiled.append(name)
+        return compile_source(self, source, name, *args)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    first = environment(theme(tmp_path), code="fr").get_template("once.html").render()
+    second = environment(theme(tmp_path), code="fr").get_template("once.html").render()
+    assert first == second
+    assert compiled.count("once.html") == 1
+    (tmp_path / "once.html").write_text('<p>{{ _("History") }}!</p>')
+    assert environment(theme(tmp_path), code="fr").get_template("once.html").render() == first.replace("</p>", "!</p>")
+    assert compiled.count("once.html") == 2
