@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import re
 import xml.etree.ElementTree as ET
+import zlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from checker.errors import ContentError
 from checker.subscriber_settings import SubscribersSettings
 from site_builder.builder.site import build_site
+from site_builder.outputs.theme import BANNER_COLOURS, status_card
 from tests.site.bigsite import build_big
 from tests.site.sitechecks import broken_links, element_count, parse, text_of
 from tests.site.sitetest import NOW, build, fixture_site, load_bundle, load_summary
@@ -459,6 +461,49 @@ def test_link_previews_state_the_status_and_the_latest_update(built_site: Path) 
     assert "/assets/og-none." in _meta(incident, "og:image")  # over: the green picture
     hostile = _meta(read(built_site, "incidents/2026-10-05-hostile-markup/index.html"), "og:description")
     assert "alert" not in hostile and "<" not in hostile
+
+
+def _png_pixels(png: bytes) -> tuple[bytes, list[list[int]]]:
+    """The palette and each row's palette indices of an indexed, unfiltered PNG."""
+    chunks, at = {}, 8
+    while at < len(png):
+        size = int.from_bytes(png[at : at + 4], "big")
+        kind, data = png[at + 4 : at + 8], png[at + 8 : at + 8 + size]
+        assert int.from_bytes(png[at + 8 + size : at + 12 + size], "big") == zlib.crc32(kind + data)
+        chunks[kind] = chunks.get(kind, b"") + data
+        at += 12 + size
+    width, height = int.from_bytes(chunks[b"IHDR"][:4], "big"), int.from_bytes(chunks[b"IHDR"][4:8], "big")
+    depth, colour_type = chunks[b"IHDR"][8], chunks[b"IHDR"][9]
+    assert colour_type == 3  # indexed
+    raw, stride = zlib.decompress(chunks[b"IDAT"]), 1 + (width * depth + 7) // 8
+    rows = []
+    for y in range(height):
+        row = raw[y * stride : (y + 1) * stride]
+        assert row[0] == 0  # no filter
+        bits = int.from_bytes(row[1:], "big")
+        spare = (stride - 1) * 8 - width * depth
+        rows.append([(bits >> (spare + (width - 1 - x) * depth)) & ((1 << depth) - 1) for x in range(width)])
+    return chunks[b"PLTE"], rows
+
+
+@pytest.mark.parametrize("indicator", sorted(BANNER_COLOURS))
+def test_each_link_preview_is_the_banners_colour_with_the_icon_on_a_white_disc(indicator: str) -> None:
+    palette, rows = _png_pixels(status_card(indicator))
+    colours = [palette[i : i + 3].hex() for i in range(0, len(palette), 3)]
+    assert len(rows) == 630 and {len(row) for row in rows} == {1200}
+
+    def colour_at(x: int, y: int) -> str:
+        return colours[rows[y][x]]
+
+    banner, white = BANNER_COLOURS[indicator].lstrip("#").lower(), "ffffff"
+    assert sorted(colours) == sorted([banner, white])
+    # A white disc of radius 172 px centred at (600, 315); the icon within 150 px of its centre.
+    for x, y in [(0, 0), (1199, 629), (600, 100), (800, 315), (10, 315)]:
+        assert colour_at(x, y) == banner, (x, y)
+    for x, y in [(600 + 160, 315), (600 - 160, 315), (600, 315 + 162), (600, 315 - 162)]:
+        assert colour_at(x, y) == white, (x, y)
+    icon = {colour_at(x, y) for x in range(480, 720, 4) for y in range(195, 435, 4)}
+    assert icon == {banner, white}
 
 
 def test_stylesheet_has_a_print_style(built_site: Path) -> None:
