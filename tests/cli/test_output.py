@@ -69,30 +69,36 @@ def test_build_prints_one_line_per_step_with_counts_that_add_up(site: Path) -> N
 
 
 @pytest.mark.parametrize(
-    ("template", "error"),
+    ("name", "template", "error"),
     [
         (
+            "404.html",
             '{% extends "base.html" %}\n{% block main %}{{ oops( }}{% endblock %}\n',
             "templates/404.html:2: unexpected '}', expected ')'",
         ),
         (
+            "404.html",
             '{% extends "base.html" %}\n{% block main %}\n<p>{{ missing.part }}</p>\n{% endblock %}\n',
             "templates/404.html:3: 'missing' is undefined",
         ),
         (
+            "404.html",
             '{% extends "base.html" %}\n{% block main %}{% include "_gone.html" %}{% endblock %}\n',
             "templates/404.html:2: '_gone.html' not found in search paths: 'templates', ",
         ),
+        # This site has no incident: no page uses month.html, which is still compiled.
+        ("month.html", '{% extends "base.html" %}\n\n{% block main %}{% endblok %}\n', "templates/month.html:3: "),
     ],
-    ids=["syntax", "undefined", "missing include"],
+    ids=["syntax", "undefined", "missing include", "syntax in an unused page"],
 )
 def test_a_broken_theme_template_is_a_one_line_error_and_publishes_nothing(
-    site: Path, template: str, error: str
+    site: Path, name: str, template: str, error: str
 ) -> None:
     assert invoke("build")[0] == 0
     published = {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
+    assert not any("history/20" in p.as_posix() for p in published)  # no month page
     (site / "templates").mkdir()
-    (site / "templates" / "404.html").write_text(template, encoding="utf-8")
+    (site / "templates" / name).write_text(template, encoding="utf-8")
     code, out, err = invoke("build")
     assert (code, out) == (1, [])
     assert len(err) == 1
