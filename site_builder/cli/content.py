@@ -23,13 +23,22 @@ from site_builder.cli.common import friendly_errors, root_option
 )
 @click.option("--require-env", is_flag=True, help="Also fail when a ${NAME} reference is not set.")
 def validate(root: Path, output_format: str, require_env: bool) -> None:
-    """Check statuspage.yaml and every incident file; exit 1 when anything is wrong."""
+    """Check statuspage.yaml, every incident file and the site's theme; exit 1 when anything is wrong."""
     import os
 
     from site_builder.content.config import DEFERRED_SECTIONS
     from site_builder.content.site import check_site
+    from site_builder.outputs.theme import TEMPLATES_DIR
 
     site, problems = check_site(root, os.environ, require=DEFERRED_SECTIONS) if require_env else check_site(root, None)
+    settings = site.bundle.site if site is not None else None
+    if settings is not None and (settings.logo or settings.custom_css or (root / TEMPLATES_DIR).is_dir()):
+        # Imported only for a site with a theme of its own: the pages' renderer is most of a build's imports.
+        from site_builder.outputs.pages.templates import theme_problems
+
+        problems = theme_problems(settings, root)
+        if problems:
+            site = None
     if output_format == "json":
         click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
     elif output_format == "github":

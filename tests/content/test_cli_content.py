@@ -65,6 +65,35 @@ def test_validate_json_prints_objects(tmp_path: Path) -> None:
     }
 
 
+def test_validate_reports_what_in_the_theme_would_stop_a_build(tmp_path: Path) -> None:
+    """A pull request that breaks a template or names a missing logo fails `validate`, at the line,
+    not only the build after it is merged; a template that only renders wrong is the build's to find."""
+    root = copy_site(fixture("content", "site"), tmp_path / "site")
+    (root / "templates" / "static").mkdir(parents=True)
+    (root / "templates" / "_footer.html").write_text("<p>Ours</p>\n{% if %}\n", encoding="utf-8")
+    (root / "templates" / "404.html").write_text('{% extends "base.html" %}{{ renders_wrong.x }}', encoding="utf-8")
+    (root / "templates" / "static" / "style.css").write_text("{% not a template %}", encoding="utf-8")
+    (root / "templates" / "uptime.md").write_text("{% not a template either %}", encoding="utf-8")
+    config = root / "statuspage.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("site:\n", "site:\n  logo: logo.png\n", 1))
+
+    code, out, err = run("validate", "--root", str(root))
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        "statuspage.yaml: site.logo: logo.png: file not found",
+        "1 problem found",
+    ]
+    (root / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    code, out, err = run("validate", "--root", str(root), "--format", "github")
+    assert code == 1
+    assert out.splitlines() == [
+        "::error file=templates/_footer.html,line=2::Expected an expression, got 'end of statement block': "
+        "fix the template (Jinja2), or delete it to use statusgen's own"
+    ]
+    (root / "templates" / "_footer.html").unlink()
+    assert run("validate", "--root", str(root))[:2] == (0, "ok: 3 components, 2 incidents and maintenance\n")
+
+
 def test_incident_lifecycle_from_the_command_line(tmp_path: Path) -> None:
     root = copy_site(fixture("content", "site"), tmp_path / "site")
     code, out, _ = run(

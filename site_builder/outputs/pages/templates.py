@@ -16,10 +16,11 @@ from jinja2.nodes import EvalContext
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
+from checker.bundle import SiteSettings
 from checker.errors import ContentError, Problem
 from site_builder.i18n.languages import language
 from site_builder.outputs.pages.formatting import Clock
-from site_builder.outputs.theme import Theme, builtin_templates
+from site_builder.outputs.theme import Theme, builtin_templates, load_theme
 
 
 def environment(theme: Theme, zone: str = "Etc/UTC", code: str = "en") -> jinja2.Environment:
@@ -162,6 +163,29 @@ def compile_ahead(env: jinja2.Environment, theme: Theme) -> None:
                 env.get_template(path.name)
             except jinja2.TemplateError as error:
                 raise ContentError([template_problem(error, theme)]) from None
+
+
+def theme_problems(settings: SiteSettings, root: Path) -> list[Problem]:
+    """What in the site's theme a build would stop at before it renders a page: a logo or
+    stylesheet it cannot read, or a template of the site's `templates/` folder that does not
+    compile. A mistake that shows only while a page renders (a value the page does not have, an
+    include that does not exist) is found by the build, which names its file and line too."""
+    try:
+        theme = load_theme(settings, root)
+    except ContentError as error:
+        return error.problems
+    env = environment(theme)
+    problems = []
+    for folder in theme.template_dirs:
+        for path in sorted(folder.rglob("*")):
+            name = path.relative_to(folder).as_posix()
+            # The stylesheet and the script are copied as they are, not rendered.
+            if path.suffix in PAGE_TEMPLATE_TYPES and not name.startswith("static/") and path.is_file():
+                try:
+                    env.get_template(name)
+                except jinja2.TemplateError as error:
+                    problems.append(template_problem(error, theme))
+    return problems
 
 
 def render_template(env: jinja2.Environment, theme: Theme, name: str, data: dict[str, Any]) -> bytes:
