@@ -86,10 +86,15 @@ def test_build_prints_one_line_per_step_with_counts_that_add_up(site: Path) -> N
             '{% extends "base.html" %}\n{% block main %}{% include "_gone.html" %}{% endblock %}\n',
             "templates/404.html:2: '_gone.html' not found in search paths: 'templates', ",
         ),
+        (
+            "404.html",
+            '{% extends "base.html" %}\n{% block main %}\n{{ 1 + site.name }}{% endblock %}\n',
+            "templates/404.html:3: unsupported operand type(s) for +: 'int' and 'str'",
+        ),
         # This site has no incident: no page uses month.html, which is still compiled.
         ("month.html", '{% extends "base.html" %}\n\n{% block main %}{% endblok %}\n', "templates/month.html:3: "),
     ],
-    ids=["syntax", "undefined", "missing include", "syntax in an unused page"],
+    ids=["syntax", "undefined", "missing include", "wrong type", "syntax in an unused page"],
 )
 def test_a_broken_theme_template_is_a_one_line_error_and_publishes_nothing(
     site: Path, name: str, template: str, error: str

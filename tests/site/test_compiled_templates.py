@@ -12,7 +12,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from site_builder.outputs.pages.templates import environment
+from checker.errors import ContentError
+from site_builder.outputs.pages.templates import environment, render_template
 from site_builder.outputs.theme import Theme
 from site_builder.pipeline import build_and_publish
 
@@ -40,6 +41,25 @@ def test_a_template_edited_between_two_builds_in_one_process_shows_the_edit(tmp_
     shown = page.read_text(encoding="utf-8")
     assert "Nothing here, second edition." in shown
     assert "first edition" not in shown
+
+
+def test_a_failure_in_statusgens_own_code_keeps_its_trace(tmp_path: Path) -> None:
+    """Only a template's mistake is reported as one: an error raised under statusgen's own
+    template is statusgen's bug, and is not dressed up as the site's."""
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "own.html").write_text("<p>\n{{ 1 + name }}</p>")
+    env = environment(theme(folder))
+    with pytest.raises(ContentError, match=r"^templates/own.html:2: unsupported operand type"):
+        render_template(env, theme(folder), "own.html", {"name": "x"})
+
+    class Broken:
+        @property
+        def url(self) -> str:
+            raise LookupError("a bug")
+
+    with pytest.raises(LookupError, match="a bug"):
+        render_template(env, theme(folder), "robots.txt", {"site": Broken()})
 
 
 def test_each_language_shows_its_own_texts_after_another_compiled_the_template(tmp_path: Path) -> None:

@@ -189,29 +189,44 @@ def theme_problems(settings: SiteSettings, root: Path) -> list[Problem]:
 
 
 def render_template(env: jinja2.Environment, theme: Theme, name: str, data: dict[str, Any]) -> bytes:
-    """The template `name` rendered with `data`. Raises ContentError when a template (most often
-    one of the theme's) fails, naming its file and line."""
+    """The template `name` rendered with `data`. Raises ContentError, naming the file and line,
+    when a template fails: any Jinja error, and any other error raised at a line of the site's own
+    templates (a value of the wrong type, say). Any other error is statusgen's, and keeps its trace."""
     try:
         return env.get_template(name).render(data).encode()
     except jinja2.TemplateError as error:
         raise ContentError([template_problem(error, theme)]) from None
+    except Exception as error:
+        filename, line = _failed_line(error, theme.template_dirs)
+        if filename is None:
+            raise
+        raise ContentError([_problem(filename, line, str(error) or type(error).__name__, theme)]) from None
 
 
 def template_problem(error: jinja2.TemplateError, theme: Theme) -> Problem:
     """A failed template as a problem: the file and line Jinja reports for a syntax error, else
-    the innermost template line in the error's trace (Jinja rewrites the trace so that its
-    frames are the templates' own lines), as a path from the site's root for the theme's files."""
-    filename, line = None, 0
+    the innermost template line in the error's trace, as a path from the site's root for the
+    theme's files."""
     if isinstance(error, jinja2.TemplateSyntaxError):
         filename, line = error.filename, error.lineno
     else:
-        folders = [*theme.template_dirs, builtin_templates()]
-        for frame_file, frame_line in _trace_lines(error.__traceback__):
-            if any(Path(frame_file).is_relative_to(folder) for folder in folders):
-                filename, line = frame_file, frame_line
+        filename, line = _failed_line(error, (*theme.template_dirs, builtin_templates()))
+    return _problem(filename, line, error.message or type(error).__name__, theme)
+
+
+def _problem(filename: str | None, line: int, what: str, theme: Theme) -> Problem:
     shown = _shown_path(filename, theme) if filename else "templates"
-    what = error.message or type(error).__name__
     return Problem(shown, line, "", f"{what}: fix the template (Jinja2), or delete it to use statusgen's own")
+
+
+def _failed_line(error: BaseException, folders: tuple[Path, ...]) -> tuple[str | None, int]:
+    """The innermost line of the error's trace that is a line of a template in `folders` (Jinja
+    rewrites a rendering error's trace so that its frames are the templates' own lines)."""
+    found: tuple[str | None, int] = (None, 0)
+    for frame_file, frame_line in _trace_lines(error.__traceback__):
+        if any(Path(frame_file).is_relative_to(folder) for folder in folders):
+            found = (frame_file, frame_line)
+    return found
 
 
 def _trace_lines(trace: TracebackType | None) -> list[tuple[str, int]]:
