@@ -34,7 +34,7 @@ def validate(root: Path, output_format: str, require_env: bool) -> None:
     settings = site.bundle.site if site is not None else None
     if settings is not None and (settings.logo or settings.custom_css or (root / TEMPLATES_DIR).is_dir()):
         # Imported only for a site with a theme of its own: the pages' renderer is most of a build's imports.
-        from site_builder.outputs.pages.templates import theme_problems
+        from site_builder.outputs.pages.template_problems import theme_problems
 
         problems = theme_problems(settings, root)
         if problems:

@@ -1,7 +1,8 @@
 """Templates are compiled once per process and catalog (`CompiledTemplates`), and what a page shows
 never comes from code compiled for another source or another language: a template edited between
 two builds in one process (as under `statusgen run` or the preview server) shows the edit, and
-each language keeps its own translated texts."""
+each language keeps its own translated texts. A failure is the site's to fix only when it is at a
+line of the site's own templates."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import jinja2
 import pytest
 
 from checker.errors import ContentError
-from site_builder.outputs.pages.templates import environment, render_template
+from site_builder.outputs.pages.template_problems import render_template
+from site_builder.outputs.pages.templates import environment
 from site_builder.outputs.theme import Theme
 from site_builder.pipeline import build_and_publish
 

@@ -7,8 +7,9 @@ Templates never see the clock: anything that depends on `now` is computed before
 
 One module per page kind (`index_page`, `incident_page`, `history_pages`, `component_page`,
 `uptime_page`, `report_pages`, `site_files`), each a function of `base.Pages`, what a build's
-pages share; the 90-day strips are in `strips`, the response-time chart in `chart`, how figures and times read in
-`formatting`, the Jinja environment in `templates` and the stylesheet, script and icons in `assets`.
+pages share; the 90-day strips are in `strips`, the response-time chart in `chart`, how figures
+and times read in `formatting`, the Jinja environment in `templates`, a template that fails as a
+problem in `template_problems`, and the stylesheet, script and icons in `assets`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from site_builder.outputs.pages.incident_page import incident_file
 from site_builder.outputs.pages.index_page import index
 from site_builder.outputs.pages.report_pages import reports
 from site_builder.outputs.pages.site_files import favicon, not_found, robots, sitemap
-from site_builder.outputs.pages.templates import compile_ahead, environment, template_digest
+from site_builder.outputs.pages.template_problems import compile_ahead
+from site_builder.outputs.pages.templates import environment, template_digest
 from site_builder.outputs.pages.uptime_page import uptime
 from site_builder.outputs.view import SiteView
 

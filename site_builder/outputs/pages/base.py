@@ -27,7 +27,7 @@ from site_builder.outputs.pages.incident_data import (
     update_data,
 )
 from site_builder.outputs.pages.strips import ComponentRows
-from site_builder.outputs.pages.templates import render_template
+from site_builder.outputs.pages.template_problems import render_template
 from site_builder.outputs.theme import OG_HEIGHT, OG_WIDTH
 from site_builder.outputs.view import SiteView
 

@@ -9,7 +9,7 @@ from checker.vocabulary import STATUS_LABELS
 from site_builder.i18n.site_languages import Words
 from site_builder.outputs import Deferred
 from site_builder.outputs.pages.base import Pages
-from site_builder.outputs.pages.templates import render_template
+from site_builder.outputs.pages.template_problems import render_template
 from site_builder.outputs.report_data import (
     ComponentMonth,
     ErrorBudget,

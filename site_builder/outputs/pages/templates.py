@@ -1,12 +1,13 @@
-"""The Jinja environment the pages render with, and the digest of its templates for the cache keys."""
+"""The Jinja environment the pages render with, the templates' code compiled once per process, and
+the digest of the templates for the cache keys. A template that fails, as a problem to show the
+site's author: `site_builder.outputs.pages.template_problems`."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 from collections.abc import Callable
-from pathlib import Path
-from types import CodeType, TracebackType
+from types import CodeType
 from typing import Any
 
 import jinja2
@@ -16,11 +17,9 @@ from jinja2.nodes import EvalContext
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
-from checker.bundle import SiteSettings
-from checker.errors import ContentError, Problem
 from site_builder.i18n.languages import language
 from site_builder.outputs.pages.formatting import Clock
-from site_builder.outputs.theme import Theme, builtin_templates, load_theme
+from site_builder.outputs.theme import Theme, builtin_templates
 
 
 def environment(theme: Theme, zone: str = "Etc/UTC", code: str = "en") -> jinja2.Environment:
@@ -124,7 +123,7 @@ class CompiledTemplates(jinja2.BytecodeCache):
     """The code of the templates compiled in this process with one catalog, for every environment
     made after: a build makes one per language and one for the assets, and `statusgen run`, the
     preview server and a warm Lambda builder make new ones for every build, each of which compiled
-    every template again (85 ms per language). Jinja's own mechanism: an entry is found by the
+    every template again (about 80 ms per language). Jinja's own mechanism: an entry is found by the
     template's name and file, and used only while its source's checksum matches. One cache per
     catalog, since the catalog's constant texts are compiled into the code (see
     `TranslatingEnvironment`); every other option of the environment is the same for all."""
@@ -146,106 +145,6 @@ class CompiledTemplates(jinja2.BytecodeCache):
 def compiled_templates(catalog_digest: str) -> CompiledTemplates:
     """The process's compiled templates for the catalog with this digest."""
     return CompiledTemplates()
-
-
-PAGE_TEMPLATE_TYPES = frozenset((".html", ".xml", ".txt"))
-"""The built-in templates' file types that are Jinja templates (the `uptime*.md` texts are not)."""
-
-
-def compile_ahead(env: jinja2.Environment, theme: Theme) -> None:
-    """Compile the templates of statusgen's pages (or the theme's of the same names) now, in the
-    process that plans the build: the process forked to render every other file starts with them
-    compiled instead of compiling them again. Raises ContentError for a template that does not
-    compile, used by a page or not."""
-    for path in sorted(builtin_templates().iterdir()):
-        if path.suffix in PAGE_TEMPLATE_TYPES:
-            try:
-                env.get_template(path.name)
-            except jinja2.TemplateError as error:
-                raise ContentError([template_problem(error, theme)]) from None
-
-
-def theme_problems(settings: SiteSettings, root: Path) -> list[Problem]:
-    """What in the site's theme a build would stop at before it renders a page: a logo or
-    stylesheet it cannot read, or a template of the site's `templates/` folder that does not
-    compile. A mistake that shows only while a page renders (a value the page does not have, an
-    include that does not exist) is found by the build, which names its file and line too."""
-    try:
-        theme = load_theme(settings, root)
-    except ContentError as error:
-        return error.problems
-    env = environment(theme)
-    problems = []
-    for folder in theme.template_dirs:
-        for path in sorted(folder.rglob("*")):
-            name = path.relative_to(folder).as_posix()
-            # The stylesheet and the script are copied as they are, not rendered.
-            if path.suffix in PAGE_TEMPLATE_TYPES and not name.startswith("static/") and path.is_file():
-                try:
-                    env.get_template(name)
-                except jinja2.TemplateError as error:
-                    problems.append(template_problem(error, theme))
-    return problems
-
-
-def render_template(env: jinja2.Environment, theme: Theme, name: str, data: dict[str, Any]) -> bytes:
-    """The template `name` rendered with `data`. Raises ContentError, naming the file and line,
-    when a template fails: any Jinja error, and any other error raised at a line of the site's own
-    templates (a value of the wrong type, say). Any other error is statusgen's, and keeps its trace."""
-    try:
-        return env.get_template(name).render(data).encode()
-    except jinja2.TemplateError as error:
-        raise ContentError([template_problem(error, theme)]) from None
-    except Exception as error:
-        filename, line = _failed_line(error, theme.template_dirs)
-        if filename is None:
-            raise
-        raise ContentError([_problem(filename, line, str(error) or type(error).__name__, theme)]) from None
-
-
-def template_problem(error: jinja2.TemplateError, theme: Theme) -> Problem:
-    """A failed template as a problem: the file and line Jinja reports for a syntax error, else
-    the innermost template line in the error's trace, as a path from the site's root for the
-    theme's files."""
-    if isinstance(error, jinja2.TemplateSyntaxError):
-        filename, line = error.filename, error.lineno
-    else:
-        filename, line = _failed_line(error, (*theme.template_dirs, builtin_templates()))
-    return _problem(filename, line, error.message or type(error).__name__, theme)
-
-
-def _problem(filename: str | None, line: int, what: str, theme: Theme) -> Problem:
-    shown = _shown_path(filename, theme) if filename else "templates"
-    return Problem(shown, line, "", f"{what}: fix the template (Jinja2), or delete it to use statusgen's own")
-
-
-def _failed_line(error: BaseException, folders: tuple[Path, ...]) -> tuple[str | None, int]:
-    """The innermost line of the error's trace that is a line of a template in `folders` (Jinja
-    rewrites a rendering error's trace so that its frames are the templates' own lines)."""
-    found: tuple[str | None, int] = (None, 0)
-    for frame_file, frame_line in _trace_lines(error.__traceback__):
-        if any(Path(frame_file).is_relative_to(folder) for folder in folders):
-            found = (frame_file, frame_line)
-    return found
-
-
-def _trace_lines(trace: TracebackType | None) -> list[tuple[str, int]]:
-    """(file, line) of each frame of a trace, outermost first."""
-    lines = []
-    while trace is not None:
-        lines.append((trace.tb_frame.f_code.co_filename, trace.tb_lineno))
-        trace = trace.tb_next
-    return lines
-
-
-def _shown_path(filename: str, theme: Theme) -> str:
-    """A theme's template as a path from the site's root (`templates/404.html`); any other
-    (statusgen's own) as its full path."""
-    path = Path(filename)
-    for folder in theme.template_dirs:
-        if path.is_relative_to(folder):
-            return (Path(folder.name) / path.relative_to(folder)).as_posix()
-    return filename
 
 
 def template_digest(env: jinja2.Environment) -> str:
