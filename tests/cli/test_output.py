@@ -112,6 +112,30 @@ def test_a_broken_theme_template_is_a_one_line_error_and_publishes_nothing(
     assert {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()} == published
 
 
+@pytest.mark.parametrize("name", ["404.html", "_footer.html", "static/style.css"])
+def test_a_theme_file_that_is_not_utf8_is_a_one_line_error_and_publishes_nothing(site: Path, name: str) -> None:
+    assert invoke("build")[0] == 0
+    published = {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
+    (site / "templates" / "static").mkdir(parents=True)
+    (site / "templates" / name).write_bytes("<!-- ok -->\n<p>Caf\u00e9</p>\n".encode("latin-1"))
+    if name == "_footer.html":  # a partial, read only when a page includes it
+        (site / "templates" / "404.html").write_text(
+            '{% extends "base.html" %}\n{% block main %}{% include "_footer.html" %}{% endblock %}\n', encoding="utf-8"
+        )
+    code, out, err = invoke("build")
+    assert (code, out) == (1, [])
+    assert err == [f"templates/{name}:2: is not valid UTF-8; save the file as UTF-8"]
+    assert {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()} == published
+
+
+def test_a_picture_kept_beside_the_templates_is_no_template(site: Path) -> None:
+    (site / "templates").mkdir()
+    (site / "templates" / "badge.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00")
+    code, out, err = invoke("build")
+    assert (code, err) == (0, [])
+    assert out[1].startswith("published to ./public: ")
+
+
 def test_check_with_inline_rebuild_publishes_after_the_run(site: Path) -> None:
     code, lines, _ = invoke("check")
     assert code == 0

@@ -94,6 +94,23 @@ def test_validate_reports_what_in_the_theme_would_stop_a_build(tmp_path: Path) -
     assert run("validate", "--root", str(root))[:2] == (0, "ok: 3 components, 2 incidents and maintenance\n")
 
 
+def test_validate_names_each_theme_file_that_is_not_utf8(tmp_path: Path) -> None:
+    root = copy_site(fixture("content", "site"), tmp_path / "site")
+    (root / "templates" / "static").mkdir(parents=True)
+    latin1 = "<p>Caf\u00e9</p>\n".encode("latin-1")
+    for name in ("_partial.html", "uptime.md", "static/style.css"):
+        (root / "templates" / name).write_bytes(b"\n\n" + latin1)
+    (root / "templates" / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff")  # not statusgen's to read
+    code, out, err = run("validate", "--root", str(root))
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        "templates/_partial.html:3: is not valid UTF-8; save the file as UTF-8",
+        "templates/static/style.css:3: is not valid UTF-8; save the file as UTF-8",
+        "templates/uptime.md:3: is not valid UTF-8; save the file as UTF-8",
+        "3 problems found",
+    ]
+
+
 def test_incident_lifecycle_from_the_command_line(tmp_path: Path) -> None:
     root = copy_site(fixture("content", "site"), tmp_path / "site")
     code, out, _ = run(

@@ -11,7 +11,7 @@ import jinja2
 
 from checker.bundle import SiteSettings
 from checker.errors import ContentError, Problem
-from site_builder.outputs.pages.templates import environment
+from site_builder.outputs.pages.templates import environment, shown_template_path
 from site_builder.outputs.theme import Theme, builtin_templates, load_theme
 
 PAGE_TEMPLATE_TYPES = frozenset((".html", ".xml", ".txt"))
@@ -33,24 +33,32 @@ def compile_ahead(env: jinja2.Environment, theme: Theme) -> None:
 
 def theme_problems(settings: SiteSettings, root: Path) -> list[Problem]:
     """What in the site's theme a build would stop at before it renders a page: a logo or
-    stylesheet it cannot read, or a template of the site's `templates/` folder that does not
-    compile. A mistake that shows only while a page renders (a value the page does not have, an
-    include that does not exist) is found by the build, which names its file and line too."""
+    stylesheet it cannot read, a file of the site's `templates/` folder that is not UTF-8, or a
+    template there that does not compile. A mistake that shows only while a page renders (a value
+    the page does not have, an include that does not exist) is found by the build, which names
+    its file and line too."""
     try:
         theme = load_theme(settings, root)
     except ContentError as error:
         return error.problems
     env = environment(theme)
+    assert env.loader is not None
+    builtin = builtin_templates()
     problems = []
     for folder in theme.template_dirs:
         for path in sorted(folder.rglob("*")):
             name = path.relative_to(folder).as_posix()
-            # The stylesheet and the script are copied as they are, not rendered.
-            if path.suffix in PAGE_TEMPLATE_TYPES and not name.startswith("static/") and path.is_file():
-                try:
+            try:
+                # The stylesheet and the script are copied as they are, not rendered; the other
+                # files statusgen reads by name (the `uptime.md` texts) are read as text.
+                if path.suffix in PAGE_TEMPLATE_TYPES and not name.startswith("static/") and path.is_file():
                     env.get_template(name)
-                except jinja2.TemplateError as error:
-                    problems.append(template_problem(error, theme))
+                elif (builtin / name).is_file():
+                    env.loader.get_source(env, name)
+            except jinja2.TemplateError as error:
+                problems.append(template_problem(error, theme))
+            except ContentError as error:  # a file that is not UTF-8
+                problems += error.problems
     return problems
 
 
@@ -62,6 +70,8 @@ def render_template(env: jinja2.Environment, theme: Theme, name: str, data: dict
         return env.get_template(name).render(data).encode()
     except jinja2.TemplateError as error:
         raise ContentError([template_problem(error, theme)]) from None
+    except ContentError:
+        raise
     except Exception as error:
         filename, line = _failed_line(error, theme.template_dirs)
         if filename is None:
@@ -81,7 +91,7 @@ def template_problem(error: jinja2.TemplateError, theme: Theme) -> Problem:
 
 
 def _problem(filename: str | None, line: int, what: str, theme: Theme) -> Problem:
-    shown = _shown_path(filename, theme) if filename else "templates"
+    shown = shown_template_path(filename, theme.template_dirs) if filename else "templates"
     return Problem(shown, line, "", f"{what}: fix the template (Jinja2), or delete it to use statusgen's own")
 
 
@@ -102,13 +112,3 @@ def _trace_lines(trace: TracebackType | None) -> list[tuple[str, int]]:
         lines.append((trace.tb_frame.f_code.co_filename, trace.tb_lineno))
         trace = trace.tb_next
     return lines
-
-
-def _shown_path(filename: str, theme: Theme) -> str:
-    """A theme's template as a path from the site's root (`templates/404.html`); any other
-    (statusgen's own) as its full path."""
-    path = Path(filename)
-    for folder in theme.template_dirs:
-        if path.is_relative_to(folder):
-            return (Path(folder.name) / path.relative_to(folder)).as_posix()
-    return filename

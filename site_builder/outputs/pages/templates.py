@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from types import CodeType
 from typing import Any
 
@@ -17,6 +18,7 @@ from jinja2.nodes import EvalContext
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
+from checker.errors import ContentError, Problem
 from site_builder.i18n.languages import language
 from site_builder.outputs.pages.formatting import Clock
 from site_builder.outputs.theme import Theme, builtin_templates
@@ -25,7 +27,7 @@ from site_builder.outputs.theme import Theme, builtin_templates
 def environment(theme: Theme, zone: str = "Etc/UTC", code: str = "en") -> jinja2.Environment:
     """Templates from the site's own `templates/` first, then statusgen's; their text from the
     catalog of the language `code`, times shown in `zone` as that language writes them."""
-    loader = jinja2.FileSystemLoader([*theme.template_dirs, builtin_templates()])
+    loader = TemplateFiles([*theme.template_dirs, builtin_templates()])
     shown = language(code)
     env = TranslatingEnvironment(
         shown.catalog.translations.gettext,
@@ -49,6 +51,38 @@ def environment(theme: Theme, zone: str = "Etc/UTC", code: str = "en") -> jinja2
     env.filters["when"] = clock.when
     env.filters["when_rel"] = clock.when_rel
     return env
+
+
+class TemplateFiles(jinja2.FileSystemLoader):
+    """Jinja's loader of template folders, searched in order; a file that is not UTF-8 is a
+    problem at the line of its first bad byte, not a decoding error with no file named."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as error:
+            line = error.object[: error.start].count(b"\n") + 1
+            site_folders = tuple(Path(folder) for folder in self.searchpath[:-1])
+            where = shown_template_path(str(self.file_of(template)), site_folders)
+            raise ContentError([Problem(where, line, "", "is not valid UTF-8; save the file as UTF-8")]) from None
+
+    def file_of(self, template: str) -> Path:
+        """The file the template `template` is read from: the first folder that has it."""
+        for folder in self.searchpath:
+            path = Path(folder, *template.split("/"))
+            if path.is_file():
+                return path
+        raise jinja2.TemplateNotFound(template)
+
+
+def shown_template_path(filename: str, site_folders: tuple[Path, ...]) -> str:
+    """A template of the site's own folders as a path from the site's root
+    (`templates/404.html`); any other (statusgen's own) as its full path."""
+    path = Path(filename)
+    for folder in site_folders:
+        if path.is_relative_to(folder):
+            return (Path(folder.name) / path.relative_to(folder)).as_posix()
+    return filename
 
 
 def direct_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
@@ -148,10 +182,11 @@ def compiled_templates(catalog_digest: str) -> CompiledTemplates:
 
 
 def template_digest(env: jinja2.Environment) -> str:
-    """Digest of every template's source, so editing a template re-renders the pages."""
+    """Digest of every file of the template folders, so editing a template re-renders the pages;
+    of their bytes, not their text: a picture kept beside the templates is no template to decode."""
+    loader = env.loader
+    assert isinstance(loader, TemplateFiles)
     h = hashlib.sha256()
-    for name in sorted(env.list_templates()):
-        assert env.loader is not None
-        source, _, _ = env.loader.get_source(env, name)
-        h.update(name.encode() + b"\0" + source.encode() + b"\0")
+    for name in sorted(loader.list_templates()):
+        h.update(name.encode() + b"\0" + loader.file_of(name).read_bytes() + b"\0")
     return h.hexdigest()
