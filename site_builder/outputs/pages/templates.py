@@ -54,8 +54,9 @@ def environment(theme: Theme, zone: str = "Etc/UTC", code: str = "en") -> jinja2
 
 
 class TemplateFiles(jinja2.FileSystemLoader):
-    """Jinja's loader of template folders, searched in order; a file that is not UTF-8 is a
-    problem at the line of its first bad byte, not a decoding error with no file named."""
+    """Jinja's loader of template folders, searched in order: the site's, then statusgen's own,
+    last. A file that is not UTF-8 is a problem at the line of its first bad byte, not a decoding
+    error with no file named."""
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         try:
