@@ -1,4 +1,4 @@
-"""Templates are compiled once per process and catalog (`CompiledTemplates`), and what a page shows
+"""Templates are compiled once per process (`CompiledTemplates`), and what a page shows
 never comes from code compiled for another source or another language: a template edited between
 two builds in one process (as under `statusgen run` or the preview server) shows the edit, and
 each language keeps its own translated texts. A failure is the site's to fix only when it is at a
@@ -89,8 +89,10 @@ def test_a_second_environment_compiles_nothing_the_first_compiled(
     monkeypatch.setattr(jinja2.Environment, "compile", counting)
     first = environment(theme(tmp_path), code="fr").get_template("once.html").render()
     second = environment(theme(tmp_path), code="fr").get_template("once.html").render()
-    assert first == second
-    assert compiled.count("once.html") == 1
+    german = environment(theme(tmp_path), code="de").get_template("once.html").render()
+    assert first == second == "<p>Historique</p>"
+    assert german == "<p>Verlauf</p>"
+    assert compiled.count("once.html") == 1  # one compilation for every environment, in any language
     (tmp_path / "once.html").write_text('<p>{{ _("History") }}!</p>')
     assert environment(theme(tmp_path), code="fr").get_template("once.html").render() == first.replace("</p>", "!</p>")
     assert compiled.count("once.html") == 2

@@ -1,5 +1,5 @@
 """The pages' `_` and `gettext` (called directly, not through jinja2.ext's wrappers, and with a
-literal text and no values translated when the template is compiled) give what the extension's
+literal text and no values looked up in the language's table of texts) give what the extension's
 new-style gettext gives: the catalog's text, values escaped where the template autoescapes, and
 as they are where it does not."""
 
@@ -56,13 +56,26 @@ def test_the_pages_gettext_gives_what_the_extensions_gives(code: str, name: str)
         assert "<script>" in shown
 
 
-def test_literal_texts_are_translated_once_when_a_template_is_compiled() -> None:
-    """What makes the pages cheap to render: `_("History")` is the catalog's text in the
-    template's code, not a call on every render; a text with values is still a call."""
-    code = pages_environment("de").compile('{{ _("History") }}|{{ _("Updated %(when)s", when=when) }}', raw=True)
-    assert "Verlauf|" in code
-    assert code.count("context.call(") == 1
-    assert "'Updated %(when)s'" in code
+def test_literal_texts_are_looked_up_not_called_and_the_code_names_no_language() -> None:
+    """What makes the pages cheap to render and to compile: `_("History")` is a lookup in the
+    language's table of texts, not a call through the context on every render, and the code is
+    the same in every language, so one compilation serves them all; a text with values is still
+    a call."""
+    source = '{{ _("History") }}|{{ _("Updated %(when)s", when=when) }}'
+    codes = {code: pages_environment(code).compile(source, raw=True) for code in ("en", "de", "ja")}
+    assert codes["en"] == codes["de"] == codes["ja"]
+    assert "'History'" in codes["de"] and "Verlauf" not in codes["de"]
+    assert codes["de"].count("context.call(") == 1
+    assert "'Updated %(when)s'" in codes["de"]
+
+
+def test_a_template_that_names_the_table_of_texts_keeps_its_calls() -> None:
+    """A template's own variable of the table's name is not the table: its calls stay calls."""
+    env = pages_environment("de").overlay(
+        loader=jinja2.DictLoader({"own.html": '{% set _statusgen_literal_texts = {} %}{{ _("History") }}'})
+    )
+    assert env.get_template("own.html").render() == "Verlauf"
+    assert "context.call(" in env.compile('{% set _statusgen_literal_texts = 1 %}{{ _("History") }}', raw=True)
 
 
 def test_the_catalogs_text_is_used() -> None:

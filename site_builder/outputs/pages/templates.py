@@ -4,7 +4,6 @@ site's author: `site_builder.outputs.pages.template_problems`."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -41,7 +40,7 @@ def environment(theme: Theme, zone: str = "Etc/UTC", code: str = "en") -> jinja2
         # One environment per build: each template is read once, as its digest saw it, instead of
         # its file being looked at again for every page (thousands of times in a large build).
         auto_reload=False,
-        bytecode_cache=compiled_templates(shown.catalog.digest),
+        bytecode_cache=COMPILED_TEMPLATES,
     )
     # New-style gettext: `_("Updated %(when)s", when=...)` escapes its values, not the catalog's text.
     env.install_gettext_translations(shown.catalog.translations, newstyle=True)  # type: ignore[attr-defined]
@@ -104,37 +103,57 @@ def direct_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
 
 
 class TranslatingEnvironment(jinja2.Environment):
-    """An environment whose templates have their constant texts translated as they are compiled:
-    `_("Updated")` with no values becomes the catalog's text, marked safe where the template
-    autoescapes, as `direct_gettext` would return it on every render. A page of an incident makes
-    a dozen such calls, each through the template context; made once per template instead, they
-    cost nothing per page. A text the catalog translates with a `%` in it (`%%`, or a placeholder
-    with no value) is left to `direct_gettext`, which formats it and raises as before."""
+    """An environment whose templates look their literal texts up instead of calling the catalog:
+    `_("Updated")` with no values becomes `Updated` looked up in the language's table of texts
+    (`LiteralTexts`), marked safe where the template autoescapes, which is what `direct_gettext`
+    returns. A page of an incident made a dozen such calls, each through the template context; a
+    lookup costs a fraction of one. The compiled code names no language, so one compilation serves
+    every language of the site (see `CompiledTemplates`)."""
 
     def __init__(self, translate: Callable[[str], str], /, **options: Any) -> None:
         super().__init__(**options)
-        self._translate = translate
+        self.globals[TEXTS] = LiteralTexts(translate)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         # The one step between parsing a template and generating its code: `compile` calls it.
         tree = super()._parse(source, name, filename)
-        return _ConstantTexts(self._translate).visit(tree) if _gettext_not_rebound(tree) else tree
+        if _gettext_not_rebound(tree):
+            tree = _ConstantTexts().visit(tree)
+            tree.set_environment(self)
+        return tree
+
+
+TEXTS = "_statusgen_literal_texts"
+"""The name of the language's `LiteralTexts` among the templates' globals."""
+
+
+class LiteralTexts(dict[str, str]):
+    """Literal text -> what `direct_gettext` returns for it with no values, before it is marked
+    safe: the catalog's text, formatted with no values (so `%%` is `%`, and a placeholder raises,
+    as the call did). Each text is translated the first time a page looks it up."""
+
+    def __init__(self, translate: Callable[[str], str]) -> None:
+        super().__init__()
+        self._translate = translate
+
+    def __missing__(self, text: str) -> str:
+        translated = self[text] = self._translate(text) % {}
+        return translated
 
 
 _GETTEXT_NAMES = frozenset(("_", "gettext"))
 
 
 def _gettext_not_rebound(tree: nodes.Template) -> bool:
-    """True when the template never binds `_` or `gettext` itself (a `set`, a loop variable, a
-    macro's argument): only then does every call to them mean the catalog."""
-    return not any(name.name in _GETTEXT_NAMES and name.ctx != "load" for name in tree.find_all(nodes.Name))
+    """True when the template never binds `_`, `gettext` or the texts' table itself (a `set`, a
+    loop variable, a macro's argument): only then does every call to them mean the catalog."""
+    bound = (name.name for name in tree.find_all(nodes.Name) if name.ctx != "load")
+    return not any(name in _GETTEXT_NAMES or name == TEXTS for name in bound)
 
 
 class _ConstantTexts(NodeTransformer):
-    """`_("text")` and `gettext("text")`, with a literal text and no values, as their translation."""
-
-    def __init__(self, translate: Callable[[str], str]) -> None:
-        self.translate = translate
+    """`_("text")` and `gettext("text")`, with a literal text and no values, as a lookup of the
+    text in the language's `LiteralTexts`."""
 
     def visit_Call(self, node: nodes.Call) -> nodes.Node:
         self.generic_visit(node)
@@ -148,20 +167,20 @@ class _ConstantTexts(NodeTransformer):
             and node.dyn_args is None
             and node.dyn_kwargs is None
         ):
-            text = self.translate(node.args[0].value)
-            if "%" not in text:
-                return nodes.MarkSafeIfAutoescape(nodes.Const(text, lineno=node.lineno), lineno=node.lineno)
+            line = node.lineno
+            table, text = nodes.Name(TEXTS, "load", lineno=line), nodes.Const(node.args[0].value, lineno=line)
+            return nodes.MarkSafeIfAutoescape(nodes.Getitem(table, text, "load", lineno=line), lineno=line)
         return node
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
-    """The code of the templates compiled in this process with one catalog, for every environment
-    made after: a build makes one per language and one for the assets, and `statusgen run`, the
-    preview server and a warm Lambda builder make new ones for every build, each of which compiled
-    every template again (about 80 ms per language). Jinja's own mechanism: an entry is found by the
-    template's name and file, and used only while its source's checksum matches. One cache per
-    catalog, since the catalog's constant texts are compiled into the code (see
-    `TranslatingEnvironment`); every other option of the environment is the same for all."""
+    """The code of the templates compiled in this process, for every environment made after: a
+    build makes one per language and one for the assets, and `statusgen run`, the preview server
+    and a warm Lambda builder make new ones for every build, each of which compiled every template
+    again (about 80 ms each time). Jinja's own mechanism: an entry is found by the template's name
+    and file, and used only while its source's checksum matches. Every option of the environment
+    that shapes the code is the same for all, and the code names no language (see
+    `TranslatingEnvironment`)."""
 
     def __init__(self) -> None:
         self._code: dict[str, tuple[str, CodeType]] = {}
@@ -176,10 +195,8 @@ class CompiledTemplates(jinja2.BytecodeCache):
             self._code[bucket.key] = (bucket.checksum, bucket.code)
 
 
-@functools.cache
-def compiled_templates(catalog_digest: str) -> CompiledTemplates:
-    """The process's compiled templates for the catalog with this digest."""
-    return CompiledTemplates()
+COMPILED_TEMPLATES = CompiledTemplates()
+"""The process's compiled templates."""
 
 
 def template_digest(env: jinja2.Environment) -> str:
