@@ -3,8 +3,8 @@ build (`compile_ahead`, `render_template`) and from `statusgen validate` (`theme
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import jinja2
@@ -99,16 +99,7 @@ def _failed_line(error: BaseException, folders: tuple[Path, ...]) -> tuple[str |
     """The innermost line of the error's trace that is a line of a template in `folders` (Jinja
     rewrites a rendering error's trace so that its frames are the templates' own lines)."""
     found: tuple[str | None, int] = (None, 0)
-    for frame_file, frame_line in _trace_lines(error.__traceback__):
-        if any(Path(frame_file).is_relative_to(folder) for folder in folders):
-            found = (frame_file, frame_line)
+    for frame, line in traceback.walk_tb(error.__traceback__):
+        if any(Path(frame.f_code.co_filename).is_relative_to(folder) for folder in folders):
+            found = (frame.f_code.co_filename, line)
     return found
-
-
-def _trace_lines(trace: TracebackType | None) -> list[tuple[str, int]]:
-    """(file, line) of each frame of a trace, outermost first."""
-    lines = []
-    while trace is not None:
-        lines.append((trace.tb_frame.f_code.co_filename, trace.tb_lineno))
-        trace = trace.tb_next
-    return lines

@@ -118,7 +118,7 @@ class TranslatingEnvironment(jinja2.Environment):
         # The one step between parsing a template and generating its code: `compile` calls it.
         tree = super()._parse(source, name, filename)
         if _gettext_not_rebound(tree):
-            tree = _ConstantTexts().visit(tree)
+            tree = _LiteralTextLookups().visit(tree)
             tree.set_environment(self)
         return tree
 
@@ -151,7 +151,7 @@ def _gettext_not_rebound(tree: nodes.Template) -> bool:
     return not any(name in _GETTEXT_NAMES or name == TEXTS for name in bound)
 
 
-class _ConstantTexts(NodeTransformer):
+class _LiteralTextLookups(NodeTransformer):
     """`_("text")` and `gettext("text")`, with a literal text and no values, as a lookup of the
     text in the language's `LiteralTexts`."""
 
