@@ -22,8 +22,9 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 # --- what each input holds ------------------------------------------------------------------------
 
@@ -149,23 +150,39 @@ def _code_digest() -> str:
 # --- what the target holds ------------------------------------------------------------------------
 
 
-def published_state(folder: Path, manifest: str, *, expected: tuple[str, Sequence[str]] | None = None) -> str | None:
-    """One digest of what the folder target serves, as a publish reads it: the bytes of its
+class Published(NamedTuple):
+    """What a folder target holds (see `published_state`)."""
+
+    state: str
+    """One digest of it, as a publish reads it."""
+    serves: bool | None
+    """True when it serves exactly the expected site's files, as the next publish would find them:
+    each present, a file of its recorded size, in folders that are not links (a publish lists the
+    folder without following them); None when the manifest is not the expected one (unchecked)."""
+
+
+def published_state(
+    folder: Path, manifest: str, *, expected: tuple[str, Mapping[str, tuple[str, int]]] | None = None
+) -> Published | None:
+    """What the folder target serves, as a publish reads it: one digest of the bytes of its
     manifest, then the type, size, times and inode of every file the manifest names (or that it
     is absent) and the type and inode of each folder holding one. None without a readable manifest.
 
     A publish trusts the manifest for files present with the recorded size, and deletes the
     present files it names that the site no longer has: equal states give equal publishes.
 
-    `expected` is the SHA-256 of a manifest and the paths it names, sorted, as a build that has
-    just published knows them: a manifest with that digest is neither held nor parsed (at 50,000
-    incidents, its 10 MB and its entries parsed were the build's peak of memory).
+    `expected` is the SHA-256 of a manifest and the files it names (path -> SHA-256 and size), as a
+    build that has just published knows them: a manifest with that digest is neither held nor
+    parsed (at 50,000 incidents, its 10 MB and its entries parsed were the build's peak of
+    memory), and whether the folder serves those files is told from the same look at each file.
     """
+    sizes: Mapping[str, tuple[str, int]] = {}
     try:
         with (folder / manifest).open("rb") as file:
             h = hashlib.file_digest(file, "sha256")
         if expected is not None and h.hexdigest() == expected[0]:
-            paths = expected[1]
+            sizes = expected[1]
+            paths = sorted(sizes)
         else:
             data = (folder / manifest).read_bytes()
             h = hashlib.sha256(data)  # of the bytes parsed, should the file have changed meanwhile
@@ -174,38 +191,58 @@ def published_state(folder: Path, manifest: str, *, expected: tuple[str, Sequenc
             del data, listed  # every file's digest and size: megabytes for a large site
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
+    checked = bool(sizes)
+    serves = True
     base = os.fspath(folder)
     folders: set[str] = set()
     for path in paths:
-        h.update(f"{path}\0{_file_state(f'{base}/{path}')}\0".encode(errors="surrogateescape"))
+        info = _lstat(f"{base}/{path}")
+        h.update(f"{path}\0{_described(info)}\0".encode(errors="surrogateescape"))
+        if checked and serves:
+            serves = isinstance(info, os.stat_result) and stat.S_ISREG(info.st_mode) and info.st_size == sizes[path][1]
         parent = path.rpartition("/")[0]
         while parent and parent not in folders:
             folders.add(parent)
             parent = parent.rpartition("/")[0]
     for path in sorted(folders):
-        h.update(f"{path}/\0{_folder_state(f'{base}/{path}')}\0".encode(errors="surrogateescape"))
-    h.update(f"./\0{_folder_state(base)}".encode(errors="surrogateescape"))
-    return h.hexdigest()
+        info = _lstat(f"{base}/{path}")
+        h.update(f"{path}/\0{_folder_described(info)}\0".encode(errors="surrogateescape"))
+        if checked and serves:
+            serves = isinstance(info, os.stat_result) and stat.S_ISDIR(info.st_mode)
+    h.update(f"./\0{_folder_described(_lstat(base))}".encode(errors="surrogateescape"))
+    return Published(h.hexdigest(), serves if checked else None)
 
 
 def _file_state(path: str, *, follow: bool = False) -> str:
     """A file's type, size, times and inode (of the link itself unless `follow`), or why not."""
     try:
         info = os.stat(path) if follow else os.lstat(path)  # noqa: PTH116
-    except FileNotFoundError:
-        return "absent"
     except OSError as error:
-        return f"unreadable: {type(error).__name__}"
+        return _described(error)
+    return _described(info)
+
+
+def _lstat(path: str) -> os.stat_result | OSError:
+    try:
+        return os.lstat(path)
+    except OSError as error:
+        return error
+
+
+def _described(info: os.stat_result | OSError) -> str:
+    """`_file_state`'s words for what `os.lstat` (or `os.stat`) gave."""
+    if isinstance(info, FileNotFoundError):
+        return "absent"
+    if isinstance(info, OSError):
+        return f"unreadable: {type(info).__name__}"
     return (
         f"{stat.S_IFMT(info.st_mode)} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns} {info.st_dev} {info.st_ino}"
     )
 
 
-def _folder_state(path: str) -> str:
+def _folder_described(info: os.stat_result | OSError) -> str:
     """A folder's type and identity, not its times: a file someone else adds beside the site's
     does not change what a publish does."""
-    try:
-        info = os.lstat(path)
-    except OSError as error:
-        return f"unreadable: {type(error).__name__}"
+    if isinstance(info, OSError):
+        return f"unreadable: {type(info).__name__}"
     return f"{stat.S_IFMT(info.st_mode)} {info.st_dev} {info.st_ino}"

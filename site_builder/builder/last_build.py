@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -106,7 +106,8 @@ def unchanged_since_last_build(
         ):
             return None
         target = record["target"]
-        if input_state.published_state(Path(target["folder"]), target["manifest"]) != target["state"]:
+        published = input_state.published_state(Path(target["folder"]), target["manifest"])
+        if published is None or published.state != target["state"]:
             return None
         return Unchanged(files=int(target["files"]), target=str(target["location"]))
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -198,21 +199,24 @@ class Inputs:
         built_at: datetime,
         until: datetime,
         previous: BuildRecord | None,
-        expected_manifest: tuple[str, Sequence[str]] | None = None,
+        expected_manifest: tuple[str, Mapping[str, tuple[str, int]]] | None = None,
     ) -> BuildRecord | None:
         """The record of a build that published `files` files to the folder `folder` (named
         `location`), whose `manifest` file says what it holds, or None when a rebuild could not
-        trust it. `serves` tells whether the target now serves exactly the built site (as the
-        next publish would find it); it is asked after the target's state is taken, so a change
-        made to the target meanwhile is either seen by it or changes that state.
-        `expected_manifest` is as `input_state.published_state` takes it.
+        trust it. `expected_manifest` is as `input_state.published_state` takes it: where the
+        manifest is that one, the same look at each file that takes the target's state tells
+        whether it serves exactly the built site (as the next publish would find it). Otherwise
+        `serves` tells, asked after the state is taken, so a change made to the target meanwhile
+        is either seen by it or changes that state.
 
         The `previous` record is kept when this build only confirms it (the same inputs, target
         and next change, later): the cache is then not written again."""
         if not self.recordable or until <= built_at:
             return None
-        state = input_state.published_state(folder, manifest, expected=expected_manifest)
-        if state is None or not serves() or not self.unchanged():
+        published = input_state.published_state(folder, manifest, expected=expected_manifest)
+        if published is None:
+            return None
+        if not (published.serves if published.serves is not None else serves()) or not self.unchanged():
             return None
         current: BuildRecord = {
             "format": _RECORD_FORMAT,
@@ -227,7 +231,7 @@ class Inputs:
                 "folder": str(folder.absolute()),
                 "manifest": manifest,
                 "files": files,
-                "state": state,
+                "state": published.state,
             },
         }
         # Both builds found the outputs constant up to `until`, from their own moment on: so

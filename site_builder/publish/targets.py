@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -81,16 +80,6 @@ class FolderTarget(Target):
     def read(self, path: str) -> bytes | None:
         try:
             return (self.root / path).read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as error:
-            raise PublishError(f"{self.location}: cannot read {path}: {error.strerror}") from None
-
-    def digest(self, path: str) -> str | None:
-        """The SHA-256 of the file at `path`, read a part at a time; None when there is none."""
-        try:
-            with (self.root / path).open("rb") as file:
-                return hashlib.file_digest(file, "sha256").hexdigest()
         except FileNotFoundError:
             return None
         except OSError as error:

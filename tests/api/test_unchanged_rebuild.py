@@ -392,6 +392,33 @@ def test_an_input_changed_while_the_site_is_built_leaves_no_record(root: Path, m
     assert not skipped(root, LATER)
 
 
+TARGET_CHANGES: dict[str, Callable[[Path], None]] = {
+    "a published file removed": CHANGES["a published file removed"],
+    "a published file resized": lambda root: (root / "public" / "history" / "index.html").write_text("x"),
+    "a published folder moved away and linked to": CHANGES["a published folder moved away and linked to"],
+}
+
+
+@pytest.mark.parametrize("change", list(TARGET_CHANGES))
+def test_the_target_changed_after_publishing_leaves_no_record(
+    root: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """Changed between the publish and the record, the target is not trusted: the look that takes
+    its state also checks that it serves what was built."""
+    publish_files = site_builder.builder.site.publish_files
+
+    def publish_then_change(*args: object, **kwargs: object) -> object:
+        report = publish_files(*args, **kwargs)  # type: ignore[arg-type]
+        TARGET_CHANGES[change](root)
+        return report
+
+    monkeypatch.setattr(site_builder.builder.site, "publish_files", publish_then_change)
+    build(root, LATER)
+    assert "last_build" not in json.loads((root / BUILD_CACHE).read_bytes())
+    monkeypatch.undo()
+    assert not skipped(root, LATER)
+
+
 def test_a_build_to_s3_is_never_skipped(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in (
         ("AWS_ACCESS_KEY_ID", "testing"),
