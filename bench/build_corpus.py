@@ -5,6 +5,7 @@ updates each over 3 years, 20 components, 90 days of checker data in the store).
     python bench/build_corpus.py 1000 10000       # sizes to measure (default: 1000 10000)
     python bench/build_corpus.py --hostile        # 1 MB pathological incident files
     python bench/build_corpus.py --many 50000     # one build and one validate of 50,000 files
+    python bench/build_corpus.py 1000 --cstate ~/src/cstate   # and against Hugo with cState
 
 For each size it prints medians over --repeat runs of wall time, CPU time (user + system, and the
 system part alone) and peak RSS of: `validate`; a cold `build` (no `.statusgen/`, empty publish
@@ -13,8 +14,10 @@ before it is counted: the build wrote a page and an API file for every incident,
 nothing (no file of the publish folder or of `.statusgen/` was created, replaced, changed or
 removed, and the command said so), the edit wrote the edited text. `--hostile` builds a site
 holding one 1 MB incident file of each kind (nested brackets, emphasis runs, nested quotes and
-lists, a long table, HTML soup) and times `validate` and a cold `build` of each. The gzipped size
-of index.html plus its stylesheet is printed last.
+lists, a long table, HTML soup) and times `validate` and a cold `build` of each. `--cstate` also
+writes each size's incidents as a cState site (see `cstate_anchor`) and times cold builds of it by
+`hugo` alternately with cold statusgen builds, checking that each wrote a page per incident. The
+gzipped size of index.html plus its stylesheet is printed last.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import cstate_anchor  # bench/: the same incidents as a cState site
 import installed  # bench/: how the timed commands run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -224,19 +228,24 @@ class Run:
     cpu: float
     system: float
     """The part of `cpu` spent in the kernel: on some disks, creating a site's thousands of files
-    and folders costs several times what it costs on others, or on the same disk an hour later."""
+    and folders costs several times what it costs on others, or on the same disk minutes after
+    many files were removed (see `_fresh`)."""
     rss_mb: float
     stdout: str
 
 
 def statusgen(*args: str, cwd: Path, ok: bool = True) -> Run:
-    """Run `statusgen ARGS` in `cwd` as a separate process; its own wall, CPU and peak RSS.
+    """Run `statusgen ARGS` in `cwd` as a separate process; its own wall, CPU and peak RSS."""
+    return timed([sys.executable, "-c", "from site_builder.cli import run; run()", *args], cwd=cwd, ok=ok)
+
+
+def timed(command: list[str], *, cwd: Path, ok: bool = True) -> Run:
+    """Run `command` in `cwd`; its own wall, CPU (its children's included) and peak RSS.
 
     Pending writes (the files of the command before, an edited incident) are flushed first, so
     that their write-back is not timed as this command's cost (a one-edit rebuild of 1,000
     incidents took 0.97 s after unflushed builds, 0.85 s after flushed ones, in two runs of the
     benchmark)."""
-    command = [sys.executable, "-c", "from site_builder.cli import run; run()", *args]
     os.sync()
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -247,11 +256,11 @@ def statusgen(*args: str, cwd: Path, ok: bool = True) -> Run:
     stdout, stderr = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
     process.returncode = os.waitstatus_to_exitcode(status)
     if ok and process.returncode != 0:
-        raise SystemExit(f"statusgen {' '.join(args)} failed ({process.returncode}):\n{stderr}{stdout}")
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr}{stdout}")
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_stime, usage.ru_maxrss / 1024, stdout + stderr)
 
 
-def _fresh(site: Path) -> None:
+def _fresh(site: Path, leftovers: tuple[str, ...] = (".statusgen", "public")) -> None:
     """Move what a previous build left (`.statusgen/`, the publish folder) out of the site. Moved,
     not removed: on ext4 without a journal, creating a file passes over every inode freed in the
     minutes before, so each cold build after removing the last one's 3,300 files and folders spent
@@ -259,7 +268,7 @@ def _fresh(site: Path) -> None:
     0.4 s after a move). They are removed with the benchmark's folder at the end."""
     aside = site.parent / "set-aside"
     aside.mkdir(exist_ok=True)
-    for leftover in (site / ".statusgen", site / "public"):
+    for leftover in (site / name for name in leftovers):
         if leftover.exists():
             leftover.rename(aside / f"{leftover.name}-{len(list(aside.iterdir()))}")
 
@@ -365,6 +374,30 @@ def measure_many(count: int, folder: Path) -> None:
     print(f"{count} incident files: cold build {_median([build])}")
 
 
+def measure_against_cstate(incidents: int, repeat: int, folder: Path, theme: Path) -> None:
+    """Cold builds of the same incidents by `statusgen build` and by Hugo with cState (see
+    `cstate_anchor`), alternately, each in a fresh output folder; their medians and ratios."""
+    site = write_site(folder / f"anchor-{incidents}", incidents, now=datetime.now(UTC))
+    hugo_site = folder / f"cstate-{incidents}"
+    assert cstate_anchor.write_cstate_site(site, hugo_site, theme) == incidents
+    ours, theirs = [], []
+    for _ in range(repeat):
+        _fresh(site)
+        ours.append(statusgen("build", "--no-notify", cwd=site))
+        assert _built_incidents(site) == incidents, _built_incidents(site)
+        _fresh(hugo_site, ("public", "resources"))
+        theirs.append(timed(["hugo", "--quiet"], cwd=hugo_site))
+        assert cstate_anchor.built_issue_pages(hugo_site) == incidents, cstate_anchor.built_issue_pages(hugo_site)
+    print(f"{incidents} incidents: cold statusgen build {_median(ours)}")
+    print(f"{incidents} incidents: cold Hugo build with cState {_median(theirs)}")
+    wall, cpu = (statistics.median(getattr(r, part) for r in ours) for part in ("wall", "cpu"))
+    their_wall, their_cpu = (statistics.median(getattr(r, part) for r in theirs) for part in ("wall", "cpu"))
+    print(
+        f"{incidents} incidents: statusgen / cState: {wall / their_wall:.3f} of the wall time, "
+        f"{cpu / their_cpu:.3f} of the CPU time"
+    )
+
+
 def index_size(folder: Path) -> tuple[int, int]:
     """Gzipped bytes of index.html and of the stylesheet, for 20 components with 90 days of data."""
     site = write_site(folder / "index-size", 200, now=datetime.now(UTC))
@@ -380,6 +413,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--hostile", action="store_true", help="time 1 MB pathological incident files")
     parser.add_argument("--many", type=int, help="time one validate and one build of this many files")
+    parser.add_argument(
+        "--cstate",
+        type=Path,
+        metavar="THEME",
+        help="also build each size's incidents with Hugo and this cState checkout, alternately with statusgen",
+    )
     args = parser.parse_args()
     sizes = args.sizes or ([] if args.hostile or args.many else [1000, 10000])
     installed.byte_compile()
@@ -387,6 +426,8 @@ def main() -> None:
         folder = Path(name)
         for size in sizes:
             measure_size(size, args.repeat, folder)
+            if args.cstate:
+                measure_against_cstate(size, args.repeat, folder, args.cstate.resolve())
         if args.hostile:
             measure_hostile(folder, args.repeat)
         if args.many:
