@@ -176,13 +176,13 @@ def published_state(
     parsed (at 50,000 incidents, its 10 MB and its entries parsed were the build's peak of
     memory), and whether the folder serves those files is told from the same look at each file.
     """
-    sizes: Mapping[str, tuple[str, int]] = {}
+    files: Mapping[str, tuple[str, int]] = {}
     try:
         with (folder / manifest).open("rb") as file:
             h = hashlib.file_digest(file, "sha256")
         if expected is not None and h.hexdigest() == expected[0]:
-            sizes = expected[1]
-            paths = sorted(sizes)
+            files = expected[1]
+            paths = sorted(files)
         else:
             data = (folder / manifest).read_bytes()
             h = hashlib.sha256(data)  # of the bytes parsed, should the file have changed meanwhile
@@ -191,7 +191,7 @@ def published_state(
             del data, listed  # every file's digest and size: megabytes for a large site
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
-    checked = bool(sizes)
+    checked = bool(files)
     serves = True
     base = os.fspath(folder)
     folders: set[str] = set()
@@ -199,7 +199,7 @@ def published_state(
         info = _lstat(f"{base}/{path}")
         h.update(f"{path}\0{_described(info)}\0".encode(errors="surrogateescape"))
         if checked and serves:
-            serves = isinstance(info, os.stat_result) and stat.S_ISREG(info.st_mode) and info.st_size == sizes[path][1]
+            serves = isinstance(info, os.stat_result) and stat.S_ISREG(info.st_mode) and info.st_size == files[path][1]
         parent = path.rpartition("/")[0]
         while parent and parent not in folders:
             folders.add(parent)
