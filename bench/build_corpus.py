@@ -28,6 +28,7 @@ import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -430,6 +431,10 @@ def main() -> None:
         help="also build each size's incidents with Hugo and this cState checkout, alternately with statusgen",
     )
     args = parser.parse_args()
+    if args.cstate and shutil.which("hugo") is None:
+        raise SystemExit("--cstate runs hugo, which is not on the PATH (Debian: apt-get install hugo)")
+    if args.cstate and not (args.cstate / "layouts").is_dir():
+        raise SystemExit(f"{args.cstate}: not a cState checkout (it has no layouts/ folder)")
     sizes = args.sizes or ([] if args.hostile or args.many else [1000, 10000])
     installed.byte_compile()
     with tempfile.TemporaryDirectory() as name:
