@@ -392,10 +392,19 @@ def test_an_input_changed_while_the_site_is_built_leaves_no_record(root: Path, m
     assert not skipped(root, LATER)
 
 
+def forget_in_manifest(root: Path) -> None:
+    """The manifest rewritten without the history page: no longer known to be statusgen's."""
+    path = root / "public" / MANIFEST_NAME
+    manifest = json.loads(path.read_bytes())
+    del manifest["files"]["history/index.html"]
+    path.write_text(json.dumps(manifest))
+
+
 TARGET_CHANGES: dict[str, Callable[[Path], None]] = {
     "a published file removed": CHANGES["a published file removed"],
     "a published file resized": lambda root: (root / "public" / "history" / "index.html").write_text("x"),
     "a published folder moved away and linked to": CHANGES["a published folder moved away and linked to"],
+    "the manifest rewritten to forget a file": forget_in_manifest,
 }
 
 
