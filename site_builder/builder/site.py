@@ -159,9 +159,11 @@ def _build(
 ) -> BuildReport:
     with spared_from_collection() as spare, Spool.open() as spool:
         live = read_live_site(destination)
-        previous, previous_build = _read_cache(cache)
+        previous, previous_build, compiled_for = _read_cache(cache)
         with paused_collection():
-            planned = _plan(bundle, summary, now=now, theme=theme, languages=languages, extra=extra)
+            planned, digest = _plan(
+                bundle, summary, now=now, theme=theme, languages=languages, extra=extra, compiled_for=compiled_for
+            )
         spare()  # the plan outlives rendering: collections meanwhile (both processes') skip it
         site = _render(planned, live, previous, spool)
         # The plan (each file's renderer, with the view and the pages' data it holds) is let go
@@ -192,8 +194,10 @@ def _build(
                 previous=previous_build,
                 expected_manifest=(expected, site.files),
             )
-        if cache is not None and (not site.cached_as(previous) or last_build != previous_build):
-            _write_cache(cache, site, last_build)
+        if cache is not None and (
+            not site.cached_as(previous) or last_build != previous_build or digest != compiled_for
+        ):
+            _write_cache(cache, site, last_build, digest)
     return BuildReport(files=len(site.files), published=published, rendered=site.rendered, skipped=site.skipped)
 
 
@@ -213,8 +217,13 @@ def _plan(
     theme: Path | None,
     languages: SiteLanguages | None = None,
     extra: ExtraOutputs | None = None,
-) -> list[Deferred | Unplanned]:
-    """Every file of the site, not rendered yet: assets, data outputs, then pages."""
+    compiled_for: str | None = None,
+) -> tuple[list[Deferred | Unplanned], str]:
+    """Every file of the site, not rendered yet: assets, data outputs, then pages; and the digest
+    of what renders them (code, templates, theme). `compiled_for` is that digest as the cached
+    build had it: every page template compiled then, so now each process compiles only the
+    templates it renders; with another digest (or none) all are compiled first (see
+    `pages.plan`)."""
     site_theme = load_theme(bundle.site, theme)
     view = build_view(bundle, summary, now, languages)
     env = pages.environment(site_theme, bundle.site.time_zone)
@@ -250,13 +259,13 @@ def _plan(
     added = extra(context) if extra else []
     if added:  # the pages may link to them (the internal site's footer links its operations view)
         context = dataclasses.replace(context, available=context.available | {item.path for item in added})
-    for item in [*pages.plan(view, context), *added]:
+    for item in [*pages.plan(view, context, compile_all=digest != compiled_for), *added]:
         if item.path in taken:
             raise ValueError(f"{item.path} is rendered twice")
         _check_path(item.path)
         taken.add(item.path)
         planned.append(item)
-    return planned
+    return planned, digest
 
 
 def _keyed(digest: str, item: Deferred) -> Deferred:
@@ -341,28 +350,30 @@ def _still_live(item: Deferred, old: _Entry | None, live: LiveSite) -> bool:
     )
 
 
-def _read_cache(cache: Path | None) -> tuple[dict[str, _Entry], BuildRecord | None]:
-    """The cached entries of each file, and the record of the last build (see `last_build`)."""
+def _read_cache(cache: Path | None) -> tuple[dict[str, _Entry], BuildRecord | None, str | None]:
+    """The cached entries of each file, the record of the last build (see `last_build`), and
+    the digest of what rendered that build (see `_plan`)."""
     if cache is None or not cache.is_file():
-        return {}, None
+        return {}, None, None
     try:
         data = orjson.loads(cache.read_bytes())
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
-            return {}, None
+            return {}, None, None
         entries = {str(path): _Entry(str(key), str(sha), int(size)) for path, (key, sha, size) in data["files"].items()}
-        return entries, data.get("last_build")
+        digest = data.get("digest")
+        return entries, data.get("last_build"), digest if isinstance(digest, str) else None
     except (OSError, ValueError, TypeError, KeyError):
-        return {}, None  # a damaged cache only costs rendering every file once
+        return {}, None, None  # a damaged cache only costs rendering every file once
 
 
-def _write_cache(cache: Path, site: _RenderedSite, last_build: BuildRecord | None) -> None:
+def _write_cache(cache: Path, site: _RenderedSite, last_build: BuildRecord | None, digest: str) -> None:
     def dumps(paths: Sequence[str]) -> bytes:
         return orjson.dumps({path: (site.keys[path], *site.files[path]) for path in paths})
 
     # Written part by part (see `site_builder.builder.json_parts`); a cache that cannot be written only
     # costs rendering again next time.
     parts = itertools.chain(
-        (orjson.dumps({"format": CACHE_FORMAT})[:-1], b',"files":'),
+        (orjson.dumps({"format": CACHE_FORMAT, "digest": digest})[:-1], b',"files":'),
         object_in_parts(sorted(site.keys), dumps),
         (b',"last_build":' + orjson.dumps(last_build) if last_build is not None else b"", b"}"),
     )

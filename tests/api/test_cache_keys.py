@@ -66,7 +66,8 @@ def moment(bundle: Bundle, drawn: tuple[str, int]) -> datetime:
 
 def keyed_files(bundle: Bundle, summary: Summary, now: datetime) -> dict[str, tuple[str, bytes]]:
     """Site path -> (key, bytes) of every file that has a key."""
-    files = [planned(item) for item in _plan(bundle, summary, now=now, theme=None)]
+    items, _ = _plan(bundle, summary, now=now, theme=None)
+    files = [planned(item) for item in items]
     return {file.path: (file.key, file.render()) for file in files if file.key is not None}
 
 

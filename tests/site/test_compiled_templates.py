@@ -14,6 +14,7 @@ import jinja2
 import pytest
 
 from checker.errors import ContentError
+from site_builder.outputs import pages
 from site_builder.outputs.pages.template_problems import render_template
 from site_builder.outputs.pages.templates import environment
 from site_builder.outputs.theme import Theme
@@ -43,6 +44,39 @@ def test_a_template_edited_between_two_builds_in_one_process_shows_the_edit(tmp_
     shown = page.read_text(encoding="utf-8")
     assert "Nothing here, second edition." in shown
     assert "first edition" not in shown
+
+
+def test_only_a_build_with_other_templates_than_the_cached_build_compiles_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild with the cached build's templates, theme and code compiles only what it renders
+    (those all compiled then); one with a template changed compiles every one first, so a broken
+    template fails it whether a page uses it or not (tests/cli/test_output.py)."""
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURES / "site", root)
+    shutil.copy(FIXTURES / "summary.json", root / "summary.json")
+    compiled: list[jinja2.Environment] = []
+    compile_ahead = pages.compile_ahead
+
+    def counted(env: jinja2.Environment, site_theme: Theme) -> None:
+        compiled.append(env)
+        compile_ahead(env, site_theme)
+
+    monkeypatch.setattr(pages, "compile_ahead", counted)
+    build_and_publish(root, out=None, now=NOW, notify=False)
+    languages = len(compiled)
+    assert languages >= 1
+
+    incident = root / "incidents" / "2026-11-20-api-errors.md"
+    incident.write_text(incident.read_text(encoding="utf-8") + "\nA correction to this update.\n", encoding="utf-8")
+    build_and_publish(root, out=None, now=NOW, notify=False)
+    assert "A correction to this update." in (root / "public" / "incidents" / incident.stem / "index.html").read_text()
+    assert len(compiled) == languages
+
+    (root / "templates").mkdir()
+    (root / "templates" / "robots.txt").write_text("User-agent: *\nDisallow:\n", encoding="utf-8")
+    build_and_publish(root, out=None, now=NOW, notify=False)
+    assert len(compiled) == 2 * languages
 
 
 def test_a_failure_in_statusgens_own_code_keeps_its_trace(tmp_path: Path) -> None:

@@ -31,14 +31,20 @@ from site_builder.outputs.view import SiteView
 __all__ = ["environment", "plan", "render", "static_assets", "template_digest"]
 
 
-def plan(view: SiteView, context: RenderContext) -> list[Deferred | Unplanned]:
+def plan(view: SiteView, context: RenderContext, *, compile_all: bool = True) -> list[Deferred | Unplanned]:
     """Every page of the site, each with its cache key and a way to render it: the main language's
     at the site's root, with the files only it has, then each other language's under its prefix.
-    The incidents' pages are planned when they may be rendered (see `Unplanned`)."""
+    The incidents' pages are planned when they may be rendered (see `Unplanned`).
+
+    `compile_all`: compile every page template now (see `compile_ahead`), as a build must when
+    its templates, theme or code changed since they last all compiled: a broken template fails
+    the build whether a page uses it or not. Otherwise a template is compiled when it is first
+    rendered, so a rebuild that renders one incident's page compiles three templates, not all."""
     items: list[Deferred | Unplanned] = []
     for code in view.languages.all:
         pages = Pages(view, context, environment(context.theme, view.bundle.site.time_zone, code), code)
-        compile_ahead(pages.env, context.theme)
+        if compile_all:
+            compile_ahead(pages.env, context.theme)
         if code == view.languages.main:
             items += [index(pages), favicon(pages), uptime(pages), not_found(pages), robots(pages), sitemap(pages)]
         else:
