@@ -283,8 +283,11 @@ def _median(runs: list[Run]) -> str:
     )
 
 
-def _built_incidents(site: Path) -> int:
-    return sum(1 for _ in (site / "public" / "api" / "v2" / "incidents").glob("*.json")) - 1  # unresolved.json
+def _check_built(site: Path, incidents: int) -> None:
+    """The build published a page and an API file for every incident."""
+    api_files = sum(1 for _ in (site / "public" / "api" / "v2" / "incidents").glob("*.json")) - 1  # unresolved.json
+    pages = sum(1 for _ in (site / "public" / "incidents").glob("*/index.html"))
+    assert api_files == pages == incidents, (api_files, pages, incidents)
 
 
 def _published_nothing(stdout: str) -> bool:
@@ -316,8 +319,7 @@ def measure_size(incidents: int, repeat: int, folder: Path) -> None:
     for _ in range(repeat):
         _fresh(site)
         cold.append(statusgen("build", "--no-notify", cwd=site))
-        assert _built_incidents(site) == incidents, _built_incidents(site)
-        assert sum(1 for _ in (site / "public" / "incidents").glob("*/index.html")) == incidents
+        _check_built(site, incidents)
     print(f"{incidents} incidents: cold build {_median(cold)}")
     noop = []
     for _ in range(repeat):
@@ -371,7 +373,7 @@ def measure_many(count: int, folder: Path) -> None:
     print(f"{count} incident files: validate {_median([validate])}")
     _fresh(site)
     build = statusgen("build", "--no-notify", cwd=site)
-    assert _built_incidents(site) == count
+    _check_built(site, count)
     print(f"{count} incident files: cold build {_median([build])}")
 
 
@@ -387,7 +389,7 @@ def measure_against_cstate(incidents: int, repeat: int, folder: Path, theme: Pat
     def build_ours() -> None:
         _fresh(site)
         ours.append(statusgen("build", "--no-notify", cwd=site))
-        assert _built_incidents(site) == incidents, _built_incidents(site)
+        _check_built(site, incidents)
 
     def build_theirs() -> None:
         _fresh(hugo_site, ("public", "resources"))

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -350,20 +350,29 @@ def _still_live(item: Deferred, old: _Entry | None, live: LiveSite) -> bool:
     )
 
 
-def _read_cache(cache: Path | None) -> tuple[dict[str, _Entry], BuildRecord | None, str | None]:
-    """The cached entries of each file, the record of the last build (see `last_build`), and
-    the digest of what rendered that build (see `_plan`)."""
+class _CachedBuild(NamedTuple):
+    """What `.statusgen/build-cache.json` remembers of the last build."""
+
+    entries: dict[str, _Entry]
+    """Each file's inputs' key and the bytes they gave."""
+    record: BuildRecord | None
+    """The record that lets an unchanged rebuild be skipped (see `last_build`)."""
+    digest: str | None
+    """Of what rendered it: code, templates, theme (see `_plan`)."""
+
+
+def _read_cache(cache: Path | None) -> _CachedBuild:
     if cache is None or not cache.is_file():
-        return {}, None, None
+        return _CachedBuild({}, None, None)
     try:
         data = orjson.loads(cache.read_bytes())
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
-            return {}, None, None
+            return _CachedBuild({}, None, None)
         entries = {str(path): _Entry(str(key), str(sha), int(size)) for path, (key, sha, size) in data["files"].items()}
         digest = data.get("digest")
-        return entries, data.get("last_build"), digest if isinstance(digest, str) else None
+        return _CachedBuild(entries, data.get("last_build"), digest if isinstance(digest, str) else None)
     except (OSError, ValueError, TypeError, KeyError):
-        return {}, None, None  # a damaged cache only costs rendering every file once
+        return _CachedBuild({}, None, None)  # a damaged cache only costs rendering every file once
 
 
 def _write_cache(cache: Path, site: _RenderedSite, last_build: BuildRecord | None, digest: str) -> None:
