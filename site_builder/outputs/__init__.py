@@ -63,9 +63,8 @@ class Deferred:
 @dataclass(frozen=True, slots=True)
 class Unplanned:
     """One file of the site whose key is worked out only when the file may be rendered, by the
-    process that renders it. An incident's page and its API file are such files: a page's data is
-    its key, and working out a key costs a good part of rendering the file, so a build plans them
-    on both cores, and drops each page's data once it is rendered."""
+    process that renders it. An incident's page and its API file are such files: a site has
+    thousands, and a rebuild after one edit keys them all, so a build keys them on both cores."""
 
     path: str
     plan: Callable[[], Deferred]

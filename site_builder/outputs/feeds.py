@@ -120,6 +120,7 @@ class _Feeds:
             site.name,
             site.url,
             self.language.code,
+            languages.main,  # the language an untranslated text is marked as written in
             site.time_zone,
             title,
             path,

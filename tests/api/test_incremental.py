@@ -16,6 +16,7 @@ from checker.incident_model import IncidentUpdate
 from checker.summary import Summary
 from site_builder.builder import site as build
 from site_builder.builder.site import build_site
+from site_builder.i18n.site_languages import IncidentTranslation, SiteLanguages
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -165,3 +166,58 @@ def test_a_changed_renderer_renders_every_file_again(
     monkeypatch.setattr(build, "code_digest", lambda: "the next release")
     report = build_site(bundle, summary, out, now=now, cache=cache)
     assert report.skipped == 0 and report.rendered == first.rendered
+
+
+def test_what_an_incident_page_shows_of_the_site_rebuilds_it(
+    tmp_path: Path, bundle: Bundle, summary: Summary, now: datetime
+) -> None:
+    """An incident's page is keyed by what its data is made from, not by the data itself. Each
+    thing it shows besides the incident (a component's name, the site's settings, the languages it
+    links to, a translation, the clock) changes it in a build from the cache as in one from
+    scratch."""
+    incident = next(i for i in bundle.incidents if i.slug == "2026-11-22-database-down")
+    component = next(iter(incident.components))
+    renamed = bundle.model_copy(
+        update={
+            "components": [
+                c.model_copy(update={"name": f"{c.name}, renamed"}) if c.id == component else c
+                for c in bundle.components
+            ]
+        }
+    )
+    described = renamed.model_copy(
+        update={
+            "site": renamed.site.model_copy(update={"description": "Another description.", "url": "https://x.test"})
+        }
+    )
+    translation = IncidentTranslation(
+        language="de",
+        file=incident.file.replace(".md", ".de.md"),
+        original=incident.file,
+        title="Datenbank nicht erreichbar",
+        bodies=[None] * len(incident.updates),
+    )
+    retitled = translation.model_copy(update={"title": "Datenbank wieder erreichbar"})
+    earlier = now - timedelta(minutes=40)  # the incident has one update so far
+    steps = [
+        (bundle, SiteLanguages(), earlier),
+        (renamed, SiteLanguages(), earlier),
+        (described, SiteLanguages(), earlier),
+        (described, SiteLanguages(extra=("de",)), earlier),
+        (described, SiteLanguages(extra=("de",), translations={("de", incident.file): translation}), earlier),
+        (described, SiteLanguages(extra=("de",), translations={("de", incident.file): retitled}), earlier),
+        (described, SiteLanguages(extra=("de", "fr"), translations={("de", incident.file): retitled}), earlier),
+        (described, SiteLanguages(main="de", extra=("en", "fr")), earlier),
+        (described, SiteLanguages(main="de", extra=("en", "fr")), now),  # its second update is due
+    ]
+    out, cache = tmp_path / "site", tmp_path / "cache.json"
+    pages = [f"{prefix}incidents/{incident.slug}/index.html" for prefix in ("", "de/", "en/", "fr/")]
+    shown: set[str] = set()
+    for number, (step_bundle, languages, moment) in enumerate(steps):
+        report = build_site(step_bundle, summary, out, now=moment, cache=cache, languages=languages)
+        fresh = tmp_path / f"fresh-{number}"
+        build_site(step_bundle, summary, fresh, now=moment, languages=languages)
+        assert tree(out) == tree(fresh), f"step {number}"
+        assert report.skipped or number == 0
+        shown.add("".join((out / page).read_text(encoding="utf-8") for page in pages if (out / page).exists()))
+    assert len(shown) == len(steps), "each step changed a page of the incident"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime
 from itertools import groupby
 from typing import Any
@@ -194,6 +195,18 @@ class Pages:
 
         def render() -> bytes:
             return render_template(self.env, self.context.theme, template, {**self._shared, **data})
+
+        return Deferred(self.prefix + path, key, render, shows)
+
+    def deferred_from(
+        self, path: str, template: str, inputs: list[str], data: Callable[[], dict[str, Any]], *, shows: str | None
+    ) -> Deferred:
+        """As `deferred`, for a page whose data costs most of its rendering: keyed by `inputs`,
+        everything `data` reads besides the shared frame, and its data made only when rendered."""
+        key = hashlib.sha256("\0".join([self.shared_key, template, self.prefix + path, *inputs]).encode()).hexdigest()
+
+        def render() -> bytes:
+            return render_template(self.env, self.context.theme, template, {**self._shared, **data()})
 
         return Deferred(self.prefix + path, key, render, shows)
 

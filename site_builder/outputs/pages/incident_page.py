@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from checker.incident_model import Incident
 from checker.vocabulary import ACTIVE_MAINTENANCE_STATUSES, STATUS_LABELS
 from site_builder.i18n.marker import N_
 from site_builder.outputs import Deferred, Unplanned
+from site_builder.outputs.incident_facts import incident_state
 from site_builder.outputs.pages.base import Pages
 from site_builder.outputs.pages.formatting import month_key
 from site_builder.outputs.pages.incident_data import (
@@ -28,6 +30,37 @@ def incident_file(pages: Pages, incident: Incident) -> Unplanned:
 
 
 def page(pages: Pages, incident: Incident) -> Deferred:
+    """The page, keyed by what its data is made from; the data is made only if it is rendered.
+
+    A site has a page per incident in every language, so a rebuild after one edit keys thousands
+    of them: keyed by their data, as other pages are, each cost most of rendering it."""
+    return pages.deferred_from(
+        incident_href(incident),
+        "incident.html",
+        _inputs(pages, incident),
+        functools.partial(_data, pages, incident),
+        shows=incident.slug,
+    )
+
+
+def _inputs(pages: Pages, incident: Incident) -> list[str]:
+    """Everything `_data` reads besides the shared frame: the incident at this moment (its content
+    and what the clock decides of it), its translation into this language, the site's languages
+    with the main one first (the page links its versions in each, and marks an untranslated text
+    as the main language's), and the name of each component it shows (which the shared frame's
+    subscribe form happens to list too)."""
+    languages = pages.view.languages
+    translation = languages.translation(pages.code, incident)
+    shown = [f"{cid}={pages.components[cid].component.name}" for cid in incident.components if cid in pages.components]
+    return [
+        incident_state(incident, pages.view.now),
+        translation.digest if translation is not None else "",
+        ",".join(languages.all),
+        *shown,
+    ]
+
+
+def _data(pages: Pages, incident: Incident) -> dict[str, Any]:
     now, _, formats = pages.view.now, pages._, pages.formats
     path = incident_href(incident)
     status = incident.status_at(now)
@@ -71,7 +104,7 @@ def page(pages: Pages, incident: Incident) -> Deferred:
         og_image=pages.og_image(_incident_indicator(incident, status)),
         og_image_alt=f"{_summary_line(pages, incident)}: {_(UPDATE_LABELS[status])}",
     )
-    return pages.deferred(path, "incident.html", data, shows=incident.slug)
+    return data
 
 
 def _incident_description(pages: Pages, incident: Incident, status: str, affected: list[str]) -> str:
