@@ -92,6 +92,16 @@ def month_report(view: SiteView, month: str) -> MonthReport:
 
 
 def month_reports(view: SiteView, months: list[str]) -> dict[str, MonthReport]:
+    """The reports of `months`, each made once for the view: the report files and every
+    language's report pages show the same months."""
+    made: dict[str, MonthReport] = view.__dict__.setdefault("_month_reports", {})  # not a field: frozen is fine
+    missing = [month for month in months if month not in made]
+    if missing:
+        made.update(_made_in_one_pass(view, missing))
+    return {month: made[month] for month in months}
+
+
+def _made_in_one_pass(view: SiteView, months: list[str]) -> dict[str, MonthReport]:
     """The reports of `months`, made in one pass over each component's incidents: a site with
     years of incidents asks which of them touched each month of each component."""
     bounds = {month: _bounds(month) for month in months}
