@@ -1,6 +1,6 @@
-"""Incremental builds of the data outputs: each incident's API file and each feed is rendered again
-only when its inputs changed, and a build from the cache gives the bytes of a fresh build, however
-the clock and the incident files moved in between."""
+"""Incremental builds: each incident's API file, each feed and each incident's page is rendered
+again only when its inputs changed, and a build from the cache gives the bytes of a fresh build,
+however the clock, the incident files and the site's settings and languages moved in between."""
 
 from __future__ import annotations
 
