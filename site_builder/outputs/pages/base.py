@@ -191,12 +191,7 @@ class Pages:
     def deferred(self, path: str, template: str, data: dict[str, Any], *, shows: str | None = None) -> Deferred:
         """The page at `path` in this language's tree, rendered from `template` with `data` (its
         cache key) and the shared frame; `shows` is the incident it shows (see `Deferred.shows`)."""
-        key = cache_key(self.shared_key, template, data)
-
-        def render() -> bytes:
-            return render_template(self.env, self.context.theme, template, {**self._shared, **data})
-
-        return Deferred(self.prefix + path, key, render, shows)
+        return self._page(path, template, cache_key(self.shared_key, template, data), lambda: data, shows)
 
     def deferred_from(
         self, path: str, template: str, inputs: list[str], data: Callable[[], dict[str, Any]], *, shows: str | None
@@ -204,7 +199,11 @@ class Pages:
         """As `deferred`, for a page whose data costs most of its rendering: keyed by `inputs`,
         everything `data` reads besides the shared frame, and its data made only when rendered."""
         key = hashlib.sha256("\0".join([self.shared_key, template, self.prefix + path, *inputs]).encode()).hexdigest()
+        return self._page(path, template, key, data, shows)
 
+    def _page(
+        self, path: str, template: str, key: str, data: Callable[[], dict[str, Any]], shows: str | None
+    ) -> Deferred:
         def render() -> bytes:
             return render_template(self.env, self.context.theme, template, {**self._shared, **data()})
 
