@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import jinja2
 import orjson
 
 from checker.atomic_file import write_atomic
@@ -39,8 +40,8 @@ from site_builder.i18n.site_languages import SiteLanguages
 from site_builder.outputs import Deferred, RenderContext, Unplanned, data_plans, pages
 from site_builder.outputs.next_change import next_change
 from site_builder.outputs.render_share import Rendered, Spool, Stored, render_all
-from site_builder.outputs.theme import load_theme
-from site_builder.outputs.view import build_view
+from site_builder.outputs.theme import Theme, load_theme
+from site_builder.outputs.view import SiteView, build_view
 from site_builder.publish.manifest import MANIFEST_NAME, LiveFile, LiveSite, manifest_bytes, read_live_site
 from site_builder.publish.publisher import PublishReport, publish_files
 from site_builder.publish.targets import FolderTarget, Target, open_target
@@ -225,20 +226,40 @@ def _plan(
     templates it renders; with another digest (or none) all are compiled first (see
     `pages.plan`)."""
     site_theme = load_theme(bundle.site, theme)
-    view = build_view(bundle, summary, now, languages)
     env = pages.environment(site_theme, bundle.site.time_zone)
-    assets = pages.static_assets(env, site_theme)
-    planned: list[Deferred | Unplanned] = [
-        Deferred(asset.name, None, functools.partial(bytes, asset.content)) for asset in assets.values()
-    ]
-    for item in planned:
-        _check_path(item.path)
     # What every file depends on besides its own data: the code and libraries that render it,
     # the templates and the theme. Which other files exist is not part of it: a page records the
     # few it links to in its data, so a new incident's API file does not re-render every page.
     digest = hashlib.sha256(
         f"{code_digest()}\0{pages.template_digest(env)}\0{site_theme.digest()}".encode()
     ).hexdigest()
+    compile_all = digest != compiled_for
+    # A second core compiles the templates meanwhile, when all of them are to be compiled.
+    with pages.compiled_meanwhile(env, site_theme) if compile_all else contextlib.nullcontext(_none) as compiled:
+        view = build_view(bundle, summary, now, languages)
+        planned, context, added = _data_files(view, env, site_theme, digest, extra)
+        compiled()
+        taken = {item.path for item in planned}
+        for item in [*pages.plan(view, context, compile_all=compile_all), *added]:
+            if item.path in taken:
+                raise ValueError(f"{item.path} is rendered twice")
+            _check_path(item.path)
+            taken.add(item.path)
+            planned.append(item)
+    return planned, digest
+
+
+def _data_files(
+    view: SiteView, env: jinja2.Environment, theme: Theme, digest: str, extra: ExtraOutputs | None
+) -> tuple[list[Deferred | Unplanned], RenderContext, list[Deferred]]:
+    """The assets and the data outputs' files; what the pages are rendered with (the assets'
+    names, every file they may link to); and the site's extra files (see `ExtraOutputs`)."""
+    assets = pages.static_assets(env, theme)
+    planned: list[Deferred | Unplanned] = [
+        Deferred(asset.name, None, functools.partial(bytes, asset.content)) for asset in assets.values()
+    ]
+    for item in planned:
+        _check_path(item.path)
     taken = {item.path for item in planned}
     for name, plan in data_plans().items():
         for item in plan(view):
@@ -251,7 +272,7 @@ def _plan(
             else:
                 planned.append(_keyed(digest, item))
     context = RenderContext(
-        theme=site_theme,
+        theme=theme,
         assets={name: asset.name for name, asset in assets.items()},
         available=frozenset(taken),
         digest=digest,
@@ -259,13 +280,11 @@ def _plan(
     added = extra(context) if extra else []
     if added:  # the pages may link to them (the internal site's footer links its operations view)
         context = dataclasses.replace(context, available=context.available | {item.path for item in added})
-    for item in [*pages.plan(view, context, compile_all=digest != compiled_for), *added]:
-        if item.path in taken:
-            raise ValueError(f"{item.path} is rendered twice")
-        _check_path(item.path)
-        taken.add(item.path)
-        planned.append(item)
-    return planned, digest
+    return planned, context, added
+
+
+def _none() -> None:
+    """What there is to wait for when the templates are not compiled ahead."""
 
 
 def _keyed(digest: str, item: Deferred) -> Deferred:

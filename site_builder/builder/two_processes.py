@@ -4,27 +4,29 @@ A build's long steps are rendering (pure Python) and creating thousands of files
 (system calls, each costing the kernel a fraction of a millisecond). Threads would contend for
 the interpreter's lock on the first and for its hand-overs between the second's calls, so a second
 core is put to work by a child process made by fork: it starts with everything this process holds,
-does every other item and sends back only its results. The results do not depend on who did an
-item: the same code runs on the same data.
+and each of the two takes the next few items whenever it is free, so neither waits while the
+other still has a long share; the child sends back only its results. The results do not depend on
+who did an item: the same code runs on the same data.
 
 The child is used only when it pays (a long list, a second core) and when fork is safe (no other
 thread, which a fork would copy mid-step). Whatever the child did not finish (it failed, or was
 killed) this process does itself, so an error is raised here with its own type and trace. When
 this process fails, the child is told to stop after its current item and is waited for, so that
 it never leaves a half-done item behind; when this process is killed, the kernel kills the child.
-A pipe, not a multiprocessing queue, and an anonymous shared mapping for the stop flag: AWS Lambda
-has no shared memory folder.
+Pipes, not multiprocessing queues or locks, and an anonymous shared mapping for the stop flag: AWS
+Lambda has no shared memory folder.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import mmap
 import os
 import pickle
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from checker.collector import paused_collection
@@ -44,36 +46,103 @@ def in_two_processes(
     work: Callable[[Item, int], Result],
     *,
     min_items: int,
-    child_does: Sequence[bool] | None = None,
+    joined: Sequence[bool] | None = None,
 ) -> list[Result]:
-    """`work(item, who)` for each item, in order, with the items marked in `child_does` (every
-    other one by default) done in a forked child when there are at least `min_items` and a second
-    core; `who` is HERE or CHILD. The results are pickled back from the child, so they must be
-    small and picklable."""
+    """`work(item, who)` for each item, results in order, shared with a forked child when there
+    are at least `min_items` and a second core; `who` is HERE or CHILD. Each process claims the
+    next few items whenever it is free, so both finish together however unequal the items are
+    (one site's files differ a hundredfold). An item marked in `joined` is claimed with the one
+    before it. The results are pickled back from the child, so they must be small and picklable."""
     if len(items) < min_items or not fork_helps():
         return [work(item, HERE) for item in items]
-    if child_does is None:
-        child_does = [number % 2 == 1 for number in range(len(items))]
-    mine_items = [item for item, theirs in zip(items, child_does, strict=True) if not theirs]
-    theirs_items = [item for item, theirs in zip(items, child_does, strict=True) if theirs]
+    claims = _claims(len(items), joined)
     stop = mmap.mmap(-1, 1)  # shared with the child: 1 asks it to stop after its current item
+    # Every claim is in the pipe before the fork, and neither process can write to it: each takes
+    # the next claim with one read of its 4 bytes (one reader at a time), and the empty pipe ends.
+    claimed, unclaimed = os.pipe()
+    os.write(unclaimed, b"".join(number.to_bytes(_CLAIM_BYTES, "little") for number in range(len(claims))))
+    os.close(unclaimed)
     read_end, write_end = os.pipe()
     parent = os.getpid()
     pid = os.fork()
-    if pid == 0:  # the child: do its share until told to stop, send what it did, run no cleanup
+    if pid == 0:  # the child: do what it claims until told to stop, send what it did, run no cleanup
         os.close(read_end)
-        _child(theirs_items, work, stop, write_end, parent)
+        _child(items, claims, claimed, work, stop, write_end, parent)
     os.close(write_end)
+    results: dict[int, Result] = {}
     try:
-        mine = [work(item, HERE) for item in mine_items]
+        for number in _claimed(claimed):
+            for index in range(*claims[number]):
+                results[index] = work(items[index], HERE)
     except BaseException:
         stop[0] = 1
         _receive(pid, read_end)
         raise
+    finally:
+        os.close(claimed)
     theirs = _receive(pid, read_end)
-    theirs += [work(item, HERE) for item in theirs_items[len(theirs) :]]
-    mine_results, theirs_results = iter(mine), iter(theirs)
-    return [next(theirs_results) if child else next(mine_results) for child in child_does]
+    results.update(theirs if isinstance(theirs, dict) else {})
+    # What the child claimed and did not do (it failed, or was killed) is done here.
+    return [results[index] if index in results else work(item, HERE) for index, item in enumerate(items)]
+
+
+_CLAIM_BYTES = 4
+_MAX_CLAIMS = 1024
+"""The pipe holds every claim before the fork: 4 kB, which a pipe always takes without blocking."""
+
+
+def _claims(count: int, joined: Sequence[bool] | None) -> list[tuple[int, int]]:
+    """The items as runs to claim, (start, end) each: as many as fit in the pipe, an item never
+    split from the one it is joined to, and runs of one item where they are few enough."""
+    starts = [index for index in range(count) if joined is None or index == 0 or not joined[index]]
+    per_claim = -(-len(starts) // _MAX_CLAIMS)
+    bounds = starts[::per_claim]
+    return list(itertools.pairwise([*bounds, count]))
+
+
+def _claimed(claims: int) -> Iterator[int]:
+    """The numbers of the claims this process takes, one at a time, until none is left."""
+    while taken := os.read(claims, _CLAIM_BYTES):
+        yield int.from_bytes(taken, "little")
+
+
+@contextlib.contextmanager
+def meanwhile(work: Callable[[], Result]) -> Iterator[Callable[[], Result | None]]:
+    """`work()` started in a forked child, when one can run beside this process, while this
+    process goes on inside the block. Yields `result`, which waits for the child and gives what
+    `work` returned, or None when no child ran it or it failed (this process then does the work
+    itself, and meets any error with its own trace). A child not waited for is stopped when the
+    block ends. The result is pickled back, so it must be picklable."""
+    if not fork_helps():
+        yield lambda: None
+        return
+    read_end, write_end = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the child: do the work, send its result, run no cleanup
+        try:
+            os.close(read_end)
+            _die_with(parent)
+            with contextlib.suppress(BaseException), os.fdopen(write_end, "wb") as out:
+                pickle.dump(work(), out, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    received: list[Result | None] = []
+
+    def result() -> Result | None:
+        if not received:
+            received.append(_receive(pid, read_end))
+        return received[0]
+
+    try:
+        yield result
+    finally:
+        if not received:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.close(read_end)
+            os.waitpid(pid, 0)
 
 
 def fork_helps() -> bool:
@@ -86,18 +155,25 @@ def fork_helps() -> bool:
 
 
 def _child(
-    items: Sequence[Item], work: Callable[[Item, int], Result], stop: mmap.mmap, write_end: int, parent: int
+    items: Sequence[Item],
+    claims: list[tuple[int, int]],
+    claimed: int,
+    work: Callable[[Item, int], Result],
+    stop: mmap.mmap,
+    write_end: int,
+    parent: int,
 ) -> None:
-    done: list[Result] = []
+    done: dict[int, Result] = {}
     try:
         _die_with(parent)
         # On an error, the child sends what it did before it: this process does the rest and
         # meets the error itself.
         with contextlib.suppress(BaseException):
-            for item in items:
-                if stop[0]:
-                    break
-                done.append(work(item, CHILD))
+            for number in _claimed(claimed):
+                for index in range(*claims[number]):
+                    if stop[0]:
+                        raise InterruptedError
+                    done[index] = work(items[index], CHILD)
         with os.fdopen(write_end, "wb") as out:
             pickle.dump(done, out, protocol=pickle.HIGHEST_PROTOCOL)
     finally:
@@ -116,12 +192,12 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _receive(pid: int, read_end: int) -> list[Any]:
-    """What the child did, in order (all of its share, or the items before it stopped)."""
+def _receive(pid: int, read_end: int) -> Any:
+    """What the child sent, or None when it died (killed, out of memory) or could not send."""
     try:
         with os.fdopen(read_end, "rb") as incoming, paused_collection():
-            done = pickle.load(incoming)  # from our own child, which holds the same code
-    except Exception:  # it died (killed, out of memory) or could not send: this process does it all
-        done = []
+            sent = pickle.load(incoming)  # from our own child, which holds the same code
+    except Exception:
+        sent = None
     os.waitpid(pid, 0)
-    return done if isinstance(done, list) else []
+    return sent

@@ -1,7 +1,7 @@
 """Render a build's files on two cores, and keep their bytes on disk until they are published.
 
-Rendering is pure Python (templates, models to JSON, Markdown), so a forked child renders every
-other file (see `site_builder.builder.two_processes`) and returns only where it put them.
+Rendering is pure Python (templates, models to JSON, Markdown), so a forked child renders a share
+of the files (see `site_builder.builder.two_processes`) and returns only where it put them.
 
 Rendered bytes go to a `Spool` (unnamed temporary files, gone when it closes), not to memory:
 a cold build of a large site renders every file before it writes any (a build that fails
@@ -84,8 +84,8 @@ def render_all(
             return Rendered(file.key, None)
         return Rendered(file.key, spool.add(who, file.render()))
 
-    order, child_does = _work_order(items)
-    outcomes = in_two_processes([items[number] for number in order], render, min_items=MIN_FILES, child_does=child_does)
+    order, joined = _work_order(items)
+    outcomes = in_two_processes([items[number] for number in order], render, min_items=MIN_FILES, joined=joined)
     in_place: list[Rendered] = [*outcomes]
     for number, outcome in zip(order, outcomes, strict=True):
         in_place[number] = outcome
@@ -93,10 +93,10 @@ def render_all(
 
 
 def _work_order(items: Sequence[Deferred | Unplanned]) -> tuple[list[int], list[bool]]:
-    """The order to render the items in, and which of them the child renders. The files that show
-    one incident (its page, its API file, its pages in other languages) are rendered one after the
-    other by one process, which renders the incident's Markdown once and needs to remember it only
-    briefly; other files, and incidents, go to each process in turn."""
+    """The order to render the items in, and which of them are joined to the one before. The files
+    that show one incident (its page, its API file, its pages in other languages) are rendered one
+    after the other by one process, which renders the incident's Markdown once and needs to
+    remember it only briefly."""
     groups: dict[str, list[int]] = {}
     slots: list[list[int]] = []
     for number, item in enumerate(items):
@@ -108,5 +108,5 @@ def _work_order(items: Sequence[Deferred | Unplanned]) -> tuple[list[int], list[
             groups[item.shows] = [number]
             slots.append(groups[item.shows])
     order = [number for slot in slots for number in slot]
-    child_does = [turn % 2 == 1 for turn, slot in enumerate(slots) for _ in slot]
-    return order, child_does
+    joined = [place > 0 for slot in slots for place in range(len(slot))]
+    return order, joined

@@ -6,18 +6,23 @@ line of the site's own templates."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
 
 from checker.errors import ContentError
 from site_builder.outputs import pages
-from site_builder.outputs.pages.template_problems import render_template
+from site_builder.outputs.pages.template_problems import PAGE_TEMPLATE_TYPES, render_template
 from site_builder.outputs.pages.templates import environment
-from site_builder.outputs.theme import Theme
+from site_builder.outputs.theme import Theme, builtin_templates
 from site_builder.pipeline import build_and_publish
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "api"
@@ -130,3 +135,68 @@ def test_a_second_environment_compiles_nothing_the_first_compiled(
     (tmp_path / "once.html").write_text('<p>{{ _("History") }}!</p>')
     assert environment(theme(tmp_path), code="fr").get_template("once.html").render() == first.replace("</p>", "!</p>")
     assert compiled.count("once.html") == 2
+
+
+two_cores = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a second core is needed")
+
+BUILD_COUNTING_COMPILES = """
+import json, os, sys
+from datetime import datetime
+from pathlib import Path
+import jinja2
+from checker.errors import ContentError
+from site_builder.pipeline import build_and_publish
+compile_source = jinja2.Environment.compile
+def counting(self, source, name=None, *args):
+    with open(sys.argv[3], "a") as log:  # whichever process compiles
+        log.write(f"{os.getpid()} {name}\\n")
+    return compile_source(self, source, name, *args)
+jinja2.Environment.compile = counting
+try:
+    build_and_publish(Path(sys.argv[1]), out=None, now=datetime.fromisoformat(sys.argv[2]), notify=False)
+    problem = None
+except ContentError as error:
+    problem = str(error)
+print(json.dumps({"me": os.getpid(), "problem": problem}))
+"""
+
+
+def build_counting_compiles(root: Path) -> dict[str, Any]:
+    """A build of `root` in a process of its own (threads left by other tests would rightly keep
+    it from forking): which process compiled which template, and the problem it stopped at."""
+    log = root.parent / "compiled.log"
+    result = subprocess.run(
+        [sys.executable, "-c", BUILD_COUNTING_COMPILES, str(root), NOW.isoformat(), str(log)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answer: dict[str, Any] = json.loads(result.stdout)
+    answer["compiled"] = [(int(pid), name) for pid, name in (line.split() for line in log.read_text().splitlines())]
+    return answer
+
+
+@two_cores
+def test_a_cold_build_compiles_its_templates_in_a_second_process_while_it_plans(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURES / "site", root)
+    shutil.copy(FIXTURES / "summary.json", root / "summary.json")
+    answer = build_counting_compiles(root)
+    assert answer["problem"] is None
+    page_templates = {path.name for path in builtin_templates().iterdir() if path.suffix in PAGE_TEMPLATE_TYPES}
+    assert {name for pid, name in answer["compiled"] if pid != answer["me"]} == page_templates
+    assert not [name for pid, name in answer["compiled"] if pid == answer["me"] and name in page_templates]
+    assert (root / "public" / "index.html").is_file()
+
+
+@two_cores
+def test_a_template_the_second_process_cannot_compile_fails_the_build_with_its_line(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURES / "site", root)
+    shutil.copy(FIXTURES / "summary.json", root / "summary.json")
+    (root / "templates").mkdir()
+    (root / "templates" / "month.html").write_text('{% extends "base.html" %}\n\n{% block main %}{% endblok %}\n')
+    answer = build_counting_compiles(root)
+    assert answer["problem"].startswith("templates/month.html:3: ")
+    assert ["month.html"] == [name for pid, name in answer["compiled"] if pid == answer["me"]]  # met here
+    assert not (root / "public").exists()

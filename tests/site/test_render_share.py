@@ -35,25 +35,27 @@ def test_the_bytes_are_those_of_rendering_one_file_after_the_other() -> None:
 
 
 @two_cores
-def test_every_other_file_is_rendered_by_a_second_process() -> None:
+def test_files_are_rendered_by_two_processes() -> None:
     # In a process of its own: threads left by other tests would rightly keep this one from forking.
     program = f"""
-import os
+import os, time
 from site_builder.outputs import Deferred
 from site_builder.outputs.render_share import Spool, render_all
-items = [Deferred(f"file-{{n}}.txt", None, lambda: str(os.getpid()).encode()) for n in range({COUNT})]
+def render():
+    time.sleep(0.001)  # long enough for the child to start before this process has done them all
+    return str(os.getpid()).encode()
+items = [Deferred(f"file-{{n}}.txt", None, render) for n in range({COUNT})]
 with Spool.open() as spool:
     rendered = [spool.read(s.stored).decode() for s in render_all(items, spool, lambda _: False)]
-print(os.getpid(), len(set(rendered[0::2])), rendered[0], len(set(rendered[1::2])), rendered[1])
+print(os.getpid(), *sorted(set(rendered)))
 """
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
-    parent, mine, first, theirs, second = result.stdout.split()
-    assert (mine, theirs) == ("1", "1")
-    assert first == parent
-    assert second != parent
+    parent, *renderers = result.stdout.split()
+    assert len(renderers) == 2
+    assert parent in renderers
 
 
-@pytest.mark.parametrize("failing", [MIN_FILES // 2, MIN_FILES // 2 + 1])  # this process's share, the child's
+@pytest.mark.parametrize("failing", [0, MIN_FILES // 2, COUNT - 1])  # whichever process claims it
 def test_a_file_that_cannot_be_rendered_raises_its_own_error(failing: int) -> None:
     def broken() -> bytes:
         raise LookupError("template 'missing.html' not found")
@@ -92,12 +94,13 @@ def test_an_unplanned_file_is_planned_when_rendered_and_not_rendered_when_live()
 @two_cores
 def test_unplanned_files_are_planned_by_the_process_that_renders_them() -> None:
     program = f"""
-import os
+import os, time
 from site_builder.outputs import Deferred, Unplanned
 from site_builder.outputs.render_share import Spool, render_all
 def unplanned(n):
     def plan():
         planner = os.getpid()
+        time.sleep(0.001)  # long enough for the child to start before this process has done them all
         return Deferred(f"incidents/{{n}}/index.html", f"key-{{n}}-{{planner}}", lambda: str(os.getpid()).encode())
     return Unplanned(f"incidents/{{n}}/index.html", plan, f"incident-{{n}}")
 with Spool.open() as spool:

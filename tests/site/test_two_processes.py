@@ -33,20 +33,66 @@ def run(program: str, *args: str, check: bool = True, capture: bool = True) -> s
 
 
 @two_cores
-def test_results_come_back_in_order_whoever_did_each_item() -> None:
+def test_results_come_back_in_order_each_item_done_once_by_one_of_two_processes() -> None:
     result = run("""
         import json, os
         from site_builder.builder.two_processes import in_two_processes
-        items = list(range(500))
-        mask = [n % 3 == 0 for n in items]  # the child does every third
-        done = in_two_processes(items, lambda n, who: (n * n, who, os.getpid()), min_items=10, child_does=mask)
-        print(json.dumps({"done": done, "me": os.getpid()}))
+        me, log = os.getpid(), os.pipe()
+        def work(n, who):
+            os.write(log[1], f"{n} ".encode())  # each doing of an item, from either process
+            return n * n, who, os.getpid()
+        done = in_two_processes(list(range(3000)), work, min_items=10)
+        os.close(log[1])
+        print(json.dumps({"done": done, "me": me, "log": os.read(log[0], 1 << 20).decode().split()}))
     """)
     answer = json.loads(result.stdout)
-    assert [square for square, _, _ in answer["done"]] == [n * n for n in range(500)]
-    assert [who == 1 for _, who, _ in answer["done"]] == [n % 3 == 0 for n in range(500)]
-    assert {pid for _, who, pid in answer["done"] if who == 0} == {answer["me"]}
-    assert answer["me"] not in {pid for _, who, pid in answer["done"] if who == 1}
+    assert [square for square, _, _ in answer["done"]] == [n * n for n in range(3000)]
+    assert sorted(map(int, answer["log"])) == list(range(3000))  # none done twice
+    here = {pid for _, who, pid in answer["done"] if who == 0}
+    there = {pid for _, who, pid in answer["done"] if who == 1}
+    assert here == {answer["me"]}
+    assert len(there) == 1 and answer["me"] not in there
+
+
+@two_cores
+def test_a_process_held_up_leaves_the_rest_to_the_other() -> None:
+    # The first item this process claims waits until the child has done every other item: with
+    # shares fixed in advance, the child would stop at its half and both would wait for ever.
+    result = run("""
+        import json, os
+        from site_builder.builder.two_processes import in_two_processes
+        me, count = os.getpid(), os.pipe()
+        def work(n, who):
+            if os.getpid() == me:
+                seen = 0
+                while seen < 499:
+                    seen += len(os.read(count[0], 499 - seen))
+            else:
+                os.write(count[1], b".")
+            return os.getpid() == me
+        print(json.dumps(in_two_processes(list(range(500)), work, min_items=10)))
+    """)
+    assert sum(json.loads(result.stdout)) == 1
+
+
+@two_cores
+def test_joined_items_are_done_by_one_process() -> None:
+    result = run("""
+        import json, os
+        from site_builder.builder.two_processes import in_two_processes
+        me, started = os.getpid(), os.pipe()
+        def work(n, who):
+            if os.getpid() == me:
+                os.read(started[0], 1)  # once the child is at work
+            else:
+                os.write(started[1], b".")
+            return who
+        joined = [n % 3 != 0 for n in range(1500)]  # runs of three
+        print(json.dumps(in_two_processes(list(range(1500)), work, min_items=10, joined=joined)))
+    """)
+    done = json.loads(result.stdout)
+    assert all(len(set(done[start : start + 3])) == 1 for start in range(0, 1500, 3))
+    assert set(done) == {0, 1}
 
 
 @two_cores
@@ -54,17 +100,25 @@ def test_what_the_child_could_not_do_is_done_here() -> None:
     result = run("""
         import json, os
         from site_builder.builder.two_processes import in_two_processes
-        me = os.getpid()
+        me, log, started = os.getpid(), os.pipe(), os.pipe()
         def work(n, who):
-            if os.getpid() != me and n == 301:
+            if os.getpid() != me and n >= 301:
                 raise MemoryError("the child ran out")
+            if os.getpid() == me and n < 301:
+                os.read(started[0], 1)  # each after one of the child's
+            elif n < 301:
+                os.write(started[1], b".")
+            os.write(log[1], f"{n} ".encode())
             return n, os.getpid() == me
-        print(json.dumps(in_two_processes(list(range(400)), work, min_items=10)))
+        done = in_two_processes(list(range(400)), work, min_items=10)
+        os.close(log[1])
+        print(json.dumps({"done": done, "log": os.read(log[0], 1 << 20).decode().split()}))
     """)
-    done = json.loads(result.stdout)
-    assert [n for n, _ in done] == list(range(400))
-    # the child did its share up to item 301; this process did 301 and every odd item after it
-    assert [n for n, here in done if not here] == list(range(1, 301, 2))
+    answer = json.loads(result.stdout)
+    assert [n for n, _ in answer["done"]] == list(range(400))
+    assert sorted(map(int, answer["log"])) == list(range(400))  # each done once, here or there
+    assert all(here for n, here in answer["done"] if n >= 301)  # the child's failure is met here
+    assert not all(here for n, here in answer["done"])  # the child did its part before it
 
 
 def with_a_slow_child(log: Path, failure: str, *, capture: bool = True) -> subprocess.CompletedProcess[str]:
@@ -141,17 +195,14 @@ def test_the_files_of_one_incident_are_rendered_one_after_the_other_by_one_proce
         *(item(f"incidents/incident-{n}/index.html", f"incident-{n}") for n in range(6)),
         *(item(f"fr/incidents/incident-{n}/index.html", f"incident-{n}") for n in range(6)),
     ]
-    order, child_does = _work_order(items)
+    order, joined = _work_order(items)
     assert sorted(order) == list(range(len(items)))
     ordered = [items[number] for number in order]
     for n in range(6):
         shown = [number for number, item in enumerate(ordered) if item.shows == f"incident-{n}"]
         assert shown == list(range(shown[0], shown[0] + 3))  # next to each other
-        assert len({child_does[number] for number in shown}) == 1  # by one process
-    first = {item.shows: child for item, child in zip(ordered, child_does, strict=True)}
-    assert [first[f"incident-{n}"] for n in range(6)] == [False, True] * 3  # incidents in turn
-    alone = [child for item, child in zip(ordered, child_does, strict=True) if item.shows is None]
-    assert alone == [False, True, False]  # so are files that show no incident
+        assert [joined[number] for number in shown] == [False, True, True]  # claimed together
+    assert not any(joined for item, joined in zip(ordered, joined, strict=True) if item.shows is None)
 
 
 @two_cores
@@ -192,3 +243,41 @@ def test_a_large_site_published_to_a_folder_is_written_whole_by_two_processes(tm
     assert not [path for path in out.rglob("*") if path.name.endswith(".tmp")]
     live = read_live_site(FolderTarget(out, "./public"))  # the manifest names every file, none pending
     assert set(live.files) == live.owned == {"index.html", *(f"incidents/incident-{n}/index.html" for n in range(600))}
+
+
+@two_cores
+def test_work_done_meanwhile_comes_back_from_a_child() -> None:
+    result = run("""
+        import json, os
+        from site_builder.builder.two_processes import meanwhile
+        with meanwhile(lambda: {"by": os.getpid()}) as first, meanwhile(lambda: 1 / 0) as failed:
+            mine = os.getpid()
+            print(json.dumps({"me": mine, "first": first(), "again": first(), "failed": failed()}))
+    """)
+    answer = json.loads(result.stdout)
+    assert answer["first"] == answer["again"]
+    assert answer["first"]["by"] != answer["me"]
+    assert answer["failed"] is None  # the caller does the work itself, and meets its error
+
+
+@two_cores
+def test_a_child_not_waited_for_is_stopped_when_its_block_ends(tmp_path: Path) -> None:
+    log = tmp_path / "child.log"
+    result = run(
+        """
+        import os, sys, time
+        from site_builder.builder.two_processes import meanwhile
+        def work():
+            with open(sys.argv[1], "w") as out:
+                out.write(str(os.getpid()))
+            time.sleep(60)
+        with meanwhile(work):
+            while not os.path.exists(sys.argv[1]) or not open(sys.argv[1]).read():
+                time.sleep(0.01)
+        print(open(sys.argv[1]).read())
+        """,
+        str(log),
+    )
+    child = int(result.stdout)
+    with pytest.raises(ProcessLookupError):  # stopped and waited for: no process left behind
+        os.kill(child, 0)

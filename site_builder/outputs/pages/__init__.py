@@ -23,12 +23,12 @@ from site_builder.outputs.pages.incident_page import incident_file
 from site_builder.outputs.pages.index_page import index
 from site_builder.outputs.pages.report_pages import reports
 from site_builder.outputs.pages.site_files import favicon, not_found, robots, sitemap
-from site_builder.outputs.pages.template_problems import compile_ahead
+from site_builder.outputs.pages.template_problems import compile_ahead, compiled_meanwhile
 from site_builder.outputs.pages.templates import environment, template_digest
 from site_builder.outputs.pages.uptime_page import uptime
 from site_builder.outputs.view import SiteView
 
-__all__ = ["environment", "plan", "render", "static_assets", "template_digest"]
+__all__ = ["compiled_meanwhile", "environment", "plan", "render", "static_assets", "template_digest"]
 
 
 def plan(view: SiteView, context: RenderContext, *, compile_all: bool = True) -> list[Deferred | Unplanned]:

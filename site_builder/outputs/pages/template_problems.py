@@ -3,7 +3,9 @@ build (`compile_ahead`, `render_template`) and from `statusgen validate` (`theme
 
 from __future__ import annotations
 
+import contextlib
 import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,8 @@ import jinja2
 
 from checker.bundle import SiteSettings
 from checker.errors import ContentError, Problem
-from site_builder.outputs.pages.templates import environment, shown_template_path
+from site_builder.builder.two_processes import meanwhile
+from site_builder.outputs.pages.templates import COMPILED_TEMPLATES, environment, shown_template_path
 from site_builder.outputs.theme import Theme, builtin_templates, load_theme
 
 PAGE_TEMPLATE_TYPES = frozenset((".html", ".xml", ".txt"))
@@ -29,6 +32,23 @@ def compile_ahead(env: jinja2.Environment, theme: Theme) -> None:
                 env.get_template(path.name)
             except jinja2.TemplateError as error:
                 raise ContentError([template_problem(error, theme)]) from None
+
+
+@contextlib.contextmanager
+def compiled_meanwhile(env: jinja2.Environment, theme: Theme) -> Iterator[Callable[[], None]]:
+    """`compile_ahead` begun in a forked child while this process goes on inside the block
+    (planning the build's other files: see `site_builder.builder.two_processes.meanwhile`). Yields
+    `take`, which waits for the child and keeps the code it compiled, so that `compile_ahead`
+    here finds those templates compiled; one the child could not compile is compiled here, and
+    raises its problem here."""
+
+    def compile_there() -> dict[str, tuple[str, bytes]]:
+        with contextlib.suppress(ContentError):  # met again here
+            compile_ahead(env, theme)
+        return COMPILED_TEMPLATES.marshalled()
+
+    with meanwhile(compile_there) as compiled:
+        yield lambda: COMPILED_TEMPLATES.add_marshalled(compiled() or {})
 
 
 def theme_problems(settings: SiteSettings, root: Path) -> list[Problem]:

@@ -5,6 +5,7 @@ site's author: `site_builder.outputs.pages.template_problems`."""
 from __future__ import annotations
 
 import hashlib
+import marshal
 from collections.abc import Callable
 from pathlib import Path
 from types import CodeType
@@ -193,6 +194,16 @@ class CompiledTemplates(jinja2.BytecodeCache):
     def dump_bytecode(self, bucket: Bucket) -> None:
         if bucket.code is not None:
             self._code[bucket.key] = (bucket.checksum, bucket.code)
+
+    def marshalled(self) -> dict[str, tuple[str, bytes]]:
+        """Every entry, its code as `marshal` writes it (code cannot be pickled), to send to the
+        process that forked this one."""
+        return {key: (checksum, marshal.dumps(code)) for key, (checksum, code) in self._code.items()}
+
+    def add_marshalled(self, entries: dict[str, tuple[str, bytes]]) -> None:
+        """The entries `marshalled` gave in a child of this process, which runs the same code."""
+        for key, (checksum, code) in entries.items():
+            self._code.setdefault(key, (checksum, marshal.loads(code)))
 
 
 COMPILED_TEMPLATES = CompiledTemplates()
