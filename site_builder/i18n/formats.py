@@ -50,7 +50,7 @@ class Formats:
         return f"{moment} {local.tzname()}"
 
     def day(self, day: date) -> str:
-        return english.day_label(day) if self.english else format_date(day, "long", locale=self.locale)
+        return _day_label(self.code, day)
 
     def day_range(self, first: date, last: date) -> str:
         if self.english:
@@ -127,6 +127,13 @@ class Formats:
         pattern = copy.copy(self._percent_pattern)
         pattern.frac_prec = (decimals, decimals)
         return str(pattern.apply(share, self.locale))
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_label(code: str, day: date) -> str:
+    """A day by name, made once: a build names each of the last 90 days for every component on
+    its own page and on the index, in every language."""
+    return english.day_label(day) if code == "en" else format_date(day, "long", locale=Locale.parse(code))
 
 
 @functools.lru_cache(maxsize=4096)
