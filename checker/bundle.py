@@ -250,9 +250,18 @@ class Bundle(StrictModel):
         return index[component_id]
 
     def declared_statuses_at(self, when: datetime) -> dict[str, ComponentStatus]:
-        """Component id -> worst status declared by the incidents and maintenance active at `when`."""
-        declared = {cid: self.declared_status_of(cid, when) for cid in self._declared_timelines()}
-        return {cid: status for cid, status in declared.items() if status is not None}
+        """Component id -> worst status declared by the incidents and maintenance active at `when`.
+
+        One pass over the incidents: a build asks about one moment, for which making every
+        component's timeline (what `declared_status_of` answers many moments from) costs three
+        times as much."""
+        worst: dict[str, ComponentStatus] = {}
+        for incident in self.incidents:
+            if incident.is_active_at(when):
+                for component_id, status in incident.components.items():
+                    if component_id not in worst or SEVERITY[status] > SEVERITY[worst[component_id]]:
+                        worst[component_id] = status
+        return worst
 
     def declared_status_of(self, component_id: str, when: datetime) -> ComponentStatus | None:
         """The worst status the incidents and maintenance active at `when` declare for the

@@ -198,5 +198,5 @@ def test_a_template_the_second_process_cannot_compile_fails_the_build_with_its_l
     (root / "templates" / "month.html").write_text('{% extends "base.html" %}\n\n{% block main %}{% endblok %}\n')
     answer = build_counting_compiles(root)
     assert answer["problem"].startswith("templates/month.html:3: ")
-    assert ["month.html"] == [name for pid, name in answer["compiled"] if pid == answer["me"]]  # met here
+    assert [name for pid, name in answer["compiled"] if pid == answer["me"]] == ["month.html"]  # met here
     assert not (root / "public").exists()
