@@ -234,13 +234,12 @@ def _plan(
         f"{code_digest()}\0{pages.template_digest(env)}\0{site_theme.digest()}".encode()
     ).hexdigest()
     compile_all = digest != compiled_for
-    # A second core compiles the templates meanwhile, when all of them are to be compiled.
+    # A second core compiles the templates while this process plans, when all are to be compiled.
     with pages.compiled_meanwhile(env, site_theme) if compile_all else contextlib.nullcontext(_none) as compiled:
         view = build_view(bundle, summary, now, languages)
         planned, context, added = _data_files(view, env, site_theme, digest, extra)
-        compiled()
         taken = {item.path for item in planned}
-        for item in [*pages.plan(view, context, compile_all=compile_all), *added]:
+        for item in [*pages.plan(view, context, compile_all=compile_all, compiled=compiled), *added]:
             if item.path in taken:
                 raise ValueError(f"{item.path} is rendered twice")
             _check_path(item.path)

@@ -75,7 +75,12 @@ class Unplanned:
 
 def planned(item: Deferred | Unplanned) -> Deferred:
     """The file with its key and renderer."""
-    return item.plan() if isinstance(item, Unplanned) else item
+    if not isinstance(item, Unplanned):
+        return item
+    file = item.plan()
+    if file.path != item.path:  # the build publishes it at the path it was planned at
+        raise ValueError(f"{item.path} was planned as {file.path}")
+    return file
 
 
 def _modules() -> dict[str, ModuleType]:

@@ -111,3 +111,9 @@ print(os.getpid(), len(pairs), all(planner == renderer for planner, renderer in 
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
     _, processes, same = result.stdout.split()
     assert (processes, same) == ("2", "True")
+
+
+def test_a_file_planned_at_another_path_than_announced_fails_the_build() -> None:
+    item = Unplanned("components/api/index.html", lambda: Deferred("components/web/index.html", "key", bytes))
+    with Spool.open() as spool, pytest.raises(ValueError, match="components/api/index.html was planned as"):
+        render_all([item], spool, lambda _: False)

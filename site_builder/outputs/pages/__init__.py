@@ -14,10 +14,13 @@ problem in `template_problems`, and the stylesheet, script and icons in `assets`
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from site_builder.outputs import Deferred, RenderContext, Unplanned, planned
 from site_builder.outputs.pages.assets import static_assets
 from site_builder.outputs.pages.base import Pages
-from site_builder.outputs.pages.component_page import component
+from site_builder.outputs.pages.component_page import component, component_path
 from site_builder.outputs.pages.history_pages import history
 from site_builder.outputs.pages.incident_page import incident_file
 from site_builder.outputs.pages.index_page import index
@@ -31,28 +34,41 @@ from site_builder.outputs.view import SiteView
 __all__ = ["compiled_meanwhile", "environment", "plan", "render", "static_assets", "template_digest"]
 
 
-def plan(view: SiteView, context: RenderContext, *, compile_all: bool = True) -> list[Deferred | Unplanned]:
+def plan(
+    view: SiteView, context: RenderContext, *, compile_all: bool = True, compiled: Callable[[], None] = lambda: None
+) -> list[Deferred | Unplanned]:
     """Every page of the site, each with its cache key and a way to render it: the main language's
     at the site's root, with the files only it has, then each other language's under its prefix.
-    The incidents' pages are planned when they may be rendered (see `Unplanned`).
+    The pages whose data takes long to make (each incident's, each component's with its 90 days,
+    the index, the sitemap) are planned when they may be rendered, on both cores (see `Unplanned`).
 
-    `compile_all`: compile every page template now (see `compile_ahead`), as a build must when
-    its templates, theme or code changed since they last all compiled: a broken template fails
-    the build whether a page uses it or not. Otherwise a template is compiled when it is first
-    rendered, so a rebuild that renders one incident's page compiles three templates, not all."""
+    `compile_all`: compile every page template once the pages are planned (see `compile_ahead`),
+    as a build must when its templates, theme or code changed since they last all compiled: a
+    broken template fails the build whether a page uses it or not; `compiled` is called first,
+    to take the code a second process compiled meanwhile (see `compiled_meanwhile`). Otherwise a
+    template is compiled when it is first rendered, so a rebuild that renders one incident's page
+    compiles three templates, not all."""
     items: list[Deferred | Unplanned] = []
+    languages: list[Pages] = []
     for code in view.languages.all:
         pages = Pages(view, context, environment(context.theme, view.bundle.site.time_zone, code), code)
-        if compile_all:
-            compile_ahead(pages.env, context.theme)
+        languages.append(pages)
+        items.append(Unplanned(pages.prefix + "index.html", functools.partial(index, pages)))
         if code == view.languages.main:
-            items += [index(pages), favicon(pages), uptime(pages), not_found(pages), robots(pages), sitemap(pages)]
+            items += [favicon(pages), uptime(pages), not_found(pages), robots(pages)]
+            items.append(Unplanned("sitemap.xml", functools.partial(sitemap, pages)))
         else:
-            items += [index(pages), uptime(pages)]
+            items.append(uptime(pages))
         items += [incident_file(pages, i) for i in pages.published()]
         items += history(pages)
-        items += [component(pages, c) for c in view.components]
+        items += [
+            Unplanned(pages.prefix + component_path(c), functools.partial(component, pages, c)) for c in view.components
+        ]
         items += reports(pages)
+    if compile_all:
+        compiled()
+        for pages in languages:
+            compile_ahead(pages.env, context.theme)
     return items
 
 

@@ -21,8 +21,12 @@ _WINDOW_LABELS = {
 }
 
 
+def component_path(component: ComponentView) -> str:
+    return f"components/{component.id}/index.html"
+
+
 def component(pages: Pages, component: ComponentView) -> Deferred:
-    path = f"components/{component.id}/index.html"
+    path = component_path(component)
     name = component.component.name
     _, formats = pages._, pages.formats
     data = pages.frame(path, pages.title(name), component.component.description or "")
