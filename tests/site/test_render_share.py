@@ -115,5 +115,5 @@ print(os.getpid(), len(pairs), all(planner == renderer for planner, renderer in 
 
 def test_a_file_planned_at_another_path_than_announced_fails_the_build() -> None:
     item = Unplanned("components/api/index.html", lambda: Deferred("components/web/index.html", "key", bytes))
-    with Spool.open() as spool, pytest.raises(ValueError, match="components/api/index.html was planned as"):
+    with Spool.open() as spool, pytest.raises(ValueError, match=r"components/api/index\.html was planned as"):
         render_all([item], spool, lambda _: False)
