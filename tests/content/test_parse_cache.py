@@ -119,10 +119,14 @@ import site_builder.content.parse_cache as parse_cache
 import site_builder.content.site as site
 from site_builder.builder.two_processes import fork_helps
 root, cache = Path(sys.argv[1]), Path(sys.argv[2])
-readers = os.pipe()
+readers, started, me, waited = os.pipe(), os.pipe(), os.getpid(), []
 real_read = parse_cache.read_incident_bytes
 def read(*args):
     os.write(readers[1], f"{os.getpid()}\\n".encode())
+    if os.getpid() != me:
+        os.write(started[1], b".")
+    elif not waited and fork_helps():  # this process's first file waits until a child read one
+        waited.append(os.read(started[0], 1))
     return real_read(*args)
 parse_cache.read_incident_bytes = read
 def load(cache):

@@ -38,11 +38,15 @@ def test_the_bytes_are_those_of_rendering_one_file_after_the_other() -> None:
 def test_files_are_rendered_by_two_processes() -> None:
     # In a process of its own: threads left by other tests would rightly keep this one from forking.
     program = f"""
-import os, time
+import os
 from site_builder.outputs import Deferred
 from site_builder.outputs.render_share import Spool, render_all
-def render():
-    time.sleep(0.001)  # long enough for the child to start before this process has done them all
+me, started, waited = os.getpid(), os.pipe(), []
+def render():  # this process's first file waits until the child has rendered one
+    if os.getpid() != me:
+        os.write(started[1], b".")
+    elif not waited:
+        waited.append(os.read(started[0], 1))
     return str(os.getpid()).encode()
 items = [Deferred(f"file-{{n}}.txt", None, render) for n in range({COUNT})]
 with Spool.open() as spool:
@@ -94,13 +98,17 @@ def test_an_unplanned_file_is_planned_when_rendered_and_not_rendered_when_live()
 @two_cores
 def test_unplanned_files_are_planned_by_the_process_that_renders_them() -> None:
     program = f"""
-import os, time
+import os
 from site_builder.outputs import Deferred, Unplanned
 from site_builder.outputs.render_share import Spool, render_all
+me, started, waited = os.getpid(), os.pipe(), []
 def unplanned(n):
-    def plan():
+    def plan():  # this process's first file waits until the child has planned one
         planner = os.getpid()
-        time.sleep(0.001)  # long enough for the child to start before this process has done them all
+        if planner != me:
+            os.write(started[1], b".")
+        elif not waited:
+            waited.append(os.read(started[0], 1))
         return Deferred(f"incidents/{{n}}/index.html", f"key-{{n}}-{{planner}}", lambda: str(os.getpid()).encode())
     return Unplanned(f"incidents/{{n}}/index.html", plan, f"incident-{{n}}")
 with Spool.open() as spool:
