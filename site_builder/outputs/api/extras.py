@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 
@@ -12,22 +13,27 @@ from site_builder.outputs.api.types import ApiModel
 from site_builder.outputs.view import ComponentView, SiteView
 
 
-def extras_files(view: SiteView, page: Page, stamp: Callable[[datetime], str]) -> list[tuple[str, ApiModel]]:
-    """`api/uptime.json`, then each component's `api/components/<id>.json` (page order): path and model.
-    `stamp` writes a time as the page's files do."""
-    uptime = [component_uptime(c, stamp) for c in view.components]
+def extras_files(
+    view: SiteView, page: Page, stamp: Callable[[datetime], str]
+) -> list[tuple[str, Callable[[], ApiModel]]]:
+    """`api/uptime.json`, then each component's `api/components/<id>.json` (page order): path and
+    what makes its model (when it is rendered). `stamp` writes a time as the page's files do."""
     generated = view.summary.generated_at if view.summary is not None else None
-    files: list[tuple[str, ApiModel]] = [
-        (
-            "api/uptime.json",
-            UptimeResponse(page=page, generated_at=stamp(generated) if generated else None, components=uptime),
+
+    def uptime() -> UptimeResponse:
+        return UptimeResponse(
+            page=page,
+            generated_at=stamp(generated) if generated else None,
+            components=[component_uptime(c, stamp) for c in view.components],
         )
+
+    def component(component_view: ComponentView) -> ComponentUptimeResponse:
+        return ComponentUptimeResponse(page=page, component=component_uptime(component_view, stamp))
+
+    return [
+        ("api/uptime.json", uptime),
+        *((f"api/components/{c.id}.json", functools.partial(component, c)) for c in view.components),
     ]
-    for component_view, figures in zip(view.components, uptime, strict=True):
-        files.append(
-            (f"api/components/{component_view.id}.json", ComponentUptimeResponse(page=page, component=figures))
-        )
-    return files
 
 
 def component_uptime(component: ComponentView, stamp: Callable[[datetime], str]) -> ComponentUptime:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -101,42 +102,51 @@ class ApiRenderer:
     # --- files ---
 
     def plan(self) -> list[Deferred | Unplanned]:
+        """The lists, each incident's own file, then the extras. The lists' models are made when
+        they are rendered, by the process that renders them (a build renders them on two cores)."""
         view = self.view
         incidents = view.incidents("incident")
-        open_ = {i.slug for i in incidents if i.status_at(view.now) in OPEN_STATUSES}
-        unresolved = [self.incident_model(i) for i in incidents if i.slug in open_]
         maintenance = sorted(view.incidents("maintenance"), key=_window_start, reverse=True)
-        upcoming = [
-            self.maintenance_model(m)
-            for m in sorted(maintenance, key=_window_start)
-            if m.status_at(view.now) == "scheduled"
-        ]
-        active = [self.maintenance_model(m) for m in view.active_maintenance]
-        latest = [self.incident_model(i) for i in incidents[:LIST_LIMIT]]
-        latest += [self.incident_model(i) for i in incidents[LIST_LIMIT:] if i.slug in open_]
 
-        components = self.components()
-        maintenance_models = [self.maintenance_model(m) for m in maintenance[:LIST_LIMIT]]
-        lists: dict[str, ApiModel] = {
-            "api/v2/summary.json": api.SummaryResponse(
+        def unresolved() -> list[api.Incident]:
+            return [self.incident_model(i) for i in incidents if i.status_at(view.now) in OPEN_STATUSES]
+
+        def latest() -> list[api.Incident]:
+            open_ = {i.slug for i in incidents if i.status_at(view.now) in OPEN_STATUSES}
+            return [self.incident_model(i) for i in incidents[:LIST_LIMIT]] + [
+                self.incident_model(i) for i in incidents[LIST_LIMIT:] if i.slug in open_
+            ]
+
+        def upcoming() -> list[api.ScheduledMaintenance]:
+            return [
+                self.maintenance_model(m)
+                for m in sorted(maintenance, key=_window_start)
+                if m.status_at(view.now) == "scheduled"
+            ]
+
+        def active() -> list[api.ScheduledMaintenance]:
+            return [self.maintenance_model(m) for m in view.active_maintenance]
+
+        lists: dict[str, Callable[[], ApiModel]] = {
+            "api/v2/summary.json": lambda: api.SummaryResponse(
                 page=self.page,
-                components=components,
-                incidents=unresolved,
-                scheduled_maintenances=active + upcoming,
+                components=self.components(),
+                incidents=unresolved(),
+                scheduled_maintenances=active() + upcoming(),
                 status=self.status,
             ),
-            "api/v2/status.json": api.StatusResponse(page=self.page, status=self.status),
-            "api/v2/components.json": api.ComponentsResponse(page=self.page, components=components),
-            "api/v2/incidents.json": api.IncidentsResponse(page=self.page, incidents=latest),
-            "api/v2/incidents/unresolved.json": api.IncidentsResponse(page=self.page, incidents=unresolved),
-            "api/v2/scheduled-maintenances.json": api.ScheduledMaintenancesResponse(
-                page=self.page, scheduled_maintenances=maintenance_models
+            "api/v2/status.json": lambda: api.StatusResponse(page=self.page, status=self.status),
+            "api/v2/components.json": lambda: api.ComponentsResponse(page=self.page, components=self.components()),
+            "api/v2/incidents.json": lambda: api.IncidentsResponse(page=self.page, incidents=latest()),
+            "api/v2/incidents/unresolved.json": lambda: api.IncidentsResponse(page=self.page, incidents=unresolved()),
+            "api/v2/scheduled-maintenances.json": lambda: api.ScheduledMaintenancesResponse(
+                page=self.page, scheduled_maintenances=[self.maintenance_model(m) for m in maintenance[:LIST_LIMIT]]
             ),
-            "api/v2/scheduled-maintenances/upcoming.json": api.ScheduledMaintenancesResponse(
-                page=self.page, scheduled_maintenances=upcoming
+            "api/v2/scheduled-maintenances/upcoming.json": lambda: api.ScheduledMaintenancesResponse(
+                page=self.page, scheduled_maintenances=upcoming()
             ),
-            "api/v2/scheduled-maintenances/active.json": api.ScheduledMaintenancesResponse(
-                page=self.page, scheduled_maintenances=active
+            "api/v2/scheduled-maintenances/active.json": lambda: api.ScheduledMaintenancesResponse(
+                page=self.page, scheduled_maintenances=active()
             ),
         }
 
@@ -364,9 +374,9 @@ class ApiRenderer:
         }
 
 
-def _now(path: str, model: ApiModel) -> Deferred:
-    """A file rendered on every build (no key): its model is already made."""
-    return Deferred(path, None, lambda: model.model_dump_json().encode())
+def _now(path: str, model: Callable[[], ApiModel]) -> Deferred:
+    """A file rendered on every build (no key), from the model `model` makes."""
+    return Deferred(path, None, lambda: model().model_dump_json().encode())
 
 
 def _window_start(incident: Incident) -> datetime:
