@@ -40,7 +40,8 @@ def plan(
     """Every page of the site, each with its cache key and a way to render it: the main language's
     at the site's root, with the files only it has, then each other language's under its prefix.
     The pages whose data takes long to make (each incident's, each component's with its 90 days,
-    the index, the sitemap) are planned when they may be rendered, on both cores (see `Unplanned`).
+    each month's history, the index, the sitemap) are planned when they may be rendered, on both
+    cores (see `Unplanned`).
 
     `compile_all`: compile every page template once the pages are planned (see `compile_ahead`),
     as a build must when its templates, theme or code changed since they last all compiled: a

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from itertools import groupby
 
 from checker.incident_model import Incident
-from site_builder.outputs import Deferred
+from site_builder.outputs import Deferred, Unplanned
 from site_builder.outputs.pages.base import Pages
 
 MONTH_PAGE_SIZE = 50
@@ -17,10 +18,10 @@ HISTORY_MONTH_PREVIEW = 10
 """Incidents per month listed on `history/` before "All n in <month>"."""
 
 
-def history(pages: Pages) -> list[Deferred]:
+def history(pages: Pages) -> list[Deferred | Unplanned]:
     months = pages.months()
     month_label, gettext = pages.formats.month, pages._
-    files: list[Deferred] = []
+    files: list[Deferred | Unplanned] = []
     # Each page of each month, newest first, so "older" and "newer" links are neighbours.
     sequence: list[tuple[str, int, int, list[Incident]]] = []
     for key, incidents in months:
@@ -39,7 +40,8 @@ def history(pages: Pages) -> list[Deferred]:
         label = month_label(key) + (" " + gettext("(page %(page)s)") % {"page": page} if count > 1 else "")
         return {"href": href(key, page), "label": label}
 
-    for position, (key, page, count, chunk) in enumerate(sequence):
+    def month_page(position: int) -> Deferred:
+        key, page, count, chunk = sequence[position]
         path = href(key, page)
         data = pages.frame(path, pages.title(month_label(key)))
         data.update(
@@ -50,7 +52,11 @@ def history(pages: Pages) -> list[Deferred]:
             newer=link(position - 1),
             older=link(position + 1),
         )
-        files.append(pages.deferred(path, "month.html", data))
+        return pages.deferred(path, "month.html", data)
+
+    # A month's page lists its incidents: planned when it may be rendered, on both cores.
+    for position, (key, page, _, _) in enumerate(sequence):
+        files.append(Unplanned(pages.prefix + href(key, page), functools.partial(month_page, position)))
 
     data = pages.frame("history/index.html", pages.title(gettext("Incident history")))
     recent = [
