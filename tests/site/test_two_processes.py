@@ -37,8 +37,12 @@ def test_results_come_back_in_order_each_item_done_once_by_one_of_two_processes(
     result = run("""
         import json, os
         from site_builder.builder.two_processes import in_two_processes
-        me, log = os.getpid(), os.pipe()
+        me, log, started, waited = os.getpid(), os.pipe(), os.pipe(), []
         def work(n, who):
+            if os.getpid() != me:
+                os.write(started[1], b".")
+            elif not waited:  # this process's first item waits until the child is at work
+                waited.append(os.read(started[0], 1))
             os.write(log[1], f"{n} ".encode())  # each doing of an item, from either process
             return n * n, who, os.getpid()
         done = in_two_processes(list(range(3000)), work, min_items=10)
