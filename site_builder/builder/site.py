@@ -223,8 +223,8 @@ def _plan(
     """Every file of the site, not rendered yet: assets, data outputs, then pages; and the digest
     of what renders them (code, templates, theme). `compiled_for` is that digest as the cached
     build had it: every page template compiled then, so now each process compiles only the
-    templates it renders; with another digest (or none) all are compiled first (see
-    `pages.plan`)."""
+    templates it renders; with another digest (or none) all are compiled before rendering, by a
+    second process while this one plans where one can run (see `pages.plan`)."""
     site_theme = load_theme(bundle.site, theme)
     env = pages.environment(site_theme, bundle.site.time_zone)
     # What every file depends on besides its own data: the code and libraries that render it,

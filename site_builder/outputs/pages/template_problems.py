@@ -23,7 +23,7 @@ PAGE_TEMPLATE_TYPES = frozenset((".html", ".xml", ".txt"))
 
 def compile_ahead(env: jinja2.Environment, theme: Theme) -> None:
     """Compile the templates of statusgen's pages (or the theme's of the same names) now, in the
-    process that plans the build: the process forked to render every other file starts with them
+    process that plans the build: the process forked to share the rendering starts with them
     compiled instead of compiling them again. Raises ContentError for a template that does not
     compile, used by a page or not."""
     for path in sorted(builtin_templates().iterdir()):
