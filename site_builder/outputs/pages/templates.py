@@ -201,9 +201,10 @@ class CompiledTemplates(jinja2.BytecodeCache):
         return {key: (checksum, marshal.dumps(code)) for key, (checksum, code) in self._code.items()}
 
     def add_marshalled(self, entries: dict[str, tuple[str, bytes]]) -> None:
-        """The entries `marshalled` gave in a child of this process, which runs the same code."""
+        """The entries `marshalled` gave in a child of this process, which runs the same code and
+        compiled the templates' sources as they are now."""
         for key, (checksum, code) in entries.items():
-            self._code.setdefault(key, (checksum, marshal.loads(code)))
+            self._code[key] = (checksum, marshal.loads(code))
 
 
 COMPILED_TEMPLATES = CompiledTemplates()
