@@ -35,19 +35,21 @@ def run(program: str, *args: str, check: bool = True, capture: bool = True) -> s
 @two_cores
 def test_results_come_back_in_order_each_item_done_once_by_one_of_two_processes() -> None:
     result = run("""
-        import json, os
+        import json, os, tempfile
         from site_builder.builder.two_processes import in_two_processes
-        me, log, started, waited = os.getpid(), os.pipe(), os.pipe(), []
+        me, log, started, waited = os.getpid(), tempfile.mkstemp()[1], os.pipe(), []
         def work(n, who):
             if os.getpid() != me:
                 os.write(started[1], b".")
             elif not waited:  # this process's first item waits until the child is at work
                 waited.append(os.read(started[0], 1))
-            os.write(log[1], f"{n} ".encode())  # each doing of an item, from either process
+            with open(log, "a") as out:  # each doing of an item, from either process
+                out.write(f"{n} ")
             return n * n, who, os.getpid()
         done = in_two_processes(list(range(3000)), work, min_items=10)
-        os.close(log[1])
-        print(json.dumps({"done": done, "me": me, "log": os.read(log[0], 1 << 20).decode().split()}))
+        with open(log) as logged:
+            print(json.dumps({"done": done, "me": me, "log": logged.read().split()}))
+        os.remove(log)
     """)
     answer = json.loads(result.stdout)
     assert [square for square, _, _ in answer["done"]] == [n * n for n in range(3000)]
