@@ -235,7 +235,7 @@ def _plan(
     ).hexdigest()
     compile_all = digest != compiled_for
     # A second core compiles the templates while this process plans, when all are to be compiled.
-    with pages.compiled_meanwhile(env, site_theme) if compile_all else contextlib.nullcontext(_none) as compiled:
+    with pages.compiled_meanwhile(env, site_theme) if compile_all else contextlib.nullcontext(lambda: None) as compiled:
         view = build_view(bundle, summary, now, languages)
         planned, context, added = _data_files(view, env, site_theme, digest, extra)
         taken = {item.path for item in planned}
@@ -280,10 +280,6 @@ def _data_files(
     if added:  # the pages may link to them (the internal site's footer links its operations view)
         context = dataclasses.replace(context, available=context.available | {item.path for item in added})
     return planned, context, added
-
-
-def _none() -> None:
-    """What there is to wait for when the templates are not compiled ahead."""
 
 
 def _keyed(digest: str, item: Deferred) -> Deferred:

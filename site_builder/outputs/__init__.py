@@ -63,8 +63,10 @@ class Deferred:
 @dataclass(frozen=True, slots=True)
 class Unplanned:
     """One file of the site whose key is worked out only when the file may be rendered, by the
-    process that renders it. An incident's page and its API file are such files: a site has
-    thousands, and a rebuild after one edit keys them all, so a build keys them on both cores."""
+    process that renders it: the files whose data costs a good part of rendering them (each
+    incident's page and API file, each component's and each month's page, the index, the
+    sitemap). A site has thousands, and a rebuild after one edit keys them all, so a build plans
+    them on both cores."""
 
     path: str
     plan: Callable[[], Deferred]

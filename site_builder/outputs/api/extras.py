@@ -19,20 +19,25 @@ def extras_files(
     """`api/uptime.json`, then each component's `api/components/<id>.json` (page order): path and
     what makes its model (when it is rendered). `stamp` writes a time as the page's files do."""
     generated = view.summary.generated_at if view.summary is not None else None
+    views = {c.id: c for c in view.components}
+
+    @functools.cache  # both files show a component's figures: made once in a process
+    def figures(component_id: str) -> ComponentUptime:
+        return component_uptime(views[component_id], stamp)
 
     def uptime() -> UptimeResponse:
         return UptimeResponse(
             page=page,
             generated_at=stamp(generated) if generated else None,
-            components=[component_uptime(c, stamp) for c in view.components],
+            components=[figures(c.id) for c in view.components],
         )
 
-    def component(component_view: ComponentView) -> ComponentUptimeResponse:
-        return ComponentUptimeResponse(page=page, component=component_uptime(component_view, stamp))
+    def component(component_id: str) -> ComponentUptimeResponse:
+        return ComponentUptimeResponse(page=page, component=figures(component_id))
 
     return [
         ("api/uptime.json", uptime),
-        *((f"api/components/{c.id}.json", functools.partial(component, c)) for c in view.components),
+        *((f"api/components/{c.id}.json", functools.partial(component, c.id)) for c in view.components),
     ]
 
 

@@ -108,13 +108,16 @@ class ApiRenderer:
         incidents = view.incidents("incident")
         maintenance = sorted(view.incidents("maintenance"), key=_window_start, reverse=True)
 
+        @functools.cache
+        def open_() -> frozenset[str]:
+            return frozenset(i.slug for i in incidents if i.status_at(view.now) in OPEN_STATUSES)
+
         def unresolved() -> list[api.Incident]:
-            return [self.incident_model(i) for i in incidents if i.status_at(view.now) in OPEN_STATUSES]
+            return [self.incident_model(i) for i in incidents if i.slug in open_()]
 
         def latest() -> list[api.Incident]:
-            open_ = {i.slug for i in incidents if i.status_at(view.now) in OPEN_STATUSES}
             return [self.incident_model(i) for i in incidents[:LIST_LIMIT]] + [
-                self.incident_model(i) for i in incidents[LIST_LIMIT:] if i.slug in open_
+                self.incident_model(i) for i in incidents[LIST_LIMIT:] if i.slug in open_()
             ]
 
         def upcoming() -> list[api.ScheduledMaintenance]:

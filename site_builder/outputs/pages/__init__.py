@@ -50,10 +50,10 @@ def plan(
     template is compiled when it is first rendered, so a rebuild that renders one incident's page
     compiles three templates, not all."""
     items: list[Deferred | Unplanned] = []
-    languages: list[Pages] = []
+    in_each_language: list[Pages] = []
     for code in view.languages.all:
         pages = Pages(view, context, environment(context.theme, view.bundle.site.time_zone, code), code)
-        languages.append(pages)
+        in_each_language.append(pages)
         items.append(Unplanned(pages.prefix + "index.html", functools.partial(index, pages)))
         if code == view.languages.main:
             items += [favicon(pages), uptime(pages), not_found(pages), robots(pages)]
@@ -68,7 +68,7 @@ def plan(
         items += reports(pages)
     if compile_all:
         compiled()
-        for pages in languages:
+        for pages in in_each_language:
             compile_ahead(pages.env, context.theme)
     return items
 
