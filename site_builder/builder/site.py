@@ -267,7 +267,7 @@ def _data_files(
             _check_path(item.path)
             taken.add(item.path)
             if isinstance(item, Unplanned):
-                planned.append(Unplanned(item.path, functools.partial(_plan_keyed, digest, item.plan), item.shows))
+                planned.append(Unplanned(item.path, functools.partial(_plan_keyed, digest, item.plan), item.shares))
             else:
                 planned.append(_keyed(digest, item))
     context = RenderContext(
@@ -285,7 +285,7 @@ def _data_files(
 def _keyed(digest: str, item: Deferred) -> Deferred:
     """A data output's file with `digest` (templates, theme, code) in its key."""
     key = None if item.key is None else hashlib.sha256(f"{digest}\0{item.key}".encode()).hexdigest()
-    return Deferred(item.path, key, item.render, item.shows)
+    return Deferred(item.path, key, item.render, item.shares)
 
 
 def _plan_keyed(digest: str, plan: Callable[[], Deferred]) -> Deferred:

@@ -55,9 +55,12 @@ class Deferred:
     key: str | None
     """Digest of every input of the file: an unchanged key means unchanged bytes. None: always render."""
     render: Callable[[], bytes]
-    shows: str | None = None
-    """The incident it shows, when other files show it too (its page, its API file): such files
-    are rendered in the same process, which renders the incident's Markdown once for all."""
+    shares: str | None = None
+    """What the file is made from with others, named: files that share something are rendered one
+    after the other by one process, which makes it once for all of them (an incident's page, its
+    API file and its pages in other languages share the incident's Markdown, named by its slug;
+    the feeds of one language their entries; the API's lists their models, its uptime files each
+    component's figures)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +74,8 @@ class Unplanned:
     path: str
     plan: Callable[[], Deferred]
     """The file with its key; its path is `path`."""
-    shows: str | None = None
-    """As `Deferred.shows`."""
+    shares: str | None = None
+    """As `Deferred.shares`."""
 
 
 def planned(item: Deferred | Unplanned) -> Deferred:

@@ -137,7 +137,9 @@ class _Feeds:
             content: bytes = feed.rss_str(pretty=True) if rss else feed.atom_str(pretty=True)
             return content
 
-        return Deferred(path, key, render)
+        # One process renders every feed of a language: they share each incident's entry, and
+        # whichever process renders a feed first imports feedgen.
+        return Deferred(path, key, render, shares=f"feeds {self.language.code}")
 
     def _updated(self, incidents: list[Incident]) -> datetime:
         # Not a date to come: maintenance announced without an update is dated by its window.

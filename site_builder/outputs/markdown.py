@@ -90,6 +90,8 @@ _ANY_TAG = re.compile(r"<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")  # a quoted attribut
 _TAG_STARTS = re.compile(rf"<(/?)(?!{_VOID})[a-z]")
 _STEP = {"": 1, "/": -1}
 _QUOTE_MARKERS = re.compile(rf"^[ \t>]{{{MAX_DEPTH + 1},}}", re.MULTILINE)
+_TOP_HEADINGS = re.compile(r"<(/?)h[12]\b")
+_BLANK_LINES = re.compile(r"\n{3,}")
 _TAG_RUNS = re.compile(
     rf"(?P<open>(?:<(?!{_VOID})[a-z][a-z0-9]*(?:\s[^<>]*)?>\s*)+)|(?P<close>(?:</[a-z][a-z0-9]*>\s*)+)"
 )
@@ -151,11 +153,15 @@ _to_html: Callable[[str], str] = _freeing_engine() or _leaking_engine
 
 def render_markdown(text: str) -> str:
     """Safe HTML for `text`; headings are demoted so an update body never outranks the page's."""
-    text = _QUOTE_MARKERS.sub(_fewer_quote_markers, text)
+    # Each pass only where it can change something: a body is usually a few short paragraphs,
+    # and these tests cost a fraction of the passes.
+    if text.count(">") > MAX_DEPTH:  # fewer markers cannot start a line with more than that
+        text = _QUOTE_MARKERS.sub(_fewer_quote_markers, text)
     html = _to_html(text)
     if html.count("<") > 2 * MAX_DEPTH and _deepest(html) > MAX_DEPTH:  # fewer tags cannot nest that deep
         html = _bounded_depth(html)
-    html = re.sub(r"<(/?)h[12]\b", r"<\1h3", html)
+    if "<h" in html:
+        html = _TOP_HEADINGS.sub(r"<\1h3", html)
     return _SANITISER.clean(html).strip()
 
 
@@ -163,8 +169,8 @@ def plain_text(html: str) -> str:
     """Text of sanitised HTML (what `render_markdown` returns), for emails and places that take
     no markup. The sanitiser wrote it, so every tag is whole and text holds no `<`: removing the
     tags is a regular expression, not a second pass of an HTML parser."""
-    text = _ANY_TAG.sub("", _BLOCK_END.sub("\n", html))
-    return re.sub(r"\n{3,}", "\n\n", html_lib.unescape(text)).strip()
+    text = html_lib.unescape(_ANY_TAG.sub("", _BLOCK_END.sub("\n", html)))
+    return (_BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text).strip()
 
 
 @functools.lru_cache(maxsize=_MEMO_SIZE)

@@ -94,19 +94,19 @@ def render_all(
 
 def _work_order(items: Sequence[Deferred | Unplanned]) -> tuple[list[int], list[bool]]:
     """The order to render the items in, and which of them are joined to the one before. The files
-    that show one incident (its page, its API file, its pages in other languages) are rendered one
-    after the other by one process, which renders the incident's Markdown once and needs to
-    remember it only briefly."""
+    that share something (`Deferred.shares`: an incident's page, its API file and its pages in
+    other languages; the feeds of one language) are rendered one after the other by one process,
+    which makes what they share once and needs to remember it only briefly."""
     groups: dict[str, list[int]] = {}
     slots: list[list[int]] = []
     for number, item in enumerate(items):
-        if item.shows is None:
+        if item.shares is None:
             slots.append([number])
-        elif item.shows in groups:
-            groups[item.shows].append(number)
+        elif item.shares in groups:
+            groups[item.shares].append(number)
         else:
-            groups[item.shows] = [number]
-            slots.append(groups[item.shows])
+            groups[item.shares] = [number]
+            slots.append(groups[item.shares])
     order = [number for slot in slots for number in slot]
     joined = [place > 0 for slot in slots for place in range(len(slot))]
     return order, joined

@@ -10,15 +10,33 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from checker.summary import Summary
+from site_builder.builder.site import _plan
+from site_builder.content.site import compile_bundle
 from site_builder.outputs import Deferred
 from site_builder.outputs.render_share import _work_order
 from site_builder.publish.manifest import read_live_site
 from site_builder.publish.targets import FolderTarget
 
+API_FIXTURES = Path(__file__).parent.parent / "fixtures" / "api"
+API_LISTS = {
+    f"api/v2/{name}.json"
+    for name in (
+        "summary",
+        "status",
+        "components",
+        "incidents",
+        "incidents/unresolved",
+        "scheduled-maintenances",
+        "scheduled-maintenances/upcoming",
+        "scheduled-maintenances/active",
+    )
+}
 two_cores = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a second core is needed")
 
 
@@ -192,8 +210,8 @@ def test_a_killed_process_takes_its_child_with_it(tmp_path: Path) -> None:
 
 
 def test_the_files_of_one_incident_are_rendered_one_after_the_other_by_one_process() -> None:
-    def item(path: str, shows: str | None = None) -> Deferred:
-        return Deferred(path, None, bytes, shows)
+    def item(path: str, shares: str | None = None) -> Deferred:
+        return Deferred(path, None, bytes, shares)
 
     items = [
         item("assets/style.css"),
@@ -207,10 +225,31 @@ def test_the_files_of_one_incident_are_rendered_one_after_the_other_by_one_proce
     assert sorted(order) == list(range(len(items)))
     ordered = [items[number] for number in order]
     for n in range(6):
-        shown = [number for number, item in enumerate(ordered) if item.shows == f"incident-{n}"]
+        shown = [number for number, item in enumerate(ordered) if item.shares == f"incident-{n}"]
         assert shown == list(range(shown[0], shown[0] + 3))  # next to each other
         assert [joined[number] for number in shown] == [False, True, True]  # claimed together
-    assert not any(joined for item, joined in zip(ordered, joined, strict=True) if item.shows is None)
+    assert not any(joined for item, joined in zip(ordered, joined, strict=True) if item.shares is None)
+
+
+def test_the_files_that_share_their_making_are_rendered_one_after_the_other_by_one_process() -> None:
+    """In a build's own plan: the feeds (which share each incident's entry and feedgen), the API's
+    lists (the components' and incidents' models) and its uptime files (each component's figures)
+    are each claimed as one run."""
+    bundle = compile_bundle(API_FIXTURES / "site")
+    summary = Summary.model_validate_json((API_FIXTURES / "summary.json").read_bytes())
+    items, _ = _plan(bundle, summary, now=datetime(2026, 11, 22, 12, tzinfo=UTC), theme=None)
+    order, joined = _work_order(items)
+    paths = [items[number].path for number in order]
+    groups = {
+        "feeds": lambda path: path.endswith((".rss", ".atom")),
+        "lists": lambda path: path in API_LISTS,
+        "uptime": lambda path: path == "api/uptime.json" or path.startswith("api/components/"),
+    }
+    for name, member in groups.items():
+        places = [place for place, path in enumerate(paths) if member(path)]
+        assert len(places) > 2, name
+        assert places == list(range(places[0], places[0] + len(places))), f"{name}: not next to each other"
+        assert [joined[place] for place in places] == [False] + [True] * (len(places) - 1), f"{name}: not one run"
 
 
 @two_cores

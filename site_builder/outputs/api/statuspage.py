@@ -153,12 +153,15 @@ class ApiRenderer:
             ),
         }
 
-        out: list[Deferred | Unplanned] = [_now(path, model) for path, model in lists.items()]
+        # Each group in one process: the lists share the components' and incidents' models, the
+        # uptime files each component's figures.
+        out: list[Deferred | Unplanned] = [_now(path, model, "the API's lists") for path, model in lists.items()]
         # Incidents first, then maintenance (newest window first): the order files were always made in.
         out += [self._incident_file(i) for i in incidents]
         out += [self._incident_file(m) for m in maintenance]
 
-        out += [_now(path, model) for path, model in extras_files(view, self.page, self.stamp)]
+        extras = extras_files(view, self.page, self.stamp)
+        out += [_now(path, model, "the API's uptime files") for path, model in extras]
         return out
 
     def _incident_file(self, incident: Incident) -> Unplanned:
@@ -190,7 +193,7 @@ class ApiRenderer:
                 model = self.incident(incident) if incident.kind == "incident" else self.maintenance(incident)
             return api.IncidentResponse(page=page, incident=model).model_dump_json().encode()
 
-        return Deferred(path, key, render, shows=incident.slug)
+        return Deferred(path, key, render, shares=incident.slug)
 
     def incident_model(self, incident: Incident) -> api.Incident:
         """The incident's model, made once however many files show it."""
@@ -377,9 +380,9 @@ class ApiRenderer:
         }
 
 
-def _now(path: str, model: Callable[[], ApiModel]) -> Deferred:
+def _now(path: str, model: Callable[[], ApiModel], shares: str) -> Deferred:
     """A file rendered on every build (no key), from the model `model` makes."""
-    return Deferred(path, None, lambda: model().model_dump_json().encode())
+    return Deferred(path, None, lambda: model().model_dump_json().encode(), shares)
 
 
 def _window_start(incident: Incident) -> datetime:

@@ -188,26 +188,26 @@ class Pages:
             for code in languages.all
         ]
 
-    def deferred(self, path: str, template: str, data: dict[str, Any], *, shows: str | None = None) -> Deferred:
+    def deferred(self, path: str, template: str, data: dict[str, Any], *, shares: str | None = None) -> Deferred:
         """The page at `path` in this language's tree, rendered from `template` with `data` (its
-        cache key) and the shared frame; `shows` is the incident it shows (see `Deferred.shows`)."""
-        return self._page(path, template, cache_key(self.shared_key, template, data), lambda: data, shows)
+        cache key) and the shared frame; `shares` as `Deferred.shares`."""
+        return self._page(path, template, cache_key(self.shared_key, template, data), lambda: data, shares)
 
     def deferred_from(
-        self, path: str, template: str, inputs: list[str], data: Callable[[], dict[str, Any]], *, shows: str | None
+        self, path: str, template: str, inputs: list[str], data: Callable[[], dict[str, Any]], *, shares: str | None
     ) -> Deferred:
         """As `deferred`, for a page whose data costs most of its rendering: keyed by `inputs`,
         everything `data` reads besides the shared frame, and its data made only when rendered."""
         key = hashlib.sha256("\0".join([self.shared_key, template, self.prefix + path, *inputs]).encode()).hexdigest()
-        return self._page(path, template, key, data, shows)
+        return self._page(path, template, key, data, shares)
 
     def _page(
-        self, path: str, template: str, key: str, data: Callable[[], dict[str, Any]], shows: str | None
+        self, path: str, template: str, key: str, data: Callable[[], dict[str, Any]], shares: str | None
     ) -> Deferred:
         def render() -> bytes:
             return render_template(self.env, self.context.theme, template, {**self._shared, **data()})
 
-        return Deferred(self.prefix + path, key, render, shows)
+        return Deferred(self.prefix + path, key, render, shares)
 
     # -- the incidents
 

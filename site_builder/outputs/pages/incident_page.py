@@ -39,7 +39,7 @@ def page(pages: Pages, incident: Incident) -> Deferred:
         "incident.html",
         _inputs(pages, incident),
         functools.partial(_data, pages, incident),
-        shows=incident.slug,
+        shares=incident.slug,
     )
 
 
