@@ -238,11 +238,17 @@ def build_and_publish(
     """
     sources = sources or read_sources(root, out=out)  # before any of them is read
     return_large_blocks_promptly()  # a build's peak memory: see checker.allocator
-    site = load_site(root)
+    site = load_site(root, while_parsing=_import_the_builder)
     store = site_store(site)
     inputs = _site_inputs(sources, site, store, out)  # before the summary, stylesheet and logo are read
     summary = load_summary(store)
     return build_site_and_publish(site, summary, out=out, now=now, notify=notify, s3_client=s3_client, inputs=inputs)
+
+
+def _import_the_builder() -> None:
+    """Import what renders the site (Jinja, the API's models, the pages): done while a second
+    process starts parsing the incident files, it is ready when they are."""
+    import site_builder.builder.site  # noqa: F401
 
 
 def _site_inputs(sources: Inputs, site: Site, store: Store, out: str | None) -> Inputs:

@@ -47,12 +47,16 @@ def in_two_processes(
     *,
     min_items: int,
     joined: Sequence[bool] | None = None,
+    here_first: Callable[[], object] | None = None,
 ) -> list[Result]:
     """`work(item, who)` for each item, results in order, shared with a forked child when there
     are at least `min_items` and a second core; `who` is HERE or CHILD. Each process claims the
     next few items whenever it is free, so both finish together however unequal the items are
     (one site's files differ a hundredfold). An item marked in `joined` is claimed with the one
-    before it. The results are pickled back from the child, so they must be small and picklable."""
+    before it. The results are pickled back from the child, so they must be small and picklable.
+
+    `here_first` is other work this process does once the child has started, before it claims
+    any item (the child claims more meanwhile); it is not called when no child is started."""
     if len(items) < min_items or not fork_helps():
         return [work(item, HERE) for item in items]
     claims = _claims(len(items), joined)
@@ -71,6 +75,8 @@ def in_two_processes(
     os.close(write_end)
     results: dict[int, Result] = {}
     try:
+        if here_first is not None:
+            here_first()
         for number in _claimed(claimed):
             for index in range(*claims[number]):
                 results[index] = work(items[index], HERE)

@@ -8,7 +8,7 @@ import contextlib
 import hashlib
 import importlib.metadata
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -110,13 +110,21 @@ class ParsedIncidents:
                 files, translations = stored.files, stored.translations
         return cls(cache, context, files, component_ids, translations)
 
-    def parse_all(self, files: list[tuple[Path, str]]) -> list[tuple[ParsedIncident | None, list[Problem]]]:
+    def parse_all(
+        self, files: list[tuple[Path, str]], while_parsing: Callable[[], object] | None = None
+    ) -> list[tuple[ParsedIncident | None, list[Problem]]]:
         """Each incident file (its path and its site-relative name) parsed, or taken from the
         cache, with its problems; in order. A long list is read on two cores (see
-        `site_builder.builder.two_processes`): reading, hashing and parsing each file is pure Python."""
+        `site_builder.builder.two_processes`): reading, hashing and parsing each file is pure Python.
+        `while_parsing` is done here while the second process makes a start (see `load_site`)."""
         # Parsing leaves no cyclic garbage (none at all for 10,000 files), and what it makes lives on.
         with paused_collection():
-            outcomes = in_two_processes(files, lambda file, _who: self._parse(*file), min_items=MIN_SHARED_PARSES)
+            outcomes = in_two_processes(
+                files,
+                lambda file, _who: self._parse(*file),
+                min_items=MIN_SHARED_PARSES,
+                here_first=while_parsing,
+            )
         results: list[tuple[ParsedIncident | None, list[Problem]]] = []
         for (_, rel), (read, problems, remembered) in zip(files, outcomes, strict=True):
             if remembered == "cached":  # the cache's own entry: the process that read it sent no copy

@@ -9,7 +9,7 @@ changed.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +60,7 @@ def check_site(
     *,
     require: tuple[tuple[str, ...], ...] = (),
     cache: Path | None = None,
+    while_parsing: Callable[[], object] | None = None,
 ) -> tuple[Site | None, list[Problem]]:
     """Load the site at `root` and return it with every problem found (the site is None if any).
 
@@ -67,6 +68,7 @@ def check_site(
     otherwise they are resolved from `env` (see site_builder.content.config) and a missing variable
     is a problem; `require` names the deferred sections whose references must be resolvable too.
     `cache` is a file remembering parsed incident files: only files whose bytes changed are parsed.
+    `while_parsing`: see `load_site`.
     """
     config, _, problems = load_config(root, KeepReferences() if env is None else env, require=require)
     if config is not None and env is not None:
@@ -85,7 +87,7 @@ def check_site(
             translated.append((path, names[0], names[1]))
         else:
             files.append((path, path.relative_to(root).as_posix()))
-    for (_, rel), (read, found) in zip(files, parsed.parse_all(files), strict=True):
+    for (_, rel), (read, found) in zip(files, parsed.parse_all(files, while_parsing), strict=True):
         problems.extend(found)
         if read is None:
             continue
@@ -211,13 +213,29 @@ def outboxes_under(config: SiteConfig, root: Path) -> SiteConfig:
     return config.model_copy(update=update) if update else config
 
 
-def load_site(root: Path, env: Mapping[str, str] | None = None, *, require: tuple[tuple[str, ...], ...] = ()) -> Site:
+def load_site(
+    root: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    require: tuple[tuple[str, ...], ...] = (),
+    while_parsing: Callable[[], object] | None = None,
+) -> Site:
     """The site at `root` with references resolved from `env` (default: the process environment),
     its parsed incident files remembered in `root/PARSED_CACHE`.
 
+    `while_parsing` is work of the caller's that this process does while a second one starts
+    parsing a long list of incident files (it is not called otherwise): the second core would
+    wait for it after loading the site, so it is done meanwhile.
+
     Raises ContentError listing every problem.
     """
-    site, problems = check_site(root, os.environ if env is None else env, require=require, cache=root / PARSED_CACHE)
+    site, problems = check_site(
+        root,
+        os.environ if env is None else env,
+        require=require,
+        cache=root / PARSED_CACHE,
+        while_parsing=while_parsing,
+    )
     if site is None:
         raise ContentError(problems)
     return site

@@ -79,6 +79,34 @@ def test_results_come_back_in_order_each_item_done_once_by_one_of_two_processes(
 
 
 @two_cores
+def test_this_process_does_its_own_work_first_while_the_child_makes_a_start() -> None:
+    # `here_first` returns only once the child has done 100 items (or after a minute, to fail
+    # rather than hang): it runs in this process, after the child started and before this one
+    # claims anything.
+    result = run("""
+        import json, os, select
+        from site_builder.builder.two_processes import in_two_processes
+        me, done_there, calls = os.getpid(), os.pipe(), []
+        def work(n, who):
+            if os.getpid() != me:
+                os.write(done_there[1], b".")
+            return os.getpid()
+        def here_first():
+            seen = 0
+            while seen < 100 and select.select([done_there[0]], [], [], 60)[0]:
+                seen += len(os.read(done_there[0], 100 - seen))
+            calls.append((os.getpid(), seen))
+        shared = in_two_processes(list(range(500)), work, min_items=10, here_first=here_first)
+        alone = in_two_processes(list(range(5)), work, min_items=10, here_first=here_first)
+        print(json.dumps({"me": me, "calls": calls, "shared": shared, "alone": alone}))
+    """)
+    answer = json.loads(result.stdout)
+    assert answer["calls"] == [[answer["me"], 100]]  # once, here, with the child at work; not when alone
+    assert sum(pid != answer["me"] for pid in answer["shared"]) >= 100
+    assert answer["alone"] == [answer["me"]] * 5
+
+
+@two_cores
 def test_a_process_held_up_leaves_the_rest_to_the_other() -> None:
     # The first item this process claims waits until the child has done every other item: with
     # shares fixed in advance, the child would stop at its half and both would wait for ever.
