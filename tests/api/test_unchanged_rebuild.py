@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import boto3
@@ -381,8 +382,8 @@ def test_a_file_someone_else_put_at_the_target_changes_nothing(root: Path) -> No
 def test_an_input_changed_while_the_site_is_built_leaves_no_record(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     load = pipeline.load_site
 
-    def load_then_edit(where: Path) -> pipeline.Site:
-        site = load(where)
+    def load_then_edit(where: Path, **options: Any) -> pipeline.Site:
+        site = load(where, **options)
         edit(where / "incidents" / "2026-11-20-api-errors.md", "rates", "Rates")  # after it was read
         return site
 
