@@ -223,9 +223,9 @@ def load_site(
     """The site at `root` with references resolved from `env` (default: the process environment),
     its parsed incident files remembered in `root/PARSED_CACHE`.
 
-    `while_parsing` is work of the caller's that this process does while a second one starts
-    parsing a long list of incident files (it is not called otherwise): the second core would
-    wait for it after loading the site, so it is done meanwhile.
+    `while_parsing` is other work of the caller's, done while a second process starts parsing a
+    long list of incident files (and not at all when no second process does): done after loading,
+    it would leave the second core idle.
 
     Raises ContentError listing every problem.
     """

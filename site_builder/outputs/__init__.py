@@ -56,11 +56,11 @@ class Deferred:
     """Digest of every input of the file: an unchanged key means unchanged bytes. None: always render."""
     render: Callable[[], bytes]
     shares: str | None = None
-    """What the file is made from with others, named: files that share something are rendered one
-    after the other by one process, which makes it once for all of them (an incident's page, its
-    API file and its pages in other languages share the incident's Markdown, named by its slug;
-    the feeds of one language their entries; the API's lists their models, its uptime files each
-    component's figures)."""
+    """A name for what the file is made from together with other files (None: nothing). Files
+    with the same name are rendered one after the other by one process, which makes what they
+    share once: an incident's page, its API file and its pages in other languages share the
+    incident's Markdown (named by its slug); the feeds of one language, each incident's entry; the
+    API's lists, their models; its uptime files, each component's figures."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,8 +95,8 @@ def render_all(
 def _work_order(items: Sequence[Deferred | Unplanned]) -> tuple[list[int], list[bool]]:
     """The order to render the items in, and which of them are joined to the one before. The files
     that share something (`Deferred.shares`: an incident's page, its API file and its pages in
-    other languages; the feeds of one language) are rendered one after the other by one process,
-    which makes what they share once and needs to remember it only briefly."""
+    other languages, say) are rendered one after the other by one process, which makes what they
+    share once and needs to remember it only briefly."""
     groups: dict[str, list[int]] = {}
     slots: list[list[int]] = []
     for number, item in enumerate(items):
