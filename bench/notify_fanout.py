@@ -2,8 +2,10 @@
 store), the no-op pass that follows every publish, a team-alert pass with nothing to send, and
 the planning of what subscribers are told (every event of every incident, with the component
 changes they cause) for sites of M incidents written to disk and loaded as `statusgen build` does.
+`--builds` times what subscribers add to the command itself: one incident edited, then `statusgen
+build` on a copy of the site with subscribers and `statusgen build --no-notify` on another, in turns.
 
-    python bench/notify_fanout.py 100 1000 --planning 1000 10000
+    python bench/notify_fanout.py 100 1000 --planning 1000 10000 --builds 1000
 
 Prints medians over --repeat runs, each on a fresh store.
 """
@@ -21,6 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+import installed  # noqa: E402  (bench/: how the timed commands run)
+from build_corpus import Run  # noqa: E402
 
 from checker.alerting import AlertsSettings, send_alerts  # noqa: E402
 from checker.alerting.mail import MailSettings  # noqa: E402
@@ -115,6 +120,43 @@ def planning(incidents: int, repeat: int) -> tuple[float, int]:
     return statistics.median(times), planned
 
 
+def builds(incidents: int, repeat: int) -> tuple[Run, Run]:
+    """Median runs of `statusgen build` (subscribers told) and `statusgen build --no-notify`, each
+    after one incident was edited, on two copies of a site of `incidents` incident files with
+    subscribers on; each checked for the edit on its page and, told, for the subscribers' line."""
+    from build_corpus import statusgen, write_site
+
+    commands = {"told": ("build",), "untold": ("build", "--no-notify")}
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
+    now = datetime.now(UTC)
+    with tempfile.TemporaryDirectory() as folder:
+        sites = {name: write_site(Path(folder) / name, incidents, now=now, subscribers=True) for name in commands}
+        for name, site in sites.items():  # the caches, the ledger and the published site in place
+            statusgen(*commands[name], cwd=site)
+        for round_number in range(repeat):
+            for name in sorted(commands, reverse=round_number % 2 == 1):
+                site = sites[name]
+                edited = sorted((site / "incidents").iterdir())[round_number * 97 % incidents]
+                with edited.open("a", encoding="utf-8") as out:
+                    out.write(f"\nEdited in round {round_number}.\n")
+                run = statusgen(*commands[name], cwd=site)
+                page = (site / "public" / "incidents" / edited.stem / "index.html").read_text(encoding="utf-8")
+                assert f"Edited in round {round_number}." in page, edited
+                assert name == "untold" or "subscribers: 0 sent" in run.stdout, run.stdout
+                runs[name].append(run)
+    return _median_run(runs["told"]), _median_run(runs["untold"])
+
+
+def _median_run(runs: list[Run]) -> Run:
+    return Run(
+        wall=statistics.median(r.wall for r in runs),
+        cpu=statistics.median(r.cpu for r in runs),
+        system=statistics.median(r.system for r in runs),
+        rss_mb=statistics.median(r.rss_mb for r in runs),
+        stdout="",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("counts", nargs="*", type=int, default=[100, 1000])
@@ -126,7 +168,23 @@ def main() -> None:
         default=[1000, 10000],
         help="incident counts for timing notification planning",
     )
+    parser.add_argument(
+        "--builds",
+        nargs="*",
+        type=int,
+        default=[],
+        help="incident counts for timing `statusgen build` with subscribers against --no-notify",
+    )
     args = parser.parse_args()
+    if args.builds:
+        installed.byte_compile()
+    for incidents in args.builds:
+        told, untold = builds(incidents, max(args.repeat, 5))
+        print(
+            f"{incidents:>6} incidents, one edited: statusgen build {told.wall:.3f} s wall ({told.cpu:.3f} s CPU), "
+            f"--no-notify {untold.wall:.3f} s wall ({untold.cpu:.3f} s CPU): subscribers add "
+            f"{told.wall - untold.wall:.3f} s"
+        )
     for incidents in args.planning:
         seconds, planned = planning(incidents, args.repeat)
         print(f"{incidents:>6} incidents: notification planning {seconds:.3f} s for {planned} events")

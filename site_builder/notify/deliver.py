@@ -19,9 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any, Literal
-
-import httpx
+from typing import TYPE_CHECKING, Any, Literal
 
 from checker.alerting.mail import Mailer, open_mailer
 from checker.backoff import delay
@@ -46,6 +44,9 @@ from site_builder.notify.webhook_target import Resolver, system_resolver, webhoo
 from site_builder.subscribe import records, tokens
 from site_builder.subscribe.endpoint import unsubscribe_url
 from site_builder.subscribe.records import Subscriber
+
+if TYPE_CHECKING:
+    import httpx
 
 EMAIL_ATTEMPTS = 5
 """Tries before an email that the server keeps refusing is dropped."""
@@ -135,6 +136,8 @@ def notify_subscribers(
             _forget_unconfirmed(store, everyone, now, settings.confirm_within)
             active = [s for s in everyone if s.status == "active"]
         return active
+
+    import httpx  # here, not at the top: most builds have nothing new to send
 
     the_mailer = mailer or open_mailer(settings.email, environment, ses_client=ses_client)
     with httpx.Client(transport=transport, timeout=settings.webhook_timeout, follow_redirects=False) as http:
@@ -284,6 +287,8 @@ class _EventJob:
         target = webhook_target(
             subscriber.address, allow_private=self.settings.allow_private_webhooks, resolve=self.resolve
         )
+        import httpx  # loaded by now: `notify_subscribers` made the client
+
         try:
             response = self.http.post(
                 target.url,

@@ -13,10 +13,12 @@ import ipaddress
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import httpx
+from typing import TYPE_CHECKING
 
 from checker.errors import DeliveryError
+
+if TYPE_CHECKING:
+    import httpx
 
 Resolver = Callable[[str, int], list[str]]
 """(host, port) -> the addresses the name resolves to."""
@@ -55,6 +57,8 @@ class WebhookTarget:
 def webhook_target(url: str, *, allow_private: bool, resolve: Resolver = system_resolver) -> WebhookTarget:
     """Resolve `url`'s host, refuse it unless every address is public (or `allow_private`), and
     pin the request to the first address."""
+    import httpx  # here, not at the top: a build loads this module, and few send to a webhook
+
     parsed = httpx.URL(url)
     host = parsed.host
     if not allow_private and is_private_host(host):

@@ -18,8 +18,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, quote
 
-import httpx
-
 from checker.alerting.mail import Mailer, open_mailer
 from checker.bundle import Bundle, utc_now
 from checker.errors import (
@@ -252,6 +250,8 @@ class _Context:
     def _check_webhook(self, url: str) -> str:
         if not self.settings.allow_webhooks:
             raise RequestRejected("Webhook subscriptions are not offered on this page.")
+        import httpx  # here, not at the top: a build loads this module for its unsubscribe links
+
         try:
             parsed = httpx.URL(url)
         except httpx.InvalidURL:
