@@ -66,13 +66,7 @@ def in_two_processes(
     claimed, unclaimed = os.pipe()
     os.write(unclaimed, b"".join(number.to_bytes(_CLAIM_BYTES, "little") for number in range(len(claims))))
     os.close(unclaimed)
-    read_end, write_end = os.pipe()
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # the child: do what it claims until told to stop, send what it did, run no cleanup
-        os.close(read_end)
-        _child(items, claims, claimed, work, stop, write_end, parent)
-    os.close(write_end)
+    pid, read_end = _forked(lambda: _child_share(items, claims, claimed, work, stop))
     results: dict[int, Result] = {}
     try:
         if here_first is not None:
@@ -122,18 +116,7 @@ def meanwhile(work: Callable[[], Result]) -> Iterator[Callable[[], Result | None
     if not fork_helps():
         yield lambda: None
         return
-    read_end, write_end = os.pipe()
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # the child: do the work, send its result, run no cleanup
-        try:
-            os.close(read_end)
-            _die_with(parent)
-            with contextlib.suppress(BaseException), os.fdopen(write_end, "wb") as out:
-                pickle.dump(work(), out, protocol=pickle.HIGHEST_PROTOCOL)
-        finally:
-            os._exit(0)
-    os.close(write_end)
+    pid, read_end = _forked(work)  # a failed `work` sends nothing: `result` gives None
     received: list[Result | None] = []
 
     def result() -> Result | None:
@@ -160,30 +143,42 @@ def fork_helps() -> bool:
     return cores > 1
 
 
-def _child(
+def _forked(make: Callable[[], object]) -> tuple[int, int]:
+    """A forked child that sends back what `make()` returns (nothing, if it raises) and exits,
+    running none of this process's cleanup; its pid, and the end of the pipe to read it from."""
+    read_end, write_end = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            _die_with(parent)
+            with contextlib.suppress(BaseException), os.fdopen(write_end, "wb") as out:
+                pickle.dump(make(), out, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _child_share(
     items: Sequence[Item],
     claims: list[tuple[int, int]],
     claimed: int,
     work: Callable[[Item, int], Result],
     stop: mmap.mmap,
-    write_end: int,
-    parent: int,
-) -> None:
+) -> dict[int, Result]:
+    """What the child of `in_two_processes` does: the items it claims until none is left or it
+    is told to stop, by index. On an error it sends what it did before it: this process does the
+    rest and meets the error itself."""
     done: dict[int, Result] = {}
-    try:
-        _die_with(parent)
-        # On an error, the child sends what it did before it: this process does the rest and
-        # meets the error itself.
-        with contextlib.suppress(BaseException):
-            for number in _claimed(claimed):
-                for index in range(*claims[number]):
-                    if stop[0]:
-                        raise InterruptedError
-                    done[index] = work(items[index], CHILD)
-        with os.fdopen(write_end, "wb") as out:
-            pickle.dump(done, out, protocol=pickle.HIGHEST_PROTOCOL)
-    finally:
-        os._exit(0)
+    with contextlib.suppress(BaseException):
+        for number in _claimed(claimed):
+            for index in range(*claims[number]):
+                if stop[0]:
+                    raise InterruptedError
+                done[index] = work(items[index], CHILD)
+    return done
 
 
 def _die_with(parent: int) -> None:
