@@ -13,7 +13,7 @@ import pytest
 from site_builder.builder import json_parts
 from site_builder.content.parse_cache import MIN_SHARED_PARSES
 from site_builder.content.site import PARSED_CACHE, check_site, load_site
-from tests.helpers import copy_site, fixture
+from tests.helpers import REPO_ROOT, copy_site, fixture
 
 API_ERRORS = "incidents/2026-11-22-api-errors.md"
 
@@ -118,15 +118,13 @@ from pathlib import Path
 import site_builder.content.parse_cache as parse_cache
 import site_builder.content.site as site
 from site_builder.builder.two_processes import fork_helps
+from tests.site.child_at_work import child_at_work
 root, cache = Path(sys.argv[1]), Path(sys.argv[2])
-readers, started, me, waited = os.pipe(), os.pipe(), os.getpid(), []
+readers = os.pipe()
 real_read = parse_cache.read_incident_bytes
 def read(*args):
     os.write(readers[1], f"{os.getpid()}\\n".encode())
-    if os.getpid() != me:
-        os.write(started[1], b".")
-    elif not waited and fork_helps():  # this process's first file waits until a child read one
-        waited.append(os.read(started[0], 1))
+    child_at_work()
     return real_read(*args)
 parse_cache.read_incident_bytes = read
 def load(cache):
@@ -142,7 +140,11 @@ print(json.dumps(answer))
 """
     cache = tmp_path / "incidents.json"
     result = subprocess.run(
-        [sys.executable, "-c", program, str(root), str(cache)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", program, str(root), str(cache)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_ROOT,
     )
     answer = json.loads(result.stdout)
     site, problems = check_site(root, {})  # here, in one process (a test worker runs threads)
@@ -154,7 +156,11 @@ print(json.dumps(answer))
         path = root / "incidents" / f"2026-10-{n // 100 + 1:02d}-case-{n}.md"
         path.write_text(path.read_text(encoding="utf-8").replace("api: sideways ", "api: "), encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-c", program, str(root), str(cache)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", program, str(root), str(cache)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_ROOT,
     )
     answer = json.loads(result.stdout)
     assert answer["fresh"] == answer["cold"] == answer["cached"] == fresh_parse(root)

@@ -11,6 +11,7 @@ import pytest
 
 from site_builder.outputs import Deferred, Unplanned
 from site_builder.outputs.render_share import MIN_FILES, Spool, render_all
+from tests.helpers import REPO_ROOT
 
 COUNT = MIN_FILES + 11
 
@@ -41,19 +42,16 @@ def test_files_are_rendered_by_two_processes() -> None:
 import os
 from site_builder.outputs import Deferred
 from site_builder.outputs.render_share import Spool, render_all
-me, started, waited = os.getpid(), os.pipe(), []
-def render():  # this process's first file waits until the child has rendered one
-    if os.getpid() != me:
-        os.write(started[1], b".")
-    elif not waited:
-        waited.append(os.read(started[0], 1))
+from tests.site.child_at_work import child_at_work
+def render():
+    child_at_work()
     return str(os.getpid()).encode()
 items = [Deferred(f"file-{{n}}.txt", None, render) for n in range({COUNT})]
 with Spool.open() as spool:
     rendered = [spool.read(s.stored).decode() for s in render_all(items, spool, lambda _: False)]
 print(os.getpid(), *sorted(set(rendered)))
 """
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True, cwd=REPO_ROOT)
     parent, *renderers = result.stdout.split()
     assert len(renderers) == 2
     assert parent in renderers
@@ -101,14 +99,11 @@ def test_unplanned_files_are_planned_by_the_process_that_renders_them() -> None:
 import os
 from site_builder.outputs import Deferred, Unplanned
 from site_builder.outputs.render_share import Spool, render_all
-me, started, waited = os.getpid(), os.pipe(), []
+from tests.site.child_at_work import child_at_work
 def unplanned(n):
-    def plan():  # this process's first file waits until the child has planned one
+    def plan():
         planner = os.getpid()
-        if planner != me:
-            os.write(started[1], b".")
-        elif not waited:
-            waited.append(os.read(started[0], 1))
+        child_at_work()
         return Deferred(f"incidents/{{n}}/index.html", f"key-{{n}}-{{planner}}", lambda: str(os.getpid()).encode())
     return Unplanned(f"incidents/{{n}}/index.html", plan, f"incident-{{n}}")
 with Spool.open() as spool:
@@ -116,7 +111,7 @@ with Spool.open() as spool:
     pairs = {{(o.key.rsplit("-", 1)[1], spool.read(o.stored).decode()) for o in outcomes}}
 print(os.getpid(), len(pairs), all(planner == renderer for planner, renderer in pairs))
 """
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True, cwd=REPO_ROOT)
     _, processes, same = result.stdout.split()
     assert (processes, same) == ("2", "True")
 

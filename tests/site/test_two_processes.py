@@ -22,6 +22,7 @@ from site_builder.outputs import Deferred
 from site_builder.outputs.render_share import _work_order
 from site_builder.publish.manifest import read_live_site
 from site_builder.publish.targets import FolderTarget
+from tests.helpers import REPO_ROOT
 
 API_FIXTURES = Path(__file__).parent.parent / "fixtures" / "api"
 API_LISTS = {
@@ -46,7 +47,12 @@ def run(program: str, *args: str, check: bool = True, capture: bool = True) -> s
     that this process would wait on."""
     output = subprocess.PIPE if capture else subprocess.DEVNULL
     return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(program), *args], stdout=output, stderr=output, text=True, check=check
+        [sys.executable, "-c", textwrap.dedent(program), *args],
+        stdout=output,
+        stderr=output,
+        text=True,
+        check=check,
+        cwd=REPO_ROOT,  # its programs import `tests.site.child_at_work`
     )
 
 
@@ -55,12 +61,10 @@ def test_results_come_back_in_order_each_item_done_once_by_one_of_two_processes(
     result = run("""
         import json, os, tempfile
         from site_builder.builder.two_processes import in_two_processes
-        me, log, started, waited = os.getpid(), tempfile.mkstemp()[1], os.pipe(), []
+        from tests.site.child_at_work import child_at_work
+        me, log = os.getpid(), tempfile.mkstemp()[1]
         def work(n, who):
-            if os.getpid() != me:
-                os.write(started[1], b".")
-            elif not waited:  # this process's first item waits until the child is at work
-                waited.append(os.read(started[0], 1))
+            child_at_work()
             with open(log, "a") as out:  # each doing of an item, from either process
                 out.write(f"{n} ")
             return n * n, who, os.getpid()
@@ -130,14 +134,11 @@ def test_a_process_held_up_leaves_the_rest_to_the_other() -> None:
 @two_cores
 def test_joined_items_are_done_by_one_process() -> None:
     result = run("""
-        import json, os
+        import json
         from site_builder.builder.two_processes import in_two_processes
-        me, started, waited = os.getpid(), os.pipe(), []
+        from tests.site.child_at_work import child_at_work
         def work(n, who):
-            if os.getpid() != me:
-                os.write(started[1], b".")
-            elif not waited:  # this process's first item waits until the child is at work
-                waited.append(os.read(started[0], 1))
+            child_at_work()
             return who
         joined = [n % 3 != 0 for n in range(1500)]  # runs of three
         print(json.dumps(in_two_processes(list(range(1500)), work, min_items=10, joined=joined)))
@@ -154,15 +155,14 @@ def test_what_the_child_could_not_do_is_done_here() -> None:
     result = run("""
         import json, os
         from site_builder.builder.two_processes import in_two_processes
-        me, log, started, done_there, waited = os.getpid(), os.pipe(), os.pipe(), [], []
+        from tests.site.child_at_work import child_at_work
+        me, log, done_there = os.getpid(), os.pipe(), []
         def work(n, who):
             if os.getpid() != me:
                 if done_there:
                     raise MemoryError("the child ran out")
                 done_there.append(n)
-                os.write(started[1], b".")
-            elif not waited:
-                waited.append(os.read(started[0], 1))
+            child_at_work()
             os.write(log[1], f"{n} ".encode())
             return n, os.getpid() == me
         done = in_two_processes(list(range(400)), work, min_items=10)
@@ -292,17 +292,16 @@ def test_a_large_site_published_to_a_folder_is_written_whole_by_two_processes(tm
         from site_builder.publish.targets import FolderTarget
         import checker.atomic_file as atomic_file
         import hashlib
+        from tests.site.child_at_work import child_at_work
         out = Path(sys.argv[1])
         files = {f"incidents/incident-{n}/index.html": f"<p>incident {n}</p>".encode() for n in range(600)}
         files["index.html"] = b"<p>the page</p>"
-        me, writers, started, waited = os.getpid(), os.pipe(), os.pipe(), []
+        writers = os.pipe()
         real_create = atomic_file._create
         def create(temporary, mode):  # which process wrote each file
             os.write(writers[1], f"{os.getpid()}\\n".encode())
-            if os.getpid() != me:
-                os.write(started[1], b".")
-            elif not waited and "incident-" in str(temporary):  # its first page waits for one of the child's
-                waited.append(os.read(started[0], 1))
+            if "incident-" in str(temporary):  # this process's first page waits for one of the child's
+                child_at_work()
             return real_create(temporary, mode)
         atomic_file._create = create
         target = FolderTarget(out, "./public")
